@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseAddr } from '../engine/address.js';
+import { ParseError } from '../engine/errors.js';
+import { parseIptablesSave } from '../engine/iptables/parse.js';
+import type { Ruleset } from '../engine/iptables/ruleset.js';
+import type { NodeContext, Packet, Protocol, Route } from '../engine/netfilter/types.js';
+import { PacketError, walk } from '../engine/netfilter/walk.js';
+import { renderTraceText } from '../report/trace-text.js';
+import { EXIT, UsageError, type Io } from './io.js';
+
+export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
+
+Replays the first packet of a connection through a node's iptables-save dump(s) and prints every
+path it can take: probability, verdict, DNAT/SNAT, and each rule it matched with its line number.
+
+Required:
+      --iptables FILE       an iptables-save or ip6tables-save dump (repeat for a legacy + nft split;
+                            at one hook the first dump given runs first)
+      --local-ip IP[,IP…]   the node's addresses (repeatable); IP@IFACE also names the interface,
+                            IP/PREFIX adds the subnet's broadcast address
+      --to IP:PORT          where the packet goes ([v6]:PORT for IPv6; just IP for icmp)
+
+Packet:
+      --from IP[:PORT]      the client (default 203.0.113.7:40000; with --local-process, the node)
+      --proto PROTO         tcp (default), udp, sctp or icmp
+      --in-iface NAME       the interface the packet arrives on
+      --local-process       the packet comes from a process on the node (OUTPUT path)
+
+Node (optional, refine the walk):
+      --route CIDR=DEV      a route of the node, e.g. 10.244.1.0/24=eth0 or default=eth0 (repeatable)
+      --sysctl NAME=VALUE   net.ipv4.ip_forward and net.ipv4.conf.all.route_localnet (repeatable)
+
+Output:
+  -o, --output text|json    text (default) or JSON (fields: packet, outcomes[].probability, verdict,
+                            delivery, dnat, snat, mark, indeterminate, hops[])
+  -h, --help                show this help
+
+Example:
+  np-doctor trace --iptables node-a.rules --local-ip 192.168.49.2 --to 192.168.49.2:30080 --in-iface eth0
+`;
+
+const FLAGS = {
+  iptables: { type: 'string', multiple: true },
+  'local-ip': { type: 'string', multiple: true },
+  to: { type: 'string' },
+  from: { type: 'string' },
+  proto: { type: 'string' },
+  'in-iface': { type: 'string' },
+  'local-process': { type: 'boolean' },
+  route: { type: 'string', multiple: true },
+  sysctl: { type: 'string', multiple: true },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) {
+    io.stdout(TRACE_HELP);
+    return EXIT.ok;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`-o ${output}: use text or json`);
+  if (!values.iptables?.length) throw new UsageError('--iptables FILE is required');
+  if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
+  if (!values.to) throw new UsageError('--to IP:PORT is required');
+  if (values['local-process'] && values['in-iface']) throw new UsageError('--in-iface and --local-process exclude each other');
+
+  const node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
+  const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
+
+  const rulesets: Ruleset[] = [];
+  for (const file of values.iptables) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read --iptables ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    rulesets.push(parseOrExplain(text, file, io));
+  }
+  if (rulesets.includes(INVALID)) return EXIT.usage;
+
+  let result;
+  try {
+    result = walk(rulesets, node, packet);
+  } catch (e) {
+    if (e instanceof ParseError) {
+      io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof PacketError) throw new UsageError(e.message);
+    throw e;
+  }
+  io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, rulesets, { color: io.isTTY && !io.env.NO_COLOR }));
+  return EXIT.ok;
+}
+
+const INVALID = {} as Ruleset;
+
+function parseOrExplain(text: string, file: string, io: Io): Ruleset {
+  try {
+    return parseIptablesSave(text, { source: file });
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
+    return INVALID;
+  }
+}
+
+function nodeContext(localIps: string[], routes: string[], sysctls: string[]): NodeContext {
+  const ips: string[] = [];
+  const interfaceOf: Record<string, string> = {};
+  for (const item of localIps.flatMap((v) => v.split(','))) {
+    const [addr, iface] = item.trim().split('@') as [string, string | undefined];
+    const ip = addr.split('/')[0] as string;
+    if (!parseAddr(ip)) throw new UsageError(`--local-ip ${item}: not an IP address`);
+    ips.push(addr);
+    if (iface) interfaceOf[parseAddr(ip)?.text ?? ip] = iface;
+  }
+  const node: NodeContext = { localIps: ips };
+  if (Object.keys(interfaceOf).length) node.interfaceOf = interfaceOf;
+  if (routes.length) node.routes = routes.map(routeOf);
+  for (const s of sysctls) {
+    const [name, value] = s.split('=');
+    if (value !== '0' && value !== '1') throw new UsageError(`--sysctl ${s}: expected NAME=0 or NAME=1`);
+    node.sysctls ??= {};
+    if (name === 'net.ipv4.ip_forward') node.sysctls.ipForward = value === '1';
+    else if (name === 'net.ipv4.conf.all.route_localnet') node.sysctls.routeLocalnet = value === '1';
+    else throw new UsageError(`--sysctl ${name}: only net.ipv4.ip_forward and net.ipv4.conf.all.route_localnet change the walk`);
+  }
+  return node;
+}
+
+function routeOf(text: string): Route {
+  const [dst, dev] = text.split('=');
+  if (!dst || !dev) throw new UsageError(`--route ${text}: expected CIDR=DEV, e.g. 10.244.1.0/24=eth0`);
+  return { dst, dev };
+}
+
+/** `10.0.0.1:80`, `[fd00::1]:80`, `10.0.0.1` (port optional when allowed). */
+function hostAndPort(text: string, flag: string, portRequired: boolean): { ip: string; port?: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text) ?? /^([0-9a-fA-F:]+)()$/.exec(text);
+  const ip = m?.[1];
+  if (!ip || !parseAddr(ip)) throw new UsageError(`${flag} ${text}: expected IP:PORT (or [IPv6]:PORT)`);
+  const port = m?.[2] ? Number(m[2]) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`${flag} ${text}: port must be 1-65535`);
+  if (portRequired && port === undefined) throw new UsageError(`${flag} ${text}: a port is needed for this protocol`);
+  return port === undefined ? { ip } : { ip, port };
+}
+
+function packetOf(to: string, from: string | undefined, proto: string, inIface: string | undefined, localProcess: boolean): Packet {
+  if (!['tcp', 'udp', 'sctp', 'icmp'].includes(proto)) throw new UsageError(`--proto ${proto}: use tcp, udp, sctp or icmp`);
+  const p = proto as Protocol;
+  const dst = hostAndPort(to, '--to', p !== 'icmp');
+  const packet: Packet = { dst: dst.ip, proto: p };
+  if (p !== 'icmp') packet.dport = dst.port as number;
+  if (from) {
+    const src = hostAndPort(from, '--from', false);
+    packet.src = src.ip;
+    if (p !== 'icmp') packet.sport = src.port ?? 40000;
+  } else if (!localProcess) {
+    packet.src = dst.ip.includes(':') ? '2001:db8::7' : '203.0.113.7';
+    if (p !== 'icmp') packet.sport = 40000;
+  }
+  if (inIface) packet.inIface = inIface;
+  if (localProcess) packet.localProcess = true;
+  return packet;
+}

@@ -1,0 +1,95 @@
+import ipaddr from 'ipaddr.js';
+
+/** An IPv4 or IPv6 address as bytes, so prefix tests are plain byte comparisons. */
+export interface Addr {
+  family: 4 | 6;
+  bytes: number[];
+  text: string;
+}
+
+export interface Cidr {
+  addr: Addr;
+  bits: number;
+}
+
+/** Parses a canonical address; returns null for anything else (octal, short forms, names). */
+export function parseAddr(text: string): Addr | null {
+  if (text.includes(':')) {
+    if (!ipaddr.IPv6.isValid(text)) return null;
+    const a = ipaddr.IPv6.parse(text);
+    return { family: 6, bytes: a.toByteArray(), text: a.toString() };
+  }
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
+  return { family: 4, bytes: ipaddr.IPv4.parse(text).toByteArray(), text };
+}
+
+/** `10.0.0.0/8`, `10.0.0.1` (a host), `fd00::/64`. Host bits are ignored as the kernel ignores them. */
+export function parseCidr(text: string): Cidr | null {
+  const slash = text.indexOf('/');
+  const addr = parseAddr(slash < 0 ? text : text.slice(0, slash));
+  if (!addr) return null;
+  const max = addr.family === 4 ? 32 : 128;
+  if (slash < 0) return { addr, bits: max };
+  const mask = text.slice(slash + 1);
+  if (/^\d+$/.test(mask)) {
+    const bits = Number(mask);
+    return bits <= max ? { addr, bits } : null;
+  }
+  // iptables-save prints a non-contiguous netmask in dotted form (`-s 10.0.0.0/255.0.255.0`).
+  const m = parseAddr(mask);
+  if (!m || m.family !== addr.family) return null;
+  const bits = prefixLength(m.bytes);
+  return bits === null ? null : { addr, bits };
+}
+
+function prefixLength(mask: number[]): number | null {
+  let bits = 0;
+  let ended = false;
+  for (const byte of mask) {
+    for (let i = 7; i >= 0; i--) {
+      const set = (byte >> i) & 1;
+      if (set && ended) return null;
+      if (set) bits++;
+      else ended = true;
+    }
+  }
+  return bits;
+}
+
+export function cidrContains(c: Cidr, a: Addr): boolean {
+  if (c.addr.family !== a.family) return false;
+  let bits = c.bits;
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if (((c.addr.bytes[i] ?? 0) & mask) !== ((a.bytes[i] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+export function sameAddr(a: Addr, b: Addr): boolean {
+  return a.family === b.family && a.bytes.every((byte, i) => byte === b.bytes[i]);
+}
+
+/** Compares two addresses of one family numerically (for `-m iprange`). */
+export function compareAddr(a: Addr, b: Addr): number {
+  for (let i = 0; i < a.bytes.length; i++) {
+    const d = (a.bytes[i] ?? 0) - (b.bytes[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** 127.0.0.0/8 and ::1: always local, whatever the node's address list says. */
+export function isLoopback(a: Addr): boolean {
+  return a.family === 4 ? a.bytes[0] === 127 : a.bytes.every((b, i) => b === (i === 15 ? 1 : 0));
+}
+
+export function isMulticast(a: Addr): boolean {
+  return a.family === 4 ? ((a.bytes[0] ?? 0) & 0xf0) === 0xe0 : a.bytes[0] === 0xff;
+}
+
+/** Formats `ip:port`, bracketing IPv6 as iptables and conntrack do. */
+export function hostPort(ip: string, port: number | null | undefined): string {
+  if (port === null || port === undefined) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -1,0 +1,63 @@
+import { cidrContains, isLoopback, parseCidr, sameAddr, type Addr, type Cidr } from '../address.js';
+import type { Branch, WalkEnv } from './state.js';
+import type { NodeContext } from './types.js';
+
+/** A node address as given: `192.168.49.2` or `192.168.49.2/24` (the prefix adds its broadcast address). */
+export function buildEnv(node: NodeContext): WalkEnv {
+  const localAddrs: Addr[] = [];
+  const broadcastAddrs: Addr[] = [];
+  for (const text of node.localIps) {
+    const c = parseCidr(text);
+    if (!c) throw new Error(`local address ${JSON.stringify(text)} is not an IP address`);
+    localAddrs.push(c.addr);
+    if (text.includes('/') && c.addr.family === 4 && c.bits < 31) broadcastAddrs.push(broadcastOf(c));
+  }
+  return { node, localAddrs, broadcastAddrs };
+}
+
+function broadcastOf(c: Cidr): Addr {
+  const bytes = c.addr.bytes.map((byte, i) => {
+    const hostBits = Math.max(0, Math.min(8, (i + 1) * 8 - c.bits));
+    return byte | ((1 << hostBits) - 1);
+  });
+  return { family: 4, bytes, text: bytes.join('.') };
+}
+
+export function isLocal(a: Addr, env: WalkEnv): boolean {
+  return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || env.localAddrs.some((l) => sameAddr(l, a));
+}
+
+/** The output interface for `dst`: `lo` for a local address, else the longest matching route. */
+export function routeLookup(dst: Addr, env: WalkEnv): { iface: string | undefined; known: boolean; src?: string } {
+  if (isLocal(dst, env)) return { iface: 'lo', known: true };
+  const routes = env.node.routes;
+  if (!routes) return { iface: undefined, known: false };
+  let best: { bits: number; dev: string; src?: string } | null = null;
+  for (const r of routes) {
+    const c = r.dst === 'default' ? parseCidr(dst.family === 4 ? '0.0.0.0/0' : '::/0') : parseCidr(r.dst);
+    if (!c || !cidrContains(c, dst)) continue;
+    if (!best || c.bits > best.bits) best = { bits: c.bits, dev: r.dev, ...(r.src ? { src: r.src } : {}) };
+  }
+  // With routes known and none matching, the kernel answers "network unreachable".
+  return best ? { iface: best.dev, known: true, ...(best.src ? { src: best.src } : {}) } : { iface: undefined, known: true };
+}
+
+/** The first address of `family` on `iface`, as the kernel picks for MASQUERADE and REDIRECT. */
+export function addressOn(iface: string | undefined, family: 4 | 6, env: WalkEnv): string | null {
+  if (iface === undefined || !env.node.interfaceOf) return null;
+  for (const a of env.localAddrs) {
+    if (a.family === family && env.node.interfaceOf[a.text] === iface) return a.text;
+  }
+  return null;
+}
+
+/** MASQUERADE uses the primary address of the interface the packet leaves by. */
+export function natSource(b: Branch, env: WalkEnv): string | null {
+  return b.outIfaceKnown ? addressOn(b.outIface, b.src.family, env) : null;
+}
+
+/** REDIRECT sends to the input interface's primary address, or to loopback for local traffic. */
+export function redirectTarget(b: Branch, env: WalkEnv): string | null {
+  if (b.inIface === undefined && b.hook === 'OUTPUT') return b.dst.family === 4 ? '127.0.0.1' : '::1';
+  return addressOn(b.inIface, b.dst.family, env);
+}

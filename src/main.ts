@@ -1,0 +1,51 @@
+import { EXIT, UsageError, type Io } from './cli/io.js';
+
+const VERSION = '0.1.0';
+
+/** Commands load lazily so `--help` and each command start only what they use. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[], io: Io): Promise<number> }> }> = {
+  trace: { summary: 'replay one packet through iptables-save dumps and show every path it can take', load: () => import('./cli/trace.js') },
+};
+
+export const HELP = `np-doctor: why does this Kubernetes NodePort not answer?
+
+Usage:
+  np-doctor <command> [flags]
+  kubectl np-doctor <command> [flags]
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Flags:
+  -h, --help      show help (also: np-doctor <command> --help)
+      --version   print the version
+
+Exit codes: 0 ok, 1 findings, 2 usage error or unreadable input, 3 could not gather enough to decide, 130 interrupted.
+`;
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version') {
+    io.stdout(`np-doctor ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    io.stderr(`np-doctor: unknown command "${command}"\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    const mod = await entry.load();
+    return await mod.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`np-doctor ${command}: ${e.message}\nRun "np-doctor ${command} --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
