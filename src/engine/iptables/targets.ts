@@ -31,7 +31,7 @@ const CONTINUING = new Set([
 const opt = (spec: TargetSpec, ...names: string[]): RuleOption | undefined => spec.options.find((o) => names.includes(o.name));
 
 const value = (o: RuleOption): string => {
-  if (o.values.length !== 1) throw new RuleSyntaxError(`${o.name} takes one value`);
+  if (o.values.length !== 1) throw new RuleSyntaxError(`${o.name} needs exactly one value`);
   return o.values[0] as string;
 };
 

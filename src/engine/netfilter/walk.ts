@@ -151,9 +151,9 @@ class Walker {
   }
 
   private rerouteAllowed(b: Branch): boolean {
-    if (!b.ct.dnat || !isLoopback(b.src)) return true;
-    const r = routeLookup(b.dst, this.env);
-    return r.iface === 'lo' || !r.known || this.localnetAllowed(b);
+    // Only a destination off the node leaves lo; whichever device it takes then, the rule applies.
+    if (!b.ct.dnat || !isLoopback(b.src) || isLocal(b.dst, this.env)) return true;
+    return this.localnetAllowed(b);
   }
 
   /** route_localnet decides whether 127.0.0.0/8 may be routed off the loopback device. */

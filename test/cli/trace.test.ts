@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { main } from '../../src/main.js';
+
+const EXAMPLE = 'examples/two-node-cluster/node-a.rules';
+const BASE = ['trace', '--iptables', EXAMPLE, '--local-ip', '192.168.49.2,10.244.0.1', '--to', '192.168.49.2:30080', '--in-iface', 'eth0'];
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), env, isTTY: false });
+  return { code, out, err };
+}
+
+const tmpFile = (content: string) => {
+  const f = join(mkdtempSync(join(tmpdir(), 'npd-')), 'bad.rules');
+  writeFileSync(f, content);
+  return f;
+};
+
+describe('np-doctor trace', () => {
+  test('JSON keeps the contract field names: two 0.5 branches, DNAT and masquerade', async () => {
+    const { code, out } = await run([...BASE, '--from', '203.0.113.7:40000', '-o', 'json']);
+    assert.equal(code, 0);
+    const doc = JSON.parse(out) as { packet: Record<string, unknown>; outcomes: Record<string, unknown>[] };
+    assert.deepEqual(doc.packet, { dst: '192.168.49.2', proto: 'tcp', dport: 30080, src: '203.0.113.7', sport: 40000, inIface: 'eth0' });
+    assert.equal(doc.outcomes.length, 2);
+    for (const o of doc.outcomes) {
+      for (const key of ['probability', 'verdict', 'delivery', 'dnat', 'snat', 'mark', 'indeterminate', 'hops']) assert.ok(key in o, `outcome lacks ${key}`);
+      assert.equal(o.probability, 0.5);
+      assert.equal(o.verdict, 'ACCEPT');
+      assert.deepEqual(o.snat, { type: 'MASQUERADE' });
+      const hop = (o.hops as Record<string, unknown>[])[0];
+      assert.deepEqual(Object.keys(hop ?? {}), ['table', 'chain', 'line', 'rule', 'action']);
+      assert.deepEqual(hop, { table: 'nat', chain: 'PREROUTING', line: 65, rule: '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES', action: 'JUMP KUBE-SERVICES' });
+    }
+    assert.deepEqual(doc.outcomes.map((o) => o.dnat), [{ ip: '10.244.0.5', port: 8080 }, { ip: '10.244.1.7', port: 8080 }]);
+  });
+
+  test('text shows each branch, its probability, DNAT/SNAT and the numbered rule path', async () => {
+    const { code, out } = await run(BASE);
+    assert.equal(code, 0);
+    assert.match(out, /^Packet {3}tcp 203\.0\.113\.7:40000 → 192\.168\.49\.2:30080, arriving on eth0$/m);
+    assert.match(out, /^2 outcomes: ACCEPT 100%$/m);
+    assert.match(out, /^Branch 1 of 2 · probability 0\.5 · ACCEPT · forwarded$/m);
+    assert.match(out, /^ {2}DNAT {6}→ 10\.244\.0\.5:8080$/m);
+    assert.match(out, /^ {3}8\. nat KUBE-SEP-6WCGKYMWOH2DBRNV +line 76 +DNAT 10\.244\.0\.5:8080$/m);
+    assert.doesNotMatch(out, /\x1b\[/, 'no colour when stdout is not a TTY');
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ['an unknown flag', [...BASE, '--frobnicate'], /Unknown option '--frobnicate'/],
+    ['a missing --iptables', ['trace', '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80'], /--iptables FILE is required/],
+    ['a missing --local-ip', ['trace', '--iptables', EXAMPLE, '--to', '1.2.3.4:80'], /--local-ip is required/],
+    ['a bad --to', [...BASE, '--to', 'nowhere'], /--to nowhere: expected IP:PORT/],
+    ['a bad --proto', [...BASE, '--proto', 'quic'], /--proto quic/],
+    ['-o yaml', [...BASE, '-o', 'yaml'], /-o yaml: use text or json/],
+    ['--in-iface with --local-process', [...BASE, '--local-process'], /exclude each other/],
+    ['an unreadable file', ['trace', '--iptables', '/nonexistent.rules', '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80'], /cannot read --iptables \/nonexistent\.rules: ENOENT/],
+  ];
+  for (const [what, argv, message] of usage) {
+    test(`${what} is a usage error (exit 2)`, async () => {
+      const { code, err } = await run(argv);
+      assert.equal(code, 2);
+      assert.match(err, message);
+      assert.match(err, /Run "np-doctor trace --help" for usage/);
+    });
+  }
+
+  test('a malformed dump exits 2 and names the file and line at fault', async () => {
+    const file = tmpFile('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination\nCOMMIT\n');
+    const { code, err } = await run(['trace', '--iptables', file, '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80']);
+    assert.equal(code, 2);
+    assert.match(err, new RegExp(`malformed dump: ${file.replace(/[/.]/g, '\\$&')}:3: --to-destination needs exactly one value`));
+    const cut = tmpFile('*nat\n:PREROUTING ACCEPT [0:0]\n');
+    const r = await run(['trace', '--iptables', cut, '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /:1: table nat has no COMMIT/);
+  });
+
+  test('--help prints the flags of DESIGN.md', async () => {
+    const { code, out } = await run(['trace', '--help']);
+    assert.equal(code, 0);
+    for (const flag of ['--iptables', '--local-ip', '--to', '--from', '--proto', '--in-iface', '--local-process', '-o, --output']) assert.ok(out.includes(flag), flag);
+  });
+});
+
+describe('the built binary', () => {
+  test('sets the exit code from main() and prints help fast enough to be lazy', () => {
+    const out = execFileSync(process.execPath, ['dist/src/cli.js', '--help'], { encoding: 'utf8' });
+    assert.match(out, /trace +replay one packet/);
+    const bad = spawnSync(process.execPath, ['dist/src/cli.js', 'nosuch'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown command "nosuch"/);
+  });
+});
