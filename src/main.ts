@@ -3,7 +3,7 @@ import { EXIT, UsageError, type Io } from './cli/io.js';
 const VERSION = '0.1.0';
 
 /** Commands load lazily so `--help` and each command start only what they use. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[], io: Io): Promise<number> }> }> = {
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[], io: Io): number | Promise<number> }> }> = {
   trace: { summary: 'replay one packet through iptables-save dumps and show every path it can take', load: () => import('./cli/trace.js') },
 };
 

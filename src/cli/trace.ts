@@ -54,7 +54,7 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function run(argv: string[], io: Io): Promise<number> {
+export function run(argv: string[], io: Io): number {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }));
@@ -160,7 +160,7 @@ function packetOf(to: string, from: string | undefined, proto: string, inIface: 
   const p = proto as Protocol;
   const dst = hostAndPort(to, '--to', p !== 'icmp');
   const packet: Packet = { dst: dst.ip, proto: p };
-  if (p !== 'icmp') packet.dport = dst.port as number;
+  if (dst.port !== undefined) packet.dport = dst.port;
   if (from) {
     const src = hostAndPort(from, '--from', false);
     packet.src = src.ip;
