@@ -77,9 +77,9 @@ export function run(argv: string[], io: Io): number {
 
   const rulesets: Ruleset[] = [];
   for (const file of values.iptables) {
-    let text: string;
+    let text: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(file);
     } catch (e) {
       throw new UsageError(`cannot read --iptables ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
@@ -104,7 +104,7 @@ export function run(argv: string[], io: Io): number {
 
 const INVALID = {} as Ruleset;
 
-function parseOrExplain(text: string, file: string, io: Io): Ruleset {
+function parseOrExplain(text: Buffer, file: string, io: Io): Ruleset {
   try {
     return parseIptablesSave(text, { source: file });
   } catch (e) {

@@ -50,7 +50,7 @@ COMMIT
     assert.deepEqual(rs.warnings, ['Warning: iptables-legacy tables present, use iptables-legacy-save to see them']);
     assert.equal(chain(rs, 'filter', 'FORWARD').policy, 'DROP');
     assert.equal(chain(rs, 'filter', 'KUBE-X').policy, null);
-    assert.deepEqual(chain(rs, 'filter', 'KUBE-X').ruleLines, [8]);
+    assert.deepEqual(rulesOf(rs, chain(rs, 'filter', 'KUBE-X')).map((r) => r.line), [8]);
     const [rule] = rulesOf(rs, chain(rs, 'filter', 'KUBE-X'));
     assert.equal(rule?.line, 8);
     assert.equal(rule?.text, '-A KUBE-X -p tcp -m tcp --dport 22 -j ACCEPT');

@@ -19,6 +19,10 @@ export interface Ruleset {
   tables: Map<string, Table>;
   /** `# Warning: iptables-legacy tables present…` and similar notes iptables printed. */
   warnings: string[];
+  /** The dump itself: rules are decoded from it when first used. */
+  bytes: Buffer;
+  /** Per rule id r: its line at [3r], where its text starts at [3r+1] and ends at [3r+2] in `bytes`. */
+  ruleSpans: number[];
 }
 
 export interface Table {
@@ -34,10 +38,15 @@ export interface Chain {
   line: number;
   /** Built-in chains have a policy; user chains print `-`. */
   policy: 'ACCEPT' | 'DROP' | null;
-  ruleLines: number[];
-  ruleTexts: string[];
-  /** Filled by `rulesOf` on first use. */
-  rules?: Rule[];
+  /** How many rules the chain has. iptables-save prints a chain's rules together, so they are
+   *  usually the ids first…first+count-1; `ids` lists them only when a dump interleaves chains. */
+  count: number;
+  first: number;
+  ids?: number[];
+  /** Filled rule by rule by `ruleAt` on first use. */
+  rules?: (Rule | undefined)[];
+  /** Per rule, the IPv4 host its `-d x/32` requires (null: none), for skipping rules without parsing them. */
+  dstKeys?: (string | null)[];
 }
 
 /** One option with its values: `! --dport 80` is {name: '--dport', negated: true, values: ['80']}. */

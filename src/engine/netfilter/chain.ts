@@ -1,6 +1,6 @@
 import { hostPort, parseAddr } from '../address.js';
 import { compileMatch, type MatchFn } from '../iptables/matches.js';
-import { rulesOf } from '../iptables/parse.js';
+import { dstKeys, ruleAt } from '../iptables/parse.js';
 import { RuleSyntaxError } from '../iptables/rule.js';
 import type { Chain, Rule, Ruleset, Table } from '../iptables/ruleset.js';
 import { compileTarget, describeTarget, type TargetEffect } from '../iptables/targets.js';
@@ -59,17 +59,20 @@ function compile(ctx: ChainCtx, rule: Rule): Compiled {
 /** Walks one chain for one branch; forks return several ends. */
 export function runChain(ctx: ChainCtx, start: Branch, chain: Chain, depth = 0): ChainEnd[] {
   if (depth > MAX_DEPTH) return [{ b: start, end: 'stop', why: `chains nest deeper than ${MAX_DEPTH} at ${chain.name}: the dump loops` }];
-  const rules = rulesOf(ctx.ruleset, chain);
+  const count = chain.count;
+  const keys = dstKeys(ctx.ruleset, chain);
   const out: ChainEnd[] = [];
   // Depth-first over (branch, next rule index); forks push their alternatives.
   const work: [Branch, number][] = [[start, 0]];
   while (work.length) {
-    const [b, i] = work.pop() as [Branch, number];
-    if (i >= rules.length) {
+    let [b, i] = work.pop() as [Branch, number];
+    // A rule that requires another destination cannot match: skip it without parsing it.
+    while (i < count && keys[i] !== null && keys[i] !== b.dst.text) i++;
+    if (i >= count) {
       out.push({ b, end: 'return' });
       continue;
     }
-    const rule = rules[i] as Rule;
+    const rule = ruleAt(ctx.ruleset, chain, i);
     const c = compile(ctx, rule);
     const { yes, no } = matchBranches(b, c.matches, ctx.env, rule);
     const next: [Branch, number][] = [];

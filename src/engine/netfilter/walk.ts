@@ -252,7 +252,7 @@ class Walker {
  */
 function isUnregistered(rs: Ruleset, table: Table): boolean {
   if (rs.backend !== 'nft') return false;
-  for (const c of table.chains.values()) if (c.ruleTexts.length || c.policy === 'DROP') return false;
+  for (const c of table.chains.values()) if (c.count || c.policy === 'DROP') return false;
   return true;
 }
 
