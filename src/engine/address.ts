@@ -1,4 +1,10 @@
-import ipaddr from 'ipaddr.js';
+import { createRequire } from 'node:module';
+import type * as Ipaddr from 'ipaddr.js';
+
+// ipaddr.js is CommonJS: importing it as ESM makes Node lex it on every start. Only IPv6 needs it,
+// so it is required on first use; IPv4 (every kube-proxy dump's bulk) is parsed by hand.
+let ipaddr: typeof Ipaddr | undefined;
+const ipv6 = () => (ipaddr ??= createRequire(import.meta.url)('ipaddr.js') as typeof Ipaddr).IPv6;
 
 /** An IPv4 or IPv6 address as bytes, so prefix tests are plain byte comparisons. */
 export interface Addr {
@@ -15,12 +21,26 @@ export interface Cidr {
 /** Parses a canonical address; returns null for anything else (octal, short forms, names). */
 export function parseAddr(text: string): Addr | null {
   if (text.includes(':')) {
-    if (!ipaddr.IPv6.isValid(text)) return null;
-    const a = ipaddr.IPv6.parse(text);
+    if (!ipv6().isValid(text)) return null;
+    const a = ipv6().parse(text);
     return { family: 6, bytes: a.toByteArray(), text: a.toString() };
   }
-  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
-  return { family: 4, bytes: ipaddr.IPv4.parse(text).toByteArray(), text };
+  const bytes = dottedQuad(text);
+  return bytes && { family: 4, bytes, text };
+}
+
+/** Exactly four decimal octets, no leading zeros (which some parsers read as octal). */
+function dottedQuad(text: string): number[] | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  const bytes: number[] = [];
+  for (const p of parts) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    bytes.push(n);
+  }
+  return bytes;
 }
 
 /** `10.0.0.0/8`, `10.0.0.1` (a host), `fd00::/64`. Host bits are ignored as the kernel ignores them. */

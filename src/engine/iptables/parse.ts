@@ -1,6 +1,6 @@
 import { ParseError } from '../errors.js';
 import { parseRule, RuleSyntaxError } from './rule.js';
-import type { Backend, Chain, Rule, Ruleset, Table } from './ruleset.js';
+import type { Backend, Chain, Rule, RuleKeys, Ruleset, Table } from './ruleset.js';
 
 export type { Ruleset } from './ruleset.js';
 
@@ -40,9 +40,10 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const ruleset: Ruleset = {
     source, backend: 'unknown', family: null, version: null, tables: new Map(), warnings: [], bytes,
-    ruleSpans: [],
+    ruleSpans: new Int32Array(0),
   };
-  const spans = ruleset.ruleSpans;
+  let spans = new Int32Array(3 * Math.max(64, bytes.length >> 6));
+  let nRules = 0;
   const n = bytes.length;
   let table: Table | null = null;
   let chain: Chain | null = null;
@@ -84,8 +85,16 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
         chainStart = nameStart;
         chainLen = nameEnd - nameStart;
       }
-      addRule(chain as Chain, spans.length / 3);
-      spans.push(lineNo, start, lineEnd);
+      if (3 * nRules + 3 > spans.length) {
+        const grown = new Int32Array(spans.length * 2);
+        grown.set(spans);
+        spans = grown;
+      }
+      addRule(chain as Chain, nRules);
+      spans[3 * nRules] = lineNo;
+      spans[3 * nRules + 1] = start;
+      spans[3 * nRules + 2] = lineEnd;
+      nRules++;
       continue;
     }
     if (first === 58 /* : */) {
@@ -126,6 +135,7 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
     fail('not an iptables-save line: expected "*table", ":CHAIN POLICY", "-A CHAIN …", "COMMIT" or "# comment"');
   }
   if (table) throw new ParseError(source, table.line, `table ${table.name} has no COMMIT: the dump is cut short`);
+  ruleset.ruleSpans = spans.subarray(0, 3 * nRules);
   return ruleset;
 }
 
@@ -209,26 +219,38 @@ export function rulesOf(ruleset: Ruleset, chain: Chain): Rule[] {
 }
 
 /**
- * Per rule, the single IPv4 destination it requires (`-d A.B.C.D/32`), read from the raw bytes
- * without tokenizing. kube-proxy's KUBE-SERVICES holds one such rule per Service port (10k at 10k
- * Services); the walk skips those whose address is not the packet's and parses only the rest.
+ * What each rule of a chain demands of the packet, read from the raw text without tokenizing:
+ * a single IPv4 destination (`-d A.B.C.D/32`) and a destination port range (`-m tcp --dport N`).
+ * kube-proxy's KUBE-SERVICES holds one rule per Service port and KUBE-NODEPORTS one per NodePort
+ * (10k and 2.4k rules at 10k Services); the walk skips the rules whose keys rule the packet out and
+ * parses only the rest. A key is only set where the rule cannot match without it.
  */
-export function dstKeys(ruleset: Ruleset, chain: Chain): (string | null)[] {
-  chain.dstKeys ??= Array.from({ length: chain.count }, (_, i) => fixedDst(ruleset, ruleSpan(ruleset, chain, i)));
-  return chain.dstKeys;
-}
-
-function ruleSpan(ruleset: Ruleset, chain: Chain, i: number): [number, number] {
-  const id = 3 * ruleId(chain, i);
-  return [ruleset.ruleSpans[id + 1] as number, ruleset.ruleSpans[id + 2] as number];
+export function ruleKeys(ruleset: Ruleset, chain: Chain): RuleKeys {
+  if (chain.keys) return chain.keys;
+  const keys: RuleKeys = { dst: new Array<string | null>(chain.count), dport: new Int32Array(2 * chain.count).fill(-1) };
+  for (let i = 0; i < chain.count; i++) {
+    const id = 3 * ruleId(chain, i);
+    const line = ruleset.bytes.toString('latin1', ruleset.ruleSpans[id + 1], ruleset.ruleSpans[id + 2]);
+    keys.dst[i] = FIXED_DST.exec(line)?.[1] ?? null;
+    const range = fixedDport(line);
+    if (range) keys.dport.set(range, 2 * i);
+  }
+  chain.keys = keys;
+  return keys;
 }
 
 // iptables-save prints `-A CHAIN [[!] -s X ]-d A.B.C.D/32 …`: -s before -d, both before any -m.
 const FIXED_DST = /^-A \S+ (?:(?:! )?-s \S+ )?-d (\d+\.\d+\.\d+\.\d+)\/32 /;
+const PORT_MODULE = / -m (tcp|udp|sctp)$/;
 
-function fixedDst(ruleset: Ruleset, [start, end]: [number, number]): string | null {
-  // The prefix up to -d is at most `-A <28-char chain> ! -s <18-char CIDR> -d <18-char CIDR> `.
-  return FIXED_DST.exec(ruleset.bytes.toString('latin1', start, Math.min(end, start + 112)))?.[1] ?? null;
+/** `-m tcp|udp|sctp --dport N[:M]`, not negated and not inside a quoted comment. */
+function fixedDport(line: string): [number, number] | null {
+  const at = line.indexOf(' --dport ');
+  if (at < 0 || line[at - 1] === '!' || line.lastIndexOf('"', at) >= 0) return null;
+  if (!PORT_MODULE.test(line.slice(line.lastIndexOf(' -m ', at), at))) return null;
+  const end = line.indexOf(' ', at + 9);
+  const m = /^(\d+)(?::(\d+))?$/.exec(line.slice(at + 9, end < 0 ? undefined : end));
+  return m ? [Number(m[1]), Number(m[2] ?? m[1])] : null;
 }
 
 /** Tokenizes every rule, so every syntax error surfaces now rather than when the walk gets there. */

@@ -22,7 +22,7 @@ export interface Ruleset {
   /** The dump itself: rules are decoded from it when first used. */
   bytes: Buffer;
   /** Per rule id r: its line at [3r], where its text starts at [3r+1] and ends at [3r+2] in `bytes`. */
-  ruleSpans: number[];
+  ruleSpans: Int32Array;
 }
 
 export interface Table {
@@ -45,8 +45,8 @@ export interface Chain {
   ids?: number[];
   /** Filled rule by rule by `ruleAt` on first use. */
   rules?: (Rule | undefined)[];
-  /** Per rule, the IPv4 host its `-d x/32` requires (null: none), for skipping rules without parsing them. */
-  dstKeys?: (string | null)[];
+  /** What each rule requires of the packet, for skipping rules without parsing them (`ruleKeys`). */
+  keys?: RuleKeys;
 }
 
 /** One option with its values: `! --dport 80` is {name: '--dport', negated: true, values: ['80']}. */
@@ -82,4 +82,12 @@ export interface Rule {
   matches: MatchSpec[];
   /** null for a rule with no `-j`/`-g`: it only counts packets. */
   target: TargetSpec | null;
+}
+
+/** Per rule of a chain, what it requires of the packet, read without tokenizing (see `ruleKeys`). */
+export interface RuleKeys {
+  /** The single IPv4 destination (`-d A.B.C.D/32`), or null. */
+  dst: (string | null)[];
+  /** The destination port range [lo, hi] at 2i, 2i+1; -1 where the rule names none. */
+  dport: Int32Array;
 }

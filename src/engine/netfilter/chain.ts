@@ -1,6 +1,6 @@
 import { hostPort, parseAddr } from '../address.js';
 import { compileMatch, type MatchFn } from '../iptables/matches.js';
-import { dstKeys, ruleAt } from '../iptables/parse.js';
+import { ruleAt, ruleKeys } from '../iptables/parse.js';
 import { RuleSyntaxError } from '../iptables/rule.js';
 import type { Chain, Rule, Ruleset, Table } from '../iptables/ruleset.js';
 import { compileTarget, describeTarget, type TargetEffect } from '../iptables/targets.js';
@@ -60,14 +60,14 @@ function compile(ctx: ChainCtx, rule: Rule): Compiled {
 export function runChain(ctx: ChainCtx, start: Branch, chain: Chain, depth = 0): ChainEnd[] {
   if (depth > MAX_DEPTH) return [{ b: start, end: 'stop', why: `chains nest deeper than ${MAX_DEPTH} at ${chain.name}: the dump loops` }];
   const count = chain.count;
-  const keys = dstKeys(ctx.ruleset, chain);
+  const { dst, dport } = ruleKeys(ctx.ruleset, chain);
   const out: ChainEnd[] = [];
   // Depth-first over (branch, next rule index); forks push their alternatives.
   const work: [Branch, number][] = [[start, 0]];
   while (work.length) {
     let [b, i] = work.pop() as [Branch, number];
-    // A rule that requires another destination cannot match: skip it without parsing it.
-    while (i < count && keys[i] !== null && keys[i] !== b.dst.text) i++;
+    // A rule that requires another destination or port cannot match: skip it without parsing it.
+    while (i < count && ((dst[i] !== null && dst[i] !== b.dst.text) || ((dport[2 * i] as number) >= 0 && !portIn(b.dport, dport, i)))) i++;
     if (i >= count) {
       out.push({ b, end: 'return' });
       continue;
@@ -87,6 +87,10 @@ export function runChain(ctx: ChainCtx, start: Branch, chain: Chain, depth = 0):
     for (let k = next.length - 1; k >= 0; k--) work.push(next[k] as [Branch, number]);
   }
   return out;
+}
+
+function portIn(port: number | undefined, ranges: Int32Array, i: number): boolean {
+  return port !== undefined && port >= (ranges[2 * i] as number) && port <= (ranges[2 * i + 1] as number);
 }
 
 /** Evaluates a rule's matches in order, forking on chances and undecidable matches. */
