@@ -160,7 +160,7 @@ function declareChain(t: Table, bytes: Buffer, start: number, end: number, lineN
   if (!user) {
     const word = bytes.toString('latin1', sp1 + 1, sp2);
     if (word !== 'ACCEPT' && word !== 'DROP') fail(`policy ${word} is not ACCEPT, DROP or -`);
-    policy = word as 'ACCEPT' | 'DROP';
+    policy = word;
     if (BUILTIN_CHAINS[t.name] && !BUILTIN_CHAINS[t.name]?.includes(name)) fail(`${name} is not a built-in chain of ${t.name}, so it cannot have policy ${policy}`);
   }
   const size = t.chains.size;

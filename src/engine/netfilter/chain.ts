@@ -65,7 +65,8 @@ export function runChain(ctx: ChainCtx, start: Branch, chain: Chain, depth = 0):
   // Depth-first over (branch, next rule index); forks push their alternatives.
   const work: [Branch, number][] = [[start, 0]];
   while (work.length) {
-    let [b, i] = work.pop() as [Branch, number];
+    const [b, next0] = work.pop() as [Branch, number];
+    let i = next0;
     // A rule that requires another destination or port cannot match: skip it without parsing it.
     while (i < count && ((dst[i] !== null && dst[i] !== b.dst.text) || ((dport[2 * i] as number) >= 0 && !portIn(b.dport, dport, i)))) i++;
     if (i >= count) {
