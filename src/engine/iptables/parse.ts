@@ -118,7 +118,7 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
       if (h) {
         ruleset.family = h[1] === 'ip6' ? 6 : 4;
         ruleset.version = h[2] ?? null;
-        ruleset.backend = backendOf(h[3], h[2]);
+        ruleset.backend = backendOf(h[3]);
       } else if (line.startsWith('# Warning:')) {
         ruleset.warnings.push(line.slice(2));
       }
@@ -185,12 +185,13 @@ export function ruleLine(ruleset: Ruleset, chain: Chain, i: number): number {
   return ruleset.ruleSpans[3 * ruleId(chain, i)] as number;
 }
 
-function backendOf(tag: string | undefined, version: string | undefined): Backend {
-  if (tag === 'nf_tables') return 'nft';
-  if (tag === 'legacy') return 'legacy';
-  // Before 1.8 there was only the legacy (x_tables) backend, and the header had no tag.
-  const [major = 0, minor = 0] = (version ?? '').split('.').map(Number);
-  return major < 1 || (major === 1 && minor < 8) ? 'legacy' : 'unknown';
+/**
+ * The nft save program (xtables-nft-multi) always tags its header `(nf_tables)`; the legacy one
+ * prints no tag, in 1.8 as before it (checked on iptables 1.8.9). Only a dump without a header is
+ * of unknown backend.
+ */
+function backendOf(tag: string | undefined): Backend {
+  return tag === 'nf_tables' ? 'nft' : 'legacy';
 }
 
 /** The text of the chain's i-th rule, as the dump printed it (without a counter prefix). */

@@ -51,9 +51,20 @@ export function addressOn(iface: string | undefined, family: 4 | 6, env: WalkEnv
   return null;
 }
 
-/** MASQUERADE uses the primary address of the interface the packet leaves by. */
+/**
+ * MASQUERADE uses the primary address of the interface the packet leaves by. A device with no
+ * address of the family (a Calico `cali*` veth) borrows the first global address of another
+ * device, as inet_select_addr does; that needs to know which addresses sit on which device.
+ */
 export function natSource(b: Branch, env: WalkEnv): string | null {
-  return b.outIfaceKnown ? addressOn(b.outIface, b.src.family, env) : null;
+  if (!b.outIfaceKnown) return null;
+  const own = addressOn(b.outIface, b.src.family, env);
+  if (own || !env.node.interfaceOf) return own;
+  return env.localAddrs.find((a) => a.family === b.src.family && !isLoopback(a) && !isLinkLocal(a))?.text ?? null;
+}
+
+function isLinkLocal(a: Addr): boolean {
+  return a.family === 4 ? a.bytes[0] === 169 && a.bytes[1] === 254 : a.bytes[0] === 0xfe && ((a.bytes[1] ?? 0) & 0xc0) === 0x80;
 }
 
 /** REDIRECT sends to the input interface's primary address, or to loopback for local traffic. */

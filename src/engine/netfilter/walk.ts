@@ -150,6 +150,10 @@ class Walker {
     b.outIfaceKnown = r.known && r.iface !== undefined;
   }
 
+  private natDecided(b: Branch, manip: 'dnat' | 'snat'): boolean {
+    return manip === 'dnat' ? b.ct.dnatDecided : b.ct.snatDecided;
+  }
+
   private rerouteAllowed(b: Branch): boolean {
     // Only a destination off the node leaves lo; whichever device it takes then, the rule applies.
     if (!b.ct.dnat || !isLoopback(b.src) || isLocal(b.dst, this.env)) return true;
@@ -179,6 +183,7 @@ class Walker {
     }
     for (const tableName of HOOK_TABLES[hook]) {
       const manip = tableName === 'nat' ? NAT_MANIP[hook] : undefined;
+      const decidedBefore = new Set(manip ? live.filter((b) => this.natDecided(b, manip)) : []);
       for (const rs of this.sets) {
         const table = rs.tables.get(tableName);
         const chain = table?.chains.get(hook);
@@ -187,7 +192,12 @@ class Walker {
         const next: Branch[] = [];
         for (const b of live) {
           // nat sees only NEW, tracked connections, and only until one nat table decided this manip.
-          if (manip && (b.ct.state === 'UNTRACKED' || (manip === 'dnat' ? b.ct.dnatDecided : b.ct.snatDecided))) {
+          if (manip && (b.ct.state === 'UNTRACKED' || this.natDecided(b, manip))) {
+            // Another backend's nat table bound first at this very hook: which one runs first is
+            // registration order, which no dump shows. Say what the walk assumed.
+            if (!decidedBefore.has(b) && chain.count > 0) {
+              assume(b, `both backends have nat ${hook} rules; the kernel runs the one registered later first, which a dump cannot show: assumed the dump given first (${this.sets[0]?.source ?? '?'}) runs first`);
+            }
             next.push(b);
             continue;
           }
