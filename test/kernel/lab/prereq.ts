@@ -1,0 +1,47 @@
+/**
+ * What the kernel lab needs from the machine: root (namespaces, netfilter) and the real tools.
+ * Missing prerequisites skip the suite loudly, or fail it when NP_DOCTOR_REQUIRE_KERNEL=1 (CI on a
+ * machine that is supposed to run it must not pass by skipping).
+ */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export const TOOLS = [
+  'ip',
+  'iptables',
+  'iptables-restore',
+  'iptables-save',
+  'iptables-legacy',
+  'iptables-legacy-restore',
+  'iptables-legacy-save',
+  'ip6tables',
+  'ip6tables-restore',
+  'ip6tables-save',
+  'xtables-monitor',
+  'nft',
+  'conntrack',
+  'sysctl',
+] as const;
+
+function onPath(tool: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Why the lab cannot run here, or null when it can. */
+export function missingPrerequisites(): string | null {
+  const reasons: string[] = [];
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) reasons.push('not running as root');
+  const missing = TOOLS.filter((t) => !onPath(t));
+  if (missing.length > 0) reasons.push(`missing tools: ${missing.join(', ')}`);
+  return reasons.length > 0 ? reasons.join('; ') : null;
+}
+
+export const kernelRequired = (): boolean => process.env.NP_DOCTOR_REQUIRE_KERNEL === '1';

@@ -1,0 +1,49 @@
+/** Every kernel scenario, in the order the suite runs them. */
+import type { Scenario } from '../lab/scenario.js';
+import { etpCluster } from './etp-cluster.js';
+import { etpLocal } from './etp-local.js';
+import { noEndpoints } from './no-endpoints.js';
+import { sessionAffinity } from './session-affinity.js';
+import { nodePortAddresses } from './nodeport-addresses.js';
+import { forwardDropMarkAccept, forwardDropNoMarkAccept } from './forward-drop.js';
+import { hostFirewall } from './host-firewall.js';
+import { missingMasquerade } from './missing-masquerade.js';
+import { hairpin } from './hairpin.js';
+import { localhostLocalnet0, localhostLocalnet1, nodeSelfNodePort } from './node-local.js';
+import { udpNodePort } from './udp-nodeport.js';
+import { splitForwardDrop, splitLegacyDnat } from './split-backends.js';
+import { dualStack } from './dual-stack.js';
+import { clusterIp } from './cluster-ip.js';
+import { markCollision } from './mark-collision.js';
+import { threeEndpoints } from './three-endpoints.js';
+import { dnatConflict } from './dnat-conflict.js';
+import { oldMarkDrop } from './old-mark-drop.js';
+import { calicoForward } from './calico-forward.js';
+import { ctstateDnat } from './ctstate-dnat.js';
+
+export const scenarios: Scenario[] = [
+  etpCluster,
+  etpLocal,
+  noEndpoints,
+  sessionAffinity,
+  nodePortAddresses,
+  forwardDropMarkAccept,
+  forwardDropNoMarkAccept,
+  hostFirewall,
+  missingMasquerade,
+  hairpin,
+  nodeSelfNodePort,
+  localhostLocalnet0,
+  localhostLocalnet1,
+  udpNodePort,
+  splitForwardDrop,
+  splitLegacyDnat,
+  dualStack,
+  clusterIp,
+  markCollision,
+  threeEndpoints,
+  dnatConflict,
+  oldMarkDrop,
+  calicoForward,
+  ctstateDnat,
+];

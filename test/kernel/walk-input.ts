@@ -1,0 +1,43 @@
+/**
+ * Turns what the lab read from the kernel into the walk's inputs: the node's saved dumps (parsed
+ * by the engine's own parser, in the kernel's run order), a NodeContext built from `ip addr`,
+ * `ip route` and sysctls of the node, and the probe's first packet.
+ */
+import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
+import type { Ruleset } from '../../src/engine/iptables/ruleset.js';
+import type { NodeContext, Packet } from '../../src/engine/netfilter/types.js';
+import type { NodeFacts, ProbeRun } from './lab/run.js';
+
+/** The node's rulesets for one address family, in the order the kernel runs them at a hook. */
+export function rulesetsFor(node: NodeFacts, family: 4 | 6): Ruleset[] {
+  const out: Ruleset[] = [];
+  for (const b of node.runOrder) {
+    if ((b === 'nft6') !== (family === 6)) continue;
+    const text = node.dumps[b];
+    if (text !== undefined) out.push(parseIptablesSave(text, { source: `${node.ns}:${b}` }));
+  }
+  return out;
+}
+
+export function nodeContextOf(node: NodeFacts): NodeContext {
+  return {
+    name: node.ns,
+    localIps: Object.keys(node.addresses),
+    interfaceOf: { ...node.addresses },
+    routes: node.routes.map((r) => ({ dst: r.dst, dev: r.dev, ...(r.src !== undefined ? { src: r.src } : {}) })),
+    sysctls: { ipForward: node.ipForward, routeLocalnet: node.routeLocalnet },
+  };
+}
+
+export function packetOf(run: Pick<ProbeRun, 'packet'>): Packet {
+  const p = run.packet;
+  return {
+    src: p.src,
+    dst: p.dst,
+    proto: p.proto,
+    sport: p.sport,
+    dport: p.dport,
+    ...(p.inIface !== undefined ? { inIface: p.inIface } : {}),
+    ...(p.localProcess === true ? { localProcess: true } : {}),
+  };
+}
