@@ -68,10 +68,10 @@ function measureInProcess(file: string, packetArgs: { dst: string; dport: number
     const first = walk([rs], node, packet);
     const firstWalk = performance.now() - t;
     const again = [];
-    for (let i = 0; i < 20; i++) { t = performance.now(); walk([rs], node, packet); again.push(performance.now() - t); }
+    for (let i = 0; i < 101; i++) { t = performance.now(); walk([rs], node, packet); again.push(performance.now() - t); }
     again.sort((a, b) => a - b);
     if (!first.outcomes.length) throw new Error('no outcome');
-    console.log(JSON.stringify({ parse, firstWalk, walk: again[10], rssMb: process.resourceUsage().maxRSS / 1024 }));
+    console.log(JSON.stringify({ parse, firstWalk, walk: again[50], rssMb: process.resourceUsage().maxRSS / 1024 }));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`in-process measurement failed: ${r.stderr}`);
@@ -110,13 +110,15 @@ for (const services of sizes) for (const comments of [true, false]) {
   rows.push(benchOne(services, comments));
 }
 
-const header = ['dump', 'size', 'lines', 'restore --test', 'node read', 'np-doctor trace', 'trace/restore ≤0.4', 'trace/read ≤2.5', 'parse', 'first walk', 'walk <5ms', 'peak RSS ≤4×+80MB'];
+const header = ['dump', 'size', 'lines', 'restore --test', 'node read', 'np-doctor trace', 'trace/restore (10k ≤0.4)', 'trace/read (10k ≤2.5)', 'parse', 'first walk', 'walk <5ms', 'peak RSS ≤4×+80MB'];
 const table = rows.map((r) => {
   const rssLimit = 4 * r.mb + 80;
+  // The issue states the two cold-process targets for the 10k-Service dump; other sizes show the ratio only.
+  const targeted = r.services === 10000;
   return [
     r.label, `${r.mb.toFixed(1)} MB`, String(r.lines), fmt(r.restoreTest), fmt(r.nodeRead), fmt(r.trace),
-    `${ratio(r.trace, r.restoreTest)} ${check(r.restoreTest === null ? null : r.trace <= 0.4 * r.restoreTest)}`,
-    `${ratio(r.trace, r.nodeRead)} ${check(r.trace <= 2.5 * r.nodeRead)}`,
+    `${ratio(r.trace, r.restoreTest)} ${check(!targeted || r.restoreTest === null ? null : r.trace <= 0.4 * r.restoreTest)}`,
+    `${ratio(r.trace, r.nodeRead)} ${check(targeted ? r.trace <= 2.5 * r.nodeRead : null)}`,
     fmt(r.parse), fmt(r.firstWalk), `${fmt(r.walk)} ${check(r.walk < 5)}`,
     `${r.rssMb.toFixed(0)} MB ${check(r.rssMb <= rssLimit)}`,
   ];

@@ -4,7 +4,7 @@
 set -euo pipefail
 declare -A pkg_of=(
   [iptables]=iptables [iptables-legacy]=iptables [ip6tables]=iptables [xtables-monitor]=iptables
-  [conntrack]=conntrack [nft]=nftables [ip]=iproute2 [sshd]=openssh-server [tmux]=tmux
+  [conntrack]=conntrack [nft]=nftables [ip]=iproute2
 )
 missing=()
 for tool in "${!pkg_of[@]}"; do

@@ -178,8 +178,11 @@ class Walker {
     let live = branches;
     for (const b of live) {
       b.hook = hook;
-      if (hook === 'INPUT' || hook === 'PREROUTING') b.outIface = undefined;
-      if (hook === 'INPUT' || hook === 'PREROUTING') b.outIfaceKnown = false;
+      // Before the routing decision, and on local delivery, a packet has no output device.
+      if (hook === 'INPUT' || hook === 'PREROUTING') {
+        b.outIface = undefined;
+        b.outIfaceKnown = false;
+      }
     }
     for (const tableName of HOOK_TABLES[hook]) {
       const manip = tableName === 'nat' ? NAT_MANIP[hook] : undefined;
