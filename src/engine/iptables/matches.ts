@@ -410,7 +410,7 @@ const set: OptionCompiler = (o, _f, module) => {
     return () => ({ unknown: `ipset ${setName} is not known, so membership cannot be tested` });
   }
   // Counter and timeout options of -m set only refine a set match.
-  if (o.name.startsWith('--') && ['--return-nomatch', '--update-counters', '--update-subcounters', '--packets-eq', '--packets-lt', '--packets-gt', '--bytes-eq', '--bytes-lt', '--bytes-gt'].includes(o.name)) return () => true;
+  if (['--return-nomatch', '--update-counters', '--update-subcounters', '--packets-eq', '--packets-lt', '--packets-gt', '--bytes-eq', '--bytes-lt', '--bytes-gt'].includes(o.name)) return () => true;
   return unknownOption(o, module);
 };
 

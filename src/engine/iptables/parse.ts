@@ -176,12 +176,12 @@ function addRule(c: Chain, id: number): void {
 }
 
 /** The rule id of the chain's i-th rule. */
-export function ruleId(chain: Chain, i: number): number {
+function ruleId(chain: Chain, i: number): number {
   return chain.ids ? (chain.ids[i] as number) : chain.first + i;
 }
 
 /** The dump line of the chain's i-th rule. */
-export function ruleLine(ruleset: Ruleset, chain: Chain, i: number): number {
+function ruleLine(ruleset: Ruleset, chain: Chain, i: number): number {
   return ruleset.ruleSpans[3 * ruleId(chain, i)] as number;
 }
 
@@ -195,7 +195,7 @@ function backendOf(tag: string | undefined): Backend {
 }
 
 /** The text of the chain's i-th rule, as the dump printed it (without a counter prefix). */
-export function ruleText(ruleset: Ruleset, chain: Chain, i: number): string {
+function ruleText(ruleset: Ruleset, chain: Chain, i: number): string {
   const id = 3 * ruleId(chain, i);
   return ruleset.bytes.toString('utf8', ruleset.ruleSpans[id + 1], ruleset.ruleSpans[id + 2]);
 }

@@ -135,11 +135,13 @@ function matchBranches(b: Branch, fns: MatchFn[], env: WalkEnv, rule: Rule): { y
   return { yes: live, no };
 }
 
+/** Which dump a hop came from, when more than one is walked. */
+export function hopLabel(ctx: ChainCtx): { backend?: string; source?: string } {
+  return ctx.label ? { backend: ctx.ruleset.backend, source: ctx.ruleset.source } : {};
+}
+
 function hop(ctx: ChainCtx, b: Branch, rule: Rule, action: string): void {
-  addHop(b, {
-    table: rule.table, chain: rule.chain, line: rule.line, rule: rule.text, action,
-    ...(ctx.label ? { backend: ctx.ruleset.backend, source: ctx.ruleset.source } : {}),
-  });
+  addHop(b, { table: rule.table, chain: rule.chain, line: rule.line, rule: rule.text, action, ...hopLabel(ctx) });
 }
 
 function applyTarget(ctx: ChainCtx, b: Branch, rule: Rule, c: Compiled, depth: number): StepEnd[] {

@@ -1,7 +1,7 @@
 import { isLoopback, parseAddr, type Addr } from '../address.js';
 import { protocolNumber } from '../iptables/matches.js';
 import type { Ruleset, Table } from '../iptables/ruleset.js';
-import { runChain, type ChainCtx } from './chain.js';
+import { hopLabel, runChain, type ChainCtx } from './chain.js';
 import { HOOK_TABLES, NAT_MANIP, type Hook } from './hooks.js';
 import { addressOn, buildEnv, isLocal, routeLookup } from './routing.js';
 import { addHop, assume, hopsOf, undecided, type Branch, type WalkEnv } from './state.js';
@@ -209,10 +209,7 @@ class Walker {
             else if (r.end === 'return') {
               // Falling off a built-in chain applies its policy.
               const policy = chain.policy ?? 'ACCEPT';
-              addHop(r.b, {
-                table: tableName, chain: hook, line: chain.line, rule: null, action: `POLICY ${policy}`,
-                ...(ctx.label ? { backend: rs.backend, source: rs.source } : {}),
-              });
+              addHop(r.b, { table: tableName, chain: hook, line: chain.line, rule: null, action: `POLICY ${policy}`, ...hopLabel(ctx) });
               if (policy === 'ACCEPT') next.push(r.b);
               else this.finish(r.b, 'DROP');
             } else if (r.end === 'drop') this.finish(r.b, 'DROP');
