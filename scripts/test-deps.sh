@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the kernel tests drive (they build network namespaces and load real
-# rules). Runs before `npm test`; as root it installs what is missing, otherwise it only reports.
+# Installs the Debian packages the tests drive: the kernel lab (network namespaces, real rules), the
+# real OpenSSH server the SSH tests log in to, real sudo for their non-root users, and openssl for
+# the fake API server's certificates.
+# Runs before `npm test`; as root it installs what is missing, otherwise it only reports.
 set -euo pipefail
 declare -A pkg_of=(
   [iptables]=iptables [iptables-legacy]=iptables [ip6tables]=iptables [xtables-monitor]=iptables
   [conntrack]=conntrack [nft]=nftables [ip]=iproute2
+  [sshd]=openssh-server [ssh-keygen]=openssh-client [openssl]=openssl [tmux]=tmux
+  [sysctl]=procps [ss]=iproute2 [sudo]=sudo
 )
 missing=()
 for tool in "${!pkg_of[@]}"; do
@@ -13,7 +17,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "test-deps: missing ${pkgs[*]}; the kernel tests will be skipped (run as root on Debian to install them)" >&2
+  echo "test-deps: missing ${pkgs[*]}; the kernel and SSH tests will be skipped (run as root on Debian to install them)" >&2
   exit 0
 fi
 echo "test-deps: installing ${pkgs[*]}" >&2

@@ -1,10 +1,30 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
+/**
+ * For commands that clean up after themselves: the first Ctrl-C (or SIGTERM) asks the command to
+ * stop and clean up (debug pods are deleted); a second one leaves at once.
+ */
+function trapInterrupts(): AbortSignal {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`np-doctor: ${signal} again, leaving without cleaning up (np-doctor cleanup removes leftover debug pods)\n`);
+      process.exit(130);
+    }
+    interrupt.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return interrupt.signal;
+}
+
 // The only place that touches process exit state: main() returns the code.
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   env: process.env,
   isTTY: process.stdout.isTTY === true,
+  ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
+  trapInterrupts,
 });

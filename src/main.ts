@@ -1,10 +1,18 @@
 import { EXIT, UsageError, type Io } from './cli/io.js';
-
-const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 /** Commands load lazily so `--help` and each command start only what they use. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[], io: Io): number | Promise<number> }> }> = {
-  trace: { summary: 'replay one packet through iptables-save dumps and show every path it can take', load: () => import('./cli/trace.js') },
+interface Command {
+  summary: string;
+  /** Handles Ctrl-C itself (io.interrupt) to clean up; other commands end at once. */
+  interruptible?: true;
+  load: () => Promise<{ run(argv: string[], io: Io): number | Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  trace: { summary: 'replay one packet through iptables-save dumps (or a snapshot) and show every path it can take', load: () => import('./cli/trace.js') },
+  snapshot: { summary: 'gather a Service\'s cluster objects and its nodes\' rules into a snapshot file', interruptible: true, load: () => import('./cli/snapshot.js') },
+  cleanup: { summary: 'delete debug pods an interrupted np-doctor left behind', load: () => import('./cli/cleanup.js') },
 };
 
 export const HELP = `np-doctor: why does this Kubernetes NodePort not answer?
@@ -40,7 +48,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   try {
     const mod = await entry.load();
-    return await mod.run(rest, io);
+    const cmdIo = entry.interruptible && io.trapInterrupts ? { ...io, interrupt: io.trapInterrupts() } : io;
+    return await mod.run(rest, cmdIo);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`np-doctor ${command}: ${e.message}\nRun "np-doctor ${command} --help" for usage.\n`);

@@ -4,6 +4,15 @@ export interface Io {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
+  /** Where spinners draw (stderr in a terminal); absent: no progress display. */
+  progressStream?: NodeJS.WriteStream;
+  /** Aborted on the first Ctrl-C/SIGTERM: commands stop, clean up (debug pods) and return 130. */
+  interrupt?: AbortSignal;
+  /**
+   * Takes over Ctrl-C/SIGTERM and returns the signal they abort. main() calls it only for commands
+   * that clean up after themselves; the others keep the default (the process ends at once).
+   */
+  trapInterrupts?: () => AbortSignal;
 }
 
 /** Exit codes shared by every command (DESIGN.md §2). */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parseAddr } from '../engine/address.js';
 import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave } from '../engine/iptables/parse.js';
@@ -7,14 +6,22 @@ import type { Ruleset } from '../engine/iptables/ruleset.js';
 import type { NodeContext, Packet, Protocol, Route } from '../engine/netfilter/types.js';
 import { PacketError, walk } from '../engine/netfilter/walk.js';
 import { renderTraceText } from '../report/trace-text.js';
+import { loadSnapshot, SnapshotError } from '../snapshot/file.js';
+import { findNode, nodeView, NodeViewError, type NodeView } from '../snapshot/node-view.js';
+import { parseFlags } from './flags.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
+       np-doctor trace --snapshot FILE --node NODE --to IP:PORT [flags]
 
 Replays the first packet of a connection through a node's iptables-save dump(s) and prints every
 path it can take: probability, verdict, DNAT/SNAT, and each rule it matched with its line number.
 
-Required:
+From a snapshot (np-doctor snapshot), instead of --iptables, --local-ip, --route and --sysctl:
+      --snapshot FILE       the node's dumps (both backends), addresses, routes and sysctls
+      --node NODE           which node of the snapshot the packet arrives at
+
+Required without --snapshot:
       --iptables FILE       an iptables-save or ip6tables-save dump (repeat for a legacy + nft split;
                             at one hook the first dump given runs first)
       --local-ip IP[,IP…]   the node's addresses (repeatable); IP@IFACE also names the interface,
@@ -50,33 +57,40 @@ const FLAGS = {
   'local-process': { type: 'boolean' },
   route: { type: 'string', multiple: true },
   sysctl: { type: 'string', multiple: true },
+  snapshot: { type: 'string' },
+  node: { type: 'string' },
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function run(argv: string[], io: Io): number {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags({ args: argv, options: FLAGS, allowPositionals: false });
   if (values.help) {
     io.stdout(TRACE_HELP);
     return EXIT.ok;
   }
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`-o ${output}: use text or json`);
-  if (!values.iptables?.length) throw new UsageError('--iptables FILE is required');
-  if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
   if (!values.to) throw new UsageError('--to IP:PORT is required');
   if (values['local-process'] && values['in-iface']) throw new UsageError('--in-iface and --local-process exclude each other');
-
-  const node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
   const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
 
+  let node: NodeContext;
   const rulesets: Ruleset[] = [];
-  for (const file of values.iptables) {
+  if (values.snapshot !== undefined) {
+    const clash = (['iptables', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
+    if (clash.length > 0) throw new UsageError(`--snapshot already gives the node's rules, addresses, routes and sysctls; leave out --${clash.join(', --')}`);
+    const view = await snapshotNode(values.snapshot, values.node, packet.dst.includes(':') ? 6 : 4);
+    node = view.context;
+    for (const dump of view.dumps) rulesets.push(parseOrExplain(Buffer.from(dump.text), dump.source, io));
+  } else {
+    if (values.node !== undefined) throw new UsageError('--node picks a node of a --snapshot; without one, give --iptables and --local-ip');
+    if (!values.iptables?.length) throw new UsageError('--iptables FILE (or --snapshot FILE --node NODE) is required');
+    if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
+    node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
+  }
+
+  for (const file of values.iptables ?? []) {
     let text: Buffer;
     try {
       text = readFileSync(file);
@@ -103,6 +117,20 @@ export function run(argv: string[], io: Io): number {
 }
 
 const INVALID = {} as Ruleset;
+
+async function snapshotNode(file: string, name: string | undefined, family: 4 | 6): Promise<NodeView> {
+  try {
+    const snapshot = await loadSnapshot(file);
+    if (name === undefined && snapshot.nodes.length !== 1) {
+      throw new UsageError(`--node NODE is required: ${file} holds ${snapshot.nodes.length} nodes (${snapshot.nodes.map((n) => n.name).join(', ')})`);
+    }
+    return nodeView(name === undefined ? snapshot.nodes[0]! : findNode(snapshot, name), family);
+  } catch (e) {
+    if (e instanceof SnapshotError) throw new UsageError(e.message);
+    if (e instanceof NodeViewError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
 
 function parseOrExplain(text: Buffer, file: string, io: Io): Ruleset {
   try {

@@ -413,3 +413,12 @@ COMMIT
     assert.deepEqual(r.outcomes.map(summarize), ['1 ACCEPT forward fd00:10:180::1:80 masq']);
   });
 });
+
+test('the reported packet is the one the client sent, even when MASQUERADE rewrote the source', () => {
+  const rs = parseIptablesSave(['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]',
+    '-A PREROUTING -p tcp --dport 30080 -j DNAT --to-destination 10.244.1.5:8080', '-A POSTROUTING -j MASQUERADE', 'COMMIT', ''].join('\n'), { source: 'masq' });
+  const r = walk([rs], { localIps: ['192.168.0.2/24'], interfaceOf: { '192.168.0.2': 'eth0' }, routes: [{ dst: 'default', dev: 'eth0' }], sysctls: { ipForward: true } },
+    { src: '203.0.113.7', sport: 40000, dst: '192.168.0.2', dport: 30080, proto: 'tcp', inIface: 'eth0' });
+  assert.equal(r.outcomes[0]?.snat?.type, 'MASQUERADE');
+  assert.equal(r.packet.src, '203.0.113.7');
+});

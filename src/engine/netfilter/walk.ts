@@ -26,10 +26,11 @@ export function walk(rulesets: Ruleset[], node: NodeContext, packet: Packet): Wa
   const start = initialBranch(packet, env);
   const sets = rulesets.filter((r) => r.family === null || r.family === start.src.family);
   const w = new Walker(sets, env, start.src.family);
-  if (packet.localProcess) w.outputPath(start);
-  else w.inputPath(start);
+  // The packet as it left the client, read before the walk: SNAT rewrites the branch in place.
   const resolved: Packet = { ...packet, src: start.src.text };
   if (start.sport !== undefined) resolved.sport = start.sport;
+  if (packet.localProcess) w.outputPath(start);
+  else w.inputPath(start);
   return { packet: resolved, outcomes: w.outcomes };
 }
 

@@ -8,24 +8,44 @@
 import type { Scenario } from '../lab/scenario.js';
 import { kubeRules } from './kube.js';
 
-const SVC = 'default/web:http';
+export interface EtpClusterNames {
+  /** The comment kube-proxy writes: namespace/name:port. */
+  svc: string;
+  clusterIp: string;
+  /** KUBE-SVC-…, KUBE-EXT-…, and the two KUBE-SEP-… chains (endpoint 10.244.0.5, then 10.244.1.5). */
+  chains: [svc: string, ext: string, sepA: string, sepB: string];
+  /** Leave out the raw TRACE rules (labs that do not trace). */
+  noTrace?: boolean;
+}
+
+/** kube-proxy's rules for one eTP=Cluster NodePort 30080 Service, endpoints 10.244.0.5 and 10.244.1.5 (port 8080). */
+export function etpClusterRules(n: EtpClusterNames): string {
+  const [svcChain, ext, sepA, sepB] = n.chains;
+  const SVC = n.svc;
+  return kubeRules({
+    ...(n.noTrace ? { noTrace: true } : {}),
+    natChains: [svcChain, ext, sepA, sepB],
+    nat: [
+      `-A KUBE-SERVICES -m comment --comment "${SVC} cluster IP" -m tcp -p tcp -d ${n.clusterIp} --dport 80 -j ${svcChain}`,
+      `-A KUBE-NODEPORTS -m comment --comment ${SVC} -m tcp -p tcp --dport 30080 -j ${ext}`,
+      `-A ${ext} -m comment --comment "masquerade traffic for ${SVC} external destinations" -j KUBE-MARK-MASQ`,
+      `-A ${ext} -j ${svcChain}`,
+      `-A ${svcChain} -m comment --comment "${SVC} cluster IP" -m tcp -p tcp -d ${n.clusterIp} --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+      `-A ${svcChain} -m comment --comment "${SVC} -> 10.244.0.5:8080" -m statistic --mode random --probability 0.5000000000 -j ${sepA}`,
+      `-A ${svcChain} -m comment --comment "${SVC} -> 10.244.1.5:8080" -j ${sepB}`,
+      `-A ${sepA} -m comment --comment ${SVC} -s 10.244.0.5 -j KUBE-MARK-MASQ`,
+      `-A ${sepA} -m comment --comment ${SVC} -m tcp -p tcp -j DNAT --to-destination 10.244.0.5:8080`,
+      `-A ${sepB} -m comment --comment ${SVC} -s 10.244.1.5 -j KUBE-MARK-MASQ`,
+      `-A ${sepB} -m comment --comment ${SVC} -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:8080`,
+    ],
+  });
+}
 
 /** Both nodes run the same kube-proxy rules. */
-const RULES = kubeRules({
-  natChains: ['KUBE-SVC-WEBCLUSTERAAAAAAA', 'KUBE-EXT-WEBCLUSTERAAAAAAA', 'KUBE-SEP-WEBA1AAAAAAAAAAA', 'KUBE-SEP-WEBB1AAAAAAAAAAA'],
-  nat: [
-    `-A KUBE-SERVICES -m comment --comment "${SVC} cluster IP" -m tcp -p tcp -d 10.96.0.10 --dport 80 -j KUBE-SVC-WEBCLUSTERAAAAAAA`,
-    `-A KUBE-NODEPORTS -m comment --comment ${SVC} -m tcp -p tcp --dport 30080 -j KUBE-EXT-WEBCLUSTERAAAAAAA`,
-    `-A KUBE-EXT-WEBCLUSTERAAAAAAA -m comment --comment "masquerade traffic for ${SVC} external destinations" -j KUBE-MARK-MASQ`,
-    '-A KUBE-EXT-WEBCLUSTERAAAAAAA -j KUBE-SVC-WEBCLUSTERAAAAAAA',
-    `-A KUBE-SVC-WEBCLUSTERAAAAAAA -m comment --comment "${SVC} cluster IP" -m tcp -p tcp -d 10.96.0.10 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SVC-WEBCLUSTERAAAAAAA -m comment --comment "${SVC} -> 10.244.0.5:8080" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-WEBA1AAAAAAAAAAA`,
-    `-A KUBE-SVC-WEBCLUSTERAAAAAAA -m comment --comment "${SVC} -> 10.244.1.5:8080" -j KUBE-SEP-WEBB1AAAAAAAAAAA`,
-    `-A KUBE-SEP-WEBA1AAAAAAAAAAA -m comment --comment ${SVC} -s 10.244.0.5 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SEP-WEBA1AAAAAAAAAAA -m comment --comment ${SVC} -m tcp -p tcp -j DNAT --to-destination 10.244.0.5:8080`,
-    `-A KUBE-SEP-WEBB1AAAAAAAAAAA -m comment --comment ${SVC} -s 10.244.1.5 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SEP-WEBB1AAAAAAAAAAA -m comment --comment ${SVC} -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:8080`,
-  ],
+const RULES = etpClusterRules({
+  svc: 'default/web:http',
+  clusterIp: '10.96.0.10',
+  chains: ['KUBE-SVC-WEBCLUSTERAAAAAAA', 'KUBE-EXT-WEBCLUSTERAAAAAAA', 'KUBE-SEP-WEBA1AAAAAAAAAAA', 'KUBE-SEP-WEBB1AAAAAAAAAAA'],
 });
 
 export const etpCluster: Scenario = {

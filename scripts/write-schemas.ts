@@ -1,0 +1,15 @@
+/** Writes the published JSON Schemas from their zod definitions: `npm run schema`. A test checks they are current. */
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { snapshotJsonSchema } from '../src/snapshot/schema.js';
+
+export const SCHEMAS: Record<string, () => Record<string, unknown>> = {
+  'schema/snapshot.v1.json': snapshotJsonSchema,
+};
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const [file, make] of Object.entries(SCHEMAS)) {
+    writeFileSync(file, `${JSON.stringify(make(), null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The flags every gathering command shares (snapshot, later diagnose), and their translation into a
+ * GatherRequest. Names follow kubectl (--kubeconfig, --context, -n, -A, --request-timeout) and
+ * OpenSSH (-J as --ssh-jump).
+ */
+import { homedir, hostname, userInfo } from 'node:os';
+import type { CollectMode, GatherRequest } from '../collect/gather.js';
+import { DEFAULT_DEBUG_IMAGE } from '../collect/node/debug-pod.js';
+import { JumpSpecError, parseJumpList } from '../collect/node/ssh-jump.js';
+import type { Progress } from '../collect/progress.js';
+import { UsageError, type Io } from './io.js';
+
+export const GATHER_FLAGS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  'request-timeout': { type: 'string' },
+  collect: { type: 'string' },
+  node: { type: 'string' },
+  'node-ip': { type: 'string' },
+  'all-nodes': { type: 'boolean' },
+  'node-dump': { type: 'string', multiple: true },
+  'ssh-user': { type: 'string' },
+  'ssh-key': { type: 'string' },
+  'ssh-port': { type: 'string' },
+  'ssh-config': { type: 'string' },
+  'ssh-known-hosts': { type: 'string', multiple: true },
+  'ssh-jump': { type: 'string' },
+  'ssh-insecure-skip-host-key-check': { type: 'boolean' },
+  'debug-image': { type: 'string' },
+  'debug-namespace': { type: 'string' },
+} as const;
+
+export const GATHER_HELP = `Cluster (like kubectl):
+      --kubeconfig FILE     kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)
+      --context NAME        kubeconfig context
+  -n, --namespace NS        the Service's namespace (default: the context's namespace)
+  -A, --all-namespaces      every namespace (only without a Service name)
+      --request-timeout D   per API request, e.g. 10s, 1m (default 30s; 0 = none)
+
+Nodes:
+      --collect HOW         ssh (default), debug-pod, local (np-doctor runs on the node), none
+      --node NAME           the node clients connect to (also read)
+      --node-ip IP          the node address clients connect to
+      --all-nodes           read every node (default: the named node and the nodes with endpoints)
+      --node-dump NODE=FILE use an iptables-save dump from a file for NODE (repeatable)
+
+SSH (--collect ssh; nodes are reached at their InternalIP unless ~/.ssh/config maps the node name):
+      --ssh-user USER       login user (default: from ssh config, else your user name)
+      --ssh-key FILE        private key (ssh-agent and ~/.ssh/id_* are tried too)
+      --ssh-port PORT       port (default: from ssh config, else 22)
+      --ssh-config FILE     OpenSSH client config (default ~/.ssh/config)
+      --ssh-known-hosts FILE  known_hosts file (repeatable; default ~/.ssh/known_hosts)
+      --ssh-jump [USER@]HOST[:PORT]  bastion to hop through (like ssh -J; comma-separated chain)
+      --ssh-insecure-skip-host-key-check  accept any host key (never on untrusted networks)
+
+Debug pod (--collect debug-pod: a privileged hostNetwork pod per node, deleted afterwards):
+      --debug-image IMAGE   image with chroot and sleep (default ${DEFAULT_DEBUG_IMAGE})
+      --debug-namespace NS  where the pod runs (default: the context's namespace; -n does not change it)
+`;
+
+type Values = { [K in keyof typeof GATHER_FLAGS]?: (typeof GATHER_FLAGS)[K] extends { multiple: true } ? string[] : (typeof GATHER_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
+
+const COLLECT: readonly CollectMode[] = ['ssh', 'debug-pod', 'local', 'none'];
+/** Per node command: iptables-save of a 10k-Service node takes a few seconds; a minute means trouble. */
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/** kubectl's duration syntax: 0, 30 (seconds), 30s, 2m, 1h, or combinations like 1m30s. */
+export function parseDuration(text: string, flag: string): number {
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/.exec(text);
+  if (m === null || text === '') throw new UsageError(`${flag} ${text}: expected a duration like 30s, 2m or 1m30s`);
+  const [, h = '0', min = '0', s = '0', ms = '0'] = m;
+  return ((Number(h) * 60 + Number(min)) * 60 + Number(s)) * 1000 + Number(ms);
+}
+
+/** --request-timeout as kubectl reads it: default 30s, 0 means no limit. */
+export function requestTimeoutMs(text: string | undefined): number {
+  const ms = parseDuration(text ?? '30s', '--request-timeout');
+  return ms === 0 ? 24 * 3600 * 1000 : ms;
+}
+
+export function gatherRequest(
+  values: Values,
+  target: { service: string | null },
+  io: Io,
+  progress: Progress,
+): GatherRequest {
+  const collect = (values.collect ?? 'ssh') as CollectMode;
+  if (!COLLECT.includes(collect)) throw new UsageError(`--collect ${values.collect}: use ${COLLECT.join(', ')}`);
+  if (values['all-namespaces'] && target.service !== null) throw new UsageError('-A/--all-namespaces lists every NodePort Service; leave out the Service name, or use -n');
+  if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
+
+  const nodeDumps = new Map<string, string>();
+  for (const item of values['node-dump'] ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1) throw new UsageError(`--node-dump ${item}: expected NODE=FILE, e.g. node1=node1-iptables.txt`);
+    nodeDumps.set(item.slice(0, eq), item.slice(eq + 1));
+  }
+  let port: number | undefined;
+  if (values['ssh-port'] !== undefined) {
+    port = Number(values['ssh-port']);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--ssh-port ${values['ssh-port']}: expected 1-65535`);
+  }
+  if (values['ssh-jump'] !== undefined) {
+    try {
+      parseJumpList(values['ssh-jump']);
+    } catch (e) {
+      if (e instanceof JumpSpecError) throw new UsageError(`--ssh-jump ${values['ssh-jump']}: ${e.message}`);
+      throw e;
+    }
+  }
+  const home = io.env.HOME ?? homedir();
+  return {
+    question: { namespace: values['all-namespaces'] ? null : (values.namespace ?? null), service: target.service },
+    namespaceFromKubeconfig: !values['all-namespaces'] && values.namespace === undefined,
+    collect,
+    nodes: {
+      ...(values.node !== undefined ? { node: values.node } : {}),
+      ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
+      allNodes: values['all-nodes'] === true,
+    },
+    kubeconfig: {
+      ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
+      ...(values.context !== undefined ? { context: values.context } : {}),
+      ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+      env: io.env,
+      homeDir: home,
+    },
+    requestTimeoutMs: requestTimeoutMs(values['request-timeout']),
+    commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    nodeConcurrency: 8,
+    ssh: {
+      ...(values['ssh-user'] !== undefined ? { user: values['ssh-user'] } : {}),
+      ...(values['ssh-key'] !== undefined ? { keyFile: values['ssh-key'] } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values['ssh-config'] !== undefined ? { configFile: values['ssh-config'] } : {}),
+      ...(values['ssh-known-hosts'] !== undefined ? { knownHostsFiles: values['ssh-known-hosts'] } : {}),
+      ...(values['ssh-jump'] !== undefined ? { jump: values['ssh-jump'] } : {}),
+      insecureSkipHostKeyCheck: values['ssh-insecure-skip-host-key-check'] === true,
+      homeDir: home,
+      env: io.env,
+      localUser: safeUserName(),
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      onWarning: (message) => io.stderr(`np-doctor: warning: ${message}\n`),
+    },
+    debugPod: {
+      namespace: values['debug-namespace'],
+      image: values['debug-image'] ?? DEFAULT_DEBUG_IMAGE,
+      activeDeadlineSeconds: 600,
+      startTimeoutMs: 120_000,
+    },
+    nodeDumps,
+    localNodeName: hostname(),
+    signal: io.interrupt,
+    progress,
+  };
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'root';
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Gathering progress on stderr with ora: one spinner line for the steps in flight, and a line that
+ * stays for each finished step. Shown only in a terminal, outside CI, and not with JSON on stdout;
+ * otherwise silent (the command prints a summary of what failed instead).
+ */
+import type { Progress } from '../collect/progress.js';
+import { SILENT } from '../collect/progress.js';
+import type { Io } from './io.js';
+
+export async function makeProgress(io: Io, quiet: boolean): Promise<Progress> {
+  const stream = io.progressStream;
+  if (quiet || stream === undefined || io.env.CI !== undefined || io.env.TERM === 'dumb') return SILENT;
+  const { default: ora } = await import('ora');
+  // discardStdin would put stdin into raw mode; Ctrl-C must stay a signal so cleanup runs.
+  const spinner = ora({ stream, discardStdin: false });
+  const active = new Map<string, string>();
+  const redraw = () => {
+    if (active.size === 0) spinner.stop();
+    else {
+      spinner.text = [...active.values()].join('  ·  ');
+      if (!spinner.isSpinning) spinner.start();
+    }
+  };
+  const finish = (id: string, text: string, how: 'succeed' | 'warn' | 'fail') => {
+    active.delete(id);
+    spinner[how](text);
+    redraw();
+  };
+  return {
+    start(id, text) {
+      active.set(id, text);
+      redraw();
+    },
+    succeed: (id, text) => finish(id, text, 'succeed'),
+    warn: (id, text) => finish(id, text, 'warn'),
+    fail: (id, text) => finish(id, text, 'fail'),
+    stop() {
+      active.clear();
+      spinner.stop();
+    },
+  };
+}

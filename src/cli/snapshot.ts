@@ -1,0 +1,106 @@
+import { access, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { gather } from '../collect/gather.js';
+import { GatherFatalError } from '../collect/kube/cluster.js';
+import { saveSnapshot, serializeSnapshot } from '../snapshot/file.js';
+import { SnapshotSchema } from '../snapshot/schema.js';
+import { redactSnapshot } from '../snapshot/redact.js';
+import { renderGatherErrors } from './gather-errors.js';
+import { GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
+import { parseFlags } from './flags.js';
+import { EXIT, UsageError, type Io } from './io.js';
+import { makeProgress } from './progress.js';
+import { serviceArg } from './target.js';
+
+export const SNAPSHOT_HELP = `Usage: np-doctor snapshot [svc/NAME] [-n NS | -A] -o FILE [flags]
+
+Gathers what np-doctor needs from the live cluster (API objects, and each node's iptables, nft,
+IPVS, addresses, routes and sysctls) into one snapshot file that replays anywhere:
+np-doctor trace --snapshot FILE --node NODE ... Without a Service name, it takes every NodePort
+and LoadBalancer Service in the namespace (or in all namespaces with -A).
+
+Output:
+  -o, --output FILE         where to write it; FILE.gz is gzipped; - is stdout
+      --redact              replace names, labels and public addresses with stable pseudonyms
+                            (for sharing in a ticket)
+
+${GATHER_HELP}
+Exit codes: 0 written, 2 usage error, 3 written but incomplete (see the problems listed), or
+nothing written because the cluster could not be read, 130 interrupted.
+
+Example:
+  np-doctor snapshot svc/frontend -n shop --collect ssh --ssh-user admin -o frontend.json.gz
+`;
+
+const FLAGS = {
+  ...GATHER_FLAGS,
+  output: { type: 'string', short: 'o' },
+  redact: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags({ args: argv, options: FLAGS, allowPositionals: true });
+  if (values.help) {
+    io.stdout(SNAPSHOT_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
+  if (values.output === undefined) throw new UsageError('-o FILE is required (FILE.gz to gzip, - for stdout)');
+  const toStdout = values.output === '-';
+  if (!toStdout) await checkWritable(values.output);
+  const progress = await makeProgress(io, toStdout);
+  const request = gatherRequest(values, { service: serviceArg(positionals[0]) }, io, progress);
+
+  let result;
+  try {
+    result = await gather(request);
+  } catch (e) {
+    if (e instanceof GatherFatalError) {
+      if (io.interrupt?.aborted) {
+        io.stderr('np-doctor snapshot: interrupted; nothing written\n');
+        return EXIT.interrupted;
+      }
+      io.stderr(`np-doctor snapshot: cannot gather: ${e.error.what}: ${e.error.why}\n${e.error.hint ? `  → ${e.error.hint}\n` : ''}`);
+      return EXIT.cannotDecide;
+    }
+    throw e;
+  } finally {
+    // A spinner left running keeps the process alive.
+    progress.stop();
+  }
+  const { snapshot, leftovers } = result;
+  if (leftovers.length > 0) {
+    io.stderr(`np-doctor snapshot: could not delete debug pod${leftovers.length === 1 ? '' : 's'} ${leftovers.join(', ')}: run np-doctor cleanup\n`);
+  }
+  if (io.interrupt?.aborted) {
+    io.stderr('np-doctor snapshot: interrupted; nothing written\n');
+    return EXIT.interrupted;
+  }
+  const out = values.redact ? redactSnapshot(snapshot) : snapshot;
+  // What we write must load again: a cluster object the schema does not expect is our bug, caught here.
+  const check = SnapshotSchema.safeParse(out);
+  if (!check.success) throw new Error(`np-doctor built an invalid snapshot: ${check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (toStdout) io.stdout(serializeSnapshot(out, false).toString('utf8'));
+  else {
+    try {
+      await saveSnapshot(out, values.output);
+    } catch (e) {
+      throw new UsageError(`cannot write ${values.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  io.stderr(renderGatherErrors(snapshot.errors));
+  if (!toStdout) {
+    io.stderr(`wrote ${values.output}: ${snapshot.cluster.services.length} service(s), ${snapshot.nodes.length} node(s)${values.redact ? ', redacted' : ''}\n`);
+  }
+  return snapshot.errors.length > 0 ? EXIT.cannotDecide : EXIT.ok;
+}
+
+/** Fails before minutes of gathering, not after: the output's directory must exist and be writable. */
+async function checkWritable(file: string): Promise<void> {
+  try {
+    await access(dirname(file), constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} on ${dirname(file)}`);
+  }
+}

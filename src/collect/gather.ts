@@ -1,0 +1,126 @@
+/**
+ * Live cluster → Snapshot. Stages: kubeconfig, the API objects the question needs, which nodes to
+ * read, then the nodes themselves (dump files first, the chosen NodeShell for the rest). Everything
+ * that fails without stopping the run lands in `snapshot.errors`.
+ */
+import type { GatherError, NodeState, Snapshot } from '../snapshot/schema.js';
+import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/schema.js';
+import { VERSION } from '../version.js';
+import { makeKubeApi, type KubeApi } from './kube/api.js';
+import { gatherCluster, type ClusterQuestion } from './kube/cluster.js';
+import { resolveKubeconfig, type KubeconfigOptions } from './kube/kubeconfig.js';
+import { DebugPodShell, type DebugPodOptions } from './node/debug-pod.js';
+import { FilesShell } from './node/files.js';
+import { LocalShell } from './node/local.js';
+import type { CollectMethod, NodeShell, NodeTarget } from './node/shell.js';
+import type { SshShellOptions } from './node/ssh.js';
+import { gatherNodes } from './nodes.js';
+import { internalIp, planNodes, type NodeSelection } from './plan.js';
+import type { Progress } from './progress.js';
+
+/** How nodes are read: a shell for the planned nodes, or none (only --node-dump files). */
+export type CollectMode = Exclude<CollectMethod, 'files'> | 'none';
+
+export interface GatherRequest {
+  question: ClusterQuestion;
+  /** When true, the question's namespace is the kubeconfig's default (no -n, no -A). */
+  namespaceFromKubeconfig: boolean;
+  collect: CollectMode;
+  nodes: NodeSelection;
+  kubeconfig: KubeconfigOptions;
+  requestTimeoutMs: number;
+  commandTimeoutMs: number;
+  nodeConcurrency: number;
+  ssh: SshShellOptions;
+  debugPod: Omit<DebugPodOptions, 'namespace' | 'commandTimeoutMs'> & { namespace: string | undefined };
+  /** node name → iptables-save file */
+  nodeDumps: ReadonlyMap<string, string>;
+  localNodeName: string;
+  signal: AbortSignal | undefined;
+  progress: Progress;
+}
+
+export interface GatherResult {
+  snapshot: Snapshot;
+  /** Debug pods that could not be deleted (namespace/name). */
+  leftovers: string[];
+}
+
+export async function gather(req: GatherRequest): Promise<GatherResult> {
+  const createdAt = new Date().toISOString();
+  const kube = await resolveKubeconfig(req.kubeconfig);
+  const question = req.namespaceFromKubeconfig ? { ...req.question, namespace: kube.namespace } : req.question;
+  const api = await makeKubeApi(kube.kc, kube.server, req.requestTimeoutMs, req.signal);
+  const { cluster, errors } = await gatherCluster(api, question, req.progress);
+
+  const all: GatherError[] = [...errors];
+  const nodes: NodeState[] = [];
+  const opts = { concurrency: req.nodeConcurrency, signal: req.signal, progress: req.progress };
+  const byName = new Map(cluster.nodes.map((n) => [n.metadata.name, n]));
+  const addressOf = (name: string) => {
+    const n = byName.get(name);
+    return n === undefined ? undefined : internalIp(n);
+  };
+
+  // A dump file stands for its node; the node's address (from the Node object) lets a replay
+  // know which destination is local even without `ip addr` output.
+  const fromFiles: NodeTarget[] = [...req.nodeDumps.keys()].map((name) => ({ name, address: addressOf(name) }));
+  if (fromFiles.length > 0) {
+    const r = await gatherNodes(new FilesShell(req.nodeDumps), fromFiles, opts);
+    nodes.push(...r.nodes);
+    all.push(...r.errors);
+  }
+  let targets: NodeTarget[] = [];
+  if (req.collect === 'local') {
+    const name = req.nodes.node ?? req.localNodeName;
+    if (!req.nodeDumps.has(name)) targets = [{ name, address: addressOf(name) }];
+  } else if (req.collect !== 'none') {
+    const plan = planNodes(cluster, req.nodes);
+    all.push(...plan.notes);
+    targets = plan.targets.filter((t) => !req.nodeDumps.has(t.name));
+    if (req.collect === 'debug-pod') {
+      // A debug pod is pinned by nodeName: for a name the cluster does not know it would wait forever.
+      targets = targets.filter((t) => byName.has(t.name) || cluster.nodes.length === 0);
+    }
+  }
+  // Debug pods go where kubectl debug would put them without -n: -n names the Service's namespace,
+  // which may well forbid privileged pods.
+  const shell = targets.length === 0 ? null : await makeShell(req, api, kube.contextNamespace);
+  if (shell !== null) {
+    const r = await gatherNodes(shell, targets, opts);
+    nodes.push(...r.nodes);
+    all.push(...r.errors);
+  }
+  nodes.sort((a, b) => a.name.localeCompare(b.name));
+
+  return {
+    snapshot: {
+      apiVersion: SNAPSHOT_API_VERSION,
+      kind: SNAPSHOT_KIND,
+      createdAt,
+      tool: { name: 'np-doctor', version: VERSION },
+      source: { context: kube.context, server: kube.server, collect: req.collect },
+      target: question,
+      redacted: false,
+      cluster,
+      nodes,
+      errors: all,
+    },
+    leftovers: shell instanceof DebugPodShell ? shell.leftovers : [],
+  };
+}
+
+async function makeShell(req: GatherRequest, api: KubeApi, defaultNamespace: string): Promise<NodeShell> {
+  switch (req.collect) {
+    case 'ssh': {
+      const { SshShell } = await import('./node/ssh.js');
+      return new SshShell(req.ssh);
+    }
+    case 'debug-pod':
+      return new DebugPodShell(api, { ...req.debugPod, namespace: req.debugPod.namespace ?? defaultNamespace, commandTimeoutMs: req.commandTimeoutMs });
+    case 'local':
+      return new LocalShell(req.commandTimeoutMs);
+    case 'none':
+      throw new Error('unreachable: --collect none opens no shell');
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The Kubernetes API as the gatherer uses it: typed clients from @kubernetes/client-node, a
+ * client-side timeout on every request, complete paginated lists, and failures turned into
+ * GatherErrors that say which verb on which resource failed and why.
+ */
+import type * as K8s from '@kubernetes/client-node';
+import type { GatherError } from '../../snapshot/schema.js';
+
+export type K8sModule = typeof K8s;
+
+export interface KubeApi {
+  k8s: K8sModule;
+  kc: K8s.KubeConfig;
+  core: K8s.CoreV1Api;
+  discovery: K8s.DiscoveryV1Api;
+  networking: K8s.NetworkingV1Api;
+  apps: K8s.AppsV1Api;
+  /** Options for every call: the client-side timeout, and Ctrl-C. */
+  options: K8s.ConfigurationOptions;
+  /** The timeout only: for the clean-up a Ctrl-C must not cancel (deleting debug pods). */
+  cleanupOptions: K8s.ConfigurationOptions;
+  server: string | null;
+  timeoutMs: number;
+  /** Ctrl-C: aborts requests in flight. */
+  interrupt?: AbortSignal | undefined;
+  /** `limit` of each list page. */
+  pageSize: number;
+}
+
+export async function makeKubeApi(kc: K8s.KubeConfig, server: string | null, timeoutMs: number, interrupt?: AbortSignal, pageSize = 500): Promise<KubeApi> {
+  const k8s = await import('@kubernetes/client-node');
+  return {
+    k8s,
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
+    networking: kc.makeApiClient(k8s.NetworkingV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    options: withSignal(k8s, () => {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      return interrupt ? AbortSignal.any([timeout, interrupt]) : timeout;
+    }),
+    cleanupOptions: withSignal(k8s, () => AbortSignal.timeout(timeoutMs)),
+    server,
+    timeoutMs,
+    interrupt,
+    pageSize,
+  };
+}
+
+/**
+ * client-node 1.x has no per-request timeout setting; a middleware sets an AbortSignal. The
+ * ObjectParamAPI hands options to the Observable API, so middleware must return Observables.
+ */
+function withSignal(k8s: K8sModule, signal: () => AbortSignal): K8s.ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(signal());
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (rsp) => new k8s.Observable(Promise.resolve(rsp)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+/** One API step, described the way RBAC speaks: verb, resource (with group), namespace, name. */
+export interface Step {
+  verb: 'get' | 'list' | 'create' | 'delete' | 'exec';
+  resource: string;
+  namespace?: string;
+  name?: string;
+  /** A namespaced resource listed across every namespace (nodes are cluster-scoped: no flag). */
+  allNamespaces?: boolean;
+}
+
+export function describeStep(s: Step): string {
+  const obj = s.name === undefined ? s.resource : `${s.resource} ${s.name}`;
+  const where = s.namespace !== undefined ? ` in namespace ${s.namespace}` : s.allNamespaces ? ' in all namespaces' : '';
+  return `${s.verb} ${obj}${where}`;
+}
+
+/** A failed API call: the HTTP status (or a network error code) and a GatherError for the snapshot. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number | string | undefined,
+    readonly reason: string | undefined,
+    readonly error: GatherError,
+  ) {
+    super(`${error.what}: ${error.why}`);
+    this.name = 'ApiCallError';
+  }
+}
+
+interface Status {
+  message?: string;
+  reason?: string;
+}
+
+function statusOf(body: unknown): Status {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as Status; // client-node 1.x keeps the Status as its raw JSON text
+    } catch {
+      return { message: body.slice(0, 200) };
+    }
+  }
+  return typeof body === 'object' && body !== null ? body : {};
+}
+
+const NETWORK_WHY: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens at the API server address',
+  ENOTFOUND: 'the API server host name does not resolve',
+  EHOSTUNREACH: 'no route to the API server',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'the connection timed out',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed and not trusted by the kubeconfig',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted by the kubeconfig\'s CA',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by the kubeconfig\'s CA',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
+  CERT_HAS_EXPIRED: 'the server certificate has expired',
+};
+
+/** Turns whatever a client-node call threw into an ApiCallError for `step`. */
+export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'server' | 'timeoutMs' | 'interrupt'>): ApiCallError {
+  const what = describeStep(step);
+  if (e instanceof ApiCallError) return e;
+  if (api.interrupt?.aborted) return new ApiCallError('interrupted', undefined, { stage: 'cluster', what, why: 'interrupted', code: 'interrupted' });
+  if (e instanceof api.k8s.ApiException) {
+    const code = (e as K8s.ApiException<unknown>).code;
+    const st = statusOf((e as K8s.ApiException<unknown>).body);
+    const message = st.message ?? `HTTP ${code}`;
+    const hint =
+      code === 403 ? `np-doctor needs "${step.verb}" on ${step.resource}; see "RBAC" in the README for a read-only ClusterRole`
+      : code === 401 ? 'the credentials in the kubeconfig were refused: log in again or refresh the token'
+      : undefined;
+    const why = code === 401 ? `unauthorized (401): ${message}` : `${st.reason ?? `HTTP ${code}`} (${code}): ${message}`;
+    return new ApiCallError(code, st.reason, { stage: 'cluster', what, why, code, ...(hint ? { hint } : {}) });
+  }
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  if (err.name === 'AbortError' || err.name === 'TimeoutError') {
+    return new ApiCallError('timeout', undefined, {
+      stage: 'cluster', what, code: 'timeout',
+      why: `no answer from ${api.server ?? 'the API server'} within ${api.timeoutMs / 1000} s`,
+      hint: 'raise --request-timeout, or check that the API server is reachable',
+    });
+  }
+  const code = err.code ?? err.cause?.code;
+  const why = code !== undefined && NETWORK_WHY[code] !== undefined ? `${NETWORK_WHY[code]} (${api.server ?? ''})` : (err.message ?? String(e));
+  return new ApiCallError(code, undefined, { stage: 'cluster', what, why, ...(code ? { code } : {}) });
+}
+
+/** True for errors that will fail every further call too (the API is unreachable or refuses us). */
+export function isFatal(e: ApiCallError): boolean {
+  return typeof e.status === 'string' || e.status === 401;
+}
+
+interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+/**
+ * A whole list, page by page (`limit`/`continue`). A 410 Expired means the continue token outlived
+ * etcd's compaction window; the list then starts over once, as kubectl does.
+ */
+export async function listAll<T>(
+  api: KubeApi,
+  step: Step,
+  page: (cont: string | undefined) => Promise<Page<T>>,
+): Promise<T[]> {
+  for (let attempt = 0; ; attempt++) {
+    const items: T[] = [];
+    let cont: string | undefined;
+    try {
+      do {
+        const r = await page(cont);
+        items.push(...r.items);
+        cont = r.metadata?._continue || undefined;
+      } while (cont !== undefined);
+      return items;
+    } catch (e) {
+      const failure = classify(e, step, api);
+      if (failure.status === 410 && attempt === 0) continue;
+      throw failure;
+    }
+  }
+}
+
+/** A single read; null when the object does not exist (404), an ApiCallError for anything else. */
+export async function getOrNull<T>(api: KubeApi, step: Step, read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (e) {
+    const failure = classify(e, step, api);
+    if (failure.status === 404) return null;
+    throw failure;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Reads from the Kubernetes API only what the question needs: the target Service(s) and their
+ * EndpointSlices and Pods, the Nodes, the NetworkPolicies of the backend namespaces, kube-proxy and
+ * CoreDNS in kube-system, and kube-apiserver's NodePort range. A refused or failed read becomes a
+ * GatherError and the rest goes on; only an unreachable API or a missing target Service stops it.
+ */
+import type { ClusterState, GatherError, KubeObject } from '../../snapshot/schema.js';
+import { mapLimit } from '../limit.js';
+import type { Progress } from '../progress.js';
+import { ApiCallError, getOrNull, isFatal, listAll, type KubeApi, type Step } from './api.js';
+import { KUBE_PROXY_CONFIG_KEY, kubeProxyConfig, serviceNodePortRange } from './kube-proxy-config.js';
+import { keepConfigMapKey, toWire } from './wire.js';
+
+export interface ClusterQuestion {
+  /** null: all namespaces. */
+  namespace: string | null;
+  /** null: every NodePort (and LoadBalancer, which has node ports) Service in scope. */
+  service: string | null;
+}
+
+/** Gathering cannot go on: the API is unreachable, refuses our credentials, or the target is missing. */
+export class GatherFatalError extends Error {
+  constructor(readonly error: GatherError) {
+    super(`${error.what}: ${error.why}`);
+    this.name = 'GatherFatalError';
+  }
+}
+
+const SYSTEM = 'kube-system';
+/** How many API requests run at once: enough to hide latency, few enough not to trip API priority and fairness. */
+const API_CONCURRENCY = 4;
+
+type Wire = (o: unknown) => Promise<KubeObject>;
+const as = (type: string, apiVersion: string, kind: string): Wire => (o) => toWire(o, type, apiVersion, kind);
+const SERVICE = as('V1Service', 'v1', 'Service');
+const POD = as('V1Pod', 'v1', 'Pod');
+const NODE = as('V1Node', 'v1', 'Node');
+const SLICE = as('V1EndpointSlice', 'discovery.k8s.io/v1', 'EndpointSlice');
+const NETPOL = as('V1NetworkPolicy', 'networking.k8s.io/v1', 'NetworkPolicy');
+const CONFIGMAP = as('V1ConfigMap', 'v1', 'ConfigMap');
+const DAEMONSET = as('V1DaemonSet', 'apps/v1', 'DaemonSet');
+const DEPLOYMENT = as('V1Deployment', 'apps/v1', 'Deployment');
+
+const wireAll = (objs: unknown[], wire: Wire): Promise<KubeObject[]> => Promise.all(objs.map(wire));
+const wireOne = async (obj: unknown, wire: Wire): Promise<KubeObject | null> => (obj === null ? null : wire(obj));
+
+export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: Progress): Promise<{ cluster: ClusterState; errors: GatherError[] }> {
+  const { core, discovery, networking, apps, options: o } = api;
+  const errors: GatherError[] = [];
+
+  /** Runs one read; a non-fatal failure is recorded and `fallback` used instead. */
+  const read = async <T>(fallback: T, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof ApiCallError)) throw e;
+      if (isFatal(e)) throw new GatherFatalError(e.error);
+      errors.push(e.error);
+      return fallback;
+    }
+  };
+  const list = <T>(step: Step, page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>) =>
+    read<T[]>([], () => listAll(api, step, page));
+  const get = <T>(step: Step, fn: () => Promise<T>) => read<T | null>(null, () => getOrNull(api, step, fn));
+  const page = { limit: api.pageSize };
+
+  progress.start('services', q.service ? `reading service ${q.namespace}/${q.service}` : 'listing NodePort services');
+  let services: KubeObject[];
+  if (q.service !== null) {
+    const ns = q.namespace ?? 'default';
+    const step: Step = { verb: 'get', resource: 'services', namespace: ns, name: q.service };
+    const svc = await read(null, () => getOrNull(api, step, () => core.readNamespacedService({ name: q.service!, namespace: ns }, o)));
+    if (svc === null) {
+      const refused = errors.find((e) => e.what.startsWith('get services'));
+      progress.fail('services', `service ${ns}/${q.service}: ${refused ? 'cannot read it' : 'not found'}`);
+      throw new GatherFatalError(refused ?? {
+        stage: 'cluster', what: `get services ${q.service} in namespace ${ns}`, code: 404,
+        why: `service "${q.service}" not found in namespace "${ns}"`,
+        hint: `check the name and the namespace: kubectl get services -n ${ns}`,
+      });
+    }
+    services = [await SERVICE(svc)];
+  } else {
+    const step: Step = { verb: 'list', resource: 'services', ...(q.namespace ? { namespace: q.namespace } : { allNamespaces: true }) };
+    const all = await list(step, (c) =>
+      q.namespace ? core.listNamespacedService({ namespace: q.namespace, ...page, _continue: c }, o) : core.listServiceForAllNamespaces({ ...page, _continue: c }, o));
+    services = (await wireAll(all, SERVICE)).filter((s) => ['NodePort', 'LoadBalancer'].includes((s.spec as { type?: string } | undefined)?.type ?? ''));
+  }
+  progress.succeed('services', `${services.length} service${services.length === 1 ? '' : 's'}`);
+
+  const namespaces = [...new Set(services.map((s) => s.metadata.namespace ?? 'default'))].sort();
+  const names = new Set(services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+  const single = services.length === 1 ? services[0] : undefined;
+  const selectorOf = (s: KubeObject) => (s.spec as { selector?: Record<string, string> } | undefined)?.selector;
+  const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+  progress.start('objects', 'reading endpoints, pods, nodes, policies, kube-proxy and CoreDNS');
+  const cluster: ClusterState = {
+    services, endpointSlices: [], pods: [], nodes: [], networkPolicies: [],
+    kubeProxy: { configMap: null, daemonSet: null, pods: [], config: null },
+    coreDns: { deployment: null, service: null, endpointSlices: [], corefile: null },
+    apiServer: { serviceNodePortRange: null },
+  };
+  let apiServerPods: KubeObject[] = [];
+
+  const tasks: (() => Promise<void>)[] = [
+    async () => {
+      const items = await list({ verb: 'list', resource: 'nodes' }, (c) => core.listNode({ ...page, _continue: c }, o));
+      cluster.nodes = await wireAll(items, NODE);
+    },
+    ...namespaces.map((ns) => async () => {
+      // One service: let the API filter by its label. Several: one list per namespace, filtered here.
+      const labelSelector = single ? `${SERVICE_NAME_LABEL}=${single.metadata.name}` : undefined;
+      const items = await list({ verb: 'list', resource: 'endpointslices.discovery.k8s.io', namespace: ns }, (c) =>
+        discovery.listNamespacedEndpointSlice({ namespace: ns, ...page, _continue: c, ...(labelSelector ? { labelSelector } : {}) }, o));
+      const slices = await wireAll(items, SLICE);
+      cluster.endpointSlices.push(...slices.filter((s) => names.has(`${ns}/${s.metadata.labels?.[SERVICE_NAME_LABEL]}`)));
+    }),
+    ...namespaces.map((ns) => async () => {
+      const selector = single ? selectorOf(single) : undefined;
+      const labelSelector = selector ? Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+      const items = await list({ verb: 'list', resource: 'pods', namespace: ns }, (c) =>
+        core.listNamespacedPod({ namespace: ns, ...page, _continue: c, ...(labelSelector ? { labelSelector } : {}) }, o));
+      cluster.pods.push(...(await wireAll(items, POD)));
+    }),
+    ...namespaces.map((ns) => async () => {
+      const items = await list({ verb: 'list', resource: 'networkpolicies.networking.k8s.io', namespace: ns }, (c) =>
+        networking.listNamespacedNetworkPolicy({ namespace: ns, ...page, _continue: c }, o));
+      cluster.networkPolicies.push(...(await wireAll(items, NETPOL)));
+    }),
+    async () => {
+      const cm = await get({ verb: 'get', resource: 'configmaps', namespace: SYSTEM, name: 'kube-proxy' }, () =>
+        core.readNamespacedConfigMap({ name: 'kube-proxy', namespace: SYSTEM }, o));
+      const wired = await wireOne(cm, CONFIGMAP);
+      cluster.kubeProxy.configMap = wired && keepConfigMapKey(wired, KUBE_PROXY_CONFIG_KEY);
+    },
+    async () => {
+      const ds = await get({ verb: 'get', resource: 'daemonsets.apps', namespace: SYSTEM, name: 'kube-proxy' }, () =>
+        apps.readNamespacedDaemonSet({ name: 'kube-proxy', namespace: SYSTEM }, o));
+      cluster.kubeProxy.daemonSet = await wireOne(ds, DAEMONSET);
+    },
+    async () => {
+      const items = await list({ verb: 'list', resource: 'pods', namespace: SYSTEM }, (c) =>
+        core.listNamespacedPod({ namespace: SYSTEM, labelSelector: 'k8s-app=kube-proxy', ...page, _continue: c }, o));
+      cluster.kubeProxy.pods = await wireAll(items, POD);
+    },
+    async () => {
+      const dep = await get({ verb: 'get', resource: 'deployments.apps', namespace: SYSTEM, name: 'coredns' }, () =>
+        apps.readNamespacedDeployment({ name: 'coredns', namespace: SYSTEM }, o));
+      cluster.coreDns.deployment = await wireOne(dep, DEPLOYMENT);
+    },
+    async () => {
+      const svc = await get({ verb: 'get', resource: 'services', namespace: SYSTEM, name: 'kube-dns' }, () =>
+        core.readNamespacedService({ name: 'kube-dns', namespace: SYSTEM }, o));
+      cluster.coreDns.service = await wireOne(svc, SERVICE);
+    },
+    async () => {
+      const items = await list({ verb: 'list', resource: 'endpointslices.discovery.k8s.io', namespace: SYSTEM }, (c) =>
+        discovery.listNamespacedEndpointSlice({ namespace: SYSTEM, labelSelector: `${SERVICE_NAME_LABEL}=kube-dns`, ...page, _continue: c }, o));
+      cluster.coreDns.endpointSlices = await wireAll(items, SLICE);
+    },
+    async () => {
+      const cm = await get({ verb: 'get', resource: 'configmaps', namespace: SYSTEM, name: 'coredns' }, () =>
+        core.readNamespacedConfigMap({ name: 'coredns', namespace: SYSTEM }, o));
+      cluster.coreDns.corefile = cm?.data?.Corefile ?? null;
+    },
+    async () => {
+      // kubeadm-style control planes run kube-apiserver as a static pod whose flags we can read;
+      // managed control planes (EKS, GKE, AKS) show none, and the range stays unknown.
+      const items = await list({ verb: 'list', resource: 'pods', namespace: SYSTEM }, (c) =>
+        core.listNamespacedPod({ namespace: SYSTEM, labelSelector: 'component=kube-apiserver', ...page, _continue: c }, o));
+      apiServerPods = await wireAll(items, POD);
+    },
+  ];
+  await mapLimit(tasks, API_CONCURRENCY, (t) => t());
+
+  {
+    // Keep the pods that back a target (by slice targetRef or by selector): a Service without a
+    // selector, or several Services, made us list the whole namespace.
+    const referenced = new Set(cluster.endpointSlices.flatMap((s) =>
+      ((s.endpoints as { targetRef?: { kind?: string; name?: string } }[] | undefined) ?? [])
+        .filter((e) => e.targetRef?.kind === 'Pod').map((e) => `${s.metadata.namespace}/${e.targetRef?.name}`)));
+    const selects = (pod: KubeObject) => services.some((s) => {
+      const sel = selectorOf(s);
+      return s.metadata.namespace === pod.metadata.namespace && sel !== undefined && Object.keys(sel).length > 0 &&
+        Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v);
+    });
+    cluster.pods = cluster.pods.filter((p) => referenced.has(`${p.metadata.namespace}/${p.metadata.name}`) || selects(p));
+  }
+  const { loadYaml } = api.k8s;
+  try {
+    cluster.kubeProxy.config = kubeProxyConfig(cluster.kubeProxy.configMap, cluster.kubeProxy.daemonSet, loadYaml);
+  } catch (e) {
+    errors.push({ stage: 'cluster', what: `read kube-proxy's ${KUBE_PROXY_CONFIG_KEY}`, why: `not valid YAML: ${(e as Error).message.split('\n')[0]}` });
+  }
+  cluster.apiServer.serviceNodePortRange = serviceNodePortRange(apiServerPods);
+  sortObjects(cluster);
+
+  const summary = `${cluster.endpointSlices.length} EndpointSlices, ${cluster.pods.length} pods, ${cluster.nodes.length} nodes, ${cluster.networkPolicies.length} NetworkPolicies`;
+  if (errors.length > 0) progress.warn('objects', `${summary}; ${errors.length} read${errors.length === 1 ? '' : 's'} failed`);
+  else progress.succeed('objects', summary);
+  return { cluster, errors };
+}
+
+/** Lists come back in etcd order; sorting makes two snapshots of the same state identical. */
+function sortObjects(c: ClusterState): void {
+  const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  for (const list of [c.services, c.endpointSlices, c.pods, c.nodes, c.networkPolicies, c.kubeProxy.pods, c.coreDns.endpointSlices]) {
+    list.sort((a, b) => key(a).localeCompare(key(b)));
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * NodeShell: the one seam through which np-doctor reads a node (SSH, a debug pod, the local
+ * machine, or files the user already has). A shell opens a session per node; a session runs
+ * commands from the fixed list in commands.ts and nothing else.
+ */
+import type { NodeCommandId } from './commands.js';
+
+export const COLLECT_METHODS = ['ssh', 'debug-pod', 'local', 'files'] as const;
+export type CollectMethod = (typeof COLLECT_METHODS)[number];
+
+/** A node as the gatherer knows it: its Kubernetes name and the address to reach it at. */
+export interface NodeTarget {
+  name: string;
+  /** InternalIP from the Node object (or what the user named); SSH config may map the name instead. */
+  address: string | undefined;
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  /** null when the command did not finish (timeout, lost connection). */
+  exitCode: number | null;
+}
+
+export interface NodeSession {
+  /** The commands this session can answer; absent means all of them (files hold only some). */
+  readonly commands?: readonly NodeCommandId[];
+  /** Runs one fixed command. Rejects with NodeAccessError only when the session itself fails. */
+  run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult>;
+  /** Releases what open() took (closes the connection, deletes the pod). Never throws. */
+  close(): Promise<void>;
+}
+
+export interface NodeShell {
+  readonly method: CollectMethod;
+  /** Gets access to one node. Rejects with NodeAccessError naming the node and what failed. */
+  open(node: NodeTarget, signal?: AbortSignal): Promise<NodeSession>;
+}
+
+/** Why a node could not be reached or used. `what` is the failed step, `why` the cause, both for people. */
+export class NodeAccessError extends Error {
+  constructor(
+    readonly node: string,
+    readonly what: string,
+    readonly why: string,
+    readonly hint?: string,
+  ) {
+    super(`node ${node}: ${what}: ${why}${hint ? ` (${hint})` : ''}`);
+    this.name = 'NodeAccessError';
+  }
+}

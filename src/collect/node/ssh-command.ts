@@ -1,0 +1,51 @@
+/**
+ * The remote command line for one fixed command. SSH carries a single string that the login
+ * user's shell runs (`$SHELL -c STRING`), so every word is quoted for a POSIX shell: inside single
+ * quotes nothing is special, and a single quote itself is written `'\''`. The words come only
+ * from NODE_COMMANDS, never from users or the cluster.
+ *
+ * Decisions:
+ * - `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"` goes first: sshd gives non-root users a PATH
+ *   without the sbin directories on Debian-like systems, where sysctl, ss, iptables live.
+ * - Root-only commands run as `sudo -n …` unless the login user is root. `-n` makes sudo fail at
+ *   once instead of waiting for a password nobody will type. That failure is a command result
+ *   (non-zero exit, explained in stderr), not a session error: the commands that need no root
+ *   still work, and the gatherer reports each command's outcome.
+ */
+import type { CommandResult } from './shell.js';
+
+export const EXTRA_PATH = '/usr/local/sbin:/usr/sbin:/sbin';
+
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+export function needsSudo(command: { root: boolean }, loginUser: string): boolean {
+  return command.root && loginUser !== 'root';
+}
+
+export function remoteCommandLine(argv: readonly string[], sudo: boolean): string {
+  const words = sudo ? ['sudo', '-n', ...argv] : [...argv];
+  return `PATH="$PATH:${EXTRA_PATH}" ${words.map(shellQuote).join(' ')}`;
+}
+
+/** A plain-language reason when sudo itself refused, or undefined when it did not. */
+export function explainSudoFailure(result: CommandResult, loginUser: string, argv: readonly string[]): string | undefined {
+  const cmd = argv.join(' ');
+  const asRoot = 'or log in as root: --ssh-user root, or User root in ~/.ssh/config';
+  const rule = `"${loginUser} ALL=(root) NOPASSWD: <path of ${argv[0] ?? cmd}>"`;
+  if (result.exitCode === 127 && /sudo: (command )?not found|sudo: No such file/i.test(result.stderr)) {
+    return `np-doctor: "${cmd}" needs root and ${loginUser} is not root, but sudo is not installed on the node: install it with the sudoers rule ${rule}, ${asRoot}.`;
+  }
+  if (result.exitCode === 0) return undefined;
+  if (/^sudo: .*(password is required|terminal is required|askpass)/im.test(result.stderr)) {
+    return (
+      `np-doctor: sudo says a password is required for ${loginUser} to run "${cmd}" as root, and ` +
+      `np-doctor never types one (it runs "sudo -n"): allow it without a password with the sudoers rule ${rule}, ${asRoot}.`
+    );
+  }
+  if (/not allowed to execute|not in the sudoers|may not run sudo|is not allowed to run sudo/i.test(result.stderr)) {
+    return `np-doctor: sudo does not let ${loginUser} run "${cmd}" as root: add the sudoers rule ${rule}, ${asRoot}.`;
+  }
+  return undefined;
+}

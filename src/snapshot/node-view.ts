@@ -1,0 +1,132 @@
+/**
+ * One node of a snapshot as the packet walk needs it: its iptables dumps (both backends, IPv4 or
+ * IPv6), its addresses with interface and prefix, its main-table routes, and the sysctls that
+ * change the walk. Built from the raw command output the snapshot keeps.
+ */
+import { parseAddr } from '../engine/address.js';
+import type { NodeContext, Route } from '../engine/netfilter/types.js';
+import type { NodeCommandId } from '../collect/node/commands.js';
+import type { NodeState, Snapshot } from './schema.js';
+
+export interface NodeDump {
+  /** Names the dump in hops and errors: `node1:iptables-nft-save`. */
+  source: string;
+  text: string;
+}
+
+export interface NodeView {
+  context: NodeContext;
+  dumps: NodeDump[];
+}
+
+export class NodeViewError extends Error {}
+
+/**
+ * The backend-specific dumps first; the unsuffixed command only when neither ran (old nodes, or a
+ * dump from a file). Both backends are kept when both have rules: that is the legacy/nft split.
+ */
+const DUMPS: Record<4 | 6, NodeCommandId[][]> = {
+  4: [['iptables-nft-save', 'iptables-legacy-save'], ['iptables-save']],
+  6: [['ip6tables-nft-save', 'ip6tables-legacy-save'], ['ip6tables-save']],
+};
+
+export function findNode(snapshot: Snapshot, name: string): NodeState {
+  const node = snapshot.nodes.find((n) => n.name === name);
+  if (node !== undefined) return node;
+  const known = snapshot.nodes.map((n) => n.name);
+  throw new NodeViewError(`node "${name}" is not in the snapshot (nodes read: ${known.join(', ') || 'none'})`);
+}
+
+export function nodeView(node: NodeState, family: 4 | 6): NodeView {
+  const dumps: NodeDump[] = [];
+  for (const group of DUMPS[family]) {
+    for (const id of group) {
+      const out = node.commands[id];
+      // An empty dump (the backend has no tables here) contributes nothing to the walk.
+      if (out?.exitCode === 0 && /^\*/m.test(out.stdout)) dumps.push({ source: `${node.name}:${id}`, text: out.stdout });
+    }
+    if (dumps.length > 0) break;
+  }
+  if (dumps.length === 0) {
+    throw new NodeViewError(`node "${node.name}" has no readable ip${family === 6 ? '6' : ''}tables dump in the snapshot`);
+  }
+  return { context: nodeContext(node, family), dumps };
+}
+
+interface IpAddr {
+  ifname?: string;
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+interface IpRoute {
+  type?: string;
+  dst?: string;
+  dev?: string;
+  table?: string;
+  prefsrc?: string;
+}
+
+function json<T>(node: NodeState, id: NodeCommandId): T[] | undefined {
+  const out = node.commands[id];
+  if (out?.exitCode !== 0) return undefined;
+  try {
+    const v: unknown = JSON.parse(out.stdout);
+    return Array.isArray(v) ? (v as T[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
+  const ctx: NodeContext = { name: node.name, localIps: [] };
+  const addrs = json<IpAddr>(node, 'ip-addr');
+  if (addrs !== undefined) {
+    const interfaceOf: Record<string, string> = {};
+    for (const link of addrs) {
+      if (typeof link !== 'object' || link === null || !Array.isArray(link.addr_info)) continue;
+      for (const a of link.addr_info) {
+        if (typeof a !== 'object' || a === null || typeof a.local !== 'string' || (a.family !== 'inet' && a.family !== 'inet6')) continue;
+        const addr = parseAddr(a.local);
+        if (addr === null) throw new NodeViewError(`node "${node.name}": ip -j addr lists "${a.local}", which is not an address`);
+        const max = addr.family === 4 ? 32 : 128;
+        const prefix = Number.isInteger(a.prefixlen) && a.prefixlen! >= 0 && a.prefixlen! <= max ? a.prefixlen : undefined;
+        ctx.localIps.push(prefix === undefined ? a.local : `${a.local}/${prefix}`);
+        if (typeof link.ifname === 'string') interfaceOf[a.local] = link.ifname;
+      }
+    }
+    ctx.interfaceOf = interfaceOf;
+  } else if (node.address !== null) {
+    ctx.localIps.push(node.address);
+  }
+  const routes = json<IpRoute>(node, family === 4 ? 'ip-route' : 'ip6-route');
+  if (routes !== undefined) {
+    // The main table's unicast routes decide forwarding; local/broadcast entries are the
+    // addresses themselves, already in localIps.
+    ctx.routes = routes
+      .filter((r) => typeof r === 'object' && r !== null && (r.table === undefined || r.table === 'main') && (r.type === undefined || r.type === 'unicast'))
+      .filter((r) => typeof r.dst === 'string' && typeof r.dev === 'string' && (r.dst === 'default' || parseAddr(r.dst.split('/')[0] ?? '') !== null))
+      .map((r): Route => ({ dst: r.dst!, dev: r.dev!, ...(typeof r.prefsrc === 'string' && parseAddr(r.prefsrc) ? { src: r.prefsrc } : {}) }));
+  }
+  const sysctls = parseSysctls(node);
+  const forward = sysctls.get(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding');
+  const localnet = sysctls.get('net.ipv4.conf.all.route_localnet');
+  if (forward !== undefined || localnet !== undefined) {
+    ctx.sysctls = {
+      ...(forward !== undefined ? { ipForward: forward === '1' } : {}),
+      ...(localnet !== undefined ? { routeLocalnet: localnet === '1' } : {}),
+    };
+  }
+  return ctx;
+}
+
+/** `name = value` lines of both sysctl commands. */
+export function parseSysctls(node: NodeState): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const id of ['sysctls', 'sysctls-per-interface'] as const) {
+    for (const line of node.commands[id]?.stdout.split('\n') ?? []) {
+      const eq = line.indexOf(' = ');
+      if (eq > 0) map.set(line.slice(0, eq).trim(), line.slice(eq + 3).trim());
+    }
+  }
+  return map;
+}

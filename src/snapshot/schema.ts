@@ -1,0 +1,120 @@
+/**
+ * Snapshot v1: everything np-doctor gathered about one question, in one JSON document. Gathering
+ * writes it, analysis reads only it, so a saved snapshot replays anywhere. Kubernetes objects are
+ * kept in their wire form (what `kubectl get -o json` prints); node state is kept as the raw output
+ * of the fixed node commands, so nothing is lost to an early interpretation.
+ *
+ * Changing a field's meaning or removing one needs a new apiVersion; adding optional fields does not.
+ */
+import { z } from 'zod';
+import { COLLECT_METHODS } from '../collect/node/shell.js';
+
+export const SNAPSHOT_API_VERSION = 'np-doctor/v1';
+export const SNAPSHOT_KIND = 'Snapshot';
+
+/** Any Kubernetes object as the API sent it; only what np-doctor relies on is checked. */
+const KubeObject = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+const CommandOutput = z.object({
+  argv: z.array(z.string()).describe('the command as run on the node (before sudo/chroot wrapping)'),
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().int().nullable().describe('null when the command did not finish'),
+});
+
+const CollectMethod = z.enum(COLLECT_METHODS);
+
+const NodeState = z.object({
+  name: z.string(),
+  address: z.string().nullable().describe('the address np-doctor reached the node at, if any'),
+  access: CollectMethod,
+  // Keyed by the command ids of commands.ts. Any string is accepted, so a snapshot from a newer
+  // np-doctor that runs more commands still loads here (readers look up the ids they know).
+  commands: z.record(z.string(), CommandOutput),
+});
+
+const GatherError = z.object({
+  stage: z.enum(['cluster', 'node']),
+  node: z.string().optional(),
+  what: z.string().describe('the step that failed, e.g. "list networkpolicies in namespace shop"'),
+  why: z.string(),
+  code: z.union([z.number(), z.string()]).optional().describe('HTTP status or error code'),
+  hint: z.string().optional().describe('what the user can do about it'),
+});
+
+const KubeProxyConfig = z.object({
+  mode: z.string().describe('iptables, ipvs, nftables; "" means the platform default (iptables on Linux)'),
+  clusterCIDR: z.string().nullable(),
+  nodePortAddresses: z.array(z.string()).nullable(),
+  masqueradeBit: z.number().int().nullable(),
+  localhostNodePorts: z.boolean().nullable(),
+  source: z.string().describe('where these values were read, e.g. "ConfigMap kube-system/kube-proxy config.conf"'),
+});
+
+const Cluster = z.object({
+  services: z.array(KubeObject),
+  endpointSlices: z.array(KubeObject),
+  pods: z.array(KubeObject),
+  nodes: z.array(KubeObject),
+  networkPolicies: z.array(KubeObject),
+  kubeProxy: z.object({
+    configMap: KubeObject.nullable(),
+    daemonSet: KubeObject.nullable(),
+    pods: z.array(KubeObject),
+    config: KubeProxyConfig.nullable(),
+  }),
+  coreDns: z.object({
+    deployment: KubeObject.nullable(),
+    service: KubeObject.nullable(),
+    endpointSlices: z.array(KubeObject),
+    corefile: z.string().nullable(),
+  }),
+  apiServer: z.object({
+    serviceNodePortRange: z.string().nullable().describe('--service-node-port-range of a kube-apiserver static pod'),
+  }),
+});
+
+export const SnapshotSchema = z.object({
+  apiVersion: z.literal(SNAPSHOT_API_VERSION),
+  kind: z.literal(SNAPSHOT_KIND),
+  createdAt: z.string().describe('RFC 3339 time the gathering started'),
+  tool: z.object({ name: z.literal('np-doctor'), version: z.string() }),
+  source: z.object({
+    context: z.string().nullable(),
+    server: z.string().nullable().describe('API server URL without credentials'),
+    collect: z.enum([...COLLECT_METHODS, 'none']),
+  }),
+  target: z.object({
+    namespace: z.string().nullable().describe('null: all namespaces'),
+    service: z.string().nullable().describe('null: every NodePort service in scope'),
+  }),
+  redacted: z.boolean(),
+  cluster: Cluster,
+  nodes: z.array(NodeState),
+  errors: z.array(GatherError),
+});
+
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+export type KubeObject = z.infer<typeof KubeObject>;
+export type NodeState = z.infer<typeof NodeState>;
+export type CommandOutput = z.infer<typeof CommandOutput>;
+export type GatherError = z.infer<typeof GatherError>;
+export type KubeProxyConfig = z.infer<typeof KubeProxyConfig>;
+export type ClusterState = z.infer<typeof Cluster>;
+
+/** The published JSON Schema (draft 2020-12) of Snapshot v1; schema/snapshot.v1.json is this, written out. */
+export function snapshotJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(SnapshotSchema, { target: 'draft-2020-12' }),
+    $id: 'https://np-doctor.dev/schema/snapshot.v1.json',
+    title: 'np-doctor snapshot v1',
+  };
+}
