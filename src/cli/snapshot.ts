@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { gather } from '../collect/gather.js';
+import { gather, type GatherResult } from '../collect/gather.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
 import { saveSnapshot, serializeSnapshot } from '../snapshot/file.js';
 import { SnapshotSchema } from '../snapshot/schema.js';
@@ -52,31 +52,28 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const progress = await makeProgress(io, toStdout);
   const request = gatherRequest(values, { service: serviceArg(positionals[0]) }, io, progress);
 
-  let result;
+  let result: GatherResult | undefined;
   try {
     result = await gather(request);
   } catch (e) {
-    if (e instanceof GatherFatalError) {
-      if (io.interrupt?.aborted) {
-        io.stderr('np-doctor snapshot: interrupted; nothing written\n');
-        return EXIT.interrupted;
-      }
+    if (!(e instanceof GatherFatalError)) throw e;
+    if (!io.interrupt?.aborted) {
       io.stderr(`np-doctor snapshot: cannot gather: ${e.error.what}: ${e.error.why}\n${e.error.hint ? `  → ${e.error.hint}\n` : ''}`);
       return EXIT.cannotDecide;
     }
-    throw e;
   } finally {
     // A spinner left running keeps the process alive.
     progress.stop();
   }
-  const { snapshot, leftovers } = result;
+  const leftovers = result?.leftovers ?? [];
   if (leftovers.length > 0) {
     io.stderr(`np-doctor snapshot: could not delete debug pod${leftovers.length === 1 ? '' : 's'} ${leftovers.join(', ')}: run np-doctor cleanup\n`);
   }
-  if (io.interrupt?.aborted) {
+  if (result === undefined || io.interrupt?.aborted) {
     io.stderr('np-doctor snapshot: interrupted; nothing written\n');
     return EXIT.interrupted;
   }
+  const { snapshot } = result;
   const out = values.redact ? redactSnapshot(snapshot) : snapshot;
   // What we write must load again: a cluster object the schema does not expect is our bug, caught here.
   const check = SnapshotSchema.safeParse(out);
