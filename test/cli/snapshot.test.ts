@@ -3,7 +3,7 @@
  * nodes come from --node-dump files). The SSH and debug-pod paths run in test/e2e as root.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -25,7 +25,10 @@ before(async () => {
   server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER) });
   kubeconfig = await server.writeKubeconfig({ context: 'lab', namespace: 'shop' });
 });
-after(() => server.stop());
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

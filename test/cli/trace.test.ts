@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { WalkResult } from '../../src/engine/netfilter/types.js';
 import { main } from '../../src/main.js';
 
@@ -17,8 +17,11 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   return { code, out, err };
 }
 
+const tmp = mkdtempSync(join(tmpdir(), 'npd-trace-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+let files = 0;
 const tmpFile = (content: string) => {
-  const f = join(mkdtempSync(join(tmpdir(), 'npd-')), 'bad.rules');
+  const f = join(tmp, `bad-${files++}.rules`);
   writeFileSync(f, content);
   return f;
 };

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { UsageError } from '../../src/cli/io.js';
 import { resolveKubeconfig } from '../../src/collect/kube/kubeconfig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'npd-kc-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const emptyHome = join(dir, 'home-empty');
 mkdirSync(emptyHome);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -68,6 +68,7 @@ test('--node-dump files answer for iptables-save (or ip6tables-save) only; a mis
   assert.equal((await a.run('iptables-save')).stdout, NODE_A_DUMP);
   assert.deepEqual((await shell.open({ name: 'node-b', address: undefined })).commands, ['ip6tables-save']);
   await assert.rejects(shell.open({ name: 'node-c', address: undefined }), /node node-c: read .*nope: ENOENT/);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('the local shell runs the fixed commands and reports a missing tool as exit 127', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { SCHEMAS } from '../../scripts/write-schemas.js';
@@ -15,6 +15,7 @@ import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot } from '../support/snapshot-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'npd-snap-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const schema = JSON.parse(readFileSync('schema/snapshot.v1.json', 'utf8')) as Record<string, unknown>;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
