@@ -14,11 +14,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { SshShell, type SshShellOptions } from '../../src/collect/node/ssh.js';
 import { NodeAccessError, type NodeSession } from '../../src/collect/node/shell.js';
 import { NODE_COMMANDS } from '../../src/collect/node/commands.js';
@@ -109,7 +109,14 @@ describe('remote command line', () => {
   test('every word is single-quoted, sudo -n in front when needed, sbin on PATH', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
     assert.equal(remoteCommandLine(['iptables-save'], false), `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" 'iptables-save'`);
-    assert.equal(remoteCommandLine(['nft', '-j', 'list', 'ruleset'], true), `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" 'sudo' '-n' 'nft' '-j' 'list' 'ruleset'`);
+    assert.equal(remoteCommandLine(['nft', '-j', 'list', 'ruleset'], true),
+      `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH; command -v 'nft' >/dev/null 2>&1 || { echo 'nft: command not found' >&2; exit 127; }; 'sudo' '-n' 'nft' '-j' 'list' 'ruleset'`);
+  });
+
+  test('a root command whose tool is missing exits 127 before sudo is asked', () => {
+    const r = spawnSync('/bin/sh', ['-c', remoteCommandLine(['np-doctor-no-such-tool', '-n'], true)], { encoding: 'utf8' });
+    assert.equal(r.status, 127);
+    assert.equal(r.stderr, 'np-doctor-no-such-tool: command not found\n');
   });
 
   test('a POSIX shell receives every fixed command word for word', () => {
@@ -481,6 +488,12 @@ if (problem !== null) {
         assert.ok(Date.now() - t0 < 2500);
         // The session still works after a timeout.
         assert.equal((await s.run('ip-addr')).exitCode, 0);
+        // A root tool that is not installed: "command not found", not sudo's misleading "a password is required".
+        if (!existsSync('/usr/sbin/ipvsadm-save') && !existsSync('/sbin/ipvsadm-save')) {
+          const missing = await s.run('ipvsadm-save');
+          assert.equal(missing.exitCode, 127);
+          assert.equal(missing.stderr, 'ipvsadm-save: command not found\n');
+        }
       } finally {
         await s.close();
       }

@@ -11,6 +11,9 @@
  *   once instead of waiting for a password nobody will type. That failure is a command result
  *   (non-zero exit, explained in stderr), not a session error: the commands that need no root
  *   still work, and the gatherer reports each command's outcome.
+ * - Before sudo, the tool is looked up as the login user. sudo (1.9) says "a password is required"
+ *   for a tool that is not installed when the NOPASSWD rule names paths, which would send the user
+ *   to fix sudoers for a missing package; the look-up makes it exit 127, as without sudo.
  */
 import type { CommandResult } from './shell.js';
 
@@ -25,8 +28,13 @@ export function needsSudo(command: { root: boolean }, loginUser: string): boolea
 }
 
 export function remoteCommandLine(argv: readonly string[], sudo: boolean): string {
-  const words = sudo ? ['sudo', '-n', ...argv] : [...argv];
-  return `PATH="$PATH:${EXTRA_PATH}" ${words.map(shellQuote).join(' ')}`;
+  if (!sudo) return `PATH="$PATH:${EXTRA_PATH}" ${argv.map(shellQuote).join(' ')}`;
+  const tool = argv[0] ?? '';
+  return (
+    `PATH="$PATH:${EXTRA_PATH}"; export PATH; ` +
+    `command -v ${shellQuote(tool)} >/dev/null 2>&1 || { echo ${shellQuote(`${tool}: command not found`)} >&2; exit 127; }; ` +
+    ['sudo', '-n', ...argv].map(shellQuote).join(' ')
+  );
 }
 
 /** A plain-language reason when sudo itself refused, or undefined when it did not. */
