@@ -29,7 +29,7 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
       session = await shell.open(target, opts.signal);
     } catch (e) {
       if (!(e instanceof NodeAccessError)) throw e;
-      errors.push({ stage: 'node', node: target.name, what: e.what, why: e.why, ...(e.hint ? { hint: e.hint } : {}) });
+      errors.push(nodeError(e));
       opts.progress.fail(id, `${target.name}: ${e.what}: ${e.why}`);
       return null;
     }
@@ -45,7 +45,7 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
     } catch (e) {
       if (!(e instanceof NodeAccessError)) throw e;
       lost = e;
-      errors.push({ stage: 'node', node: target.name, what: e.what, why: e.why, ...(e.hint ? { hint: e.hint } : {}) });
+      errors.push(nodeError(e));
     } finally {
       await session.close();
     }
@@ -57,6 +57,10 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
     return state;
   });
   return { nodes: states.filter((s): s is NodeState => s !== null), errors };
+}
+
+function nodeError(e: NodeAccessError): GatherError {
+  return { stage: 'node', node: e.node, what: e.what, why: e.why, ...(e.hint ? { hint: e.hint } : {}) };
 }
 
 /** Without one readable iptables dump the node cannot be replayed: say so, with the command's own words. */

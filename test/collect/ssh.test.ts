@@ -25,7 +25,7 @@ import { NODE_COMMANDS } from '../../src/collect/node/commands.js';
 import { explainSudoFailure, needsSudo, remoteCommandLine, shellQuote } from '../../src/collect/node/ssh-command.js';
 import { run, start, stop, sleep } from '../kernel/lab/exec.js';
 import { cleanupOwn, cleanupStale } from '../kernel/lab/netns.js';
-import { kernelRequired } from '../kernel/lab/prereq.js';
+import { labGate } from '../kernel/lab/prereq.js';
 import { createBastionLab, createDirectLab, sshLabProblem, type BastionLab, type DirectLab } from '../support/ssh-lab.js';
 import { generateKey, startSshd, type KeyPair, type Sshd } from '../support/sshd.js';
 
@@ -148,21 +148,7 @@ describe('remote command line', () => {
   });
 });
 
-if (problem !== null) {
-  if (kernelRequired()) {
-    test('SSH lab prerequisites (NP_DOCTOR_REQUIRE_KERNEL=1)', () => {
-      assert.fail(`the SSH tests are required here but cannot run: ${problem}`);
-    });
-  } else {
-    const banner = '='.repeat(78);
-    console.error(
-      `\n${banner}\nSSH TESTS AGAINST A REAL SSHD SKIPPED: ${problem}\n` +
-        `They need root, openssh-server (/usr/sbin/sshd), openssh-client, sudo, iproute2, iptables.\n` +
-        `Set NP_DOCTOR_REQUIRE_KERNEL=1 to make this a failure.\n${banner}\n`,
-    );
-    test('SshShell against a real sshd', { skip: `SSH lab unavailable: ${problem}` }, () => {});
-  }
-} else {
+if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/usr/sbin/sshd), openssh-client, sudo, iproute2, iptables')) {
   let work = '';
   let home = '';
   let khCount = 0;

@@ -19,7 +19,7 @@ import type { WalkResult } from '../../src/engine/netfilter/types.js';
 import { scenarios } from './scenarios/index.js';
 import { runScenario, type NodeFacts, type ProbeRun, type ScenarioRun } from './lab/run.js';
 import { cleanupOwn, cleanupStale } from './lab/netns.js';
-import { kernelRequired, missingPrerequisites } from './lab/prereq.js';
+import { labGate, missingPrerequisites } from './lab/prereq.js';
 import type { Probe, Scenario } from './lab/scenario.js';
 import { checkIntended, compareEndpoints, compareMasquerade, comparePath, compareVerdict, normIp, type CompareContext } from './compare.js';
 import { nodeContextOf, packetOf, rulesetsFor } from './walk-input.js';
@@ -54,21 +54,7 @@ function walkFor(node: NodeFacts, packet: ProbeRun['packet']): WalkResult {
 
 const prereqProblem = missingPrerequisites();
 
-if (prereqProblem !== null) {
-  if (kernelRequired()) {
-    test('kernel lab prerequisites (NP_DOCTOR_REQUIRE_KERNEL=1)', () => {
-      assert.fail(`the kernel differential tests are required here but cannot run: ${prereqProblem}`);
-    });
-  } else {
-    const banner = '='.repeat(78);
-    console.error(
-      `\n${banner}\nKERNEL DIFFERENTIAL TESTS SKIPPED: ${prereqProblem}\n` +
-        `They need root and iptables(-legacy), ip6tables, xtables-monitor, nft, conntrack, ip.\n` +
-        `Set NP_DOCTOR_REQUIRE_KERNEL=1 to make this a failure.\n${banner}\n`,
-    );
-    test('kernel differential tests', { skip: `kernel lab unavailable: ${prereqProblem}` }, () => {});
-  }
-} else {
+if (labGate('kernel differential tests', prereqProblem, 'root and iptables(-legacy), ip6tables, xtables-monitor, nft, conntrack, ip')) {
   before(async () => {
     const stale = await cleanupStale();
     if (stale.length > 0) console.error(`kernel lab: removed stale namespaces ${stale.join(', ')}`);

@@ -22,7 +22,7 @@ import {
 } from './fake-apiserver/index.js';
 import { run } from '../kernel/lab/exec.js';
 import { deleteNamespace, NS_PREFIX } from '../kernel/lab/netns.js';
-import { kernelRequired, missingPrerequisites } from '../kernel/lab/prereq.js';
+import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 
 const USER = 'system:serviceaccount:ops:np-doctor';
 
@@ -719,18 +719,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
 const prereqProblem = missingPrerequisites();
 
 describe('netnsExecHandler: the debug pod reads the node namespace (kernel lab)', () => {
-  if (prereqProblem !== null) {
-    if (kernelRequired()) {
-      test('kernel lab prerequisites (NP_DOCTOR_REQUIRE_KERNEL=1)', () => {
-        assert.fail(`the netns exec test is required here but cannot run: ${prereqProblem}`);
-      });
-    } else {
-      const banner = '='.repeat(78);
-      console.error(`\n${banner}\nFAKE APISERVER NETNS EXEC TEST SKIPPED: ${prereqProblem}\nSet NP_DOCTOR_REQUIRE_KERNEL=1 to make this a failure.\n${banner}\n`);
-      test('chroot /host iptables-save through exec', { skip: `kernel lab unavailable: ${prereqProblem}` }, () => {});
-    }
-    return;
-  }
+  if (!labGate('fake apiserver netns exec tests', prereqProblem, 'root and the kernel lab tools (ip, iptables)')) return;
 
   test('chroot /host and nsenter -t 1 run in the node namespace; failures read like the real tools', async () => {
     const netns = `${NS_PREFIX}fa-n1`;

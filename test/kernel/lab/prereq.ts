@@ -3,8 +3,10 @@
  * Missing prerequisites skip the suite loudly, or fail it when NP_DOCTOR_REQUIRE_KERNEL=1 (CI on a
  * machine that is supposed to run it must not pass by skipping).
  */
+import assert from 'node:assert/strict';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { test } from 'node:test';
 
 export const TOOLS = [
   'ip',
@@ -45,3 +47,22 @@ export function missingPrerequisites(): string | null {
 }
 
 export const kernelRequired = (): boolean => process.env.NP_DOCTOR_REQUIRE_KERNEL === '1';
+
+/**
+ * The gate every suite that needs the lab (namespaces, real tools) passes first. With `problem`
+ * null the suite runs (true). Otherwise it does not: under NP_DOCTOR_REQUIRE_KERNEL=1 a failing
+ * test says why, else a loud banner and a skipped test do, so a skip is never silent.
+ */
+export function labGate(what: string, problem: string | null, needs: string): boolean {
+  if (problem === null) return true;
+  if (kernelRequired()) {
+    test(`${what}: prerequisites (NP_DOCTOR_REQUIRE_KERNEL=1)`, () => {
+      assert.fail(`${what} are required here but cannot run: ${problem}`);
+    });
+  } else {
+    const banner = '='.repeat(78);
+    console.error(`\n${banner}\n${what.toUpperCase()} SKIPPED: ${problem}\nThey need ${needs}.\nSet NP_DOCTOR_REQUIRE_KERNEL=1 to make this a failure.\n${banner}\n`);
+    test(what, { skip: `lab unavailable: ${problem}` }, () => {});
+  }
+  return false;
+}
