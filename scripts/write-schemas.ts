@@ -1,10 +1,13 @@
 /** Writes the published JSON Schemas from their zod definitions: `npm run schema`. A test checks they are current. */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { reportJsonSchema, scanJsonSchema } from '../src/report/model.js';
 import { snapshotJsonSchema } from '../src/snapshot/schema.js';
 
 export const SCHEMAS: Record<string, () => Record<string, unknown>> = {
   'schema/snapshot.v1.json': snapshotJsonSchema,
+  'schema/report.v1.json': reportJsonSchema,
+  'schema/scan.v1.json': scanJsonSchema,
 };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

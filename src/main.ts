@@ -10,6 +10,9 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  diagnose: { summary: 'name the root cause when a NodePort Service does not answer, with evidence and the fix', interruptible: true, load: () => import('./cli/diagnose.js') },
+  scan: { summary: 'diagnose every NodePort Service in a namespace or the cluster, one line each (for CI)', interruptible: true, load: () => import('./cli/scan.js') },
+  checks: { summary: 'list every check: id, severity, what it finds', load: () => import('./cli/checks.js') },
   trace: { summary: 'replay one packet through iptables-save dumps (or a snapshot) and show every path it can take', load: () => import('./cli/trace.js') },
   snapshot: { summary: 'gather a Service\'s cluster objects and its nodes\' rules into a snapshot file', interruptible: true, load: () => import('./cli/snapshot.js') },
   cleanup: { summary: 'delete debug pods an interrupted np-doctor left behind', load: () => import('./cli/cleanup.js') },

@@ -65,6 +65,8 @@ const Cluster = z.object({
   pods: z.array(KubeObject),
   nodes: z.array(KubeObject),
   networkPolicies: z.array(KubeObject),
+  namespaces: z.array(KubeObject).optional()
+    .describe('the Namespaces (their labels decide NetworkPolicy namespaceSelectors); absent in snapshots from before np-doctor 0.2'),
   kubeProxy: z.object({
     configMap: KubeObject.nullable(),
     daemonSet: KubeObject.nullable(),

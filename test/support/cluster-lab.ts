@@ -20,7 +20,8 @@ import type { Scenario } from '../kernel/lab/scenario.js';
 import { buildTopology } from '../kernel/lab/topology.js';
 import * as A from '../kernel/lab/addressing.js';
 import { etpClusterRules } from '../kernel/scenarios/etp-cluster.js';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from './cluster-fixture.js';
+import { kubeRules } from '../kernel/scenarios/kube.js';
+import { buildClusterFixture, TWO_NODE_CLUSTER, type ClusterFixtureOptions } from './cluster-fixture.js';
 import { netnsExecHandler, startFakeApiserver, type FakeApiserver } from './fake-apiserver/index.js';
 import { generateKey, startSshd, type KeyPair, type Sshd } from './sshd.js';
 
@@ -53,8 +54,44 @@ const frontendRules = (clusterIp: string): string =>
     noTrace: true,
   });
 
-export async function startClusterLab(): Promise<ClusterLab> {
-  const objects = buildClusterFixture(TWO_NODE_CLUSTER);
+/**
+ * kube-proxy's rules for shop/frontend with externalTrafficPolicy Local and its only endpoint
+ * (10.244.1.5) on node-b: node-b sends NodePort traffic to it unmasqueraded through KUBE-SVL;
+ * node-a has no local endpoint, so KUBE-EXT has no final jump and filter KUBE-EXTERNAL-SERVICES
+ * DROPs the port (reference kube-proxy-dataplane.md §1.5.2–1.5.3).
+ */
+function frontendLocalRules(clusterIp: string, hasLocal: boolean): string {
+  const SVC = 'shop/frontend:http';
+  const [svc, ext, svl, sep] = ['KUBE-SVC-FRONTENDAAAAAAAAA', 'KUBE-EXT-FRONTENDAAAAAAAAA', 'KUBE-SVL-FRONTENDAAAAAAAAA', 'KUBE-SEP-FRONTENDB1AAAAAAA'];
+  return kubeRules({
+    noTrace: true,
+    natChains: [svc, ext, ...(hasLocal ? [svl] : []), sep],
+    nat: [
+      `-A KUBE-SERVICES -m comment --comment "${SVC} cluster IP" -m tcp -p tcp -d ${clusterIp} --dport 80 -j ${svc}`,
+      `-A KUBE-NODEPORTS -m comment --comment ${SVC} -m tcp -p tcp --dport 30080 -j ${ext}`,
+      `-A ${ext} -m comment --comment "pod traffic for ${SVC} external destinations" -s 10.244.0.0/16 -j ${svc}`,
+      `-A ${ext} -m comment --comment "masquerade LOCAL traffic for ${SVC} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+      `-A ${ext} -m comment --comment "route LOCAL traffic for ${SVC} external destinations" -m addrtype --src-type LOCAL -j ${svc}`,
+      ...(hasLocal ? [`-A ${ext} -j ${svl}`, `-A ${svl} -m comment --comment "${SVC} -> 10.244.1.5:8080" -j ${sep}`] : []),
+      `-A ${svc} -m comment --comment "${SVC} cluster IP" -m tcp -p tcp -d ${clusterIp} --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+      `-A ${svc} -m comment --comment "${SVC} -> 10.244.1.5:8080" -j ${sep}`,
+      `-A ${sep} -m comment --comment ${SVC} -s 10.244.1.5 -j KUBE-MARK-MASQ`,
+      `-A ${sep} -m comment --comment ${SVC} -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:8080`,
+    ],
+    filter: hasLocal ? [] : [`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${SVC} has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30080 -j DROP`],
+  });
+}
+
+/**
+ * `etp-cluster` (default): shop/frontend eTP Cluster with a pod on each node.
+ * `etp-local`: eTP Local with its only pod on node-b, so node-a drops the NodePort.
+ */
+export type LabService = 'etp-cluster' | 'etp-local';
+
+export async function startClusterLab(service: LabService = 'etp-cluster'): Promise<ClusterLab> {
+  const fixture: ClusterFixtureOptions = service === 'etp-cluster' ? TWO_NODE_CLUSTER
+    : { ...TWO_NODE_CLUSTER, frontendPods: TWO_NODE_CLUSTER.frontendPods.filter((p) => p.node === 'node-b'), frontend: { externalTrafficPolicy: 'Local' } };
+  const objects = buildClusterFixture(fixture);
   const frontend = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'frontend');
   const clusterIp = (frontend?.spec as { clusterIP?: string } | undefined)?.clusterIP;
   if (clusterIp === undefined) throw new Error('cluster fixture has no shop/frontend Service');
@@ -81,7 +118,7 @@ export async function startClusterLab(): Promise<ClusterLab> {
     const nodes = TWO_NODE_CLUSTER.nodes.map((n, k): LabNode => ({ name: n.name, ns: topo.nodes[k]!, ip: A.nodeIp(k) }));
     for (const n of nodes) {
       if (n.ip !== TWO_NODE_CLUSTER.nodes.find((f) => f.name === n.name)?.internalIP) throw new Error(`lab and fixture disagree on ${n.name}'s address`);
-      await loadRules(n.ns, 'nft', frontendRules(clusterIp));
+      await loadRules(n.ns, 'nft', service === 'etp-cluster' ? frontendRules(clusterIp) : frontendLocalRules(clusterIp, n.name === 'node-b'));
     }
 
     // The test process's own leg on the LAN. A veth dies with its peer's namespace, so deleting the

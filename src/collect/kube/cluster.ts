@@ -36,6 +36,7 @@ const SERVICE = as('V1Service', 'v1', 'Service');
 const POD = as('V1Pod', 'v1', 'Pod');
 const NODE = as('V1Node', 'v1', 'Node');
 const SLICE = as('V1EndpointSlice', 'discovery.k8s.io/v1', 'EndpointSlice');
+const NAMESPACE = as('V1Namespace', 'v1', 'Namespace');
 const NETPOL = as('V1NetworkPolicy', 'networking.k8s.io/v1', 'NetworkPolicy');
 const CONFIGMAP = as('V1ConfigMap', 'v1', 'ConfigMap');
 const DAEMONSET = as('V1DaemonSet', 'apps/v1', 'DaemonSet');
@@ -91,12 +92,11 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   const namespaces = [...new Set(services.map((s) => s.metadata.namespace ?? 'default'))].sort();
   const names = new Set(services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
   const single = services.length === 1 ? services[0] : undefined;
-  const selectorOf = (s: KubeObject) => (s.spec as { selector?: Record<string, string> } | undefined)?.selector;
   const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
   progress.start('objects', 'reading endpoints, pods, nodes, policies, kube-proxy and CoreDNS');
   const cluster: ClusterState = {
-    services, endpointSlices: [], pods: [], nodes: [], networkPolicies: [],
+    services, endpointSlices: [], pods: [], nodes: [], networkPolicies: [], namespaces: [],
     kubeProxy: { configMap: null, daemonSet: null, pods: [], config: null },
     coreDns: { deployment: null, service: null, endpointSlices: [], corefile: null },
     apiServer: { serviceNodePortRange: null },
@@ -116,11 +116,16 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       const slices = await wireAll(items, SLICE);
       cluster.endpointSlices.push(...slices.filter((s) => names.has(`${ns}/${s.metadata.labels?.[SERVICE_NAME_LABEL]}`)));
     }),
+    async () => {
+      // Namespace labels decide NetworkPolicy namespaceSelectors.
+      const items = await list({ verb: 'list', resource: 'namespaces' }, (c) => core.listNamespace({ ...page, _continue: c }, o));
+      cluster.namespaces = await wireAll(items, NAMESPACE);
+    },
     ...namespaces.map((ns) => async () => {
-      const selector = single ? selectorOf(single) : undefined;
-      const labelSelector = selector ? Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+      // The whole namespace, not just the selected pods: the nearest misses of a selector that
+      // matches nothing, and the peers NetworkPolicy podSelectors name, are among the others.
       const items = await list({ verb: 'list', resource: 'pods', namespace: ns }, (c) =>
-        core.listNamespacedPod({ namespace: ns, ...page, _continue: c, ...(labelSelector ? { labelSelector } : {}) }, o));
+        core.listNamespacedPod({ namespace: ns, ...page, _continue: c }, o));
       cluster.pods.push(...(await wireAll(items, POD)));
     }),
     ...namespaces.map((ns) => async () => {
@@ -174,19 +179,6 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   ];
   await mapLimit(tasks, API_CONCURRENCY, (t) => t());
 
-  {
-    // Keep the pods that back a target (by slice targetRef or by selector): a Service without a
-    // selector, or several Services, made us list the whole namespace.
-    const referenced = new Set(cluster.endpointSlices.flatMap((s) =>
-      ((s.endpoints as { targetRef?: { kind?: string; name?: string } }[] | undefined) ?? [])
-        .filter((e) => e.targetRef?.kind === 'Pod').map((e) => `${s.metadata.namespace}/${e.targetRef?.name}`)));
-    const selects = (pod: KubeObject) => services.some((s) => {
-      const sel = selectorOf(s);
-      return s.metadata.namespace === pod.metadata.namespace && sel !== undefined && Object.keys(sel).length > 0 &&
-        Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v);
-    });
-    cluster.pods = cluster.pods.filter((p) => referenced.has(`${p.metadata.namespace}/${p.metadata.name}`) || selects(p));
-  }
   const { loadYaml } = api.k8s;
   try {
     cluster.kubeProxy.config = kubeProxyConfig(cluster.kubeProxy.configMap, cluster.kubeProxy.daemonSet, loadYaml);
@@ -205,7 +197,7 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
 /** Lists come back in etcd order; sorting makes two snapshots of the same state identical. */
 function sortObjects(c: ClusterState): void {
   const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-  for (const list of [c.services, c.endpointSlices, c.pods, c.nodes, c.networkPolicies, c.kubeProxy.pods, c.coreDns.endpointSlices]) {
+  for (const list of [c.services, c.endpointSlices, c.pods, c.nodes, c.networkPolicies, c.namespaces ?? [], c.kubeProxy.pods, c.coreDns.endpointSlices]) {
     list.sort((a, b) => key(a).localeCompare(key(b)));
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * A bridge CNI (cni0, docker0, cbr0) with pods behind it, on a node whose bridged traffic skips
+ * iptables: br_netfilter is not loaded (no net.bridge.* sysctls) or bridge-nf-call-iptables is 0.
+ * Frames switched between two pods on the bridge then never meet conntrack or kube-proxy's NAT:
+ * a pod that reaches the Service (ClusterIP or NodePort) and is sent to a backend on the same
+ * bridge gets the reply straight from the backend's address, which it drops; hairpin traffic
+ * breaks the same way. kubeadm refuses to install without it for this reason.
+ */
+import { parseAddr, parseCidr, cidrContains } from '../src/engine/address.js';
+import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+
+const SYSCTL = 'net.bridge.bridge-nf-call-iptables';
+const BRIDGES = new Set(['cni0', 'docker0', 'cbr0']);
+
+interface IpLink { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }
+
+function pathNodes(ctx: CheckContext): string[] {
+  const names = new Set(ctx.question.ingress.map((i) => i.node));
+  for (const p of ctx.paths) for (const b of p.branches) if (b.backend?.node) names.add(b.backend.node);
+  return [...names];
+}
+
+/** The node's bridge devices with their IPv4 subnets, from `ip -j addr`. */
+function bridges(stdout: string): { name: string; cidr: string; address: string }[] {
+  let links: unknown;
+  try {
+    links = JSON.parse(stdout);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(links)) return [];
+  const out: { name: string; cidr: string; address: string }[] = [];
+  for (const l of links as IpLink[]) {
+    if (typeof l?.ifname !== 'string' || !BRIDGES.has(l.ifname)) continue;
+    for (const a of l.addr_info ?? []) {
+      if (a.family === 'inet' && typeof a.local === 'string' && typeof a.prefixlen === 'number') out.push({ name: l.ifname, cidr: `${a.local}/${a.prefixlen}`, address: a.local });
+    }
+  }
+  return out;
+}
+
+export default defineCheck({
+  id: 'br-netfilter-off',
+  title: 'Bridged pod traffic bypasses iptables (br_netfilter)',
+  description: 'A node has pods behind a bridge (cni0, docker0, cbr0) but br_netfilter is not loaded or net.bridge.bridge-nf-call-iptables is 0.',
+  severity: 'error',
+  stage: 'node',
+  requires: ['nodeState'],
+  messages: {
+    notLoaded:
+      '{{node}} has pods behind the bridge {{bridge}} ({{cidr}}: {{pods}}), but the br_netfilter module is not loaded ({{sysctl}} does not exist), so traffic bridged between those pods bypasses iptables: conntrack and kube-proxy\'s Service NAT never see it, and a pod on {{node}} that reaches this Service and lands on a backend on the same bridge (or on itself) gets replies from the backend\'s own address, which it drops.',
+    disabled:
+      '{{node}} has pods behind the bridge {{bridge}} ({{cidr}}: {{pods}}), but {{sysctl}} is 0, so traffic bridged between those pods bypasses iptables: conntrack and kube-proxy\'s Service NAT never see it, and a pod on {{node}} that reaches this Service and lands on a backend on the same bridge (or on itself) gets replies from the backend\'s own address, which it drops.',
+  },
+  run(ctx) {
+    const findings: FindingInput[] = [];
+    for (const node of pathNodes(ctx)) {
+      const data = ctx.cluster.nodeDataOf(node);
+      const addr = data.command('ip-addr');
+      const sysctls = data.command('sysctls');
+      // Both must have run: a key absent from a sysctl run that did not happen proves nothing.
+      if (addr?.exitCode !== 0 || sysctls?.exitCode !== 0) continue;
+      const value = data.sysctl(SYSCTL);
+      if (value !== undefined && value !== '0') continue;
+      for (const br of bridges(addr.stdout)) {
+        const cidr = parseCidr(br.cidr);
+        if (cidr === null) continue;
+        const pods = ctx.cluster.pods.filter((p) => p.nodeName === node && !p.hostNetwork && p.ips.some((ip) => {
+          const a = parseAddr(ip);
+          return a !== null && cidrContains(cidr, a);
+        }));
+        if (pods.length === 0) continue;
+        const names = pods.map((p) => `${p.namespace}/${p.name}`);
+        const evidence: Evidence[] = [
+          { kind: 'sysctl', node, name: SYSCTL, value: value ?? null },
+          { kind: 'output', node, command: 'ip -j addr', excerpt: `${br.name}: inet ${br.cidr}` },
+          ...pods.slice(0, 5).map((p): Evidence => ({ kind: 'object', ref: `Pod ${p.namespace}/${p.name}`, field: 'status.podIP', value: p.ips[0] })),
+        ];
+        findings.push({
+          messageId: value === undefined ? 'notLoaded' : 'disabled',
+          node,
+          data: { node, bridge: br.name, cidr: br.cidr, pods: names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', '), sysctl: SYSCTL },
+          evidence,
+          remediation: {
+            summary: `Load br_netfilter on ${node} and make bridged traffic go through iptables, now and at boot.`,
+            commands: [
+              'modprobe br_netfilter',
+              "printf 'br_netfilter\\n' > /etc/modules-load.d/k8s.conf",
+              `sysctl -w ${SYSCTL}=1`,
+              `printf '${SYSCTL} = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\n' > /etc/sysctl.d/99-kubernetes-br-netfilter.conf`,
+              'sysctl --system',
+            ],
+          },
+        });
+        break;
+      }
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * Node addresses that cannot be right: two Nodes report the same InternalIP (Vagrant's NAT address
+ * 10.0.2.15 on every VM, cloned images), or a node reports an InternalIP it does not have. The
+ * overlay (flannel public-ip, Calico IPv4Address), kube-proxy and other nodes then send one node's
+ * traffic to another node or to nowhere: NodePort works only on the node that runs the pod.
+ */
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+
+interface Addr { iface: string; ip: string }
+
+/** `ip -j addr` → the node's addresses with their interface; null when not gathered or unreadable. */
+function localAddresses(stdout: string | undefined): Addr[] | null {
+  if (stdout === undefined) return null;
+  try {
+    const links = JSON.parse(stdout) as { ifname?: string; addr_info?: { local?: string }[] }[];
+    if (!Array.isArray(links)) return null;
+    return links.flatMap((l) => (l.addr_info ?? []).filter((a) => typeof a.local === 'string').map((a) => ({ iface: l.ifname ?? '?', ip: a.local! })));
+  } catch {
+    return null;
+  }
+}
+
+const ipv4 = (l: Addr[]) => l.filter((a) => !a.ip.includes(':')).map((a) => `${a.iface} ${a.ip}`).join(', ');
+
+/** Interfaces that carry no node address worth using (loopback, bridges, tunnels, veths). */
+const VIRTUAL = /^(lo|docker\d*|cni\d*|cbr\d*|flannel\.\d+|flannel-wg|cali|vxlan|tunl\d*|veth|kube-ipvs\d*|kube-bridge|cilium_|lxc|weave|datapath|nodelocaldns|virbr|br-)/;
+
+export default defineCheck({
+  id: 'duplicate-node-address',
+  title: 'Duplicate or wrong node address',
+  description: 'Two Nodes share an InternalIP (e.g. Vagrant 10.0.2.15), or a node reports an InternalIP it does not have.',
+  severity: 'error',
+  stage: 'node',
+  requires: ['nodes'],
+  messages: {
+    duplicate: 'Nodes {{nodes}} all report InternalIP {{address}}. Whatever addresses a node by its InternalIP (the overlay\'s tunnel endpoints, NodePort connections forwarded to another node\'s pod, the API server reaching kubelet) cannot tell them apart and reaches whichever machine answers, often the sender itself: the typical symptom is a NodePort that works only on the node running the pod. {{hint}}',
+    notLocal: 'Node {{node}} reports InternalIP {{address}}, but that address is not configured on {{node}} (it has {{local}}): kubelet\'s --node-ip is stale or wrong, so other nodes and the overlay send {{node}}\'s traffic to an address it does not own.',
+  },
+  run(ctx) {
+    const { cluster } = ctx;
+    const findings: FindingInput[] = [];
+    const addressesOf = (name: string) => {
+      const out = cluster.nodeDataOf(name).command('ip-addr');
+      return out?.exitCode === 0 ? localAddresses(out.stdout) : null;
+    };
+    const usable = (name: string, bad: string) => (addressesOf(name) ?? [])
+      .filter((a) => !a.ip.includes(':') && a.ip !== bad && !a.ip.startsWith('127.') && !a.ip.startsWith('169.254.') && !VIRTUAL.test(a.iface));
+
+    const byIp = new Map<string, string[]>();
+    for (const n of cluster.nodes) for (const ip of new Set(n.internalIPs)) byIp.set(ip, [...(byIp.get(ip) ?? []), n.name]);
+    for (const [ip, names] of byIp) {
+      if (names.length < 2) continue;
+      const suggestions = names.map((n) => ({ node: n, use: usable(n, ip)[0] }));
+      const known = suggestions.filter((s) => s.use !== undefined);
+      const absent = names.filter((n) => { const l = addressesOf(n); return l !== null && !l.some((a) => a.ip === ip); });
+      const hint = (absent.length > 0 ? `${ip} is not even configured on ${absent.join(', ')}. ` : '') + (known.length > 0
+        ? `Their other addresses: ${known.map((s) => `${s.node} ${s.use!.ip} (${s.use!.iface})`).join(', ')}; start each kubelet with --node-ip set to the address of the network the nodes share.`
+        : 'Start each kubelet with --node-ip set to the node\'s own address on the network the nodes share.');
+      findings.push({
+        messageId: 'duplicate',
+        data: { nodes: names.join(', '), address: ip, hint },
+        evidence: [
+          ...names.map((n): Evidence => ({ kind: 'object', ref: `Node ${n}`, field: 'status.addresses[InternalIP]', value: ip })),
+          ...names.flatMap((n): Evidence[] => {
+            const l = addressesOf(n);
+            return l === null ? [] : [{ kind: 'output', node: n, command: 'ip -j addr', excerpt: ipv4(l) }];
+          }),
+        ],
+        remediation: {
+          summary: 'Give every kubelet its own node IP (--node-ip, in /etc/default/kubelet or /etc/sysconfig/kubelet), restart it, then restart the CNI pods so the overlay picks the new addresses up (flannel: --iface / public-ip annotation).',
+          commands: [
+            'kubectl get nodes -o wide',
+            ...known.map((s) => `ssh ${s.use!.ip} "echo 'KUBELET_EXTRA_ARGS=--node-ip=${s.use!.ip}' | sudo tee /etc/default/kubelet && sudo systemctl restart kubelet"`),
+            ...(known.length > 0 ? ['kubectl -n kube-system rollout restart daemonset kube-proxy', 'kubectl get nodes -o wide'] : []),
+          ],
+        },
+      });
+    }
+
+    for (const n of cluster.nodes) {
+      const local = addressesOf(n.name);
+      if (local === null) continue;
+      for (const ip of n.internalIPs) {
+        // A shared address is the duplicate finding's; a node that lacks it is said there.
+        if (local.some((a) => a.ip === ip) || (byIp.get(ip)?.length ?? 0) > 1) continue;
+        const own = usable(n.name, ip);
+        findings.push({
+          messageId: 'notLocal',
+          node: n.name,
+          data: { node: n.name, address: ip, local: own.length > 0 ? own.map((a) => `${a.ip} on ${a.iface}`).join(', ') : 'no other usable IPv4 address' },
+          evidence: [
+            { kind: 'object', ref: `Node ${n.name}`, field: 'status.addresses[InternalIP]', value: ip },
+            { kind: 'output', node: n.name, command: 'ip -j addr', excerpt: ipv4(local) },
+          ],
+          remediation: {
+            summary: `Start ${n.name}'s kubelet with --node-ip set to an address it really has${own[0] ? ` (${own[0].ip})` : ''}, and restart it.`,
+            commands: [
+              `kubectl get node ${n.name} -o jsonpath='{.status.addresses}'`,
+              ...(own[0] ? [`ssh ${own[0].ip} "echo 'KUBELET_EXTRA_ARGS=--node-ip=${own[0].ip}' | sudo tee /etc/default/kubelet && sudo systemctl restart kubelet"`] : []),
+            ],
+          },
+        });
+      }
+    }
+    return findings;
+  },
+});

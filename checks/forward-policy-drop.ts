@@ -1,0 +1,187 @@
+/**
+ * A NodePort connection dies on a node's filter FORWARD chain policy DROP: nothing in FORWARD
+ * accepted the forwarded packet. kube-proxy's KUBE-FORWARD accepts what its own NAT rules marked
+ * (0x4000) even under a DROP policy, so the drop means that accept is missing, the packet was not
+ * marked on this node (it arrived translated from another node, or eTP Local does not mark it), or
+ * the marks disagree. Docker ≥ 1.13 sets the policy DROP when it turns on ip_forward itself.
+ */
+import { rulesOf } from '../src/engine/iptables/parse.js';
+import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
+import type { Hop } from '../src/engine/netfilter/types.js';
+import type { NodePath, PathBranch } from '../src/engine/path.js';
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+
+interface Hit {
+  path: NodePath;
+  branch: PathBranch;
+  hop: Hop;
+  mark: number;
+  /** Dropped on the ingress node itself, or on the backend's node after the ingress node forwarded it. */
+  role: 'ingress' | 'backend';
+  /** Where the ingress node translated it (the branch names no backend when it died on the ingress node). */
+  dnat: { ip: string; port: number | null } | null;
+}
+
+const isPolicyDrop = (h: Hop | undefined): h is Hop => h !== undefined && h.table === 'filter' && h.chain === 'FORWARD' && h.rule === null && h.action === 'POLICY DROP';
+
+function hits(paths: NodePath[]): Map<string, Hit[]> {
+  const out = new Map<string, Hit[]>();
+  for (const path of paths) {
+    for (const branch of path.branches) {
+      if (branch.result === 'delivered') continue;
+      const s = branch.stages.find((x) => x.ok === false && (x.stage === 'ingress' || x.stage === 'backend-node') && x.outcome !== undefined);
+      const hop = s?.outcome?.hops[s.outcome.hops.length - 1];
+      if (s === undefined || !isPolicyDrop(hop)) continue;
+      const node = s.node ?? path.node;
+      const list = out.get(node) ?? [];
+      list.push({ path, branch, hop, mark: Number.parseInt(s.outcome!.mark, 16) || 0, role: s.stage === 'ingress' ? 'ingress' : 'backend', dnat: s.outcome!.dnat });
+      out.set(node, list);
+    }
+  }
+  return out;
+}
+
+/** `--mark 0x4000/0x4000` → [value, mask]. */
+function markOf(rule: Rule): [number, number] | null {
+  for (const m of rule.matches) {
+    if (m.module !== 'mark') continue;
+    const o = m.options.find((x) => x.name === '--mark' && !x.negated);
+    const [v, mask] = (o?.values[0] ?? '').split('/');
+    if (v === undefined || v === '') continue;
+    return [Number(v) >>> 0, mask === undefined ? 0xffffffff : Number(mask) >>> 0];
+  }
+  return null;
+}
+
+/** Whoever set the policy, when its chains say so. */
+function policyOwner(rs: Ruleset): { tool: string; persist?: string; fix: string[] } | null {
+  const chains = [...(rs.tables.get('filter')?.chains.keys() ?? [])];
+  if (chains.some((c) => c.startsWith('ufw-'))) {
+    return { tool: 'ufw (DEFAULT_FORWARD_POLICY="DROP")', persist: 'ufw restores its routed policy on every reload: change it in ufw.', fix: ['ufw default allow routed'] };
+  }
+  if (chains.some((c) => c.startsWith('DOCKER'))) {
+    return {
+      tool: 'Docker (dockerd sets it when it turns on ip_forward itself)',
+      // Docker leaves the policy alone when forwarding is already on when it starts; Engine ≥ 28 can be told directly.
+      persist: 'Docker sets DROP again whenever it starts and finds ip_forward off: turn forwarding on at boot (below), or, with Docker Engine ≥ 28, set "ip-forward-no-drop": true in /etc/docker/daemon.json.',
+      fix: ["printf 'net.ipv4.ip_forward = 1\\n' > /etc/sysctl.d/99-kubernetes-ip-forward.conf", 'sysctl --system'],
+    };
+  }
+  if (chains.some((c) => c === 'FORWARD_direct' || c.startsWith('FWD_') || c.startsWith('FWDI_'))) {
+    return { tool: 'firewalld', fix: ['firewall-cmd --permanent --zone=trusted --add-source=POD_CIDR', 'firewall-cmd --reload'] };
+  }
+  return null;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export default defineCheck({
+  id: 'forward-policy-drop',
+  title: 'filter FORWARD policy DROP drops forwarded NodePort traffic',
+  description: "A node's filter FORWARD policy is DROP and nothing in FORWARD (kube-proxy's KUBE-FORWARD mark accept, a CNI rule) accepts the forwarded NodePort packet.",
+  severity: 'error',
+  stage: 'node',
+  requires: ['paths'],
+  messages: {
+    noKubeForward:
+      '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}} and {{missing}}, so kube-proxy\'s accept for its masquerade-marked traffic ({{mark}}) never applies. Affected: {{affected}}.',
+    unmarkedBackend:
+      '{{node}} drops NodePort {{port}} connections that other nodes forward to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets this node marked {{mark}} itself (or established ones){{also}}, a connection that arrives already translated from {{from}} carries no mark here, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. That is why the NodePort works only through the node that runs the pod. Affected: {{affected}}.',
+    unmarkedIngress:
+      '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets kube-proxy marked {{mark}} for masquerading, externalTrafficPolicy {{etp}} leaves this connection unmarked, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. Affected: {{affected}}.',
+    markMismatch:
+      '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}, and KUBE-FORWARD accepts mark {{mark}} while this node\'s NAT rules marked the packet {{packetMark}}: kube-proxy\'s masquerade bit and the accept rule disagree. Affected: {{affected}}.',
+  },
+  run(ctx) {
+    const findings: FindingInput[] = [];
+    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const podCidr = ctx.cluster.podCidrs().join(',') || 'the pod CIDR';
+    for (const [node, list] of hits(ctx.paths)) {
+      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
+      if (!rules.ok) continue;
+      const first = list[0]!;
+      const rs = rules.rulesets.find((r) => r.source === first.hop.source) ?? rules.rulesets.find((r) => r.tables.get('filter')?.chains.get('FORWARD')?.policy === 'DROP') ?? rules.rulesets[0]!;
+      const filter = rs.tables.get('filter');
+      const forward = filter?.chains.get('FORWARD');
+      const kf = filter?.chains.get('KUBE-FORWARD');
+      const forwardRules = forward ? rulesOf(rs, forward) : [];
+      const jump = forwardRules.find((r) => r.target?.name === 'KUBE-FORWARD');
+      const kfRules = kf ? rulesOf(rs, kf) : [];
+      const accept = kfRules.find((r) => r.target?.name === 'ACCEPT' && markOf(r) !== null);
+      const want = accept ? markOf(accept)! : null;
+      const ruleEv = (r: Rule): Evidence => ({ kind: 'rule', node, source: rs.source, table: r.table, chain: r.chain, line: r.line, rule: r.text });
+
+      const evidence: Evidence[] = [
+        { kind: 'rule', node, source: first.hop.source ?? rs.source, table: 'filter', chain: 'FORWARD', line: first.hop.line, rule: null, action: 'DROP' },
+      ];
+      if (jump) evidence.push(ruleEv(jump));
+      evidence.push(...kfRules.map(ruleEv));
+      const missing = !kf ? 'the filter table has no KUBE-FORWARD chain'
+        : !jump ? 'FORWARD never jumps to KUBE-FORWARD'
+          : !accept ? 'KUBE-FORWARD has no rule accepting the masquerade mark'
+            : null;
+      if (missing !== null) evidence.push({ kind: 'output', node, command: rs.source.split(':').pop() ?? 'iptables-save', excerpt: `${missing}; FORWARD: ${forwardRules.map((r) => r.text).join(' | ') || '(no rules)'}` });
+
+      // Per ingress node, the share of its connections that die here.
+      const byIngress = new Map<string, { path: NodePath; share: number; why: string }>();
+      for (const h of list) {
+        const e = byIngress.get(h.path.node) ?? { path: h.path, share: 0, why: h.branch.why };
+        e.share += h.branch.probability;
+        byIngress.set(h.path.node, e);
+      }
+      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port}: ${e.why}` });
+      const affected = [...byIngress.values()].map((e) => `${pct(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', ');
+      const pods = [...new Set(list.map((h) => {
+        const ip = h.branch.backend?.ip ?? h.dnat?.ip;
+        const pod = h.branch.backend?.pod ?? (ip ? ctx.cluster.podByIp(ip) : undefined);
+        return typeof pod === 'string' ? pod : pod ? `${pod.namespace}/${pod.name}` : ip ?? 'the backends';
+      }))].join(', ');
+      const owner = policyOwner(rs);
+      const markText = want ? `0x${want[0].toString(16)}/0x${want[1].toString(16)}` : `0x${(1 << (ctx.cluster.kubeProxy?.masqueradeBit ?? 14)).toString(16)}`;
+      const data = { node, port, pods, owner: owner ? `, set by ${owner.tool}` : '', mark: markText, podCidr, affected };
+
+      const policyFix = owner?.fix.map((c) => c.replace('POD_CIDR', podCidr.split(',')[0]!)) ?? [];
+      const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
+      let messageId: string;
+      let extra: Record<string, string>;
+      let summary: string;
+      let commands: string[];
+      const backendOnly = list.every((h) => h.role === 'backend');
+      if (missing !== null && !backendOnly) {
+        messageId = 'noKubeForward';
+        extra = { missing };
+        summary = `On ${node}, accept forwarded traffic again: set the FORWARD policy to ACCEPT now, and get kube-proxy to rewrite its KUBE-FORWARD rules.${owner?.persist ? ` ${owner.persist}` : ''}`;
+        commands = [
+          'iptables -P FORWARD ACCEPT',
+          ...policyFix,
+          proxyPod ? `kubectl -n kube-system logs ${proxyPod}` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`,
+          proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : `kubectl -n kube-system rollout restart daemonset/kube-proxy`,
+        ];
+      } else if (!backendOnly && want !== null && first.mark !== 0 && ((first.mark & want[1]) >>> 0) !== want[0]) {
+        messageId = 'markMismatch';
+        extra = { packetMark: `0x${first.mark.toString(16)}` };
+        summary = `On ${node}, make kube-proxy use one masquerade bit everywhere (iptables.masqueradeBit in its ConfigMap and --iptables-masquerade-bit), then restart it; until then, accept forwarded traffic with the FORWARD policy.`;
+        commands = [
+          'kubectl -n kube-system get configmap kube-proxy -o yaml',
+          proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : 'kubectl -n kube-system rollout restart daemonset/kube-proxy',
+          'iptables -P FORWARD ACCEPT',
+        ];
+      } else {
+        messageId = backendOnly ? 'unmarkedBackend' : 'unmarkedIngress';
+        extra = backendOnly
+          ? { from: [...new Set(list.map((h) => h.path.node))].join(', '), also: missing === null ? '' : ` (${missing}: kube-proxy does not run there or its rules were flushed)` }
+          : { etp: ctx.service?.externalTrafficPolicy ?? 'Local' };
+        const cidr = podCidr.split(',')[0]!;
+        summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${owner?.persist ? ` ${owner.persist}` : ''}`;
+        commands = [
+          'iptables -P FORWARD ACCEPT',
+          ...policyFix,
+          `iptables -I FORWARD -d ${cidr} -j ACCEPT`,
+        ];
+      }
+      findings.push({ messageId, node, data: { ...data, ...extra }, evidence, remediation: { summary, commands } });
+    }
+    return findings;
+  },
+});
+

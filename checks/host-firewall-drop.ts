@@ -1,0 +1,223 @@
+/**
+ * A NodePort connection is dropped or rejected by a rule that neither kube-proxy nor kubelet
+ * wrote: a host firewall (ufw, firewalld, the RHEL iptables-services ruleset), a Calico host
+ * endpoint, Docker's isolation chains, or a hand-written rule. kube-proxy's own DROP/REJECT rules
+ * (KUBE-*) are other checks' findings. A chain policy DROP is reported here for every chain but
+ * filter FORWARD (ufw's "default deny incoming" is the INPUT policy); FORWARD's is forward-policy-drop's.
+ */
+import { rulesOf } from '../src/engine/iptables/parse.js';
+import type { Ruleset } from '../src/engine/iptables/ruleset.js';
+import type { Hop, Outcome } from '../src/engine/netfilter/types.js';
+import type { NodePath, PathBranch } from '../src/engine/path.js';
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+
+const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+/** kube-router writes KUBE-* chains too, but it is a firewall (its NetworkPolicy and pod firewall), not kube-proxy. */
+const KUBE_ROUTER = /^KUBE-(ROUTER-|POD-FW-|NWPLCY-)/;
+
+/** Written by kube-proxy or kubelet: another check explains those. */
+const kubeOwned = (chain: string) => chain.startsWith('KUBE-') && !KUBE_ROUTER.test(chain);
+
+type Tool = 'ufw' | 'firewalld' | 'calico-hep' | 'calico' | 'docker' | 'flannel' | 'kube-router' | 'iptables-services' | 'other';
+
+const TOOL_TEXT: Record<Tool, string> = {
+  ufw: 'ufw',
+  firewalld: 'firewalld',
+  'calico-hep': 'Calico host endpoint policy',
+  calico: 'Calico',
+  docker: 'Docker',
+  flannel: 'flannel',
+  'kube-router': 'kube-router',
+  'iptables-services': 'iptables-services (/etc/sysconfig/iptables)',
+  other: 'a',
+};
+
+const FIREWALLD_CHAIN = /^(INPUT_direct|FORWARD_direct|OUTPUT_direct|INPUT_ZONES|FORWARD_IN_ZONES|FORWARD_OUT_ZONES|IN_|FWDI_|FWDO_|FWD_)/;
+
+function toolOf(chain: string, rule: string, rs: Ruleset): Tool {
+  if (chain.startsWith('ufw-')) return 'ufw';
+  if (FIREWALLD_CHAIN.test(chain)) return 'firewalld';
+  if (/^cali-(fh-|th-|from-host-endpoint|to-host-endpoint|from-hep-forward|to-hep-forward|pre-dnat)/.test(chain)) return 'calico-hep';
+  if (chain.startsWith('cali-')) return 'calico';
+  if (chain.startsWith('DOCKER')) return 'docker';
+  if (chain.startsWith('FLANNEL')) return 'flannel';
+  if (KUBE_ROUTER.test(chain)) return 'kube-router';
+  if (BUILTIN.has(chain)) {
+    const chains = [...(rs.tables.get('filter')?.chains.keys() ?? [])];
+    if (chains.some((c) => FIREWALLD_CHAIN.test(c))) return 'firewalld';
+    if (chains.some((c) => c.startsWith('ufw-'))) return 'ufw';
+    if (rule.includes('icmp-host-prohibited')) return 'iptables-services';
+  }
+  return 'other';
+}
+
+interface Hit {
+  path: NodePath;
+  branch: PathBranch;
+  outcome: Outcome;
+  hop: Hop;
+  /** The built-in chain (hook) the rule was reached from. */
+  hook: string;
+}
+
+function hookOf(hops: Hop[], i: number): string {
+  const table = hops[i]!.table;
+  for (let j = i; j >= 0; j--) if (hops[j]!.table === table && BUILTIN.has(hops[j]!.chain)) return hops[j]!.chain;
+  return hops[i]!.chain;
+}
+
+/** The jumps that entered the rule's chain, from the built-in chain down (empty for a built-in chain). */
+function callers(hops: Hop[], i: number): Hop[] {
+  const out: Hop[] = [];
+  let target = hops[i]!.chain;
+  for (let j = i - 1; j >= 0 && !BUILTIN.has(target); j--) {
+    const h = hops[j]!;
+    if (h.table === hops[i]!.table && (h.action === `JUMP ${target}` || h.action === `GOTO ${target}`)) {
+      out.unshift(h);
+      target = h.chain;
+    }
+  }
+  return out;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export default defineCheck({
+  id: 'host-firewall-drop',
+  title: 'A host firewall drops NodePort traffic',
+  description: 'A DROP or REJECT rule not written by kube-proxy or kubelet (ufw, firewalld, Calico host endpoint, a hand-written rule), or a default-deny INPUT policy, stops the NodePort connection on the ingress or backend node.',
+  severity: 'error',
+  stage: 'node',
+  requires: ['paths'],
+  messages: {
+    dropped:
+      '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule {{table}}/{{chain}} line {{line}} `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
+    policy:
+      '{{node}} drops NodePort {{port}} connections {{toWhat}}: no rule in {{table}}/{{chain}} accepts them (nothing allows {{proto}} port {{dport}}), and the chain\'s policy is DROP{{owner}} (the client times out). Affected: {{affected}}.',
+  },
+  run(ctx) {
+    const byRule = new Map<string, Hit[]>();
+    for (const path of ctx.paths) {
+      for (const branch of path.branches) {
+        if (branch.result === 'delivered') continue;
+        const s = branch.stages.find((x) => x.ok === false && (x.stage === 'ingress' || x.stage === 'backend-node') && x.outcome !== undefined);
+        const o = s?.outcome;
+        if (s === undefined || o === undefined || (o.verdict !== 'DROP' && o.verdict !== 'REJECT')) continue;
+        const i = o.hops.length - 1;
+        const hop = o.hops[i];
+        if (hop === undefined) continue;
+        if (hop.rule === null) {
+          // A policy: filter FORWARD's is forward-policy-drop's.
+          if (hop.action !== 'POLICY DROP' || (hop.table === 'filter' && hop.chain === 'FORWARD')) continue;
+        } else if ((hop.action !== 'DROP' && hop.action !== 'REJECT') || kubeOwned(hop.chain)) continue;
+        const node = s.node ?? path.node;
+        const key = `${node}\0${hop.source ?? ''}\0${hop.table}\0${hop.line}`;
+        const list = byRule.get(key) ?? [];
+        list.push({ path, branch, outcome: o, hop, hook: hookOf(o.hops, i) });
+        byRule.set(key, list);
+      }
+    }
+
+    const findings: FindingInput[] = [];
+    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const podCidr = ctx.cluster.podCidrs()[0] ?? '10.244.0.0/16';
+    for (const [key, list] of byRule) {
+      const node = key.split('\0')[0]!;
+      const { hop, outcome: o, hook } = list[0]!;
+      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
+      const rs = rules.ok ? rules.rulesets.find((r) => r.source === hop.source) ?? rules.rulesets[0] : undefined;
+      const source = hop.source ?? rs?.source ?? `${node}:iptables-save`;
+      const isPolicy = hop.rule === null;
+      const tool = rs ? toolOf(hop.chain, hop.rule ?? '', rs) : 'other';
+      const reject = hop.action === 'REJECT';
+      const rejectWith = o.rejectWith ?? 'icmp-port-unreachable';
+      // Forwarded (to a pod) or delivered to the node itself (no translation, or a hostNetwork backend).
+      const forwarded = hook === 'FORWARD' || hook === 'POSTROUTING';
+      const proto = list[0]!.path.protocol;
+      // Where the packet was headed when it died: the backend (as translated on the ingress node), else the node itself.
+      const backend = list[0]!.branch.backend;
+      const dstIp = backend?.ip ?? o.dnat?.ip ?? list[0]!.path.address;
+      const dport = backend?.port ?? o.dnat?.port ?? port;
+      const translated = backend !== null || o.dnat !== null;
+      const pods = [...new Set(list.map((h) => h.branch.backend?.pod).filter((p): p is string => !!p))];
+
+      const byIngress = new Map<string, { path: NodePath; share: number }>();
+      for (const h of list) {
+        const e = byIngress.get(h.path.node) ?? { path: h.path, share: 0 };
+        e.share += h.branch.probability;
+        byIngress.set(h.path.node, e);
+      }
+      const evidence: Evidence[] = [{ kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: isPolicy ? 'DROP' : hop.action }];
+      // How the packet got there: the jumps from the hook to the rule's chain.
+      const chainPath = isPolicy ? [] : callers(o.hops, o.hops.indexOf(hop));
+      for (const h of chainPath) evidence.push({ kind: 'rule', node, source: h.source ?? source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action });
+      for (const e of byIngress.values()) {
+        const b = list.find((h) => h.path === e.path)!.branch;
+        evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port}: ${b.why}` });
+      }
+
+      // Where in its chain the rule sits, to insert an ACCEPT just before it (at the end for a policy).
+      let position = 1;
+      const chain = rs?.tables.get(hop.table)?.chains.get(hop.chain);
+      if (rs && chain) {
+        const i = isPolicy ? -1 : rulesOf(rs, chain).findIndex((r) => r.line === hop.line);
+        position = i >= 0 ? i + 1 : chain.count + 1;
+      }
+      const match = forwarded ? `-d ${podCidr} -p ${proto} --dport ${dport}` : `-d ${dstIp}/32 -p ${proto} --dport ${dport}`;
+      const iface = o.outIface ?? 'cni0';
+      let summary: string;
+      let commands: string[];
+      switch (tool) {
+        case 'ufw':
+          summary = forwarded
+            ? `Allow ufw on ${node} to route traffic to the pods (NodePort traffic is forwarded, so "ufw allow" for input does not cover it).`
+            : `Allow ${proto} port ${dport} in ufw on ${node}: the NodePort connection reaches INPUT ${translated ? `already translated to ${dstIp}:${dport}, so opening ${port} is not enough` : `on ${port}`}.`;
+          commands = forwarded
+            ? [`ufw route allow proto ${proto} to ${podCidr} port ${dport}`, 'ufw status verbose']
+            : [`ufw allow ${dport}/${proto}`, 'ufw status verbose'];
+          break;
+        case 'firewalld':
+          summary = forwarded
+            ? `Let firewalld on ${node} forward to the pod network: put the pod bridge ${iface} and the pod CIDR in the trusted zone.`
+            : `Open ${proto} port ${dport} in firewalld on ${node}${translated ? ` (the connection reaches INPUT translated to ${dstIp}:${dport})` : ''}.`;
+          commands = forwarded
+            ? [`firewall-cmd --permanent --zone=trusted --add-interface=${iface}`, `firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, 'firewall-cmd --reload']
+            : [`firewall-cmd --permanent --add-port=${dport}/${proto}`, 'firewall-cmd --reload'];
+          break;
+        case 'calico-hep':
+          summary = `A Calico HostEndpoint on ${node} applies host policy to this traffic: allow it in a GlobalNetworkPolicy with ${forwarded ? 'applyOnForward: true (or preDNAT: true for the NodePort itself)' : 'preDNAT: true'}, selecting the host endpoint.`;
+          commands = ['kubectl get hostendpoints.crd.projectcalico.org -o wide', 'kubectl get globalnetworkpolicies.crd.projectcalico.org -o yaml'];
+          break;
+        default:
+          summary = isPolicy
+            ? `On ${node}, accept the NodePort traffic in ${hop.table}/${hop.chain} before its DROP policy applies, and make the change persistent in whatever manages these rules.`
+            : `On ${node}, accept the NodePort traffic before ${hop.chain} line ${hop.line} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent in whatever manages these rules${tool === 'iptables-services' ? ' (iptables-services: /etc/sysconfig/iptables)' : ''}.`;
+          commands = [
+            `iptables -t ${hop.table} -I ${hop.chain} ${position} ${match} -j ACCEPT`,
+            ...(isPolicy ? [] : [`iptables -t ${hop.table} ${hop.rule!.replace(/^-A /, '-D ')}`]),
+            ...(tool === 'iptables-services' ? ['iptables-save > /etc/sysconfig/iptables'] : []),
+          ];
+      }
+      const common = {
+        node, port, table: hop.table, chain: hop.chain,
+        toWhat: forwarded ? `forwarded to ${pods.join(', ') || `${dstIp}:${dport}`}` : `to ${dstIp}:${dport} on the node itself${pods.length ? ` (${pods.join(', ')}, host network)` : ''}`,
+        affected: [...byIngress.values()].map((e) => `${pct(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
+      };
+      findings.push({
+        messageId: isPolicy ? 'policy' : 'dropped',
+        node,
+        data: isPolicy
+          ? { ...common, proto, dport, owner: tool === 'other' ? '' : `, set by ${TOOL_TEXT[tool]}` }
+          : {
+            ...common, line: hop.line, rule: hop.rule!,
+            verb: reject ? 'rejects' : 'drops',
+            tool: tool === 'other' ? 'a' : `the ${TOOL_TEXT[tool]}`,
+            rejectNote: reject ? ` (the client gets ${rejectWith}${rejectWith.includes('host-prohibited') || rejectWith.includes('host-unreach') ? ', "No route to host"' : rejectWith === 'tcp-reset' || rejectWith.includes('port-unreach') ? ', "Connection refused"' : ''})` : ' (the client times out)',
+          },
+        evidence,
+        remediation: { summary, commands },
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,76 @@
+/**
+ * net.ipv4.ip_forward=0 on a node NodePort traffic is routed through: the ingress node, which
+ * DNATs the connection to a pod and forwards it, or the backend's node, which forwards it into the
+ * pod's veth. Hardening baselines, `service network restart` and sysctl drop-in ordering turn it
+ * off; KubeSkoop marks it fatal.
+ */
+import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+
+const SYSCTL = 'net.ipv4.ip_forward';
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** Node → why NodePort traffic is forwarded there. */
+function forwardingNodes(ctx: CheckContext): Map<string, string> {
+  const roles = new Map<string, string[]>();
+  const add = (node: string, role: string) => {
+    const list = roles.get(node) ?? [];
+    if (!list.includes(role)) list.push(role);
+    roles.set(node, list);
+  };
+  for (const p of ctx.paths) {
+    // The ingress node forwards unless every translation it makes lands on one of its own addresses.
+    const local = p.walk !== null && p.walk.outcomes.length > 0 && p.walk.outcomes.every((o) => o.delivery === 'local');
+    if (!local) add(p.node, `it is the ingress node for ${p.address}:${p.port}`);
+  }
+  for (const i of ctx.question.ingress) if (!ctx.paths.some((p) => p.node === i.node)) add(i.node, `it is an ingress node (${i.address})`);
+  for (const p of ctx.paths) {
+    for (const b of p.branches) if (b.backend?.node && b.backend.pod !== null) add(b.backend.node, `it runs ${b.backend.pod}`);
+  }
+  return new Map([...roles].map(([n, r]) => [n, r.join(' and ')]));
+}
+
+export default defineCheck({
+  id: 'ip-forward-disabled',
+  title: 'IP forwarding is off on a node NodePort traffic goes through',
+  description: 'net.ipv4.ip_forward is 0 on an ingress or backend node, so the kernel does not route NodePort traffic to the pods.',
+  severity: 'error',
+  stage: 'node',
+  requires: ['nodeState'],
+  messages: {
+    disabled:
+      '{{node}} has {{sysctl}} = 0, so it does not forward packets, and {{role}}: NodePort {{port}} connections routed through it to a pod are dropped by the kernel. Affected: {{affected}}.',
+  },
+  run(ctx) {
+    const findings: FindingInput[] = [];
+    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    for (const [node, role] of forwardingNodes(ctx)) {
+      const value = ctx.cluster.nodeDataOf(node).sysctl(SYSCTL);
+      if (value !== '0') continue;
+      const evidence: Evidence[] = [{ kind: 'sysctl', node, name: SYSCTL, value }];
+      const affected: string[] = [];
+      for (const p of ctx.paths) {
+        const failing = p.branches.filter((b) => b.stages.some((s) => s.ok === false && (s.node ?? p.node) === node && s.summary.includes('ip_forward')));
+        const share = failing.reduce((s, b) => s + b.probability, 0);
+        if (share === 0) continue;
+        evidence.push({ kind: 'path', node: p.node, summary: `${pct(share)} of connections to ${p.address}:${p.port}: ${failing[0]!.why}` });
+        affected.push(`${pct(share)} of the connections that enter through ${p.node} (${p.address})`);
+      }
+      findings.push({
+        messageId: 'disabled',
+        node,
+        data: { node, sysctl: SYSCTL, role, port, affected: affected.join(', ') || 'every connection forwarded through it' },
+        evidence,
+        remediation: {
+          summary: `Turn IP forwarding on for ${node} now and at boot (a drop-in late in /etc/sysctl.d so no other file turns it off again).`,
+          commands: [
+            `sysctl -w ${SYSCTL}=1`,
+            `printf '${SYSCTL} = 1\\n' > /etc/sysctl.d/99-kubernetes-ip-forward.conf`,
+            'sysctl --system',
+            `grep -rn ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/ /run/sysctl.d/`,
+          ],
+        },
+      });
+    }
+    return findings;
+  },
+});

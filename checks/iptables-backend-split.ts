@@ -1,0 +1,155 @@
+/**
+ * iptables has two kernel backends, legacy (x_tables) and nft, and the kernel runs both. When
+ * kube-proxy, kubelet and the host's tools do not agree on one, rules end up where nobody looks:
+ * a stale copy of kube-proxy's rules in the backend it used before an upgrade (still DNATing to
+ * old pods), kube-proxy writing one backend while kubelet (KUBE-IPTABLES-HINT) writes the other,
+ * or a host firewall rule that drops NodePort traffic in the backend kube-proxy does not use.
+ */
+import type { Ruleset } from '../src/engine/iptables/ruleset.js';
+import type { Hop } from '../src/engine/netfilter/types.js';
+import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { chainEvidence, chainOf, pathNodeNames } from './lib/kube-proxy.js';
+
+type Backend = 'legacy' | 'nft';
+const OTHER: Record<Backend, Backend> = { legacy: 'nft', nft: 'legacy' };
+const HINTS = ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY'];
+
+export default defineCheck({
+  id: 'iptables-backend-split',
+  title: 'iptables rules split between the legacy and nft backends',
+  description: "kube-proxy's rules are in both iptables backends, or in another backend than kubelet's, or a firewall drops NodePort traffic in the backend kube-proxy does not use.",
+  severity: 'error',
+  stage: 'kube-proxy',
+  requires: ['nodeState'],
+  messages: {
+    both: '{{node}} has kube-proxy rules in both iptables backends: nat KUBE-SERVICES holds {{legacyCount}} rules in iptables-legacy and {{nftCount}} in iptables-nft. The kernel runs both, so whichever nat table registered first translates new connections{{current}}; the other copy is stale and can send connections to pods that are gone. `iptables` on this node shows {{hostTool}}.',
+    hintElsewhere: 'On {{node}}, kube-proxy writes its rules with iptables-{{proxy}} but kubelet uses iptables-{{kubelet}} (its {{hint}} chain is there), so their rules (kube-proxy\'s KUBE-SERVICES, kubelet\'s KUBE-FIREWALL) live in different backends. `iptables` on this node shows {{hostTool}}. Rules that are meant to work together (kube-proxy\'s accepts, kubelet\'s and the firewall\'s drops) do not see each other, and tools that read one backend miss half of the node\'s rules.',
+    firewallOtherBackend: 'On {{node}} the connection is {{verdict}} by {{table}}/{{chain}} (line {{line}}) in iptables-{{other}}, while kube-proxy writes its rules (and its KUBE-FORWARD accepts) with iptables-{{proxy}}. An ACCEPT in one backend does not override a DROP in the other, and `iptables` on this node shows {{hostTool}}, so {{hidden}}.',
+  },
+  run(ctx) {
+    const findings: FindingInput[] = [];
+    for (const node of pathNodeNames(ctx)) {
+      const data = ctx.cluster.nodeDataOf(node);
+      if (data.unavailable !== null) continue;
+      const legacy = data.backendDump('legacy');
+      const nftDump = data.backendDump('nft');
+      if (legacy === null || nftDump === null) continue;
+      const dumps: Record<Backend, Ruleset> = { legacy, nft: nftDump };
+      const version = data.command('iptables-version')?.stdout ?? '';
+      const tool: Backend | null = /\(nf_tables\)/.test(version) ? 'nft' : /\(legacy\)/.test(version) || /v1\.[0-7]\./.test(version) ? 'legacy' : null;
+      const hostTool = tool === null ? 'an unknown backend' : `the ${tool} backend ("${version.trim()}")`;
+      const services = (b: Backend) => chainOf(dumps[b], 'nat', 'KUBE-SERVICES');
+      const hasProxy = (b: Backend) => (services(b)?.count ?? 0) > 0;
+      const hint = (b: Backend) => hintOf(dumps[b]);
+      const proxyIn = (['legacy', 'nft'] as const).filter(hasProxy);
+      const hintIn = (['legacy', 'nft'] as const).filter((b) => hint(b) !== null);
+      const hintEvidence = hintIn.map((b) => {
+        const h = hint(b)!;
+        return chainEvidence(node, dumps[b], h, `kubelet's ${h.name} chain: kubelet uses iptables-${b}`);
+      });
+      const versionEvidence: Evidence[] = version === '' ? [] : [{ kind: 'output', node, command: 'iptables --version', excerpt: version.trim() }];
+
+      if (proxyIn.length === 2) {
+        const current = hintIn.length === 1 ? hintIn[0]! : null;
+        const stale = current === null ? null : OTHER[current];
+        findings.push({
+          messageId: 'both',
+          node,
+          data: {
+            node, legacyCount: services('legacy')!.count, nftCount: services('nft')!.count, hostTool,
+            current: current === null ? '' : ` (kubelet, and so kube-proxy's backend detection, uses iptables-${current}: the copy in iptables-${stale} is the leftover)`,
+          },
+          evidence: [
+            chainEvidence(node, dumps.legacy, services('legacy')!, `${services('legacy')!.count} rules`),
+            chainEvidence(node, dumps.nft, services('nft')!, `${services('nft')!.count} rules`),
+            ...hintEvidence, ...versionEvidence,
+          ],
+          remediation: {
+            summary: stale === null
+              ? `Find out which backend kube-proxy writes today (its log, or the backend of kube-proxy's image), then remove kube-proxy's chains from the other backend on ${node} and restart kube-proxy.`
+              : `Remove the leftover kube-proxy chains from iptables-${stale} on ${node} (this keeps the other rules of that backend), then restart kube-proxy so it rewrites its rules in iptables-${current}.`,
+            commands: stale === null
+              ? [`kubectl -n kube-system logs -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} | grep -i 'iptables'`]
+              : [
+                `iptables-${stale}-save | grep -v -e '^:KUBE-' -e '^-A KUBE-' -e '-j KUBE-' | iptables-${stale}-restore`,
+                `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}`,
+              ],
+          },
+        });
+        continue;
+      }
+      const proxy = proxyIn[0];
+      if (proxy === undefined) continue;
+      const other = OTHER[proxy];
+
+      if (hint(other) !== null && hint(proxy) === null) {
+        findings.push({
+          messageId: 'hintElsewhere',
+          node,
+          data: { node, proxy, kubelet: other, hint: hint(other)!.name, hostTool },
+          evidence: [chainEvidence(node, dumps[proxy], services(proxy)!, `${services(proxy)!.count} rules`), ...hintEvidence, ...versionEvidence],
+          remediation: {
+            summary: `Make kubelet and kube-proxy use the same backend on ${node}: run a kube-proxy image that detects the backend from KUBE-IPTABLES-HINT (kubernetes-sigs/iptables-wrappers, in every kube-proxy image since v1.17), or point the host's iptables at the backend kube-proxy uses and restart kubelet, then remove the other backend's KUBE chains.`,
+            commands: [
+              `kubectl -n kube-system get daemonset kube-proxy -o jsonpath='{.spec.template.spec.containers[0].image}'`,
+              `update-alternatives --set iptables /usr/sbin/iptables-${proxy}`,
+              'systemctl restart kubelet',
+            ],
+          },
+        });
+        continue;
+      }
+
+      const drop = otherBackendDrop(ctx, node, other);
+      if (drop !== null) {
+        findings.push({
+          messageId: 'firewallOtherBackend',
+          severity: 'warning',
+          node,
+          data: {
+            node, other, proxy, hostTool, table: drop.hop.table, chain: drop.hop.chain, line: drop.hop.line,
+            verdict: drop.hop.action.includes('REJECT') ? 'rejected' : 'dropped',
+            hidden: tool === proxy ? `\`iptables -L\` does not show the rule that drops it (use iptables-${other}-save)` : `\`iptables -L\` shows that rule but none of kube-proxy's (use iptables-${proxy}-save)`,
+          },
+          evidence: [
+            { kind: 'rule', node, source: drop.hop.source ?? dumps[other].source, table: drop.hop.table, chain: drop.hop.chain, line: drop.hop.line, rule: drop.hop.rule, action: drop.hop.action },
+            chainEvidence(node, dumps[proxy], services(proxy)!, `kube-proxy's rules: ${services(proxy)!.count} in iptables-${proxy}`),
+            ...versionEvidence,
+          ],
+          remediation: {
+            summary: `Allow the NodePort traffic in the firewall that owns the rule (it writes iptables-${other}), or move that firewall to iptables-${proxy}; kube-proxy's accepts in iptables-${proxy} cannot override it.`,
+            commands: [`iptables-${other}-save -t ${drop.hop.table} | grep -n -- '-A ${drop.hop.chain} '`],
+          },
+        });
+      }
+    }
+    return findings;
+  },
+});
+
+function hintOf(rs: Ruleset) {
+  for (const name of HINTS) {
+    for (const t of rs.tables.values()) {
+      const c = t.chains.get(name);
+      if (c !== undefined) return c;
+    }
+  }
+  return null;
+}
+
+/** The rule (or policy) of `backend` that decided a failing branch on `node`, outside kube-proxy's chains. */
+function otherBackendDrop(ctx: CheckContext, node: string, backend: Backend): { hop: Hop } | null {
+  for (const p of ctx.paths) {
+    for (const b of p.branches) {
+      for (const s of b.stages) {
+        if (s.node !== node || s.ok !== false || s.outcome === undefined) continue;
+        const o = s.outcome;
+        if (o.verdict !== 'DROP' && o.verdict !== 'REJECT') continue;
+        const last = o.hops[o.hops.length - 1];
+        if (last === undefined || last.backend !== backend || last.chain.startsWith('KUBE-')) continue;
+        return { hop: last };
+      }
+    }
+  }
+  return null;
+}

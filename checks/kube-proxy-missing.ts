@@ -1,0 +1,139 @@
+/**
+ * No kube-proxy on a node of the path: no kube-proxy pod there and none of its chains in any of
+ * the node's rules, so nothing translates a NodePort on that node. A dataplane that replaces
+ * kube-proxy (Cilium, OVN-Kubernetes, kube-router's proxy) is recognised by its own chains and
+ * keeps the check quiet; so does kube-proxy in nftables mode (its `kube-proxy` nft table).
+ */
+import { parseIptablesSave, type Ruleset } from '../src/engine/iptables/parse.js';
+import { readPod } from '../src/model/kube.js';
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { hasKubeProxyRules, kubeProxyPodsOn } from './lib/kube-proxy.js';
+
+const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save'] as const;
+
+/** Chains of dataplanes that do kube-proxy's job themselves. */
+const REPLACEMENTS: [RegExp, string][] = [
+  [/^CILIUM_/, 'Cilium'],
+  [/^OVN-KUBE-/, 'OVN-Kubernetes'],
+  [/^KUBE-ROUTER-/, 'kube-router'],
+];
+
+export default defineCheck({
+  id: 'kube-proxy-missing',
+  title: 'kube-proxy is not running on the node',
+  description: 'An ingress node has no kube-proxy pod and none of its rules (no KUBE-SERVICES / KUBE-NODEPORTS), so no NodePort works there.',
+  severity: 'error',
+  stage: 'kube-proxy',
+  requires: ['kubeProxy', 'nodeState'],
+  messages: {
+    absent: 'kube-proxy does not run on {{node}}: there is no kube-proxy pod on it{{daemonSet}}, and its iptables rules have no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). Nothing on {{node}} translates NodePorts, so {{node}}:{{nodePort}} is refused or reaches whatever listens there.',
+    noRules: 'kube-proxy pod {{pod}} runs on {{node}} and is Ready, but the node has none of its rules: no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). kube-proxy is failing to write them (its log shows why: an iptables-restore error, a missing kernel module, or an iptables backend other than the one read here), so {{node}}:{{nodePort}} is not translated.',
+  },
+  run(ctx) {
+    const kp = ctx.snapshot.cluster.kubeProxy;
+    const mode = kp.config?.mode ?? '';
+    const nodePort = ctx.question.port?.nodePort ?? '<nodePort>';
+    const findings: FindingInput[] = [];
+
+    // Ingress nodes: a NodePort needs kube-proxy on the node that was dialled (the backend's node
+    // receives the packet already translated).
+    for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
+      const data = ctx.cluster.nodeDataOf(node);
+      if (data.unavailable !== null) continue;
+      // Only dumps that ran count: an empty successful dump says "no rules", a missing one says nothing.
+      const read: { id: string; rs: Ruleset | null; argv: string }[] = [];
+      for (const id of DUMPS) {
+        const out = data.command(id);
+        if (out?.exitCode !== 0) continue;
+        let rs: Ruleset | null = null;
+        if (/^\*/m.test(out.stdout)) {
+          try {
+            rs = parseIptablesSave(out.stdout, { source: `${node}:${id}` });
+          } catch {
+            continue;
+          }
+        }
+        read.push({ id, rs, argv: out.argv.join(' ') });
+      }
+      // The unsuffixed iptables-save is one of the two backends again: keep it only when neither ran.
+      if (read.some((r) => r.id !== 'iptables-save')) read.splice(0, read.length, ...read.filter((r) => r.id !== 'iptables-save'));
+      if (read.length === 0) continue;
+      if (read.some((r) => r.rs !== null && hasKubeProxyRules(r.rs))) continue;
+      const nft = data.command('nft-ruleset');
+      // kube-proxy in nftables mode keeps its rules in `table ip kube-proxy`, not in iptables.
+      if (nft?.exitCode === 0 && /"name":\s*"kube-proxy"/.test(nft.stdout)) continue;
+      if (mode === 'nftables' && nft?.exitCode !== 0) continue;
+      if (read.some((r) => r.rs !== null && replacedBy(r.rs) !== null)) continue;
+      if (nft?.exitCode === 0 && /cilium|ovn/i.test(nft.stdout)) continue;
+
+      const dumps = read.map((r) => r.rs === null ? `${r.id}: empty` : `${r.id}: ${[...r.rs.tables.keys()].join(', ') || 'no tables'}`).join('; ');
+      const evidence: Evidence[] = read.map((r) => ({
+        kind: 'output', node, command: r.argv,
+        excerpt: r.rs === null ? '(no tables)' : `nat chains: ${[...(r.rs.tables.get('nat')?.chains.keys() ?? [])].join(', ') || '(no nat table)'}`,
+      }));
+      const pods = kubeProxyPodsOn(ctx, node);
+      const ready = pods.find((p) => p.phase === 'Running' && p.ready === true);
+
+      if (pods.length === 0) {
+        evidence.push({ kind: 'object', ref: 'Pod kube-system/*', field: `k8s-app=kube-proxy, spec.nodeName=${node}`, value: 'none' });
+        const ds = kp.daemonSet;
+        const status = (ds?.status ?? {}) as { desiredNumberScheduled?: number; numberReady?: number };
+        evidence.push(ds === null
+          ? { kind: 'object', ref: 'DaemonSet kube-system/kube-proxy', value: 'not found' }
+          : { kind: 'object', ref: `DaemonSet kube-system/${ds.metadata.name}`, field: 'status', value: `desired ${status.desiredNumberScheduled ?? '?'}, ready ${status.numberReady ?? '?'}` });
+        const others = kp.pods.map(readPod).filter((p) => p.nodeName !== null).map((p) => p.nodeName!);
+        findings.push({
+          messageId: 'absent',
+          node,
+          data: {
+            node, nodePort, dumps,
+            daemonSet: ds === null ? ' and no kube-proxy DaemonSet in kube-system' : others.length > 0 ? ` (DaemonSet kube-system/${ds.metadata.name} runs on ${[...new Set(others)].sort().join(', ')} only)` : ` (DaemonSet kube-system/${ds.metadata.name} has no pods)`,
+          },
+          evidence,
+          remediation: ds === null
+            ? {
+              summary: 'Install kube-proxy (on kubeadm clusters the kube-proxy addon), or, if a CNI is meant to replace kube-proxy, enable its kube-proxy replacement (for Cilium: kubeProxyReplacement=true).',
+              commands: [
+                'kubectl -n kube-system get daemonsets,pods -l k8s-app=kube-proxy -o wide',
+                'kubeadm init phase addon kube-proxy --kubeconfig /etc/kubernetes/admin.conf',
+              ],
+            }
+            : {
+              summary: `Find out why the kube-proxy DaemonSet has no pod on ${node}: a nodeSelector or affinity that excludes it, a taint it does not tolerate, or a pod that cannot be created there.`,
+              commands: [
+                `kubectl -n kube-system describe daemonset ${ds.metadata.name}`,
+                `kubectl describe node ${node} | grep -iA3 taints`,
+                `kubectl -n kube-system get events --field-selector involvedObject.name=${ds.metadata.name}`,
+              ],
+            },
+        });
+      } else if (ready !== undefined) {
+        evidence.push({ kind: 'object', ref: `Pod kube-system/${ready.name}`, field: 'status', value: `Running, Ready, on ${node}` });
+        findings.push({
+          messageId: 'noRules',
+          node,
+          data: { node, nodePort, dumps, pod: ready.name },
+          evidence,
+          remediation: {
+            summary: `Read kube-proxy's log on ${node} for the sync error and fix it (kernel modules, iptables backend, nfacct support), then restart the pod.`,
+            commands: [
+              `kubectl -n kube-system logs ${ready.name} | grep -iE 'error|fail' | tail -20`,
+              `kubectl -n kube-system delete pod ${ready.name}`,
+            ],
+          },
+        });
+      }
+      // A kube-proxy pod that is there but not ready is kube-proxy-crashlooping's finding.
+    }
+    return findings;
+  },
+});
+
+function replacedBy(rs: Ruleset): string | null {
+  for (const t of rs.tables.values()) {
+    for (const c of t.chains.keys()) {
+      for (const [re, name] of REPLACEMENTS) if (re.test(c)) return name;
+    }
+  }
+  return null;
+}

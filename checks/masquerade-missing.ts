@@ -1,0 +1,166 @@
+/**
+ * externalTrafficPolicy Cluster sends a NodePort connection to a pod on another node; the ingress
+ * node must masquerade it, or the pod answers the client directly and the client drops the reply
+ * (it never talked to the pod). The walk shows the connection left without SNAT; this check reads
+ * the ingress node's nat rules to say why: no jump to KUBE-POSTROUTING, no MASQUERADE rule in it,
+ * KUBE-MARK-MASQ and KUBE-POSTROUTING using different mark bits, or KUBE-MARK-MASQ never reached.
+ */
+import { rulesOf } from '../src/engine/iptables/parse.js';
+import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
+import type { Outcome } from '../src/engine/netfilter/types.js';
+import type { NodePath, PathBranch } from '../src/engine/path.js';
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+
+/** The mark a MARK rule sets (`--set-xmark 0x4000/0x4000`, `--or-mark 0x4000`), or the one a mark match tests. */
+function markBits(rule: Rule): number | null {
+  for (const o of rule.target?.options ?? []) {
+    if (['--set-xmark', '--set-mark', '--or-mark'].includes(o.name)) return Number((o.values[0] ?? '').split('/')[0]) >>> 0;
+  }
+  for (const m of rule.matches) {
+    if (m.module !== 'mark') continue;
+    const o = m.options.find((x) => x.name === '--mark');
+    if (o) return Number((o.values[0] ?? '').split('/')[0]) >>> 0;
+  }
+  return null;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+interface Diagnosis {
+  messageId: string;
+  why: string;
+  evidence: Evidence[];
+}
+
+function diagnose(node: string, rs: Ruleset, o: Outcome): Diagnosis {
+  const nat = rs.tables.get('nat');
+  const ev = (r: Rule): Evidence => ({ kind: 'rule', node, source: rs.source, table: r.table, chain: r.chain, line: r.line, rule: r.text });
+  const chainRules = (name: string) => {
+    const c = nat?.chains.get(name);
+    return c ? rulesOf(rs, c) : null;
+  };
+  const postrouting = chainRules('POSTROUTING') ?? [];
+  const kpr = chainRules('KUBE-POSTROUTING');
+  const kmm = chainRules('KUBE-MARK-MASQ');
+  const jump = postrouting.find((r) => r.target?.name === 'KUBE-POSTROUTING');
+  const masq = kpr?.find((r) => r.target?.name === 'MASQUERADE');
+  const setBits = kmm?.map(markBits).find((b) => b !== null) ?? null;
+  const ret = kpr?.find((r) => r.target?.name === 'RETURN' && r.matches.some((m) => m.module === 'mark'));
+  const testBits = ret ? markBits(ret) : null;
+  const marked = o.hops.some((h) => h.chain === 'KUBE-MARK-MASQ');
+
+  if (!marked) {
+    // The service's KUBE-EXT chain decides whether external traffic is marked.
+    const ext = o.hops.map((h) => h.chain).find((c) => c.startsWith('KUBE-EXT-'));
+    const extRules = ext ? chainRules(ext) ?? [] : [];
+    return {
+      messageId: 'notMarked',
+      why: ext
+        ? `${ext} never jumps to KUBE-MARK-MASQ (kube-proxy's "masquerade traffic for … external destinations" rule is missing), so the connection is not marked for SNAT`
+        : 'no rule on the way jumped to KUBE-MARK-MASQ, so the connection is not marked for SNAT',
+      evidence: extRules.map(ev),
+    };
+  }
+  if (!jump) {
+    return {
+      messageId: 'noJump',
+      why: 'nat POSTROUTING does not jump to KUBE-POSTROUTING, so kube-proxy\'s MASQUERADE rule never runs',
+      evidence: postrouting.map(ev),
+    };
+  }
+  if (!masq) {
+    return {
+      messageId: 'noMasquerade',
+      why: kpr ? 'KUBE-POSTROUTING has no MASQUERADE rule ("kubernetes service traffic requiring SNAT")' : 'the nat table has no KUBE-POSTROUTING chain',
+      evidence: [ev(jump), ...(kpr ?? []).map(ev)],
+    };
+  }
+  if (setBits !== null && testBits !== null && setBits !== testBits) {
+    return {
+      messageId: 'markMismatch',
+      why: `KUBE-MARK-MASQ sets mark ${hex(setBits)} but KUBE-POSTROUTING masquerades only packets marked ${hex(testBits)} (the masquerade bit differs between the rules), so the marked packet RETURNs unmasqueraded`,
+      evidence: [...(kmm ?? []).map(ev), ...(kpr ?? []).map(ev)],
+    };
+  }
+  // Something in POSTROUTING ended the nat traversal before KUBE-POSTROUTING masqueraded.
+  const post = o.hops.filter((h) => h.table === 'nat' && (h.chain === 'POSTROUTING' || h.chain === 'KUBE-POSTROUTING'));
+  return {
+    messageId: 'other',
+    why: `nat POSTROUTING ended without SNAT (${post.map((h) => `${h.chain} line ${h.line} → ${h.action}`).join(', ') || 'no POSTROUTING rule ran'})`,
+    evidence: post.map((h): Evidence => ({ kind: 'rule', node, source: h.source ?? rs.source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action })),
+  };
+}
+
+const TAIL = 'The pod answers {{client}} directly, the reply bypasses {{node}} where the connection was translated, and the client drops it. Affected: {{affected}}.';
+
+export default defineCheck({
+  id: 'masquerade-missing',
+  title: 'NodePort traffic to a remote pod is not masqueraded',
+  description: 'With externalTrafficPolicy Cluster the ingress node forwards to a pod on another node without SNAT (KUBE-POSTROUTING or its MASQUERADE rule missing, masquerade bits disagree, or KUBE-MARK-MASQ not reached).',
+  severity: 'error',
+  stage: 'node',
+  requires: ['service', 'paths'],
+  messages: {
+    notMarked: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+    noJump: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+    noMasquerade: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+    markMismatch: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+    other: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+  },
+  run(ctx) {
+    if (ctx.service === null || ctx.service.externalTrafficPolicy !== 'Cluster') return [];
+    const findings: FindingInput[] = [];
+    const byNode = new Map<string, { path: NodePath; branches: PathBranch[] }>();
+    for (const path of ctx.paths) {
+      for (const b of path.branches) {
+        const ingress = b.stages.find((s) => s.stage === 'ingress')?.outcome;
+        if (b.failedAt !== 'return' || ingress === undefined || ingress.snat !== null) continue;
+        const e = byNode.get(path.node) ?? { path, branches: [] };
+        e.branches.push(b);
+        byNode.set(path.node, e);
+      }
+    }
+    for (const [node, { path, branches }] of byNode) {
+      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
+      if (!rules.ok) continue;
+      const o = branches[0]!.stages.find((s) => s.stage === 'ingress')!.outcome!;
+      const rs = rules.rulesets.find((r) => r.tables.get('nat')?.chains.has('KUBE-MARK-MASQ')) ?? rules.rulesets[0]!;
+      const d = diagnose(node, rs, o);
+      const share = branches.reduce((s, b) => s + b.probability, 0);
+      const pods = [...new Set(branches.map((b) => `${b.backend?.pod ?? b.backend?.ip ?? '?'}${b.backend?.node ? ` (${b.backend.node})` : ''}`))].join(', ');
+      const evidence: Evidence[] = [
+        ...d.evidence,
+        { kind: 'path', node, summary: `${pct(share)} of connections to ${path.address}:${path.port}: ${branches[0]!.why}` },
+      ];
+      const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
+      const restart = proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : 'kubectl -n kube-system rollout restart daemonset/kube-proxy';
+      const logs = proxyPod ? `kubectl -n kube-system logs ${proxyPod}` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`;
+      const bit = ctx.cluster.kubeProxy?.masqueradeBit ?? 14;
+      const mark = hex(1 << bit);
+      const remediation = d.messageId === 'markMismatch'
+        ? {
+          summary: `Run kube-proxy on ${node} with the same masquerade bit as the rest of the cluster (iptables.masqueradeBit ${bit} in ConfigMap kube-system/kube-proxy; check for a --iptables-masquerade-bit flag on this node's kube-proxy), then restart it so it rewrites both chains.`,
+          commands: ['kubectl -n kube-system get configmap kube-proxy -o yaml', ...(proxyPod ? [`kubectl -n kube-system get pod ${proxyPod} -o jsonpath='{.spec.containers[0].command}'`] : []), restart],
+        }
+        : {
+          summary: `kube-proxy rewrites KUBE-POSTROUTING, KUBE-MARK-MASQ and the Service chains on every full sync: find out why ${node}'s rules lack masquerading (its logs), then restart it. The iptables command restores the rule by hand until then.`,
+          commands: [
+            logs,
+            restart,
+            ...(d.messageId === 'noMasquerade' ? [`iptables -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`] : []),
+            ...(d.messageId === 'noJump' ? [`iptables -t nat -I POSTROUTING 1 -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING`] : []),
+            `iptables -t nat -S KUBE-POSTROUTING`,
+          ],
+        };
+      findings.push({
+        messageId: d.messageId,
+        node,
+        data: { node, port: path.port, pods, why: d.why, client: path.client.ip, mark, affected: `${pct(share)} of the connections that enter through ${node} (${path.address})` },
+        evidence,
+        remediation,
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,135 @@
+/**
+ * A NetworkPolicy drops NodePort traffic because of the source address the pod sees, not the
+ * client's: with externalTrafficPolicy Cluster the ingress node masquerades a connection it sends
+ * to another node's pod, so the policy is evaluated against the node's address (or its tunnel
+ * address), which an ipBlock for the clients or a namespaceSelector does not match. The same policy
+ * would allow the client. Traffic from the pod's own node is always allowed, so the NodePort works
+ * only via the node that runs the pod. Any other policy denial is netpol-blocks-traffic's.
+ */
+import { evaluateIngress, type PolicyDecision } from '../src/engine/netpol/index.js';
+import type { NodePath, PathBranch } from '../src/engine/path.js';
+import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { policyPod, policyWorld } from '../src/run/question.js';
+
+const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** A policy-stage denial of a source other than the client, where the client itself would be allowed. */
+export function snatedDenial(ctx: CheckContext, path: NodePath, b: PathBranch): { decision: PolicyDecision; client: PolicyDecision } | null {
+  const decision = b.stages.find((s) => s.stage === 'policy')?.policy;
+  if (b.failedAt !== 'policy' || decision?.verdict !== 'denied' || b.sourceAtPod === null || b.sourceAtPod === path.client.ip || !b.backend?.pod) return null;
+  const world = policyWorld(ctx.cluster);
+  const [ns, name] = b.backend.pod.split('/') as [string, string];
+  const pod = ctx.cluster.pod(ns, name);
+  if ('unavailable' in world || pod === undefined) return null;
+  const client = evaluateIngress(world, { srcIp: path.client.ip, pod: policyPod(pod), port: b.backend.port ?? path.port, protocol: PROTO[path.protocol as keyof typeof PROTO] ?? 'TCP' });
+  return client.verdict === 'allowed' ? { decision, client } : null;
+}
+
+interface Group {
+  pod: string;
+  podNode: string;
+  port: number;
+  decision: PolicyDecision;
+  client: PolicyDecision;
+  /** source address → the ingress nodes whose connections arrive with it, and their share. */
+  sources: Map<string, { ingress: string; address: string; share: number; why: string }[]>;
+}
+
+export default defineCheck({
+  id: 'netpol-blocks-snated-source',
+  title: 'NetworkPolicy sees the ingress node, not the client',
+  description: 'A NetworkPolicy drops NodePort traffic that arrives masqueraded to an ingress node address, although it would allow the client itself (works only via the node that runs the pod).',
+  severity: 'error',
+  stage: 'policy',
+  requires: ['paths', 'networkPolicies'],
+  messages: {
+    snated:
+      'NetworkPolicy {{policies}} drops NodePort {{port}} connections that enter through {{via}}: they reach pod {{pod}} on {{podNode}} masqueraded to {{sources}}, and {{miss}}. The policy allows the client {{client}} itself ({{allowedBy}}), but it never sees it: with externalTrafficPolicy {{etp}} the ingress node replaces the client address with its own when it forwards to a pod on another node. Through {{podNode}}, the node that runs the pod, connections pass because NetworkPolicy always allows traffic from the pod\'s own node, which is why the NodePort works only via that node.',
+  },
+  run(ctx) {
+    const groups = new Map<string, Group>();
+    for (const path of ctx.paths) {
+      for (const b of path.branches) {
+        const d = snatedDenial(ctx, path, b);
+        if (d === null) continue;
+        const pod = b.backend!.pod!;
+        const g: Group = groups.get(pod) ?? { pod, podNode: b.backend!.node ?? '(unknown node)', port: b.backend!.port ?? path.port, decision: d.decision, client: d.client, sources: new Map() };
+        const list = g.sources.get(b.sourceAtPod!) ?? [];
+        const e = list.find((x) => x.ingress === path.node);
+        if (e) e.share += b.probability;
+        else list.push({ ingress: path.node, address: path.address, share: b.probability, why: b.why });
+        g.sources.set(b.sourceAtPod!, list);
+        groups.set(pod, g);
+      }
+    }
+
+    const findings: FindingInput[] = [];
+    const svc = ctx.service;
+    const nodePort = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const client = ctx.paths[0]?.client.ip ?? ctx.question.client.ip;
+    for (const g of groups.values()) {
+      const [ns] = g.pod.split('/') as [string];
+      const policies = g.decision.isolatedBy.map((p) => `${p.namespace}/${p.name}`);
+      const miss = g.decision.misses?.[0];
+      const allowed = g.client.allowedBy;
+      const polObj = (ref: { namespace: string; name: string }) => ctx.snapshot.cluster.networkPolicies.find((p) => p.metadata.namespace === ref.namespace && p.metadata.name === ref.name);
+      const ruleOf = (ref: { namespace: string; name: string }, rule: number) => ((polObj(ref)?.spec as { ingress?: unknown[] } | undefined)?.ingress ?? [])[rule];
+      const evidence: Evidence[] = [];
+      if (allowed) {
+        const rule = ruleOf(allowed.policy, allowed.rule) as { from?: unknown[] } | undefined;
+        evidence.push({
+          kind: 'object', ref: `NetworkPolicy ${allowed.policy.namespace}/${allowed.policy.name}`,
+          field: allowed.peer === 'all' ? `spec.ingress[${allowed.rule}]` : `spec.ingress[${allowed.rule}].from[${allowed.peer}]`,
+          value: allowed.peer === 'all' ? rule : rule?.from?.[allowed.peer],
+        });
+      }
+      for (const m of g.decision.misses ?? []) {
+        if (m.rule >= 0) evidence.push({ kind: 'object', ref: `NetworkPolicy ${m.policy.namespace}/${m.policy.name}`, field: `spec.ingress[${m.rule}]`, value: ruleOf(m.policy, m.rule) });
+      }
+      const vias: string[] = [];
+      const cidrs: string[] = [];
+      for (const [source, list] of g.sources) {
+        // A tunnel or bridge address in the pod network stands for that node's whole pod subnet.
+        const owner = ctx.cluster.nodeByAddress(source);
+        const subnet = owner === undefined && ctx.cluster.inPodCidr(source)
+          ? ctx.cluster.nodes.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs[0]
+          : undefined;
+        cidrs.push(subnet ?? `${source}/32`);
+        for (const l of list) {
+          vias.push(`${l.ingress} (${l.address})`);
+          evidence.push({ kind: 'path', node: l.ingress, summary: `${pct(l.share)} of connections to ${l.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
+        }
+      }
+      const sources = [...g.sources.entries()].map(([s, l]) => `${s} (${ctx.cluster.nodeByAddress(s) ? `${l[0]!.ingress}'s address` : `an address of ${l[0]!.ingress}`})`).join(', ');
+      const selector = svc?.selector ?? ctx.cluster.pod(ns, g.pod.split('/')[1]!)?.labels ?? {};
+      const proto = (ctx.paths[0]?.protocol ?? 'tcp').toUpperCase();
+      const allowNodes = JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+        metadata: { name: `allow-nodeport-from-nodes`, namespace: ns },
+        spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: [{ from: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: proto, port: g.port }] }] },
+      });
+      findings.push({
+        messageId: 'snated',
+        node: g.podNode,
+        data: {
+          policies: policies.join(', '), port: nodePort, via: vias.join(', '), pod: g.pod, podNode: g.podNode, sources,
+          miss: miss ? `${miss.rule >= 0 ? `its closest rule (ingress rule ${miss.rule} of ${miss.policy.name})` : `${miss.policy.name}`} does not match: ${miss.why}` : 'no ingress rule matches that source',
+          client, allowedBy: allowed ? `${allowed.policy.name} ingress rule ${allowed.rule}${allowed.peer === 'all' ? '' : `, peer ${allowed.peer}`}` : 'allowed',
+          etp: svc?.externalTrafficPolicy ?? 'Cluster',
+        },
+        evidence,
+        remediation: {
+          summary: `Either keep the client address: externalTrafficPolicy Local makes every node send NodePort traffic only to its own pods without SNAT (trade-off: a node without a ready pod drops the connection, so clients or the load balancer must use nodes that run one). Or allow the masquerade addresses ${cidrs.join(', ')} in a policy (trade-off: then every client that comes in through those nodes, and every host process on them, is allowed, so the policy no longer restricts NodePort clients).`,
+          commands: svc
+            ? [
+              `kubectl -n ${svc.namespace} patch service ${svc.name} -p '{"spec":{"externalTrafficPolicy":"Local"}}'`,
+              `echo '${allowNodes}' | kubectl apply -f -`,
+            ]
+            : [`echo '${allowNodes}' | kubectl apply -f -`],
+        },
+      });
+    }
+    return findings;
+  },
+});

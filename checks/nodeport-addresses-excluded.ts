@@ -1,0 +1,75 @@
+/**
+ * kube-proxy serves NodePorts only on the addresses nodePortAddresses (--nodeport-addresses)
+ * selects. Unset, the KUBE-SERVICES tail rule matches every local address (`--dst-type LOCAL`);
+ * set, kube-proxy writes one `-d <ip>` tail rule per local address inside the CIDRs. A client
+ * dialling another address of the node (a secondary IP, a VIP, an address added later) passes no
+ * tail rule, is never translated, and reaches the host itself.
+ */
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import {
+  chainOf, dportOf, ingressOutcomes, inCidr, isLoopbackAddress, listText, nodePortTailRules, optionOf,
+  ruleEvidence, rulesetsOf, rulesIn,
+} from './lib/kube-proxy.js';
+
+export default defineCheck({
+  id: 'nodeport-addresses-excluded',
+  title: 'nodePortAddresses excludes the address the client dials',
+  description: "kube-proxy's nodePortAddresses does not include the node address the client dials, so the NodePort is not served on it.",
+  severity: 'error',
+  stage: 'kube-proxy',
+  requires: ['service', 'nodePort', 'paths'],
+  messages: {
+    excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
+  },
+  run(ctx) {
+    const port = ctx.question.port!;
+    const nodePort = port.nodePort!;
+    const config = ctx.cluster.kubeProxy;
+    const findings: FindingInput[] = [];
+
+    for (const p of ctx.paths) {
+      // Loopback is localhost-nodeport-unsupported's case.
+      if (p.unavailable !== null || isLoopbackAddress(p.address)) continue;
+      const o = ingressOutcomes(p).find((x) => x.dnat === null && !x.hops.some((h) => h.table === 'nat' && (h.action === 'JUMP KUBE-NODEPORTS' || h.action === 'GOTO KUBE-NODEPORTS')));
+      if (o === undefined) continue;
+      const rs = (rulesetsOf(ctx, p.node) ?? []).find((r) => chainOf(r, 'nat', 'KUBE-SERVICES') !== undefined);
+      if (rs === undefined) continue;
+      const tails = nodePortTailRules(rs);
+      if (tails.length === 0) continue;
+      // A match-all tail (--dst-type LOCAL) serves every local address: the address is not excluded.
+      if (tails.some((r) => optionOf(r, '--dst-type', 'addrtype') !== undefined)) continue;
+      const dsts = tails.map((r) => optionOf(r, '-d', ''));
+      if (dsts.some((d) => d === undefined || d.negated)) continue;
+      const served = dsts.map((d) => d!.values[0]!.replace(/\/32$/, ''));
+      if (served.some((s) => inCidr(p.address, s))) continue;
+
+      const hasPort = rulesIn(rs, 'nat', 'KUBE-NODEPORTS').some((r) => dportOf(r) === nodePort);
+      const evidence: Evidence[] = tails.map((r) => ruleEvidence(p.node, rs, r));
+      const cfg = config?.nodePortAddresses ?? null;
+      if (config !== null) evidence.push({ kind: 'object', ref: config.source, field: 'nodePortAddresses', value: cfg === null ? '(unset: every address)' : cfg.join(', ') });
+      const branch = p.branches.find((b) => b.stages[0]?.outcome === o);
+      if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${p.address}:${nodePort}: ${branch.why}` });
+      const outcome = o.verdict === 'ACCEPT' ? 'connection refused, unless a process there listens on the port' : o.verdict === 'DROP' ? 'dropped' : o.verdict === 'REJECT' ? 'rejected' : 'undecided';
+      const cidrs = [...(cfg ?? served.map((s) => `${s}/32`)), `${p.address}/32`];
+      findings.push({
+        messageId: 'excluded',
+        node: p.node,
+        data: {
+          node: p.node, address: p.address, nodePort, outcome, served: listText(served),
+          config: cfg === null
+            ? config === null ? '' : `: ${config.source} leaves it unset, so this node's kube-proxy was started with its own --nodeport-addresses`
+            : ` = ${cfg.join(', ')} in ${config?.source ?? 'the kube-proxy configuration'}`,
+        },
+        evidence,
+        remediation: {
+          summary: `Dial an address kube-proxy serves (${listText(served.map((s) => `${s}:${nodePort}`))}), or add ${p.address}/32 (or its subnet) to nodePortAddresses in the kube-proxy ConfigMap (nodePortAddresses: [${cidrs.map((c) => `"${c}"`).join(', ')}]) and restart kube-proxy${cfg === null && config !== null ? " (and remove the --nodeport-addresses flag this node's kube-proxy runs with)" : ''}.${hasPort ? '' : ` Note: KUBE-NODEPORTS on ${p.node} has no rule for ${nodePort} either.`}`,
+          commands: [
+            'kubectl -n kube-system edit configmap kube-proxy',
+            'kubectl -n kube-system rollout restart daemonset kube-proxy',
+          ],
+        },
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,74 @@
+/**
+ * Strict reverse-path filtering (rp_filter=1) drops a packet whose source the node would route
+ * out of another interface than the one it arrived on: a second NIC, a secondary ENI, a tunnel.
+ * The kernel uses the larger of `all` and the interface's value, so either being 1 (with the other
+ * not 2) makes the filter strict. The path walk decides when this happens; this check reports it.
+ */
+import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const WHY = /^strict rp_filter on (\S+): the packet from (\S+) arrives on (\S+), but the route back to \S+ leaves by (.+)$/;
+
+export default defineCheck({
+  id: 'rp-filter-strict',
+  title: 'Strict reverse-path filtering drops NodePort traffic',
+  description: 'rp_filter=1 (strict) on the ingress or backend node drops the NodePort packet because the route back to its source uses another interface.',
+  severity: 'error',
+  stage: 'node',
+  requires: ['paths'],
+  messages: {
+    strict:
+      '{{node}} drops NodePort {{port}} connections from {{source}} with strict reverse-path filtering: they arrive on {{iface}}, but {{node}}\'s route back to {{source}} leaves by {{back}}, and rp_filter is {{effective}} (strict) for {{iface}} (net.ipv4.conf.all.rp_filter = {{all}}, net.ipv4.conf.{{iface}}.rp_filter = {{dev}}; the larger applies). Affected: {{affected}}.',
+  },
+  run(ctx) {
+    const groups = new Map<string, { node: string; source: string; iface: string; back: string; items: { share: number; summary: string; ingress: string; address: string }[] }>();
+    for (const p of ctx.paths) {
+      const perKey = new Map<string, number>();
+      for (const b of p.branches) {
+        if (b.result === 'delivered') continue;
+        const s = b.stages.find((x) => x.ok === false && x.summary.startsWith('strict rp_filter on '));
+        const m = s ? WHY.exec(s.summary) : null;
+        if (m === null) continue;
+        const [, node, source, iface, back] = m as unknown as [string, string, string, string, string];
+        const key = `${node}\0${source}\0${iface}`;
+        if (!groups.has(key)) groups.set(key, { node, source, iface, back, items: [] });
+        perKey.set(key, (perKey.get(key) ?? 0) + b.probability);
+      }
+      for (const [key, share] of perKey) groups.get(key)!.items.push({ share, summary: `${pct(share)} of connections to ${p.address}:${p.port}: ${p.branches.find((b) => b.why.startsWith('strict rp_filter'))?.why ?? ''}`, ingress: p.node, address: p.address });
+    }
+    const findings: FindingInput[] = [];
+    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    for (const g of groups.values()) {
+      const data = ctx.cluster.nodeDataOf(g.node);
+      const all = data.sysctl('net.ipv4.conf.all.rp_filter') ?? null;
+      const dev = data.sysctl(`net.ipv4.conf.${g.iface}.rp_filter`) ?? null;
+      const effective = Math.max(Number(all ?? 0) || 0, Number(dev ?? 0) || 0);
+      const evidence: Evidence[] = [
+        { kind: 'sysctl', node: g.node, name: 'net.ipv4.conf.all.rp_filter', value: all },
+        { kind: 'sysctl', node: g.node, name: `net.ipv4.conf.${g.iface}.rp_filter`, value: dev },
+        ...g.items.map((i): Evidence => ({ kind: 'path', node: i.ingress, summary: i.summary })),
+      ];
+      const strict = ['all', g.iface].filter((k) => (k === 'all' ? all : dev) === '1');
+      const keys = strict.length > 0 ? strict : ['all', g.iface];
+      findings.push({
+        messageId: 'strict',
+        node: g.node,
+        data: {
+          node: g.node, port, source: g.source, iface: g.iface, back: g.back, effective,
+          all: all ?? '(not gathered)', dev: dev ?? '(not gathered)',
+          affected: g.items.map((i) => `${pct(i.share)} of the connections that enter through ${i.ingress} (${i.address})`).join(', '),
+        },
+        evidence,
+        remediation: {
+          summary: `Make reverse-path filtering loose (2) on ${g.node}: it still drops packets from unroutable sources but accepts asymmetric routes. Persist it in a drop-in that sorts after the file that set 1.`,
+          commands: [
+            ...keys.map((k) => `sysctl -w net.ipv4.conf.${k}.rp_filter=2`),
+            `printf '${keys.map((k) => `net.ipv4.conf.${k}.rp_filter = 2\\n`).join('')}' > /etc/sysctl.d/99-kubernetes-rp-filter.conf`,
+            'sysctl --system',
+          ],
+        },
+      });
+    }
+    return findings;
+  },
+});

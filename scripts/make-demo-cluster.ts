@@ -1,0 +1,42 @@
+/**
+ * Rebuilds examples/demo-cluster/shop.snapshot.json, the demo the README's first command
+ * diagnoses: a three-node cluster (kube-proxy iptables mode, flannel-style bridge CNI) whose
+ * namespace `shop` has several broken NodePort Services. Every node's iptables dump is loaded into
+ * a network namespace with the real iptables-restore and read back (root needed):
+ * `node --import tsx scripts/make-demo-cluster.ts`.
+ *
+ *   frontend  :30080  externalTrafficPolicy Local, pods on node-2 and node-3 only: node-1 drops it
+ *   checkout  :30443  the selector says app=check-out, the pods are app=checkout: no endpoints
+ *   payments  :30090  a NetworkPolicy admits only the client network, but cross-node traffic
+ *                     arrives masqueraded to the ingress node's address
+ */
+import { serializeSnapshot } from '../src/snapshot/file.js';
+import { writeFileSync } from 'node:fs';
+import { baseCluster, buildScenarioSnapshotFromKernel, deploymentPods, networkPolicy, service, updateService } from '../test/support/scenario-kit/index.js';
+
+const OUT = 'examples/demo-cluster/shop.snapshot.json';
+const spec = updateService(baseCluster({ context: 'admin@shop-prod' }), 'shop/frontend', { externalTrafficPolicy: 'Local' });
+const http = [{ name: 'http', containerPort: 8080, protocol: 'TCP' as const }];
+
+spec.services.push(service('shop', 'checkout', {
+  ports: [{ name: 'https', port: 443, targetPort: 'http', nodePort: 30443 }],
+  selector: { app: 'check-out' },
+  labels: { app: 'checkout' },
+}));
+spec.pods.push(...deploymentPods(spec, 'shop', 'checkout', { nodes: ['node-2', 'node-3'], ports: http }));
+
+spec.services.push(service('shop', 'payments', {
+  ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30090 }],
+  selector: { app: 'payments' },
+  labels: { app: 'payments' },
+}));
+spec.pods.push(...deploymentPods(spec, 'shop', 'payments', { nodes: ['node-3'], ports: http }));
+spec.networkPolicies.push(networkPolicy('shop', 'payments-from-partners', {
+  podSelector: { matchLabels: { app: 'payments' } },
+  policyTypes: ['Ingress'],
+  ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 'http' }] }],
+}));
+
+const snapshot = await buildScenarioSnapshotFromKernel(spec, { target: { namespace: 'shop', service: null } });
+writeFileSync(OUT, serializeSnapshot(snapshot, false));
+console.log(`wrote ${OUT}`);

@@ -1,0 +1,114 @@
+/**
+ * `np-doctor diagnose svc/NAME`: gather (or load a snapshot) → replay → checks → report.
+ */
+import { CHECKS } from '../../checks/index.js';
+import type { Protocol } from '../engine/netfilter/types.js';
+import type { Report } from '../report/model.js';
+import { renderReport } from '../report/text.js';
+import { diagnose } from '../run/diagnose.js';
+import { QuestionError } from '../run/question.js';
+import { saveSnapshot } from '../snapshot/file.js';
+import { parseFlags } from './flags.js';
+import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
+import { EXIT, UsageError, type Io } from './io.js';
+import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput } from './diagnose-common.js';
+import { serviceArg } from './target.js';
+
+export const DIAGNOSE_HELP = `Usage: np-doctor diagnose svc/NAME [-n NS] [--node NODE | --node-ip IP | --all-nodes] [flags]
+
+Names the root cause when a NodePort Service does not answer, and proves it: gathers the Service,
+its endpoints and pods, the nodes, NetworkPolicies, kube-proxy and CoreDNS, and each involved
+node's iptables, addresses, routes and sysctls; replays the client's connection through the real
+rules node by node; reports findings with evidence and the commands that fix them.
+
+Question:
+      --port PORT           Service port name or number, or the nodePort (default: the first port)
+      --protocol P          tcp, udp or sctp (default: the port's protocol)
+      --from IP[:PORT]      the client (default 203.0.113.7:40000, a host outside the cluster)
+      --node NODE           replay only connections that enter at NODE (at its InternalIP)
+      --node-ip IP          replay connections to IP (any address of a node)
+      --all-nodes           replay every node (default: every node that was read)
+
+Input and output:
+      --snapshot FILE       analyse a saved snapshot (np-doctor snapshot) instead of the live cluster
+      --save-snapshot FILE  also save what was gathered (FILE.gz to gzip)
+  -o, --output FORMAT       text (default) or json (the Report, schema/report.v1.json)
+      --fail-on LEVEL       exit 1 on findings at or above error (default), warning, info; none: never
+      --plugin FILE         load more checks from a JS module (repeatable)
+  -v, --verbose             show every rule each branch passed
+
+${GATHER_HELP}
+Exit codes: 0 nothing at or above --fail-on and every check ran; 1 findings at or above --fail-on;
+2 usage error; 3 could not gather enough to decide (checks skipped, nodes unread); 130 interrupted.
+
+Examples:
+  np-doctor diagnose svc/frontend -n shop --node-ip 192.168.1.101
+  np-doctor diagnose svc/frontend -n shop --snapshot examples/demo-cluster/demo.snapshot.json
+  np-doctor diagnose svc/frontend -n shop -o json --fail-on warning > report.json
+`;
+
+export const DIAGNOSE_FLAGS = {
+  ...GATHER_FLAGS,
+  port: { type: 'string' },
+  protocol: { type: 'string' },
+  from: { type: 'string' },
+  snapshot: { type: 'string' },
+  'save-snapshot': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'fail-on': { type: 'string' },
+  plugin: { type: 'string', multiple: true },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags({ args: argv, options: DIAGNOSE_FLAGS, allowPositionals: true });
+  if (values.help) {
+    io.stdout(DIAGNOSE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')}); np-doctor scan checks them all`);
+  const output = parseOutput(values.output);
+  const failOn = parseFailOn(values['fail-on']);
+  const protocol = values.protocol?.toLowerCase() as Protocol | undefined;
+  if (protocol !== undefined && !PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol ${values.protocol}: use tcp, udp or sctp`);
+  if (values['all-namespaces']) throw new UsageError('-A is for np-doctor scan; diagnose looks at one Service');
+  const service = serviceArg(positionals[0]);
+  if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
+  const checks = await loadChecks(CHECKS, values.plugin ?? []);
+
+  const got = await obtainSnapshot(values, service, io, output === 'json', 'diagnose');
+  if (typeof got === 'number') return got;
+  const { snapshot, file } = got;
+  if (values['save-snapshot'] !== undefined) {
+    try {
+      await saveSnapshot(snapshot, values['save-snapshot']);
+    } catch (e) {
+      throw new UsageError(`cannot write ${values['save-snapshot']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const name = service ?? snapshot.target.service;
+  if (name === null) throw new UsageError(`${file} holds every NodePort Service of ${snapshot.target.namespace ?? 'the cluster'}: name one (svc/NAME), or run np-doctor scan --snapshot ${file}`);
+  const namespace = values.namespace ?? snapshot.target.namespace ?? 'default';
+
+  let report: Report;
+  try {
+    report = await diagnose(snapshot, {
+      namespace, service: name,
+      ...(values.port !== undefined ? { port: values.port } : {}),
+      ...(protocol !== undefined ? { protocol } : {}),
+      ...(values.from !== undefined ? { from: values.from } : {}),
+      ...(values.node !== undefined ? { node: values.node } : {}),
+      ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
+      ...(values['all-nodes'] ? { allNodes: true } : {}),
+    }, { checks, snapshotFile: file });
+  } catch (e) {
+    if (e instanceof QuestionError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (output === 'json') io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout(renderReport(report, { color: io.isTTY && io.env.NO_COLOR === undefined, verbose: values.verbose ?? false }));
+  return exitCodeFor([report], failOn);
+}

@@ -1,0 +1,78 @@
+/**
+ * `np-doctor scan`: diagnose every NodePort (and LoadBalancer) Service in a namespace or the
+ * cluster, one summary line each; for CI gates.
+ */
+import { CHECKS } from '../../checks/index.js';
+import { ClusterModel } from '../model/cluster.js';
+import type { Report } from '../report/model.js';
+import { diagnose } from '../run/diagnose.js';
+import { SEVERITIES } from '../run/check.js';
+import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput } from './diagnose-common.js';
+import { parseFlags } from './flags.js';
+import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
+import { EXIT, UsageError, type Io } from './io.js';
+
+export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
+
+Diagnoses every Service with a nodePort (NodePort and LoadBalancer) in the namespace, or in all
+namespaces with -A, and prints one line per Service: what a client sees and the top finding.
+
+      --snapshot FILE       scan a saved snapshot (np-doctor snapshot -A -o FILE) instead
+      --save-snapshot FILE  also save what was gathered
+  -o, --output FORMAT       text (default) or json ({"kind": "ScanReport", "reports": [Report…]})
+      --fail-on LEVEL       exit 1 when any Service has findings at or above LEVEL (default error)
+      --plugin FILE         load more checks from a JS module (repeatable)
+
+${GATHER_HELP}
+Exit codes as for diagnose, over all Services.
+`;
+
+const FLAGS = {
+  ...GATHER_FLAGS,
+  snapshot: { type: 'string' },
+  'save-snapshot': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'fail-on': { type: 'string' },
+  plugin: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags({ args: argv, options: FLAGS, allowPositionals: true });
+  if (values.help) {
+    io.stdout(SCAN_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`scan takes no Service name (got ${positionals[0]}); use np-doctor diagnose for one`);
+  const output = parseOutput(values.output);
+  const failOn = parseFailOn(values['fail-on']);
+  const checks = await loadChecks(CHECKS, values.plugin ?? []);
+  const got = await obtainSnapshot(values, null, io, output === 'json', 'scan');
+  if (typeof got === 'number') return got;
+  const { snapshot, file } = got;
+  if (values['save-snapshot'] !== undefined) {
+    const { saveSnapshot } = await import('../snapshot/file.js');
+    await saveSnapshot(snapshot, values['save-snapshot']);
+  }
+  const cluster = new ClusterModel(snapshot);
+  const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
+  const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
+  const reports: Report[] = [];
+  for (const svc of targets) {
+    reports.push(await diagnose(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}) }, { checks, snapshotFile: file, cluster }));
+  }
+  if (output === 'json') {
+    io.stdout(`${JSON.stringify({ apiVersion: 'np-doctor/v1', kind: 'ScanReport', reports }, null, 2)}\n`);
+  } else if (reports.length === 0) {
+    io.stdout(`no NodePort Services in ${ns === null ? 'the cluster' : `namespace ${ns}`}\n`);
+  } else {
+    const width = Math.max(...reports.map((r) => `${r.target.namespace}/${r.target.service}`.length));
+    for (const r of reports) {
+      const worst = SEVERITIES.find((s) => r.findings.some((f) => f.severity === s));
+      const mark = worst === 'error' ? '✗' : worst === 'warning' ? '!' : r.verdict.nodes.every((n) => n.result === 'delivered') ? '✓' : '?';
+      const top = r.findings[0];
+      io.stdout(`${mark} ${`${r.target.namespace}/${r.target.service}`.padEnd(width)}  ${top ? `${top.id}: ` : ''}${r.verdict.summary}\n`);
+    }
+  }
+  return exitCodeFor(reports, failOn);
+}

@@ -1,0 +1,74 @@
+import { cidrContains, parseCidr, sameAddr, type Addr } from '../address.js';
+import type { PolicyPod, PolicyWorld } from './types.js';
+
+/**
+ * What the other side of a connection is. Pod and namespace selectors match only pods, so a node
+ * address (a hostNetwork pod has its node's address) is certainly not a match, while an address in
+ * the pod CIDRs that no known pod has may be a pod np-doctor did not read.
+ */
+export type Endpoint =
+  | { kind: 'pod'; ip: string; pod: PolicyPod }
+  | { kind: 'node'; ip: string; node: string; hostPod?: PolicyPod }
+  | { kind: 'unread-pod'; ip: string; cidr: string }
+  | { kind: 'external'; ip: string }
+  | { kind: 'unclassified'; ip: string };
+
+const addrsOf = (texts: string[] | undefined): Addr[] =>
+  (texts ?? []).flatMap((t) => {
+    const c = parseCidr(t);
+    return c ? [c.addr] : [];
+  });
+
+/** The addresses of `node`, or null when the node or its addresses are not known. */
+export function nodeAddrs(world: PolicyWorld, node: string | undefined): Addr[] | null {
+  if (node === undefined || !Object.hasOwn(world.nodeAddresses, node)) return null;
+  return addrsOf(world.nodeAddresses[node]);
+}
+
+export const podHas = (pod: PolicyPod, a: Addr): boolean => addrsOf(pod.ips).some((p) => sameAddr(p, a));
+
+export function classify(world: PolicyWorld, a: Addr): Endpoint {
+  const ip = a.text;
+  for (const [node, texts] of Object.entries(world.nodeAddresses)) {
+    if (addrsOf(texts).some((n) => sameAddr(n, a))) return { kind: 'node', ip, node };
+  }
+  const hostPod = world.pods.find((p) => p.hostNetwork && podHas(p, a));
+  if (hostPod) return { kind: 'node', ip, node: hostPod.nodeName ?? '(unknown)', hostPod };
+  const pod = world.pods.find((p) => !p.hostNetwork && podHas(p, a));
+  if (pod) return { kind: 'pod', ip, pod };
+  if (world.podCidrs === undefined) return { kind: 'unclassified', ip };
+  const cidr = world.podCidrs.find((t) => {
+    const c = parseCidr(t);
+    return c !== null && cidrContains(c, a);
+  });
+  return cidr === undefined ? { kind: 'external', ip } : { kind: 'unread-pod', ip, cidr };
+}
+
+/** `192.168.49.2 (an address of node node-b)`: the address and what it is; `note` goes inside the parentheses. */
+export function describe(e: Endpoint, note = ''): string {
+  return `${e.ip} (${what(e)}${note})`;
+}
+
+function what(e: Endpoint): string {
+  switch (e.kind) {
+    case 'pod':
+      return `pod ${e.pod.namespace}/${e.pod.name}`;
+    case 'node':
+      return e.hostPod
+        ? `hostNetwork pod ${e.hostPod.namespace}/${e.hostPod.name} on node ${e.node}`
+        : `an address of node ${e.node}`;
+    case 'unread-pod':
+      return `inside pod CIDR ${e.cidr}, but no known pod has it`;
+    case 'external':
+      return 'outside the pod CIDRs';
+    case 'unclassified':
+      return 'not a known pod or node address';
+  }
+}
+
+/** Why a selector peer cannot be decided for this endpoint, or null when it can. */
+export function unreadPod(e: Endpoint, role: string): string | null {
+  if (e.kind === 'unread-pod') return `${role} ${e.ip} is inside the pod CIDR ${e.cidr} but no known pod has it`;
+  if (e.kind === 'unclassified') return `${role} ${e.ip} is not a known pod or node address and the pod CIDRs are unknown, so it may be a pod that was not read`;
+  return null;
+}

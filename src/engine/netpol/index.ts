@@ -1,0 +1,3 @@
+/** NetworkPolicy evaluation: pure, no I/O. */
+export { evaluateEgress, evaluateIngress } from './evaluate.js';
+export type { PolicyDecision, PolicyPod, PolicyProtocol, PolicyRef, PolicyWorld } from './types.js';

@@ -1,0 +1,94 @@
+/**
+ * Assembles the Report from a finished analysis: the question, the replayed paths, the check
+ * results. The verdict is what the client sees on each ingress node, said in one line.
+ */
+import type { ClientResult, NodePath } from '../engine/path.js';
+import type { CheckContext } from '../run/check.js';
+import type { RunResult } from '../run/runner.js';
+import { VERSION } from '../version.js';
+import { REPORT_API_VERSION, type Report, type ReportNodeVerdict } from './model.js';
+
+const SAYS: Record<ClientResult, string> = {
+  delivered: 'reach a pod',
+  refused: 'are refused',
+  timeout: 'time out',
+  blocked: 'are blocked (ICMP error)',
+  indeterminate: 'cannot be decided',
+};
+
+export function buildReport(ctx: CheckContext, run: RunResult, meta: { snapshotFile: string | null }): Report {
+  const { question: q, snapshot } = ctx;
+  const nodes = ctx.paths.map(nodeVerdict);
+  return {
+    apiVersion: REPORT_API_VERSION,
+    kind: 'Report',
+    tool: { name: 'np-doctor', version: VERSION },
+    snapshot: { createdAt: snapshot.createdAt, context: snapshot.source.context, collect: snapshot.source.collect, file: meta.snapshotFile },
+    target: {
+      namespace: q.namespace,
+      service: q.service,
+      port: q.port === null ? null : { name: q.port.name, port: q.port.port, nodePort: q.port.nodePort, protocol: q.port.protocol },
+      client: q.client,
+    },
+    verdict: { summary: summary(ctx, nodes, run), nodes },
+    findings: run.findings,
+    paths: ctx.paths.map(pathOut),
+    checks: run.checks,
+    gatherErrors: snapshot.errors,
+  };
+}
+
+function nodeVerdict(p: NodePath): ReportNodeVerdict {
+  const failing = p.branches.filter((b) => b.result === p.result).sort((a, b) => b.probability - a.probability)[0];
+  const why = p.unavailable ?? (p.result === 'delivered' ? 'every branch reaches a pod' : failing?.why ?? 'no outcome');
+  return { node: p.node, address: p.address, port: p.port, result: p.unavailable ? 'indeterminate' : p.result, deliveredShare: p.deliveredShare, why };
+}
+
+function summary(ctx: CheckContext, nodes: ReportNodeVerdict[], run: RunResult): string {
+  const q = ctx.question;
+  const top = run.findings.find((f) => f.severity !== 'info') ?? null;
+  const svc = `${q.namespace}/${q.service}`;
+  if (nodes.length === 0) {
+    return top ? `Service ${svc}: ${top.message}` : `Service ${svc}: nothing to replay (${q.port === null ? 'no port' : 'no nodePort'})`;
+  }
+  const port = nodes[0]!.port;
+  let head: string;
+  if (nodes.length === 1) {
+    const n = nodes[0]!;
+    head = `connections to ${hostPort(n.address, port)} ${SAYS[n.result]}${partial(n)}`;
+  } else {
+    const groups = new Map<ClientResult, ReportNodeVerdict[]>();
+    for (const n of nodes) groups.set(n.result, [...(groups.get(n.result) ?? []), n]);
+    const order: ClientResult[] = ['timeout', 'blocked', 'refused', 'indeterminate', 'delivered'];
+    const parts = order.filter((r) => groups.has(r)).map((r) => `${SAYS[r]} on ${groups.get(r)!.map((n) => `${n.node} (${n.address})${partial(n)}`).join(', ')}`);
+    head = `connections to port ${port} ${parts.join('; ')}`;
+  }
+  const allGood = nodes.every((n) => n.result === 'delivered');
+  if (top !== null) return `${head}: ${top.message}`;
+  if (allGood) return head;
+  const why = nodes.find((n) => n.result !== 'delivered')?.why;
+  return why ? `${head}: ${why}` : head;
+}
+
+function partial(n: ReportNodeVerdict): string {
+  return n.result !== 'delivered' && n.deliveredShare > 0 ? ` (${Math.round((1 - n.deliveredShare) * 100)}% of connections)` : '';
+}
+
+function hostPort(ip: string, port: number | null): string {
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  return port === null ? host : `${host}:${port}`;
+}
+
+function pathOut(p: NodePath): Report['paths'][number] {
+  return {
+    node: p.node, address: p.address, port: p.port, protocol: p.protocol, result: p.result, deliveredShare: p.deliveredShare,
+    unavailable: p.unavailable, assumptions: p.assumptions,
+    branches: p.branches.map((b) => ({
+      probability: b.probability, result: b.result, failedAt: b.failedAt, why: b.why, backend: b.backend, sourceAtPod: b.sourceAtPod,
+      stages: b.stages.map((s) => ({
+        stage: s.stage, ...(s.node !== undefined ? { node: s.node } : {}), ok: s.ok, summary: s.summary,
+        ...(s.outcome ? { hops: s.outcome.hops } : {}),
+      })),
+    })),
+  };
+}

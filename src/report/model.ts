@@ -1,0 +1,130 @@
+/**
+ * Report v1: the one model every renderer reads (text, JSON, the TUI). `-o json` prints it as is;
+ * schema/report.v1.json is its published JSON Schema. Adding optional fields is compatible;
+ * changing or removing one needs a new apiVersion.
+ */
+import { z } from 'zod';
+import { SEVERITIES, STAGES } from '../run/check.js';
+
+export const REPORT_API_VERSION = 'np-doctor/v1';
+
+const ClientResult = z.enum(['delivered', 'refused', 'timeout', 'blocked', 'indeterminate'])
+  .describe('what the client sees: delivered (a pod gets the connection), refused (RST / port unreachable), timeout (silently dropped), blocked (an ICMP error such as host-prohibited), indeterminate (the rules could not be decided)');
+
+const Evidence = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('rule'), node: z.string(), source: z.string(), table: z.string(), chain: z.string(),
+    line: z.number().int().describe('1-based line in the dump'), rule: z.string().nullable().describe('null: the chain policy'), action: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('object'), ref: z.string().describe('e.g. "Service shop/frontend"'), field: z.string().optional(), value: z.unknown().optional() }),
+  z.object({ kind: z.literal('sysctl'), node: z.string(), name: z.string(), value: z.string().nullable().describe('null: not set / module not loaded') }),
+  z.object({ kind: z.literal('path'), node: z.string(), summary: z.string() }),
+  z.object({ kind: z.literal('output'), node: z.string().optional(), command: z.string(), excerpt: z.string() }),
+]);
+
+const Finding = z.object({
+  id: z.string().describe('the check id; docs/checks.md#<id>'),
+  severity: z.enum(SEVERITIES),
+  title: z.string(),
+  message: z.string(),
+  node: z.string().optional(),
+  stage: z.enum(STAGES),
+  evidence: z.array(Evidence),
+  remediation: z.object({ summary: z.string(), commands: z.array(z.string()) }),
+});
+
+const Hop = z.object({
+  table: z.string(), chain: z.string(), line: z.number().int(), rule: z.string().nullable(), action: z.string(),
+  backend: z.string().optional(), source: z.string().optional(),
+});
+
+const Stage = z.object({
+  stage: z.enum(['ingress', 'backend-node', 'policy', 'pod', 'return']),
+  node: z.string().optional(),
+  ok: z.boolean().nullable(),
+  summary: z.string(),
+  hops: z.array(Hop).optional(),
+});
+
+const Branch = z.object({
+  probability: z.number(),
+  result: ClientResult,
+  failedAt: z.enum(['ingress', 'backend-node', 'policy', 'pod', 'return']).nullable(),
+  why: z.string(),
+  backend: z.object({ ip: z.string(), port: z.number().int().nullable(), node: z.string().nullable(), pod: z.string().nullable() }).nullable(),
+  sourceAtPod: z.string().nullable(),
+  stages: z.array(Stage),
+});
+
+const NodePath = z.object({
+  node: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  protocol: z.string(),
+  result: ClientResult,
+  deliveredShare: z.number(),
+  unavailable: z.string().nullable(),
+  assumptions: z.array(z.string()),
+  branches: z.array(Branch),
+});
+
+export const ReportSchema = z.object({
+  apiVersion: z.literal(REPORT_API_VERSION),
+  kind: z.literal('Report'),
+  tool: z.object({ name: z.literal('np-doctor'), version: z.string() }),
+  snapshot: z.object({
+    createdAt: z.string(),
+    context: z.string().nullable(),
+    collect: z.string(),
+    file: z.string().nullable().describe('the snapshot file replayed, null when gathered live'),
+  }),
+  target: z.object({
+    namespace: z.string(),
+    service: z.string(),
+    port: z.object({ name: z.string(), port: z.number().int(), nodePort: z.number().int().nullable(), protocol: z.string() }).nullable(),
+    client: z.object({ ip: z.string(), port: z.number().int() }),
+  }),
+  verdict: z.object({
+    summary: z.string().describe('one line for a person: what the client sees and why'),
+    nodes: z.array(z.object({ node: z.string(), address: z.string(), port: z.number().int().nullable(), result: ClientResult, deliveredShare: z.number(), why: z.string() })),
+  }),
+  findings: z.array(Finding).describe('most severe first'),
+  paths: z.array(NodePath),
+  checks: z.array(z.object({
+    id: z.string(),
+    status: z.enum(['passed', 'failed', 'skipped', 'error', 'timeout']),
+    reason: z.string().optional(),
+    durationMs: z.number(),
+  })),
+  gatherErrors: z.array(z.object({
+    stage: z.enum(['cluster', 'node']), node: z.string().optional(), what: z.string(), why: z.string(),
+    code: z.union([z.number(), z.string()]).optional(), hint: z.string().optional(),
+  })),
+});
+
+export type Report = z.infer<typeof ReportSchema>;
+export type ReportFinding = z.infer<typeof Finding>;
+export type ReportNodeVerdict = Report['verdict']['nodes'][number];
+
+/** `np-doctor scan -o json`: one Report per Service. */
+export const ScanReportSchema = z.object({
+  apiVersion: z.literal(REPORT_API_VERSION),
+  kind: z.literal('ScanReport'),
+  reports: z.array(ReportSchema),
+});
+
+export function scanJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ScanReportSchema, { target: 'draft-2020-12' }),
+    $id: 'https://np-doctor.dev/schema/scan.v1.json',
+    title: 'np-doctor scan report v1',
+  };
+}
+
+export function reportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ReportSchema, { target: 'draft-2020-12' }),
+    $id: 'https://np-doctor.dev/schema/report.v1.json',
+    title: 'np-doctor report v1',
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The Report for a person at 3am: the verdict first, then the findings by severity (each with its
+ * evidence and the commands that fix it), then the path per ingress node, then what could not be
+ * checked. A pure function of the Report.
+ */
+import type { Report, ReportFinding } from './model.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** Show every branch's hops, not just the failing stage. */
+  verbose?: boolean;
+}
+
+type Paint = (code: string, s: string) => string;
+
+const RESULT_MARK: Record<string, string> = { delivered: '✓', refused: '✗', timeout: '✗', blocked: '✗', indeterminate: '?' };
+
+export function renderReport(r: Report, opts: TextOptions): string {
+  const paint: Paint = opts.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_c, s) => s;
+  const bold = (s: string) => paint('1', s);
+  const dim = (s: string) => paint('2', s);
+  const out: string[] = [];
+  const failing = r.findings.some((f) => f.severity === 'error') || r.verdict.nodes.some((n) => n.result !== 'delivered');
+  const mark = failing ? paint('31', '✗') : r.findings.length > 0 ? paint('33', '!') : paint('32', '✓');
+  out.push(`${mark} ${bold(r.verdict.summary)}`);
+  out.push(dim(`  ${r.target.namespace}/${r.target.service}${r.target.port ? ` port ${r.target.port.name || r.target.port.port}/${r.target.port.protocol}${r.target.port.nodePort ? ` nodePort ${r.target.port.nodePort}` : ''}` : ''}, client ${r.target.client.ip}:${r.target.client.port}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
+  out.push('');
+
+  if (r.findings.length > 0) {
+    out.push(bold('Findings'));
+    for (const f of r.findings) out.push(...finding(f, paint));
+  } else {
+    out.push(bold('Findings') + ' none');
+    out.push('');
+  }
+
+  if (r.paths.length > 0) {
+    out.push(bold(`Paths from ${r.target.client.ip}`));
+    for (const p of r.paths) {
+      const tone = p.result === 'delivered' ? '32' : p.result === 'indeterminate' ? '33' : '31';
+      out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${p.address}:${p.port}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
+      if (p.unavailable) out.push(`      ${dim(p.unavailable)}`);
+      for (const b of p.branches) {
+        const pct = `${Math.round(b.probability * 100)}%`.padStart(4);
+        const to = b.backend ? `→ ${b.backend.pod ?? b.backend.ip} (${b.backend.ip}:${b.backend.port ?? '?'}${b.backend.node ? ` on ${b.backend.node}` : ''})` : '';
+        out.push(`    ${dim(pct)} ${b.result === 'delivered' ? to : `${b.why}`}${b.result === 'delivered' && b.sourceAtPod ? dim(`, source seen by the pod ${b.sourceAtPod}`) : ''}`);
+        if (opts.verbose) {
+          for (const s of b.stages) {
+            out.push(`         ${s.ok === true ? '✓' : s.ok === false ? '✗' : '?'} ${s.stage}${s.node ? ` ${s.node}` : ''}: ${s.summary}`);
+            for (const h of s.hops ?? []) out.push(dim(`             ${h.table}/${h.chain}:${h.line} ${h.rule ?? `(policy)`} → ${h.action}`));
+          }
+        }
+      }
+      for (const a of p.assumptions) out.push(dim(`      assumed: ${a}`));
+    }
+    out.push('');
+  }
+
+  const counts = new Map<string, number>();
+  for (const c of r.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+  out.push(`${bold('Checks')} ${['passed', 'failed', 'skipped', 'error', 'timeout'].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(', ')}`);
+  for (const c of r.checks.filter((x) => x.status === 'skipped' || x.status === 'error' || x.status === 'timeout')) {
+    out.push(`  ${c.status === 'skipped' ? dim('skipped') : paint('31', c.status)} ${c.id}: ${c.reason ?? ''}`);
+  }
+  if (r.gatherErrors.length > 0) {
+    out.push('');
+    out.push(bold('Could not gather'));
+    for (const e of r.gatherErrors) out.push(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function finding(f: ReportFinding, paint: Paint): string[] {
+  const label = f.severity === 'error' ? paint('1;31', 'ERROR') : f.severity === 'warning' ? paint('1;33', 'WARN ') : paint('1;36', 'INFO ');
+  const lines = [`  ${label} ${f.title}${f.node ? ` (${f.node})` : ''}  ${paint('2', f.id)}`];
+  lines.push(...wrap(f.message, 8));
+  if (f.evidence.length > 0) {
+    lines.push(`        ${paint('2', 'evidence:')}`);
+    for (const e of f.evidence) lines.push(`          ${evidence(e)}`);
+  }
+  lines.push(`        ${paint('2', 'fix:')} ${f.remediation.summary}`);
+  for (const c of f.remediation.commands) lines.push(`          $ ${c}`);
+  lines.push('');
+  return lines;
+}
+
+function evidence(e: ReportFinding['evidence'][number]): string {
+  switch (e.kind) {
+    case 'rule':
+      return `${e.node} ${e.table}/${e.chain} line ${e.line} (${e.source}): ${e.rule ?? `chain policy${e.action ? ` ${e.action}` : ''}`}`;
+    case 'object':
+      return `${e.ref}${e.field ? ` ${e.field}` : ''}${e.value !== undefined ? ` = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}` : ''}`;
+    case 'sysctl':
+      return `${e.node} ${e.name} = ${e.value ?? '(absent)'}`;
+    case 'path':
+      return `${e.node}: ${e.summary}`;
+    case 'output':
+      return `${e.node ? `${e.node} ` : ''}$ ${e.command}: ${e.excerpt}`;
+  }
+}
+
+function wrap(text: string, indent: number, width = 100): string[] {
+  const pad = ' '.repeat(indent);
+  const lines: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(' ')) {
+      if (line !== '' && pad.length + line.length + 1 + word.length > width) {
+        lines.push(pad + line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    lines.push(pad + line);
+  }
+  return lines;
+}

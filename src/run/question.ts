@@ -1,0 +1,158 @@
+/**
+ * Turns what the user asked (service, port, client, ingress node) and a snapshot into the
+ * analysis context every check reads: the typed cluster, the question, and the replayed paths.
+ */
+import { parseAddr } from '../engine/address.js';
+import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
+import type { PolicyPod, PolicyWorld } from '../engine/netpol/index.js';
+import type { Protocol } from '../engine/netfilter/types.js';
+import { ClusterModel } from '../model/cluster.js';
+import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
+import type { Snapshot } from '../snapshot/schema.js';
+import type { CheckContext, Question } from './check.js';
+
+export interface Ask {
+  namespace: string;
+  service: string;
+  /** Service port name or number, or the nodePort. */
+  port?: string;
+  protocol?: Protocol;
+  /** Client address, optionally with a port: `203.0.113.7`, `203.0.113.7:40000`, `[2001:db8::7]:40000`. */
+  from?: string;
+  node?: string;
+  nodeIp?: string;
+  allNodes?: boolean;
+}
+
+export class QuestionError extends Error {
+  override readonly name = 'QuestionError';
+}
+
+/** TEST-NET-3 (RFC 5737) and the IPv6 documentation prefix: an outside client nobody owns. */
+const DEFAULT_CLIENT = { 4: '203.0.113.7', 6: '2001:db8::7' } as const;
+const DEFAULT_CLIENT_PORT = 40000;
+
+export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new ClusterModel(snapshot)): CheckContext {
+  const service = cluster.service(ask.namespace, ask.service) ?? null;
+  const port = service === null ? null : pickPort(service, ask.port);
+  const wrongTarget = clusterIpTarget(cluster, ask.nodeIp);
+  const ingress = wrongTarget ? [] : pickIngress(cluster, ask);
+  const family = ingress[0] !== undefined && ingress[0].address.includes(':') ? 6 : 4;
+  const client = parseClient(ask.from, family);
+  const question: Question = { namespace: ask.namespace, service: ask.service, port, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
+  const paths = service !== null && port !== null && port.nodePort !== null
+    ? analysePaths({
+      client,
+      protocol: ask.protocol ?? (port.protocol.toLowerCase() as Protocol),
+      nodePort: port.nodePort,
+      ingress,
+      nodes: pathNodes(cluster, ingress.map((i) => i.node)),
+      backends: backends(cluster, service, port),
+      policy: policyWorld(cluster),
+      nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.internalIPs])),
+    })
+    : [];
+  return { snapshot, cluster, question, service, paths };
+}
+
+function pickPort(svc: ServiceInfo, want: string | undefined): ServicePort | null {
+  if (want === undefined) return svc.ports[0] ?? null;
+  const n = /^\d+$/.test(want) ? Number(want) : null;
+  const p = svc.ports.find((x) => x.name === want || (n !== null && (x.port === n || x.nodePort === n)));
+  if (p === undefined) {
+    const known = svc.ports.map((x) => `${x.name || '(unnamed)'} ${x.port}${x.nodePort ? `:${x.nodePort}` : ''}/${x.protocol}`).join(', ');
+    throw new QuestionError(`Service ${svc.namespace}/${svc.name} has no port "${want}" (ports: ${known || 'none'})`);
+  }
+  return p;
+}
+
+/** A ClusterIP is virtual: it answers only inside the cluster, and only on the Service port. */
+function clusterIpTarget(cluster: ClusterModel, ip: string | undefined): Question['wrongTarget'] {
+  if (ip === undefined || cluster.nodeByAddress(ip) !== undefined) return undefined;
+  const svc = cluster.services.find((s) => s.clusterIPs.includes(ip));
+  return svc === undefined ? undefined : { address: ip, clusterIpOf: `${svc.namespace}/${svc.name}` };
+}
+
+function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
+  const addressOf = (name: string): string => {
+    const n = cluster.node(name);
+    return n?.internalIPs.find((a) => !a.includes(':')) ?? n?.internalIPs[0] ?? cluster.snapshot.nodes.find((s) => s.name === name)?.address ?? name;
+  };
+  if (ask.nodeIp !== undefined) {
+    if (parseAddr(ask.nodeIp) === null) throw new QuestionError(`--node-ip ${ask.nodeIp} is not an IP address`);
+    const n = cluster.nodeByAddress(ask.nodeIp) ?? cluster.nodes.find((x) => cluster.nodeDataOf(x.name).command('ip-addr')?.stdout.includes(`"${ask.nodeIp}"`));
+    if (n === undefined) throw new QuestionError(`no node has the address ${ask.nodeIp} (nodes: ${cluster.nodes.map((x) => `${x.name} ${x.addresses.map((a) => a.address).join(',')}`).join('; ') || 'none read'})`);
+    return [{ node: n.name, address: ask.nodeIp }];
+  }
+  if (ask.node !== undefined) {
+    if (cluster.node(ask.node) === undefined && !cluster.snapshot.nodes.some((s) => s.name === ask.node)) {
+      throw new QuestionError(`node "${ask.node}" is not in the snapshot (nodes: ${cluster.nodes.map((n) => n.name).join(', ') || 'none read'})`);
+    }
+    return [{ node: ask.node, address: addressOf(ask.node) }];
+  }
+  // Default: every node that was gathered; --all-nodes: every node of the cluster.
+  const names = ask.allNodes || cluster.snapshot.nodes.length === 0
+    ? cluster.nodes.map((n) => n.name)
+    : cluster.snapshot.nodes.map((n) => n.name);
+  return names.map((name) => ({ node: name, address: addressOf(name) }));
+}
+
+function parseClient(from: string | undefined, family: 4 | 6): Question['client'] {
+  if (from === undefined) return { ip: DEFAULT_CLIENT[family], port: DEFAULT_CLIENT_PORT };
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(from) ?? (from.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(from) : null);
+  const ip = m ? m[1]! : from;
+  const port = m ? Number(m[2]) : DEFAULT_CLIENT_PORT;
+  const a = parseAddr(ip);
+  if (a === null) throw new QuestionError(`--from ${from} is not an IP address (optionally with :port)`);
+  if (port < 1 || port > 65535) throw new QuestionError(`--from ${from}: port must be 1-65535`);
+  if (a.family !== family) throw new QuestionError(`--from ${from} is IPv${a.family}, but the node address is IPv${family}`);
+  return { ip, port };
+}
+
+function pathNodes(cluster: ClusterModel, ingress: string[]): Map<string, PathNode> {
+  const names = new Set([...ingress, ...cluster.snapshot.nodes.map((n) => n.name)]);
+  const out = new Map<string, PathNode>();
+  for (const name of names) {
+    const d = cluster.nodeDataOf(name);
+    const r = d.rulesFor(4);
+    out.set(name, { name, rules: r.ok ? { rulesets: r.rulesets, context: r.context } : { unavailable: r.why }, sysctls: d.sysctls, listening: d.listening });
+  }
+  return out;
+}
+
+/** kube-proxy sends to ready endpoints; when none is ready, to serving terminating ones. */
+function backends(cluster: ClusterModel, svc: ServiceInfo, port: ServicePort): PathBackend[] {
+  const eps = cluster.endpoints(svc, port).filter((e) => e.port !== null);
+  const ready = eps.filter((e) => e.ready);
+  const use = ready.length > 0 ? ready : eps.filter((e) => e.serving && e.terminating);
+  return use.map((e) => {
+    const pod = e.pod ? cluster.pod(e.pod.namespace, e.pod.name) : cluster.podByIp(e.address);
+    return { ip: e.address, port: e.port!, node: e.nodeName ?? pod?.nodeName ?? null, pod: pod ? policyPod(pod) : null, hostNetwork: pod?.hostNetwork ?? false };
+  });
+}
+
+export function policyPod(p: PodInfo): PolicyPod {
+  return {
+    namespace: p.namespace, name: p.name, labels: p.labels, ips: p.ips, hostNetwork: p.hostNetwork,
+    ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+    containerPorts: p.ports.map((c) => ({ ...(c.name ? { name: c.name } : {}), port: c.port, protocol: c.protocol })),
+  };
+}
+
+export function policyWorld(cluster: ClusterModel): PolicyWorld | { unavailable: string } {
+  const refused = cluster.clusterErrors('networkpolicies');
+  if (refused.length > 0) return { unavailable: refused.map((e) => `${e.what}: ${e.why}`).join('; ') };
+  const ns = cluster.snapshot.cluster.namespaces;
+  return {
+    policies: cluster.snapshot.cluster.networkPolicies,
+    pods: cluster.pods.map(policyPod),
+    namespaces: ns === undefined ? null : ns.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })),
+    nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, [...new Set([...n.addresses.map((a) => a.address), ...nodeLocalIps(cluster, n.name)])]])),
+    podCidrs: cluster.podCidrs(),
+  };
+}
+
+function nodeLocalIps(cluster: ClusterModel, name: string): string[] {
+  const r = cluster.nodeDataOf(name).rulesFor(4);
+  return r.ok ? r.context.localIps.map((l) => l.split('/')[0]!).filter((a) => !a.startsWith('127.')) : [];
+}

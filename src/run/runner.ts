@@ -1,0 +1,121 @@
+/**
+ * Runs checks in registry order against one analysis context. A check whose required data is
+ * missing is skipped with the reason; a check that throws, returns something malformed, or
+ * overruns its time is reported against itself while the others still run.
+ */
+import { performance } from 'node:perf_hooks';
+import { SEVERITIES, STAGES, formatMessage, type Check, type CheckContext, type Evidence, type Remediation, type Severity, type Stage } from './check.js';
+import { availability } from './requirements.js';
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  title: string;
+  message: string;
+  node?: string;
+  stage: Stage;
+  evidence: Evidence[];
+  remediation: Remediation;
+}
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'error' | 'timeout';
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  /** Why it was skipped, crashed or timed out. */
+  reason?: string;
+  durationMs: number;
+}
+
+export interface RunResult {
+  findings: Finding[];
+  checks: CheckResult[];
+}
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 5000;
+
+export async function runChecks(checks: readonly Check[], ctx: CheckContext, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+  const have = availability(ctx);
+  const findings: Finding[] = [];
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    const missing = check.requires.map((r) => have[r]).filter((why): why is string => why !== null);
+    if (missing.length > 0) {
+      results.push({ id: check.id, status: 'skipped', reason: [...new Set(missing)].join('; '), durationMs: 0 });
+      continue;
+    }
+    const limit = check.timeoutMs ?? opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const raced = await Promise.race([
+        Promise.resolve().then(() => check.run(ctx)),
+        new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), limit); }),
+      ]);
+      const durationMs = round(performance.now() - started);
+      // A synchronous check cannot be interrupted in-process; one that overran is still discarded.
+      if (raced === 'timeout' || durationMs > limit) {
+        results.push({ id: check.id, status: 'timeout', reason: `did not finish within ${limit} ms`, durationMs });
+        continue;
+      }
+      const made = raced.map((f, i) => toFinding(check, f, i));
+      findings.push(...made);
+      results.push({ id: check.id, status: made.length > 0 ? 'failed' : 'passed', durationMs });
+    } catch (e) {
+      results.push({ id: check.id, status: 'error', reason: describeCrash(e), durationMs: round(performance.now() - started) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { findings: sortFindings(findings), checks: results };
+}
+
+class MalformedFinding extends Error {}
+
+function toFinding(check: Check, f: unknown, index: number): Finding {
+  const bad = (why: string): never => {
+    throw new MalformedFinding(`finding ${index} ${why}`);
+  };
+  if (typeof f !== 'object' || f === null) bad('is not an object');
+  const x = f as Record<string, unknown>;
+  const template = typeof x.messageId === 'string' ? check.messages[x.messageId] : undefined;
+  if (template === undefined) bad(`has messageId ${JSON.stringify(x.messageId)}, which is not one of the check's messages (${Object.keys(check.messages).join(', ')})`);
+  const severity = x.severity ?? check.severity;
+  if (!SEVERITIES.includes(severity as Severity)) bad(`has severity ${JSON.stringify(x.severity)}`);
+  if (!Array.isArray(x.evidence)) bad('has no evidence list');
+  const rem = x.remediation as Remediation | undefined;
+  if (typeof rem?.summary !== 'string' || !Array.isArray(rem.commands)) bad('has no remediation {summary, commands}');
+  return {
+    id: check.id,
+    severity: severity as Severity,
+    title: check.title,
+    message: formatMessage(template!, x.data as Record<string, string | number> | undefined),
+    ...(typeof x.node === 'string' ? { node: x.node } : {}),
+    stage: check.stage,
+    evidence: x.evidence as Evidence[],
+    remediation: { summary: rem!.summary, commands: [...rem!.commands] },
+  };
+}
+
+function describeCrash(e: unknown): string {
+  if (e instanceof MalformedFinding) return `returned a malformed finding: ${e.message}`;
+  if (e instanceof Error) {
+    const frame = e.stack?.split('\n').find((l) => l.trim().startsWith('at '))?.trim();
+    return `crashed: ${e.message}${frame ? ` (${frame})` : ''}`;
+  }
+  return `crashed: ${String(e)}`;
+}
+
+const rank = <T>(list: readonly T[], x: T) => list.indexOf(x);
+
+/** Most severe first; then upstream causes (stage order) before what they cause; then id and node. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort((a, b) =>
+    rank(SEVERITIES, a.severity) - rank(SEVERITIES, b.severity) ||
+    rank(STAGES, a.stage) - rank(STAGES, b.stage) ||
+    a.id.localeCompare(b.id) ||
+    (a.node ?? '').localeCompare(b.node ?? ''));
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

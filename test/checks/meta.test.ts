@@ -1,0 +1,56 @@
+/**
+ * The catalogue keeps itself honest, as ESLint's rule meta-tests do: every file in checks/ is
+ * registered under its own name, the registry is sorted, and every check has a docs page and at
+ * least one scenario in which it is the top finding.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { CHECKS } from '../../checks/index.js';
+import type { Check } from '../../src/run/check.js';
+import { loadScenarios } from '../scenarios/load.js';
+
+const files = readdirSync('checks').filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3)).sort();
+
+describe('the check catalogue', () => {
+  test('every file in checks/ is registered, under the id that is its file name', async () => {
+    assert.deepEqual(CHECKS.map((c) => c.id).sort(), files);
+    for (const id of files) {
+      const mod = (await import(pathToFileURL(join(process.cwd(), 'checks', `${id}.ts`)).href)) as { default: Check };
+      assert.equal(mod.default.id, id, `checks/${id}.ts exports the check "${mod.default.id}"`);
+      assert.equal(CHECKS.find((c) => c.id === id), mod.default, `checks/index.ts registers checks/${id}.ts's export`);
+    }
+  });
+
+  test('the registry is sorted by id', () => {
+    const ids = CHECKS.map((c) => c.id);
+    assert.deepEqual(ids, [...ids].sort());
+  });
+
+  test('every check has a docs page docs/checks/<id>.md that starts with its id and says how to fix it', () => {
+    for (const c of CHECKS) {
+      const file = `docs/checks/${c.id}.md`;
+      assert.ok(existsSync(file), `${file} is missing`);
+      const text = readFileSync(file, 'utf8');
+      assert.ok(text.startsWith(`# ${c.id}\n`), `${file} starts with "# ${c.id}"`);
+      assert.match(text, /fix/i, `${file} says how to fix it`);
+    }
+    const pages = readdirSync('docs/checks').filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
+    assert.deepEqual(pages, files, 'no docs page for a check that does not exist');
+  });
+
+  test('every check is the expected top finding of at least one scenario', async () => {
+    const scenarios = await loadScenarios();
+    const tops = new Set(scenarios.map((s) => s.scenario.expect.top));
+    for (const c of CHECKS) assert.ok(tops.has(c.id), `no scenario in test/scenarios/ expects ${c.id} as its top finding`);
+  });
+
+  test('the corpus has at least 30 broken and 6 healthy scenarios', async () => {
+    const scenarios = await loadScenarios();
+    const healthy = scenarios.filter((s) => s.scenario.expect.top === null);
+    assert.ok(scenarios.length - healthy.length >= 30, `${scenarios.length - healthy.length} broken scenarios`);
+    assert.ok(healthy.length >= 6, `${healthy.length} healthy scenarios`);
+  });
+});

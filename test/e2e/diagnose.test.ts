@@ -1,0 +1,99 @@
+/**
+ * The diagnose issue's acceptance, through the binary a user runs: against the fake API server
+ * and a two-node namespace lab whose shop/frontend has externalTrafficPolicy Local with its only
+ * pod on node-b, `np-doctor diagnose` names node-a as the node that drops, the rule line in
+ * KUBE-EXTERNAL-SERVICES (as iptables-save prints it on that node), and node-b as the node that
+ * works; it exits 1; its JSON validates against schema/report.v1.json. Over SSH and debug pods.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Report } from '../../src/report/model.js';
+import { run } from '../kernel/lab/exec.js';
+import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
+import { startClusterLab, type ClusterLab } from '../support/cluster-lab.js';
+
+const CLI = 'dist/src/cli.js';
+const problem = missingPrerequisites() ?? (existsSync('/usr/sbin/sshd') ? null : 'missing /usr/sbin/sshd (openssh-server)');
+const runs = labGate('diagnose acceptance tests', problem, 'root, the kernel lab tools and openssh-server');
+
+const schema = JSON.parse(readFileSync('schema/report.v1.json', 'utf8')) as Record<string, unknown>;
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+
+function cli(lab: ClusterLab, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: lab.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('np-doctor diagnose against the fake API server and a two-node lab (eTP Local, pod on node-b only)', { skip: !runs }, () => {
+  let lab: ClusterLab;
+  /** The line of kube-proxy's "has no local endpoints" DROP in node-a's own iptables-save output. */
+  let dropLine = 0;
+  before(async () => {
+    lab = await startClusterLab('etp-local');
+    const dump = (await run('iptables-nft-save', [], { ns: lab.nodes[0]!.ns })).stdout.split('\n');
+    dropLine = dump.findIndex((l) => l.includes('has no local endpoints')) + 1;
+    assert.ok(dropLine > 0, 'node-a has the DROP rule loaded');
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  const base = () => ['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig];
+  const ssh = () => ['--collect', 'ssh', '--ssh-user', 'root', '--ssh-key', lab.userKey.privatePath, '--ssh-known-hosts', lab.knownHosts];
+
+  test('--collect ssh, text: the verdict first, the dropping rule, the nodes that work; exit 1', async () => {
+    const r = await cli(lab, [...base(), '--node', 'node-a', ...ssh()]);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.match(lines[0] ?? '', /^✗ connections to 192\.168\.49\.2:30080 time out: /);
+    assert.match(lines[0] ?? '', /node-a/);
+    assert.match(lines[0] ?? '', /node-b/, 'the verdict names the node that would work');
+    assert.match(r.stdout, new RegExp(`node-a filter/KUBE-EXTERNAL-SERVICES line ${dropLine} \\(node-a:iptables-nft-save\\): -A KUBE-EXTERNAL-SERVICES .*has no local endpoints.* -j DROP`));
+    assert.match(r.stdout, /etp-local-no-local-endpoint/);
+  });
+
+  test('--collect debug-pod, JSON: validates against the published schema; per-node verdict and top finding', async () => {
+    const r = await cli(lab, [...base(), '--all-nodes', '--collect', 'debug-pod', '-o', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, '', 'nothing on stderr with -o json');
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(validate(report), true, JSON.stringify(validate.errors));
+    assert.equal(report.apiVersion, 'np-doctor/v1');
+    assert.deepEqual(report.verdict.nodes.map((n) => [n.node, n.result]), [['node-a', 'timeout'], ['node-b', 'delivered']]);
+    const top = report.findings[0];
+    assert.equal(top?.id, 'etp-local-no-local-endpoint');
+    assert.equal(top?.node, 'node-a');
+    const rule = top?.evidence.find((e) => e.kind === 'rule');
+    assert.deepEqual(rule && rule.kind === 'rule' ? [rule.node, rule.table, rule.chain, rule.line] : null, ['node-a', 'filter', 'KUBE-EXTERNAL-SERVICES', dropLine]);
+  });
+
+  test('the node with the pod answers: exit 0, delivered, and the saved snapshot replays offline to the same report', async () => {
+    const saved = join(lab.dir, 'diag.json');
+    const live = await cli(lab, [...base(), '--node', 'node-b', ...ssh(), '--save-snapshot', saved, '-o', 'json']);
+    assert.equal(live.code, 0, live.stdout);
+    const offline = await cli(lab, ['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', saved, '--node', 'node-b', '-o', 'json']);
+    assert.equal(offline.code, 0);
+    const [a, b] = [JSON.parse(live.stdout) as Report, JSON.parse(offline.stdout) as Report];
+    assert.deepEqual(a.verdict, b.verdict);
+    assert.deepEqual(a.verdict.nodes.map((n) => n.result), ['delivered']);
+  });
+
+  test('usage errors exit 2 and say what is wrong', async () => {
+    const r = await cli(lab, [...base(), '--fail-on', 'sometimes']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--fail-on sometimes: use error, warning, info or none/);
+    const bad = await cli(lab, [...base(), '--snapshot', 'x.json', '--collect', 'ssh']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--kubeconfig, --collect only apply when gathering live/);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The scenario kit against the real kernel: every node's rules of the base cluster and of knob
+ * variants load with iptables-nft-restore / iptables-legacy-restore, the save tools print exactly
+ * the dumps the kit renders on its own (so pure snapshots are what a node would print), `nft -j
+ * list ruleset` matches the kit's translation, and the round-tripped dumps walk to the same
+ * outcomes. Root only.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { parseIptablesSave, validateAll } from '../../src/engine/iptables/parse.js';
+import type { Packet } from '../../src/engine/netfilter/types.js';
+import { walk } from '../../src/engine/netfilter/walk.js';
+import { findNode, nodeView } from '../../src/snapshot/node-view.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import {
+  baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, firewalld, roundTrip, service, ufw,
+  updateNode, updateService, type ClusterSpec,
+} from '../support/scenario-kit/index.js';
+import { run } from './lab/exec.js';
+import { labGate, missingPrerequisites } from './lab/prereq.js';
+
+const VARIANTS: Record<string, () => ClusterSpec> = {
+  'base cluster': () => baseCluster(),
+  'externalTrafficPolicy Local': () => updateService(baseCluster(), 'shop/frontend', { externalTrafficPolicy: 'Local' }),
+  nodePortAddresses: () => {
+    const s = baseCluster();
+    s.kubeProxy.nodePortAddresses = ['192.168.1.0/24'];
+    return s;
+  },
+  'legacy backend': () => {
+    const s = baseCluster();
+    for (const n of s.nodes) n.iptablesBackend = 'legacy';
+    return s;
+  },
+  'split backends with a stale kube-proxy copy': () =>
+    updateNode(baseCluster(), 'node-2', { splitBackend: { kubelet: 'legacy', staleKubeProxy: { backend: 'legacy', endpoints: { 'shop/frontend': [{ ip: '10.244.1.9', node: 'node-2' }] } } } }),
+  'ufw, firewalld, a range DROP, ip-masq-agent': () => {
+    const s = baseCluster({ ipMasqAgent: {} });
+    updateNode(s, 'node-1', { hostFirewall: ufw({ allow: ['22/tcp', '6443/tcp'] }) });
+    updateNode(s, 'node-2', { hostFirewall: firewalld({ ports: ['10250/tcp'] }) });
+    const hardening = dropNodePortRange().filter?.append ?? [];
+    updateNode(s, 'node-3', { hostFirewall: { filter: { append: [...hardening, '-A INPUT -s 198.51.100.0/24 -m comment --comment blocked_range -j REJECT'] } }, forwardPolicy: 'DROP' });
+    return s;
+  },
+  'LoadBalancer, affinity, UDP, no endpoints, iTP Local': () => {
+    const s = baseCluster();
+    s.services.push(service('shop', 'lb', {
+      type: 'LoadBalancer', ports: [{ name: 'https', port: 443, targetPort: 8443, nodePort: 31443 }], selector: { app: 'lb' }, externalTrafficPolicy: 'Local',
+      loadBalancerIngress: ['198.51.100.10'], loadBalancerSourceRanges: ['192.168.0.0/16', '203.0.113.0/24'], sessionAffinity: 'ClientIP', externalIPs: ['192.168.1.200'],
+    }));
+    s.pods.push(...deploymentPods(s, 'shop', 'lb', { nodes: ['node-1', 'node-2', 'node-3'], ports: [{ name: 'https', containerPort: 8443 }] }));
+    s.services.push(service('shop', 'syslog', { ports: [{ port: 514, targetPort: 5140, protocol: 'UDP', nodePort: 30514 }], selector: { app: 'syslog' } }));
+    s.pods.push(...deploymentPods(s, 'shop', 'syslog', { nodes: ['node-2'], ports: [{ containerPort: 5140, protocol: 'UDP' }] }));
+    s.services.push(service('shop', 'empty', { ports: [{ name: 'http', port: 80, nodePort: 30099 }], selector: { app: 'nothing' } }));
+    s.services.push(service('shop', 'local-only', { ports: [{ name: 'http', port: 80, targetPort: 'http' }], selector: { app: 'frontend' }, internalTrafficPolicy: 'Local' }));
+    return s;
+  },
+  calico: () => baseCluster({ cni: 'calico' }),
+  'kube-proxy knobs': () => {
+    const s = updateService(baseCluster(), 'shop/frontend', { externalTrafficPolicy: 'Local' });
+    s.kubeProxy.masqueradeAll = true;
+    updateNode(s, 'node-1', { kubeProxy: { hostnameOverride: 'wrong-name', localhostNodePorts: false } });
+    updateNode(s, 'node-2', { kubeProxy: { noMasqueradeRule: true, masqueradeBit: 15, ctInvalidDrop: false, missingNodePort: true } });
+    updateNode(s, 'node-3', { kubeProxy: { running: false } });
+    return s;
+  },
+  'iptables version skew': () => updateNode(baseCluster(), 'node-3', { iptablesVersionSkew: true }),
+};
+
+const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save', 'nft-ruleset'];
+
+/** Every walk outcome of a client connecting to the node's NodePort 30080. */
+function outcomes(snapshot: Snapshot, node: string): unknown {
+  const state = findNode(snapshot, node);
+  const view = nodeView(state, 4);
+  const rulesets = view.dumps.map((d) => {
+    const rs = parseIptablesSave(d.text, { source: d.source });
+    validateAll(rs);
+    return rs;
+  });
+  const packet: Packet = { src: '203.0.113.7', dst: state.address ?? '', proto: 'tcp', sport: 40000, dport: 30080, inIface: 'eth0' };
+  return walk(rulesets, view.context, packet).outcomes.map((o) => ({ ...o, hops: o.hops.map((h) => `${h.table}/${h.chain} ${h.rule ?? h.action}`) }));
+}
+
+async function kitNamespaces(): Promise<string[]> {
+  const { stdout } = await run('ip', ['netns', 'list']);
+  return stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`npd-kit-${process.pid}-`));
+}
+
+if (labGate('scenario kit kernel round trip', missingPrerequisites(), 'root and iptables-nft/-legacy restore and save, nft, ip')) {
+  describe('scenario kit: kernel round trip', () => {
+    after(async () => assert.deepEqual(await kitNamespaces(), [], 'every namespace was deleted'));
+
+    test('roundTrip prints what the kernel holds, counters and today\'s date included', async () => {
+      const text = '*filter\n:KUBE-TEST - [0:0]\n-A KUBE-TEST -m comment --comment x -m tcp -p tcp -d 10.0.0.1 --dport 80 -j REJECT\nCOMMIT\n';
+      const saved = await roundTrip(text, 'legacy');
+      assert.match(saved, /^# Generated by iptables-save v1\.8\.9 on /);
+      // A comment of plain word characters is printed bare.
+      assert.match(saved, /^-A KUBE-TEST -d 10\.0\.0\.1\/32 -p tcp -m comment --comment x -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable$/m);
+      assert.equal(await roundTrip('', 'nft'), '');
+    });
+
+    for (const [name, make] of Object.entries(VARIANTS)) {
+      test(`${name}: the kernel prints exactly the kit's dumps, and they walk the same`, async () => {
+        const pure = buildScenarioSnapshot(make());
+        const kernel = await buildScenarioSnapshotFromKernel(make());
+        for (const node of pure.nodes) {
+          const k = findNode(kernel, node.name);
+          for (const id of DUMPS) assert.equal(k.commands[id]?.stdout, node.commands[id]?.stdout, `${node.name} ${id}`);
+          assert.deepEqual(outcomes(kernel, node.name), outcomes(pure, node.name), `${node.name}: walk outcomes`);
+        }
+        assert.deepEqual(kernel, pure);
+      });
+    }
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * A node's network devices and addresses as the CNI and the spec leave them: lo, eth0, the
+ * `cni0` bridge with one veth per local pod (bridge CNI) or tunl0 with one caliXXXX veth per pod
+ * (calico), and the extra addresses of the spec. node-commands.ts prints them as `ip -j addr` and
+ * derives the routes; kube-proxy reads them for --nodeport-addresses.
+ */
+import { hex, linkLocal, macAddress, nthAddress, parseCidr } from './net.js';
+import { podPhaseOf, type ClusterSpec, type NodeSpec, type PodSpec } from './spec.js';
+
+export interface Address {
+  ip: string;
+  prefix: number;
+  /** A second address in a subnet the interface already has (ip prints "secondary"). */
+  secondary?: boolean;
+}
+
+export interface Iface {
+  ifindex: number;
+  name: string;
+  kind: 'loopback' | 'ether' | 'bridge' | 'veth' | 'ipip';
+  mac: string;
+  mtu: number;
+  addrs: Address[];
+  /** The bridge a veth is enslaved to. */
+  master?: string;
+  /** veth: the pod's network namespace id (link_netnsid) and the peer's ifindex there. */
+  netnsid?: number;
+  /** The pod behind a veth. */
+  pod?: PodSpec;
+}
+
+/** Pods with their own network namespace on this node (what has a veth). */
+export function podsWithVeth(spec: ClusterSpec, node: NodeSpec): PodSpec[] {
+  return spec.pods.filter((p) => p.node === node.name && p.hostNetwork !== true && p.ip !== null && !['Succeeded', 'Failed'].includes(podPhaseOf(spec, p)));
+}
+
+/** Calico's tunl0 address: the first address of the node's block. */
+export const tunnelAddress = (node: NodeSpec): string => nthAddress(node.podCIDR, 0);
+
+/** The bridge's address: the first of the node's pod CIDR. */
+export const bridgeAddress = (node: NodeSpec): string => nthAddress(node.podCIDR, 1);
+
+export function interfacesOf(spec: ClusterSpec, node: NodeSpec): Iface[] {
+  const podBits = parseCidr(node.podCIDR).bits;
+  const ifaces: Iface[] = [
+    { ifindex: 1, name: 'lo', kind: 'loopback', mac: '00:00:00:00:00:00', mtu: 65536, addrs: [{ ip: '127.0.0.1', prefix: 8 }] },
+    { ifindex: 2, name: 'eth0', kind: 'ether', mac: macAddress(`${node.name}/eth0`), mtu: 1500, addrs: [{ ip: node.ip, prefix: node.prefix ?? 24 }] },
+  ];
+  if (spec.cni === 'bridge') {
+    ifaces.push({ ifindex: 3, name: 'cni0', kind: 'bridge', mac: macAddress(`${node.name}/cni0`), mtu: 1500, addrs: [{ ip: bridgeAddress(node), prefix: podBits }] });
+  } else {
+    ifaces.push({ ifindex: 3, name: 'tunl0', kind: 'ipip', mac: '0.0.0.0', mtu: 1480, addrs: [{ ip: tunnelAddress(node), prefix: 32 }] });
+  }
+  podsWithVeth(spec, node).forEach((pod, i) => {
+    const id = `${pod.namespace}/${pod.name}`;
+    ifaces.push({
+      ifindex: 4 + i,
+      name: spec.cni === 'bridge' ? `veth${hex(`veth/${id}`, 8)}` : `cali${hex(`cali/${id}`, 11)}`,
+      kind: 'veth',
+      mac: spec.cni === 'bridge' ? macAddress(`${node.name}/veth/${id}`) : 'ee:ee:ee:ee:ee:ee',
+      mtu: spec.cni === 'bridge' ? 1500 : 1480,
+      addrs: [],
+      ...(spec.cni === 'bridge' ? { master: 'cni0' } : {}),
+      netnsid: i,
+      pod,
+    });
+  });
+  for (const extra of node.extraAddresses ?? []) {
+    let iface = ifaces.find((f) => f.name === extra.iface);
+    if (iface === undefined) {
+      iface = { ifindex: ifaces.length + 1, name: extra.iface, kind: 'ether', mac: macAddress(`${node.name}/${extra.iface}`), mtu: 1500, addrs: [] };
+      ifaces.push(iface);
+    }
+    const sameNet = iface.addrs.some((a) => parseCidr(`${a.ip}/${a.prefix}`).base === parseCidr(`${extra.ip}/${a.prefix}`).base && a.prefix === extra.prefix);
+    iface.addrs.push({ ip: extra.ip, prefix: extra.prefix, ...(sameNet ? { secondary: true } : {}) });
+  }
+  return ifaces;
+}
+
+/** Every IPv4 address of the node, in interface order (what kube-proxy's interface lister returns). */
+export const localAddresses = (ifaces: Iface[]): string[] => ifaces.flatMap((f) => f.addrs.map((a) => a.ip));
+
+/** An interface's IPv6 link-local address (every non-loopback, non-ipip device has one). */
+export const linkLocalOf = (f: Iface): string | null => (f.kind === 'loopback' || f.kind === 'ipip' ? null : linkLocal(f.mac));

@@ -1,0 +1,88 @@
+/**
+ * The kernel round trip: a node's rules loaded with the real iptables-nft-restore /
+ * iptables-legacy-restore into a fresh network namespace and read back with the real save tools
+ * (and `nft -j list ruleset`), so a scenario's dumps are exactly what iptables v1.8.9 prints.
+ * Needs root. Every namespace is named npd-kit-<pid>-<n> and deleted in `finally`; all commands
+ * run asynchronously through the kernel lab's execFile wrapper.
+ */
+import { run } from '../../kernel/lab/exec.js';
+import type { Snapshot } from '../../../src/snapshot/schema.js';
+import { buildScenarioSnapshot, type BuildOptions } from './build.js';
+import { restoreText } from './iptables-text.js';
+import type { NodeDumps } from './node-commands.js';
+import { nodeRulesets, slicesByService } from './node-rules.js';
+import type { Backend, ClusterSpec } from './spec.js';
+
+const RESTORE: Record<Backend, string> = { nft: 'iptables-nft-restore', legacy: 'iptables-legacy-restore' };
+const SAVE: Record<Backend, string> = { nft: 'iptables-nft-save', legacy: 'iptables-legacy-save' };
+
+let counter = 0;
+let staleRemoved: Promise<void> | undefined;
+
+/** Deletes namespaces a crashed earlier run left behind (its pid is gone); never a live run's. */
+async function removeStale(): Promise<void> {
+  const { stdout } = await run('ip', ['netns', 'list']);
+  for (const name of stdout.split('\n').map((l) => l.split(' ')[0] ?? '')) {
+    const pid = /^npd-kit-(\d+)-\d+$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || alive(Number(pid))) continue;
+    await run('ip', ['netns', 'del', name], { allowFail: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Runs `fn` with a fresh network namespace that is always deleted afterwards. */
+export async function withNamespace<T>(fn: (ns: string) => Promise<T>): Promise<T> {
+  await (staleRemoved ??= removeStale());
+  const ns = `npd-kit-${process.pid}-${++counter}`;
+  await run('ip', ['netns', 'add', ns]);
+  try {
+    return await fn(ns);
+  } finally {
+    await run('ip', ['netns', 'del', ns], { allowFail: true });
+  }
+}
+
+async function restore(ns: string, backend: Backend, text: string): Promise<void> {
+  // -w: wait for the xtables lock rather than fail when another restore holds it.
+  if (text !== '') await run(RESTORE[backend], ['-w'], { ns, input: text });
+}
+
+/** iptables-restore input → what iptables-save prints for it (counters [0:0], today's date). */
+export async function roundTrip(text: string, backend: Backend): Promise<string> {
+  return withNamespace(async (ns) => {
+    await restore(ns, backend, text);
+    return (await run(SAVE[backend], [], { ns })).stdout;
+  });
+}
+
+/** Both backends of one node loaded into one namespace, as on the node itself, and read back. */
+export async function roundTripNode(input: Record<Backend, string>): Promise<NodeDumps> {
+  return withNamespace(async (ns) => {
+    await restore(ns, 'legacy', input.legacy);
+    await restore(ns, 'nft', input.nft);
+    return {
+      nft: (await run(SAVE.nft, [], { ns })).stdout,
+      legacy: (await run(SAVE.legacy, [], { ns })).stdout,
+      nftRuleset: (await run('nft', ['-j', 'list', 'ruleset'], { ns })).stdout,
+    };
+  });
+}
+
+/** buildScenarioSnapshot with every reachable node's dumps printed by the real kernel and tools. */
+export async function buildScenarioSnapshotFromKernel(spec: ClusterSpec, opts: Omit<BuildOptions, 'dumps'> = {}): Promise<Snapshot> {
+  const slices = slicesByService(spec);
+  const dumps: Record<string, NodeDumps> = {};
+  for (const node of spec.nodes.filter((n) => n.access !== false)) {
+    const rules = nodeRulesets(spec, node.name, slices);
+    dumps[node.name] = await roundTripNode({ nft: restoreText(rules.nft), legacy: restoreText(rules.legacy) });
+  }
+  return buildScenarioSnapshot(spec, { ...opts, dumps });
+}

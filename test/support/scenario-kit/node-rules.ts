@@ -1,0 +1,121 @@
+/**
+ * Everything in one node's iptables, per backend, in the order the writers got there: kubelet
+ * (KUBE-IPTABLES-HINT, canary, KUBE-FIREWALL), kube-proxy (kube-proxy-rules.ts), a stale
+ * kube-proxy copy if the spec has one, the host firewall, the CNI (flannel's FLANNEL-POSTRTG /
+ * FLANNEL-FWD) and ip-masq-agent. kubelet and kube-proxy prepend their jumps, the others append,
+ * a host firewall's `insert` rules end up first.
+ */
+import type { KubeObject } from '../../../src/snapshot/schema.js';
+import { slicesOf } from './endpoint-slices.js';
+import { interfacesOf, localAddresses } from './host.js';
+import { restoreText, Ruleset } from './iptables-text.js';
+import { kubeProxySettings, writeKubeProxyRules, type KubeProxyInput } from './kube-proxy-rules.js';
+import { findNode, internalIPOf, type Backend, type ClusterSpec, type HostFirewallSpec, type IpMasqAgentSpec, type NodeSpec, type TableName } from './spec.js';
+
+export interface NodeRulesets {
+  /** What plain `iptables` uses on the host. */
+  defaultBackend: Backend;
+  nft: Ruleset;
+  legacy: Ruleset;
+}
+
+/** Slices of every Service, keyed `ns/name` (what kube-proxy's informers hold). */
+export function slicesByService(spec: ClusterSpec): Map<string, KubeObject[]> {
+  return new Map(spec.services.map((s) => [`${s.namespace}/${s.name}`, slicesOf(spec, s)]));
+}
+
+export const defaultBackendOf = (node: NodeSpec): Backend => (node.iptablesVersionSkew === true ? 'legacy' : node.iptablesBackend ?? 'nft');
+
+export function nodeRulesets(spec: ClusterSpec, nodeName: string, slices: Map<string, KubeObject[]> = slicesByService(spec)): NodeRulesets {
+  const node = findNode(spec, nodeName);
+  const defaultBackend = defaultBackendOf(node);
+  const split = node.splitBackend ?? {};
+  const sets: Record<Backend, Ruleset> = { nft: new Ruleset(), legacy: new Ruleset() };
+  const backend = (b: Backend | undefined): Ruleset => sets[b ?? defaultBackend];
+
+  writeKubeletRules(backend(split.kubelet));
+  const input: KubeProxyInput = {
+    spec,
+    settings: kubeProxySettings(spec, node),
+    slices,
+    staleEndpoints: node.kubeProxy?.staleEndpoints,
+    localAddresses: localAddresses(interfacesOf(spec, node)),
+    nodeIP: internalIPOf(node),
+  };
+  if (node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true) writeKubeProxyRules(backend(split.kubeProxy), input);
+  if (split.staleKubeProxy !== undefined) {
+    writeKubeProxyRules(sets[split.staleKubeProxy.backend], { ...input, staleEndpoints: split.staleKubeProxy.endpoints ?? input.staleEndpoints });
+  }
+  // A host firewall loads at boot: after kubelet's and kube-proxy's prepended jumps, before the CNI's appends.
+  const firewall = backend(split.hostFirewall);
+  writeHostFirewall(firewall, node.hostFirewall ?? {});
+  if (node.forwardPolicy !== undefined) firewall.table('filter').policies.set('FORWARD', node.forwardPolicy);
+  if (spec.cni === 'bridge') writeFlannelRules(backend(split.cni), spec.clusterCIDR, node.podCIDR);
+  if (spec.ipMasqAgent !== undefined) writeIpMasqAgentRules(backend(split.cni), spec.ipMasqAgent);
+  return { defaultBackend, nft: sets.nft, legacy: sets.legacy };
+}
+
+/** The node's rules as iptables-restore input, per backend ('' when a backend holds nothing). */
+export function nodeRestoreInput(spec: ClusterSpec, nodeName: string): Record<Backend, string> {
+  const r = nodeRulesets(spec, nodeName);
+  return { nft: restoreText(r.nft), legacy: restoreText(r.legacy) };
+}
+
+/** pkg/kubelet/kubelet_network_linux.go (IPv4): the backend hint, the canary, the localnet guard. */
+function writeKubeletRules(rs: Ruleset): void {
+  const mangle = rs.table('mangle');
+  mangle.declare('KUBE-IPTABLES-HINT');
+  const nat = rs.table('nat');
+  const filter = rs.table('filter');
+  for (const t of [mangle, nat, filter]) t.declare('KUBE-KUBELET-CANARY');
+  filter.append('KUBE-FIREWALL', '-m comment --comment "block incoming localnet connections" --dst 127.0.0.0/8 ! --src 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
+  filter.ensureFirst('OUTPUT', '-j KUBE-FIREWALL');
+  filter.ensureFirst('INPUT', '-j KUBE-FIREWALL');
+}
+
+/** flannel's iptables rules (pkg/trafficmngr/iptables), in its own save-style words. */
+function writeFlannelRules(rs: Ruleset, clusterCIDR: string, podCIDR: string): void {
+  const nat = rs.table('nat');
+  const masq = '-m comment --comment "flanneld masq"';
+  nat.append('POSTROUTING', `${masq} -j FLANNEL-POSTRTG`);
+  nat.append('FLANNEL-POSTRTG', `-m mark --mark 0x4000/0x4000 ${masq} -j RETURN`);
+  nat.append('FLANNEL-POSTRTG', `-s ${podCIDR} -d ${clusterCIDR} ${masq} -j RETURN`);
+  nat.append('FLANNEL-POSTRTG', `-s ${clusterCIDR} -d ${podCIDR} ${masq} -j RETURN`);
+  nat.append('FLANNEL-POSTRTG', `! -s ${clusterCIDR} -d ${podCIDR} ${masq} -j RETURN`);
+  nat.append('FLANNEL-POSTRTG', `-s ${clusterCIDR} ! -d 224.0.0.0/4 ${masq} -j MASQUERADE --random-fully`);
+  nat.append('FLANNEL-POSTRTG', `! -s ${clusterCIDR} -d ${clusterCIDR} ${masq} -j MASQUERADE --random-fully`);
+  const filter = rs.table('filter');
+  const fwd = '-m comment --comment "flanneld forward"';
+  filter.append('FORWARD', `${fwd} -j FLANNEL-FWD`);
+  filter.append('FLANNEL-FWD', `-s ${clusterCIDR} ${fwd} -j ACCEPT`);
+  filter.append('FLANNEL-FWD', `-d ${clusterCIDR} ${fwd} -j ACCEPT`);
+}
+
+/** ip-masq-agent's defaults: RFC 1918 and the other reserved ranges it never masquerades to. */
+const IP_MASQ_DEFAULTS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '240.0.0.0/4'];
+
+function writeIpMasqAgentRules(rs: Ruleset, o: IpMasqAgentSpec): void {
+  const nat = rs.table('nat');
+  nat.append('POSTROUTING', '-m comment --comment "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom IP-MASQ-AGENT chain" -m addrtype ! --dst-type LOCAL -j IP-MASQ-AGENT');
+  const local = '-m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN';
+  if (o.masqLinkLocal !== true) nat.append('IP-MASQ-AGENT', `-d 169.254.0.0/16 ${local}`);
+  for (const cidr of o.nonMasqueradeCIDRs ?? IP_MASQ_DEFAULTS) nat.append('IP-MASQ-AGENT', `-d ${cidr} ${local}`);
+  nat.append('IP-MASQ-AGENT', '-m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE');
+}
+
+const CHAIN_OF = /^-A (\S+) (.*)$/;
+
+function writeHostFirewall(rs: Ruleset, fw: HostFirewallSpec): void {
+  for (const [name, t] of Object.entries(fw) as [TableName, NonNullable<HostFirewallSpec[TableName]>][]) {
+    const table = rs.table(name);
+    for (const chain of t.chains ?? []) table.declare(chain);
+    for (const [chain, policy] of Object.entries(t.policies ?? {})) table.policies.set(chain, policy);
+    const split = (line: string): [string, string] => {
+      const m = CHAIN_OF.exec(line.trim());
+      if (m === null) throw new Error(`host firewall rule must look like "-A CHAIN …": ${line}`);
+      return [m[1] ?? '', m[2] ?? ''];
+    };
+    for (const line of t.append ?? []) table.append(...split(line));
+    for (const line of [...(t.insert ?? [])].reverse()) table.insert(...split(line));
+  }
+}
