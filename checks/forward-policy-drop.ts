@@ -86,7 +86,7 @@ export default defineCheck({
     noKubeForward:
       '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}} and {{missing}}, so kube-proxy\'s accept for its masquerade-marked traffic ({{mark}}) never applies. Affected: {{affected}}.',
     unmarkedBackend:
-      '{{node}} drops NodePort {{port}} connections that other nodes forward to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets this node marked {{mark}} itself (or established ones){{also}}, a connection that arrives already translated from {{from}} carries no mark here, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. That is why the NodePort works only through the node that runs the pod. Affected: {{affected}}.',
+      '{{node}} drops NodePort {{port}} connections that other nodes forward to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets this node marked {{mark}} itself (or established ones), a connection that arrives already translated from {{from}} carries no mark here, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. That is why the NodePort works only through the node that runs the pod.{{also}} Affected: {{affected}}.',
     unmarkedIngress:
       '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets kube-proxy marked {{mark}} for masquerading, externalTrafficPolicy {{etp}} leaves this connection unmarked, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. Affected: {{affected}}.',
     markMismatch:
@@ -169,7 +169,7 @@ export default defineCheck({
       } else {
         messageId = backendOnly ? 'unmarkedBackend' : 'unmarkedIngress';
         extra = backendOnly
-          ? { from: [...new Set(list.map((h) => h.path.node))].join(', '), also: missing === null ? '' : ` (${missing}: kube-proxy does not run there or its rules were flushed)` }
+          ? { from: [...new Set(list.map((h) => h.path.node))].join(', '), also: missing === null ? '' : ` Besides, on ${node} ${missing}: kube-proxy does not run there or its rules were flushed.` }
           : { etp: ctx.service?.externalTrafficPolicy ?? 'Local' };
         const cidr = podCidr.split(',')[0]!;
         summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${owner?.persist ? ` ${owner.persist}` : ''}`;
@@ -177,6 +177,7 @@ export default defineCheck({
           'iptables -P FORWARD ACCEPT',
           ...policyFix,
           `iptables -I FORWARD -d ${cidr} -j ACCEPT`,
+          ...(missing !== null ? [proxyPod ? `kubectl -n kube-system logs ${proxyPod}` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`] : []),
         ];
       }
       findings.push({ messageId, node, data: { ...data, ...extra }, evidence, remediation: { summary, commands } });

@@ -25,6 +25,7 @@ export default defineCheck({
   run(ctx) {
     const findings: FindingInput[] = [];
     const onPath = new Set(pathNodeNames(ctx));
+    const ingress = new Set(ctx.question.ingress.map((i) => i.node));
     for (const pod of kubeProxyPods(ctx)) {
       if (pod.nodeName === null || !onPath.has(pod.nodeName)) continue;
       const node = pod.nodeName;
@@ -47,7 +48,9 @@ export default defineCheck({
         : `Read the previous container's log for why kube-proxy exits, fix that, and restart the pod. In kind or minikube on kernels 5.12.2 and later, one known cause is "open /proc/sys/net/netfilter/${CONNTRACK_MAX}: permission denied" (kubernetes/minikube#11418), fixed by conntrack.maxPerCore: 0 in the kube-proxy ConfigMap.`;
       findings.push({
         messageId: down ? 'down' : 'restarting',
-        ...(down ? {} : { severity: 'warning' as const }),
+        // Only the dialled node's kube-proxy translates the connection; a backend node's matters
+        // for connections that enter there, not for this path.
+        ...(down && ingress.has(node) ? {} : { severity: 'warning' as const }),
         node,
         data: {
           pod: pod.name, node, state, restarts, rules: rulesNow(ctx, node),

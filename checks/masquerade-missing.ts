@@ -66,7 +66,7 @@ function diagnose(node: string, rs: Ruleset, o: Outcome): Diagnosis {
     return {
       messageId: 'noJump',
       why: 'nat POSTROUTING does not jump to KUBE-POSTROUTING, so kube-proxy\'s MASQUERADE rule never runs',
-      evidence: postrouting.map(ev),
+      evidence: postrouting.length > 0 ? postrouting.map(ev) : [{ kind: 'output', node, command: rs.source.split(':').pop() ?? 'iptables-save', excerpt: 'nat POSTROUTING has no rules' }],
     };
   }
   if (!masq) {

@@ -85,7 +85,8 @@ export default defineCheck({
         });
       }
       for (const m of g.decision.misses ?? []) {
-        if (m.rule >= 0) evidence.push({ kind: 'object', ref: `NetworkPolicy ${m.policy.namespace}/${m.policy.name}`, field: `spec.ingress[${m.rule}]`, value: ruleOf(m.policy, m.rule) });
+        const same = allowed !== undefined && allowed.policy.namespace === m.policy.namespace && allowed.policy.name === m.policy.name && allowed.rule === m.rule;
+        if (m.rule >= 0 && !same) evidence.push({ kind: 'object', ref: `NetworkPolicy ${m.policy.namespace}/${m.policy.name}`, field: `spec.ingress[${m.rule}]`, value: ruleOf(m.policy, m.rule) });
       }
       const vias: string[] = [];
       const cidrs: string[] = [];
@@ -101,7 +102,9 @@ export default defineCheck({
           evidence.push({ kind: 'path', node: l.ingress, summary: `${pct(l.share)} of connections to ${l.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
         }
       }
-      const sources = [...g.sources.entries()].map(([s, l]) => `${s} (${ctx.cluster.nodeByAddress(s) ? `${l[0]!.ingress}'s address` : `an address of ${l[0]!.ingress}`})`).join(', ');
+      const sources = [...g.sources.entries()].map(([s, l]) => `${s} (${ctx.cluster.nodeByAddress(s) ? `${l[0]!.ingress}'s address`
+        : ctx.cluster.inPodCidr(s) ? `${l[0]!.ingress}'s tunnel or bridge address, inside the pod network` : `an address of ${l[0]!.ingress}`})`).join(', ');
+      const subnets = cidrs.some((c) => !c.endsWith('/32'));
       const selector = svc?.selector ?? ctx.cluster.pod(ns, g.pod.split('/')[1]!)?.labels ?? {};
       const proto = (ctx.paths[0]?.protocol ?? 'tcp').toUpperCase();
       const allowNodes = JSON.stringify({
@@ -120,7 +123,7 @@ export default defineCheck({
         },
         evidence,
         remediation: {
-          summary: `Either keep the client address: externalTrafficPolicy Local makes every node send NodePort traffic only to its own pods without SNAT (trade-off: a node without a ready pod drops the connection, so clients or the load balancer must use nodes that run one). Or allow the masquerade addresses ${cidrs.join(', ')} in a policy (trade-off: then every client that comes in through those nodes, and every host process on them, is allowed, so the policy no longer restricts NodePort clients).`,
+          summary: `Either keep the client address: externalTrafficPolicy Local makes every node send NodePort traffic only to its own pods without SNAT (trade-off: a node without a ready pod drops the connection, so clients or the load balancer must use nodes that run one). Or allow the masquerade addresses ${cidrs.join(', ')} in a policy (trade-off: then every client that comes in through those nodes, and every host process on them, is allowed, so the policy no longer restricts NodePort clients${subnets ? '; a pod-network address stands for that node\'s pod subnet, which also admits the pods running there' : ''}).`,
           commands: svc
             ? [
               `kubectl -n ${svc.namespace} patch service ${svc.name} -p '{"spec":{"externalTrafficPolicy":"Local"}}'`,

@@ -97,7 +97,7 @@ export function ruleEvidence(node: string, rs: Ruleset, rule: Rule): Evidence {
  */
 export function chainEvidence(node: string, rs: Ruleset, chain: Chain, action: string): Evidence {
   const rule = dumpLine(rs, chain.line) ?? `:${chain.name} ${chain.policy ?? '-'}`;
-  return { kind: 'rule', node, source: rs.source, table: chain.table, chain: chain.name, line: chain.line, rule: `${rule}  (${action})`, action };
+  return { kind: 'rule', node, source: rs.source, table: chain.table, chain: chain.name, line: chain.line, rule, action };
 }
 
 /** Line `n` (1-based) of the dump, or null. */

@@ -84,8 +84,11 @@ export async function obtainSnapshot(values: Values, service: string | null, io:
 export function exitCodeFor(reports: Report[], failOn: FailOn): number {
   const limit = failOn === 'none' ? -1 : SEVERITIES.indexOf(failOn);
   if (reports.some((r) => r.findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit))) return EXIT.findings;
+  // Skips because the Service is missing or has no nodePort are answers (a finding says so), not gaps.
+  const answered = (reason: string | undefined) => reason !== undefined && /^(Service \S+ was not found|Service \S+ has no ports|port \S+ of Service \S+ has no nodePort)/.test(reason);
   const undecided = reports.some((r) =>
-    r.checks.some((c) => c.status === 'skipped' || c.status === 'error' || c.status === 'timeout') ||
-    r.verdict.nodes.some((n) => n.result === 'indeterminate'));
+    r.checks.some((c) => (c.status === 'skipped' && !answered(c.reason)) || c.status === 'error' || c.status === 'timeout') ||
+    // A node that fails with nothing to explain it is not a clean bill either.
+    r.verdict.nodes.some((n) => n.result !== 'delivered'));
   return undecided ? EXIT.cannotDecide : EXIT.ok;
 }

@@ -27,7 +27,7 @@ Question:
       --from IP[:PORT]      the client (default 203.0.113.7:40000, a host outside the cluster)
       --node NODE           replay only connections that enter at NODE (at its InternalIP)
       --node-ip IP          replay connections to IP (any address of a node)
-      --all-nodes           replay every node (default: every node that was read)
+      --all-nodes           replay every node (the default when neither --node nor --node-ip is given)
 
 Input and output:
       --snapshot FILE       analyse a saved snapshot (np-doctor snapshot) instead of the live cluster
@@ -79,7 +79,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
   const checks = await loadChecks(CHECKS, values.plugin ?? []);
 
-  const got = await obtainSnapshot(values, service, io, output === 'json', 'diagnose');
+  // Without a named ingress node every node is replayed, so every node is read.
+  const gatherValues = values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values;
+  const got = await obtainSnapshot(values.snapshot === undefined ? gatherValues : values, service, io, output === 'json', 'diagnose');
   if (typeof got === 'number') return got;
   const { snapshot, file } = got;
   if (values['save-snapshot'] !== undefined) {

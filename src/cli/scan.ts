@@ -44,6 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length > 0) throw new UsageError(`scan takes no Service name (got ${positionals[0]}); use np-doctor diagnose for one`);
+  if (values.node !== undefined || values['node-ip'] !== undefined) throw new UsageError('scan replays every node of every Service; --node and --node-ip are for np-doctor diagnose');
   const output = parseOutput(values.output);
   const failOn = parseFailOn(values['fail-on']);
   const checks = await loadChecks(CHECKS, values.plugin ?? []);
@@ -52,7 +53,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { snapshot, file } = got;
   if (values['save-snapshot'] !== undefined) {
     const { saveSnapshot } = await import('../snapshot/file.js');
-    await saveSnapshot(snapshot, values['save-snapshot']);
+    try {
+      await saveSnapshot(snapshot, values['save-snapshot']);
+    } catch (e) {
+      throw new UsageError(`cannot write ${values['save-snapshot']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
   const cluster = new ClusterModel(snapshot);
   const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;

@@ -4,7 +4,7 @@
  * POSTROUTING walk, rp_filter) → NetworkPolicy with the source the packet really has there →
  * the pod → the return path. Pure: nodes come in already parsed, policy as a PolicyWorld.
  */
-import { parseAddr } from './address.js';
+import { isLoopback, parseAddr } from './address.js';
 import type { Ruleset } from './iptables/ruleset.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyWorld } from './netpol/index.js';
 import { buildEnv, routeLookup } from './netfilter/routing.js';
@@ -81,6 +81,8 @@ export interface PathQuestion {
   protocol: Protocol;
   nodePort: number;
   ingress: { node: string; address: string }[];
+  /** The client is a process on the ingress node itself (it dials 127.0.0.1 or its own address): OUTPUT path. */
+  localProcess?: boolean;
   nodes: Map<string, PathNode>;
   backends: PathBackend[];
   /** null: NetworkPolicies could not be read; the policy stage is then undecided. */
@@ -107,20 +109,22 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string): NodePa
   const { rulesets, context } = node.rules;
   const assumptions: string[] = [];
   let dst = address;
-  if (!context.localIps.some((l) => l.split('/')[0] === address)) {
+  const loopback = parseAddr(address);
+  if (!q.localProcess && !(loopback !== null && isLoopback(loopback)) && !context.localIps.some((l) => l.split('/')[0] === address)) {
     // A cloud's 1:1 NAT (ExternalIP, floating IP) delivers to the node's own address.
-    const own = (q.nodeAddresses[nodeName] ?? []).find((a) => context.localIps.some((l) => l.split('/')[0] === a));
+    const family = loopback?.family;
+    const own = (q.nodeAddresses[nodeName] ?? []).find((a) => parseAddr(a)?.family === family && context.localIps.some((l) => l.split('/')[0] === a));
     if (own !== undefined) {
       assumptions.push(`${address} is not configured on ${nodeName}; assumed the network translates it to ${own} (ExternalIP / floating IP)`);
       dst = own;
     }
   }
-  const inIface = context.interfaceOf?.[dst];
+  const inIface = q.localProcess ? undefined : context.interfaceOf?.[dst];
   const result = walk(rulesets, context, {
     src: q.client.ip, dst, proto: q.protocol, sport: q.client.port, dport: q.nodePort,
-    ...(inIface !== undefined ? { inIface } : {}),
+    ...(q.localProcess ? { localProcess: true } : inIface !== undefined ? { inIface } : {}),
   });
-  const rp = rpFilterDrop(node, context, q.client.ip, inIface);
+  const rp = q.localProcess ? null : rpFilterDrop(node, context, q.client.ip, inIface);
   const branches = result.outcomes.map((o) => {
     if (rp !== null) {
       return fail(o.probability, 'timeout', 'ingress', rp, null, null, [{ stage: 'ingress', node: nodeName, ok: false, summary: rp, outcome: o }]);
@@ -142,16 +146,22 @@ function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch 
   }
   const last = o.hops[o.hops.length - 1];
   const where = last ? `${last.table}/${last.chain}${last.rule ? ` line ${last.line}` : ' policy'}` : 'routing';
+  // A packet stopped after DNAT (in FORWARD, say) still names the pod it was on its way to.
+  const dnatBackend = (): PathBranch['backend'] => {
+    if (o.dnat === null) return null;
+    const b = q.backends.find((x) => x.ip === o.dnat!.ip && (o.dnat!.port === null || x.port === o.dnat!.port));
+    return { ip: o.dnat.ip, port: o.dnat.port ?? q.nodePort, node: b?.node ?? null, pod: b?.pod ? `${b.pod.namespace}/${b.pod.name}` : null };
+  };
   if (o.verdict === 'DROP') {
     const why = o.reason ?? `dropped by ${where} on ${node.name}`;
     ingress(false, why);
-    return fail(o.probability, 'timeout', 'ingress', why, null, null, stages);
+    return fail(o.probability, 'timeout', 'ingress', why, dnatBackend(), null, stages);
   }
   if (o.verdict === 'REJECT') {
     const seen = o.rejectWith ?? 'icmp-port-unreachable';
     const why = `rejected with ${seen} by ${where} on ${node.name}`;
     ingress(false, why);
-    return fail(o.probability, rejectResult(seen), 'ingress', why, null, null, stages);
+    return fail(o.probability, rejectResult(seen), 'ingress', why, dnatBackend(), null, stages);
   }
   if (o.dnat === null) {
     // Accepted but never translated: it goes to whatever listens on the node itself.
@@ -202,14 +212,14 @@ function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch 
     stages.push({ stage: 'pod', node: backend.node, ok: listening, summary: listening === false ? `nothing listens on ${q.protocol}/${bport} on ${backend.node}` : `hostNetwork pod on ${backend.node}` });
     if (listening === false) return fail(o.probability, 'refused', 'pod', `nothing listens on ${bport} on ${backend.node} (hostNetwork backend)`, backendRef, source, stages);
   } else {
-    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: true, summary: `reaches ${backendRef.pod ?? backend.ip} at ${backend.ip}:${bport}` } as PathStage);
+    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: true, summary: `reaches ${backendRef.pod ?? backend.ip} at ${backend.ip}:${bport}` });
   }
 
   // The return path: without SNAT the pod answers the client directly. On a remote node that reply
   // leaves by the backend node's own route and is never un-DNATed by the ingress node.
   if (remote && o.snat === null) {
     const why = `the reply leaves ${backend.node} straight to ${q.client.ip}, bypassing ${node.name} where the connection was translated, so the client drops it`;
-    stages.push({ stage: 'return', node: backend.node ?? undefined, ok: false, summary: why } as PathStage);
+    stages.push({ stage: 'return', node: backend.node ?? undefined, ok: false, summary: why });
     return fail(o.probability, 'timeout', 'return', why, backendRef, source, stages);
   }
   stages.push({ stage: 'return', node: node.name, ok: true, summary: `the reply returns through ${node.name}` });
@@ -233,9 +243,12 @@ function backendNode(q: PathQuestion, ingress: PathNode, backend: PathBackend, s
   }
   const ctx = target.rules.context;
   // It arrives on the interface that leads back to the ingress node.
+  // An overlay (flannel.1, tunl0, vxlan.calico) delivers on the backend node's device of the same
+  // name; a routed network on the backend node's route back to the ingress node.
+  const overlay = o.outIface && Object.values(ctx.interfaceOf ?? {}).includes(o.outIface) && o.outIface !== 'lo' ? o.outIface : undefined;
   const ingressIp = (q.nodeAddresses[ingress.name] ?? [])[0];
   const ingressAddr = ingressIp === undefined ? null : parseAddr(ingressIp);
-  const inIface = ingressAddr === null ? undefined : routeLookup(ingressAddr, buildEnv(ctx)).iface;
+  const inIface = overlay ?? (ingressAddr === null ? undefined : routeLookup(ingressAddr, buildEnv(ctx)).iface);
   const rp = rpFilterDrop(target, ctx, source, inIface);
   if (rp !== null) {
     stages.push({ stage: 'backend-node', node: name, ok: false, summary: rp });

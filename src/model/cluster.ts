@@ -32,10 +32,15 @@ export class ClusterModel {
     return this.services.find((s) => s.namespace === namespace && s.name === name);
   }
 
-  /** Every endpoint the API lists for one port of a Service, from all its EndpointSlices. */
-  endpoints(svc: ServiceInfo, port: ServicePort): SliceEndpoint[] {
+  /**
+   * Every endpoint the API lists for one port of a Service, from its EndpointSlices of one address
+   * family (a dual-stack Service has a slice per family; kube-proxy programs each in its own tables).
+   */
+  endpoints(svc: ServiceInfo, port: ServicePort, family: 4 | 6 = 4): SliceEndpoint[] {
+    const type = family === 4 ? 'IPv4' : 'IPv6';
     return this.snapshot.cluster.endpointSlices
       .filter((s) => s.metadata.namespace === svc.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.name)
+      .filter((s) => (s as { addressType?: unknown }).addressType === undefined || (s as { addressType?: unknown }).addressType === type)
       .flatMap((s) => readSliceEndpoints(s, port));
   }
 

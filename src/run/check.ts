@@ -112,7 +112,7 @@ export function defineCheck(def: CheckDefinition): Check {
   if (typeof def.description !== 'string' || def.description === '' || def.description.includes('\n')) fail('description must be one line');
   if (!SEVERITIES.includes(def.severity)) fail(`severity must be one of ${SEVERITIES.join(', ')}`);
   if (!STAGES.includes(def.stage)) fail(`stage must be one of ${STAGES.join(', ')}`);
-  if (!Array.isArray(def.requires) || def.requires.some((r) => !REQUIREMENTS.includes(r))) fail(`requires may list only ${REQUIREMENTS.join(', ')}`);
+  if (!Array.isArray(def.requires) || (def.requires as unknown[]).some((r) => !(REQUIREMENTS as readonly unknown[]).includes(r))) fail(`requires may list only ${REQUIREMENTS.join(', ')}`);
   if (typeof def.messages !== 'object' || def.messages === null || Object.keys(def.messages).length === 0) fail('messages must name at least one message');
   if (typeof def.run !== 'function') fail('run must be a function');
   if (def.timeoutMs !== undefined && !(Number.isInteger(def.timeoutMs) && def.timeoutMs > 0)) fail('timeoutMs must be a positive integer');

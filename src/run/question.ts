@@ -2,7 +2,7 @@
  * Turns what the user asked (service, port, client, ingress node) and a snapshot into the
  * analysis context every check reads: the typed cluster, the question, and the replayed paths.
  */
-import { parseAddr } from '../engine/address.js';
+import { isLoopback, parseAddr } from '../engine/address.js';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
 import type { PolicyPod, PolicyWorld } from '../engine/netpol/index.js';
 import type { Protocol } from '../engine/netfilter/types.js';
@@ -34,15 +34,22 @@ const DEFAULT_CLIENT_PORT = 40000;
 
 export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new ClusterModel(snapshot)): CheckContext {
   const service = cluster.service(ask.namespace, ask.service) ?? null;
-  const port = service === null ? null : pickPort(service, ask.port);
+  if (ask.node !== undefined && ask.nodeIp !== undefined && !isLoopbackText(ask.nodeIp)) {
+    throw new QuestionError('--node and --node-ip both name the ingress node: give one');
+  }
+  const port = service === null ? null : pickPort(service, ask.port, ask.protocol);
   const wrongTarget = clusterIpTarget(cluster, ask.nodeIp);
   const ingress = wrongTarget ? [] : pickIngress(cluster, ask);
   const family = ingress[0] !== undefined && ingress[0].address.includes(':') ? 6 : 4;
-  const client = parseClient(ask.from, family);
+  // Dialling loopback (or a node's own address from itself) is a process on the node: the OUTPUT path.
+  const loopback = ask.nodeIp !== undefined && isLoopbackText(ask.nodeIp);
+  const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
+  const localProcess = loopback || ingress.some((i) => cluster.nodeDataOf(i.node).rulesFor(4).ok && ownAddress(cluster, i.node, client.ip));
   const question: Question = { namespace: ask.namespace, service: ask.service, port, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
   const paths = service !== null && port !== null && port.nodePort !== null
     ? analysePaths({
       client,
+      ...(localProcess ? { localProcess: true } : {}),
       protocol: ask.protocol ?? (port.protocol.toLowerCase() as Protocol),
       nodePort: port.nodePort,
       ingress,
@@ -55,15 +62,16 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
   return { snapshot, cluster, question, service, paths };
 }
 
-function pickPort(svc: ServiceInfo, want: string | undefined): ServicePort | null {
-  if (want === undefined) return svc.ports[0] ?? null;
-  const n = /^\d+$/.test(want) ? Number(want) : null;
-  const p = svc.ports.find((x) => x.name === want || (n !== null && (x.port === n || x.nodePort === n)));
-  if (p === undefined) {
+function pickPort(svc: ServiceInfo, want: string | undefined, protocol: Protocol | undefined): ServicePort | null {
+  const n = want !== undefined && /^\d+$/.test(want) ? Number(want) : null;
+  const candidates = svc.ports
+    .filter((x) => want === undefined || x.name === want || (n !== null && (x.port === n || x.nodePort === n)))
+    .filter((x) => protocol === undefined || x.protocol.toLowerCase() === protocol);
+  if (candidates.length === 0 && (want !== undefined || protocol !== undefined) && svc.ports.length > 0) {
     const known = svc.ports.map((x) => `${x.name || '(unnamed)'} ${x.port}${x.nodePort ? `:${x.nodePort}` : ''}/${x.protocol}`).join(', ');
-    throw new QuestionError(`Service ${svc.namespace}/${svc.name} has no port "${want}" (ports: ${known || 'none'})`);
+    throw new QuestionError(`Service ${svc.namespace}/${svc.name} has no port ${[want, protocol?.toUpperCase()].filter(Boolean).join('/')} (ports: ${known})`);
   }
-  return p;
+  return candidates[0] ?? null;
 }
 
 /** A ClusterIP is virtual: it answers only inside the cluster, and only on the Service port. */
@@ -78,6 +86,11 @@ function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
     const n = cluster.node(name);
     return n?.internalIPs.find((a) => !a.includes(':')) ?? n?.internalIPs[0] ?? cluster.snapshot.nodes.find((s) => s.name === name)?.address ?? name;
   };
+  if (ask.nodeIp !== undefined && isLoopbackText(ask.nodeIp)) {
+    // Every node has loopback: --node says which one, else every node read dials its own.
+    const names = ask.node !== undefined ? [ask.node] : cluster.snapshot.nodes.map((n) => n.name);
+    return names.map((node) => ({ node, address: ask.nodeIp! }));
+  }
   if (ask.nodeIp !== undefined) {
     if (parseAddr(ask.nodeIp) === null) throw new QuestionError(`--node-ip ${ask.nodeIp} is not an IP address`);
     const n = cluster.nodeByAddress(ask.nodeIp) ?? cluster.nodes.find((x) => cluster.nodeDataOf(x.name).command('ip-addr')?.stdout.includes(`"${ask.nodeIp}"`));
@@ -90,11 +103,21 @@ function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
     }
     return [{ node: ask.node, address: addressOf(ask.node) }];
   }
-  // Default: every node that was gathered; --all-nodes: every node of the cluster.
-  const names = ask.allNodes || cluster.snapshot.nodes.length === 0
-    ? cluster.nodes.map((n) => n.name)
-    : cluster.snapshot.nodes.map((n) => n.name);
+  // Default: every node, as any of them may be the one a client hits; a node that was not read is
+  // replayed as "unavailable", never skipped (an eTP Local drop lives on the nodes without pods).
+  const names = cluster.nodes.length > 0 ? cluster.nodes.map((n) => n.name) : cluster.snapshot.nodes.map((n) => n.name);
   return names.map((name) => ({ node: name, address: addressOf(name) }));
+}
+
+function isLoopbackText(ip: string): boolean {
+  const a = parseAddr(ip);
+  return a !== null && isLoopback(a);
+}
+
+/** Whether `ip` is configured on the node (per its `ip -j addr`). */
+function ownAddress(cluster: ClusterModel, node: string, ip: string): boolean {
+  const r = cluster.nodeDataOf(node).rulesFor(4);
+  return r.ok && r.context.localIps.some((l) => l.split('/')[0] === ip);
 }
 
 function parseClient(from: string | undefined, family: 4 | 6): Question['client'] {

@@ -14,7 +14,8 @@ const API_READS: Partial<Record<Requirement, (what: string, namespace: string) =
   pods: (w, ns) => w === `list pods in namespace ${ns}`,
   nodes: (w) => w === 'list nodes',
   networkPolicies: (w) => w.startsWith('list networkpolicies'),
-  kubeProxy: (w) => w.includes('kube-proxy'),
+  // kube-proxy's pods are listed by label in kube-system; the step names only the namespace.
+  kubeProxy: (w) => w.includes('kube-proxy') || w === 'list pods in namespace kube-system',
   coreDns: (w) => w.includes('coredns') || w.includes('kube-dns') || w.endsWith('in namespace kube-system') && w.startsWith('list endpointslices'),
 };
 

@@ -34,7 +34,9 @@ test('one Service: its slices and pods, the nodes, the namespace policies, kube-
   assert.deepEqual(cluster.services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ['shop/frontend']);
   assert.equal((cluster.services[0]!.spec as { type: string }).type, 'NodePort');
   assert.ok(cluster.endpointSlices.length > 0 && cluster.endpointSlices.every((s) => s.metadata.labels?.['kubernetes.io/service-name'] === 'frontend'));
-  assert.deepEqual(cluster.pods.map((p) => p.metadata.labels?.app), ['frontend', 'frontend'], 'only the pods the selector picks');
+  // The whole namespace: nearest misses of a selector and NetworkPolicy podSelector peers are among the others.
+  assert.deepEqual(cluster.pods.map((p) => p.metadata.labels?.app), ['backend', 'frontend', 'frontend'], 'every pod of the namespace');
+  assert.ok((cluster.namespaces ?? []).some((n) => n.metadata.name === 'shop'), 'the Namespaces, for namespaceSelector labels');
   assert.deepEqual(cluster.nodes.map((n) => n.metadata.name), ['node-a', 'node-b']);
   assert.ok(cluster.networkPolicies.length > 0 && cluster.networkPolicies.every((p) => p.metadata.namespace === 'shop'));
   // Wire form: NetworkPolicy rules say `from` (client-node's models say `_from`), kinds are set.
@@ -105,21 +107,22 @@ test('a slow API server hits the request timeout and says so', async () => {
   server.clearFaults();
 });
 
-test('no Service name: every NodePort Service of the namespace, and only their pods', async () => {
+test('no Service name: every NodePort Service of the namespace, and the namespace\'s pods', async () => {
   server.clearFaults();
   const { cluster } = await gatherCluster(await api(), { namespace: 'shop', service: null }, SILENT);
   assert.deepEqual(cluster.services.map((s) => s.metadata.name), ['frontend'], 'backend is ClusterIP');
-  assert.ok(cluster.pods.every((p) => p.metadata.labels?.app === 'frontend'));
+  assert.deepEqual(cluster.pods.map((p) => p.metadata.labels?.app), ['backend', 'frontend', 'frontend']);
 });
 
-test('a Service without a selector: only the pods its EndpointSlices name', async () => {
+test('a Service without a selector: its EndpointSlices and the namespace\'s pods', async () => {
   server.clearFaults();
   const backendPod = server.store.entries(resourceAt('', 'v1', 'pods')!, 'shop').map(([, p]) => p).find((p) => p.metadata.labels?.app === 'backend')!;
   server.store.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nosel', namespace: 'shop' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30099 }] } });
   server.store.put({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'nosel-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'nosel' } },
     addressType: 'IPv4', endpoints: [{ addresses: ['10.244.1.9'], targetRef: { kind: 'Pod', name: backendPod.metadata.name, namespace: 'shop' } }] });
   const { cluster } = await gatherCluster(await api(), { namespace: 'shop', service: 'nosel' }, SILENT);
-  assert.deepEqual(cluster.pods.map((p) => p.metadata.name), [backendPod.metadata.name]);
+  assert.deepEqual(cluster.endpointSlices.map((s) => s.metadata.name), ['nosel-1']);
+  assert.ok(cluster.pods.some((p) => p.metadata.name === backendPod.metadata.name), 'the pod the slice names');
 });
 
 test('an unreachable API server is fatal and names the address', async () => {

@@ -90,9 +90,9 @@ export default defineCheck({ id: 'team-policy', title: 'Team rule', description:
   requires: ['service'], messages: { m: 'service {{name}} breaks our rule' },
   run: (ctx) => [{ messageId: 'm', data: { name: ctx.service.name }, evidence: [], remediation: { summary: 'fix', commands: [] } }] });
 `);
-    const [plugin] = await loadPlugins([file], []);
-    assert.equal(plugin?.id, 'team-policy');
-    const { findings } = await runChecks([plugin!], ctxOf());
+    const plugins = await loadPlugins([file], []);
+    assert.deepEqual(plugins.map((p) => p.id), ['team-policy']);
+    const { findings } = await runChecks(plugins, ctxOf());
     assert.deepEqual(findings.map((f) => [f.id, f.severity, f.message]), [['team-policy', 'warning', 'service frontend breaks our rule']]);
   });
 
