@@ -3,24 +3,9 @@
  * probe, crash-loop, or are terminating. kube-proxy only sends to ready endpoints (falling back to
  * serving terminating ones), so with none it rejects the nodePort ("has no endpoints").
  */
-import { defineCheck, type CheckContext, type Evidence } from '../src/run/check.js';
+import { defineCheck, type Evidence } from '../src/run/check.js';
 import type { PodInfo, SliceEndpoint } from '../src/model/kube.js';
-
-function noEndpointsRules(ctx: CheckContext): Evidence[] {
-  const out: Evidence[] = [];
-  for (const p of ctx.paths) {
-    for (const b of p.branches) {
-      const hops = b.stages.find((s) => s.stage === 'ingress')?.outcome?.hops ?? [];
-      const h = hops[hops.length - 1];
-      if (h === undefined || !h.action.startsWith('REJECT') || !(h.rule ?? '').includes('has no endpoints')) continue;
-      const r = ctx.cluster.nodeDataOf(p.node).rulesFor(4);
-      const source = h.source ?? (r.ok ? r.rulesets[0]?.source : undefined) ?? p.node;
-      out.push({ kind: 'rule', node: p.node, source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action });
-      break;
-    }
-  }
-  return out;
-}
+import { noEndpointsRules } from './lib/no-endpoints-rule.js';
 
 interface Cond { type?: string; status?: string; reason?: string; message?: string }
 interface CStatus { name?: string; restartCount?: number; state?: { waiting?: { reason?: string; message?: string } }; lastState?: { terminated?: { reason?: string; exitCode?: number } } }

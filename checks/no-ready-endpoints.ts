@@ -4,26 +4,11 @@
  * and nobody created an EndpointSlice. kube-proxy then rejects the nodePort ("has no endpoints"),
  * which the client sees as "connection refused".
  */
-import { defineCheck, type CheckContext, type Evidence } from '../src/run/check.js';
+import { defineCheck, type Evidence } from '../src/run/check.js';
 import type { PodInfo } from '../src/model/kube.js';
+import { noEndpointsRules } from './lib/no-endpoints-rule.js';
 
 /** The kube-proxy "<svc> has no endpoints" REJECT each ingress walk ended on, one per node. */
-function noEndpointsRules(ctx: CheckContext): Evidence[] {
-  const out: Evidence[] = [];
-  for (const p of ctx.paths) {
-    for (const b of p.branches) {
-      const hops = b.stages.find((s) => s.stage === 'ingress')?.outcome?.hops ?? [];
-      const h = hops[hops.length - 1];
-      if (h === undefined || !h.action.startsWith('REJECT') || !(h.rule ?? '').includes('has no endpoints')) continue;
-      const r = ctx.cluster.nodeDataOf(p.node).rulesFor(4);
-      const source = h.source ?? (r.ok ? r.rulesets[0]?.source : undefined) ?? p.node;
-      out.push({ kind: 'rule', node: p.node, source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action });
-      break;
-    }
-  }
-  return out;
-}
-
 interface Miss { pod: PodInfo; score: number; diffs: string[]; patch: Record<string, string | null> }
 
 /** 1 for equal strings, towards 0 as the edit distance grows ("fronted" is close to "frontend"). */

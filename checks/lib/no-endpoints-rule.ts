@@ -1,0 +1,18 @@
+/** Evidence shared by the endpoint checks: kube-proxy's "has no endpoints" REJECT each ingress walk ended on. */
+import type { CheckContext, Evidence } from '../../src/run/check.js';
+
+export function noEndpointsRules(ctx: CheckContext): Evidence[] {
+  const out: Evidence[] = [];
+  for (const p of ctx.paths) {
+    for (const b of p.branches) {
+      const hops = b.stages.find((s) => s.stage === 'ingress')?.outcome?.hops ?? [];
+      const h = hops[hops.length - 1];
+      if (h === undefined || !h.action.startsWith('REJECT') || !(h.rule ?? '').includes('has no endpoints')) continue;
+      const r = ctx.cluster.nodeDataOf(p.node).rulesFor(4);
+      const source = h.source ?? (r.ok ? r.rulesets[0]?.source : undefined) ?? p.node;
+      out.push({ kind: 'rule', node: p.node, source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action });
+      break;
+    }
+  }
+  return out;
+}
