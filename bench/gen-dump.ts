@@ -544,7 +544,7 @@ function savedProbability(n: number): string {
 }
 
 /** Exact decimal rounding of a double, ties to even, as Go's %f and glibc's printf do (toFixed rounds ties up). */
-function toFixedHalfEven(x: number, digits: number): string {
+export function toFixedHalfEven(x: number, digits: number): string {
   let mantissa = x;
   let exponent = 0;
   while (!Number.isInteger(mantissa)) {

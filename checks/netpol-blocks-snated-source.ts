@@ -18,7 +18,7 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 export function snatedDenial(ctx: CheckContext, path: NodePath, b: PathBranch): { decision: PolicyDecision; client: PolicyDecision } | null {
   const decision = b.stages.find((s) => s.stage === 'policy')?.policy;
   if (b.failedAt !== 'policy' || decision?.verdict !== 'denied' || b.sourceAtPod === null || b.sourceAtPod === path.client.ip || !b.backend?.pod) return null;
-  const world = policyWorld(ctx.cluster);
+  const world = policyWorld(ctx.cluster, ctx.question.namespace);
   const [ns, name] = b.backend.pod.split('/') as [string, string];
   const pod = ctx.cluster.pod(ns, name);
   if ('unavailable' in world || pod === undefined) return null;

@@ -54,7 +54,7 @@ export default defineCheck({
 
     const findings: FindingInput[] = [];
     const nodePort = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
-    const world = policyWorld(ctx.cluster);
+    const world = policyWorld(ctx.cluster, ctx.question.namespace);
     for (const g of groups.values()) {
       const [ns, name] = g.pod.split('/') as [string, string];
       const client = [...g.sources.values()][0]![0]!.path.client.ip;

@@ -80,9 +80,8 @@ export interface PathQuestion {
   client: { ip: string; port: number };
   protocol: Protocol;
   nodePort: number;
-  ingress: { node: string; address: string }[];
-  /** The client is a process on the ingress node itself (it dials 127.0.0.1 or its own address): OUTPUT path. */
-  localProcess?: boolean;
+  /** `localProcess`: the client is a process on that node (it dials 127.0.0.1, or its own address): the OUTPUT path. */
+  ingress: { node: string; address: string; localProcess?: boolean }[];
   nodes: Map<string, PathNode>;
   backends: PathBackend[];
   /** null: NetworkPolicies could not be read; the policy stage is then undecided. */
@@ -94,10 +93,10 @@ export interface PathQuestion {
 const KUBE_PROTO: Record<string, 'TCP' | 'UDP' | 'SCTP'> = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' };
 
 export function analysePaths(q: PathQuestion): NodePath[] {
-  return q.ingress.map((i) => analyseNode(q, i.node, i.address));
+  return q.ingress.map((i) => analyseNode(q, i.node, i.address, i.localProcess === true));
 }
 
-function analyseNode(q: PathQuestion, nodeName: string, address: string): NodePath {
+function analyseNode(q: PathQuestion, nodeName: string, address: string, localProcess: boolean): NodePath {
   const base: NodePath = {
     node: nodeName, address, port: q.nodePort, protocol: q.protocol, client: q.client,
     result: 'indeterminate', deliveredShare: 0, unavailable: null, walk: null, branches: [], assumptions: [],
@@ -110,7 +109,7 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string): NodePa
   const assumptions: string[] = [];
   let dst = address;
   const loopback = parseAddr(address);
-  if (!q.localProcess && !(loopback !== null && isLoopback(loopback)) && !context.localIps.some((l) => l.split('/')[0] === address)) {
+  if (!localProcess && !(loopback !== null && isLoopback(loopback)) && !context.localIps.some((l) => l.split('/')[0] === address)) {
     // A cloud's 1:1 NAT (ExternalIP, floating IP) delivers to the node's own address.
     const family = loopback?.family;
     const own = (q.nodeAddresses[nodeName] ?? []).find((a) => parseAddr(a)?.family === family && context.localIps.some((l) => l.split('/')[0] === a));
@@ -119,12 +118,12 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string): NodePa
       dst = own;
     }
   }
-  const inIface = q.localProcess ? undefined : context.interfaceOf?.[dst];
+  const inIface = localProcess ? undefined : context.interfaceOf?.[dst];
   const result = walk(rulesets, context, {
     src: q.client.ip, dst, proto: q.protocol, sport: q.client.port, dport: q.nodePort,
-    ...(q.localProcess ? { localProcess: true } : inIface !== undefined ? { inIface } : {}),
+    ...(localProcess ? { localProcess: true } : inIface !== undefined ? { inIface } : {}),
   });
-  const rp = q.localProcess ? null : rpFilterDrop(node, context, q.client.ip, inIface);
+  const rp = localProcess ? null : rpFilterDrop(node, context, q.client.ip, inIface);
   const branches = result.outcomes.map((o) => {
     if (rp !== null) {
       return fail(o.probability, 'timeout', 'ingress', rp, null, null, [{ stage: 'ingress', node: nodeName, ok: false, summary: rp, outcome: o }]);

@@ -4,7 +4,7 @@
  * diagnosis, so a dump is parsed once however many checks read it.
  */
 import { cidrContains, parseAddr, parseCidr } from '../engine/address.js';
-import type { GatherError, KubeProxyConfig, NodeState, Snapshot } from '../snapshot/schema.js';
+import type { KubeProxyConfig, NodeState, Snapshot } from '../snapshot/schema.js';
 import {
   readNode, readPod, readService, readSliceEndpoints, selects,
   type NodeInfo, type PodInfo, type ServiceInfo, type ServicePort, type SliceEndpoint,
@@ -92,10 +92,5 @@ export class ClusterModel {
       this.nodeData.set(name, d);
     }
     return d;
-  }
-
-  /** Gather errors about the cluster objects whose step mentions `resource` (e.g. "networkpolicies"). */
-  clusterErrors(resource: string): GatherError[] {
-    return this.snapshot.errors.filter((e) => e.stage === 'cluster' && e.what.includes(resource));
   }
 }

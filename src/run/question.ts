@@ -10,6 +10,7 @@ import { ClusterModel } from '../model/cluster.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { CheckContext, Question } from './check.js';
+import { gatherErrorsFor } from './requirements.js';
 
 export interface Ask {
   namespace: string;
@@ -44,18 +45,17 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
   // Dialling loopback (or a node's own address from itself) is a process on the node: the OUTPUT path.
   const loopback = ask.nodeIp !== undefined && isLoopbackText(ask.nodeIp);
   const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
-  const localProcess = loopback || ingress.some((i) => cluster.nodeDataOf(i.node).rulesFor(4).ok && ownAddress(cluster, i.node, client.ip));
+  const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip) ? { ...i, localProcess: true } : i));
   const question: Question = { namespace: ask.namespace, service: ask.service, port, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
   const paths = service !== null && port !== null && port.nodePort !== null
     ? analysePaths({
       client,
-      ...(localProcess ? { localProcess: true } : {}),
       protocol: ask.protocol ?? (port.protocol.toLowerCase() as Protocol),
       nodePort: port.nodePort,
-      ingress,
+      ingress: pathIngress,
       nodes: pathNodes(cluster, ingress.map((i) => i.node)),
       backends: backends(cluster, service, port),
-      policy: policyWorld(cluster),
+      policy: policyWorld(cluster, ask.namespace),
       nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.internalIPs])),
     })
     : [];
@@ -162,8 +162,8 @@ export function policyPod(p: PodInfo): PolicyPod {
   };
 }
 
-export function policyWorld(cluster: ClusterModel): PolicyWorld | { unavailable: string } {
-  const refused = cluster.clusterErrors('networkpolicies');
+export function policyWorld(cluster: ClusterModel, namespace: string): PolicyWorld | { unavailable: string } {
+  const refused = gatherErrorsFor(cluster.snapshot, 'networkPolicies', namespace);
   if (refused.length > 0) return { unavailable: refused.map((e) => `${e.what}: ${e.why}`).join('; ') };
   const ns = cluster.snapshot.cluster.namespaces;
   return {

@@ -3,6 +3,7 @@
  * skipped. A requirement is missing when gathering did not get it (RBAC, unreachable node,
  * --collect none), never merely because the cluster has none of it (zero NetworkPolicies is data).
  */
+import type { GatherError, Snapshot } from '../snapshot/schema.js';
 import type { CheckContext, Requirement } from './check.js';
 
 /** Requirement → null when available, else the reason it is not. */
@@ -19,11 +20,16 @@ const API_READS: Partial<Record<Requirement, (what: string, namespace: string) =
   coreDns: (w) => w.includes('coredns') || w.includes('kube-dns') || w.endsWith('in namespace kube-system') && w.startsWith('list endpointslices'),
 };
 
+/** The gather errors that make an API requirement unavailable for a question about `namespace`. */
+export function gatherErrorsFor(snapshot: Snapshot, req: keyof typeof API_READS, namespace: string): GatherError[] {
+  const test = API_READS[req]!;
+  return snapshot.errors.filter((e) => e.stage === 'cluster' && test(e.what, namespace));
+}
+
 export function availability(ctx: CheckContext): Availability {
   const { question: q, service, cluster, paths } = ctx;
   const apiRead = (req: Requirement): string | null => {
-    const test = API_READS[req]!;
-    const errs = ctx.snapshot.errors.filter((e) => e.stage === 'cluster' && test(e.what, q.namespace));
+    const errs = gatherErrorsFor(ctx.snapshot, req, q.namespace);
     return errs.length === 0 ? null : errs.map((e) => `${e.what}: ${e.why}`).join('; ');
   };
   const svc = service === null ? `Service ${q.namespace}/${q.service} was not found` : null;

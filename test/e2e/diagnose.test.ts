@@ -6,7 +6,6 @@
  * works; it exits 1; its JSON validates against schema/report.v1.json. Over SSH and debug pods.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,24 +14,13 @@ import type { Report } from '../../src/report/model.js';
 import { run } from '../kernel/lab/exec.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 import { startClusterLab, type ClusterLab } from '../support/cluster-lab.js';
+import { cli } from './cli.js';
 
-const CLI = 'dist/src/cli.js';
 const problem = missingPrerequisites() ?? (existsSync('/usr/sbin/sshd') ? null : 'missing /usr/sbin/sshd (openssh-server)');
 const runs = labGate('diagnose acceptance tests', problem, 'root, the kernel lab tools and openssh-server');
 
 const schema = JSON.parse(readFileSync('schema/report.v1.json', 'utf8')) as Record<string, unknown>;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
-
-function cli(lab: ClusterLab, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: lab.home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('np-doctor diagnose against the fake API server and a two-node lab (eTP Local, pod on node-b only)', { skip: !runs }, () => {
   let lab: ClusterLab;

@@ -6,7 +6,6 @@
  * live dump; and Ctrl-C while a debug pod runs deletes the pod.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,30 +16,11 @@ import type { Snapshot } from '../../src/snapshot/schema.js';
 import { run } from '../kernel/lab/exec.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 import { startClusterLab, type ClusterLab } from '../support/cluster-lab.js';
+import { cli } from './cli.js';
 import { PODS, resourceAt } from '../support/fake-apiserver/resources.js';
 
-const CLI = 'dist/src/cli.js';
 const problem = missingPrerequisites() ?? (existsSync('/usr/sbin/sshd') ? null : 'missing /usr/sbin/sshd (openssh-server)');
 const runs = labGate('gathering acceptance tests', problem, 'root, the kernel lab tools and openssh-server');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(lab: ClusterLab, args: string[], onSpawn?: (kill: (s: NodeJS.Signals) => void) => void): Promise<CliRun> {
-  return new Promise((resolve) => {
-    // A clean environment: no KUBECONFIG, no agent, an empty HOME (no ~/.ssh/config or known_hosts).
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: lab.home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.((s) => child.kill(s));
-  });
-}
 
 /** iptables-save output without its timestamped comment lines and packet counters, which change between runs. */
 const normalize = (dump: string) => dump.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');

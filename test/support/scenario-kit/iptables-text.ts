@@ -11,6 +11,7 @@
  */
 import type { Backend, Policy, TableName } from './spec.js';
 import { formatCidr, parseCidr } from './net.js';
+import { toFixedHalfEven } from '../../../bench/gen-dump.js';
 
 export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
   raw: ['PREROUTING', 'OUTPUT'],
@@ -331,23 +332,6 @@ function savedProbability(written: string): string {
 
 /** kube-proxy's computeProbability: Go's "%0.10f" of 1/n. */
 export const kubeProxyProbability = (n: number): string => toFixedHalfEven(1 / n, 10);
-
-/** Exact decimal rounding of a double, ties to even, as Go's %f and glibc's printf do. */
-function toFixedHalfEven(x: number, digits: number): string {
-  let mantissa = x;
-  let exponent = 0;
-  while (!Number.isInteger(mantissa)) {
-    mantissa *= 2; // exact: x == mantissa / 2^exponent
-    exponent++;
-  }
-  const numerator = BigInt(mantissa) * 10n ** BigInt(digits);
-  const denominator = 1n << BigInt(exponent);
-  let quotient = numerator / denominator;
-  const twiceRemainder = (numerator % denominator) * 2n;
-  if (twiceRemainder > denominator || (twiceRemainder === denominator && quotient % 2n === 1n)) quotient++;
-  const padded = quotient.toString().padStart(digits + 1, '0');
-  return `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Saved text as other tools print it
