@@ -1,5 +1,5 @@
 /**
- * Rebuilds examples/demo-cluster/shop.snapshot.json, the demo the README's first command
+ * Rebuilds examples/demo.json, the demo the README's first command
  * diagnoses: a three-node cluster (kube-proxy iptables mode, flannel-style bridge CNI) whose
  * namespace `shop` has several broken NodePort Services. Every node's iptables dump is loaded into
  * a network namespace with the real iptables-restore and read back (root needed):
@@ -14,7 +14,7 @@ import { serializeSnapshot } from '../src/snapshot/file.js';
 import { writeFileSync } from 'node:fs';
 import { baseCluster, buildScenarioSnapshotFromKernel, deploymentPods, networkPolicy, service, updateService } from '../test/support/scenario-kit/index.js';
 
-const OUT = 'examples/demo-cluster/shop.snapshot.json';
+const OUT = 'examples/demo.json';
 const spec = updateService(baseCluster({ context: 'admin@shop-prod' }), 'shop/frontend', { externalTrafficPolicy: 'Local' });
 const http = [{ name: 'http', containerPort: 8080, protocol: 'TCP' as const }];
 

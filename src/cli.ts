@@ -25,6 +25,7 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   env: process.env,
   isTTY: process.stdout.isTTY === true,
+  ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
   ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
   trapInterrupts,
 });

@@ -1,4 +1,4 @@
-import { EXIT, UsageError, type Io } from './cli/io.js';
+import { EXIT, inCi, UsageError, type Io } from './cli/io.js';
 import { VERSION } from './version.js';
 
 /** Commands load lazily so `--help` and each command start only what they use. */
@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   checks: { summary: 'list every check: id, severity, what it finds', load: () => import('./cli/checks.js') },
   trace: { summary: 'replay one packet through iptables-save dumps (or a snapshot) and show every path it can take', load: () => import('./cli/trace.js') },
   snapshot: { summary: 'gather a Service\'s cluster objects and its nodes\' rules into a snapshot file', interruptible: true, load: () => import('./cli/snapshot.js') },
+  tui: { summary: 'the interactive session: Services, findings, the packet\'s path, what-if (np-doctor alone in a terminal)', interruptible: true, load: () => import('./cli/tui.js') },
   cleanup: { summary: 'delete debug pods an interrupted np-doctor left behind', load: () => import('./cli/cleanup.js') },
 };
 
@@ -35,7 +36,8 @@ Exit codes: 0 ok, 1 findings, 2 usage error or unreadable input, 3 could not gat
 `;
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  const [command, ...rest] = argv;
+  // In a terminal, np-doctor alone opens the session; piped, it prints the help.
+  const [command, ...rest] = argv.length === 0 && io.terminal !== undefined && !inCi(io.env) ? ['tui'] : argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     io.stdout(HELP);
     return command === undefined ? EXIT.usage : EXIT.ok;

@@ -1,6 +1,8 @@
 /** What `diagnose` and `scan` share: output and --fail-on flags, plugins, the snapshot source, exit codes. */
 import { gather, type GatherResult } from '../collect/gather.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
+import type { Progress } from '../collect/progress.js';
+import type { Protocol } from '../engine/netfilter/types.js';
 import type { Report } from '../report/model.js';
 import type { Check, Severity } from '../run/check.js';
 import { SEVERITIES } from '../run/check.js';
@@ -25,6 +27,14 @@ export function parseFailOn(v: string | undefined): FailOn {
   throw new UsageError(`--fail-on ${v}: use error, warning, info or none`);
 }
 
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+export function parseProtocol(v: string | undefined): Protocol | undefined {
+  const p = v?.toLowerCase();
+  if (p === undefined || (PROTOCOLS as readonly string[]).includes(p)) return p as Protocol | undefined;
+  throw new UsageError(`--protocol ${v}: use tcp, udp or sctp`);
+}
+
 export async function loadChecks(builtIn: readonly Check[], plugins: string[]): Promise<Check[]> {
   try {
     return [...builtIn, ...(await loadPlugins(plugins, builtIn))];
@@ -39,20 +49,30 @@ const LIVE_ONLY = Object.keys(GATHER_FLAGS).filter((f) => !['namespace', 'all-na
 
 type Values = Record<string, unknown> & { snapshot?: string };
 
-/** The snapshot to analyse: read from --snapshot, or gathered live (progress on stderr). A number is an exit code. */
-export async function obtainSnapshot(values: Values, service: string | null, io: Io, quiet: boolean, command: string):
-  Promise<{ snapshot: Snapshot; file: string | null } | number> {
-  if (values.snapshot !== undefined) {
-    const clash = LIVE_ONLY.filter((f) => values[f] !== undefined);
-    if (clash.length > 0) throw new UsageError(`--${clash.join(', --')} only apply when gathering live; --snapshot already holds what was gathered`);
-    try {
-      return { snapshot: await loadSnapshot(values.snapshot), file: values.snapshot };
-    } catch (e) {
-      if (e instanceof SnapshotError) throw new UsageError(e.message);
-      throw e;
-    }
+/** Reads --snapshot FILE; live-only flags next to it are a usage error. */
+export async function snapshotFile(values: Values, file: string, display?: Progress): Promise<Snapshot> {
+  const clash = LIVE_ONLY.filter((f) => values[f] !== undefined);
+  if (clash.length > 0) throw new UsageError(`--${clash.join(', --')} only apply when gathering live; --snapshot already holds what was gathered`);
+  display?.start('snapshot', `reading ${file}`);
+  try {
+    const snapshot = await loadSnapshot(file);
+    display?.succeed('snapshot', `${file}: ${snapshot.cluster.services.length} services, ${snapshot.nodes.length} nodes, gathered ${snapshot.createdAt}`);
+    return snapshot;
+  } catch (e) {
+    display?.fail('snapshot', `${file}: cannot read it`);
+    if (e instanceof SnapshotError) throw new UsageError(e.message);
+    throw e;
   }
-  const progress = await makeProgress(io, quiet);
+}
+
+/**
+ * The snapshot to analyse: read from --snapshot, or gathered live with progress shown on `display`
+ * (default: ora on stderr). A number is an exit code.
+ */
+export async function obtainSnapshot(values: Values, service: string | null, io: Io, quiet: boolean, command: string, display?: Progress):
+  Promise<{ snapshot: Snapshot; file: string | null } | number> {
+  if (values.snapshot !== undefined) return { snapshot: await snapshotFile(values, values.snapshot, display), file: values.snapshot };
+  const progress = display ?? await makeProgress(io, quiet);
   const request = gatherRequest(values as Parameters<typeof gatherRequest>[0], { service }, io, progress);
   let result: GatherResult | undefined;
   try {

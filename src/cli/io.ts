@@ -4,6 +4,8 @@ export interface Io {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
+  /** Present only when stdin and stdout are both a terminal: where Ink may draw and read keys. */
+  terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
   /** Where spinners draw (stderr in a terminal); absent: no progress display. */
   progressStream?: NodeJS.WriteStream;
   /** Aborted on the first Ctrl-C/SIGTERM: commands stop, clean up (debug pods) and return 130. */
@@ -13,6 +15,15 @@ export interface Io {
    * that clean up after themselves; the others keep the default (the process ends at once).
    */
   trapInterrupts?: () => AbortSignal;
+}
+
+/**
+ * Under CI, as Ink decides it (is-in-ci: CI or CONTINUOUS_INTEGRATION set, and not "0" or "false"):
+ * Ink then draws only the last frame, so nothing interactive or animated may start.
+ */
+export function inCi(env: NodeJS.ProcessEnv): boolean {
+  const set = (key: string) => env[key] !== undefined && env[key] !== '0' && env[key] !== 'false';
+  return set('CI') || set('CONTINUOUS_INTEGRATION');
 }
 
 /** Exit codes shared by every command (DESIGN.md §2). */

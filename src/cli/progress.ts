@@ -5,11 +5,11 @@
  */
 import type { Progress } from '../collect/progress.js';
 import { SILENT } from '../collect/progress.js';
-import type { Io } from './io.js';
+import { inCi, type Io } from './io.js';
 
 export async function makeProgress(io: Io, quiet: boolean): Promise<Progress> {
   const stream = io.progressStream;
-  if (quiet || stream === undefined || io.env.CI !== undefined || io.env.TERM === 'dumb') return SILENT;
+  if (quiet || stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
   const { default: ora } = await import('ora');
   // discardStdin would put stdin into raw mode; Ctrl-C must stay a signal so cleanup runs.
   const spinner = ora({ stream, discardStdin: false });

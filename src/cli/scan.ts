@@ -6,7 +6,7 @@ import { CHECKS } from '../../checks/index.js';
 import { ClusterModel } from '../model/cluster.js';
 import type { Report } from '../report/model.js';
 import { diagnose } from '../run/diagnose.js';
-import { SEVERITIES } from '../run/check.js';
+import { HEALTH_MARK, healthOf } from '../report/health.js';
 import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput } from './diagnose-common.js';
 import { parseFlags } from './flags.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
@@ -73,8 +73,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } else {
     const width = Math.max(...reports.map((r) => `${r.target.namespace}/${r.target.service}`.length));
     for (const r of reports) {
-      const worst = SEVERITIES.find((s) => r.findings.some((f) => f.severity === s));
-      const mark = worst === 'error' ? '✗' : worst === 'warning' ? '!' : r.verdict.nodes.every((n) => n.result === 'delivered') ? '✓' : '?';
+      const mark = HEALTH_MARK[healthOf(r)];
       const top = r.findings[0];
       io.stdout(`${mark} ${`${r.target.namespace}/${r.target.service}`.padEnd(width)}  ${top ? `${top.id}: ` : ''}${r.verdict.summary}\n`);
     }

@@ -76,7 +76,7 @@ function finding(f: ReportFinding, paint: Paint): string[] {
   lines.push(...wrap(f.message, 8));
   if (f.evidence.length > 0) {
     lines.push(`        ${paint('2', 'evidence:')}`);
-    for (const e of f.evidence) lines.push(`          ${evidence(e)}`);
+    for (const e of f.evidence) lines.push(`          ${evidenceText(e)}`);
   }
   lines.push(`        ${paint('2', 'fix:')} ${f.remediation.summary}`);
   for (const c of f.remediation.commands) lines.push(`          $ ${c}`);
@@ -84,7 +84,8 @@ function finding(f: ReportFinding, paint: Paint): string[] {
   return lines;
 }
 
-function evidence(e: ReportFinding['evidence'][number]): string {
+/** One piece of evidence on one line: the rule as the dump printed it, the object field, the sysctl. */
+export function evidenceText(e: ReportFinding['evidence'][number]): string {
   switch (e.kind) {
     case 'rule':
       return `${e.node} ${e.table}/${e.chain} line ${e.line} (${e.source}): ${e.rule ?? `chain policy${e.action ? ` ${e.action}` : ''}`}`;
@@ -99,7 +100,8 @@ function evidence(e: ReportFinding['evidence'][number]): string {
   }
 }
 
-function wrap(text: string, indent: number, width = 100): string[] {
+/** Word-wraps each paragraph of `text` to `width` columns, every line indented by `indent`. */
+export function wrap(text: string, indent: number, width = 100): string[] {
   const pad = ' '.repeat(indent);
   const lines: string[] = [];
   for (const para of text.split('\n')) {

@@ -8,18 +8,22 @@ import type { Report } from '../report/model.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { Check } from './check.js';
 import { buildContext, type Ask } from './question.js';
-import { runChecks } from './runner.js';
+import { runChecks, type RunOptions } from './runner.js';
 
 export interface DiagnoseOptions {
   checks: readonly Check[];
   snapshotFile?: string | null;
   timeoutMs?: number;
+  onCheck?: RunOptions['onCheck'];
   /** Share one model (parsed dumps) across several questions on the same snapshot. */
   cluster?: ClusterModel;
 }
 
 export async function diagnose(snapshot: Snapshot, ask: Ask, opts: DiagnoseOptions): Promise<Report> {
   const ctx = buildContext(snapshot, ask, opts.cluster);
-  const run = await runChecks(opts.checks, ctx, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+  const run = await runChecks(opts.checks, ctx, {
+    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    ...(opts.onCheck === undefined ? {} : { onCheck: opts.onCheck }),
+  });
   return buildReport(ctx, run, { snapshotFile: opts.snapshotFile ?? null });
 }

@@ -35,14 +35,31 @@ export interface RunResult {
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 5000;
 
-export async function runChecks(checks: readonly Check[], ctx: CheckContext, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+export interface RunOptions {
+  timeoutMs?: number;
+  /**
+   * Called as each check starts (`running`) and ends (its result), for a live display. With it,
+   * the runner yields to the event loop between checks so the display can draw.
+   */
+  onCheck?: (event: CheckResult | { id: string; status: 'running' }) => void;
+}
+
+export async function runChecks(checks: readonly Check[], ctx: CheckContext, opts: RunOptions = {}): Promise<RunResult> {
   const have = availability(ctx);
   const findings: Finding[] = [];
   const results: CheckResult[] = [];
+  const record = (r: CheckResult) => {
+    results.push(r);
+    opts.onCheck?.(r);
+  };
   for (const check of checks) {
+    if (opts.onCheck) {
+      opts.onCheck({ id: check.id, status: 'running' });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const missing = check.requires.map((r) => have[r]).filter((why): why is string => why !== null);
     if (missing.length > 0) {
-      results.push({ id: check.id, status: 'skipped', reason: [...new Set(missing)].join('; '), durationMs: 0 });
+      record({ id: check.id, status: 'skipped', reason: [...new Set(missing)].join('; '), durationMs: 0 });
       continue;
     }
     const limit = check.timeoutMs ?? opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
@@ -56,14 +73,14 @@ export async function runChecks(checks: readonly Check[], ctx: CheckContext, opt
       const durationMs = round(performance.now() - started);
       // A synchronous check cannot be interrupted in-process; one that overran is still discarded.
       if (raced === 'timeout' || durationMs > limit) {
-        results.push({ id: check.id, status: 'timeout', reason: `did not finish within ${limit} ms`, durationMs });
+        record({ id: check.id, status: 'timeout', reason: `did not finish within ${limit} ms`, durationMs });
         continue;
       }
       const made = raced.map((f, i) => toFinding(check, f, i));
       findings.push(...made);
-      results.push({ id: check.id, status: made.length > 0 ? 'failed' : 'passed', durationMs });
+      record({ id: check.id, status: made.length > 0 ? 'failed' : 'passed', durationMs });
     } catch (e) {
-      results.push({ id: check.id, status: 'error', reason: describeCrash(e), durationMs: round(performance.now() - started) });
+      record({ id: check.id, status: 'error', reason: describeCrash(e), durationMs: round(performance.now() - started) });
     } finally {
       clearTimeout(timer);
     }

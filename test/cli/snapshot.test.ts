@@ -12,7 +12,7 @@ import { main } from '../../src/main.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
 import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
-import { PODS } from '../support/fake-apiserver/resources.js';
+import { debugPodsIn } from '../support/fake-apiserver/resources.js';
 import { NODE_A_DUMP } from '../support/snapshot-builder.js';
 
 let server: FakeApiserver;
@@ -92,7 +92,7 @@ test('cleanup deletes leftover debug pods in every namespace, and says when ther
   const r = await run(['cleanup', '--kubeconfig', kubeconfig]);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'deleted pod default/np-doctor-node-a-x1\ndeleted pod ops/np-doctor-node-b-x2\n');
-  assert.deepEqual(server.store.entries(PODS, '').filter(([, p]) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'np-doctor'), []);
+  assert.deepEqual(debugPodsIn(server.store), []);
   assert.equal((await run(['cleanup', '--kubeconfig', kubeconfig])).out, 'no np-doctor debug pods\n');
 });
 

@@ -17,7 +17,7 @@ import { run } from '../kernel/lab/exec.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 import { startClusterLab, type ClusterLab } from '../support/cluster-lab.js';
 import { cli } from './cli.js';
-import { PODS, resourceAt } from '../support/fake-apiserver/resources.js';
+import { debugPodsIn, resourceAt } from '../support/fake-apiserver/resources.js';
 
 const problem = missingPrerequisites() ?? (existsSync('/usr/sbin/sshd') ? null : 'missing /usr/sbin/sshd (openssh-server)');
 const runs = labGate('gathering acceptance tests', problem, 'root, the kernel lab tools and openssh-server');
@@ -37,7 +37,7 @@ describe('np-doctor snapshot against the fake API server and a two-node lab', { 
     await lab?.close();
   });
 
-  const debugPodsLeft = () => lab.apiserver.store.entries(PODS, '').filter(([, p]) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'np-doctor');
+  const debugPodsLeft = () => debugPodsIn(lab.apiserver.store);
   const snapshotArgs = (out: string, collect: string[]) => ['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '-o', out, ...collect];
   const sshFlags = () => ['--collect', 'ssh', '--ssh-user', 'root', '--ssh-key', lab.userKey.privatePath, '--ssh-known-hosts', lab.knownHosts];
 

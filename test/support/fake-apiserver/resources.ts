@@ -3,6 +3,7 @@
  * all three: by URL (group, version, plural resource name), by object (apiVersion + kind), and in
  * messages (the "qualified resource": `resource.group`, or just `resource` for the core group).
  */
+import type { ObjectStore } from './store.js';
 
 export interface ResourceType {
   /** API group; '' is the core ("legacy") group served under /api. */
@@ -41,5 +42,10 @@ export function resourceOfObject(apiVersion: string, kind: string): ResourceType
 }
 
 export const PODS = resourceAt('', 'v1', 'pods') as ResourceType;
+
+/** The debug pods np-doctor created that are still in the store (tests assert none are left). */
+export function debugPodsIn(store: ObjectStore): string[] {
+  return store.entries(PODS, '').filter(([, p]) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'np-doctor').map(([key]) => key);
+}
 export const NAMESPACES = resourceAt('', 'v1', 'namespaces') as ResourceType;
 export const NODES = resourceAt('', 'v1', 'nodes') as ResourceType;

@@ -1,0 +1,285 @@
+/**
+ * The interactive session's state and everything it does, outside React: it holds the snapshot,
+ * gathers again when asked (through the function the CLI hands it), runs the first pass over every
+ * Service, and replays what-if questions against the snapshot it already has. Views subscribe to it
+ * and call its methods; they never fetch or diagnose themselves.
+ */
+import type { Progress } from '../../collect/progress.js';
+import type { Protocol } from '../../engine/netfilter/types.js';
+import { ClusterModel } from '../../model/cluster.js';
+import { healthOf, type Health } from '../../report/health.js';
+import type { Report } from '../../report/model.js';
+import type { Check } from '../../run/check.js';
+import { diagnose } from '../../run/diagnose.js';
+import { QuestionError, type Ask } from '../../run/question.js';
+import type { Snapshot } from '../../snapshot/schema.js';
+import { ProgressStore } from './progress.js';
+import { saveSession, type Saved } from './save.js';
+import { namespacesOf, serviceRows, type ServiceRow } from './services.js';
+
+/** Gathers a fresh snapshot of one namespace (null: all). Throws an Error whose message is for a person. */
+export type Gatherer = (namespace: string | null, progress: Progress, signal: AbortSignal) => Promise<Snapshot>;
+
+/** What the user may change and replay without gathering again. */
+export interface WhatIf {
+  node?: string;
+  nodeIp?: string;
+  from?: string;
+  port?: string;
+  protocol?: Protocol;
+}
+
+export interface Diagnosis {
+  /** Bumped by every question asked: views showing an answer key on it. */
+  seq: number;
+  row: ServiceRow;
+  whatIf: WhatIf;
+  report: Report | null;
+  /** The checks running live while the report is being made. */
+  progress: ProgressStore;
+  error: string | null;
+}
+
+/** What the first pass found for one Service. */
+export interface FirstPass {
+  health: Health;
+  /** The top finding's check id. */
+  top: string | null;
+}
+
+export interface Notice {
+  text: string;
+  tone: 'info' | 'error';
+}
+
+export interface SessionState {
+  /** gathering: a (re-)gather is running, shown with `progress`. */
+  phase: 'gathering' | 'ready' | 'empty';
+  progress: ProgressStore | null;
+  snapshot: Snapshot | null;
+  /** The snapshot file replayed, null when gathered live. */
+  file: string | null;
+  /** The namespace shown, null: all the snapshot holds. */
+  namespace: string | null;
+  namespaces: readonly string[];
+  services: readonly ServiceRow[];
+  /** First-pass health per ServiceRow.key; absent while it is being worked out. */
+  health: Readonly<Record<string, FirstPass>>;
+  diagnosis: Diagnosis | null;
+  notice: Notice | null;
+}
+
+export interface SessionOptions {
+  checks: readonly Check[];
+  snapshot?: Snapshot;
+  file?: string | null;
+  /** Live sessions gather; offline ones (a snapshot file) cannot. */
+  gather?: Gatherer;
+  /** The namespace to gather or show first (null: all). */
+  namespace: string | null;
+  /** Where `s` saves, relative paths from here. */
+  cwd: string;
+}
+
+export class Session {
+  private state: SessionState;
+  private readonly listeners = new Set<() => void>();
+  private cluster: ClusterModel | null = null;
+  private gathering: AbortController | null = null;
+  /** Bumped by every new snapshot, so a first pass over an old one stops. */
+  private generation = 0;
+  private seq = 0;
+  /** The first pass's reports: opening a Service as it is asks the same question. */
+  private readonly firstReports = new Map<string, Report>();
+
+  constructor(private readonly opts: SessionOptions) {
+    this.state = {
+      phase: 'empty', progress: null, snapshot: null, file: opts.file ?? null, namespace: opts.namespace,
+      namespaces: [], services: [], health: {}, diagnosis: null, notice: null,
+    };
+    if (opts.snapshot) this.useSnapshot(opts.snapshot, opts.file ?? null);
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getState = (): SessionState => this.state;
+
+  /** Where `s` saves relative names. */
+  get cwd(): string {
+    return this.opts.cwd;
+  }
+
+  get live(): boolean {
+    return this.opts.gather !== undefined;
+  }
+
+  /** Nodes of the snapshot, for the what-if node choice. */
+  nodeNames(): string[] {
+    return this.cluster?.nodes.map((n) => n.name) ?? [];
+  }
+
+  /** The model of the current snapshot (the path view reads chains from it). */
+  model(): ClusterModel | null {
+    return this.cluster;
+  }
+
+  /** Gathers (live) and replaces the snapshot. Resolves when done, failed or stopped. */
+  async regather(namespace = this.state.namespace): Promise<void> {
+    const gather = this.opts.gather;
+    if (gather === undefined) {
+      this.notify({ text: 'offline: this session replays a snapshot file; run np-doctor tui without --snapshot to gather live', tone: 'error' });
+      return;
+    }
+    if (this.gathering !== null) return;
+    const progress = new ProgressStore();
+    const abort = new AbortController();
+    this.gathering = abort;
+    this.set({ phase: 'gathering', progress, notice: null });
+    try {
+      const snapshot = await gather(namespace, progress, abort.signal);
+      // An interrupted gathering can still return what it had: half a snapshot is not an answer.
+      if (abort.signal.aborted) throw new Error('stopped');
+      this.set({ namespace });
+      this.useSnapshot(snapshot, null);
+      const errors = snapshot.errors;
+      const when = `gathered ${new Date(snapshot.createdAt).toLocaleTimeString()}`;
+      this.notify(errors.length === 0
+        ? { text: when, tone: 'info' }
+        : { text: `${when}; ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}`).join('; ')}`, tone: 'error' });
+    } catch (e) {
+      const stopped = abort.signal.aborted;
+      this.set({ phase: this.state.snapshot === null ? 'empty' : 'ready' });
+      this.notify({ text: stopped ? 'gathering stopped' : `cannot gather: ${(e as Error).message}`, tone: 'error' });
+    } finally {
+      progress.stop();
+      this.gathering = null;
+    }
+  }
+
+  /** Shows one namespace (null: all). A namespace the snapshot does not hold is gathered, when live. */
+  async setNamespace(namespace: string | null): Promise<void> {
+    const held = this.state.snapshot?.target.namespace;
+    if (held === null || held === namespace) {
+      this.set({ namespace, notice: null });
+      return;
+    }
+    if (this.live) {
+      await this.regather(namespace);
+      return;
+    }
+    this.notify({ text: `this snapshot holds namespace ${held ?? '?'} only (np-doctor snapshot -A saves every namespace)`, tone: 'error' });
+  }
+
+  /** Opens a Service's diagnosis, replaying it with the what-if changes (none: every node). */
+  async open(row: ServiceRow, whatIf: WhatIf = {}): Promise<void> {
+    const snapshot = this.state.snapshot;
+    if (snapshot === null || this.cluster === null) return;
+    const previous = this.state.diagnosis?.row.key === row.key ? this.state.diagnosis : null;
+    const progress = new ProgressStore();
+    const seq = ++this.seq;
+    const known = Object.keys(whatIf).length === 0 ? this.firstReports.get(row.key) : undefined;
+    // While the new answer is worked out there is none: the old one under the new question would mislead.
+    this.set({ diagnosis: { seq, row, whatIf, report: known ?? null, progress, error: null } });
+    if (known !== undefined) return;
+    const ask: Ask = {
+      namespace: row.namespace, service: row.name,
+      ...whatIf,
+      ...(whatIf.node === undefined && whatIf.nodeIp === undefined ? { allNodes: true } : {}),
+    };
+    try {
+      const report = await diagnose(snapshot, ask, { checks: this.opts.checks, snapshotFile: this.state.file, cluster: this.cluster, onCheck: progress.check });
+      if (this.state.diagnosis?.seq !== seq) return; // another question was asked meanwhile
+      this.set({ diagnosis: { seq, row, whatIf, report, progress, error: null } });
+    } catch (e) {
+      if (this.state.diagnosis?.seq !== seq) return;
+      const why = e instanceof QuestionError ? e.message : `np-doctor failed: ${(e as Error).message}`;
+      // Keep the last good answer; say why the new question cannot be asked.
+      const keep = previous?.report ? previous : { seq, row, whatIf: {}, report: null, progress, error: null };
+      this.set({ diagnosis: { ...keep, seq, error: why } });
+      this.notify({ text: `cannot replay that: ${why}`, tone: 'error' });
+    }
+  }
+
+  close(): void {
+    this.set({ diagnosis: null });
+  }
+
+  /** Writes the snapshot and the open diagnosis's report next to each other. */
+  async save(base: string): Promise<Saved | null> {
+    const { snapshot, diagnosis } = this.state;
+    if (snapshot === null) return null;
+    try {
+      const saved = await saveSession(this.opts.cwd, base, snapshot, diagnosis?.report ?? null);
+      this.notify({ text: `saved ${saved.files.join(' and ')}`, tone: 'info' });
+      return saved;
+    } catch (e) {
+      this.notify({ text: `cannot save: ${(e as Error).message}`, tone: 'error' });
+      return null;
+    }
+  }
+
+  notify(notice: Notice | null): void {
+    this.set({ notice });
+  }
+
+  /**
+   * Ends the session's work: the first pass stops, and a running gathering is aborted and awaited
+   * until it has cleaned up (its debug pods are deleted).
+   */
+  async stop(): Promise<void> {
+    this.generation++;
+    const g = this.gathering;
+    if (g === null) return;
+    g.abort(new Error('the session is ending'));
+    while (this.gathering !== null) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private useSnapshot(snapshot: Snapshot, file: string | null): void {
+    this.generation++;
+    this.firstReports.clear();
+    this.cluster = new ClusterModel(snapshot);
+    const services = serviceRows(this.cluster);
+    const held = snapshot.target.namespace;
+    const namespace = held ?? this.state.namespace;
+    const reopen = this.state.diagnosis;
+    this.set({
+      phase: 'ready', snapshot, file, services, health: {}, diagnosis: null,
+      namespaces: namespacesOf(snapshot, this.cluster),
+      namespace: namespace !== null && services.some((s) => s.namespace === namespace) ? namespace : held,
+    });
+    if (reopen !== null) {
+      const row = services.find((s) => s.key === reopen.row.key);
+      if (row !== undefined) void this.open(row, reopen.whatIf);
+    }
+    void this.firstPass(this.generation);
+  }
+
+  /** Every Service replayed on every node, one at a time so the screen stays responsive. */
+  private async firstPass(generation: number): Promise<void> {
+    const snapshot = this.state.snapshot;
+    if (snapshot === null || this.cluster === null) return;
+    for (const row of this.state.services) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (generation !== this.generation) return;
+      let report: Report;
+      try {
+        report = await diagnose(snapshot, { namespace: row.namespace, service: row.name, allNodes: true },
+          { checks: this.opts.checks, snapshotFile: this.state.file, cluster: this.cluster });
+      } catch (e) {
+        this.notify({ text: `${row.key}: np-doctor failed: ${(e as Error).message}`, tone: 'error' });
+        continue;
+      }
+      if (generation !== this.generation) return;
+      this.firstReports.set(row.key, report);
+      this.set({ health: { ...this.state.health, [row.key]: { health: healthOf(report), top: report.findings[0]?.id ?? null } } });
+    }
+  }
+
+  private set(patch: Partial<SessionState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,140 @@
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import type { Report, ReportFinding } from '../../report/model.js';
+import { evidenceText, wrap } from '../../report/text.js';
+import Spinner from '../components/Spinner.js';
+import { useStore, windowStart } from '../hooks.js';
+import type { Diagnosis } from '../state/session.js';
+import Verdict from './Verdict.js';
+
+export interface Props {
+  readonly diagnosis: Diagnosis;
+  readonly width: number;
+  readonly height: number;
+  readonly active: boolean;
+  readonly onCopy: (command: string) => void;
+}
+
+const SEVERITY: Record<ReportFinding['severity'], { label: string; color: string }> = {
+  error: { label: 'ERROR', color: 'red' },
+  warning: { label: 'WARN ', color: 'yellow' },
+  info: { label: 'INFO ', color: 'cyan' },
+};
+
+interface Line {
+  text: string;
+  color?: string;
+  bold?: boolean;
+  dim?: boolean;
+  inverse?: boolean;
+}
+
+/** The findings by severity, and a detail pane for the selected one: message, evidence, fix. */
+export default function DiagnosisView({ diagnosis, width, height, active, onCopy }: Props) {
+  const [selected, setSelected] = useState(0);
+  const [command, setCommand] = useState(0);
+  const [scroll, setScroll] = useState(0);
+  const report = diagnosis.report;
+  const findings = report?.findings ?? [];
+  const at = Math.min(selected, Math.max(0, findings.length - 1));
+  const finding = findings[at];
+  const commands = finding?.remediation.commands ?? [];
+  const cmd = Math.min(command, Math.max(0, commands.length - 1));
+
+  const pick = (i: number) => {
+    setSelected(i);
+    setCommand(0);
+    setScroll(0);
+  };
+  useInput((input, key) => {
+    if (key.downArrow || input === 'j') pick(Math.min(at + 1, findings.length - 1));
+    else if (key.upArrow || input === 'k') pick(Math.max(at - 1, 0));
+    else if (key.tab && commands.length > 0) setCommand((cmd + 1) % commands.length);
+    else if (input === 'c' && commands[cmd] !== undefined) onCopy(commands[cmd]);
+    else if (key.pageDown || input === ' ') setScroll((s) => s + Math.max(1, height - 8));
+    else if (key.pageUp) setScroll((s) => Math.max(0, s - Math.max(1, height - 8)));
+  }, { isActive: active && report !== null });
+
+  if (report === null) return <Running diagnosis={diagnosis} />;
+
+  const side = width >= 110;
+  const listWidth = side ? Math.min(48, Math.floor(width * 0.35)) : width;
+  const detailWidth = side ? width - listWidth - 1 : width;
+  const verdictHeight = 3;
+  const listHeight = side ? height - verdictHeight - 1 : Math.min(findings.length + 1, Math.max(2, Math.floor((height - verdictHeight) / 3)));
+  const detailHeight = side ? height - verdictHeight - 1 : height - verdictHeight - listHeight - 1;
+  const lines = finding ? detailLines(finding, cmd, detailWidth - 2) : noFindingLines(report, detailWidth - 2);
+  const top = Math.min(scroll, Math.max(0, lines.length - (detailHeight - 1)));
+  const listStart = windowStart(findings.length, at, listHeight - 1);
+
+  return (
+    <Box flexDirection="column" height={height}>
+      <Verdict report={report} whatIf={diagnosis.whatIf} width={width} height={verdictHeight} />
+      {diagnosis.error ? <Text color="red" wrap="truncate-end">{`cannot replay that: ${diagnosis.error}`}</Text> : null}
+      <Box flexDirection={side ? 'row' : 'column'} marginTop={diagnosis.error ? 0 : 1}>
+        <Box flexDirection="column" width={listWidth} height={listHeight}>
+          <Text bold>{`Findings (${findings.length})`}</Text>
+          {findings.slice(listStart, listStart + listHeight - 1).map((f, i) => {
+            const mine = listStart + i === at;
+            return (
+              <Text key={`${f.id}-${f.node ?? ''}-${i}`} inverse={mine} wrap="truncate-end">
+                <Text color={SEVERITY[f.severity].color}>{mine ? '▶' : ' '}{SEVERITY[f.severity].label}</Text>
+                {` ${f.id}${f.node ? ` (${f.node})` : ''}`}
+              </Text>
+            );
+          })}
+        </Box>
+        <Box flexDirection="column" width={detailWidth} height={detailHeight} paddingLeft={side ? 1 : 0}>
+          {lines.slice(top, top + detailHeight - 1).map((l, i) => (
+            <Text key={i} color={l.color} bold={l.bold} dimColor={l.dim} inverse={l.inverse} wrap="truncate-end">{l.text}</Text>
+          ))}
+          {top + detailHeight - 1 < lines.length ? <Text dimColor>{`… ${lines.length - top - detailHeight + 1} more lines (PgDn)`}</Text> : null}
+        </Box>
+      </Box>
+    </Box>
+  );
+}
+
+function detailLines(f: ReportFinding, selectedCommand: number, width: number): Line[] {
+  const lines: Line[] = [{ text: `${SEVERITY[f.severity].label.trim()}  ${f.title}${f.node ? ` (${f.node})` : ''}`, color: SEVERITY[f.severity].color, bold: true }];
+  lines.push({ text: f.id, dim: true });
+  lines.push(...wrap(f.message, 0, width).map((text) => ({ text })));
+  if (f.evidence.length > 0) {
+    lines.push({ text: '' }, { text: 'Evidence', bold: true });
+    for (const e of f.evidence) {
+      const [first, ...rest] = wrap(evidenceText(e), 4, width);
+      lines.push({ text: `  • ${first!.trimStart()}`, ...(e.kind === 'rule' ? { color: 'yellow' } : {}) });
+      lines.push(...rest.map((text) => ({ text, ...(e.kind === 'rule' ? { color: 'yellow' } : {}) })));
+    }
+  }
+  lines.push({ text: '' }, { text: 'Fix', bold: true }, ...wrap(f.remediation.summary, 2, width).map((text) => ({ text })));
+  f.remediation.commands.forEach((c, i) => {
+    const mine = i === selectedCommand;
+    lines.push({ text: `${mine ? '▶' : ' '} $ ${c}`, color: 'green', inverse: mine });
+  });
+  if (f.remediation.commands.length > 0) lines.push({ text: 'Tab: next command  c: copy it', dim: true });
+  return lines;
+}
+
+function noFindingLines(report: Report, width: number): Line[] {
+  const skipped = report.checks.filter((c) => c.status !== 'passed' && c.status !== 'failed');
+  const lines: Line[] = [{ text: 'No findings.', bold: true }];
+  lines.push(...report.verdict.nodes.map((n) => ({ text: `  ${n.result === 'delivered' ? '✓' : '✗'} ${n.node} ${n.address}: ${n.result}`, color: n.result === 'delivered' ? 'green' : 'red' })));
+  for (const c of skipped) lines.push(...wrap(`${c.status} ${c.id}: ${c.reason ?? ''}`, 2, width).map((text) => ({ text, dim: true })));
+  return lines;
+}
+
+/** While the checks run: each one as it starts and ends. */
+function Running({ diagnosis }: { readonly diagnosis: Diagnosis }) {
+  const view = useStore(diagnosis.progress, diagnosis.progress.getSnapshot);
+  const done = view.checks.filter((c) => c.status !== 'running').length;
+  const running = view.checks.find((c) => c.status === 'running');
+  return (
+    <Box flexDirection="column">
+      <Text bold>{diagnosis.row.key}</Text>
+      {diagnosis.error ? <Text color="red">{diagnosis.error}</Text> : (
+        <Text><Spinner />{` running checks: ${done} done${running ? `, ${running.id}` : ''}`}</Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,82 @@
+import { Box, Text, useInput } from 'ink';
+import { useState, type ReactNode } from 'react';
+import type { Protocol } from '../../engine/netfilter/types.js';
+import TextField from '../components/TextField.js';
+import type { WhatIf } from '../state/session.js';
+import type { ServiceRow } from '../state/services.js';
+
+export interface Props {
+  readonly row: ServiceRow;
+  readonly nodes: readonly string[];
+  readonly current: WhatIf;
+  readonly active: boolean;
+  readonly onSubmit: (whatIf: WhatIf) => void;
+}
+
+type Field = 'node' | 'nodeIp' | 'from' | 'port' | 'protocol';
+const FIELDS: readonly Field[] = ['node', 'nodeIp', 'from', 'port', 'protocol'];
+const PROTOCOLS: readonly (Protocol | undefined)[] = [undefined, 'tcp', 'udp', 'sctp'];
+
+/** Ask again with another ingress node, client, port or protocol; the snapshot is replayed, not gathered. */
+export default function WhatIfView({ row, nodes, current, active, onSubmit }: Props) {
+  const [field, setField] = useState<Field>('node');
+  const [node, setNode] = useState<string | undefined>(current.node);
+  const [nodeIp, setNodeIp] = useState(current.nodeIp ?? '');
+  const [from, setFrom] = useState(current.from ?? '');
+  const ports = row.ports.filter((p) => p.nodePort !== null);
+  const [port, setPort] = useState<string | undefined>(current.port);
+  const [protocol, setProtocol] = useState<Protocol | undefined>(current.protocol);
+
+  const cycle = <T,>(list: readonly T[], value: T, step: number): T => list[(list.indexOf(value) + step + list.length) % list.length]!;
+  useInput((input, key) => {
+    const i = FIELDS.indexOf(field);
+    if (key.downArrow || (key.tab && !key.shift)) setField(FIELDS[(i + 1) % FIELDS.length]!);
+    else if (key.upArrow || (key.tab && key.shift)) setField(FIELDS[(i - 1 + FIELDS.length) % FIELDS.length]!);
+    else if (key.leftArrow || key.rightArrow) {
+      const step = key.rightArrow ? 1 : -1;
+      if (field === 'node') setNode(cycle([undefined, ...nodes], node, step));
+      if (field === 'port') setPort(cycle([undefined, ...ports.map((p) => p.name || String(p.port))], port, step));
+      if (field === 'protocol') setProtocol(cycle(PROTOCOLS, protocol, step));
+    } else if (key.return) {
+      onSubmit({
+        ...(node !== undefined ? { node } : {}),
+        ...(nodeIp.trim() !== '' ? { nodeIp: nodeIp.trim() } : {}),
+        ...(from.trim() !== '' ? { from: from.trim() } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(protocol !== undefined ? { protocol } : {}),
+      });
+    } else if (input === 'x' && field !== 'nodeIp' && field !== 'from') {
+      setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined);
+    }
+  }, { isActive: active });
+
+  const portLabel = (name: string | undefined) => {
+    const p = name === undefined ? ports[0] : ports.find((x) => (x.name || String(x.port)) === name);
+    const text = p ? `${p.name ? `${p.name} ` : ''}${p.port}/${p.protocol} → nodePort ${p.nodePort}` : String(name);
+    return name === undefined ? `the first port (${text})` : text;
+  };
+  const line = (f: Field, label: string, value: ReactNode, hint: string) => (
+    <Box key={f}>
+      <Text color={field === f ? 'cyan' : undefined}>{field === f ? '▶ ' : '  '}</Text>
+      <Text bold={field === f}>{label.padEnd(14)}</Text>
+      <Box flexGrow={1}>{value}</Box>
+      <Text dimColor>{`  ${hint}`}</Text>
+    </Box>
+  );
+  const choice = (text: string, f: Field) => <Text color={field === f ? 'cyan' : undefined}>{`◀ ${text} ▶`}</Text>;
+
+  return (
+    <Box flexDirection="column">
+      <Text bold>{`What if… ${row.key}`}</Text>
+      <Text dimColor>Replays the snapshot already gathered with these answers; nothing is read from the cluster.</Text>
+      <Text> </Text>
+      {line('node', 'ingress node', choice(node ?? 'every node', 'node'), '← →')}
+      {line('nodeIp', 'node IP', <TextField value={nodeIp} onChange={setNodeIp} focused={active && field === 'nodeIp'} placeholder="an address of a node; 127.0.0.1 = a process on it" />, 'instead of the node')}
+      {line('from', 'client', <TextField value={from} onChange={setFrom} focused={active && field === 'from'} placeholder="203.0.113.7:40000 (outside the cluster)" />, 'IP[:PORT]')}
+      {line('port', 'port', choice(portLabel(port), 'port'), '← →')}
+      {line('protocol', 'protocol', choice(protocol ?? 'the port\'s own', 'protocol'), '← →')}
+      <Text> </Text>
+      <Text dimColor>Enter: replay   x: back to the defaults   Esc: cancel</Text>
+    </Box>
+  );
+}

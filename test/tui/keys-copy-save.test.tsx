@@ -1,0 +1,79 @@
+/** The key help, copying a fix command (OSC 52), saving from inside the session. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ReportSchema } from '../../src/report/model.js';
+import { parseSnapshot } from '../../src/snapshot/file.js';
+import { GLOBAL_KEYS, SCREEN_KEYS } from '../../src/tui/keys.js';
+import { osc52 } from '../../src/tui/terminal/clipboard.js';
+import { demoSession, KEY, renderApp } from './support.js';
+
+test('? lists the keys of the screen underneath and the global ones; ? closes it', async () => {
+  const app = await renderApp(await demoSession());
+  await app.until('payments');
+  await app.press('?');
+  let f = await app.until('Keys: Service list');
+  for (const k of [...SCREEN_KEYS.list, ...GLOBAL_KEYS]) assert.ok(f.includes(k.does.slice(0, 40)), `help mentions "${k.does}"`);
+  await app.press('?');
+  await app.until('TOP FINDING');
+  // On the path view, the help is the path view's.
+  await app.press('j', KEY.enter, 'p', '?');
+  f = await app.until('Keys: Path');
+  assert.match(f, /expand the chain of the selected rule/);
+  await app.press(KEY.escape);
+  await app.until('Path ◀');
+  app.unmount();
+});
+
+test('q does nothing while typing a filter; it is a letter there', async () => {
+  const app = await renderApp(await demoSession());
+  await app.until('payments');
+  await app.press('/', 'q');
+  await app.until('filter /q');
+  app.unmount();
+});
+
+test('c copies the selected fix command with OSC 52; Tab selects the next one', async () => {
+  const app = await renderApp(await demoSession());
+  await app.until('payments');
+  await app.press('j', KEY.enter);
+  await app.until('Findings (1)');
+  const commands = (await demoSession().then(async (s) => {
+    await s.open(s.getState().services.find((r) => r.name === 'frontend')!);
+    return s.getState().diagnosis!.report!.findings[0]!.remediation.commands;
+  }));
+  assert.ok(commands.length >= 2);
+  await app.press(KEY.tab, 'c');
+  await app.until(`copied: ${commands[1]}`);
+  assert.ok(app.stdout.frames.includes(osc52(commands[1]!)), 'the OSC 52 sequence went to the terminal');
+  assert.equal(Buffer.from(osc52('kubectl get svc').slice(7, -1), 'base64').toString(), 'kubectl get svc');
+  app.unmount();
+});
+
+test('s writes the snapshot and the open report; both read back', async () => {
+  const session = await demoSession();
+  const app = await renderApp(session);
+  await app.until('payments');
+  await app.press(KEY.enter);
+  await app.until('Findings (1)');
+  await app.press('s');
+  await app.until('Save');
+  await app.press(...Array<string>(60).fill(KEY.backspace), ...'incident-42', KEY.enter);
+  const f = await app.until('saved incident-42.snapshot.json and incident-42.report.json');
+  assert.match(f, /Findings \(1\)/, 'back on the diagnosis');
+  const snapshot = parseSnapshot(readFileSync(join(session.cwd, 'incident-42.snapshot.json')), 'saved');
+  assert.equal(snapshot.cluster.services.length, 3);
+  const report = ReportSchema.parse(JSON.parse(readFileSync(join(session.cwd, 'incident-42.report.json'), 'utf8')));
+  assert.equal(report.target.service, 'checkout');
+  assert.equal(report.findings[0]?.id, 'no-ready-endpoints');
+  app.unmount();
+});
+
+test('saving into a directory that does not exist says so', async () => {
+  const app = await renderApp(await demoSession());
+  await app.until('payments');
+  await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'no/such/dir/x', KEY.enter);
+  await app.until(/cannot save: ENOENT/);
+  app.unmount();
+});

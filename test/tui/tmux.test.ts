@@ -1,0 +1,126 @@
+/**
+ * The real built binary in a real terminal (tmux), driven by keys as a person would: the session on
+ * the demo snapshot at 80×24 and 200×50, a resize, the path view with the dropping rule
+ * highlighted, a clean exit; and `np-doctor diagnose` drawing its progress with Ink.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { haveTmux, startTmux, type TmuxSession } from '../support/tmux.js';
+
+const CLI = 'dist/src/cli.js';
+const DEMO = 'examples/demo.json';
+const skip = !haveTmux() ? 'tmux is not installed (npm test installs it: scripts/test-deps.sh)' : false;
+
+/** One key at a time, as typed: a terminal app reads each keypress as its own input. */
+async function type(tty: TmuxSession, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    await tty.send(k);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+}
+
+
+async function session(cols: number, rows: number, args: string[] = ['tui', '--snapshot', DEMO]): Promise<TmuxSession> {
+  assert.ok(existsSync(CLI), `${CLI} is missing: npm run build first (npm test does)`);
+  return startTmux({ command: ['node', CLI, ...args], cols, rows, env: { NO_COLOR: '' } });
+}
+
+describe('np-doctor tui in tmux', { skip }, () => {
+  test('80×24: list → finding → path with the dropping rule highlighted → another node → quit', async () => {
+    const tty = await session(80, 24);
+    try {
+      let s = await tty.waitFor(/✗ shop\s+payments/);
+      console.log(`80x24 service list:\n${s.replace(/^/gm, '| ')}`);
+      assert.match(s, /Services 3 with a nodePort in namespace shop/);
+      assert.match(s, /^ {2}NAMESPACE {2}NAME/m);
+      assert.match(s, /^✗ shop {7}checkout {2}NodePort {2}30443\/TCP/m);
+      assert.match(s, /^✗ shop {7}frontend {2}NodePort/m, 'every row lines up with the header');
+      assert.match(s.split('\n').at(-1) ?? '', /Enter open .*q quit$/, 'the key bar fits on the last line');
+      assert.match(s.split('\n')[0] ?? '', /^np-doctor {2}ns shop {2}· {2}examples\/demo\.json/);
+
+      await type(tty, 'j', 'Enter');
+      s = await tty.waitFor('Findings (1)');
+      assert.match(s, /ERROR etp-local-no-local-endpoint/);
+      assert.match(s, /Evidence|drops connections/);
+
+      await type(tty, 'p');
+      s = await tty.waitFor('Path ◀ node-1 ▶');
+      assert.match(s, /filter\/KUBE-EXTERNAL-SERVICES\s+:42\s+DROP\s+◀ dropped here/);
+      const colored = await tty.screenWithEscapes();
+      const line = colored.split('\n').find((l) => l.includes('dropped here')) ?? '';
+      // eslint-disable-next-line no-control-regex -- an SGR escape sequence is what this looks for
+      assert.match(line, /\x1b\[[0-9;]*(7|31)[;m]/, `the dropping rule is drawn in reverse video or red: ${JSON.stringify(line)}`);
+
+      await type(tty, 'Enter');
+      s = await tty.waitFor('filter/KUBE-EXTERNAL-SERVICES on node-1');
+      assert.match(s, /▶\s+42\s+-A KUBE-EXTERNAL-SERVICES/);
+
+      await type(tty, 'l');
+      s = await tty.waitFor('Path ◀ node-2 ▶');
+      assert.match(s, /delivered/);
+
+      await type(tty, '?');
+      await tty.waitFor('Keys: Path');
+      await type(tty, 'Escape');
+      await tty.waitFor('Path ◀ node-2 ▶');
+
+      await type(tty, 'q');
+      assert.equal(await tty.waitForExit(), 0);
+      s = await tty.screen();
+      assert.doesNotMatch(s, /Path ◀|TOP FINDING/, 'the alternate screen is left: the terminal shows what it showed before');
+    } finally {
+      await tty.kill();
+    }
+  });
+
+  test('200×50 shows the list; a resize to 80×24 and back redraws to fit', async () => {
+    const tty = await session(200, 50);
+    try {
+      let s = await tty.waitFor(/✗ shop\s+payments/);
+      console.log(`200x50 service list:\n${s.split('\n').slice(0, 8).join('\n').replace(/^/gm, '| ')}`);
+      assert.match(s, /✗ shop\s+frontend\s+NodePort\s+30080\/TCP\s+Local\s+etp-local-no-local-endpoint/);
+      await type(tty, 'j', 'Enter');
+      s = await tty.waitFor('Findings (1)');
+      // Wide terminals put the detail beside the list.
+      assert.match(s, /Findings \(1\) +ERROR {2}externalTrafficPolicy Local/);
+      await tty.resize(80, 24);
+      s = await tty.waitFor((x) => /^Findings \(1\)$/m.test(x), 5000);
+      await tty.resize(40, 12);
+      await tty.waitFor(/np-doctor needs at least 60×16; this\s+terminal is 40×12/);
+      await tty.resize(200, 50);
+      s = await tty.waitFor(/Findings \(1\) +ERROR {2}externalTrafficPolicy Local/);
+      await type(tty, 'C-c');
+      assert.equal(await tty.waitForExit(), 0, 'Ctrl-C quits cleanly');
+    } finally {
+      await tty.kill();
+    }
+  });
+
+  test('np-doctor diagnose in a terminal: Ink draws the steps and checks, then the report; exit 1', async () => {
+    const tty = await session(120, 60, ['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', DEMO]);
+    try {
+      assert.equal(await tty.waitForExit(), 1);
+      const s = await tty.screen();
+      assert.match(s, /✓ examples\/demo\.json: 3 services, 3 nodes, gathered 2026-11-22T08:00:00\.000Z {2}\d+ ms/);
+      assert.match(s, /✓ 32 checks: 31 passed, 1 failed {2}\d+ ms/);
+      assert.match(s, /✗ connections to port 30080 time out on node-1/);
+      assert.doesNotMatch(s, /running checks/, 'the live line is gone once done');
+    } finally {
+      await tty.kill();
+    }
+  });
+
+  test('np-doctor alone in a terminal opens the session; with no cluster it says why and q leaves', async () => {
+    assert.ok(existsSync(CLI));
+    const tty = await startTmux({ command: ['node', CLI], cols: 100, rows: 30, env: { KUBECONFIG: '/nonexistent/kubeconfig', HOME: '/nonexistent' } });
+    try {
+      const s = await tty.waitFor('cannot gather');
+      assert.match(s, /^np-doctor .*· {2}live/);
+      await type(tty, 'q');
+      assert.equal(await tty.waitForExit(), 0);
+    } finally {
+      await tty.kill();
+    }
+  });
+});
