@@ -23,7 +23,7 @@ export function renderReport(r: Report, opts: TextOptions): string {
   const failing = r.findings.some((f) => f.severity === 'error') || r.verdict.nodes.some((n) => n.result !== 'delivered');
   const mark = failing ? paint('31', '✗') : r.findings.length > 0 ? paint('33', '!') : paint('32', '✓');
   out.push(`${mark} ${bold(r.verdict.summary)}`);
-  out.push(dim(`  ${r.target.namespace}/${r.target.service}${r.target.port ? ` port ${r.target.port.name || r.target.port.port}/${r.target.port.protocol}${r.target.port.nodePort ? ` nodePort ${r.target.port.nodePort}` : ''}` : ''}, client ${r.target.client.ip}:${r.target.client.port}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
+  out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, client ${r.target.client.ip}:${r.target.client.port}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
   out.push('');
 
   if (r.findings.length > 0) {
@@ -42,7 +42,7 @@ export function renderReport(r: Report, opts: TextOptions): string {
       if (p.unavailable) out.push(`      ${dim(p.unavailable)}`);
       for (const b of p.branches) {
         const pct = `${Math.round(b.probability * 100)}%`.padStart(4);
-        const to = b.backend ? `→ ${b.backend.pod ?? b.backend.ip} (${b.backend.ip}:${b.backend.port ?? '?'}${b.backend.node ? ` on ${b.backend.node}` : ''})` : '';
+        const to = b.backend ? `→ ${backendText(b.backend)}` : '';
         out.push(`    ${dim(pct)} ${b.result === 'delivered' ? to : `${b.why}`}${b.result === 'delivered' && b.sourceAtPod ? dim(`, source seen by the pod ${b.sourceAtPod}`) : ''}`);
         if (opts.verbose) {
           for (const s of b.stages) {
@@ -68,6 +68,18 @@ export function renderReport(r: Report, opts: TextOptions): string {
     for (const e of r.gatherErrors) out.push(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** ` port http/TCP nodePort 30080`: the Service port asked about, or nothing. */
+export function portText(port: Report['target']['port']): string {
+  return port ? ` port ${port.name || port.port}/${port.protocol}${port.nodePort ? ` nodePort ${port.nodePort}` : ''}` : '';
+}
+
+type Backend = NonNullable<Report['paths'][number]['branches'][number]['backend']>;
+
+/** `shop/web-1 (10.244.1.2:8080 on node-2)`: the endpoint a branch reached. */
+export function backendText(b: Backend): string {
+  return `${b.pod ?? b.ip} (${b.ip}:${b.port ?? '?'}${b.node ? ` on ${b.node}` : ''})`;
 }
 
 function finding(f: ReportFinding, paint: Paint): string[] {

@@ -4,6 +4,7 @@
  * the packet matched. Pure: the path view draws these rows and moves a cursor over them.
  */
 import type { Report } from '../../report/model.js';
+import { backendText } from '../../report/text.js';
 
 type NodePath = Report['paths'][number];
 type Branch = NodePath['branches'][number];
@@ -49,7 +50,7 @@ export function ladder(path: NodePath, branch: Branch, client: Report['target'][
 }
 
 function deliveredText(b: Branch): string {
-  const to = b.backend ? `${b.backend.pod ?? b.backend.ip} (${b.backend.ip}:${b.backend.port ?? '?'}${b.backend.node ? ` on ${b.backend.node}` : ''})` : 'a pod';
+  const to = b.backend ? backendText(b.backend) : 'a pod';
   return `delivered to ${to}${b.sourceAtPod ? `, which sees the source ${b.sourceAtPod}` : ''}`;
 }
 

@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { healthOf } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
-import { wrap } from '../../report/text.js';
+import { portText, wrap } from '../../report/text.js';
+import Badge from '../components/Badge.js';
 import type { WhatIf } from '../state/session.js';
 
 export interface Props {
@@ -12,26 +13,22 @@ export interface Props {
   readonly height: number;
 }
 
-const MARK = { error: ['✗', 'red'], warning: ['!', 'yellow'], ok: ['✓', 'green'], undecided: ['?', 'magenta'] } as const;
-
 /** What was asked and what the client sees, in the words of the text report's first line. */
 export default function Verdict({ report, whatIf, width, height }: Props) {
   const t = report.target;
-  const port = t.port ? ` port ${t.port.name || t.port.port}/${t.port.protocol}${t.port.nodePort ? ` nodePort ${t.port.nodePort}` : ''}` : '';
   const asked = Object.entries(whatIf).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`);
-  const [mark, color] = MARK[healthOf(report)];
   const summary = wrap(report.verdict.summary, 0, width - 2);
   const room = height - 1;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
         <Text bold>{`${t.namespace}/${t.service}`}</Text>
-        <Text dimColor>{`${port}, client ${t.client.ip}:${t.client.port}`}</Text>
+        <Text dimColor>{`${portText(t.port)}, client ${t.client.ip}:${t.client.port}`}</Text>
         {asked.length > 0 ? <Text color="magenta">{`  what-if: ${asked.join(' ')}`}</Text> : null}
       </Text>
       {summary.slice(0, room).map((line, i) => (
         <Text key={i} wrap="truncate-end">
-          {i === 0 ? <Text color={color} bold>{`${mark} `}</Text> : '  '}
+          {i === 0 ? <><Badge health={healthOf(report)} />{' '}</> : '  '}
           {i === room - 1 && summary.length > room ? `${line.slice(0, Math.max(0, width - 4))}…` : line}
         </Text>
       ))}
