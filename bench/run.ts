@@ -4,12 +4,15 @@
  * all in the same run so the ratios hold on any machine.
  *
  *   BENCH_SIZES=1000,10000,40000 (default)   BENCH_RUNS=5 (cold-process repetitions, median)
+ *
+ * Then the nftables table (bench/nft.ts, its own BENCH_NFT_* settings).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDump } from './gen-dump.js';
+import { runNftBench } from './nft.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');
@@ -136,3 +139,5 @@ for (const comments of [true, false]) {
   if (r10 && r40) console.log(`\n40k / 10k trace time${comments ? '' : ' (no comments)'}: ${ratio(r40.trace, r10.trace)} ${check(r40.trace <= 4.5 * r10.trace)} (target ≤ 4.5×)`);
 }
 if (process.getuid?.() !== 0) console.log('\niptables-restore --test needs root; its column is n/a.');
+
+runNftBench();

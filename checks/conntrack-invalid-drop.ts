@@ -47,7 +47,8 @@ export default defineCheck({
       if (!rules.ok || liberal !== '0') continue;
       const rs = rules.rulesets.find((r) => r.tables.get('filter')?.chains.has('KUBE-FORWARD'));
       // No KUBE-FORWARD at all means kube-proxy is not running here: other checks say so.
-      if (rs === undefined) continue;
+      // IPVS mode never writes the INVALID drop (kube-proxy's ipvs proxier has no such rule).
+      if (rs === undefined || rs.tables.get('nat')?.chains.has('KUBE-NODE-PORT')) continue;
       const kf = rulesOf(rs, rs.tables.get('filter')!.chains.get('KUBE-FORWARD')!);
       if (kf.some(isInvalidDrop)) continue;
       const evidence: Evidence[] = [

@@ -10,6 +10,7 @@ import {
   NO_LOCAL, commentOf, hopEvidence, hopRule, ingressOutcomes, listText, localEndpoints, noLocalEndpointRules,
   nodeLabel, rulesetsOf, servicePortName,
 } from './lib/kube-proxy.js';
+import { kubeProxyTable, NO_ENDPOINT_NODEPORTS, nodePortElement, noEndpointHop, verdictOf } from './lib/kube-proxy-nft.js';
 
 export default defineCheck({
   id: 'etp-local-no-local-endpoint',
@@ -20,6 +21,7 @@ export default defineCheck({
   requires: ['service', 'nodePort', 'endpointSlices', 'paths'],
   messages: {
     dropped: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy\'s rule "{{comment}}" in {{table}}/{{chain}} (line {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
+    droppedNft: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy (nftables mode) lists {{key}} ("{{comment}}") in its map no-endpoint-nodeports with verdict drop; {{family}} {{table}}/{{chain}} (handle {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
   },
   run(ctx) {
     const svc = ctx.service!;
@@ -35,12 +37,17 @@ export default defineCheck({
     const candidates = [...new Set(all.map((e) => e.nodeName).filter((n): n is string => n !== null))]
       .filter((n) => localEndpoints(ctx, svc, port, n).length > 0)
       .sort();
-    const working = candidates.filter((n) => !(rulesetsOf(ctx, n) ?? []).some((rs) => noLocalEndpointRules(rs, name, nodePort).length > 0));
+    const working = candidates.filter((n) => {
+      if ((rulesetsOf(ctx, n) ?? []).some((rs) => noLocalEndpointRules(rs, name, nodePort).length > 0)) return false;
+      const table = kubeProxyTable(ctx, n);
+      const e = table === null ? null : nodePortElement(table, NO_ENDPOINT_NODEPORTS, port.protocol.toLowerCase(), nodePort);
+      return e === null || verdictOf(e) !== 'drop';
+    });
 
     const findings: FindingInput[] = [];
     for (const p of ctx.paths) {
       if (p.unavailable !== null) continue;
-      const drop = ingressOutcomes(p).map((o) => ({ o, hop: noLocalHop(o.hops) })).find((x) => x.o.verdict === 'DROP' && x.hop !== null);
+      const drop = ingressOutcomes(p).map((o) => ({ o, hop: noLocalHop(o.hops) ?? nftNoLocalHop(o.hops) })).find((x) => x.o.verdict === 'DROP' && x.hop !== null);
       if (drop === undefined || drop.hop === null) continue;
       // A node that does run a local endpoint drops only because kube-proxy does not know it:
       // that is kube-proxy-node-name-mismatch, not the policy working as designed.
@@ -65,12 +72,14 @@ export default defineCheck({
       const first = ctx.cluster.node(working[0]!)?.internalIPs[0];
       const proto = p.protocol === 'udp' ? 'u' : '';
       const selector = svc.selector === null ? null : Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
+      const nft = hop.element !== undefined;
       findings.push({
-        messageId: 'dropped',
+        messageId: nft ? 'droppedNft' : 'dropped',
         node: p.node,
         data: {
           node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}`,
-          comment: commentOf(hopRule(hop)!) ?? `${name} ${NO_LOCAL}`, table: hop.table, chain: hop.chain, line: hop.line,
+          comment: nft ? hop.element!.comment ?? name : commentOf(hopRule(hop)!) ?? `${name} ${NO_LOCAL}`,
+          table: hop.table, chain: hop.chain, line: hop.line, family: hop.family ?? '', key: hop.element?.key ?? '',
           working: listText(working.map((n) => nodeLabel(ctx, n))),
         },
         evidence,
@@ -96,6 +105,12 @@ function noLocalHop(hops: Hop[]): Hop | null {
     if (r !== null && commentOf(r)?.endsWith(` ${NO_LOCAL}`)) return h;
   }
   return null;
+}
+
+/** The hop of kube-proxy's nftables no-endpoint-nodeports lookup, when its verdict was drop. */
+function nftNoLocalHop(hops: Hop[]): Hop | null {
+  const h = noEndpointHop(hops);
+  return h !== null && h.action === 'DROP' ? h : null;
 }
 
 function groupBy<T>(items: T[], key: (x: T) => string): Map<string, T[]> {

@@ -17,6 +17,8 @@ const KUBE_ROUTER = /^KUBE-(ROUTER-|POD-FW-|NWPLCY-)/;
 
 /** Written by kube-proxy or kubelet: another check explains those. */
 const kubeOwned = (chain: string) => chain.startsWith('KUBE-') && !KUBE_ROUTER.test(chain);
+/** kube-proxy in nftables mode keeps its rules in `table ip kube-proxy`; IPVS hops are kube-proxy's too. */
+const kubeProxyHop = (h: Hop) => (h.family === 'ip' && h.table === 'kube-proxy') || h.table === 'ipvs';
 
 type Tool = 'ufw' | 'firewalld' | 'calico-hep' | 'calico' | 'docker' | 'flannel' | 'kube-router' | 'iptables-services' | 'other';
 
@@ -109,7 +111,7 @@ export default defineCheck({
         if (hop.rule === null) {
           // A policy: filter FORWARD's is forward-policy-drop's.
           if (hop.action !== 'POLICY DROP' || (hop.table === 'filter' && hop.chain === 'FORWARD')) continue;
-        } else if ((hop.action !== 'DROP' && hop.action !== 'REJECT') || kubeOwned(hop.chain)) continue;
+        } else if ((hop.action !== 'DROP' && hop.action !== 'REJECT') || kubeOwned(hop.chain) || kubeProxyHop(hop)) continue;
         const node = s.node ?? path.node;
         const key = `${node}\0${hop.source ?? ''}\0${hop.table}\0${hop.line}`;
         const list = byRule.get(key) ?? [];

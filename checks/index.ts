@@ -17,14 +17,19 @@ import hostFirewallDrop from './host-firewall-drop.js';
 import ipForwardDisabled from './ip-forward-disabled.js';
 import iptablesBackendSplit from './iptables-backend-split.js';
 import iptablesVersionSkew from './iptables-version-skew.js';
+import ipvsEtpLocalFallback from './ipvs-etp-local-fallback.js';
+import ipvsNodeportMasqueradeMissing from './ipvs-nodeport-masquerade-missing.js';
+import ipvsRealServersOutOfSync from './ipvs-real-servers-out-of-sync.js';
 import kubeProxyCrashlooping from './kube-proxy-crashlooping.js';
 import kubeProxyMissing from './kube-proxy-missing.js';
+import kubeProxyModeConflict from './kube-proxy-mode-conflict.js';
 import kubeProxyNodeNameMismatch from './kube-proxy-node-name-mismatch.js';
 import kubeProxyOutOfSync from './kube-proxy-out-of-sync.js';
 import localhostNodeportUnsupported from './localhost-nodeport-unsupported.js';
 import masqueradeMissing from './masquerade-missing.js';
 import netpolBlocksSnatedSource from './netpol-blocks-snated-source.js';
 import netpolBlocksTraffic from './netpol-blocks-traffic.js';
+import nftKubeProxyTableMissing from './nft-kube-proxy-table-missing.js';
 import noReadyEndpoints from './no-ready-endpoints.js';
 import nodeNotReady from './node-not-ready.js';
 import nodeportAddressesExcluded from './nodeport-addresses-excluded.js';
@@ -51,14 +56,19 @@ export const CHECKS: readonly Check[] = [
   ipForwardDisabled,
   iptablesBackendSplit,
   iptablesVersionSkew,
+  ipvsEtpLocalFallback,
+  ipvsNodeportMasqueradeMissing,
+  ipvsRealServersOutOfSync,
   kubeProxyCrashlooping,
   kubeProxyMissing,
+  kubeProxyModeConflict,
   kubeProxyNodeNameMismatch,
   kubeProxyOutOfSync,
   localhostNodeportUnsupported,
   masqueradeMissing,
   netpolBlocksSnatedSource,
   netpolBlocksTraffic,
+  nftKubeProxyTableMissing,
   noReadyEndpoints,
   nodeNotReady,
   nodeportAddressesExcluded,

@@ -116,6 +116,8 @@ export default defineCheck({
       for (const b of path.branches) {
         const ingress = b.stages.find((s) => s.stage === 'ingress')?.outcome;
         if (b.failedAt !== 'return' || ingress === undefined || ingress.snat !== null) continue;
+        // IPVS mode masquerades differently: ipvs-nodeport-masquerade-missing explains that path.
+        if (ingress.hops.some((h) => h.table === 'ipvs')) continue;
         const e = byNode.get(path.node) ?? { path, branches: [] };
         e.branches.push(b);
         byNode.set(path.node, e);

@@ -6,6 +6,10 @@
  * tail rule, is never translated, and reaches the host itself.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import type { Outcome } from '../src/engine/netfilter/types.js';
+import type { NftTable } from '../src/engine/nft/index.js';
+import type { NodePath } from '../src/engine/path.js';
+import { kubeProxyTable } from './lib/kube-proxy-nft.js';
 import {
   chainOf, dportOf, ingressOutcomes, inCidr, isLoopbackAddress, listText, nodePortTailRules, optionOf,
   ruleEvidence, rulesetsOf, rulesIn,
@@ -19,9 +23,45 @@ export default defineCheck({
   stage: 'kube-proxy',
   requires: ['service', 'nodePort', 'paths'],
   messages: {
+    excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `ip daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
     excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
   },
   run(ctx) {
+    /**
+     * nftables mode: kube-proxy puts the addresses nodePortAddresses selects in the set
+     * nodeport-ips and matches NodePorts with `ip daddr @nodeport-ips`; a match-all setting uses
+     * `fib daddr type local` instead and has no such set. Unset, nodePortAddresses means
+     * "primary" in nftables mode (the node's primary IPs only), not every address as in iptables mode.
+     */
+    const nftExcluded = (p: NodePath, o: Outcome, table: NftTable): FindingInput | null => {
+      const set = table.sets.get('nodeport-ips');
+      if (set === undefined) return null;
+      const served = set.elements.map((e) => e.keyText);
+      if (served.some((s) => inCidr(p.address, s))) return null;
+      const cfg = config?.nodePortAddresses ?? null;
+      const primary = cfg === null || cfg.includes('primary');
+      const evidence: Evidence[] = [{ kind: 'output', node: p.node, command: 'nft -j list ruleset', excerpt: `table ip kube-proxy, set nodeport-ips: { ${served.join(', ')} }` }];
+      if (config !== null) evidence.push({ kind: 'object', ref: config.source, field: 'nodePortAddresses', value: cfg === null ? '(unset: "primary" in nftables mode)' : cfg.join(', ') });
+      const branch = p.branches.find((b) => b.stages[0]?.outcome === o);
+      if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${p.address}:${nodePort}: ${branch.why}` });
+      const outcome = o.verdict === 'ACCEPT' ? 'connection refused, unless a process there listens on the port' : o.verdict === 'DROP' ? 'dropped' : o.verdict === 'REJECT' ? 'rejected' : 'undecided';
+      return {
+        messageId: 'excludedNft',
+        node: p.node,
+        data: {
+          node: p.node, address: p.address, nodePort, outcome, served: listText(served),
+          config: primary
+            ? `: nodePortAddresses is ${cfg === null ? 'unset, which in nftables mode means' : ''} "primary", the node's primary IPs only — iptables mode served every local address, so clients of a secondary address or VIP break after the switch to nftables`
+            : ` = ${cfg.join(', ')}`,
+        },
+        evidence,
+        remediation: {
+          summary: `Dial an address kube-proxy serves (${listText(served.map((s) => `${s}:${nodePort}`))}), or set nodePortAddresses in the kube-proxy ConfigMap to include ${p.address} (for example ["${p.address}/32"${primary ? ', "primary"' : cfg.map((c) => `, "${c}"`).join('')}], or ["0.0.0.0/0"] for every address as in iptables mode) and restart kube-proxy.`,
+          commands: ['kubectl -n kube-system edit configmap kube-proxy', 'kubectl -n kube-system rollout restart daemonset kube-proxy'],
+        },
+      };
+    };
+
     const port = ctx.question.port!;
     const nodePort = port.nodePort!;
     const config = ctx.cluster.kubeProxy;
@@ -32,6 +72,12 @@ export default defineCheck({
       if (p.unavailable !== null || isLoopbackAddress(p.address)) continue;
       const o = ingressOutcomes(p).find((x) => x.dnat === null && !x.hops.some((h) => h.table === 'nat' && (h.action === 'JUMP KUBE-NODEPORTS' || h.action === 'GOTO KUBE-NODEPORTS')));
       if (o === undefined) continue;
+      const table = kubeProxyTable(ctx, p.node);
+      if (table !== null) {
+        const f = nftExcluded(p, o, table);
+        if (f !== null) findings.push(f);
+        continue;
+      }
       const rs = (rulesetsOf(ctx, p.node) ?? []).find((r) => chainOf(r, 'nat', 'KUBE-SERVICES') !== undefined);
       if (rs === undefined) continue;
       const tails = nodePortTailRules(rs);

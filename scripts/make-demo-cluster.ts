@@ -5,6 +5,10 @@
  * a network namespace with the real iptables-restore and read back (root needed):
  * `node --import tsx scripts/make-demo-cluster.ts`.
  *
+ * It also writes examples/demo-nftables.json: the same cluster with kube-proxy in nftables mode
+ * (nodePortAddresses unset, which means "primary" there) and a VIP 192.168.1.201 on node-1, so the
+ * same root causes show in nftables form, plus the nodePortAddresses one for the VIP.
+ *
  *   frontend  :30080  externalTrafficPolicy Local, pods on node-2 and node-3 only: node-1 drops it
  *   checkout  :30443  the selector says app=check-out, the pods are app=checkout: no endpoints
  *   payments  :30090  a NetworkPolicy admits only the client network, but cross-node traffic
@@ -12,9 +16,10 @@
  */
 import { serializeSnapshot } from '../src/snapshot/file.js';
 import { writeFileSync } from 'node:fs';
-import { baseCluster, buildScenarioSnapshotFromKernel, deploymentPods, networkPolicy, service, updateService } from '../test/support/scenario-kit/index.js';
+import { baseCluster, buildScenarioSnapshotFromKernel, deploymentPods, networkPolicy, service, updateNode, updateService } from '../test/support/scenario-kit/index.js';
 
 const OUT = 'examples/demo.json';
+const OUT_NFT = 'examples/demo-nftables.json';
 const spec = updateService(baseCluster({ context: 'admin@shop-prod' }), 'shop/frontend', { externalTrafficPolicy: 'Local' });
 const http = [{ name: 'http', containerPort: 8080, protocol: 'TCP' as const }];
 
@@ -37,6 +42,12 @@ spec.networkPolicies.push(networkPolicy('shop', 'payments-from-partners', {
   ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 'http' }] }],
 }));
 
-const snapshot = await buildScenarioSnapshotFromKernel(spec, { target: { namespace: 'shop', service: null } });
-writeFileSync(OUT, serializeSnapshot(snapshot, false));
+const target = { target: { namespace: 'shop', service: null } };
+writeFileSync(OUT, serializeSnapshot(await buildScenarioSnapshotFromKernel(spec, target), false));
 console.log(`wrote ${OUT}`);
+
+const nft = structuredClone(spec);
+nft.kubeProxy.mode = 'nftables';
+updateNode(nft, 'node-1', { extraAddresses: [{ iface: 'eth0', ip: '192.168.1.201', prefix: 24 }] });
+writeFileSync(OUT_NFT, serializeSnapshot(await buildScenarioSnapshotFromKernel(nft, target), false));
+console.log(`wrote ${OUT_NFT}`);

@@ -7,7 +7,7 @@ set -euo pipefail
 declare -A pkg_of=(
   [iptables]=iptables [iptables-legacy]=iptables [ip6tables]=iptables [xtables-monitor]=iptables
   [conntrack]=conntrack [nft]=nftables [ip]=iproute2
-  [sshd]=openssh-server [ssh-keygen]=openssh-client [openssl]=openssl [tmux]=tmux
+  [sshd]=openssh-server [ssh-keygen]=openssh-client [openssl]=openssl [tmux]=tmux [ipset]=ipset
   [sysctl]=procps [ss]=iproute2 [sudo]=sudo
 )
 missing=()

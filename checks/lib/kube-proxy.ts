@@ -45,7 +45,8 @@ export function rulesIn(rs: Ruleset, table: string, chain: string): Rule[] {
 
 /** Parses a hop's rule text again (hops keep only the text); null for a policy hop or bad text. */
 export function hopRule(hop: Hop): Rule | null {
-  if (hop.rule === null) return null;
+  // nftables and IPVS hops are not iptables rules.
+  if (hop.rule === null || hop.family !== undefined || hop.table === 'ipvs') return null;
   try {
     return parseRule(hop.table, hop.chain, hop.line, hop.rule);
   } catch {
@@ -114,8 +115,11 @@ export function dumpLine(rs: Ruleset, n: number): string | null {
 
 /** Evidence for a hop of a walk; the source falls back to the node's only dump. */
 export function hopEvidence(ctx: CheckContext, node: string, hop: Hop): Evidence {
-  const source = hop.source ?? rulesetsOf(ctx, node)?.[0]?.source ?? node;
-  return { kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: hop.action };
+  const source = hop.source ?? (hop.family !== undefined ? `${node}:nft-ruleset` : rulesetsOf(ctx, node)?.[0]?.source) ?? node;
+  return {
+    kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: hop.action,
+    ...(hop.family !== undefined ? { family: hop.family } : {}), ...(hop.handle !== undefined ? { handle: hop.handle } : {}),
+  };
 }
 
 /** The ingress walk outcomes of a replayed path (empty when the node could not be replayed). */

@@ -1,29 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { parseAddr } from '../engine/address.js';
 import { ParseError } from '../engine/errors.js';
-import { parseIptablesSave } from '../engine/iptables/parse.js';
-import type { Ruleset } from '../engine/iptables/ruleset.js';
 import type { NodeContext, Packet, Protocol, Route } from '../engine/netfilter/types.js';
 import { PacketError, walk } from '../engine/netfilter/walk.js';
 import { renderTraceText } from '../report/trace-text.js';
 import { loadSnapshot, SnapshotError } from '../snapshot/file.js';
-import { findNode, nodeView, NodeViewError, type NodeView } from '../snapshot/node-view.js';
+import { parseDataplane, type ParsedDataplane } from '../model/dataplane.js';
+import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../snapshot/node-view.js';
 import { parseFlags } from './flags.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
-export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
+export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] [--nft FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
        np-doctor trace --snapshot FILE --node NODE --to IP:PORT [flags]
 
-Replays the first packet of a connection through a node's iptables-save dump(s) and prints every
-path it can take: probability, verdict, DNAT/SNAT, and each rule it matched with its line number.
+Replays the first packet of a connection through a node's rules (iptables-save dumps, the nftables
+ruleset, IPVS) and prints every path it can take: probability, verdict, DNAT/SNAT, and each rule
+it matched with its line number (iptables) or handle (nftables).
 
-From a snapshot (np-doctor snapshot), instead of --iptables, --local-ip, --route and --sysctl:
-      --snapshot FILE       the node's dumps (both backends), addresses, routes and sysctls
+From a snapshot (np-doctor snapshot), instead of the rule files, --local-ip, --route and --sysctl:
+      --snapshot FILE       the node's dumps (both iptables backends, nft, IPVS), addresses, routes
+                            and sysctls
       --node NODE           which node of the snapshot the packet arrives at
 
-Required without --snapshot:
+Rules (at least --iptables or --nft without --snapshot):
       --iptables FILE       an iptables-save or ip6tables-save dump (repeat for a legacy + nft split;
                             at one hook the first dump given runs first)
+      --nft FILE            \`nft -j list ruleset\` output (kube-proxy's nftables mode, firewalld…);
+                            tables iptables-nft made are read from --iptables instead
+      --ipvs FILE           \`ipvsadm-save -n\` output (kube-proxy's IPVS mode)
+      --ipset FILE          \`ipset list\` output, for -m set matches (IPVS mode)
+
+Required without --snapshot:
       --local-ip IP[,IP…]   the node's addresses (repeatable); IP@IFACE also names the interface,
                             IP/PREFIX adds the subnet's broadcast address
       --to IP:PORT          where the packet goes ([v6]:PORT for IPv6; just IP for icmp)
@@ -49,6 +56,9 @@ Example:
 
 const FLAGS = {
   iptables: { type: 'string', multiple: true },
+  nft: { type: 'string' },
+  ipvs: { type: 'string' },
+  ipset: { type: 'string' },
   'local-ip': { type: 'string', multiple: true },
   to: { type: 'string' },
   from: { type: 'string' },
@@ -76,34 +86,36 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
 
   let node: NodeContext;
-  const rulesets: Ruleset[] = [];
+  const files = { dumps: [] as NodeDump[], nft: null as NodeDump | null, ipvs: null as NodeDump | null, ipsets: null as NodeDump | null };
   if (values.snapshot !== undefined) {
-    const clash = (['iptables', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
+    const clash = (['iptables', 'nft', 'ipvs', 'ipset', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
     if (clash.length > 0) throw new UsageError(`--snapshot already gives the node's rules, addresses, routes and sysctls; leave out --${clash.join(', --')}`);
     const view = await snapshotNode(values.snapshot, values.node, packet.dst.includes(':') ? 6 : 4);
     node = view.context;
-    for (const dump of view.dumps) rulesets.push(parseOrExplain(Buffer.from(dump.text), dump.source, io));
+    Object.assign(files, { dumps: view.dumps, nft: view.nft, ipvs: view.ipvs, ipsets: view.ipsets });
   } else {
     if (values.node !== undefined) throw new UsageError('--node picks a node of a --snapshot; without one, give --iptables and --local-ip');
-    if (!values.iptables?.length) throw new UsageError('--iptables FILE (or --snapshot FILE --node NODE) is required');
+    if (!values.iptables?.length && values.nft === undefined) throw new UsageError('--iptables FILE or --nft FILE (or --snapshot FILE --node NODE) is required');
     if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
     node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
+    files.dumps = (values.iptables ?? []).map((f) => readDump(f, '--iptables'));
+    if (values.nft !== undefined) files.nft = readDump(values.nft, '--nft');
+    if (values.ipvs !== undefined) files.ipvs = readDump(values.ipvs, '--ipvs');
+    if (values.ipset !== undefined) files.ipsets = readDump(values.ipset, '--ipset');
   }
 
-  for (const file of values.iptables ?? []) {
-    let text: Buffer;
-    try {
-      text = readFileSync(file);
-    } catch (e) {
-      throw new UsageError(`cannot read --iptables ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    rulesets.push(parseOrExplain(text, file, io));
+  let parsed: ParsedDataplane;
+  try {
+    parsed = parseDataplane(files);
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
+    return EXIT.usage;
   }
-  if (rulesets.includes(INVALID)) return EXIT.usage;
 
   let result;
   try {
-    result = walk(rulesets, node, packet);
+    result = walk(parsed.plane, node, packet);
   } catch (e) {
     if (e instanceof ParseError) {
       io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
@@ -112,11 +124,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (e instanceof PacketError) throw new UsageError(e.message);
     throw e;
   }
-  io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, rulesets, { color: io.isTTY && !io.env.NO_COLOR }));
+  io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: io.isTTY && !io.env.NO_COLOR }));
   return EXIT.ok;
 }
-
-const INVALID = {} as Ruleset;
 
 async function snapshotNode(file: string, name: string | undefined, family: 4 | 6): Promise<NodeView> {
   try {
@@ -132,13 +142,11 @@ async function snapshotNode(file: string, name: string | undefined, family: 4 | 
   }
 }
 
-function parseOrExplain(text: Buffer, file: string, io: Io): Ruleset {
+function readDump(file: string, flag: string): NodeDump {
   try {
-    return parseIptablesSave(text, { source: file });
+    return { source: file, text: readFileSync(file, 'utf8') };
   } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
-    return INVALID;
+    throw new UsageError(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 

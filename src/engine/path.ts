@@ -5,11 +5,10 @@
  * the pod → the return path. Pure: nodes come in already parsed, policy as a PolicyWorld.
  */
 import { isLoopback, parseAddr } from './address.js';
-import type { Ruleset } from './iptables/ruleset.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyWorld } from './netpol/index.js';
 import { buildEnv, routeLookup } from './netfilter/routing.js';
 import type { NodeContext, Outcome, Protocol, WalkResult } from './netfilter/types.js';
-import { walk } from './netfilter/walk.js';
+import { walk, type Dataplane } from './netfilter/walk.js';
 
 /** What the client sees. */
 export type ClientResult = 'delivered' | 'refused' | 'timeout' | 'blocked' | 'indeterminate';
@@ -60,7 +59,7 @@ export interface NodePath {
 /** One node as the path needs it. */
 export interface PathNode {
   name: string;
-  rules: { rulesets: Ruleset[]; context: NodeContext } | { unavailable: string };
+  rules: { plane: Dataplane; context: NodeContext } | { unavailable: string };
   /** sysctl name → value; empty when not gathered. */
   sysctls: Map<string, string>;
   /** Ports with a listening socket in the host network namespace, when gathered (`tcp/30080`). */
@@ -105,7 +104,7 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
   if (node === undefined || 'unavailable' in node.rules) {
     return { ...base, unavailable: node === undefined ? `node ${nodeName} was not gathered` : (node.rules as { unavailable: string }).unavailable };
   }
-  const { rulesets, context } = node.rules;
+  const { plane, context } = node.rules;
   const assumptions: string[] = [];
   let dst = address;
   const loopback = parseAddr(address);
@@ -119,7 +118,7 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
     }
   }
   const inIface = localProcess ? undefined : context.interfaceOf?.[dst];
-  const result = walk(rulesets, context, {
+  const result = walk(plane, context, {
     src: q.client.ip, dst, proto: q.protocol, sport: q.client.port, dport: q.nodePort,
     ...(localProcess ? { localProcess: true } : inIface !== undefined ? { inIface } : {}),
   });
@@ -253,7 +252,7 @@ function backendNode(q: PathQuestion, ingress: PathNode, backend: PathBackend, s
     stages.push({ stage: 'backend-node', node: name, ok: false, summary: rp });
     return { result: 'timeout', failedAt: 'backend-node', why: rp };
   }
-  const res = walk(target.rules.rulesets, ctx, {
+  const res = walk(target.rules.plane, ctx, {
     src: source, dst: backend.ip, proto: q.protocol, sport: q.client.port, dport: o.dnat?.port ?? q.nodePort,
     ...(inIface !== undefined ? { inIface } : {}),
   });

@@ -6,14 +6,16 @@
 import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import type { NodeContext } from '../engine/netfilter/types.js';
+import type { Dataplane } from '../engine/netfilter/walk.js';
 import { nodeView, NodeViewError, parseSysctls } from '../snapshot/node-view.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
+import { parseDataplane } from './dataplane.js';
 
 export type Family = 4 | 6;
 
 /** The node's rules for one address family, or why they are not available. */
 export type NodeRules =
-  | { ok: true; rulesets: Ruleset[]; context: NodeContext }
+  | { ok: true; rulesets: Ruleset[]; plane: Dataplane; context: NodeContext }
   | { ok: false; why: string };
 
 export class NodeData {
@@ -108,8 +110,7 @@ export class NodeData {
     if (away !== null || this.state === null) return { ok: false, why: away ?? 'not gathered' };
     try {
       const view = nodeView(this.state, family);
-      const rulesets = view.dumps.map((d) => parseIptablesSave(d.text, { source: d.source }));
-      return { ok: true, rulesets, context: view.context };
+      return { ok: true, ...parseDataplane(view), context: view.context };
     } catch (e) {
       if (e instanceof NodeViewError || e instanceof ParseError) return { ok: false, why: e.message };
       throw e;

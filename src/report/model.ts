@@ -14,7 +14,9 @@ const ClientResult = z.enum(['delivered', 'refused', 'timeout', 'blocked', 'inde
 const Evidence = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('rule'), node: z.string(), source: z.string(), table: z.string(), chain: z.string(),
-    line: z.number().int().describe('1-based line in the dump'), rule: z.string().nullable().describe('null: the chain policy'), action: z.string().optional(),
+    line: z.number().int().describe('1-based line in the dump; for nftables, the rule handle'), rule: z.string().nullable().describe('null: the chain policy'), action: z.string().optional(),
+    family: z.string().optional().describe('nftables: the table family (ip, ip6, inet)'),
+    handle: z.number().int().optional().describe('nftables: the rule handle (nft -a list ruleset)'),
   }),
   z.object({ kind: z.literal('object'), ref: z.string().describe('e.g. "Service shop/frontend"'), field: z.string().optional(), value: z.unknown().optional() }),
   z.object({ kind: z.literal('sysctl'), node: z.string(), name: z.string(), value: z.string().nullable().describe('null: not set / module not loaded') }),
@@ -36,6 +38,10 @@ const Finding = z.object({
 const Hop = z.object({
   table: z.string(), chain: z.string(), line: z.number().int(), rule: z.string().nullable(), action: z.string(),
   backend: z.string().optional(), source: z.string().optional(),
+  family: z.string().optional().describe('nftables: the table family; line is then the handle'),
+  handle: z.number().int().optional(),
+  element: z.object({ set: z.string(), key: z.string(), comment: z.string().optional() }).optional()
+    .describe('the set or map element a lookup matched'),
 });
 
 const Stage = z.object({

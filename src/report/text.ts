@@ -47,7 +47,7 @@ export function renderReport(r: Report, opts: TextOptions): string {
         if (opts.verbose) {
           for (const s of b.stages) {
             out.push(`         ${s.ok === true ? '✓' : s.ok === false ? '✗' : '?'} ${s.stage}${s.node ? ` ${s.node}` : ''}: ${s.summary}`);
-            for (const h of s.hops ?? []) out.push(dim(`             ${h.table}/${h.chain}:${h.line} ${h.rule ?? `(policy)`} → ${h.action}`));
+            for (const h of s.hops ?? []) out.push(dim(`             ${h.family ? `${h.family} ` : ''}${h.table}/${h.chain}:${h.handle !== undefined ? `handle ${h.handle}` : h.line} ${h.rule ?? `(policy)`} → ${h.action}`));
           }
         }
       }
@@ -100,7 +100,7 @@ function finding(f: ReportFinding, paint: Paint): string[] {
 export function evidenceText(e: ReportFinding['evidence'][number]): string {
   switch (e.kind) {
     case 'rule':
-      return `${e.node} ${e.table}/${e.chain} line ${e.line} (${e.source}): ${e.rule ?? `chain policy${e.action ? ` ${e.action}` : ''}`}`;
+      return `${e.node} ${e.family ? `${e.family} ` : ''}${e.table}/${e.chain} ${e.handle !== undefined ? `handle ${e.handle}` : `line ${e.line}`} (${e.source}): ${e.rule ?? `chain policy${e.action ? ` ${e.action}` : ''}`}`;
     case 'object':
       return `${e.ref}${e.field ? ` ${e.field}` : ''}${e.value !== undefined ? ` = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}` : ''}`;
     case 'sysctl':

@@ -31,7 +31,11 @@ export type Stage = (typeof STAGES)[number];
 
 /** Proof a reader can check: a rule line, an object field, a sysctl, a walk, command output. */
 export type Evidence =
-  | { kind: 'rule'; node: string; source: string; table: string; chain: string; line: number; rule: string | null; action?: string }
+  | {
+    kind: 'rule'; node: string; source: string; table: string; chain: string; line: number; rule: string | null; action?: string;
+    /** nftables rules: the table's family, and the handle (`line` then equals it). */
+    family?: string; handle?: number;
+  }
   | { kind: 'object'; ref: string; field?: string; value?: unknown }
   | { kind: 'sysctl'; node: string; name: string; value: string | null }
   | { kind: 'path'; node: string; summary: string }

@@ -138,7 +138,7 @@ function pathNodes(cluster: ClusterModel, ingress: string[]): Map<string, PathNo
   for (const name of names) {
     const d = cluster.nodeDataOf(name);
     const r = d.rulesFor(4);
-    out.set(name, { name, rules: r.ok ? { rulesets: r.rulesets, context: r.context } : { unavailable: r.why }, sysctls: d.sysctls, listening: d.listening });
+    out.set(name, { name, rules: r.ok ? { plane: r.plane, context: r.context } : { unavailable: r.why }, sysctls: d.sysctls, listening: d.listening });
   }
   return out;
 }

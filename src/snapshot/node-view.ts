@@ -16,7 +16,12 @@ export interface NodeDump {
 
 export interface NodeView {
   context: NodeContext;
+  /** iptables-save dumps, in the order the walk runs them at equal priority. */
   dumps: NodeDump[];
+  /** `nft -j list ruleset`, `ipvsadm-save -n` and `ipset list`, when they ran and printed something. */
+  nft: NodeDump | null;
+  ipvs: NodeDump | null;
+  ipsets: NodeDump | null;
 }
 
 export class NodeViewError extends Error {}
@@ -47,10 +52,23 @@ export function nodeView(node: NodeState, family: 4 | 6): NodeView {
     }
     if (dumps.length > 0) break;
   }
-  if (dumps.length === 0) {
-    throw new NodeViewError(`node "${node.name}" has no readable ip${family === 6 ? '6' : ''}tables dump in the snapshot`);
+  const nft = output(node, 'nft-ruleset', (t) => /"(table|chain)"/.test(t));
+  if (dumps.length === 0 && nft === null) {
+    throw new NodeViewError(`node "${node.name}" has no readable ip${family === 6 ? '6' : ''}tables dump or nft ruleset in the snapshot`);
   }
-  return { context: nodeContext(node, family), dumps };
+  return {
+    context: nodeContext(node, family),
+    dumps,
+    nft,
+    ipvs: output(node, 'ipvsadm-save', (t) => /^-A /m.test(t)),
+    ipsets: output(node, 'ipset-list', (t) => t.trim() !== ''),
+  };
+}
+
+/** A command's output when it ran, succeeded, and `holds` something worth parsing. */
+function output(node: NodeState, id: NodeCommandId, holds: (text: string) => boolean): NodeDump | null {
+  const out = node.commands[id];
+  return out?.exitCode === 0 && holds(out.stdout) ? { source: `${node.name}:${id}`, text: out.stdout } : null;
 }
 
 interface IpAddr {
@@ -110,10 +128,12 @@ function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
   const sysctls = parseSysctls(node);
   const forward = sysctls.get(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding');
   const localnet = sysctls.get('net.ipv4.conf.all.route_localnet');
-  if (forward !== undefined || localnet !== undefined) {
+  const vsConntrack = sysctls.get('net.ipv4.vs.conntrack');
+  if (forward !== undefined || localnet !== undefined || vsConntrack !== undefined) {
     ctx.sysctls = {
       ...(forward !== undefined ? { ipForward: forward === '1' } : {}),
       ...(localnet !== undefined ? { routeLocalnet: localnet === '1' } : {}),
+      ...(vsConntrack !== undefined ? { ipvsConntrack: vsConntrack === '1' } : {}),
     };
   }
   return ctx;

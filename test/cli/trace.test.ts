@@ -58,7 +58,7 @@ describe('np-doctor trace', () => {
 
   const usage: [string, string[], RegExp][] = [
     ['an unknown flag', [...BASE, '--frobnicate'], /Unknown option '--frobnicate'/],
-    ['a missing --iptables', ['trace', '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80'], /--iptables FILE \(or --snapshot FILE --node NODE\) is required/],
+    ['a missing --iptables', ['trace', '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80'], /--iptables FILE or --nft FILE \(or --snapshot FILE --node NODE\) is required/],
     ['a missing --local-ip', ['trace', '--iptables', EXAMPLE, '--to', '1.2.3.4:80'], /--local-ip is required/],
     ['a bad --to', [...BASE, '--to', 'nowhere'], /--to nowhere: expected IP:PORT/],
     ['a bad --proto', [...BASE, '--proto', 'quic'], /--proto quic/],

@@ -389,7 +389,7 @@ COMMIT
     const nftFirst = walk([nft, legacy], NODE, external(3001));
     assert.deepEqual(nftFirst.outcomes.map((o) => o.dnat?.ip), ['10.180.0.1', '10.180.1.1']);
     // The kernel's order is registration order, which a dump cannot show: the walk says so.
-    assert.match(legacyFirst.outcomes[0]?.assumptions?.join() ?? '', /both backends have nat PREROUTING rules.*legacy\.rules\) runs first/);
+    assert.match(legacyFirst.outcomes[0]?.assumptions?.join() ?? '', /both hold nat PREROUTING rules.*assumed iptables nat PREROUTING \(legacy\.rules\) runs first/);
   });
 });
 

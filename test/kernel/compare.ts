@@ -26,7 +26,11 @@
  *                  equal the hops of a walk outcome with the same DNAT. Normalisations: trace
  *                  `return` events are dropped (lab/trace.ts), legacy-backend walk hops are dropped
  *                  (the nf_tables trace cannot see x_tables rules), rule texts are compared in
- *                  `-A CHAIN …` form with whitespace collapsed.
+ *                  `-A CHAIN …` form with whitespace collapsed. Native nftables hops (the walk's
+ *                  hops with a `family`, the trace's events outside iptables-nft's tables) compare
+ *                  by (family, table, chain, handle, verdict): the walk's action is reduced to the
+ *                  kernel's verdict vocabulary (nftVerdictOf); policies as `POLICY ACCEPT|DROP`.
+ *                  The lab's trace table is no hop on either side (the walk never sees it).
  */
 import ipaddr from 'ipaddr.js';
 import type { Hop, Outcome, WalkResult } from '../../src/engine/netfilter/types.js';
@@ -67,11 +71,24 @@ function parseToDestination(rule: string): Dest {
   return { ip: ip!, port: port !== undefined ? Number(port.split('-')[0]) : null };
 }
 
+/** nft's `dnat to 10.0.0.1:80` / `dnat ip to 10.0.0.1:80` / `dnat ip6 to [fd00::5]:80` → Dest. */
+function parseNftDnat(rule: string): Dest {
+  const m = /\bdnat (?:ip6? )?to (\S+)/.exec(rule);
+  return m === null ? null : parseToDestination(`--to-destination ${m[1]!}`);
+}
+
 /** The DNAT the kernel did for a try: conntrack's, else the last DNAT rule in the trace. */
 export function kernelDest(t: TryObservation): Dest {
   if (t.nat !== null) return t.nat.dnat;
-  const dnatHop = [...(t.hops ?? [])].reverse().find((h) => h.rule !== null && / -j DNAT /.test(h.rule));
-  return dnatHop?.rule != null ? parseToDestination(dnatHop.rule) : null;
+  for (const h of [...(t.hops ?? [])].reverse()) {
+    if (h.rule === null) continue;
+    if (h.family === undefined && / -j DNAT /.test(h.rule)) return parseToDestination(h.rule);
+    if (h.family !== undefined && h.verdict === 'accept') {
+      const d = parseNftDnat(h.rule);
+      if (d !== null) return d;
+    }
+  }
+  return null;
 }
 
 const live = (w: WalkResult): Outcome[] => w.outcomes.filter((o) => o.probability > 0);
@@ -233,23 +250,66 @@ export function compareMasquerade(run: ProbeRun, w: WalkResult, ctx: CompareCont
 interface PathHop {
   table: string;
   chain: string;
+  /** Native nftables hops only. */
+  family?: string;
+  /** What is compared: the iptables rule text, `#<handle> <verdict>` for a native rule, or the policy. */
   what: string;
+  /** Shown, not compared: the native rule's text. */
+  text?: string;
 }
 
 const kernelPath = (hops: KernelHop[]): PathHop[] =>
-  hops.map((h) => ({ table: h.table, chain: h.chain, what: h.rule ?? h.verdict }));
+  hops.map((h) => {
+    if (h.family === undefined) return { table: h.table, chain: h.chain, what: h.rule ?? h.verdict };
+    if (h.rule === null) return { table: h.table, chain: h.chain, family: h.family, what: h.verdict };
+    return { table: h.table, chain: h.chain, family: h.family, what: `#${h.handle ?? '?'} ${h.verdict}`, text: h.rule };
+  });
 
 /** Hops of x_tables rules are invisible to the nf_tables trace. The lab names each dump's source
  *  `<ns>:<backend>` (walk-input.ts), which also covers a legacy dump whose header does not say so. */
 const isLegacyHop = (h: Hop): boolean => h.backend === 'legacy' || (h.source?.endsWith(':legacy') ?? false);
 
+/**
+ * A walk hop's action in the kernel trace's verdict vocabulary: `goto X` / `jump X` keep their
+ * target; NAT statements end the chain with accept (the trace says `accept` for `dnat to`,
+ * `masquerade`); `reject` is a drop with an answer (the trace says `drop`); anything else that
+ * matched and went on (mark set, counter, log, …) is `continue`.
+ */
+export function nftVerdictOf(action: string): string {
+  const [word = '', target] = action.trim().split(/\s+/);
+  switch (word.toUpperCase()) {
+    case 'GOTO':
+    case 'JUMP':
+      return target !== undefined ? `${word.toLowerCase()} ${target}` : word.toLowerCase();
+    case 'ACCEPT':
+    case 'DNAT':
+    case 'SNAT':
+    case 'MASQUERADE':
+    case 'REDIRECT':
+      return 'accept';
+    case 'DROP':
+    case 'REJECT':
+      return 'drop';
+    case 'RETURN':
+      return 'return';
+    case 'QUEUE':
+      return 'queue';
+    default:
+      return 'continue';
+  }
+}
+
 export const walkPath = (hops: Hop[]): PathHop[] =>
   hops
     .filter((h) => !isLegacyHop(h))
-    .map((h) => ({ table: h.table, chain: h.chain, what: h.rule !== null ? canonicalRule(h.rule) : h.action }));
+    .map((h): PathHop => {
+      if (h.family === undefined) return { table: h.table, chain: h.chain, what: h.rule !== null ? canonicalRule(h.rule) : h.action };
+      if (h.rule === null) return { table: h.table, chain: h.chain, family: h.family, what: h.action };
+      return { table: h.table, chain: h.chain, family: h.family, what: `#${h.handle ?? h.line} ${nftVerdictOf(h.action)}`, text: `${h.rule}  [${h.action}]` };
+    });
 
 const hopEq = (a: PathHop | undefined, b: PathHop | undefined): boolean =>
-  a !== undefined && b !== undefined && a.table === b.table && a.chain === b.chain && a.what === b.what;
+  a !== undefined && b !== undefined && a.family === b.family && a.table === b.table && a.chain === b.chain && a.what === b.what;
 
 function firstDiff(a: PathHop[], b: PathHop[]): number {
   let i = 0;
@@ -258,7 +318,14 @@ function firstDiff(a: PathHop[], b: PathHop[]): number {
 }
 
 function pathBlock(p: PathHop[], diff: number): string {
-  return p.map((h, i) => `  ${i === diff ? '>' : ' '}${String(i + 1).padStart(3)}  ${h.table}/${h.chain}  ${h.what}`).join('\n') || '    (none)';
+  return (
+    p
+      .map((h, i) => {
+        const where = h.family !== undefined ? `${h.family} ${h.table}/${h.chain}` : `${h.table}/${h.chain}`;
+        return `  ${i === diff ? '>' : ' '}${String(i + 1).padStart(3)}  ${where}  ${h.what}${h.text !== undefined ? `    (${h.text})` : ''}`;
+      })
+      .join('\n') || '    (none)'
+  );
 }
 
 /** (d) */

@@ -1,9 +1,9 @@
 /**
  * The scenario kit against the real kernel: every node's rules of the base cluster and of knob
- * variants load with iptables-nft-restore / iptables-legacy-restore, the save tools print exactly
- * the dumps the kit renders on its own (so pure snapshots are what a node would print), `nft -j
- * list ruleset` matches the kit's translation, and the round-tripped dumps walk to the same
- * outcomes. Root only.
+ * variants load with iptables-nft-restore / iptables-legacy-restore and `nft -f` (kube-proxy's
+ * `table ip kube-proxy` in nftables mode, firewalld's `table inet firewalld`), the save tools and
+ * `nft -j list ruleset` print exactly what the kit renders on its own (so pure snapshots are what a
+ * node would print), and the round-tripped dumps walk to the same outcomes. Root only.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -13,8 +13,8 @@ import { walk } from '../../src/engine/netfilter/walk.js';
 import { findNode, nodeView } from '../../src/snapshot/node-view.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
-  baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, firewalld, roundTrip, service, ufw,
-  updateNode, updateService, type ClusterSpec,
+  baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, firewalld, firewalldNft, nodeRestoreInput,
+  roundTrip, service, ufw, updateNode, updatePods, updateService, type ClusterSpec, type NftablesLayout,
 } from '../support/scenario-kit/index.js';
 import { run } from './lab/exec.js';
 import { labGate, missingPrerequisites } from './lab/prereq.js';
@@ -65,7 +65,60 @@ const VARIANTS: Record<string, () => ClusterSpec> = {
     return s;
   },
   'iptables version skew': () => updateNode(baseCluster(), 'node-3', { iptablesVersionSkew: true }),
+  'firewalld with the nftables backend, kube-proxy in iptables mode': () => {
+    const s = baseCluster();
+    updateNode(s, 'node-2', { hostFirewall: firewalldNft({ ports: ['6443/tcp', '10250/tcp', '30000-32767/tcp'] }) });
+    updateNode(s, 'node-3', { hostFirewall: { ...firewalldNft({ forward: false }), ...dropNodePortRange() } });
+    return s;
+  },
 };
+
+/** The base cluster with kube-proxy in nftables mode, then `edit`. */
+function nftablesCluster(layout: NftablesLayout, edit: (s: ClusterSpec) => void = () => undefined): () => ClusterSpec {
+  return () => {
+    const s = baseCluster({ kubernetesVersion: layout === 'v1.33' ? 'v1.33.5' : 'v1.34.1' });
+    s.kubeProxy.mode = 'nftables';
+    s.kubeProxy.nftablesLayout = layout;
+    edit(s);
+    return s;
+  };
+}
+
+for (const layout of ['v1.33', 'v1.34'] as const) {
+  Object.assign(VARIANTS, {
+    [`nftables ${layout}: base cluster (nodePortAddresses unset: primary)`]: nftablesCluster(layout),
+    [`nftables ${layout}: eTP Local, no endpoints, affinity, LoadBalancer source ranges, UDP, iTP Local, terminating`]: nftablesCluster(layout, (s) => {
+      updateService(s, 'shop/frontend', { externalTrafficPolicy: 'Local' });
+      s.services.push(service('shop', 'lb', {
+        type: 'LoadBalancer', ports: [{ name: 'https', port: 443, targetPort: 8443, nodePort: 31443 }], selector: { app: 'lb' }, externalTrafficPolicy: 'Local',
+        loadBalancerIngress: ['198.51.100.10'], loadBalancerSourceRanges: ['203.0.113.0/24', '192.168.0.0/16'], sessionAffinity: 'ClientIP', externalIPs: ['192.168.1.200'],
+      }));
+      s.pods.push(...deploymentPods(s, 'shop', 'lb', { nodes: ['node-2', 'node-3', 'node-3'], ports: [{ name: 'https', containerPort: 8443 }] }));
+      s.services.push(service('shop', 'sticky', { ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30081 }], selector: { app: 'frontend' }, sessionAffinity: 'ClientIP', sessionAffinityTimeoutSeconds: 600 }));
+      s.services.push(service('shop', 'syslog', { ports: [{ port: 514, targetPort: 5140, protocol: 'UDP', nodePort: 30514 }], selector: { app: 'syslog' } }));
+      s.pods.push(...deploymentPods(s, 'shop', 'syslog', { nodes: ['node-2'], ports: [{ containerPort: 5140, protocol: 'UDP' }] }));
+      s.services.push(service('shop', 'empty', { ports: [{ name: 'http', port: 80, nodePort: 30099 }], selector: { app: 'nothing' }, externalIPs: ['192.168.1.201'] }));
+      s.services.push(service('shop', 'empty-lb', { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, nodePort: 30098 }], selector: { app: 'nothing' }, loadBalancerIngress: ['198.51.100.11'], loadBalancerSourceRanges: ['10.0.0.0/8'] }));
+      s.services.push(service('shop', 'local-only', { ports: [{ name: 'http', port: 80, targetPort: 'http' }], selector: { app: 'frontend' }, internalTrafficPolicy: 'Local' }));
+      updatePods(s, 'shop', { app: 'backend' }, { terminating: true });
+    }),
+    [`nftables ${layout}: nodePortAddresses match-all, CIDR, primary, primary not on any interface`]: nftablesCluster(layout, (s) => {
+      updateNode(s, 'node-1', { kubeProxy: { nodePortAddresses: ['0.0.0.0/0'] } });
+      updateNode(s, 'node-2', { kubeProxy: { nodePortAddresses: ['192.168.1.0/24', '127.0.0.0/8'] }, extraAddresses: [{ iface: 'eth0', ip: '192.168.1.202', prefix: 24 }, { iface: 'eth1', ip: '172.16.0.2', prefix: 24 }] });
+      updateNode(s, 'node-3', { kubeProxy: { nodePortAddresses: ['primary'] }, internalIP: '10.0.2.15' });
+    }),
+    [`nftables ${layout}: kube-proxy knobs, mixed modes and layouts, firewalld nftables backend, ip-masq-agent`]: nftablesCluster(layout, (s) => {
+      s.kubeProxy.masqueradeAll = true;
+      s.kubeProxy.masqueradeBit = 12;
+      s.ipMasqAgent = {};
+      updateService(s, 'shop/frontend', { externalTrafficPolicy: 'Local' });
+      // A wrong node name: no endpoint is local, and `primary` finds no Node, so every local address takes NodePorts.
+      updateNode(s, 'node-1', { kubeProxy: { hostnameOverride: 'wrong-name', nftablesLayout: layout === 'v1.33' ? 'v1.34' : 'v1.33' } });
+      updateNode(s, 'node-2', { kubeProxy: { noMasqueradeRule: true, masqueradeBit: 15, missingNodePort: true }, hostFirewall: firewalldNft({ ports: ['10250/tcp'] }) });
+      updateNode(s, 'node-3', { kubeProxy: { mode: 'iptables', staleEndpoints: { 'shop/frontend': [{ ip: '10.244.2.9', node: 'node-3' }] } }, hostFirewall: firewalldNft() });
+    }),
+  });
+}
 
 const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save', 'nft-ruleset'];
 
@@ -90,6 +143,15 @@ async function kitNamespaces(): Promise<string[]> {
 if (labGate('scenario kit kernel round trip', missingPrerequisites(), 'root and iptables-nft/-legacy restore and save, nft, ip')) {
   describe('scenario kit: kernel round trip', () => {
     after(async () => assert.deepEqual(await kitNamespaces(), [], 'every namespace was deleted'));
+
+    test('kube-proxy\'s nftables transaction loads as nft -f input and names chains as kube-proxy does', () => {
+      const text = nodeRestoreInput(nftablesCluster('v1.34')(), 'node-2').nftablesLate;
+      assert.match(text, /^add table ip kube-proxy \{ comment "rules for kube-proxy" ; \}$/m);
+      // The hashes of kube-dns's ports are every cluster's (seen on live clusters too).
+      assert.match(text, /^add element ip kube-proxy service-ips \{ 10\.96\.0\.10 \. tcp \. 53 : goto service-NWBZK7IH-kube-system\/kube-dns\/tcp\/dns-tcp \}$/m);
+      assert.match(text, /^add element ip kube-proxy nodeport-ips \{ 192\.168\.1\.102 \}$/m);
+      assert.equal(nodeRestoreInput(baseCluster(), 'node-2').nftablesLate, '');
+    });
 
     test('roundTrip prints what the kernel holds, counters and today\'s date included', async () => {
       const text = '*filter\n:KUBE-TEST - [0:0]\n-A KUBE-TEST -m comment --comment x -m tcp -p tcp -d 10.0.0.1 --dport 80 -j REJECT\nCOMMIT\n';

@@ -1,10 +1,12 @@
 /**
  * Turns what the lab read from the kernel into the walk's inputs: the node's saved dumps (parsed
- * by the engine's own parser, in the kernel's run order), a NodeContext built from `ip addr`,
- * `ip route` and sysctls of the node, and the probe's first packet.
+ * by the engine's own parsers, iptables dumps in the kernel's run order), a NodeContext built from
+ * `ip addr`, `ip route` and sysctls of the node, and the probe's first packet.
  */
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
 import type { Ruleset } from '../../src/engine/iptables/ruleset.js';
+import { parseNftJson, type NftRuleset } from '../../src/engine/nft/index.js';
+import type { Dataplane } from '../../src/engine/netfilter/walk.js';
 import type { NodeContext, Packet } from '../../src/engine/netfilter/types.js';
 import type { NodeFacts, ProbeRun } from './lab/run.js';
 
@@ -17,6 +19,21 @@ export function rulesetsFor(node: NodeFacts, family: 4 | 6): Ruleset[] {
     if (text !== undefined) out.push(parseIptablesSave(text, { source: `${node.ns}:${b}` }));
   }
   return out;
+}
+
+/** The node's `nft -j list ruleset` dump, parsed; null for a node without native nftables rules. */
+export function nftRulesetOf(node: NodeFacts): NftRuleset | null {
+  return node.nftables === undefined ? null : parseNftJson(node.nftables, { source: `${node.ns}:nftables` });
+}
+
+/**
+ * Everything the walk gets for one family: the iptables dumps, plus the nft dump on a node with
+ * native nftables rules. (The load order between the two is not in either dump: the walk must
+ * work out equal-priority order from what the dumps show, as it would on a real node.)
+ */
+export function planeFor(node: NodeFacts, family: 4 | 6): Dataplane {
+  const nft = nftRulesetOf(node);
+  return { iptables: rulesetsFor(node, family), ...(nft !== null ? { nft: [nft] } : {}) };
 }
 
 export function nodeContextOf(node: NodeFacts): NodeContext {

@@ -16,6 +16,9 @@ export const NODE_COMMANDS = {
   'iptables-save': { argv: ['iptables-save'], root: true },
   'ip6tables-save': { argv: ['ip6tables-save'], root: true },
   'nft-ruleset': { argv: ['nft', '-j', 'list', 'ruleset'], root: true },
+  // kube-proxy's nftables mode needs kernel 5.13+ and nft 1.0.1+.
+  'kernel-release': { argv: ['uname', '-r'], root: false },
+  'nft-version': { argv: ['nft', '--version'], root: false },
   'ipvsadm-save': { argv: ['ipvsadm-save', '-n'], root: true },
   'ipset-list': { argv: ['ipset', 'list'], root: true },
   'ip-addr': { argv: ['ip', '-j', 'addr'], root: false },
@@ -37,6 +40,8 @@ export const NODE_COMMANDS = {
       'net.netfilter.nf_conntrack_tcp_be_liberal',
       'net.netfilter.nf_conntrack_count',
       'net.netfilter.nf_conntrack_max',
+      // IPVS mode: with 0, IPVS traffic skips conntrack, so kube-proxy's MASQUERADE never applies.
+      'net.ipv4.vs.conntrack',
     ],
     root: false,
   },

@@ -1,7 +1,7 @@
 import {
   cidrContains, compareAddr, isLoopback, isMulticast, parseAddr, parseCidr, sameAddr, type Addr,
 } from '../address.js';
-import type { Branch, WalkEnv } from '../netfilter/state.js';
+import type { Branch, IpSetLookup, WalkEnv } from '../netfilter/state.js';
 import type { MatchSpec, RuleOption } from './ruleset.js';
 import { RuleSyntaxError } from './rule.js';
 
@@ -38,7 +38,7 @@ export function compileMatch(spec: MatchSpec, family: 4 | 6): MatchFn {
     const why = `-m ${spec.module} is printed as "[unsupported revision]": the rule was written by a newer iptables than the one that made this dump, so the dump does not say what it matches`;
     return () => ({ unknown: why });
   }
-  const compile = MODULES[spec.module];
+  const compile = spec.module === 'set' ? setMatch(spec) : MODULES[spec.module];
   if (!compile) {
     const why = `-m ${spec.module} is not modelled by np-doctor`;
     return () => ({ unknown: why });
@@ -403,16 +403,50 @@ const recent: OptionCompiler = (o, _f, module) => {
   }
 };
 
-const set: OptionCompiler = (o, _f, module) => {
-  if (o.name === '--match-set') {
-    const setName = o.values[0];
-    if (setName === undefined || o.values.length !== 2) throw new RuleSyntaxError('--match-set takes a set name and src/dst flags');
-    return () => ({ unknown: `ipset ${setName} is not known, so membership cannot be tested` });
-  }
-  // Counter and timeout options of -m set only refine a set match.
-  if (['--return-nomatch', '--update-counters', '--update-subcounters', '--packets-eq', '--packets-lt', '--packets-gt', '--bytes-eq', '--bytes-lt', '--bytes-gt'].includes(o.name)) return () => true;
-  return unknownOption(o, module);
-};
+/** An ipset that can also answer `--return-nomatch` (the ipvs IpSet does). */
+interface NomatchAwareSet extends IpSetLookup {
+  hasReturningNomatch(b: Branch, dims: ('src' | 'dst')[]): boolean | { unknown: string };
+}
+
+const SET_COUNTER_OPTIONS = new Set(['--packets-eq', '--packets-lt', '--packets-gt', '--bytes-eq', '--bytes-lt', '--bytes-gt']);
+
+/**
+ * `-m set`: membership of the packet in an ipset, from the node's `ipset list` (env.ipsets). The
+ * set decides how the `src`/`dst` flags pick the packet's fields (IpSetLookup.has); `!` is applied
+ * by compileMatch. `--return-nomatch` is an option of the same match, so the compiler sees the
+ * whole spec.
+ */
+function setMatch(spec: MatchSpec): OptionCompiler {
+  const returnNomatch = spec.options.some((o) => o.name === '--return-nomatch');
+  return (o, _f, module) => {
+    if (o.name === '--match-set' || o.name === '--set') {
+      const setName = o.values[0];
+      if (setName === undefined || o.values.length !== 2) throw new RuleSyntaxError('--match-set takes a set name and src/dst flags');
+      const flags = (o.values[1] as string).split(',');
+      if (flags.length > 6 || flags.some((f) => f !== 'src' && f !== 'dst')) {
+        throw new RuleSyntaxError(`--match-set ${setName} ${o.values[1] as string}: flags are 1 to 6 of src/dst, comma-separated`);
+      }
+      const dims = flags as ('src' | 'dst')[];
+      return (b, env) => {
+        if (!env.ipsets) return { unknown: `ipset ${setName} is not known, so membership cannot be tested` };
+        const found = env.ipsets.get(setName);
+        if (!found) return { unknown: `ipset ${setName} is not in the ipset list of this node` };
+        if (returnNomatch && 'hasReturningNomatch' in found) return (found as NomatchAwareSet).hasReturningNomatch(b, dims);
+        return found.has(b, dims);
+      };
+    }
+    if (o.name === '--return-nomatch') return () => true;
+    // Counters only count; comparisons on them depend on traffic the dump does not show. Their `!`
+    // (`! --update-counters`: do not count) is no inversion of the match, so it is undone here
+    // before compileMatch applies it.
+    if (o.name === '--update-counters' || o.name === '--update-subcounters') return () => !o.negated;
+    if (SET_COUNTER_OPTIONS.has(o.name)) {
+      const why = `${o.name} ${o.values.join(' ')} compares the matching element's packet/byte counters, which depend on past traffic`;
+      return () => ({ unknown: why });
+    }
+    return unknownOption(o, module);
+  };
+}
 
 const always: OptionCompiler = () => () => true;
 
@@ -458,7 +492,7 @@ const MODULES: Record<string, OptionCompiler> = {
   connmark: mark,
   statistic: statistic,
   recent: recent,
-  set: set,
+  // set: compiled per spec by setMatch (it needs --return-nomatch from the same match).
   // comment only annotates; nfacct only counts. Both always match.
   comment: always,
   nfacct: always,

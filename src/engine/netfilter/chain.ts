@@ -1,4 +1,4 @@
-import { hostPort, parseAddr } from '../address.js';
+import { hostPort } from '../address.js';
 import { compileMatch, type MatchFn } from '../iptables/matches.js';
 import { ruleAt, ruleKeys } from '../iptables/parse.js';
 import { RuleSyntaxError } from '../iptables/rule.js';
@@ -6,6 +6,7 @@ import type { Chain, Rule, Ruleset, Table } from '../iptables/ruleset.js';
 import { compileTarget, describeTarget, type TargetEffect } from '../iptables/targets.js';
 import { ParseError } from '../errors.js';
 import { addHop, fork, undecided, type Branch, type WalkEnv } from './state.js';
+import { setDestination, setSource } from './nat.js';
 import { natSource, redirectTarget } from './routing.js';
 
 /** How a chain traversal ended for one branch. `return` means "fell off the end or hit RETURN". */
@@ -226,22 +227,4 @@ function applyTarget(ctx: ChainCtx, b: Branch, rule: Rule, c: Compiled, depth: n
       ];
     }
   }
-}
-
-function setDestination(b: Branch, ip: string, port: number | null): void {
-  const a = parseAddr(ip);
-  if (a && (a.text !== b.dst.text || port !== (b.dport ?? null))) b.ct.dnat = true;
-  if (a) b.dst = a;
-  if (port !== null && b.dport !== undefined) b.dport = port;
-  b.dnatTo = { ip, port: b.dport ?? null };
-  b.ct.dnatDecided = true;
-}
-
-function setSource(b: Branch, type: 'SNAT' | 'MASQUERADE', ip: string | null, port: number | null): void {
-  const a = ip === null ? null : parseAddr(ip);
-  if (a && a.text !== b.src.text) b.ct.snat = true;
-  if (a) b.src = a;
-  if (port !== null && b.sport !== undefined) b.sport = port;
-  b.snatTo = { type, ...(ip === null ? {} : { ip }), ...(port === null ? {} : { port }) };
-  b.ct.snatDecided = true;
 }

@@ -48,6 +48,8 @@ export interface Branch {
   snatTo: { type: 'MASQUERADE' | 'SNAT'; ip?: string; port?: number | null } | null;
   delivery: 'local' | 'forward' | 'output' | null;
   rejectWith?: string;
+  /** The nat chain that bound this connection's NAT at the current hook, for the registration-order assumption. */
+  natBoundBy?: { hook: string; priority: number | null; name: string };
 }
 
 export interface HopList {
@@ -78,9 +80,20 @@ export function undecided(b: Branch, reason: string): void {
   if (!b.reasons.includes(reason)) b.reasons.push(reason);
 }
 
+/** An ipset's contents, as `-m set --match-set NAME dst,dst` tests it. */
+export interface IpSetLookup {
+  name: string;
+  /** `hash:ip,port`, `bitmap:port`, … as `ipset list` prints it. */
+  type: string;
+  /** Membership of the packet's tuple picked by `dims` (the `src`/`dst` flags of --match-set, in order). */
+  has(b: Branch, dims: ('src' | 'dst')[]): boolean | { unknown: string };
+}
+
 /** Read-only facts the matches need besides the branch itself. */
 export interface WalkEnv {
   node: NodeContext;
+  /** ipsets by name, when `ipset list` was read; absent means their contents are unknown. */
+  ipsets?: ReadonlyMap<string, IpSetLookup>;
   localAddrs: Addr[];
   /** Subnet broadcast addresses of the node's prefixes (addrtype BROADCAST). */
   broadcastAddrs: Addr[];

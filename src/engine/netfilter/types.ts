@@ -45,6 +45,8 @@ export interface NodeContext {
     ipForward?: boolean;
     /** net.ipv4.conf.<out-iface or all>.route_localnet */
     routeLocalnet?: boolean;
+    /** net.ipv4.vs.conntrack: IPVS keeps conntrack entries, so nat POSTROUTING (masquerade) sees its traffic. */
+    ipvsConntrack?: boolean;
   };
 }
 
@@ -65,6 +67,12 @@ export interface Hop {
   backend?: string;
   /** Which source file the rule is in, when more than one was given. */
   source?: string;
+  /** nftables only: the table's family (`ip`, `ip6`, `inet`); `line` is then the rule's handle. */
+  family?: string;
+  /** nftables only: the rule's handle, as `nft -a list ruleset` prints it. */
+  handle?: number;
+  /** A set, map or verdict-map lookup that decided the hop: which element matched. */
+  element?: { set: string; key: string; comment?: string };
 }
 
 export interface Outcome {

@@ -1,11 +1,14 @@
-import { isLoopback, parseAddr, type Addr } from '../address.js';
+import { hostPort, isLoopback, parseAddr, type Addr } from '../address.js';
 import { protocolNumber } from '../iptables/matches.js';
-import type { Ruleset, Table } from '../iptables/ruleset.js';
-import { hopLabel, runChain, type ChainCtx } from './chain.js';
-import { HOOK_TABLES, NAT_MANIP, type Hook } from './hooks.js';
+import type { Ruleset } from '../iptables/ruleset.js';
+import { ipvsSchedule, type IpvsState } from '../ipvs/index.js';
+import type { NftRuleset } from '../nft/index.js';
+import type { Hook } from './hooks.js';
+import { setDestination } from './nat.js';
 import { addressOn, buildEnv, isLocal, routeLookup } from './routing.js';
-import { addHop, assume, hopsOf, undecided, type Branch, type WalkEnv } from './state.js';
-import type { NodeContext, Outcome, Packet, Verdict, WalkResult } from './types.js';
+import { addHop, assume, fork, hopsOf, undecided, type Branch, type IpSetLookup, type WalkEnv } from './state.js';
+import { stationsAt, type Station, type StationSources } from './stations.js';
+import type { Hop, NodeContext, Outcome, Packet, Verdict, WalkResult } from './types.js';
 
 export type { NodeContext, Packet, WalkResult } from './types.js';
 
@@ -21,11 +24,37 @@ export class PacketError extends Error {
  * nft backends. Rulesets of the other address family are ignored. At one hook priority the
  * rulesets run in the order given. Pure: no I/O, clock or randomness.
  */
-export function walk(rulesets: Ruleset[], node: NodeContext, packet: Packet): WalkResult {
+/** Everything on a node that decides a packet's fate besides routing. */
+export interface Dataplane {
+  /** iptables-save dumps (either backend). At equal priority they run in the order given. */
+  iptables: Ruleset[];
+  /** `nft -j list ruleset` dumps; tables iptables-nft made are walked from the iptables dump. */
+  nft?: NftRuleset[];
+  /** IPVS virtual services (kube-proxy's IPVS mode), from `ipvsadm-save -n`. */
+  ipvs?: IpvsState | null;
+  /** ipset contents for `-m set` matches, from `ipset list`. */
+  ipsets?: ReadonlyMap<string, IpSetLookup>;
+}
+
+/**
+ * Every possible fate of the first packet of a connection on one node.
+ *
+ * `plane` is the node's rules: iptables dumps (usually one; two when rules are split across the
+ * legacy and nft backends), native nftables tables, IPVS. A plain array means iptables dumps only.
+ * Rulesets of the other address family are ignored. Pure: no I/O, clock or randomness.
+ */
+export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Packet): WalkResult {
+  const p: Dataplane = Array.isArray(plane) ? { iptables: plane } : plane;
   const env = buildEnv(node);
+  if (p.ipsets) env.ipsets = p.ipsets;
   const start = initialBranch(packet, env);
-  const sets = rulesets.filter((r) => r.family === null || r.family === start.src.family);
-  const w = new Walker(sets, env, start.src.family);
+  const family = start.src.family;
+  const w = new Walker({
+    iptables: p.iptables.filter((r) => r.family === null || r.family === family),
+    nft: p.nft ?? [],
+    env,
+    family,
+  }, family === 4 ? p.ipvs ?? null : null);
   // The packet as it left the client, read before the walk: SNAT rewrites the branch in place.
   const resolved: Packet = { ...packet, src: start.src.text };
   if (start.sport !== undefined) resolved.sport = start.sport;
@@ -95,14 +124,24 @@ function sourceFor(dst: Addr, env: WalkEnv): Addr | null {
 
 const MAX_BRANCHES = 4096;
 
+/**
+ * IPVS takes packets for a virtual service at LOCAL_IN priority NF_IP_PRI_NAT_SRC - 1 (99): after
+ * filter INPUT, before nat INPUT (ip_vs_core.c, ip_vs_ops4).
+ */
+const IPVS_PRIORITY = 99;
+
 class Walker {
   readonly outcomes: Outcome[] = [];
+  private readonly stations = new Map<Hook, Station[]>();
 
   constructor(
-    private readonly sets: Ruleset[],
-    private readonly env: WalkEnv,
-    private readonly family: 4 | 6,
+    private readonly src: StationSources,
+    private readonly ipvs: IpvsState | null,
   ) {}
+
+  private get env(): WalkEnv {
+    return this.src.env;
+  }
 
   /** A packet arriving on an interface: PREROUTING, routing, then INPUT or FORWARD + POSTROUTING. */
   inputPath(b: Branch): void {
@@ -114,7 +153,14 @@ class Walker {
     if (isLocal(b.dst, this.env)) {
       if (isLoopback(b.dst) && b.inIface !== 'lo' && !this.localnetAllowed(b)) return;
       b.delivery = 'local';
-      for (const x of this.hook('INPUT', [b])) this.finish(x, 'ACCEPT');
+      if (this.ipvs === null) {
+        for (const x of this.hook('INPUT', [b])) this.finish(x, 'ACCEPT');
+        return;
+      }
+      for (const x of this.hook('INPUT', [b], -Infinity, IPVS_PRIORITY)) {
+        if (this.ipvsIn(x)) continue;
+        for (const y of this.hook('INPUT', [x], IPVS_PRIORITY, Infinity)) this.finish(y, 'ACCEPT');
+      }
       return;
     }
     const fwd = this.env.node.sysctls?.ipForward;
@@ -123,6 +169,50 @@ class Walker {
     this.route(b);
     b.delivery = 'forward';
     for (const x of this.hook('FORWARD', [b])) for (const y of this.hook('POSTROUTING', [x])) this.finish(y, 'ACCEPT');
+  }
+
+  /**
+   * IPVS on a packet for a local address: a virtual service takes it, picks a real server, rewrites
+   * the destination (masquerading forwarding) and sends it out through LOCAL_OUT and POSTROUTING
+   * (ip_vs_nat_xmit → NF_HOOK(LOCAL_OUT)), where kube-proxy's KUBE-POSTROUTING masquerades it.
+   * Returns false when no virtual service matches: local delivery goes on.
+   */
+  private ipvsIn(b: Branch): boolean {
+    const hit = ipvsSchedule(this.ipvs!, b);
+    if (hit === null) return false;
+    const { service, choices } = hit;
+    const hopOf = (action: string, line = service.line, rule = service.text): Hop =>
+      ({ table: 'ipvs', chain: 'INPUT', line, rule, action, source: this.ipvs!.source });
+    if (choices.length === 0) {
+      // ip_vs_leave: no real server can take it; the kernel answers port unreachable and drops it.
+      addHop(b, hopOf('REJECT'));
+      b.rejectWith = 'icmp-port-unreachable';
+      this.finish(b, 'REJECT', undefined);
+      return true;
+    }
+    choices.forEach((c, i) => {
+      const x = i === choices.length - 1 ? b : fork(b);
+      x.probability = b.probability * c.probability;
+      if (c.why) assume(x, c.why);
+      addHop(x, hopOf(`IPVS ${hostPort(c.real.address, c.real.port)}`, c.real.line, c.real.text));
+      if (c.real.forward !== 'masq') {
+        undecided(x, `IPVS forwards to ${c.real.address} by ${c.real.forward === 'route' ? 'direct routing' : 'IP-in-IP tunnelling'}, which the walk does not model`);
+        this.finish(x, 'INDETERMINATE');
+        return;
+      }
+      setDestination(x, c.real.address, c.real.port);
+      const conntrack = this.env.node.sysctls?.ipvsConntrack;
+      if (conntrack === undefined) assume(x, 'net.ipv4.vs.conntrack=1 (kube-proxy sets it), so conntrack and nat POSTROUTING see IPVS traffic');
+      if (conntrack === false) x.ct.state = 'UNTRACKED';
+      if (isLocal(x.dst, this.env)) {
+        for (const y of this.hook('INPUT', [x], IPVS_PRIORITY, Infinity)) this.finish(y, 'ACCEPT');
+        return;
+      }
+      this.route(x);
+      x.delivery = 'forward';
+      for (const y of this.hook('OUTPUT', [x])) for (const z of this.hook('POSTROUTING', [y])) this.finish(z, 'ACCEPT');
+    });
+    return true;
   }
 
   /** A packet from a process on the node: OUTPUT, reroute, POSTROUTING, then back in through lo if local. */
@@ -136,7 +226,13 @@ class Walker {
           // Looped back: PREROUTING and INPUT run again; nat does not, its bindings are decided.
           y.inIface = 'lo';
           y.delivery = 'local';
-          for (const z of this.hook('PREROUTING', [y])) for (const v of this.hook('INPUT', [z])) this.finish(v, 'ACCEPT');
+          for (const z of this.hook('PREROUTING', [y])) {
+            if (this.ipvs !== null) {
+              for (const v of this.hook('INPUT', [z], -Infinity, IPVS_PRIORITY)) {
+                if (!this.ipvsIn(v)) for (const u of this.hook('INPUT', [v], IPVS_PRIORITY, Infinity)) this.finish(u, 'ACCEPT');
+              }
+            } else for (const v of this.hook('INPUT', [z])) this.finish(v, 'ACCEPT');
+          }
         } else {
           y.delivery = 'output';
           this.finish(y, 'ACCEPT');
@@ -174,64 +270,71 @@ class Walker {
     return true;
   }
 
-  /** Runs every table registered at `hook`, in priority order, for each branch. */
-  private hook(hook: Hook, branches: Branch[]): Branch[] {
+  private stationsAt(hook: Hook): Station[] {
+    let s = this.stations.get(hook);
+    if (s === undefined) {
+      s = stationsAt(this.src, hook);
+      this.stations.set(hook, s);
+    }
+    return s;
+  }
+
+  /** Runs the stations of `hook` with priority in [from, to), in order, for each branch. */
+  private hook(hook: Hook, branches: Branch[], from = -Infinity, to = Infinity): Branch[] {
     let live = branches;
     for (const b of live) {
       b.hook = hook;
       // Before the routing decision, and on local delivery, a packet has no output device.
-      if (hook === 'INPUT' || hook === 'PREROUTING') {
+      if (from === -Infinity && (hook === 'INPUT' || hook === 'PREROUTING')) {
         b.outIface = undefined;
         b.outIfaceKnown = false;
       }
     }
-    for (const tableName of HOOK_TABLES[hook]) {
-      const manip = tableName === 'nat' ? NAT_MANIP[hook] : undefined;
-      const decidedBefore = new Set(manip ? live.filter((b) => this.natDecided(b, manip)) : []);
-      for (const rs of this.sets) {
-        const table = rs.tables.get(tableName);
-        const chain = table?.chains.get(hook);
-        if (!table || !chain || isUnregistered(rs, table)) continue;
-        const ctx: ChainCtx = { ruleset: rs, table, env: this.env, family: this.family, label: this.sets.length > 1 };
-        const next: Branch[] = [];
-        for (const b of live) {
-          // nat sees only NEW, tracked connections, and only until one nat table decided this manip.
-          if (manip && (b.ct.state === 'UNTRACKED' || this.natDecided(b, manip))) {
-            // Another backend's nat table bound first at this very hook: which one runs first is
-            // registration order, which no dump shows. Say what the walk assumed.
-            if (!decidedBefore.has(b) && chain.count > 0) {
-              assume(b, `both backends have nat ${hook} rules; the kernel runs the one registered later first, which a dump cannot show: assumed the dump given first (${this.sets[0]?.source ?? '?'}) runs first`);
-            }
-            next.push(b);
-            continue;
+    const all = this.stationsAt(hook).filter((s) => s.priority >= from && s.priority < to);
+    all.forEach((st, i) => {
+      const manip = st.manip;
+      const next: Branch[] = [];
+      for (const b of live) {
+        // nat sees only NEW, tracked connections, and only until one nat chain bound this manip.
+        if (manip && (b.ct.state === 'UNTRACKED' || this.natDecided(b, manip))) {
+          // A nat chain of the same priority bound first at this very hook: which of the two runs
+          // first is registration order, which no dump shows. Say what the walk assumed.
+          if (b.natBoundBy !== undefined && b.natBoundBy.hook === hook && b.natBoundBy.priority === st.natPriority && st.hasRules) {
+            assume(b, `${b.natBoundBy.name} and ${st.name} both hold nat ${hook} rules at priority ${st.natPriority}; the kernel runs the one registered later first, which a dump cannot show: assumed ${b.natBoundBy.name} runs first`);
           }
-          for (const r of runChain(ctx, b, chain)) {
-            if (r.end === 'accept') next.push(r.b);
-            else if (r.end === 'return') {
-              // Falling off a built-in chain applies its policy.
-              const policy = chain.policy ?? 'ACCEPT';
-              addHop(r.b, { table: tableName, chain: hook, line: chain.line, rule: null, action: `POLICY ${policy}`, ...hopLabel(ctx) });
-              if (policy === 'ACCEPT') next.push(r.b);
-              else this.finish(r.b, 'DROP');
-            } else if (r.end === 'drop') this.finish(r.b, 'DROP');
-            else if (r.end === 'reject') {
-              r.b.rejectWith = r.with;
-              this.finish(r.b, 'REJECT');
-            } else this.finish(r.b, 'INDETERMINATE', r.why);
-          }
-          if (next.length + this.outcomes.length > MAX_BRANCHES) {
-            throw new PacketError(`the walk forked into more than ${MAX_BRANCHES} branches; the ruleset is too undecidable to enumerate`);
-          }
+          next.push(b);
+          continue;
         }
-        live = next;
+        const decidedBefore = manip ? this.natDecided(b, manip) : true;
+        for (const r of st.run(b)) {
+          if (!decidedBefore && this.natDecided(r.b, manip!)) r.b.natBoundBy = { hook, priority: st.natPriority, name: st.name };
+          if (r.end === 'accept') next.push(r.b);
+          else if (r.end === 'return') {
+            // Falling off a base chain applies its policy.
+            addHop(r.b, st.policyHop);
+            if (st.policy === 'ACCEPT') next.push(r.b);
+            else this.finish(r.b, 'DROP');
+          } else if (r.end === 'drop') this.finish(r.b, 'DROP');
+          else if (r.end === 'reject') {
+            r.b.rejectWith = r.with;
+            this.finish(r.b, 'REJECT');
+          } else this.finish(r.b, 'INDETERMINATE', r.why);
+        }
+        if (next.length + this.outcomes.length > MAX_BRANCHES) {
+          throw new PacketError(`the walk forked into more than ${MAX_BRANCHES} branches; the ruleset is too undecidable to enumerate`);
+        }
       }
-      // nat OUTPUT reroutes a DNATed packet at once (ip_route_me_harder): a loopback source that may
-      // not leave lo is dropped there, before filter OUTPUT. -o in filter OUTPUT still sees the old
-      // device; the new one shows from POSTROUTING on.
-      if (hook === 'OUTPUT' && tableName === 'nat') live = live.filter((b) => this.rerouteAllowed(b));
-      // A nat hook that ran without a NAT rule still decides: the kernel binds "no translation".
-      if (manip) for (const b of live) if (b.ct.state !== 'UNTRACKED') b.ct[manip === 'dnat' ? 'dnatDecided' : 'snatDecided'] = true;
-    }
+      live = next;
+      const lastNat = manip !== undefined && all.slice(i + 1).every((s) => s.manip !== manip);
+      if (lastNat) {
+        // nat OUTPUT reroutes a DNATed packet at once (ip_route_me_harder): a loopback source that
+        // may not leave lo is dropped there, before filter OUTPUT. -o in filter OUTPUT still sees
+        // the old device; the new one shows from POSTROUTING on.
+        if (hook === 'OUTPUT' && manip === 'dnat') live = live.filter((b) => this.rerouteAllowed(b));
+        // The NAT core ran without a NAT rule binding: the kernel binds "no translation".
+        for (const b of live) if (b.ct.state !== 'UNTRACKED') b.ct[manip === 'dnat' ? 'dnatDecided' : 'snatDecided'] = true;
+      }
+    });
     return live;
   }
 
@@ -253,18 +356,6 @@ class Walker {
     };
     this.outcomes.push(o);
   }
-}
-
-/**
- * iptables-nft creates a table's base chains (and so its hooks) only when rules are restored into
- * it, yet iptables-save still prints an empty table's built-in chains. An nft table with no rules
- * and only ACCEPT policies is therefore absent from the kernel; skipping it changes no verdict and
- * keeps the hops equal to the kernel's trace.
- */
-function isUnregistered(rs: Ruleset, table: Table): boolean {
-  if (rs.backend !== 'nft') return false;
-  for (const c of table.chains.values()) if (c.count || c.policy === 'DROP') return false;
-  return true;
 }
 
 /** Probabilities come from the kernel's 31-bit fractions; 12 digits keep them readable and exact enough. */

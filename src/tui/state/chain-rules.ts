@@ -12,6 +12,26 @@ export interface ChainListing {
 export function chainRules(cluster: ClusterModel, node: string, hop: Hop): ChainListing | { why: string } {
   const rules = cluster.nodeDataOf(node).rulesFor(4);
   if (!rules.ok) return { why: rules.why };
+  if (hop.family !== undefined) {
+    // An nftables rule: its chain from the node's nft ruleset, rules numbered by handle.
+    for (const rs of rules.plane.nft ?? []) {
+      const chain = rs.tables.find((t) => t.family === hop.family && t.name === hop.table)?.chains.get(hop.chain);
+      if (chain === undefined) continue;
+      return {
+        title: `${hop.family} ${hop.table}/${hop.chain}${chain.base ? ` (${chain.base.type} hook ${chain.base.hook.toLowerCase()} priority ${chain.base.priority}, policy ${chain.base.policy})` : ''} on ${node}, ${rs.source}`,
+        rules: chain.rules.map((r) => ({ line: r.handle, text: r.text, matched: r.handle === hop.handle })),
+      };
+    }
+    return { why: `${node} has no nft chain ${hop.family} ${hop.table}/${hop.chain}` };
+  }
+  if (hop.table === 'ipvs') {
+    const ipvs = rules.plane.ipvs;
+    if (!ipvs) return { why: `${node} has no IPVS state in the snapshot` };
+    return {
+      title: `IPVS virtual services on ${node}, ${ipvs.source}`,
+      rules: ipvs.services.flatMap((s) => [s, ...s.reals]).map((x) => ({ line: x.line, text: x.text, matched: x.line === hop.line })),
+    };
+  }
   // With both backends in use, the hop says which dump its rule is in.
   const candidates = rules.rulesets.filter((r) => hop.backend === undefined || r.backend === hop.backend);
   for (const ruleset of candidates) {

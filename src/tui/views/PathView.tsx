@@ -115,7 +115,7 @@ function Rung({ row, selected, expanded }: { readonly row: LadderRow; readonly s
         <Text wrap="truncate-end">
           {pointer}
           <Text inverse={selected || row.culprit} color={color} bold={row.culprit}>
-            {`   │ ${expanded ? '▾' : '▸'} ${`${h.table}/${h.chain}`.padEnd(30)} ${`:${h.line}`.padEnd(6)} ${h.action}${row.culprit ? '   ◀ dropped here' : ''}`}
+            {`   │ ${expanded ? '▾' : '▸'} ${`${h.family ? `${h.family} ` : ''}${h.table}/${h.chain}`.padEnd(30)} ${`:${h.line}`.padEnd(6)} ${h.action}${row.culprit ? '   ◀ dropped here' : ''}`}
           </Text>
         </Text>
       );
@@ -148,7 +148,7 @@ function detailLines(row: LadderRow | undefined, expanded: boolean, model: Clust
   const h = row.hop;
   if (!expanded || model === null) {
     return [
-      { text: `${row.node} ${h.table}/${h.chain} line ${h.line}${h.backend ? ` (iptables-${h.backend})` : ''}:  Enter shows the whole chain`, dim: true },
+      { text: `${row.node} ${h.family ? `${h.family} ` : ''}${h.table}/${h.chain} ${h.handle !== undefined ? `handle ${h.handle}` : `line ${h.line}`}${h.backend ? ` (iptables-${h.backend})` : ''}${h.element ? `, ${h.element.set} element ${h.element.key}${h.element.comment ? ` "${h.element.comment}"` : ''}` : ''}:  Enter shows the whole chain`, dim: true },
       { text: h.rule ?? `chain policy: ${h.action}`, color: row.culprit ? 'red' : 'yellow' },
     ];
   }

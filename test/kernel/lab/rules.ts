@@ -49,3 +49,46 @@ export function traceRaw(family: 4 | 6 = 4): string {
     '',
   ].join('\n');
 }
+
+/** Loads native nftables rules (`nft -f -`), exactly as a tool that writes them (knftables, firewalld) would. */
+export async function loadNftables(ns: string, text: string): Promise<void> {
+  await run('nft', ['-f', '-'], { ns, input: text.endsWith('\n') ? text : `${text}\n` });
+}
+
+/**
+ * The whole ruleset as `nft -j list ruleset` prints it: what np-doctor gathers on an nftables
+ * node. Taken after every rule is loaded and BEFORE the trace table exists, so the walk never sees
+ * the lab's own tracing rules. Tables iptables-nft created are in it too (the engine skips them).
+ */
+export async function dumpNftables(ns: string): Promise<string> {
+  return (await run('nft', ['-j', 'list', 'ruleset'], { ns })).stdout;
+}
+
+/** The lab's trace table (not in any dump); its events are the boundary of a traversal, never hops. */
+export const TRACE_TABLE = 'npd-trace';
+
+/**
+ * Marks what the nft trace should follow, at priority -500: before every table a scenario loads
+ * (raw is -300, conntrack defrag -400), in prerouting (packets that arrive) and output (packets a
+ * node process sends). It matches the NodePort range and the service CIDR, like traceRaw(), so
+ * the monitor's marker datagram (UDP to port 32767) is traced too. Family inet: one table for both.
+ */
+export function traceTable(): string {
+  const body = [
+    '    meta l4proto { tcp, udp } th dport 30000-32767 meta nftrace set 1',
+    '    ip daddr 10.96.0.0/12 meta nftrace set 1',
+  ];
+  return [
+    `table inet ${TRACE_TABLE} {`,
+    '  chain prerouting {',
+    '    type filter hook prerouting priority -500; policy accept;',
+    ...body,
+    '  }',
+    '  chain output {',
+    '    type filter hook output priority -500; policy accept;',
+    ...body,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { run } from './exec.js';
 import { cleanupOwn, NS_PREFIX } from './netns.js';
 import { buildTopology, type Topology } from './topology.js';
-import { loadRules, saveRules, type Backend } from './rules.js';
+import { dumpNftables, loadNftables, loadRules, saveRules, traceTable, type Backend } from './rules.js';
 import { Servers, type ServerLog } from './servers.js';
 import { probe as runClient, reserveSports, tokenOf, type TryResult } from './client.js';
 import { TraceMonitor, firstPacketEvents, toKernelHops, type KernelHop } from './trace.js';
 import { findEntry, listConntrack, natOf, type NatSeen } from './conntrack.js';
 import * as A from './addressing.js';
-import type { Probe, Scenario } from './scenario.js';
+import type { NodeSpec, Probe, RuleSource, Scenario } from './scenario.js';
 
 /** The facts about a node that the walk's NodeContext is built from, read from the kernel. */
 export interface NodeFacts {
@@ -29,11 +29,18 @@ export interface NodeFacts {
   /** The node's dumps, exactly as the save tools printed them. */
   dumps: Partial<Record<Backend, string>>;
   /**
+   * `nft -j list ruleset` of a node with native nftables rules, taken after every source was loaded
+   * and before the lab's trace table was added. Absent for nodes without `rules.nftables`.
+   */
+  nftables?: string;
+  /**
    * The order in which the kernel runs the backends' tables at one hook priority: the backend
    * whose hooks were registered LAST runs FIRST (a new hook is inserted before existing hooks of
    * equal priority; research report Q3). This is the order the walk must be given the rulesets.
    */
   runOrder: Backend[];
+  /** Every rule source in the order it was loaded (native nftables included). */
+  loadOrder: RuleSource[];
 }
 
 export interface TryObservation extends TryResult {
@@ -77,7 +84,13 @@ export function triesFor(n: number, pmin: number): number {
   return Math.ceil(Math.log(MISS_RISK / n) / Math.log(1 - pmin));
 }
 
-async function nodeFacts(ns: string, loaded: { dumps: NodeFacts['dumps']; order: Backend[] }): Promise<NodeFacts> {
+interface Loaded {
+  dumps: NodeFacts['dumps'];
+  nftables?: string;
+  order: RuleSource[];
+}
+
+async function nodeFacts(ns: string, loaded: Loaded): Promise<NodeFacts> {
   const addrs = JSON.parse((await run('ip', ['-j', 'addr', 'show'], { ns })).stdout) as {
     ifname: string;
     addr_info?: { family: string; local: string; scope: string }[];
@@ -104,7 +117,9 @@ async function nodeFacts(ns: string, loaded: { dumps: NodeFacts['dumps']; order:
     ipForward: await sysctl('net.ipv4.ip_forward'),
     routeLocalnet: await sysctl('net.ipv4.conf.all.route_localnet'),
     dumps: loaded.dumps,
-    runOrder: [...loaded.order].reverse(),
+    ...(loaded.nftables !== undefined ? { nftables: loaded.nftables } : {}),
+    runOrder: loaded.order.filter((b): b is Backend => b !== 'nftables').reverse(),
+    loadOrder: loaded.order,
   };
 }
 
@@ -138,16 +153,37 @@ function clientNs(topo: Topology, p: Probe): string {
   }
 }
 
-async function loadNode(ns: string, spec: Scenario['nodes'][number]): Promise<{ dumps: NodeFacts['dumps']; order: Backend[] }> {
+/** The order a node's rule sources are loaded in (see NodeSpec.loadOrder). */
+export function loadOrderOf(spec: NodeSpec): RuleSource[] {
   const r = spec.rules ?? {};
-  const order = (spec.legacyFirst === true ? (['legacy', 'nft', 'nft6'] as const) : (['nft', 'legacy', 'nft6'] as const)).filter(
-    (b) => r[b] !== undefined,
-  );
+  const present = (Object.keys(r) as RuleSource[]).filter((b) => r[b] !== undefined);
+  if (spec.loadOrder !== undefined) {
+    const listed = [...spec.loadOrder].sort().join(',');
+    if (listed !== [...present].sort().join(',') || new Set(spec.loadOrder).size !== spec.loadOrder.length)
+      throw new Error(`loadOrder ${spec.loadOrder.join(',')} must list each rule source of the node once (${present.join(',')})`);
+    return [...spec.loadOrder];
+  }
+  if (r.nftables !== undefined && present.length > 1)
+    throw new Error('a node with native nftables rules and iptables rules needs an explicit loadOrder (equal priorities run last-registered first)');
+  const order: RuleSource[] = spec.legacyFirst === true ? ['legacy', 'nft', 'nft6', 'nftables'] : ['nft', 'legacy', 'nft6', 'nftables'];
+  return order.filter((b) => r[b] !== undefined);
+}
+
+async function loadNode(ns: string, spec: NodeSpec): Promise<Loaded> {
+  const r = spec.rules ?? {};
+  const order = loadOrderOf(spec);
   const dumps: NodeFacts['dumps'] = {};
-  for (const b of order) await loadRules(ns, b, r[b]!);
+  for (const b of order) {
+    if (b === 'nftables') await loadNftables(ns, r.nftables!);
+    else await loadRules(ns, b, r[b]!);
+  }
   // Saved only after everything is loaded: the dumps are what an engineer would capture later.
-  for (const b of order) dumps[b] = await saveRules(ns, b);
-  return { dumps, order };
+  for (const b of order) if (b !== 'nftables') dumps[b] = await saveRules(ns, b);
+  if (r.nftables === undefined) return { dumps, order };
+  // The nft dump before the trace table exists; then the trace table (see lab/rules.ts).
+  const nftables = await dumpNftables(ns);
+  await loadNftables(ns, traceTable());
+  return { dumps, nftables, order };
 }
 
 export async function runScenario(s: Scenario, hooks: RunHooks = {}): Promise<ScenarioRun> {
@@ -175,7 +211,11 @@ export async function runScenario(s: Scenario, hooks: RunHooks = {}): Promise<Sc
       const maxTries = Math.min(MAX_TRIES, Math.max(minTries, triesFor(want.length, pmin)));
       const file = join(tmpdir(), `${NS_PREFIX}${s.name}-${p.name}.trace`);
       const family = p.to.ip.includes(':') ? 6 : 4;
-      const monitor = await TraceMonitor.start(node.ns, file, family);
+      // Nodes with native nftables tables carry the trace table; IPv6 iptables rules need nft's
+      // monitor too (see lab/nft-trace.ts); everything else is xtables-monitor's.
+      const nftNode = node.nftables !== undefined;
+      const mode = nftNode || family === 6 ? 'nft' : 'xtables';
+      const monitor = await TraceMonitor.start(node.ns, file, mode, family, nftNode);
       let results: TryResult[];
       let lines;
       try {
@@ -191,7 +231,10 @@ export async function runScenario(s: Scenario, hooks: RunHooks = {}): Promise<Sc
           sportBase,
         });
       } finally {
-        lines = await monitor.stop(family === 6 ? node.dumps.nft6 : undefined);
+        lines = await monitor.stop({
+          ...(node.dumps.nft !== undefined ? { nft: node.dumps.nft } : {}),
+          ...(node.dumps.nft6 !== undefined ? { nft6: node.dumps.nft6 } : {}),
+        });
         // Keep the raw trace only when asked (debugging a disagreement); it is parsed already.
         if (process.env.NP_DOCTOR_KERNEL_KEEP_TRACES !== '1') rmSync(file, { force: true });
       }

@@ -28,7 +28,15 @@ export interface NodeRules {
   legacy?: string;
   /** ip6tables-restore input (nf_tables backend). */
   nft6?: string;
+  /**
+   * `nft -f` input: native nftables tables (kube-proxy's nftables mode, firewalld, …). A node with
+   * these is traced with `nft monitor trace` and walked with its `nft -j list ruleset` dump.
+   */
+  nftables?: string;
 }
+
+/** One way rules get into a node: a restore tool (see lab/rules.ts) or `nft -f`. */
+export type RuleSource = keyof NodeRules;
 
 export interface NodeSpec {
   rules?: NodeRules;
@@ -41,6 +49,14 @@ export interface NodeSpec {
   /** Load the legacy rules before the nft rules (the order decides which table the kernel runs
    *  first at a hook when both backends hook it at the same priority). Default: nft first. */
   legacyFirst?: boolean;
+  /**
+   * The order the rule sources are loaded in, every source of `rules` exactly once. At one hook
+   * priority the kernel runs the hook registered LAST first, so this order is part of the
+   * scenario. Required when `nftables` is combined with any iptables source (their base chains
+   * can share priorities, e.g. kube-proxy ≥ 1.34's filter-input and iptables' filter INPUT at 0);
+   * otherwise the default is legacyFirst's order.
+   */
+  loadOrder?: RuleSource[];
 }
 
 export type ProbeFrom =

@@ -13,7 +13,8 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { run, sleep, start, stop } from './exec.js';
-import { listHandles, parseNftMonitor, saveLines } from './nft-trace.js';
+import { iptablesView, listPositions, parseNftMonitor } from './nft-trace.js';
+import { TRACE_TABLE } from './rules.js';
 
 export interface PacketLine {
   kind: 'packet';
@@ -32,8 +33,15 @@ export interface TraceEvent {
   verdict: string;
   /** JUMP/GOTO target chain. */
   target?: string;
-  /** `-A CHAIN …` exactly as the monitor printed it, minus its `-4 -t table ` prefix; null for policies. */
+  /** `-A CHAIN …` exactly as the monitor printed it, minus its `-4 -t table ` prefix; null for policies.
+   *  For a native nftables rule: the rule as `nft` prints it, without `# handle`. */
   rule: string | null;
+  /** Native nftables tables only (nft-trace.ts): the table's family; absent for iptables' tables. */
+  family?: string;
+  /** nft monitor only: the rule's handle. */
+  handle?: number;
+  /** An event of the lab's own trace table: marks where a traversal starts; never a hop. */
+  tracer?: boolean;
 }
 
 export type MonitorLine = PacketLine | TraceEvent;
@@ -103,8 +111,9 @@ export interface FirstPacketQuery {
 /**
  * The events of the FIRST packet of one connection. The first PACKET line whose SRC/SPORT/DPORT
  * match gives the trace id; events with that id belong to this packet until a new packet reuses
- * the id, which shows as a different IPv4 `ID=` or as the raw-table TRACE rule firing again after
- * later hooks (every traversal starts in raw). A retransmitted SYN therefore never mixes in.
+ * the id, which shows as a different IPv4 `ID=` or as the tracing rule firing again after later
+ * hooks (every traversal starts there: iptables' raw table, or the nft trace table at -500). A
+ * retransmitted SYN therefore never mixes in.
  */
 export function firstPacketEvents(lines: MonitorLine[], q: FirstPacketQuery): TraceEvent[] | null {
   const startIdx = lines.findIndex(
@@ -124,8 +133,9 @@ export function firstPacketEvents(lines: MonitorLine[], q: FirstPacketQuery): Tr
       if (first.fields.ID !== undefined && l.fields.ID !== first.fields.ID) break;
       continue;
     }
-    if (l.table === 'raw' && pastRaw) break;
-    if (l.table !== 'raw') pastRaw = true;
+    const start = l.tracer === true || (l.family === undefined && l.table === 'raw');
+    if (start && pastRaw) break;
+    if (!start) pastRaw = true;
     events.push(l);
   }
   return events;
@@ -135,50 +145,76 @@ export function firstPacketEvents(lines: MonitorLine[], q: FirstPacketQuery): Tr
 export interface KernelHop {
   table: string;
   chain: string;
-  /** Canonical `-A CHAIN …` text, or null for a chain policy. */
+  /** Canonical `-A CHAIN …` text (native nftables: the rule as nft prints it), or null for a chain policy. */
   rule: string | null;
-  /** For a policy: `POLICY ACCEPT`/`POLICY DROP`; for a rule: the monitor's verdict (info only). */
+  /**
+   * For a policy: `POLICY ACCEPT`/`POLICY DROP`. For an iptables rule: the monitor's verdict
+   * (info only). For a native nftables rule: the kernel's verdict (`goto X`, `jump X`, `accept`,
+   * `drop`, `continue`, `return`), which (d) compares.
+   */
   verdict: string;
+  /** Native nftables rules and policies only: the table's family. */
+  family?: string;
+  /** Native nftables rules only: the rule's handle, which (d) compares. */
+  handle?: number;
 }
 
 /**
  * Normalisation: `return` events (the packet fell off the end of a user chain, or a base chain
  * returned to the hook) are not hops: the walk's Hop is "one matched rule or one applied chain
- * policy", and falling off a chain matches nothing. Everything else maps one to one.
+ * policy", and falling off a chain matches nothing. Events of the lab's trace table are not hops
+ * either (the walk never sees that table). Everything else maps one to one.
  */
 export function toKernelHops(events: TraceEvent[]): KernelHop[] {
   return events
-    .filter((e) => e.type !== 'return')
-    .map((e) =>
-      e.type === 'policy'
-        ? { table: e.table, chain: e.chain, rule: null, verdict: `POLICY ${e.verdict}` }
-        : { table: e.table, chain: e.chain, rule: e.rule, verdict: e.target !== undefined ? `${e.verdict} ${e.target}` : e.verdict },
-    );
+    .filter((e) => e.type !== 'return' && e.tracer !== true)
+    .map((e) => {
+      const native = e.family !== undefined ? { family: e.family, ...(e.handle !== undefined && e.type === 'rule' ? { handle: e.handle } : {}) } : {};
+      if (e.type === 'policy') return { table: e.table, chain: e.chain, rule: null, verdict: `POLICY ${e.verdict}`, ...native };
+      const verdict = e.family === undefined && e.target !== undefined ? `${e.verdict} ${e.target}` : e.verdict;
+      return { table: e.table, chain: e.chain, rule: e.rule, verdict, ...native };
+    });
 }
 
 /**
- * A running trace monitor in one namespace, writing to a file: `xtables-monitor --trace` for IPv4,
- * `nft -a monitor trace` for IPv6 (see nft-trace.ts for why).
+ * How a node is traced:
+ *   - `xtables`: `xtables-monitor --trace` (IPv4 iptables-nft rules; the raw-table TRACE rules);
+ *   - `nft`: `nft -a monitor trace` (IPv6 iptables-nft rules, and every node with native
+ *     nftables tables, where the trace table marks packets; see nft-trace.ts).
  */
+export type TraceMode = 'xtables' | 'nft';
+
+/** The iptables-nft dumps an nft-mode trace maps rule handles back to. */
+export interface TraceDumps {
+  nft?: string;
+  nft6?: string;
+}
+
+/** A running trace monitor in one namespace, writing to a file. */
 export class TraceMonitor {
   private constructor(
     private readonly child: ChildProcess,
     private readonly fd: number,
     readonly file: string,
     private readonly ns: string,
-    private readonly family: 4 | 6,
+    private readonly mode: TraceMode,
+    private readonly traceTable: boolean,
   ) {}
 
-  static async start(ns: string, file: string, family: 4 | 6 = 4): Promise<TraceMonitor> {
+  /**
+   * `traceTable`: the namespace carries the lab's nft trace table (lab/rules.ts); its events are
+   * flagged as tracer events. `family` picks the loopback address of the readiness marker.
+   */
+  static async start(ns: string, file: string, mode: TraceMode, family: 4 | 6 = 4, traceTable = false): Promise<TraceMonitor> {
     // A file, not a pipe: a full pipe blocks the monitor and netlink then drops trace events.
     const fd = openSync(file, 'w');
     const child =
-      family === 4 ? start('xtables-monitor', ['--trace'], { ns, stdoutFd: fd }) : start('nft', ['-a', 'monitor', 'trace'], { ns, stdoutFd: fd });
+      mode === 'xtables' ? start('xtables-monitor', ['--trace'], { ns, stdoutFd: fd }) : start('nft', ['-a', 'monitor', 'trace'], { ns, stdoutFd: fd });
     // The monitor prints nothing when it is ready. Instead of guessing a delay, send a marker
-    // datagram from the node to its own loopback on port 32767 (the raw OUTPUT TRACE rules match
-    // it) until the monitor reports it. The marker never matches a probe's first packet
-    // (source 127.0.0.1/::1, destination port 32767), so selection ignores it.
-    const marker = family === 4 ? 'DPORT=32767' : 'dport 32767';
+    // datagram from the node to its own loopback on port 32767 (the TRACE rules and the trace
+    // table match it) until the monitor reports it. The marker never matches a probe's first
+    // packet (source 127.0.0.1/::1, destination port 32767), so selection ignores it.
+    const marker = mode === 'xtables' ? 'DPORT=32767' : 'dport 32767';
     const target = family === 4 ? '/dev/udp/127.0.0.1/32767' : '/dev/udp/::1/32767';
     for (let waited = 0; ; waited += 50) {
       if (child.exitCode !== null) throw new Error(`trace monitor exited early (${child.exitCode})`);
@@ -187,19 +223,26 @@ export class TraceMonitor {
       if (readFileSync(file, 'utf8').includes(marker)) break;
       if (waited > 3000) throw new Error(`trace monitor in ${ns} reported nothing within 3 s`);
     }
-    return new TraceMonitor(child, fd, file, ns, family);
+    return new TraceMonitor(child, fd, file, ns, mode, traceTable);
   }
 
   /**
    * Stops the monitor (after letting in-flight events arrive) and returns its parsed output.
-   * `dump` is the family's iptables-save text, needed to turn IPv6 nft events back into rules.
+   * `dumps` are the node's iptables-nft dumps, needed to turn nft events back into `-A` rules.
    */
-  async stop(dump = ''): Promise<MonitorLine[]> {
+  async stop(dumps: TraceDumps = {}): Promise<MonitorLine[]> {
     await sleep(150);
     await stop(this.child);
     closeSync(this.fd);
     const text = readFileSync(this.file, 'utf8');
-    if (this.family === 4) return parseMonitor(text);
-    return parseNftMonitor(text, await listHandles(this.ns, 'ip6'), saveLines(dump));
+    if (this.mode === 'xtables') return parseMonitor(text);
+    return parseNftMonitor(text, {
+      positions: await listPositions(this.ns),
+      iptables: {
+        ...(dumps.nft !== undefined ? { ip: iptablesView(dumps.nft) } : {}),
+        ...(dumps.nft6 !== undefined ? { ip6: iptablesView(dumps.nft6) } : {}),
+      },
+      ...(this.traceTable ? { traceTable: TRACE_TABLE } : {}),
+    });
   }
 }

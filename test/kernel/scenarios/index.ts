@@ -20,6 +20,9 @@ import { dnatConflict } from './dnat-conflict.js';
 import { oldMarkDrop } from './old-mark-drop.js';
 import { calicoForward } from './calico-forward.js';
 import { ctstateDnat } from './ctstate-dnat.js';
+import { nftKubeProxyScenarios } from './nft-kube-proxy.js';
+import { nftFirewalldAllow, nftFirewalldReject } from './nft-firewalld.js';
+import { nftMixedIptablesFirst, nftMixedNftablesFirst } from './nft-mixed.js';
 
 export const scenarios: Scenario[] = [
   etpCluster,
@@ -46,4 +49,10 @@ export const scenarios: Scenario[] = [
   oldMarkDrop,
   calicoForward,
   ctstateDnat,
+  // Native nftables (walked from `nft -j list ruleset`, traced with `nft monitor trace`).
+  ...nftKubeProxyScenarios,
+  nftFirewalldReject,
+  nftFirewalldAllow,
+  nftMixedIptablesFirst,
+  nftMixedNftablesFirst,
 ];

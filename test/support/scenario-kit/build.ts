@@ -3,8 +3,8 @@
  * for that cluster: the API objects gathering reads (selected as src/collect/kube/cluster.ts
  * selects them, in the wire form kube/wire.ts stores), kube-proxy's effective configuration read
  * by the real kubeProxyConfig(), and every reachable node's command outputs. Pure and
- * deterministic; the dumps are the kit's rendering of what iptables-save prints unless `dumps`
- * supplies real ones (kernel.ts).
+ * deterministic; the dumps are the kit's rendering of what iptables-save and `nft -j list ruleset`
+ * print unless `dumps` supplies real ones (kernel.ts).
  */
 import { loadYaml } from '@kubernetes/client-node/dist/yaml.js';
 import { KUBE_PROXY_CONFIG_KEY, kubeProxyConfig, serviceNodePortRange } from '../../../src/collect/kube/kube-proxy-config.js';
@@ -70,7 +70,7 @@ function nodeDumps(spec: ClusterSpec, node: NodeSpec, slices: ReturnType<typeof 
   return {
     nft: save('nft'),
     legacy: node.iptablesVersionSkew === true ? asOldIptablesSave(legacy, OLD_IPTABLES_VERSION) : legacy,
-    nftRuleset: given?.nftRuleset ?? nftRulesetJson(rules.nft),
+    nftRuleset: given?.nftRuleset ?? nftRulesetJson(rules.nft, rules.nftables),
   };
 }
 

@@ -1,10 +1,12 @@
 /**
- * Host firewalls as their managers leave the filter table, for NodeSpec.hostFirewall: ufw
+ * Host firewalls as their managers leave the netfilter tables, for NodeSpec.hostFirewall: ufw
  * (Ubuntu's defaults: incoming and routed denied), firewalld with its iptables backend (RHEL 7
- * style zones, REJECT icmp-host-prohibited), and a single range DROP. All rules are in
- * iptables-save form. Both managers load at boot, so their rules follow kubelet's and
- * kube-proxy's jumps (which are prepended) and precede the CNI's (appended later).
+ * style zones, REJECT icmp-host-prohibited), a single range DROP (all three in iptables-save
+ * form: they load at boot, so their rules follow kubelet's and kube-proxy's jumps, which are
+ * prepended, and precede the CNI's, appended later), and firewalld ≥1.0 with its nftables backend
+ * (`table inet firewalld`, created at boot before any iptables table).
  */
+import { nft, NftTransaction, type NftBaseChain, type NftStmt } from './nft-model.js';
 import type { HostFirewallSpec } from './spec.js';
 
 /** `22/tcp` → [22, 'tcp']; a bare port means both protocols, as ufw reads it. */
@@ -129,4 +131,136 @@ export function firewalld(o: { ports?: string[] } = {}): HostFirewallSpec {
 /** One hand-written rule dropping the whole NodePort range on INPUT (an over-eager hardening script). */
 export function dropNodePortRange(range = '30000:32767'): HostFirewallSpec {
   return { filter: { append: [`-A INPUT -p tcp -m tcp --dport ${range} -j DROP`] } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// firewalld ≥ 1.0, nftables backend
+
+const hook = (type: NftBaseChain['type'], h: NftBaseChain['hook'], prio: number, prioText: string): NftBaseChain => ({ type, hook: h, prio, prioText, policy: 'accept' });
+
+/** The IPv6 destinations firewalld never routes (IPv4-compatible, 6to4 of private ranges). */
+const IPV6_UNROUTABLE = ['::/96', '::ffff:0.0.0.0/96', '2002::/24', '2002:a00::/24', '2002:7f00::/24', '2002:a9fe::/32', '2002:ac10::/28', '2002:c0a8::/32', '2002:e000::/19'];
+
+/** `22/tcp`, `6443/tcp`, `30000-32767/tcp` (or `30000:32767/tcp`) → protocol and port or range. */
+function portSpec(p: string): { proto: string; port: number | [number, number] } {
+  const [ports = '', proto = 'tcp'] = p.split('/');
+  const [lo = 0, hi] = ports.split(/[-:]/).map(Number);
+  return { proto, port: hi === undefined ? lo : [lo, hi] };
+}
+
+/**
+ * firewalld ≥ 1.0 with FirewallBackend=nftables, the layout of 1.0 (before `ct state invalid drop`
+ * moved ahead of the zone dispatch): `table inet firewalld`, base chains at their iptables
+ * priorities + 10, zone `public` bound to `interfaces` (default eth0) and the default zone,
+ * allowing its services ssh and dhcpv6-client and `ports` (`6443/tcp`, `30000-32767/tcp`…),
+ * intra-zone forwarding on (`forward`, default true, firewalld 1.0's default), and the built-in
+ * policy allow-host-ipv6. filter_INPUT accepts established/related and DNATed connections and
+ * loopback, dispatches to the zone, drops invalid and rejects the rest with icmpx
+ * admin-prohibited; filter_FORWARD does the same for forwarded traffic (a zone accepts only what
+ * leaves through one of its own interfaces). Handles follow the kit's load order (base chains,
+ * then the zone's and the policy's chains, then the rules), not firewalld's incremental start-up.
+ */
+export function firewalldNft(o: { ports?: string[]; interfaces?: string[]; forward?: boolean } = {}): HostFirewallSpec {
+  const ifaces = o.interfaces ?? ['eth0'];
+  const tx = new NftTransaction('inet', 'firewalld');
+  // firewalld's start: delete whatever table an earlier instance left (add + delete), then create it.
+  tx.addTable().deleteTable().addTable();
+  const rules: [string, (NftStmt | NftStmt[])[]][] = [];
+  const chain = (name: string, base?: NftBaseChain): void => void tx.addChain(name, base === undefined ? {} : { base });
+  const rule = (c: string, ...stmts: (NftStmt | NftStmt[])[]): void => void rules.push([c, stmts]);
+  const established = nft.ctState('established', 'related');
+  const newConn = nft.ctState('new', 'untracked');
+
+  // Base chains and their dispatch chains (mangle, nat, filter; as firewalld's IPTABLES_TO_NFT_HOOK).
+  const dispatched: [string, NftBaseChain, string, 'iifname' | 'oifname' | null][] = [
+    ['mangle_PREROUTING', hook('filter', 'prerouting', -140, 'mangle + 10'), 'mangle_PRE', 'iifname'],
+    ['nat_PREROUTING', hook('nat', 'prerouting', -90, 'dstnat + 10'), 'nat_PRE', 'iifname'],
+    ['nat_POSTROUTING', hook('nat', 'postrouting', 110, 'srcnat + 10'), 'nat_POST', 'oifname'],
+    ['nat_OUTPUT', hook('nat', 'output', -90, '-90'), 'nat_OUT', null],
+  ];
+  for (const [name, base] of dispatched) {
+    chain(name, base);
+    chain(`${name}_POLICIES_pre`);
+    if (name !== 'nat_OUTPUT') chain(`${name}_ZONES`);
+    chain(`${name}_POLICIES_post`);
+  }
+  chain('filter_PREROUTING', hook('filter', 'prerouting', 10, 'filter + 10'));
+  chain('filter_INPUT', hook('filter', 'input', 10, 'filter + 10'));
+  chain('filter_FORWARD', hook('filter', 'forward', 10, 'filter + 10'));
+  chain('filter_OUTPUT', hook('filter', 'output', 10, 'filter + 10'));
+  for (const c of ['filter_INPUT_POLICIES_pre', 'filter_INPUT_ZONES', 'filter_INPUT_POLICIES_post', 'filter_FORWARD_POLICIES_pre', 'filter_FORWARD_ZONES', 'filter_FORWARD_POLICIES_post', 'filter_OUTPUT_POLICIES_pre', 'filter_OUTPUT_POLICIES_post']) chain(c);
+
+  for (const [name, , zonePrefix, dir] of dispatched) {
+    if (dir === null) {
+      rule(name, nft.jump(`${name}_POLICIES_pre`));
+      rule(name, nft.jump(`${name}_POLICIES_post`));
+      continue;
+    }
+    rule(name, nft.jump(`${name}_POLICIES_pre`));
+    rule(name, nft.jump(`${name}_ZONES`));
+    rule(name, nft.jump(`${name}_POLICIES_post`));
+    for (const i of ifaces) rule(`${name}_ZONES`, nft.ifname(dir, i), nft.goto(`${zonePrefix}_public`));
+    rule(`${name}_ZONES`, nft.goto(`${zonePrefix}_public`));
+  }
+  rule('filter_PREROUTING', nft.icmpv6Type('nd-router-advert', 'nd-neighbor-solicit'), nft.accept());
+  rule('filter_PREROUTING', nft.nfproto('ipv6'), nft.fibRpfilterMissing(), nft.drop());
+  const unroutable = nft.ip6('daddr', IPV6_UNROUTABLE);
+  for (const [base, sub] of [['filter_INPUT', 'INPUT'], ['filter_FORWARD', 'FORWARD']] as const) {
+    rule(base, established, nft.accept());
+    rule(base, nft.ctStatus('dnat'), nft.accept());
+    rule(base, nft.ifname('iifname', 'lo'), nft.accept());
+    if (sub === 'FORWARD') rule(base, unroutable, nft.rejectWith('icmpv6', 'addr-unreachable'));
+    rule(base, nft.jump(`filter_${sub}_ZONES`));
+    rule(base, nft.ctStateSet('invalid'), nft.drop());
+    rule(base, nft.rejectWith('icmpx', 'admin-prohibited'));
+  }
+  rule('filter_OUTPUT', established, nft.accept());
+  rule('filter_OUTPUT', nft.ifname('oifname', 'lo'), nft.accept());
+  rule('filter_OUTPUT', unroutable, nft.rejectWith('icmpv6', 'addr-unreachable'));
+  rule('filter_OUTPUT', nft.jump('filter_OUTPUT_POLICIES_pre'));
+  rule('filter_OUTPUT', nft.jump('filter_OUTPUT_POLICIES_post'));
+  for (const i of ifaces) {
+    rule('filter_INPUT_ZONES', nft.ifname('iifname', i), nft.goto('filter_IN_public'));
+    rule('filter_FORWARD_ZONES', nft.ifname('iifname', i), nft.goto('filter_FWD_public'));
+  }
+  rule('filter_INPUT_ZONES', nft.goto('filter_IN_public'));
+  rule('filter_FORWARD_ZONES', nft.goto('filter_FWD_public'));
+
+  // Zone public: one chain per table and direction, with its pre/log/deny/allow/post chains and the
+  // policy dispatch around them (policies with negative priority before the zone, positive after).
+  const zone = (name: string, policies: string, last: NftStmt[][]): void => {
+    const subs = ['pre', 'log', 'deny', 'allow', 'post'].map((k) => `${name}_${k}`);
+    chain(name);
+    for (const s of subs) chain(s);
+    rule(name, nft.jump(`${policies}_POLICIES_pre`));
+    for (const s of subs) rule(name, nft.jump(s));
+    rule(name, nft.jump(`${policies}_POLICIES_post`));
+    for (const stmts of last) rule(name, ...stmts);
+  };
+  const reject = [nft.rejectWith('icmpx', 'admin-prohibited')];
+  zone('filter_IN_public', 'filter_INPUT', [[nft.l4proto('icmp', 'ipv6-icmp'), nft.accept()], reject]);
+  rule('filter_IN_public_allow', nft.dport('tcp', 22), newConn, nft.accept());
+  rule('filter_IN_public_allow', nft.ip6('daddr', ['fe80::/64']), nft.dport('udp', 546), newConn, nft.accept());
+  for (const p of (o.ports ?? []).map(portSpec)) rule('filter_IN_public_allow', nft.dport(p.proto, p.port), newConn, nft.accept());
+  zone('filter_FWD_public', 'filter_FORWARD', [reject]);
+  if (o.forward !== false) for (const i of ifaces) rule('filter_FWD_public_allow', nft.ifname('oifname', i), nft.accept());
+  zone('nat_PRE_public', 'nat_PREROUTING', []);
+  zone('nat_POST_public', 'nat_POSTROUTING', []);
+  zone('mangle_PRE_public', 'mangle_PREROUTING', []);
+
+  // The built-in policy allow-host-ipv6 (HOST ← ANY, priority -15000): neighbour discovery.
+  const policy = (name: string, dispatch: string): void => {
+    const subs = ['pre', 'log', 'deny', 'allow', 'post'].map((k) => `${name}_${k}`);
+    chain(name);
+    for (const s of subs) chain(s);
+    for (const s of subs) rule(name, nft.jump(s));
+    rule(dispatch, nft.jump(name));
+  };
+  policy('filter_IN_policy_allow-host-ipv6', 'filter_INPUT_POLICIES_pre');
+  for (const t of ['nd-neighbor-advert', 'nd-neighbor-solicit', 'nd-router-advert', 'nd-redirect']) rule('filter_IN_policy_allow-host-ipv6_allow', nft.icmpv6Type(t), nft.accept());
+  policy('nat_PRE_policy_allow-host-ipv6', 'nat_PREROUTING_POLICIES_pre');
+  policy('mangle_PRE_policy_allow-host-ipv6', 'mangle_PREROUTING_POLICIES_pre');
+
+  for (const [c, stmts] of rules) tx.addRule(c, stmts);
+  return { nftables: [tx.spec] };
 }

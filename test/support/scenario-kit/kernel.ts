@@ -1,16 +1,17 @@
 /**
- * The kernel round trip: a node's rules loaded with the real iptables-nft-restore /
- * iptables-legacy-restore into a fresh network namespace and read back with the real save tools
- * (and `nft -j list ruleset`), so a scenario's dumps are exactly what iptables v1.8.9 prints.
+ * The kernel round trip: a node's rules loaded with the real `nft -f` (native nftables tables:
+ * a boot-time firewalld's first, kube-proxy's in nftables mode last), iptables-legacy-restore and
+ * iptables-nft-restore into a fresh network namespace and read back with the real save tools and
+ * `nft -j list ruleset`, so a scenario's dumps are exactly what iptables v1.8.9 and nft 1.0.6 print.
  * Needs root. Every namespace is named npd-kit-<pid>-<n> and deleted in `finally`; all commands
  * run asynchronously through the kernel lab's execFile wrapper.
  */
 import { run } from '../../kernel/lab/exec.js';
 import type { Snapshot } from '../../../src/snapshot/schema.js';
 import { buildScenarioSnapshot, type BuildOptions } from './build.js';
-import { restoreText } from './iptables-text.js';
 import type { NodeDumps } from './node-commands.js';
-import { nodeRulesets, slicesByService } from './node-rules.js';
+import { ipsetSaveText } from './kube-proxy-ipvs.js';
+import { kubeProxyInput, nodeRulesets, restoreInputOf, slicesByService, type NodeRestoreInput } from './node-rules.js';
 import type { Backend, ClusterSpec } from './spec.js';
 
 const RESTORE: Record<Backend, string> = { nft: 'iptables-nft-restore', legacy: 'iptables-legacy-restore' };
@@ -63,11 +64,22 @@ export async function roundTrip(text: string, backend: Backend): Promise<string>
   });
 }
 
-/** Both backends of one node loaded into one namespace, as on the node itself, and read back. */
-export async function roundTripNode(input: Record<Backend, string>): Promise<NodeDumps> {
+async function nftLoad(ns: string, text: string): Promise<void> {
+  if (text !== '') await run('nft', ['-f', '-'], { ns, input: text });
+}
+
+/**
+ * Everything of one node loaded into one namespace in the order the node got it (boot-time native
+ * tables, both iptables backends, kube-proxy's nft table), and read back.
+ */
+export async function roundTripNode(input: Record<Backend, string> & Partial<NodeRestoreInput> & { ipsets?: string }): Promise<NodeDumps> {
   return withNamespace(async (ns) => {
+    // IPVS mode: kube-proxy creates its ipsets before the rules that match them (-m set).
+    if (input.ipsets) await run('ipset', ['restore'], { ns, input: input.ipsets });
+    await nftLoad(ns, input.nftablesBoot ?? '');
     await restore(ns, 'legacy', input.legacy);
     await restore(ns, 'nft', input.nft);
+    await nftLoad(ns, input.nftablesLate ?? '');
     return {
       nft: (await run(SAVE.nft, [], { ns })).stdout,
       legacy: (await run(SAVE.legacy, [], { ns })).stdout,
@@ -81,8 +93,9 @@ export async function buildScenarioSnapshotFromKernel(spec: ClusterSpec, opts: O
   const slices = slicesByService(spec);
   const dumps: Record<string, NodeDumps> = {};
   for (const node of spec.nodes.filter((n) => n.access !== false)) {
-    const rules = nodeRulesets(spec, node.name, slices);
-    dumps[node.name] = await roundTripNode({ nft: restoreText(rules.nft), legacy: restoreText(rules.legacy) });
+    const input = kubeProxyInput(spec, node, slices);
+    const ipsets = input.settings.mode === 'ipvs' ? ipsetSaveText(input, input.localAddresses) : undefined;
+    dumps[node.name] = await roundTripNode({ ...restoreInputOf(nodeRulesets(spec, node.name, slices)), ...(ipsets ? { ipsets } : {}) });
   }
   return buildScenarioSnapshot(spec, { ...opts, dumps });
 }

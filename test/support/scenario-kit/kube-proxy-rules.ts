@@ -1,10 +1,14 @@
 /**
- * The rules kube-proxy v1.31 in iptables mode keeps on one node, written in its own words
- * (pkg/proxy/iptables/proxier.go, syncProxyRules; reference kube-proxy-dataplane.md §1): the
- * canaries, the jumps from the built-in chains (EnsureRule Prepend), the fixed per-sync rules,
- * and for every service port the KUBE-SERVICES / KUBE-NODEPORTS / KUBE-EXT / KUBE-FW / KUBE-SVC /
- * KUBE-SVL / KUBE-SEP chains and the filter REJECT/DROP rules, with endpoints categorised as
- * CategorizeEndpoints does (ready, else serving+terminating; locality by kube-proxy's own node name).
+ * What one node's kube-proxy runs with (kubeProxySettings: the ConfigMap and the node's knobs,
+ * mode included), the per-service-port plan every mode shares (servicePortPlans: endpoints
+ * categorised as pkg/proxy/topology.go CategorizeEndpoints does, ready else serving+terminating,
+ * locality by kube-proxy's own node name; the has-endpoints and traffic-policy decisions of
+ * syncProxyRules), and the rules kube-proxy v1.31 in iptables mode keeps on one node, written in
+ * its own words (pkg/proxy/iptables/proxier.go, syncProxyRules; reference kube-proxy-dataplane.md
+ * §1): the canaries, the jumps from the built-in chains (EnsureRule Prepend), the fixed per-sync
+ * rules, and for every service port the KUBE-SERVICES / KUBE-NODEPORTS / KUBE-EXT / KUBE-FW /
+ * KUBE-SVC / KUBE-SVL / KUBE-SEP chains and the filter REJECT/DROP rules. nftables mode:
+ * kube-proxy-nft.ts.
  *
  * Differences from a live kube-proxy, all invisible in iptables-save: services are written in
  * service-port-name order (kube-proxy ranges over a Go map), and the nfacct matches of v1.30+
@@ -17,16 +21,21 @@ import { hostPort, proxyEndpoints, staleProxyEndpoints, type ProxyEndpoint } fro
 import { kubeProxyProbability, type Ruleset, type Table } from './iptables-text.js';
 import { cidrContains } from './net.js';
 import {
-  healthCheckNodePortOf, servicePortName,
-  type ClusterSpec, type NodeSpec, type ServicePortSpec, type ServiceSpec, type StaleEndpoint,
+  healthCheckNodePortOf, internalIPOf, servicePortName,
+  type ClusterSpec, type KubeProxyMode, type NftablesLayout, type NodeSpec, type ServicePortSpec, type ServiceSpec, type StaleEndpoint,
 } from './spec.js';
 
 /** What one node's kube-proxy runs with: the ConfigMap, overridden by the node's knobs. */
 export interface KubeProxySettings {
+  /** The proxy mode this node's kube-proxy runs (the node's knob, else the ConfigMap's; default iptables). */
+  mode: KubeProxyMode;
+  /** nftables mode: which release's table layout (base chains, masquerade rule). */
+  nftablesLayout: NftablesLayout;
   /** The node name kube-proxy believes it has (endpoint locality). */
   nodeName: string;
   /** The masquerade mark as kube-proxy writes it (`%#08x`, e.g. 0x004000). */
   mark: string;
+  /** The IPv4 CIDRs NodePorts answer on, `primary` resolved; null = every local address (match-all). */
   nodePortAddresses: string[] | null;
   /** After NewProxier's check: off unless the NodePort addresses include 127.0.0.1. */
   localhostNodePorts: boolean;
@@ -38,21 +47,40 @@ export interface KubeProxySettings {
 
 export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec): KubeProxySettings {
   const k = node.kubeProxy ?? {};
+  const mode = k.mode ?? spec.kubeProxy.mode ?? 'iptables';
+  const nodeName = k.hostnameOverride ?? node.name;
   const bit = k.masqueradeBit ?? spec.kubeProxy.masqueradeBit;
-  const nodePortAddresses = 'nodePortAddresses' in k ? k.nodePortAddresses ?? null : spec.kubeProxy.nodePortAddresses;
-  const v4 = (nodePortAddresses ?? []).filter((c) => !c.includes(':'));
+  let configured = 'nodePortAddresses' in k ? k.nodePortAddresses ?? null : spec.kubeProxy.nodePortAddresses;
+  // cmd/kube-proxy/app/server_linux.go platformApplyDefaults: nftables mode defaults to `primary` (since v1.31).
+  if (mode === 'nftables' && (configured === null || configured.length === 0)) configured = ['primary'];
+  const v4 = resolvePrimary(spec, nodeName, configured ?? []).filter((c) => !c.includes(':'));
   const matchAll = v4.length === 0 || v4.some((c) => c.endsWith('/0'));
   const tcpBeLiberal = node.sysctls?.tcpBeLiberal ?? spec.kubeProxy.tcpBeLiberal;
   return {
-    nodeName: k.hostnameOverride ?? node.name,
+    mode,
+    nftablesLayout: k.nftablesLayout ?? spec.kubeProxy.nftablesLayout ?? 'v1.34',
+    nodeName,
     mark: `0x${(2 ** bit).toString(16).padStart(6, '0')}`,
     nodePortAddresses: matchAll ? null : v4,
-    localhostNodePorts: (k.localhostNodePorts ?? spec.kubeProxy.localhostNodePorts) && (matchAll || v4.some((c) => cidrContains(c, '127.0.0.1'))),
+    // nftables mode never serves NodePorts on 127.0.0.1 (and leaves route_localnet alone).
+    localhostNodePorts: mode !== 'nftables' && (k.localhostNodePorts ?? spec.kubeProxy.localhostNodePorts) && (matchAll || v4.some((c) => cidrContains(c, '127.0.0.1'))),
     masqueradeAll: spec.kubeProxy.masqueradeAll,
     ctInvalidDrop: k.ctInvalidDrop ?? !tcpBeLiberal,
     noMasqueradeRule: k.noMasqueradeRule === true,
     missingNodePort: k.missingNodePort,
   };
+}
+
+/**
+ * cmd/kube-proxy/app/server.go newProxyServer: `nodePortAddresses: [primary]` becomes the node's
+ * primary IPv4 address as a /32 (the InternalIP of the Node object kube-proxy fetched by its own
+ * node name). A kube-proxy that finds no such Node falls back to 127.0.0.1, which is loopback and
+ * dropped: the list ends up empty, which means every local address.
+ */
+function resolvePrimary(spec: ClusterSpec, nodeName: string, configured: string[]): string[] {
+  if (configured.length !== 1 || configured[0] !== 'primary') return configured;
+  const self = spec.nodes.find((n) => n.name === nodeName);
+  return self === undefined ? [] : [`${internalIPOf(self)}/32`];
 }
 
 export interface KubeProxyInput {
@@ -114,16 +142,7 @@ export function writeKubeProxyRules(rs: Ruleset, input: KubeProxyInput): void {
     filter.append('KUBE-FIREWALL', LOCALNET_DROP);
   }
 
-  const ports = input.spec.services
-    .filter((s) => s.clusterIP !== 'None' && s.clusterIP !== '')
-    .flatMap((svc) => svc.ports.map((port) => ({ svc, port, name: servicePortName(svc, port) })))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const { svc, port, name } of ports) {
-    const slices = input.slices.get(`${svc.namespace}/${svc.name}`) ?? [];
-    const current = proxyEndpoints(slices, port);
-    const endpoints = staleProxyEndpoints(input.staleEndpoints, svc, port, current) ?? current;
-    writeServicePort(nat, filter, input, svc, port, name, endpoints);
-  }
+  for (const plan of servicePortPlans(input)) writeServicePort(nat, filter, input, plan);
 
   const tail = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
   if (settings.nodePortAddresses === null) {
@@ -142,9 +161,10 @@ export function writeKubeProxyRules(rs: Ruleset, input: KubeProxyInput): void {
   filter.append('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 }
 
-interface Categorized {
+export interface Categorized {
   cluster: ProxyEndpoint[];
   local: ProxyEndpoint[];
+  /** Every endpoint this node may DNAT to (allLocallyReachableEndpoints), sorted by "ip:port". */
   all: ProxyEndpoint[];
   hasAny: boolean;
 }
@@ -164,21 +184,59 @@ function categorize(endpoints: ProxyEndpoint[], usesCluster: boolean, usesLocal:
   let local = endpoints.filter((e) => isLocal(e) && e.ready);
   if (local.length === 0) local = endpoints.filter((e) => isLocal(e) && e.serving && e.terminating);
   if (!usesCluster) return { cluster, local, all: local, hasAny };
+  // kube-proxy builds the union through a Go map (random order); the kit sorts it.
   const all = new Map<string, ProxyEndpoint>();
   for (const e of [...cluster, ...local]) all.set(hostPort(e), e);
-  return { cluster, local, all: [...all.values()], hasAny };
+  return { cluster, local, all: [...all.values()].sort((a, b) => (hostPort(a) < hostPort(b) ? -1 : 1)), hasAny };
 }
 
-function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, svc: ServiceSpec, port: ServicePortSpec, name: string, endpoints: ProxyEndpoint[]): void {
-  const { settings, spec } = input;
-  const proto = (port.protocol ?? 'TCP').toLowerCase();
-  const hash = portProtoHash(name, proto);
-  const svcChain = `KUBE-SVC-${hash}`;
-  const svlChain = `KUBE-SVL-${hash}`;
-  const extChain = `KUBE-EXT-${hash}`;
-  const fwChain = `KUBE-FW-${hash}`;
-  const sepChain = (e: ProxyEndpoint): string => `KUBE-SEP-${endpointHash(name, proto, hostPort(e))}`;
+/**
+ * What syncProxyRules decides for one service port before it writes anything, the same in every
+ * mode: which endpoints serve which traffic and whether each kind of traffic has any.
+ */
+export interface ServicePortPlan {
+  svc: ServiceSpec;
+  port: ServicePortSpec;
+  /** servicePortName.String(): `ns/svc:port` (`ns/svc` for an unnamed port). */
+  name: string;
+  /** Lower-case protocol: tcp, udp, sctp. */
+  proto: string;
+  eps: Categorized;
+  lbVips: string[];
+  externalIPs: string[];
+  /** 0 when the Service has none (or is a ClusterIP Service). */
+  nodePort: number;
+  sourceRanges: string[];
+  externallyAccessible: boolean;
+  internalLocal: boolean;
+  externalLocal: boolean;
+  usesClusterEndpoints: boolean;
+  usesLocalEndpoints: boolean;
+  hasEndpoints: boolean;
+  usesClusterPolicyChain: boolean;
+  usesLocalPolicyChain: boolean;
+  hasInternalEndpoints: boolean;
+  hasExternalEndpoints: boolean;
+  usesExternalTrafficChain: boolean;
+  /** sessionAffinity ClientIP, and its timeout (StickyMaxAgeSeconds). */
+  affinity: boolean;
+  affinitySeconds: number;
+}
 
+/** Every service port kube-proxy proxies (headless Services excluded), in service-port-name order. */
+export function servicePortPlans(input: KubeProxyInput): ServicePortPlan[] {
+  return input.spec.services
+    .filter((s) => s.clusterIP !== 'None' && s.clusterIP !== '')
+    .flatMap((svc) => svc.ports.map((port) => ({ svc, port, name: servicePortName(svc, port) })))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ svc, port, name }) => {
+      const slices = input.slices.get(`${svc.namespace}/${svc.name}`) ?? [];
+      const current = proxyEndpoints(slices, port);
+      return servicePortPlan(input, svc, port, name, staleProxyEndpoints(input.staleEndpoints, svc, port, current) ?? current);
+    });
+}
+
+function servicePortPlan(input: KubeProxyInput, svc: ServiceSpec, port: ServicePortSpec, name: string, endpoints: ProxyEndpoint[]): ServicePortPlan {
   const lbVips = svc.type === 'LoadBalancer' ? svc.loadBalancerIngress ?? [] : [];
   const externalIPs = svc.externalIPs ?? [];
   const nodePort = svc.type === 'ClusterIP' ? 0 : port.nodePort ?? 0;
@@ -188,17 +246,39 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, svc:
   // Even with externalTrafficPolicy Local the cluster endpoints are needed for short-circuiting.
   const usesClusterEndpoints = !internalLocal || externallyAccessible;
   const usesLocalEndpoints = internalLocal || externalLocal;
-  const eps = categorize(endpoints, usesClusterEndpoints, usesLocalEndpoints, settings.nodeName);
+  const eps = categorize(endpoints, usesClusterEndpoints, usesLocalEndpoints, input.settings.nodeName);
   const hasEndpoints = eps.hasAny;
+  return {
+    svc, port, name, proto: (port.protocol ?? 'TCP').toLowerCase(), eps, lbVips, externalIPs, nodePort,
+    sourceRanges: svc.loadBalancerSourceRanges ?? [],
+    externallyAccessible, internalLocal, externalLocal, usesClusterEndpoints, usesLocalEndpoints, hasEndpoints,
+    usesClusterPolicyChain: eps.cluster.length > 0 && usesClusterEndpoints,
+    usesLocalPolicyChain: eps.local.length > 0 && usesLocalEndpoints,
+    hasInternalEndpoints: hasEndpoints && (!internalLocal || eps.local.length > 0),
+    hasExternalEndpoints: hasEndpoints && (!externalLocal || eps.local.length > 0),
+    usesExternalTrafficChain: hasEndpoints && externallyAccessible,
+    affinity: svc.sessionAffinity === 'ClientIP',
+    affinitySeconds: svc.sessionAffinityTimeoutSeconds ?? 10800,
+  };
+}
 
-  const usesClusterPolicyChain = eps.cluster.length > 0 && usesClusterEndpoints;
-  const usesLocalPolicyChain = eps.local.length > 0 && usesLocalEndpoints;
+/** Whether the node's kube-proxy writes no NodePort dispatch for this Service (missingNodePort knob). */
+export const nodePortMissing = (settings: KubeProxySettings, svc: ServiceSpec): boolean =>
+  settings.missingNodePort === true || (settings.missingNodePort ?? []).includes(`${svc.namespace}/${svc.name}`);
+
+function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan: ServicePortPlan): void {
+  const { settings, spec } = input;
+  const { svc, port, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, internalLocal, externalLocal, hasEndpoints } = plan;
+  const { usesClusterPolicyChain, usesLocalPolicyChain, hasInternalEndpoints, hasExternalEndpoints, usesExternalTrafficChain } = plan;
+  const hash = portProtoHash(name, proto);
+  const svcChain = `KUBE-SVC-${hash}`;
+  const svlChain = `KUBE-SVL-${hash}`;
+  const extChain = `KUBE-EXT-${hash}`;
+  const fwChain = `KUBE-FW-${hash}`;
+  const sepChain = (e: ProxyEndpoint): string => `KUBE-SEP-${endpointHash(name, proto, hostPort(e))}`;
+
   const internalTrafficChain = internalLocal ? svlChain : svcChain;
-  const hasInternalEndpoints = hasEndpoints && (!internalLocal || eps.local.length > 0);
   const externalPolicyChain = externalLocal ? svlChain : svcChain;
-  const hasExternalEndpoints = hasEndpoints && (!externalLocal || eps.local.length > 0);
-  const usesExternalTrafficChain = hasEndpoints && externallyAccessible;
-  const sourceRanges = svc.loadBalancerSourceRanges ?? [];
   const usesFWChain = hasEndpoints && lbVips.length > 0 && sourceRanges.length > 0;
   const loadBalancerTrafficChain = usesFWChain ? fwChain : extChain;
 
@@ -228,7 +308,7 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, svc:
   }
 
   if (nodePort !== 0) {
-    const missing = settings.missingNodePort === true || (settings.missingNodePort ?? []).includes(`${svc.namespace}/${svc.name}`);
+    const missing = nodePortMissing(settings, svc);
     if (hasEndpoints && !missing) nat.append('KUBE-NODEPORTS', `-m comment --comment ${name} -m ${proto} -p ${proto} --dport ${nodePort} -j ${extChain}`);
     if (!hasExternalEndpoints) {
       filter.append('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${externalFilter.comment} -m addrtype --dst-type LOCAL -m ${proto} -p ${proto} --dport ${nodePort} -j ${externalFilter.target}`);
@@ -262,8 +342,8 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, svc:
     nat.append(fwChain, `-m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
   }
 
-  const affinity = svc.sessionAffinity === 'ClientIP';
-  const seconds = svc.sessionAffinityTimeoutSeconds ?? 10800;
+  const affinity = plan.affinity;
+  const seconds = plan.affinitySeconds;
   const toEndpoints = (chain: string, list: ProxyEndpoint[]): void => {
     nat.declare(chain);
     if (affinity) {
@@ -277,7 +357,7 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, svc:
   if (usesClusterPolicyChain) toEndpoints(svcChain, eps.cluster);
   if (usesLocalPolicyChain) toEndpoints(svlChain, eps.local);
 
-  for (const e of [...eps.all].sort((a, b) => (hostPort(a) < hostPort(b) ? -1 : 1))) {
+  for (const e of eps.all) {
     const chain = sepChain(e);
     nat.declare(chain);
     nat.append(chain, `-m comment --comment ${name} -s ${e.ip} -j KUBE-MARK-MASQ`);

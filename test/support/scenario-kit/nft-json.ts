@@ -1,13 +1,18 @@
 /**
- * `nft -j list ruleset` for the tables iptables-nft holds, as nft 1.0.6 prints them: one table
- * object per table, base chains (only those that exist: iptables-nft creates them lazily) and
- * user chains in creation order, then each chain's rules. Rule expressions follow iptables-nft
- * v1.8.9's translation: interfaces, protocol, addresses, tcp/udp ports, marks and limits become
- * native expressions (a port match absorbs the protocol match unless an xt match is between), every
- * other match and target stays an `xt` expression, then the counter and the verdict.
+ * `nft -j list ruleset` as nft 1.0.6 prints it: every table in creation order, table handles
+ * counted across the netns. Native nftables tables (nft-model.ts) load at boot (a firewalld with
+ * the nftables backend) or after kubelet's iptables tables (kube-proxy in nftables mode).
+ *
+ * The tables iptables-nft holds: one table object per table, base chains (only those that exist:
+ * iptables-nft creates them lazily) and user chains in creation order, then each chain's rules.
+ * Rule expressions follow iptables-nft v1.8.9's translation: interfaces, protocol, addresses,
+ * tcp/udp ports, marks and limits become native expressions (a port match absorbs the protocol
+ * match unless an xt match is between), every other match and target stays an `xt` expression,
+ * then the counter and the verdict.
  * The kernel round trip (kernel.ts) asks the real nft instead.
  */
 import { BUILTIN_CHAINS, parseRule, type Ruleset, type Table } from './iptables-text.js';
+import { nftTableJson, type NftTableSpec } from './nft-model.js';
 import type { TableName } from './spec.js';
 
 export const NFT_METAINFO = { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 };
@@ -27,10 +32,18 @@ function baseChain(table: TableName, chain: string): Record<string, unknown> {
   return { type, hook: chain.toLowerCase(), prio };
 }
 
-/** The nft JSON document for the nft backend's ruleset. */
-export function nftRulesetJson(rs: Ruleset): string {
+/** The nft JSON document: boot-time native tables, the nft backend's iptables tables, later native tables. */
+export function nftRulesetJson(rs: Ruleset, native: { boot?: NftTableSpec[]; late?: NftTableSpec[] } = {}): string {
   const items: unknown[] = [{ metainfo: NFT_METAINFO }];
   let tableHandle = 0;
+  const addNative = (tables: NftTableSpec[]): void => {
+    for (const t of tables) {
+      const r = nftTableJson(t, tableHandle);
+      items.push(...r.items);
+      tableHandle = r.tableHandle;
+    }
+  };
+  addNative(native.boot ?? []);
   for (const table of rs.tables.values()) {
     items.push({ table: { family: 'ip', name: table.name, handle: ++tableHandle } });
     let handle = 0;
@@ -43,6 +56,7 @@ export function nftRulesetJson(rs: Ruleset): string {
       for (const rule of rules) items.push({ rule: { family: 'ip', table: table.name, chain, handle: ++handle, expr: expressions(table, rule) } });
     }
   }
+  addNative(native.late ?? []);
   return `${janssonJson({ nftables: items })}\n`;
 }
 

@@ -1,15 +1,21 @@
 /**
- * Everything in one node's iptables, per backend, in the order the writers got there: kubelet
- * (KUBE-IPTABLES-HINT, canary, KUBE-FIREWALL), kube-proxy (kube-proxy-rules.ts), a stale
- * kube-proxy copy if the spec has one, the host firewall, the CNI (flannel's FLANNEL-POSTRTG /
- * FLANNEL-FWD) and ip-masq-agent. kubelet and kube-proxy prepend their jumps, the others append,
- * a host firewall's `insert` rules end up first.
+ * Everything in one node's netfilter, in the order the writers got there. iptables, per backend:
+ * kubelet (KUBE-IPTABLES-HINT, canary, KUBE-FIREWALL), kube-proxy in iptables mode
+ * (kube-proxy-rules.ts), a stale kube-proxy copy if the spec has one, the host firewall, the CNI
+ * (flannel's FLANNEL-POSTRTG / FLANNEL-FWD) and ip-masq-agent; kubelet and kube-proxy prepend
+ * their jumps, the others append, a host firewall's `insert` rules end up first. Native nftables
+ * tables: a host firewall's (firewalld's nftables backend) load at boot, before any iptables
+ * table; kube-proxy in nftables mode (kube-proxy-nft.ts) creates `table ip kube-proxy` after
+ * kubelet's iptables tables exist, and writes no iptables rule at all.
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { slicesOf } from './endpoint-slices.js';
 import { interfacesOf, localAddresses } from './host.js';
 import { restoreText, Ruleset } from './iptables-text.js';
+import { kubeProxyNftTable } from './kube-proxy-nft.js';
 import { kubeProxySettings, writeKubeProxyRules, type KubeProxyInput } from './kube-proxy-rules.js';
+import { writeKubeProxyIpvsRules } from './kube-proxy-ipvs.js';
+import { nftText, type NftTableSpec } from './nft-model.js';
 import { findNode, internalIPOf, type Backend, type ClusterSpec, type HostFirewallSpec, type IpMasqAgentSpec, type NodeSpec, type TableName } from './spec.js';
 
 export interface NodeRulesets {
@@ -17,6 +23,20 @@ export interface NodeRulesets {
   defaultBackend: Backend;
   nft: Ruleset;
   legacy: Ruleset;
+  /** Native nftables tables, in creation order: `boot` ones before any iptables table, `late` ones after. */
+  nftables: { boot: NftTableSpec[]; late: NftTableSpec[] };
+}
+
+/** What loads a node's rules into an empty netns, in this order: boot, legacy, nft, late. */
+export interface NodeRestoreInput {
+  /** `nft -f` input of the boot-time native tables (a firewalld with the nftables backend); '' when none. */
+  nftablesBoot: string;
+  /** iptables-legacy-restore input. */
+  legacy: string;
+  /** iptables-nft-restore input. */
+  nft: string;
+  /** `nft -f` input of the tables written later (kube-proxy in nftables mode); '' when none. */
+  nftablesLate: string;
 }
 
 /** Slices of every Service, keyed `ns/name` (what kube-proxy's informers hold). */
@@ -33,18 +53,29 @@ export function nodeRulesets(spec: ClusterSpec, nodeName: string, slices: Map<st
   const sets: Record<Backend, Ruleset> = { nft: new Ruleset(), legacy: new Ruleset() };
   const backend = (b: Backend | undefined): Ruleset => sets[b ?? defaultBackend];
 
+  const nftables: NodeRulesets['nftables'] = { boot: [...(node.hostFirewall?.nftables ?? [])], late: [] };
+
   writeKubeletRules(backend(split.kubelet));
-  const input: KubeProxyInput = {
-    spec,
-    settings: kubeProxySettings(spec, node),
-    slices,
-    staleEndpoints: node.kubeProxy?.staleEndpoints,
-    localAddresses: localAddresses(interfacesOf(spec, node)),
-    nodeIP: internalIPOf(node),
-  };
-  if (node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true) writeKubeProxyRules(backend(split.kubeProxy), input);
+  const input = kubeProxyInput(spec, node, slices);
+  if (node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true) {
+    switch (input.settings.mode) {
+      case 'iptables':
+        writeKubeProxyRules(backend(split.kubeProxy), input);
+        break;
+      case 'nftables':
+        // kube-proxy refuses nftables mode on kernels older than 5.13 and exits: no table.
+        if (!kernelBefore(node.kernelRelease, 5, 13)) nftables.late.push(kubeProxyNftTable(input));
+        break;
+      case 'ipvs':
+        // node-commands.ts prints the IPVS state itself (ipvsadm-save, ipset list).
+        writeKubeProxyIpvsRules(backend(split.kubeProxy), input);
+        break;
+    }
+  }
   if (split.staleKubeProxy !== undefined) {
-    writeKubeProxyRules(sets[split.staleKubeProxy.backend], { ...input, staleEndpoints: split.staleKubeProxy.endpoints ?? input.staleEndpoints });
+    // An earlier kube-proxy in iptables mode left it: its settings are iptables mode's.
+    const stale = kubeProxyInput(spec, { ...node, kubeProxy: { ...node.kubeProxy, mode: 'iptables' } }, slices);
+    writeKubeProxyRules(sets[split.staleKubeProxy.backend], { ...stale, staleEndpoints: split.staleKubeProxy.endpoints ?? input.staleEndpoints });
   }
   // A host firewall loads at boot: after kubelet's and kube-proxy's prepended jumps, before the CNI's appends.
   const firewall = backend(split.hostFirewall);
@@ -52,13 +83,30 @@ export function nodeRulesets(spec: ClusterSpec, nodeName: string, slices: Map<st
   if (node.forwardPolicy !== undefined) firewall.table('filter').policies.set('FORWARD', node.forwardPolicy);
   if (spec.cni === 'bridge') writeFlannelRules(backend(split.cni), spec.clusterCIDR, node.podCIDR);
   if (spec.ipMasqAgent !== undefined) writeIpMasqAgentRules(backend(split.cni), spec.ipMasqAgent);
-  return { defaultBackend, nft: sets.nft, legacy: sets.legacy };
+  return { defaultBackend, nft: sets.nft, legacy: sets.legacy, nftables };
 }
 
-/** The node's rules as iptables-restore input, per backend ('' when a backend holds nothing). */
-export function nodeRestoreInput(spec: ClusterSpec, nodeName: string): Record<Backend, string> {
-  const r = nodeRulesets(spec, nodeName);
-  return { nft: restoreText(r.nft), legacy: restoreText(r.legacy) };
+/** What one node's kube-proxy works from: its settings, the Services' slices, the node's addresses. */
+export function kubeProxyInput(spec: ClusterSpec, node: NodeSpec, slices: Map<string, KubeObject[]> = slicesByService(spec)): KubeProxyInput {
+  return {
+    spec,
+    settings: kubeProxySettings(spec, node),
+    slices,
+    staleEndpoints: node.kubeProxy?.staleEndpoints,
+    localAddresses: localAddresses(interfacesOf(spec, node)),
+    nodeIP: internalIPOf(node),
+  };
+}
+
+/** The loading input for a node's rulesets (see NodeRestoreInput). */
+export function restoreInputOf(r: NodeRulesets): NodeRestoreInput {
+  const nftFile = (tables: NftTableSpec[]): string => tables.map(nftText).join('');
+  return { nftablesBoot: nftFile(r.nftables.boot), legacy: restoreText(r.legacy), nft: restoreText(r.nft), nftablesLate: nftFile(r.nftables.late) };
+}
+
+/** The node's rules as restore input: iptables per backend ('' when a backend holds nothing) and `nft -f` text. */
+export function nodeRestoreInput(spec: ClusterSpec, nodeName: string): NodeRestoreInput {
+  return restoreInputOf(nodeRulesets(spec, nodeName));
 }
 
 /** pkg/kubelet/kubelet_network_linux.go (IPv4): the backend hint, the canary, the localnet guard. */
@@ -106,7 +154,7 @@ function writeIpMasqAgentRules(rs: Ruleset, o: IpMasqAgentSpec): void {
 const CHAIN_OF = /^-A (\S+) (.*)$/;
 
 function writeHostFirewall(rs: Ruleset, fw: HostFirewallSpec): void {
-  for (const [name, t] of Object.entries(fw) as [TableName, NonNullable<HostFirewallSpec[TableName]>][]) {
+  for (const [name, t] of Object.entries(fw).filter(([k]) => k !== 'nftables') as [TableName, NonNullable<HostFirewallSpec[TableName]>][]) {
     const table = rs.table(name);
     for (const chain of t.chains ?? []) table.declare(chain);
     for (const [chain, policy] of Object.entries(t.policies ?? {})) table.policies.set(chain, policy);
@@ -118,4 +166,10 @@ function writeHostFirewall(rs: Ruleset, fw: HostFirewallSpec): void {
     for (const line of t.append ?? []) table.append(...split(line));
     for (const line of [...(t.insert ?? [])].reverse()) table.insert(...split(line));
   }
+}
+
+/** Whether a `uname -r` release is older than major.minor (undefined: the kit's default, 6.1). */
+function kernelBefore(release: string | undefined, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release ?? '');
+  return m !== null && (Number(m[1]) < major || (Number(m[1]) === major && Number(m[2]) < minor));
 }

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { endpointSlices } from './endpoint-slices.js';
 import { tunnelAddress } from './host.js';
 import { hex, nameSuffix, stableUid } from './net.js';
+import { KERNEL_RELEASE } from './node-commands.js';
 import {
   findNode, healthCheckNodePortOf, internalIPOf, isPodReady, podIPOf, podPhaseOf,
   type ClusterSpec, type ContainerSpec, type KubeProxyConfigSpec, type NodeSpec, type PodSpec, type ServiceSpec,
@@ -167,7 +168,7 @@ function nodeObject(spec: ClusterSpec, n: NodeSpec): KubeObject {
         architecture: 'amd64',
         bootID: stableUid(`boot/${n.name}`),
         containerRuntimeVersion: 'containerd://1.7.24',
-        kernelVersion: '6.1.0-28-amd64',
+        kernelVersion: n.kernelRelease ?? KERNEL_RELEASE,
         kubeProxyVersion: spec.kubernetesVersion,
         kubeletVersion: spec.kubernetesVersion,
         machineID: hex(`machine/${n.name}`, 32),
@@ -361,9 +362,15 @@ function workloadPod(spec: ClusterSpec, p: PodSpec): KubeObject {
 // ---------------------------------------------------------------------------------------------
 // kube-proxy
 
-/** kubeadm's KubeProxyConfiguration (every field, as `kubeadm init` writes it) with the spec's choices. */
+/**
+ * kubeadm's KubeProxyConfiguration (every field, as `kubeadm init` writes it) with the spec's
+ * choices: `mode`, nodePortAddresses, and the masquerade settings in the section the mode reads
+ * (`nftables:` in nftables mode, `iptables:` otherwise; the other keeps kubeadm's defaults).
+ */
 export function kubeProxyConfigYaml(kp: KubeProxyConfigSpec, clusterCIDR: string): string {
   const list = (xs: string[] | null): string => (xs === null ? ' null' : xs.length === 0 ? ' []' : xs.map((x) => `\n- ${x}`).join(''));
+  const mode = kp.mode ?? 'iptables';
+  const nft = mode === 'nftables';
   return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
 bindAddress: 0.0.0.0
 bindAddressHardFail: false
@@ -392,8 +399,8 @@ healthzBindAddress: ""
 hostnameOverride: ""
 iptables:
   localhostNodePorts: ${kp.localhostNodePorts}
-  masqueradeAll: ${kp.masqueradeAll}
-  masqueradeBit: ${kp.masqueradeBit}
+  masqueradeAll: ${nft ? false : kp.masqueradeAll}
+  masqueradeBit: ${nft ? 14 : kp.masqueradeBit}
   minSyncPeriod: 1s
   syncPeriod: 30s
 ipvs:
@@ -415,10 +422,10 @@ logging:
       infoBufferSize: "0"
   verbosity: 0
 metricsBindAddress: ""
-mode: iptables
+mode: ${mode}
 nftables:
-  masqueradeAll: false
-  masqueradeBit: null
+  masqueradeAll: ${nft ? kp.masqueradeAll : false}
+  masqueradeBit: ${nft ? kp.masqueradeBit : 'null'}
   minSyncPeriod: 0s
   syncPeriod: 0s
 nodePortAddresses:${list(kp.nodePortAddresses)}

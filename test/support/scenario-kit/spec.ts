@@ -4,17 +4,28 @@
  * or one helper call. Every knob is optional and defaults to the healthy value; build.ts turns a
  * spec into the Snapshot `np-doctor snapshot` would write for that cluster.
  *
- * Scope: single-stack IPv4, kube-proxy in iptables mode (v1.31 rule layout), kubeadm-style
- * control plane. Defaults follow a three-node cluster on 192.168.1.0/24 with flannel-like
- * host-gw routing over a `cni0` bridge.
+ * Scope: single-stack IPv4, kube-proxy in iptables mode (v1.31 rule layout) or nftables mode
+ * (v1.33 or v1.34 table layout), kubeadm-style control plane. Defaults follow a three-node
+ * cluster on 192.168.1.0/24 with flannel-like host-gw routing over a `cni0` bridge.
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { cidrContains, ipToInt, intToIp, nameSuffix, nthAddress, parseCidr, sha256 } from './net.js';
+import type { NftTableSpec } from './nft-model.js';
 
 export type Backend = 'nft' | 'legacy';
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';
+/** kube-proxy's proxy modes on Linux (KubeProxyConfiguration `mode`). */
+export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs';
+/**
+ * The `table ip kube-proxy` layout of a kube-proxy release in nftables mode. v1.33: filter chains
+ * filter-prerouting / -input / -forward / -output at dstnat-10 and filter-output-post-dnat at
+ * dstnat+10, the ClusterIP masquerade rule matches the port. v1.34: filter-prerouting-pre-dnat and
+ * filter-output-pre-dnat at dstnat-10, filter-input / -forward / -output at filter (0), and the
+ * masquerade rule matches the ClusterIP alone.
+ */
+export type NftablesLayout = 'v1.33' | 'v1.34';
 
 export interface ClusterSpec {
   /** kubeconfig context name written into the snapshot's `source`. */
@@ -56,6 +67,8 @@ export interface ClusterSpec {
 }
 
 export interface NodeSpec {
+  /** `uname -r`. Default 6.1.0-28-amd64. Below 5.13 kube-proxy refuses nftables mode, so it writes no table there. */
+  kernelRelease?: string;
   name: string;
   /** eth0's address (a /24 on 192.168.1.0/24 by default); the InternalIP unless `internalIP` says otherwise. */
   ip: string;
@@ -79,7 +92,7 @@ export interface NodeSpec {
   sysctls?: NodeSysctls;
   /** filter FORWARD policy (Docker and firewalls set DROP), in the host firewall's backend. Default ACCEPT. */
   forwardPolicy?: Policy;
-  /** Rules another firewall manager wrote (see host-firewall.ts for ufw and firewalld presets). */
+  /** Rules another firewall manager wrote (see host-firewall.ts for ufw, firewalld and native-nftables firewalld presets). */
   hostFirewall?: HostFirewallSpec;
   /** The backend plain `iptables` uses on the host, and everyone's unless splitBackend says otherwise. Default nft. */
   iptablesBackend?: Backend;
@@ -121,6 +134,8 @@ export interface NodeSysctls {
   conntrackMax?: number;
   /** net.netfilter.nf_conntrack_tcp_be_liberal; kube-proxy writes no INVALID drop when set. Default: the ConfigMap's conntrack.tcpBeLiberal. */
   tcpBeLiberal?: boolean;
+  /** net.ipv4.vs.conntrack in IPVS mode. Default true (kube-proxy sets it); false: IPVS traffic skips conntrack, so nothing masquerades it. */
+  ipvsConntrack?: boolean;
 }
 
 /**
@@ -139,7 +154,15 @@ export interface HostFirewallTable {
   policies?: Record<string, Policy>;
 }
 
-export type HostFirewallSpec = Partial<Record<TableName, HostFirewallTable>>;
+/**
+ * A host firewall: iptables rules per table (in the backend splitBackend.hostFirewall names), and
+ * native nftables tables (`nftables`, e.g. firewalld's `table inet firewalld`, see firewalldNft()),
+ * which load at boot before any iptables table exists. Both can be given.
+ */
+export interface HostFirewallSpec extends Partial<Record<TableName, HostFirewallTable>> {
+  /** Native nftables tables in creation order, as `nft -f` would create them (nft-model.ts builds them). */
+  nftables?: NftTableSpec[];
+}
 
 /** Which backend each writer uses when they differ (default: the node's iptablesBackend). */
 export interface SplitBackendSpec {
@@ -161,13 +184,24 @@ export interface SplitBackendSpec {
 
 /** The cluster-wide kube-proxy configuration (ConfigMap kube-system/kube-proxy, config.conf). */
 export interface KubeProxyConfigSpec {
-  /** nodePortAddresses: null = every local address (match-all). */
+  /**
+   * `mode`: iptables (the default), nftables (`table ip kube-proxy`, no kube-proxy iptables rules at
+   * all; kubelet's stay), or ipvs (virtual services per node address, kube-proxy's ipsets and IPVS-mode iptables rules).
+   */
+  mode?: KubeProxyMode;
+  /** nftables mode only: whose `table ip kube-proxy` layout the nodes get. Default v1.34. */
+  nftablesLayout?: NftablesLayout;
+  /**
+   * nodePortAddresses: CIDRs, or `['primary']` (the node's InternalIP only, resolved by kube-proxy
+   * at start). null = unset: every local address in iptables mode, `primary` in nftables mode (its
+   * default since v1.31).
+   */
   nodePortAddresses: string[] | null;
-  /** iptables.masqueradeBit: the mark is 1 << bit. Default 14 (0x4000). */
+  /** The masquerade bit (iptables.masqueradeBit; nftables.masqueradeBit in nftables mode): the mark is 1 << bit. Default 14 (0x4000). */
   masqueradeBit: number;
-  /** iptables.localhostNodePorts: NodePorts answer on 127.0.0.1 (sets route_localnet=1). */
+  /** iptables.localhostNodePorts: NodePorts answer on 127.0.0.1 (sets route_localnet=1). Never in nftables mode. */
   localhostNodePorts: boolean;
-  /** iptables.masqueradeAll: masquerade all ClusterIP traffic, pods' too. */
+  /** masqueradeAll (iptables.masqueradeAll; nftables.masqueradeAll in nftables mode): masquerade all ClusterIP traffic, pods' too. */
   masqueradeAll: boolean;
   /** conntrack.tcpBeLiberal: kube-proxy sets nf_conntrack_tcp_be_liberal=1 and drops no INVALID packets. */
   tcpBeLiberal: boolean;
@@ -175,6 +209,14 @@ export interface KubeProxyConfigSpec {
 
 /** How one node's kube-proxy deviates; every field defaults to "healthy, as configured". */
 export interface NodeKubeProxySpec {
+  /**
+   * The mode this node's kube-proxy runs when it differs from the ConfigMap's (a kube-proxy not
+   * restarted since the ConfigMap changed, or one started with its own flags). kube-proxy removes
+   * the other modes' rules when it starts, so only this mode's rules are there.
+   */
+  mode?: KubeProxyMode;
+  /** This node's nftables layout when its kube-proxy is another release (an upgrade half done). */
+  nftablesLayout?: NftablesLayout;
   /** false: no kube-proxy pod on this node and no kube-proxy rules at all (kubelet's remain). */
   running?: boolean;
   /** The pod is in CrashLoopBackOff and exits before its first sync: no kube-proxy rules. */
@@ -186,13 +228,16 @@ export interface NodeKubeProxySpec {
    * keeps its KUBE-SEP, a new pod has none). Keyed `ns/service` (every port) or `ns/service:port`.
    */
   staleEndpoints?: Record<string, StaleEndpoint[]>;
-  /** No KUBE-NODEPORTS rule: `true` for every Service, or the `ns/service` names that lack it. */
+  /** No KUBE-NODEPORTS rule (nftables mode: no service-nodeports element): `true` for every Service, or the `ns/service` names that lack it. */
   missingNodePort?: true | string[];
-  /** KUBE-POSTROUTING without its MASQUERADE rule (marked packets leave unmasqueraded). */
+  /** KUBE-POSTROUTING without its MASQUERADE rule (nftables mode: chain masquerading without `masquerade fully-random`): marked packets leave unmasqueraded. */
   noMasqueradeRule?: boolean;
   /** This node's --iptables-masquerade-bit, when it differs from the ConfigMap's. */
   masqueradeBit?: number;
-  /** This node's --nodeport-addresses, e.g. ['192.168.1.0/24']: the KUBE-NODEPORTS tail uses `-d <ip>` per matching local address. */
+  /**
+   * This node's --nodeport-addresses, e.g. ['192.168.1.0/24'] or ['primary']: the KUBE-NODEPORTS
+   * tail uses `-d <ip>` per matching local address (nftables mode: the set nodeport-ips holds them).
+   */
   nodePortAddresses?: string[] | null;
   /** This node's --iptables-localhost-nodeports. */
   localhostNodePorts?: boolean;

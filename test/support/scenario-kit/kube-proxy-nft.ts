@@ -1,0 +1,284 @@
+/**
+ * The `table ip kube-proxy` kube-proxy v1.33 or v1.34 in nftables mode writes on one node: the
+ * transaction of its first (full) sync, in its own words (pkg/proxy/nftables/proxier.go
+ * setupNFTables and syncProxyRules; reference kube-proxy-dataplane.md §3), for the same
+ * per-service-port plan as the iptables rules (kube-proxy-rules.ts servicePortPlans:
+ * CategorizeEndpoints, has-endpoints and traffic-policy decisions).
+ *
+ * Layouts. v1.33 (proxier.go with filterOutputPostDNATChain): filter-prerouting, filter-input,
+ * filter-forward, filter-output at dstnat-10 (-110), filter-output-post-dnat at dstnat+10 (-90);
+ * the ClusterIP masquerade rule is `ip daddr CIP <proto> dport P ip saddr != <clusterCIDR>`.
+ * v1.34 (PR kubernetes#132456, CHANGELOG-1.34; proxier_test.go baseRules): filter-prerouting-pre-dnat
+ * and filter-output-pre-dnat at -110, filter-input / -forward / -output at 0; the masquerade rule
+ * is `ip daddr CIP ip saddr != <clusterCIDR>` (PR #131492). nat-prerouting / nat-output (-100) and
+ * nat-postrouting (100) in both.
+ *
+ * Differences from a live kube-proxy, invisible in what nft lists: services are written in
+ * service-port-name order and the endpoint union of a Local-policy service sorted by "ip:port"
+ * (kube-proxy ranges over Go maps), and handles are those of the first sync (later syncs renumber
+ * the rules they rewrite).
+ */
+import { createHash } from 'node:crypto';
+import type { ProxyEndpoint } from './endpoint-slices.js';
+import { nodePortMissing, servicePortPlans, type KubeProxyInput, type ServicePortPlan } from './kube-proxy-rules.js';
+import { key, nft, NftTransaction, type NftBaseChain, type NftTableSpec } from './nft-model.js';
+import { cidrContains } from './net.js';
+import type { NftablesLayout } from './spec.js';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** knftables.NameLengthMax (256) minus chainNamePrefixLengthMax (16). */
+const CHAIN_NAME_BASE_LENGTH_MAX = 240;
+
+/**
+ * proxier.go hashAndTruncate: base32.StdEncoding(sha256(name))[:8] + "-" + name, cut to 240
+ * characters with "..." (`ns1/svc1/tcp/p80` → `ULMVA6XW-ns1/svc1/tcp/p80`).
+ */
+export function hashAndTruncate(name: string): string {
+  const digest = createHash('sha256').update(name).digest();
+  // 8 base32 characters are exactly the first 5 bytes (40 bits).
+  const bits = [...digest.subarray(0, 5)].map((b) => b.toString(2).padStart(8, '0')).join('');
+  let hash = '';
+  for (let i = 0; i < 40; i += 5) hash += BASE32[parseInt(bits.slice(i, i + 5), 2)];
+  const full = `${hash}-${name}`;
+  return full.length > CHAIN_NAME_BASE_LENGTH_MAX ? `${full.slice(0, CHAIN_NAME_BASE_LENGTH_MAX - 3)}...` : full;
+}
+
+/** servicePortChainNameBase: `HASH-ns/svc/proto/portName` (portName empty for an unnamed port). */
+const chainBase = (plan: ServicePortPlan): string => hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}`);
+
+/** servicePortEndpointChainNameBase: `HASH-ns/svc/proto/portName__ip/port`. */
+const endpointBase = (plan: ServicePortPlan, e: ProxyEndpoint): string =>
+  hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}__${e.ip}/${e.port}`);
+
+const base = (type: NftBaseChain['type'], hook: NftBaseChain['hook'], prio: number): NftBaseChain => ({ type, hook, prio, prioText: String(prio) });
+
+interface Layout {
+  baseChains: [string, NftBaseChain][];
+  /** nftablesJumpChains: [destination, source, with `ct state new`]. */
+  jumps: [string, string, boolean][];
+  /** The ClusterIP masquerade rule matches the port too. */
+  masqueradeMatchesPort: boolean;
+}
+
+const LAYOUTS: Record<NftablesLayout, Layout> = {
+  'v1.33': {
+    baseChains: [
+      ['filter-prerouting', base('filter', 'prerouting', -110)],
+      ['filter-input', base('filter', 'input', -110)],
+      ['filter-forward', base('filter', 'forward', -110)],
+      ['filter-output', base('filter', 'output', -110)],
+      ['filter-output-post-dnat', base('filter', 'output', -90)],
+      ['nat-prerouting', base('nat', 'prerouting', -100)],
+      ['nat-output', base('nat', 'output', -100)],
+      ['nat-postrouting', base('nat', 'postrouting', 100)],
+    ],
+    jumps: [
+      ['nodeport-endpoints-check', 'filter-input', true],
+      ['service-endpoints-check', 'filter-input', true],
+      ['service-endpoints-check', 'filter-forward', true],
+      ['service-endpoints-check', 'filter-output', true],
+      ['firewall-check', 'filter-prerouting', true],
+      ['firewall-check', 'filter-output', true],
+      ['services', 'nat-output', false],
+      ['services', 'nat-prerouting', false],
+      ['masquerading', 'nat-postrouting', false],
+      ['cluster-ips-check', 'filter-forward', true],
+      ['cluster-ips-check', 'filter-output-post-dnat', true],
+    ],
+    masqueradeMatchesPort: true,
+  },
+  'v1.34': {
+    baseChains: [
+      ['filter-prerouting-pre-dnat', base('filter', 'prerouting', -110)],
+      ['filter-output-pre-dnat', base('filter', 'output', -110)],
+      ['filter-input', base('filter', 'input', 0)],
+      ['filter-forward', base('filter', 'forward', 0)],
+      ['filter-output', base('filter', 'output', 0)],
+      ['nat-prerouting', base('nat', 'prerouting', -100)],
+      ['nat-output', base('nat', 'output', -100)],
+      ['nat-postrouting', base('nat', 'postrouting', 100)],
+    ],
+    jumps: [
+      ['nodeport-endpoints-check', 'filter-input', true],
+      ['service-endpoints-check', 'filter-input', true],
+      ['service-endpoints-check', 'filter-forward', true],
+      ['service-endpoints-check', 'filter-output', true],
+      ['firewall-check', 'filter-prerouting-pre-dnat', true],
+      ['firewall-check', 'filter-output-pre-dnat', true],
+      ['services', 'nat-output', false],
+      ['services', 'nat-prerouting', false],
+      ['masquerading', 'nat-postrouting', false],
+      ['cluster-ips-check', 'filter-forward', true],
+      ['cluster-ips-check', 'filter-output', true],
+    ],
+    masqueradeMatchesPort: false,
+  },
+};
+
+const CONTAINERS: [string, boolean][] = [
+  ['cluster-ips', false], ['service-ips', true], ['firewall-ips', true], ['no-endpoint-services', true], ['no-endpoint-nodeports', true], ['service-nodeports', true],
+];
+
+/** kube-proxy's `table ip kube-proxy` for one node: the commands of its first full sync. */
+export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
+  const { settings, spec } = input;
+  const layout = LAYOUTS[settings.nftablesLayout];
+  const tx = new NftTransaction('ip', 'kube-proxy');
+  const created = new Set<string>();
+  // ensureChain: add and flush a chain once per transaction.
+  const ensureChain = (name: string): void => {
+    if (created.has(name)) return;
+    created.add(name);
+    tx.addChain(name).flushChain(name);
+  };
+  const mark = settings.mark;
+  const matchAll = settings.nodePortAddresses === null;
+
+  // setupNFTables
+  tx.addTable('rules for kube-proxy');
+  // The first sync deletes whatever base chains an earlier kube-proxy left (their priorities may differ).
+  for (const [name] of layout.baseChains) tx.addChain(name).deleteChain(name);
+  for (const [name, hook] of layout.baseChains) tx.addChain(name, { base: hook }).flushChain(name);
+  for (const [dst, src, ctNew] of layout.jumps) {
+    ensureChain(dst);
+    tx.addRule(src, [...(ctNew ? [nft.ctState('new')] : []), nft.jump(dst)]);
+  }
+  for (const c of ['services', 'cluster-ips-check', 'masquerading', 'mark-for-masquerade']) ensureChain(c);
+  tx.addRule('mark-for-masquerade', [nft.markSet('or', mark)]);
+  tx.addRule('masquerading', [nft.markAndIsZero(mark), nft.return()]);
+  tx.addRule('masquerading', [nft.markSet('xor', mark)]);
+  if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.masquerade(true)]);
+
+  tx.addSet('cluster-ips', { type: ['ipv4_addr'], comment: 'Active ClusterIPs' });
+  tx.addRule('cluster-ips-check', [nft.ip('daddr', '@cluster-ips'), nft.reject()], 'Reject traffic to invalid ports of ClusterIPs');
+  // The ServiceCIDRs kube-proxy watches (the default one: --service-cluster-ip-range).
+  tx.addRule('cluster-ips-check', [nft.ipSet('daddr', [spec.serviceCIDR]), nft.drop()], 'Drop traffic to unallocated ClusterIPs');
+
+  tx.addSet('nodeport-ips', { type: ['ipv4_addr'], comment: 'IPs that accept NodePort traffic' });
+  if (matchAll) {
+    tx.deleteSet('nodeport-ips');
+  } else {
+    tx.flushSet('nodeport-ips');
+    const cidrs = settings.nodePortAddresses ?? [];
+    // "--nodeport-addresses includes localhost but localhost NodePorts are not supported"
+    for (const ip of input.localAddresses.filter((a) => cidrs.some((c) => cidrContains(c, a)) && !a.startsWith('127.'))) tx.addElement('nodeport-ips', [key.ipv4(ip)]);
+  }
+
+  const endpointVerdictMap = (name: string, withIp: boolean, comment: string): void => {
+    tx.addSet(name, { type: [...(withIp ? ['ipv4_addr'] : []), 'inet_proto', 'inet_service'], map: true, comment });
+  };
+  endpointVerdictMap('no-endpoint-services', true, 'vmap to drop or reject packets to services with no endpoints');
+  endpointVerdictMap('no-endpoint-nodeports', false, 'vmap to drop or reject packets to service nodeports with no endpoints');
+  tx.addChain('reject-chain', { comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports' }).flushChain('reject-chain');
+  tx.addRule('reject-chain', [nft.reject()]);
+  tx.addRule('service-endpoints-check', [nft.vmapDispatch(true, 'no-endpoint-services')]);
+  tx.addRule('nodeport-endpoints-check', [matchAll ? nft.ip('daddr', '127.0.0.0/8', true) : nft.ip('daddr', '@nodeport-ips'), nft.vmapDispatch(false, 'no-endpoint-nodeports')]);
+
+  endpointVerdictMap('firewall-ips', true, 'destinations that are subject to LoadBalancerSourceRanges');
+  ensureChain('firewall-check');
+  tx.addRule('firewall-check', [nft.vmapDispatch(true, 'firewall-ips')]);
+
+  endpointVerdictMap('service-ips', true, 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
+  endpointVerdictMap('service-nodeports', false, 'NodePort traffic');
+  tx.addRule('services', [nft.vmapDispatch(true, 'service-ips')]);
+  tx.addRule('services', matchAll
+    ? [nft.fibTypeLocal('daddr'), nft.ip('daddr', '127.0.0.0/8', true), nft.vmapDispatch(false, 'service-nodeports')]
+    : [nft.ip('daddr', '@nodeport-ips'), nft.vmapDispatch(false, 'service-nodeports')]);
+  for (const [name, map] of CONTAINERS) tx.flushSet(name, map);
+
+  // syncProxyRules, one service port at a time
+  for (const plan of servicePortPlans(input)) writeServicePort(tx, ensureChain, input, layout, plan);
+  return tx.spec;
+}
+
+function writeServicePort(tx: NftTransaction, ensureChain: (name: string) => void, input: KubeProxyInput, layout: Layout, plan: ServicePortPlan): void {
+  const { settings, spec } = input;
+  const { svc, port, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, hasEndpoints } = plan;
+  const chainName = chainBase(plan);
+  const clusterPolicyChain = `service-${chainName}`;
+  const localPolicyChain = `local-${chainName}`;
+  const externalTrafficChain = `external-${chainName}`;
+  const fwChain = `firewall-${chainName}`;
+  const endpointChain = (e: ProxyEndpoint): string => `endpoint-${endpointBase(plan, e)}`;
+  const affinitySet = (e: ProxyEndpoint): string => `affinity-${endpointBase(plan, e)}`;
+
+  for (const e of eps.all) ensureChain(endpointChain(e));
+  if (plan.usesClusterPolicyChain) ensureChain(clusterPolicyChain);
+  if (plan.usesLocalPolicyChain) ensureChain(localPolicyChain);
+  const internalTrafficChain = plan.internalLocal ? localPolicyChain : clusterPolicyChain;
+  const externalPolicyChain = plan.externalLocal ? localPolicyChain : clusterPolicyChain;
+  if (plan.usesExternalTrafficChain) ensureChain(externalTrafficChain);
+
+  // No endpoints at all: reject; no endpoints for this kind of traffic (a Local policy): drop.
+  const internalVerdict = !hasEndpoints ? nft.goto('reject-chain') : nft.drop();
+  const externalVerdict = internalVerdict;
+  const vip = (ip: string, p: number) => [key.ipv4(ip), key.proto(proto), key.port(p)];
+  const np = (p: number) => [key.proto(proto), key.port(p)];
+
+  tx.addElement('cluster-ips', [key.ipv4(svc.clusterIP)]);
+  if (plan.hasInternalEndpoints) tx.addElement('service-ips', vip(svc.clusterIP, port.port), { value: nft.goto(internalTrafficChain) });
+  else tx.addElement('no-endpoint-services', vip(svc.clusterIP, port.port), { value: internalVerdict, comment: name });
+
+  for (const ip of externalIPs) {
+    if (hasEndpoints) tx.addElement('service-ips', vip(ip, port.port), { value: nft.goto(externalTrafficChain) });
+    if (!plan.hasExternalEndpoints) tx.addElement('no-endpoint-services', vip(ip, port.port), { value: externalVerdict, comment: name });
+  }
+
+  // Unlike iptables mode, the firewall chain does not wait for endpoints.
+  const usesFWChain = lbVips.length > 0 && sourceRanges.length > 0;
+  if (usesFWChain) ensureChain(fwChain);
+  for (const ip of lbVips) {
+    if (hasEndpoints) tx.addElement('service-ips', vip(ip, port.port), { value: nft.goto(externalTrafficChain) });
+    if (usesFWChain) tx.addElement('firewall-ips', vip(ip, port.port), { value: nft.goto(fwChain) });
+  }
+  if (!plan.hasExternalEndpoints) {
+    for (const ip of lbVips) tx.addElement('no-endpoint-services', vip(ip, port.port), { value: externalVerdict, comment: name });
+  }
+
+  if (nodePort !== 0) {
+    if (hasEndpoints && !nodePortMissing(settings, svc)) tx.addElement('service-nodeports', np(nodePort), { value: nft.goto(externalTrafficChain) });
+    if (!plan.hasExternalEndpoints) tx.addElement('no-endpoint-nodeports', np(nodePort), { value: externalVerdict, comment: name });
+  }
+
+  // Internal traffic: masquerade what does not come from a pod.
+  if (plan.hasInternalEndpoints) {
+    const target = [nft.ip('daddr', svc.clusterIP), ...(layout.masqueradeMatchesPort ? [nft.dport(proto, port.port)] : [])];
+    if (settings.masqueradeAll) tx.addRule(internalTrafficChain, [...target, nft.jump('mark-for-masquerade')]);
+    else tx.addRule(internalTrafficChain, [...target, nft.ip('saddr', spec.clusterCIDR, true), nft.jump('mark-for-masquerade')]);
+  }
+
+  if (plan.usesExternalTrafficChain) {
+    if (!plan.externalLocal) {
+      tx.addRule(externalTrafficChain, [nft.jump('mark-for-masquerade')]);
+    } else {
+      tx.addRule(externalTrafficChain, [nft.ip('saddr', spec.clusterCIDR), nft.goto(clusterPolicyChain)], 'short-circuit pod traffic');
+      tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), nft.jump('mark-for-masquerade')], 'masquerade local traffic');
+      tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), nft.goto(clusterPolicyChain)], 'short-circuit local traffic');
+    }
+    if (plan.hasExternalEndpoints) tx.addRule(externalTrafficChain, [nft.goto(externalPolicyChain)]);
+  }
+
+  if (usesFWChain) {
+    const sources = [...sourceRanges];
+    if (sourceRanges.some((c) => cidrContains(c, input.nodeIP))) sources.push(...lbVips);
+    tx.addRule(fwChain, [nft.ipSet('saddr', sources, true), nft.drop()]);
+  }
+
+  if (plan.affinity) {
+    for (const e of eps.all) tx.addSet(affinitySet(e), { type: ['ipv4_addr'], flags: ['dynamic', 'timeout'], timeout: plan.affinitySeconds });
+  }
+
+  const toEndpoints = (chain: string, endpoints: ProxyEndpoint[]): void => {
+    if (plan.affinity) for (const e of endpoints) tx.addRule(chain, [nft.ip('saddr', `@${affinitySet(e)}`), nft.goto(endpointChain(e))]);
+    tx.addRule(chain, [nft.numgenVmap(endpoints.map(endpointChain))]);
+  };
+  if (plan.usesClusterPolicyChain) toEndpoints(clusterPolicyChain, eps.cluster);
+  if (plan.usesLocalPolicyChain) toEndpoints(localPolicyChain, eps.local);
+
+  for (const e of eps.all) {
+    const chain = endpointChain(e);
+    tx.addRule(chain, [nft.ip('saddr', e.ip), nft.jump('mark-for-masquerade')]);
+    if (plan.affinity) tx.addRule(chain, [nft.updateSaddr(affinitySet(e))]);
+    tx.addRule(chain, [nft.dnat(proto, e.ip, e.port)]);
+  }
+}
