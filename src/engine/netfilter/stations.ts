@@ -13,8 +13,10 @@
  *   hook before existing ones of the same priority). nf_tables numbers tables and chains in
  *   creation order (handles), so with an `nft -j list ruleset` dump the order is known for every
  *   nf_tables chain, iptables-nft's included; otherwise dumps keep the order given.
- * - iptables-nft registers exactly the base chains the nft dump lists (a restored table with only
- *   policies still has them); without an nft dump, a table with no rules is taken as absent.
+ * - iptables-nft registers exactly the base chains the nft dump lists: iptables-restore of a table
+ *   section with built-in policy lines creates all its base chains, even without rules; a section
+ *   with only user chains (or `iptables -N`) creates none, and iptables-save prints both alike.
+ *   Without an nft dump, a table with no rules is taken as absent.
  */
 import type { Ruleset, Table } from '../iptables/ruleset.js';
 import { baseChainsAt, runNftChain, type NftChain, type NftRuleset, type NftTable } from '../nft/index.js';
