@@ -386,6 +386,35 @@ describe('chain semantics (hand-written rules)', () => {
     assert.deepEqual(o[0]!.b.assumptions, ['rate limits are assumed not exceeded']);
   });
 
+  test('an unknown key that may match many elements stops instead of forking per element', () => {
+    const elems = Array.from({ length: 20 }, (_, i) => [`veth${i}`, i % 2 ? { drop: null } : { accept: null }]);
+    const rs = table({ c: [[{ vmap: { key: { meta: { key: 'iifname' } }, data: { set: elems } } }]] });
+    const ends = walkHand(rs, { inIface: undefined });
+    assert.deepEqual(ends.map((e) => e.end), ['stop', 'return']);
+    assert.match(ends[0]!.end === 'stop' ? ends[0]!.why : '', /the key iifname is not known and more than 16 elements of anonymous may match it/);
+    assert.ok(ends.every((e) => e.b.reasons.length === 1));
+    assert.deepEqual(summary(walkHand(rs, { inIface: 'veth3' })), ['1 drop DROP']);
+  });
+
+  test('fib as the kernel answers it (measured in a namespace): local per device, no oif for a local address', () => {
+    const fib = (flags: string[], result: string, right: unknown) => ({ match: { op: '==', left: { fib: { result, flags } }, right } });
+    const rs = table({
+      c: [
+        [fib(['daddr', 'iif'], 'type', 'local'), MARK(1)],
+        [fib(['daddr', 'iif'], 'type', 'unicast'), MARK(2)],
+        [fib(['daddr'], 'oif', false), { mangle: { key: { ct: { key: 'mark' } }, value: 9 } }],
+        [fib(['saddr', 'iif'], 'oif', true), { accept: null }],
+      ],
+    });
+    const at = (dst: string, inIface: string) => trail(walkHand(rs, { dst, inIface, hook: 'PREROUTING' })[0]!.b);
+    // 192.168.0.2 lives on eth0: local there. 192.168.1.2 lives on eth1: unicast seen from eth0.
+    assert.deepEqual(at('192.168.0.2', 'eth0'), ['c:2 MARK 0x1', 'c:4 CTMARK 0x9', 'c:5 ACCEPT']);
+    assert.deepEqual(at('192.168.1.2', 'eth0'), ['c:3 MARK 0x2', 'c:4 CTMARK 0x9', 'c:5 ACCEPT']);
+    // A remote destination has a route; the source 203.0.113.9 routes back through eth0, not eth1.
+    assert.deepEqual(at('198.18.0.1', 'eth0'), ['c:3 MARK 0x2', 'c:5 ACCEPT']);
+    assert.deepEqual(at('198.18.0.1', 'eth1'), ['c:3 MARK 0x2']);
+  });
+
   test('a loop of jumps stops at the depth guard', () => {
     const rs = table({ c: [[J('a')]], a: [[J('c')]] });
     const ends = walkHand(rs);

@@ -196,6 +196,25 @@ describe('parseNftJson: malformed input names the object and the problem', () =>
     assert.match(e.problem, /^object 4: rule handle 7 in ip t c: match .* needs "op"/);
   });
 
+  test('a verdict-map element that holds no verdict is reported when a lookup hits it', () => {
+    const doc = {
+      nftables: [
+        TABLE, CHAIN,
+        { map: { family: 'ip', name: 'ports', table: 't', type: 'inet_service', map: 'verdict', handle: 2, elem: [[80, { goto: { target: 'gone' } }]] } },
+        { rule: { family: 'ip', table: 't', chain: 'c', handle: 5, expr: [{ vmap: { key: { payload: { protocol: 'tcp', field: 'dport' } }, data: '@ports' } }] } },
+      ],
+    };
+    const walk = (dport: number) => (rs: NftRuleset) => {
+      const t = rs.tables[0]!;
+      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, branch({ src: '10.0.0.1', dst: '192.168.0.2', dport, hook: 'INPUT' }), t.chains.get('c')!);
+    };
+    // A miss never reads the element.
+    walk(81)(parseNftJson(JSON.stringify(doc), { source: 'node1:nft' }));
+    const e = parseError(doc, walk(80));
+    assert.equal(e.line, 4);
+    assert.match(e.problem, /object 4: rule handle 5 in ip t c: goto gone: table ip t declares no such chain/);
+  });
+
   test('a jump to a chain the table does not declare', () => {
     const doc = { nftables: [TABLE, CHAIN, { rule: { family: 'ip', table: 't', chain: 'c', handle: 3, expr: [{ jump: { target: 'KUBE-NOPE' } }] } }] };
     const e = parseError(doc, (rs) => {

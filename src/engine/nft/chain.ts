@@ -8,10 +8,11 @@
 import { addHop, type Branch, type WalkEnv } from '../netfilter/state.js';
 import type { ChainEnd } from '../netfilter/chain.js';
 import type { Hop } from '../netfilter/types.js';
-import { compileRule, runRule } from './rule.js';
+import { ParseError } from '../errors.js';
+import { compileRule, runRule, type RuleOutcome } from './rule.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from './ruleset.js';
-import type { End } from './stmt.js';
-import type { EvalCtx } from './read.js';
+import type { End } from './steps.js';
+import { NftRuleError, type EvalCtx } from './read.js';
 
 export interface NftChainCtx {
   ruleset: NftRuleset;
@@ -27,6 +28,12 @@ const MAX_DEPTH = 64;
 /** NF_IP_PRI_CONNTRACK: chains below it at prerouting/output see packets conntrack has not seen. */
 const CONNTRACK_PRIORITY = -200;
 
+/**
+ * Runs `chain` (normally a base chain the walker picked with baseChainsAt) for one branch and
+ * returns every way it ended. A base chain's hook and priority matter: below conntrack (-200) at
+ * prerouting/output the packet has no conntrack entry yet, so `ct state` reads invalid, other ct
+ * keys break out of the rule, and `notrack` takes effect (measured on this kernel).
+ */
 export function runNftChain(ctx: NftChainCtx, b: Branch, chain: NftChain): ChainEnd[] {
   const base = chain.base;
   // nat chains run inside the NAT core at -100/100 whatever their own priority, after conntrack.
@@ -56,7 +63,15 @@ function walkChain(ctx: NftChainCtx, start: Branch, chain: NftChain, ec: EvalCtx
     }
     const c = compileRule(ctx.ruleset, ctx.table, chain, rule);
     const next: [Branch, number][] = [];
-    for (const r of runRule(c, b, ctx.env, { ...ec, where: c.where })) {
+    let outcomes: RuleOutcome[];
+    try {
+      outcomes = runRule(c, b, ctx.env, { ...ec, where: c.where });
+    } catch (e) {
+      // A map element is only read when a lookup hits it: one that is no verdict surfaces here.
+      if (e instanceof NftRuleError) throw new ParseError(ctx.ruleset.source, rule.object, `object ${rule.object}: ${c.where}: ${e.message}`, rule.text);
+      throw e;
+    }
+    for (const r of outcomes) {
       if (r.kind === 'break') {
         // The rule did not match, but a statement before the failing match took effect.
         if (r.acts.length) hop(ctx, r.b, chain, rule, r.acts.join(', '));

@@ -9,7 +9,8 @@ import { compileMatch } from './expr.js';
 import { exprKind } from './print.js';
 import { NftRuleError } from './read.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from './ruleset.js';
-import { compileStmt, resultSteps, type End, type Op, type RunCtx } from './stmt.js';
+import { compileStmt } from './stmt.js';
+import { resultSteps, type End, type Op, type RunCtx } from './steps.js';
 
 export interface CompiledRule {
   ops: Op[];

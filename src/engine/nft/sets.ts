@@ -17,13 +17,9 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** How one component of an element tests one component of a key: true, false, or null (cannot tell). */
-export interface Part {
-  /** The canonical text of an exact value (hash key part); null for prefixes, ranges, wildcards. */
-  exact: string | null;
-  test(c: Comp): boolean | null;
-}
+export type Part = (c: Comp) => boolean | null;
 
-/** The hash text of a known component; matches `Part.exact` of an equal constant. */
+/** The hash text of a known component, equal for equal values (and for the constant that names it). */
 export function canon(c: number | string | Addr): string {
   if (typeof c === 'number') return `#${c}`;
   if (typeof c === 'string') return `"${c}`;
@@ -60,40 +56,40 @@ export function constPart(v: unknown, kind: Kind, symbols: Symbols | null): Part
     if (kind !== 'addr') throw new Unsupported(`a prefix compared with a ${kind} value`);
     const c = parseCidr(`${String(v.prefix.addr)}/${String(v.prefix.len)}`);
     if (!c) throw new Unsupported(`${JSON.stringify(v.prefix)} is not a prefix`);
-    return { exact: null, test: (x) => lift(x, (y) => typeof y === 'object' && cidrContains(c, y)) };
+    return (x) => lift(x, (y) => typeof y === 'object' && cidrContains(c, y));
   }
   if (k === 'range' && isObj(v) && Array.isArray(v.range) && v.range.length === 2) {
     const [lo, hi] = v.range as unknown[];
     if (kind === 'addr') {
       const a = addrOf(lo);
       const z = addrOf(hi);
-      return { exact: null, test: (x) => lift(x, (y) => typeof y === 'object' && y.family === a.family && compareAddr(y, a) >= 0 && compareAddr(y, z) <= 0) };
+      return (x) => lift(x, (y) => typeof y === 'object' && y.family === a.family && compareAddr(y, a) >= 0 && compareAddr(y, z) <= 0);
     }
     const a = numberOf(lo, symbols);
     const z = numberOf(hi, symbols);
-    return { exact: null, test: (x) => lift(x, (y) => typeof y === 'number' && y >= a && y <= z) };
+    return (x) => lift(x, (y) => typeof y === 'number' && y >= a && y <= z);
   }
   if (kind === 'addr') {
     const a = addrOf(v);
     const key = canon(a);
-    return { exact: key, test: (x) => lift(x, (y) => typeof y === 'object' && canon(y) === key) };
+    return (x) => lift(x, (y) => typeof y === 'object' && canon(y) === key);
   }
   if (kind === 'str') {
     if (typeof v === 'boolean') {
       // `fib … oif exists` / `missing`: the interface read is "" when there is none.
-      return { exact: null, test: (x) => lift(x, (y) => (y !== '') === v) };
+      return (x) => lift(x, (y) => (y !== '') === v);
     }
     if (typeof v !== 'string') throw new Unsupported(`${JSON.stringify(v)} is not an interface name`);
     // A trailing unescaped `*` makes nft compare only the prefix (`iifname "cali*"`).
     if (v.endsWith('*') && !v.endsWith('\\*')) {
       const prefix = v.slice(0, -1);
-      return { exact: null, test: (x) => lift(x, (y) => typeof y === 'string' && y.startsWith(prefix)) };
+      return (x) => lift(x, (y) => typeof y === 'string' && y.startsWith(prefix));
     }
     const name = v.replace(/\\\*$/, '*');
-    return { exact: canon(name), test: (x) => lift(x, (y) => y === name) };
+    return (x) => lift(x, (y) => y === name);
   }
   const n = numberOf(v, symbols);
-  return { exact: canon(n), test: (x) => lift(x, (y) => y === n) };
+  return (x) => lift(x, (y) => y === n);
 }
 
 /** `<`, `>`, `<=`, `>=` against a constant: numbers, or addresses of one family. */
@@ -208,7 +204,7 @@ export class Collection {
 function matches(parts: Part[], v: Comp[]): boolean | null {
   let sure = true;
   for (let i = 0; i < parts.length; i++) {
-    const r = (parts[i] as Part).test(v[i] ?? null);
+    const r = (parts[i] as Part)(v[i] ?? null);
     if (r === false) return false;
     if (r === null) sure = false;
   }

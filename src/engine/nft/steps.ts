@@ -1,0 +1,78 @@
+/**
+ * What one expression of a rule does to a branch: go on to the next expression, break out of the
+ * rule (NFT_BREAK: the chain goes on with the next rule), or end the rule with a verdict. Shared by
+ * matches, statements and lookups.
+ */
+import type { MatchResult } from '../iptables/matches.js';
+import { assume, fork, undecided, type Branch, type WalkEnv } from '../netfilter/state.js';
+import type { Hop } from '../netfilter/types.js';
+import type { EvalCtx } from './read.js';
+import type { NftChain } from './ruleset.js';
+
+export type HopElement = NonNullable<Hop['element']>;
+
+/** How a rule ended for one branch. */
+export interface End {
+  end: 'accept' | 'drop' | 'return' | 'continue' | 'reject' | 'jump' | 'goto' | 'stop';
+  /** The hop's action: `ACCEPT`, `JUMP services`, `DNAT 10.244.1.2:8080`, … */
+  action: string;
+  /** reject: what the client receives. */
+  with?: string;
+  /** jump/goto: the chain entered. */
+  chain?: NftChain;
+  /** stop: why the walk cannot follow the packet further. */
+  why?: string;
+  /** A set or map lookup that decided this end. */
+  element?: HopElement;
+}
+
+export type Step =
+  | { b: Branch; go: 'next'; act?: string }
+  | { b: Branch; go: 'break'; act?: string }
+  | { b: Branch; go: 'end'; end: End };
+
+export interface RunCtx extends EvalCtx {
+  /** The rule in messages: `handle 12 in inet firewalld filter_INPUT`. */
+  where: string;
+}
+
+export type Op = (b: Branch, env: WalkEnv, rc: RunCtx) => Step[];
+
+/** A MatchResult (a match, or a rate limit treated as one) as rule steps, forking where it must. */
+export function resultSteps(b: Branch, r: MatchResult, rc: RunCtx): Step[] {
+  if (r === true) return [{ b, go: 'next' }];
+  if (r === false) return [{ b, go: 'break' }];
+  if ('chance' in r) {
+    if (r.chance >= 1) return [{ b, go: 'next' }];
+    if (r.chance <= 0) return [{ b, go: 'break' }];
+    const y = fork(b);
+    y.probability *= r.chance;
+    b.probability *= 1 - r.chance;
+    if (r.why) {
+      assume(y, r.why);
+      assume(b, r.why);
+    }
+    return [{ b: y, go: 'next' }, { b, go: 'break' }];
+  }
+  if ('unknown' in r) {
+    const y = fork(b);
+    undecided(y, `${rc.where} may match (${r.unknown}); this branch assumes it does`);
+    undecided(b, `${rc.where} may match (${r.unknown}); this branch assumes it does not`);
+    return [{ b: y, go: 'next' }, { b, go: 'break' }];
+  }
+  assume(b, r.why);
+  return [{ b, go: r.assumed ? 'next' : 'break' }];
+}
+
+/** A statement np-doctor does not model: one branch assumes it lets the packet on, one stops. */
+export function unknownStep(b: Branch, text: string, why: string, rc: RunCtx): Step[] {
+  const stops = fork(b);
+  const reason = `${rc.where}: ${why}`;
+  undecided(b, `${reason}; this branch assumes it lets the packet continue`);
+  return [
+    { b, go: 'next', act: text },
+    { b: stops, go: 'end', end: { end: 'stop', action: text, why: `${reason}; it may decide the packet's fate here` } },
+  ];
+}
+
+export const unknownOp = (text: string, why: string): Op => (b, _env, rc) => unknownStep(b, text, why, rc);
