@@ -564,7 +564,7 @@ export function toFixedHalfEven(x: number, digits: number): string {
 // Small helpers
 
 /** mulberry32: tiny, fast, and identical on every platform, which Math.random is not. */
-class Rng {
+export class Rng {
   private state: number;
 
   constructor(seed: number) {
@@ -603,16 +603,16 @@ class Rng {
   }
 }
 
-function range(from: number, to: number): number[] {
+export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 /** The n-th address (n < 65536) of a /16 given by its first two octets. */
-function octetAddress(prefix: readonly [number, number], n: number): string {
+export function octetAddress(prefix: readonly [number, number], n: number): string {
   return `${prefix[0]}.${prefix[1]}.${n >> 8}.${n & 0xff}`;
 }
 
-function cidrContains(cidr: string, ip: string): boolean {
+export function cidrContains(cidr: string, ip: string): boolean {
   const [base = '', bits = '32'] = cidr.split('/');
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
   return ((ipv4ToInt(base) & mask) >>> 0) === ((ipv4ToInt(ip) & mask) >>> 0);

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cidrContains, octetAddress, range, Rng } from './gen-dump.js';
 
 type Proto = 'tcp' | 'udp';
 export type NftTextFormat = 'ruleset' | 'transaction';
@@ -530,63 +531,6 @@ export function hashAndTruncate(name: string): string {
 // Small helpers
 
 const quote = (text: string): string => `"${text}"`;
-
-/** mulberry32, as gen-dump.ts (the same stream for the same seed). */
-class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[this.int(items.length)];
-    if (item === undefined) throw new RangeError('pick from an empty list');
-    return item;
-  }
-
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      [items[i], items[j]] = [items[j] as T, items[i] as T];
-    }
-    return items;
-  }
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
-}
-
-function octetAddress(prefix: readonly [number, number], n: number): string {
-  return `${prefix[0]}.${prefix[1]}.${n >> 8}.${n & 0xff}`;
-}
-
-function cidrContains(cidr: string, ip: string): boolean {
-  const [base = '', bits = '32'] = cidr.split('/');
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((ipv4ToInt(base) & mask) >>> 0) === ((ipv4ToInt(ip) & mask) >>> 0);
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
 
 // ---------------------------------------------------------------------------------------------
 // CLI

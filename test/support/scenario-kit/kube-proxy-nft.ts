@@ -18,30 +18,14 @@
  * (kube-proxy ranges over Go maps), and handles are those of the first sync (later syncs renumber
  * the rules they rewrite).
  */
-import { createHash } from 'node:crypto';
+import { hashAndTruncate } from '../../../bench/gen-nft.js';
 import type { ProxyEndpoint } from './endpoint-slices.js';
 import { nodePortMissing, servicePortPlans, type KubeProxyInput, type ServicePortPlan } from './kube-proxy-rules.js';
 import { key, nft, NftTransaction, type NftBaseChain, type NftTableSpec } from './nft-model.js';
 import { cidrContains } from './net.js';
 import type { NftablesLayout } from './spec.js';
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-/** knftables.NameLengthMax (256) minus chainNamePrefixLengthMax (16). */
-const CHAIN_NAME_BASE_LENGTH_MAX = 240;
-
-/**
- * proxier.go hashAndTruncate: base32.StdEncoding(sha256(name))[:8] + "-" + name, cut to 240
- * characters with "..." (`ns1/svc1/tcp/p80` → `ULMVA6XW-ns1/svc1/tcp/p80`).
- */
-export function hashAndTruncate(name: string): string {
-  const digest = createHash('sha256').update(name).digest();
-  // 8 base32 characters are exactly the first 5 bytes (40 bits).
-  const bits = [...digest.subarray(0, 5)].map((b) => b.toString(2).padStart(8, '0')).join('');
-  let hash = '';
-  for (let i = 0; i < 40; i += 5) hash += BASE32[parseInt(bits.slice(i, i + 5), 2)];
-  const full = `${hash}-${name}`;
-  return full.length > CHAIN_NAME_BASE_LENGTH_MAX ? `${full.slice(0, CHAIN_NAME_BASE_LENGTH_MAX - 3)}...` : full;
-}
+export { hashAndTruncate };
 
 /** servicePortChainNameBase: `HASH-ns/svc/proto/portName` (portName empty for an unnamed port). */
 const chainBase = (plan: ServicePortPlan): string => hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}`);
