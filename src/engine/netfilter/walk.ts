@@ -153,14 +153,7 @@ class Walker {
     if (isLocal(b.dst, this.env)) {
       if (isLoopback(b.dst) && b.inIface !== 'lo' && !this.localnetAllowed(b)) return;
       b.delivery = 'local';
-      if (this.ipvs === null) {
-        for (const x of this.hook('INPUT', [b])) this.finish(x, 'ACCEPT');
-        return;
-      }
-      for (const x of this.hook('INPUT', [b], -Infinity, IPVS_PRIORITY)) {
-        if (this.ipvsIn(x)) continue;
-        for (const y of this.hook('INPUT', [x], IPVS_PRIORITY, Infinity)) this.finish(y, 'ACCEPT');
-      }
+      this.localIn(b);
       return;
     }
     const fwd = this.env.node.sysctls?.ipForward;
@@ -169,6 +162,14 @@ class Walker {
     this.route(b);
     b.delivery = 'forward';
     for (const x of this.hook('FORWARD', [b])) for (const y of this.hook('POSTROUTING', [x])) this.finish(y, 'ACCEPT');
+  }
+
+  /** INPUT for a packet to a local address; IPVS, when present, takes it between filter and nat INPUT. */
+  private localIn(b: Branch): void {
+    for (const x of this.hook('INPUT', [b], -Infinity, IPVS_PRIORITY)) {
+      if (this.ipvs !== null && this.ipvsIn(x)) continue;
+      for (const y of this.hook('INPUT', [x], IPVS_PRIORITY, Infinity)) this.finish(y, 'ACCEPT');
+    }
   }
 
   /**
@@ -226,13 +227,7 @@ class Walker {
           // Looped back: PREROUTING and INPUT run again; nat does not, its bindings are decided.
           y.inIface = 'lo';
           y.delivery = 'local';
-          for (const z of this.hook('PREROUTING', [y])) {
-            if (this.ipvs !== null) {
-              for (const v of this.hook('INPUT', [z], -Infinity, IPVS_PRIORITY)) {
-                if (!this.ipvsIn(v)) for (const u of this.hook('INPUT', [v], IPVS_PRIORITY, Infinity)) this.finish(u, 'ACCEPT');
-              }
-            } else for (const v of this.hook('INPUT', [z])) this.finish(v, 'ACCEPT');
-          }
+          for (const z of this.hook('PREROUTING', [y])) this.localIn(z);
         } else {
           y.delivery = 'output';
           this.finish(y, 'ACCEPT');
