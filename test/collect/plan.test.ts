@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -76,8 +76,11 @@ test('the local shell runs the fixed commands and reports a missing tool as exit
   const addr = await session.run('ip-addr');
   assert.equal(addr.exitCode, 0);
   assert.ok(Array.isArray(JSON.parse(addr.stdout)));
-  const ipvs = await session.run('ipvsadm-save');
-  if (ipvs.exitCode !== 0) assert.equal(ipvs.exitCode, 127, ipvs.stderr);
+  // ipvsadm is no test dependency; where it is installed it runs (and fails without ip_vs).
+  if (!existsSync('/usr/sbin/ipvsadm-save') && !existsSync('/sbin/ipvsadm-save')) {
+    const ipvs = await session.run('ipvsadm-save');
+    assert.equal(ipvs.exitCode, 127, ipvs.stderr);
+  }
 });
 
 test('flags: kubectl durations and Service arguments', () => {

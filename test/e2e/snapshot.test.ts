@@ -91,9 +91,12 @@ describe('np-doctor snapshot against the fake API server and a two-node lab', { 
     const node = lab.nodes[0]!;
     const liveFile = join(lab.dir, 'node-a.rules');
     writeFileSync(liveFile, (await run('iptables-save', [], { ns: node.ns })).stdout);
+    // The snapshot carries the nft ruleset too; it says which iptables-nft base chains exist.
+    const nftFile = join(lab.dir, 'node-a.nft.json');
+    writeFileSync(nftFile, (await run('nft', ['-j', 'list', 'ruleset'], { ns: node.ns })).stdout);
     const routes = JSON.parse((await run('ip', ['-j', 'route'], { ns: node.ns })).stdout) as { dst: string; dev: string }[];
     const packet = ['--to', `${node.ip}:30080`, '--from', '203.0.113.7:40000', '--in-iface', 'eth0', '-o', 'json'];
-    const live = await cli(lab, ['trace', '--iptables', liveFile, '--local-ip', `${node.ip}/24@eth0`, '--local-ip', '127.0.0.1/8@lo',
+    const live = await cli(lab, ['trace', '--iptables', liveFile, '--nft', nftFile, '--local-ip', `${node.ip}/24@eth0`, '--local-ip', '127.0.0.1/8@lo',
       ...routes.flatMap((r) => ['--route', `${r.dst}=${r.dev}`]), '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'net.ipv4.conf.all.route_localnet=0', ...packet]);
     const fromSnapshot = await cli(lab, ['trace', '--snapshot', out, '--node', node.name, ...packet]);
     assert.equal(live.code, 0, live.stderr);

@@ -57,7 +57,8 @@ export interface StationSources {
 
 /** Every station at `hook`, in the order the kernel runs them. */
 export function stationsAt(src: StationSources, hook: Hook): Station[] {
-  const label = src.iptables.length + src.nft.length > 1;
+  // An nft dump holding only iptables-nft's tables adds no chain of its own.
+  const label = src.iptables.length + src.nft.filter((rs) => rs.tables.some((t) => !t.iptablesNft)).length > 1;
   const family = src.family === 4 ? 'ip' : 'ip6';
   // iptables-nft's tables as nf_tables holds them, when an nft dump was given.
   const xt = new Map(src.nft.flatMap((rs) => rs.tables).filter((t) => t.iptablesNft && t.family === family).map((t) => [t.name, t]));
