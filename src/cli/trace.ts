@@ -3,8 +3,8 @@ import { parseAddr } from '../engine/address.js';
 import { ParseError } from '../engine/errors.js';
 import type { NodeContext, Packet, Protocol, Route } from '../engine/netfilter/types.js';
 import { PacketError, walk } from '../engine/netfilter/walk.js';
+import { DEFAULT_TIME_LIMIT_MS } from '../engine/netfilter/budget.js';
 import { renderTraceText } from '../report/trace-text.js';
-import { loadSnapshot, SnapshotError } from '../snapshot/file.js';
 import { parseDataplane, type ParsedDataplane } from '../model/dataplane.js';
 import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../snapshot/node-view.js';
 import { parseFlags } from './flags.js';
@@ -14,8 +14,10 @@ export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FI
        np-doctor trace --snapshot FILE --node NODE --to IP:PORT [flags]
 
 Replays the first packet of a connection through a node's rules (iptables-save dumps, the nftables
-ruleset, IPVS) and prints every path it can take: probability, verdict, DNAT/SNAT, and each rule
-it matched with its line number (iptables) or handle (nftables).
+ruleset, IPVS) and prints every result it can have, each once with its probability (verdict,
+DNAT/SNAT) and one path: each rule it matched with its line number (iptables) or handle
+(nftables). What the rules leave undecided is listed under each result. A walk has a budget of
+branches, rule evaluations and time; past it, the rest is one indeterminate result that says so.
 
 From a snapshot (np-doctor snapshot), instead of the rule files, --local-ip, --route and --sysctl:
       --snapshot FILE       the node's dumps (both iptables backends, nft, IPVS), addresses, routes
@@ -115,7 +117,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   let result;
   try {
-    result = walk(parsed.plane, node, packet);
+    result = walk(parsed.plane, node, packet, { now: () => performance.now(), timeLimitMs: DEFAULT_TIME_LIMIT_MS });
   } catch (e) {
     if (e instanceof ParseError) {
       io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
@@ -129,6 +131,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 async function snapshotNode(file: string, name: string | undefined, family: 4 | 6): Promise<NodeView> {
+  // Loaded only here: reading a snapshot needs its schema (zod) and validators, which a trace of
+  // dump files never does, and a cold trace is measured by the benchmark.
+  const { loadSnapshot, SnapshotError } = await import('../snapshot/file.js');
   try {
     const snapshot = await loadSnapshot(file);
     if (name === undefined && snapshot.nodes.length !== 1) {

@@ -8,7 +8,7 @@ import { isLoopback, parseAddr } from './address.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyWorld } from './netpol/index.js';
 import { buildEnv, routeLookup } from './netfilter/routing.js';
 import type { NodeContext, Outcome, Protocol, WalkResult } from './netfilter/types.js';
-import { walk, type Dataplane } from './netfilter/walk.js';
+import { walk, type Dataplane, type WalkLimits } from './netfilter/walk.js';
 
 /** What the client sees. */
 export type ClientResult = 'delivered' | 'refused' | 'timeout' | 'blocked' | 'indeterminate';
@@ -23,6 +23,8 @@ export interface PathStage {
   summary: string;
   /** The walk outcome of an ingress or backend-node stage. */
   outcome?: Outcome;
+  /** A backend-node stage: the whole walk of the backend node's rules (the ingress walk is NodePath.walk). */
+  walk?: WalkResult;
   policy?: PolicyDecision;
 }
 
@@ -87,6 +89,11 @@ export interface PathQuestion {
   policy: PolicyWorld | { unavailable: string };
   /** Node name → its InternalIPs, for finding which node an address or route belongs to. */
   nodeAddresses: Record<string, string[]>;
+  /**
+   * Budgets for each walk the analysis makes (branches, rule evaluations, and time with the
+   * caller's clock: the engine has none). Without them a walk still has its branch and step budgets.
+   */
+  limits?: WalkLimits;
 }
 
 const KUBE_PROTO: Record<string, 'TCP' | 'UDP' | 'SCTP'> = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' };
@@ -121,7 +128,7 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
   const result = walk(plane, context, {
     src: q.client.ip, dst, proto: q.protocol, sport: q.client.port, dport: q.nodePort,
     ...(localProcess ? { localProcess: true } : inIface !== undefined ? { inIface } : {}),
-  });
+  }, q.limits);
   const rp = localProcess ? null : rpFilterDrop(node, context, q.client.ip, inIface);
   const branches = result.outcomes.map((o) => {
     if (rp !== null) {
@@ -255,23 +262,23 @@ function backendNode(q: PathQuestion, ingress: PathNode, backend: PathBackend, s
   const res = walk(target.rules.plane, ctx, {
     src: source, dst: backend.ip, proto: q.protocol, sport: q.client.port, dport: o.dnat?.port ?? q.nodePort,
     ...(inIface !== undefined ? { inIface } : {}),
-  });
+  }, q.limits);
   // The forwarded packet meets the backend node's rules; every branch must let it through.
   const bad = res.outcomes.find((x) => x.verdict !== 'ACCEPT');
   const sample = bad ?? res.outcomes[0];
   if (bad === undefined) {
-    stages.push({ stage: 'backend-node', node: name, ok: true, summary: `${name} forwards it to the pod`, ...(sample ? { outcome: sample } : {}) });
+    stages.push({ stage: 'backend-node', node: name, ok: true, summary: `${name} forwards it to the pod`, ...(sample ? { outcome: sample } : {}), walk: res });
     return null;
   }
   const last = bad.hops[bad.hops.length - 1];
   const where = last ? `${last.table}/${last.chain}${last.rule ? ` line ${last.line}` : ' policy'}` : 'routing';
   if (bad.verdict === 'INDETERMINATE') {
     const why = `on ${name}: ${bad.indeterminate ?? 'the walk could not decide'}`;
-    stages.push({ stage: 'backend-node', node: name, ok: null, summary: why, outcome: bad });
+    stages.push({ stage: 'backend-node', node: name, ok: null, summary: why, outcome: bad, walk: res });
     return { result: 'indeterminate', failedAt: 'backend-node', why };
   }
   const why = bad.reason ?? `${bad.verdict === 'DROP' ? 'dropped' : `rejected with ${bad.rejectWith ?? 'icmp-port-unreachable'}`} by ${where} on ${name}`;
-  stages.push({ stage: 'backend-node', node: name, ok: false, summary: why, outcome: bad });
+  stages.push({ stage: 'backend-node', node: name, ok: false, summary: why, outcome: bad, walk: res });
   return { result: bad.verdict === 'REJECT' ? rejectResult(bad.rejectWith ?? 'icmp-port-unreachable') : 'timeout', failedAt: 'backend-node', why };
 }
 

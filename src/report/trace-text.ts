@@ -1,67 +1,140 @@
 import { hostPort } from '../engine/address.js';
 import type { Hop, Outcome, WalkResult } from '../engine/netfilter/types.js';
 import type { Dataplane } from '../engine/netfilter/walk.js';
+import { sanitize, sanitizeDeep } from '../text/sanitize.js';
 
 export interface TextOptions {
   color: boolean;
 }
 
+type Paint = (code: string, s: string) => string;
+
 const VERDICT_COLOR: Record<string, string> = { ACCEPT: '32', DROP: '31', REJECT: '31', INDETERMINATE: '33' };
 
-/** The human rendering of `np-doctor trace`: a header, then each branch with its numbered path. */
-export function renderTraceText(result: WalkResult, plane: Dataplane, opts: TextOptions): string {
-  const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+/** Outcomes that end the same way for the person reading: one entry, probabilities added. */
+interface Result {
+  outcomes: Outcome[];
+  probability: number;
+  /** The most probable outcome: its path is the one shown. */
+  shown: Outcome;
+}
+
+/**
+ * The human rendering of `np-doctor trace`: a header, then each distinct result once (verdict,
+ * delivery, DNAT, SNAT, reject type, reason) with its total probability, what the walk could not
+ * decide about it, and the path of its most probable branch. Everything from the dumps is
+ * untrusted (a rule comment can hold ESC or BEL): the result and the dumps' names are sanitised
+ * first, and one-line fields again so a newline cannot forge a line of the output.
+ */
+export function renderTraceText(input: WalkResult, plane: Dataplane, opts: TextOptions): string {
+  const result = sanitizeDeep(input);
+  const paint: Paint = (code, s) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const p = result.packet;
   const lines: string[] = [];
-  const from = hostPort(p.src ?? '?', p.sport);
-  const via = p.localProcess ? 'from a process on the node' : p.inIface ? `arriving on ${p.inIface}` : 'arriving on an unnamed interface';
-  lines.push(`Packet   ${p.proto} ${from} → ${hostPort(p.dst, p.dport)}, ${via}`);
+  const from = hostPort(flat(p.src ?? '?'), p.sport);
+  const via = p.localProcess ? 'from a process on the node' : p.inIface ? `arriving on ${flat(p.inIface)}` : 'arriving on an unnamed interface';
+  lines.push(`Packet   ${p.proto} ${from} → ${hostPort(flat(p.dst), p.dport)}, ${via}`);
   for (const rs of plane.iptables) {
-    const what = [rs.family ? `ip${rs.family === 6 ? '6' : ''}tables` : 'iptables', rs.version ? `v${rs.version}` : null, rs.backend !== 'unknown' ? `${rs.backend} backend` : null]
+    const what = [rs.family ? `ip${rs.family === 6 ? '6' : ''}tables` : 'iptables', rs.version ? `v${flat(rs.version)}` : null, rs.backend !== 'unknown' ? `${rs.backend} backend` : null]
       .filter(Boolean).join(' ');
-    lines.push(`Rules    ${rs.source} (${what})`);
-    for (const w of rs.warnings) lines.push(`         ${paint('33', `note: ${w}`)}`);
+    lines.push(`Rules    ${flat(rs.source)} (${what})`);
+    for (const w of rs.warnings) lines.push(`         ${paint('33', `note: ${flat(w)}`)}`);
   }
   for (const rs of plane.nft ?? []) {
-    const own = rs.tables.filter((t) => !t.iptablesNft).map((t) => `${t.family} ${t.name}`);
-    lines.push(`Rules    ${rs.source} (nftables: ${own.length ? own.join(', ') : 'no tables besides iptables-nft\'s'})`);
+    const own = rs.tables.filter((t) => !t.iptablesNft).map((t) => `${flat(t.family)} ${flat(t.name)}`);
+    lines.push(`Rules    ${flat(rs.source)} (nftables: ${own.length ? own.join(', ') : 'no tables besides iptables-nft\'s'})`);
   }
-  if (plane.ipvs) lines.push(`Rules    ${plane.ipvs.source} (IPVS: ${plane.ipvs.services.length} virtual services)`);
+  if (plane.ipvs) lines.push(`Rules    ${flat(plane.ipvs.source)} (IPVS: ${plane.ipvs.services.length} virtual services)`);
   if (plane.ipsets) lines.push(`Rules    ipset list (${plane.ipsets.size} sets)`);
-  const n = result.outcomes.length;
-  lines.push('', `${n} ${n === 1 ? 'outcome' : 'outcomes'}${summary(result.outcomes)}`);
-  result.outcomes.forEach((o, i) => {
-    lines.push('', ...renderOutcome(o, i + 1, n, paint));
+  const results = resultsOf(result.outcomes);
+  const n = results.length;
+  lines.push('', `${n} ${n === 1 ? 'result' : 'results'}${summary(results)}`);
+  results.forEach((r, i) => {
+    lines.push('', ...renderResult(r, i + 1, n, paint));
   });
   return `${lines.join('\n')}\n`;
 }
 
-function summary(outcomes: Outcome[]): string {
+/** One line of text from the dumps: newlines and tabs are shown as escapes too. */
+const flat = (s: string): string => sanitize(s);
+
+function resultKey(o: Outcome): string {
+  return JSON.stringify([o.verdict, o.delivery, o.dnat, o.snat, o.rejectWith ?? null, o.reason ?? null]);
+}
+
+/** Outcomes grouped by how they end, most probable first (ties keep the walk's order). */
+function resultsOf(outcomes: Outcome[]): Result[] {
+  const by = new Map<string, Result>();
+  for (const o of outcomes) {
+    const k = resultKey(o);
+    const r = by.get(k);
+    if (!r) by.set(k, { outcomes: [o], probability: o.probability, shown: o });
+    else {
+      r.outcomes.push(o);
+      r.probability += o.probability;
+      if (o.probability > r.shown.probability) r.shown = o;
+    }
+  }
+  return [...by.values()].sort((a, b) => b.probability - a.probability);
+}
+
+function summary(results: Result[]): string {
   const by = new Map<string, number>();
-  for (const o of outcomes) by.set(o.verdict, (by.get(o.verdict) ?? 0) + o.probability);
-  if (outcomes.some((o) => o.indeterminate)) return ' (some depend on state the dump does not show)';
-  return by.size ? `: ${[...by].map(([v, p]) => `${v} ${pct(p)}`).join(', ')}` : '';
+  for (const r of results) by.set(r.shown.verdict, (by.get(r.shown.verdict) ?? 0) + r.probability);
+  const shares = by.size ? `: ${[...by].map(([v, p]) => `${v} ${pct(p)}`).join(', ')}` : '';
+  const undecided = results.some((r) => r.outcomes.some((o) => o.indeterminate)) ? ' (some depend on what the dumps do not show)' : '';
+  return `${shares}${undecided}`;
 }
 
 const pct = (p: number) => `${Number((p * 100).toFixed(2))}%`;
 
-function renderOutcome(o: Outcome, i: number, n: number, paint: (c: string, s: string) => string): string[] {
-  const where = o.delivery === 'local' ? 'delivered to a local socket' : o.delivery === 'forward' ? `forwarded${o.outIface ? ` out ${o.outIface}` : ''}` : o.delivery === 'output' ? `sent${o.outIface ? ` out ${o.outIface}` : ''}` : '';
-  const verdict = paint(VERDICT_COLOR[o.verdict] ?? '0', o.verdict === 'REJECT' && o.rejectWith ? `REJECT (${o.rejectWith})` : o.verdict);
-  const out = [`Branch ${i} of ${n} · probability ${o.probability} · ${verdict}${where ? ` · ${where}` : ''}`];
-  if (o.dnat) out.push(`  DNAT      → ${hostPort(o.dnat.ip, o.dnat.port)}`);
-  if (o.snat) out.push(`  SNAT      ${o.snat.type}${o.snat.ip ? ` → ${o.snat.ip}` : ' (to the output interface\'s address)'}`);
-  out.push(`  mark      ${o.mark}`);
-  if (o.reason) out.push(`  why       ${o.reason}`);
-  if (o.indeterminate) out.push(`  ${paint('33', 'uncertain')} ${o.indeterminate}`);
-  for (const a of o.assumptions ?? []) out.push(`  assumes   ${a}`);
-  out.push('  path');
+/** Probabilities summed from several outcomes, at the precision the engine rounds to. */
+const prob = (p: number) => Math.round(p * 1e12) / 1e12;
+
+/** The side a branch took is in each reason; the note is about the fact, whichever side. */
+const SIDE = /; this branch assumes (?:it does not|it does|it lets the packet continue)|; it may decide the packet's fate here/g;
+
+/**
+ * Where one undecided reason ends and the next begins in `indeterminate` (reasons are joined with
+ * `; ` and may hold `; ` themselves): before the way the engine starts each of them. Only for
+ * display: a reason split in the wrong place is still all shown.
+ */
+const NEXT_REASON = /; (?=line \d+ |rule handle \d+ |IPVS |target |-j |-m |the packet uses |the walk gave up )/;
+
+/** What the walk could not decide for this result, each fact once, whichever side a branch took. */
+function notesOf(r: Result): string[] {
+  const notes = new Set<string>();
+  for (const o of r.outcomes) {
+    let text = o.indeterminate;
+    if (text === null) continue;
+    // An INDETERMINATE outcome's reason is shown on its own line.
+    if (o.reason !== undefined && text.endsWith(o.reason)) text = text.slice(0, text.length - o.reason.length).replace(/; $/, '');
+    for (const part of text.replace(SIDE, '').split(NEXT_REASON)) if (part !== '') notes.add(flat(part));
+  }
+  return [...notes];
+}
+
+function renderResult(r: Result, i: number, n: number, paint: Paint): string[] {
+  const o = r.shown;
+  const iface = o.outIface ? ` out ${flat(o.outIface)}` : '';
+  const where = o.delivery === 'local' ? 'delivered to a local socket' : o.delivery === 'forward' ? `forwarded${iface}` : o.delivery === 'output' ? `sent${iface}` : '';
+  const verdict = paint(VERDICT_COLOR[o.verdict] ?? '0', o.verdict === 'REJECT' && o.rejectWith ? `REJECT (${flat(o.rejectWith)})` : o.verdict);
+  const out = [`Result ${i} of ${n} · probability ${prob(r.probability)} · ${verdict}${where ? ` · ${where}` : ''}`];
+  if (o.dnat) out.push(`  DNAT      → ${hostPort(flat(o.dnat.ip), o.dnat.port)}`);
+  if (o.snat) out.push(`  SNAT      ${o.snat.type}${o.snat.ip ? ` → ${flat(o.snat.ip)}` : ' (to the output interface\'s address)'}`);
+  const marks = [...new Set(r.outcomes.map((x) => x.mark))].filter((m) => m !== o.mark);
+  out.push(`  mark      ${o.mark}${marks.length ? ` on the path shown; other branches: ${marks.join(', ')}` : ''}`);
+  if (o.reason) out.push(`  why       ${flat(o.reason)}`);
+  for (const note of notesOf(r)) out.push(`  ${paint('33', 'undecided')} ${note}`);
+  const assumptions = new Set(r.outcomes.flatMap((x) => x.assumptions ?? []));
+  for (const a of assumptions) out.push(`  assumes   ${flat(a)}`);
+  out.push(r.outcomes.length > 1 ? `  path      (the most probable of ${r.outcomes.length} ways to this result)` : '  path');
   const width = String(o.hops.length).length;
   o.hops.forEach((h, k) => {
-    const where = `${h.family ? `${h.family} ` : ''}${h.table} ${h.chain}`;
-    const src = h.source ? ` ${h.source}` : '';
-    out.push(`  ${String(k + 1).padStart(width)}. ${where.padEnd(34)} ${`${src} ${position(h)}`.padEnd(10)}  ${h.action}${element(h)}`);
-    if (h.rule) out.push(`  ${' '.repeat(width)}  ${paint('2', h.rule)}`);
+    const at = `${h.family ? `${flat(h.family)} ` : ''}${flat(h.table)} ${flat(h.chain)}`;
+    const src = h.source ? ` ${flat(h.source)}` : '';
+    out.push(`  ${String(k + 1).padStart(width)}. ${at.padEnd(34)} ${`${src} ${position(h)}`.padEnd(10)}  ${flat(h.action)}${element(h)}`);
+    if (h.rule) out.push(`  ${' '.repeat(width)}  ${paint('2', flat(h.rule))}`);
   });
   return out;
 }
@@ -71,4 +144,4 @@ export const position = (h: Hop): string =>
   h.handle !== undefined ? `handle ${h.handle}` : h.family !== undefined ? 'policy' : `line ${h.line}`;
 
 const element = (h: Hop): string =>
-  h.element ? ` (${h.element.set} element ${h.element.key}${h.element.comment ? ` "${h.element.comment}"` : ''})` : '';
+  h.element ? ` (${flat(h.element.set)} element ${flat(h.element.key)}${h.element.comment ? ` "${flat(h.element.comment)}"` : ''})` : '';

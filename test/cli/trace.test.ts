@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { WalkResult } from '../../src/engine/netfilter/types.js';
-import { main } from '../../src/main.js';
+import { runMain } from '../support/run-main.js';
 
 const EXAMPLE = 'examples/two-node-cluster/node-a.rules';
 const BASE = ['trace', '--iptables', EXAMPLE, '--local-ip', '192.168.49.2,10.244.0.1', '--to', '192.168.49.2:30080', '--in-iface', 'eth0'];
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), env, isTTY: false });
-  return { code, out, err };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runMain(argv, env);
 
 const tmp = mkdtempSync(join(tmpdir(), 'npd-trace-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -45,12 +40,12 @@ describe('np-doctor trace', () => {
     assert.deepEqual(doc.outcomes.map((o) => o.dnat), [{ ip: '10.244.0.5', port: 8080 }, { ip: '10.244.1.7', port: 8080 }]);
   });
 
-  test('text shows each branch, its probability, DNAT/SNAT and the numbered rule path', async () => {
+  test('text shows each result, its probability, DNAT/SNAT and the numbered rule path', async () => {
     const { code, out } = await run(BASE);
     assert.equal(code, 0);
     assert.match(out, /^Packet {3}tcp 203\.0\.113\.7:40000 → 192\.168\.49\.2:30080, arriving on eth0$/m);
-    assert.match(out, /^2 outcomes: ACCEPT 100%$/m);
-    assert.match(out, /^Branch 1 of 2 · probability 0\.5 · ACCEPT · forwarded$/m);
+    assert.match(out, /^2 results: ACCEPT 100%$/m);
+    assert.match(out, /^Result 1 of 2 · probability 0\.5 · ACCEPT · forwarded$/m);
     assert.match(out, /^ {2}DNAT {6}→ 10\.244\.0\.5:8080$/m);
     assert.match(out, /^ {3}8\. nat KUBE-SEP-6WCGKYMWOH2DBRNV +line 76 +DNAT 10\.244\.0\.5:8080$/m);
     assert.ok(!out.includes('\x1b['), 'no colour when stdout is not a TTY');
@@ -84,6 +79,33 @@ describe('np-doctor trace', () => {
     const r = await run(['trace', '--iptables', cut, '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80']);
     assert.equal(r.code, 2);
     assert.match(r.err, /:1: table nat has no COMMIT/);
+  });
+
+  test('text prints each distinct result once, with its total, one path and the undecided facts as notes', async () => {
+    // Docker's -i/-o docker0 rules on a node whose interfaces the trace does not know.
+    const snap = JSON.parse(readFileSync('test/scenarios/docker-forward-drop/snapshot.json', 'utf8')) as { nodes: { name: string; commands: Record<string, { stdout: string }> }[] };
+    const file = tmpFile(snap.nodes.find((n) => n.name === 'node-2')!.commands['iptables-nft-save']!.stdout);
+    const argv = ['trace', '--iptables', file, '--local-ip', '192.168.1.102', '--to', '10.244.2.2:8080', '--from', '192.168.1.101:40000', '--sysctl', 'net.ipv4.ip_forward=1'];
+    const { code, out } = await run(argv);
+    assert.equal(code, 0);
+    assert.match(out, /^2 results: ACCEPT 56\.25%, DROP 43\.75% \(some depend on what the dumps do not show\)$/m);
+    assert.equal(out.match(/^Result \d of 2 /gm)?.length, 2);
+    assert.match(out, /^ {2}undecided line 47 may match \(the packet's input interface is not known .*-i docker0/m);
+    assert.doesNotMatch(out, /this branch assumes/, 'a note names the fact, not the side one branch took');
+    const json = JSON.parse((await run([...argv, '-o', 'json'])).out) as WalkResult;
+    assert.equal(json.outcomes.length, 2);
+    assert.ok(Math.abs(json.outcomes.reduce((s, o) => s + o.probability, 0) - 1) < 1e-9);
+  });
+
+  test('text shows control characters from a dump as escapes, JSON keeps them exact', async () => {
+    const file = tmpFile('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "\x1b]0;owned\x07\x1b[2J" -j ACCEPT\nCOMMIT\n');
+    const argv = ['trace', '--iptables', file, '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80', '--in-iface', 'eth0'];
+    const { code, out } = await run(argv);
+    assert.equal(code, 0);
+    assert.ok(!out.includes('\x1b') && !out.includes('\x07'), 'no raw ESC or BEL reaches the terminal');
+    assert.match(out, /--comment "\\x1b\]0;owned\\x07\\x1b\[2J"/);
+    const json = JSON.parse((await run([...argv, '-o', 'json'])).out) as WalkResult;
+    assert.ok(json.outcomes[0]?.hops[0]?.rule?.includes('\x1b]0;owned\x07'), 'JSON is exact');
   });
 
   test('--help prints the flags of DESIGN.md', async () => {

@@ -190,7 +190,7 @@ describe('parseNftJson: malformed input names the object and the problem', () =>
     };
     const e = parseError(doc, (rs) => {
       const t = rs.tables[0]!;
-      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, branch({ src: '10.0.0.1', dst: '192.168.0.2', dport: 80, hook: 'INPUT' }), t.chains.get('c')!);
+      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, [branch({ src: '10.0.0.1', dst: '192.168.0.2', dport: 80, hook: 'INPUT' })], t.chains.get('c')!);
     });
     assert.equal(e.line, 4);
     assert.match(e.problem, /^object 4: rule handle 7 in ip t c: match .* needs "op"/);
@@ -206,7 +206,7 @@ describe('parseNftJson: malformed input names the object and the problem', () =>
     };
     const walk = (dport: number) => (rs: NftRuleset) => {
       const t = rs.tables[0]!;
-      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, branch({ src: '10.0.0.1', dst: '192.168.0.2', dport, hook: 'INPUT' }), t.chains.get('c')!);
+      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, [branch({ src: '10.0.0.1', dst: '192.168.0.2', dport, hook: 'INPUT' })], t.chains.get('c')!);
     };
     // A miss never reads the element.
     walk(81)(parseNftJson(JSON.stringify(doc), { source: 'node1:nft' }));
@@ -219,7 +219,7 @@ describe('parseNftJson: malformed input names the object and the problem', () =>
     const doc = { nftables: [TABLE, CHAIN, { rule: { family: 'ip', table: 't', chain: 'c', handle: 3, expr: [{ jump: { target: 'KUBE-NOPE' } }] } }] };
     const e = parseError(doc, (rs) => {
       const t = rs.tables[0]!;
-      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, branch({ src: '10.0.0.1', dst: '192.168.0.2', dport: 80, hook: 'INPUT' }), t.chains.get('c')!);
+      runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, [branch({ src: '10.0.0.1', dst: '192.168.0.2', dport: 80, hook: 'INPUT' })], t.chains.get('c')!);
     });
     assert.equal(e.line, 3);
     assert.match(e.problem, /rule handle 3 in ip t c: jump KUBE-NOPE: table ip t declares no such chain/);

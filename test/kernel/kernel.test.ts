@@ -4,8 +4,8 @@
  * did is compared with walk() on the dumps the kernel printed. When they disagree, the kernel is
  * right. Root only; see test/kernel/README.md.
  *
- * Per probe there are five tests: the scenario's intent against the kernel alone, then the four
- * comparisons (a)–(d) of compare.ts.
+ * Per probe there are six tests: the scenario's intent against the kernel alone, the four
+ * comparisons (a)–(d) of compare.ts, and that the walk's outcome probabilities sum to 1.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -236,6 +236,12 @@ if (labGate('kernel differential tests', prereqProblem, 'root and iptables(-lega
           test('(d) per-rule path', opts('(d) per-rule path'), () => {
             const pr = probeRun();
             check(comparePath(pr, walked(), contextOf(s, run!, p)));
+          });
+          // The walk's outcomes are shares of all first packets: they add up to 1.
+          test('outcome probabilities sum to 1', () => {
+            const w = walked();
+            const total = w.outcomes.reduce((sum, o) => sum + o.probability, 0);
+            assert.ok(Math.abs(total - 1) <= 1e-9, `the outcomes sum to ${total}:\n${w.outcomes.map((o) => `  ${o.probability} ${o.verdict} ${o.dnat?.ip ?? '-'}`).join('\n')}`);
           });
         });
       }

@@ -10,13 +10,15 @@ import { RuleSyntaxError } from './rule.js';
  * - true/false when it can be decided;
  * - `chance`: true with that probability (`-m statistic`);
  * - `unknown`: it depends on state the dump does not show (a recent list, an ipset, an
- *   unmodelled module); the walk forks into "matches" and "does not match";
+ *   unmodelled module); the walk forks into "matches" and "does not match". `perConnection` marks
+ *   state that differs from one connection to the next (a recent list: who connected before),
+ *   unlike facts of the node that hold for every connection (an ipset's contents, an interface);
  * - `assumed`: decided, but only by assuming something the walk reports (a rate limit not hit).
  */
 export type MatchResult =
   | boolean
   | { chance: number; why?: string }
-  | { unknown: string }
+  | { unknown: string; perConnection?: true }
   | { assumed: boolean; why: string };
 
 export type MatchFn = (b: Branch, env: WalkEnv) => MatchResult;
@@ -65,6 +67,7 @@ export function all(parts: (() => MatchResult)[]): MatchResult {
   let chance = 1;
   const whys: string[] = [];
   const unknowns: string[] = [];
+  let perConnection = false;
   const assumed: string[] = [];
   for (const part of parts) {
     const r = part();
@@ -73,13 +76,16 @@ export function all(parts: (() => MatchResult)[]): MatchResult {
     if ('chance' in r) {
       chance *= r.chance;
       if (r.why) whys.push(r.why);
-    } else if ('unknown' in r) unknowns.push(r.unknown);
+    } else if ('unknown' in r) {
+      unknowns.push(r.unknown);
+      perConnection ||= r.perConnection === true;
+    }
     else {
       if (!r.assumed) return { assumed: false, why: r.why };
       assumed.push(r.why);
     }
   }
-  if (unknowns.length) return { unknown: unknowns.join('; ') };
+  if (unknowns.length) return { unknown: unknowns.join('; '), ...(perConnection ? { perConnection: true as const } : {}) };
   if (chance !== 1 || whys.length) return { chance, ...(whys.length ? { why: whys.join('; ') } : {}) };
   if (assumed.length) return { assumed: true, why: assumed.join('; ') };
   return true;
@@ -388,7 +394,7 @@ const recent: OptionCompiler = (o, _f, module) => {
     case '--rcheck':
     case '--update':
     case '--remove':
-      return () => ({ unknown: `${o.name} tests the recent list, which holds who connected before (session affinity); a dump does not show it` });
+      return () => ({ unknown: `${o.name} tests the recent list, which holds who connected before (session affinity); a dump does not show it`, perConnection: true });
     case '--name':
     case '--seconds':
     case '--reap':

@@ -1,13 +1,16 @@
 import { hostPort } from '../address.js';
-import { compileMatch, type MatchFn } from '../iptables/matches.js';
+import type { MatchFn } from '../iptables/matches.js';
 import { ruleAt, ruleKeys } from '../iptables/parse.js';
-import { RuleSyntaxError } from '../iptables/rule.js';
-import type { Chain, Rule, Ruleset, Table } from '../iptables/ruleset.js';
-import { compileTarget, describeTarget, type TargetEffect } from '../iptables/targets.js';
-import { ParseError } from '../errors.js';
-import { addHop, fork, undecided, type Branch, type WalkEnv } from './state.js';
+import type { Chain, Rule } from '../iptables/ruleset.js';
+import { describeTarget, type TargetEffect } from '../iptables/targets.js';
+import { compile, type ChainCtx, type Compiled } from './compile.js';
+import { ruleInert } from './inert.js';
 import { setDestination, setSource } from './nat.js';
+import { nextAtRule, RuleQueue } from './queue.js';
 import { natSource, redirectTarget } from './routing.js';
+import { addHop, fork, forkUndecided, undecided, type Branch } from './state.js';
+
+export type { ChainCtx } from './compile.js';
 
 /** How a chain traversal ended for one branch. `return` means "fell off the end or hit RETURN". */
 export type ChainEnd =
@@ -19,74 +22,50 @@ export type ChainEnd =
 
 type StepEnd = ChainEnd | { b: Branch; end: 'continue' };
 
-export interface ChainCtx {
-  ruleset: Ruleset;
-  table: Table;
-  env: WalkEnv;
-  family: 4 | 6;
-  /** Label hops with backend and source: more than one ruleset is being walked. */
-  label: boolean;
-}
-
-interface Compiled {
-  matches: MatchFn[];
-  /** A user chain of the same table, or an extension target's effect; null for no target. */
-  jump: Chain | null;
-  effect: TargetEffect | null;
-}
-
-const compiledRules = new WeakMap<Rule, Compiled>();
 /** The kernel refuses rule sets that loop; this guards against hand-written dumps that do. */
 const MAX_DEPTH = 64;
 
-function compile(ctx: ChainCtx, rule: Rule): Compiled {
-  let c = compiledRules.get(rule);
-  if (c) return c;
-  try {
-    const jump = rule.target ? ctx.table.chains.get(rule.target.name) ?? null : null;
-    c = {
-      matches: rule.matches.map((m) => compileMatch(m, ctx.family)),
-      jump,
-      effect: rule.target && !jump ? compileTarget(rule.target, ctx.family) : null,
-    };
-  } catch (e) {
-    if (e instanceof RuleSyntaxError) throw new ParseError(ctx.ruleset.source, rule.line, e.message, rule.text);
-    throw e;
-  }
-  compiledRules.set(rule, c);
-  return c;
-}
-
-/** Walks one chain for one branch; forks return several ends. */
-export function runChain(ctx: ChainCtx, start: Branch, chain: Chain, depth = 0): ChainEnd[] {
-  if (depth > MAX_DEPTH) return [{ b: start, end: 'stop', why: `chains nest deeper than ${MAX_DEPTH} at ${chain.name}: the dump loops` }];
+/**
+ * Walks one chain for a set of branches and returns how each ended. Branches are taken rule by
+ * rule (RuleQueue), so branches that reach a rule in the same state merge there. When the walk's
+ * budget runs out, every branch still in the chain is handed to the budget (abandoned).
+ */
+export function runChain(ctx: ChainCtx, starts: Branch[], chain: Chain, depth = 0): ChainEnd[] {
+  const first = starts[0];
+  if (first === undefined) return [];
+  if (depth > MAX_DEPTH) return starts.map((b) => ({ b, end: 'stop', why: `chains nest deeper than ${MAX_DEPTH} at ${chain.name}: the dump loops` }));
+  const budget = first.budget;
   const count = chain.count;
   const { dst, dport } = ruleKeys(ctx.ruleset, chain);
-  const out: ChainEnd[] = [];
-  // Depth-first over (branch, next rule index); forks push their alternatives.
-  const work: [Branch, number][] = [[start, 0]];
-  while (work.length) {
-    const [b, next0] = work.pop() as [Branch, number];
-    let i = next0;
-    // A rule that requires another destination or port cannot match: skip it without parsing it.
+  // A rule that requires another destination or port cannot match: skip it without parsing it.
+  const skip = (b: Branch, from: number): number => {
+    let i = from;
     while (i < count && ((dst[i] !== null && dst[i] !== b.dst.text) || ((dport[2 * i] as number) >= 0 && !portIn(b.dport, dport, i)))) i++;
+    return i;
+  };
+  const out: ChainEnd[] = [];
+  const queue = new RuleQueue<Branch>();
+  for (const b of starts) queue.add(skip(b, 0), b);
+  for (let next = nextAtRule(queue, budget); next !== null; next = nextAtRule(queue, budget)) {
+    const [i, bs] = next;
     if (i >= count) {
-      out.push({ b, end: 'return' });
+      for (const b of bs) out.push({ b, end: 'return' });
       continue;
     }
+    budget.step(bs.length);
     const rule = ruleAt(ctx.ruleset, chain, i);
     const c = compile(ctx, rule);
-    const { yes, no } = matchBranches(b, c.matches, ctx.env, rule);
-    const next: [Branch, number][] = [];
-    for (const y of yes) {
-      for (const r of applyTarget(ctx, y, rule, c, depth)) {
-        if (r.end === 'continue') next.push([r.b, i + 1]);
-        else out.push(r);
-      }
+    let inert: boolean | undefined;
+    const isInert = () => (inert ??= ruleInert(ctx, chain, i));
+    const yes: Branch[] = [];
+    const no: Branch[] = [];
+    for (const b of bs) matchBranches(ctx, b, c.matches, rule, isInert, yes, (n) => no.push(n));
+    for (const r of applyTarget(ctx, yes, rule, c, depth)) {
+      if (r.end === 'continue') queue.add(skip(r.b, i + 1), r.b);
+      else out.push(r);
     }
-    for (const n of no) next.push([n, i + 1]);
-    // Reversed so the stack pops them in rule order: outcomes list the first branch first.
-    for (let k = next.length - 1; k >= 0; k--) work.push(next[k] as [Branch, number]);
+    // Queued after the matching side, so outcomes list the branch that matched first.
+    for (const n of no) queue.add(skip(n, i + 1), n);
   }
   return out;
 }
@@ -95,19 +74,24 @@ function portIn(port: number | undefined, ranges: Int32Array, i: number): boolea
   return port !== undefined && port >= (ranges[2 * i] as number) && port <= (ranges[2 * i + 1] as number);
 }
 
-/** Evaluates a rule's matches in order, forking on chances and undecidable matches. */
-function matchBranches(b: Branch, fns: MatchFn[], env: WalkEnv, rule: Rule): { yes: Branch[]; no: Branch[] } {
+/**
+ * Evaluates a rule's matches in order for one branch, forking on chances and undecidable matches:
+ * branches that match go to `yes`, the others to `no`. A rule that cannot change anything
+ * (`inert`) does not fork: a branch whose match is not certain goes on without a hop.
+ */
+function matchBranches(ctx: ChainCtx, b: Branch, fns: MatchFn[], rule: Rule, inert: () => boolean, yes: Branch[], no: (b: Branch) => void): void {
   let live = [b];
-  const no: Branch[] = [];
-  for (const fn of fns) {
+  for (let k = 0; k < fns.length && live.length; k++) {
+    const fn = fns[k] as MatchFn;
     const next: Branch[] = [];
     for (const x of live) {
-      const r = fn(x, env);
+      const r = fn(x, ctx.env);
       if (r === true) next.push(x);
-      else if (r === false) no.push(x);
+      else if (r === false) no(x);
       else if ('chance' in r) {
         if (r.chance >= 1) next.push(x);
-        else if (r.chance <= 0) no.push(x);
+        else if (r.chance <= 0) no(x);
+        else if (inert()) no(x);
         else {
           const y = fork(x);
           y.probability *= r.chance;
@@ -117,23 +101,29 @@ function matchBranches(b: Branch, fns: MatchFn[], env: WalkEnv, rule: Rule): { y
             x.assumptions.push(r.why);
           }
           next.push(y);
-          no.push(x);
+          no(x);
         }
       } else if ('unknown' in r) {
-        const y = fork(x);
-        undecided(y, `line ${rule.line} may match (${r.unknown}); this branch assumes it does`);
-        undecided(x, `line ${rule.line} may match (${r.unknown}); this branch assumes it does not`);
+        if (inert()) {
+          no(x);
+          continue;
+        }
+        const fact = `line ${rule.line} may match (${r.unknown})`;
+        const [y, n] = forkUndecided(x, {
+          id: `${ctx.ruleset.source}:${rule.line}:${k}`, fact, sides: [`${fact}; this branch assumes it does`, `${fact}; this branch assumes it does not`],
+          ...(r.perConnection ? { perConnection: true } : {}),
+        }) as [Branch, Branch];
         next.push(y);
-        no.push(x);
+        no(n);
       } else {
         if (!x.assumptions.includes(r.why)) x.assumptions.push(r.why);
-        (r.assumed ? next : no).push(x);
+        if (r.assumed) next.push(x);
+        else no(x);
       }
     }
     live = next;
-    if (!live.length) break;
   }
-  return { yes: live, no };
+  yes.push(...live);
 }
 
 /** Which dump a hop came from, when more than one is walked. */
@@ -145,21 +135,27 @@ function hop(ctx: ChainCtx, b: Branch, rule: Rule, action: string): void {
   addHop(b, { table: rule.table, chain: rule.chain, line: rule.line, rule: rule.text, action, ...hopLabel(ctx) });
 }
 
-function applyTarget(ctx: ChainCtx, b: Branch, rule: Rule, c: Compiled, depth: number): StepEnd[] {
+/** What the rule's target does to the branches that matched it; a jump walks them together. */
+function applyTarget(ctx: ChainCtx, bs: Branch[], rule: Rule, c: Compiled, depth: number): StepEnd[] {
   const target = rule.target;
+  if (bs.length === 0) return [];
   if (!target) {
-    hop(ctx, b, rule, 'CONTINUE');
-    return [{ b, end: 'continue' }];
+    for (const b of bs) hop(ctx, b, rule, 'CONTINUE');
+    return bs.map((b) => ({ b, end: 'continue' }));
   }
   if (c.jump) {
-    hop(ctx, b, rule, `${target.goto ? 'GOTO' : 'JUMP'} ${target.name}`);
-    return runChain(ctx, b, c.jump, depth + 1).map((r): StepEnd => {
+    for (const b of bs) hop(ctx, b, rule, `${target.goto ? 'GOTO' : 'JUMP'} ${target.name}`);
+    return runChain(ctx, bs, c.jump, depth + 1).map((r): StepEnd => {
       // Returning from a chain entered by -g returns from the chain that did the goto as well.
       if (r.end === 'return' && !target.goto) return { b: r.b, end: 'continue' };
       return r;
     });
   }
-  const e = c.effect as TargetEffect;
+  return bs.flatMap((b) => applyEffect(ctx, b, rule, c.effect as TargetEffect));
+}
+
+function applyEffect(ctx: ChainCtx, b: Branch, rule: Rule, e: TargetEffect): StepEnd[] {
+  const target = rule.target!;
   switch (e.kind) {
     case 'verdict':
       hop(ctx, b, rule, e.verdict);
@@ -219,11 +215,14 @@ function applyTarget(ctx: ChainCtx, b: Branch, rule: Rule, c: Compiled, depth: n
       return [{ b, end: 'continue' }];
     case 'unknown': {
       hop(ctx, b, rule, describeTarget(target));
-      const stops = fork(b);
-      undecided(b, `${e.why}; this branch assumes it lets the packet continue`);
+      // Nothing says whether the target lets the packet on: each side gets half.
+      const stopWhy = `${e.why}; it may decide the packet's fate here`;
+      const [goes, stops] = forkUndecided(b, {
+        id: `${ctx.ruleset.source}:${rule.line}:target`, fact: e.why, sides: [`${e.why}; this branch assumes it lets the packet continue`, stopWhy],
+      }) as [Branch, Branch];
       return [
-        { b, end: 'continue' },
-        { b: stops, end: 'stop', why: `${e.why}; it may decide the packet's fate here` },
+        { b: goes, end: 'continue' },
+        { b: stops, end: 'stop', why: stopWhy },
       ];
     }
   }

@@ -1,4 +1,5 @@
 import type { Addr } from '../address.js';
+import type { Budget } from './budget.js';
 import type { Hop, NodeContext, Protocol } from './types.js';
 
 /** Conntrack's view of the connection while its first packet is in flight. */
@@ -21,6 +22,26 @@ export interface ConnState {
   mark: number;
 }
 
+/**
+ * Something the walk could not decide for this branch. A fork on an undecidable fact carries the
+ * fork's id (the rule and the fact), which side this branch took and how many sides it has: two
+ * branches that end equal after taking every side of one fork show the fork did not matter, and
+ * merge without it (merge.ts).
+ */
+export interface Undecided {
+  /** As the outcome states it, with the side this branch took. */
+  text: string;
+  fork?: {
+    id: string;
+    side: number;
+    sides: number;
+    /** The fact alone, whichever side: what a merged branch says it depends on. */
+    fact: string;
+    /** State that differs from one connection to the next (a recent list), not a fact of the node. */
+    perConnection: boolean;
+  };
+}
+
 /** Everything one branch of the walk carries. Branches are copied when the walk forks. */
 export interface Branch {
   src: Addr;
@@ -39,10 +60,11 @@ export interface Branch {
   hook: string;
   mark: number;
   ct: ConnState;
+  /** This branch's share of all first packets (see Outcome.probability). */
   probability: number;
   /** Persistent list: forks share their common prefix. */
   hops: HopList | null;
-  reasons: string[];
+  reasons: Undecided[];
   assumptions: string[];
   dnatTo: { ip: string; port: number | null } | null;
   snatTo: { type: 'MASQUERADE' | 'SNAT'; ip?: string; port?: number | null } | null;
@@ -50,6 +72,8 @@ export interface Branch {
   rejectWith?: string;
   /** The nat chain that bound this connection's NAT at the current hook, for the registration-order assumption. */
   natBoundBy?: { hook: string; priority: number | null; name: string };
+  /** The walk's budget, shared by every branch of one walk. */
+  budget: Budget;
 }
 
 export interface HopList {
@@ -57,7 +81,9 @@ export interface HopList {
   prev: HopList | null;
 }
 
+/** A copy of `b` that goes its own way; it counts against the walk's branch budget. */
 export function fork(b: Branch): Branch {
+  b.budget.forked();
   return { ...b, ct: { ...b.ct }, reasons: [...b.reasons], assumptions: [...b.assumptions] };
 }
 
@@ -75,9 +101,51 @@ export function assume(b: Branch, text: string): void {
   if (!b.assumptions.includes(text)) b.assumptions.push(text);
 }
 
-/** Marks a branch as depending on something the engine cannot see. */
+/** Marks a branch as depending on something the engine cannot see (no fork: one branch goes on). */
 export function undecided(b: Branch, reason: string): void {
-  if (!b.reasons.includes(reason)) b.reasons.push(reason);
+  if (!b.reasons.some((r) => r.text === reason)) b.reasons.push({ text: reason });
+}
+
+/** A fork id not yet used by `b`: the same rule met twice (lo re-entry) is two forks. */
+function freshId(b: Branch, id: string): string {
+  let unique = id;
+  for (let k = 2; b.reasons.some((r) => r.fork?.id === unique); k++) unique = `${id}#${k}`;
+  return unique;
+}
+
+/** One undecidable fork: what it cannot decide, and what each side assumes. */
+export interface UndecidedFork {
+  /** Names the fork: the rule (source and line, or nft handle) and the fact. */
+  id: string;
+  /** The fact, whichever side (`line 12 may match (…)`). */
+  fact: string;
+  /** Each side's reason, in side order. */
+  sides: string[];
+  perConnection?: boolean;
+}
+
+/** Records that `b` took side `side` of fork `f` (for forks whose shares are not equal, e.g. map lookups). */
+export function tookSide(b: Branch, f: UndecidedFork, side: number): void {
+  b.reasons.push({
+    text: f.sides[side] as string,
+    fork: { id: freshId(b, f.id), side, sides: f.sides.length, fact: f.fact, perConnection: f.perConnection === true },
+  });
+}
+
+/**
+ * Forks `b` on a fact the walk cannot decide, one branch per side (side 0 is `b` itself). Nothing
+ * says which side is likelier, so each takes an equal share of `b`'s probability: the outcomes of
+ * a walk still sum to 1.
+ */
+export function forkUndecided(b: Branch, f: UndecidedFork): Branch[] {
+  const id = freshId(b, f.id);
+  const share = b.probability / f.sides.length;
+  const out = f.sides.map((_, i) => (i === 0 ? b : fork(b)));
+  out.forEach((x, i) => {
+    x.probability = share;
+    x.reasons.push({ text: f.sides[i] as string, fork: { id, side: i, sides: f.sides.length, fact: f.fact, perConnection: f.perConnection === true } });
+  });
+  return out;
 }
 
 /** An ipset's contents, as `-m set --match-set NAME dst,dst` tests it. */

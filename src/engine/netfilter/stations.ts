@@ -45,7 +45,8 @@ export interface Station {
   name: string;
   /** Creation order (table handle, chain handle) when an nft dump shows it; later runs first at equal priority. */
   created: [number, number] | null;
-  run(b: Branch): ChainEnd[];
+  /** Runs the station's chain for a set of branches (they merge where they meet). */
+  run(bs: Branch[]): ChainEnd[];
 }
 
 export interface StationSources {
@@ -80,7 +81,7 @@ export function stationsAt(src: StationSources, hook: Hook): Station[] {
         policyHop: { table: tableName, chain: hook, line: chain.line, rule: null, action: `POLICY ${chain.policy ?? 'ACCEPT'}`, ...hopLabel(ctx) },
         name: `iptables ${tableName} ${hook} (${rs.source})`,
         created: known !== undefined && base !== undefined ? [known.handle, base.handle] : null,
-        run: (b) => runChain(ctx, b, chain),
+        run: (bs) => runChain(ctx, bs, chain),
       });
     }
   }
@@ -108,7 +109,7 @@ function nftStation(rs: NftRuleset, table: NftTable, chain: NftChain, hook: Hook
     },
     name: `nft ${table.family} ${table.name} ${chain.name}`,
     created: [table.handle, chain.handle],
-    run: (b) => runNftChain(ctx, b, chain),
+    run: (bs) => runNftChain(ctx, bs, chain),
   };
 }
 

@@ -77,9 +77,13 @@ export interface Hop {
 
 export interface Outcome {
   /**
-   * The chance of this branch, from `-m statistic` weights, given its assumptions. Branches that took
-   * no assumption sum to 1. Branches forked by a match the engine cannot decide keep the probability
-   * they had, and say so in `indeterminate`.
+   * This outcome's share of the first packets, and the outcomes of one walk sum to 1. Chances the
+   * rules state (`-m statistic`, `numgen`, IPVS schedulers) multiply along a branch. A fact the walk
+   * cannot decide (an unknown interface, an ipset it cannot see, an unmodelled target) splits its
+   * branch's share evenly between the sides, so for an `indeterminate` outcome the number is a
+   * weight under "every undecided side equally likely", not a measured frequency. Branches that
+   * ended alike are merged and their shares added; an INDETERMINATE outcome naming a budget holds
+   * the share the walk did not follow.
    */
   probability: number;
   verdict: Verdict;
@@ -93,9 +97,12 @@ export interface Outcome {
   snat: { type: 'MASQUERADE' | 'SNAT'; ip?: string; port?: number | null } | null;
   /** The skb mark when the walk ended, as 0x-hex. */
   mark: string;
-  /** Why this branch is not certain, or null. */
+  /** Why this outcome is not certain (each undecided fact it depends on, `; `-separated), or null. */
   indeterminate: string | null;
-  /** Why the packet was dropped when no rule dropped it (routing, a sysctl). */
+  /**
+   * Why the packet was dropped when no rule dropped it (routing, a sysctl); for INDETERMINATE, what
+   * stopped the walk (a userspace queue, a target it does not model, a spent budget).
+   */
   reason?: string;
   /** REJECT only: what the client receives (`icmp-port-unreachable`, `tcp-reset`, …). */
   rejectWith?: string;
@@ -103,6 +110,7 @@ export interface Outcome {
   outIface?: string | null;
   /** Facts the walk assumed because nobody told it (for example ip_forward on). */
   assumptions?: string[];
+  /** The path of the branch (of the most probable one, when several ended alike and were merged). */
   hops: Hop[];
 }
 

@@ -5,25 +5,21 @@ import { ipvsSchedule, type IpvsState } from '../ipvs/index.js';
 import type { NftRuleset } from '../nft/index.js';
 import type { Hook } from './hooks.js';
 import { setDestination } from './nat.js';
+import { Budget, type WalkLimits } from './budget.js';
+import { mergeSame } from './merge.js';
 import { addressOn, buildEnv, isLocal, routeLookup } from './routing.js';
 import { addHop, assume, fork, hopsOf, undecided, type Branch, type IpSetLookup, type WalkEnv } from './state.js';
 import { stationsAt, type Station, type StationSources } from './stations.js';
 import type { Hop, NodeContext, Outcome, Packet, Verdict, WalkResult } from './types.js';
 
 export type { NodeContext, Packet, WalkResult } from './types.js';
+export { DEFAULT_MAX_BRANCHES, DEFAULT_MAX_STEPS, type WalkLimits } from './budget.js';
 
 /** Thrown for a packet the walk cannot start with (bad address, ports on icmp). */
 export class PacketError extends Error {
   override readonly name = 'PacketError';
 }
 
-/**
- * Every possible fate of the first packet of a connection on one node.
- *
- * `rulesets` are the node's dumps: usually one; two when rules are split across the legacy and
- * nft backends. Rulesets of the other address family are ignored. At one hook priority the
- * rulesets run in the order given. Pure: no I/O, clock or randomness.
- */
 /** Everything on a node that decides a packet's fate besides routing. */
 export interface Dataplane {
   /** iptables-save dumps (either backend). At equal priority they run in the order given. */
@@ -41,13 +37,14 @@ export interface Dataplane {
  *
  * `plane` is the node's rules: iptables dumps (usually one; two when rules are split across the
  * legacy and nft backends), native nftables tables, IPVS. A plain array means iptables dumps only.
- * Rulesets of the other address family are ignored. Pure: no I/O, clock or randomness.
+ * Rulesets of the other address family are ignored. Pure: no I/O, clock or randomness; the
+ * caller injects a clock through `limits` (budget.ts). The outcomes' probabilities sum to 1.
  */
-export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Packet): WalkResult {
+export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Packet, limits: WalkLimits = {}): WalkResult {
   const p: Dataplane = Array.isArray(plane) ? { iptables: plane } : plane;
   const env = buildEnv(node);
   if (p.ipsets) env.ipsets = p.ipsets;
-  const start = initialBranch(packet, env);
+  const start = initialBranch(packet, env, new Budget(limits));
   const family = start.src.family;
   const w = new Walker({
     iptables: p.iptables.filter((r) => r.family === null || r.family === family),
@@ -60,10 +57,10 @@ export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Pa
   if (start.sport !== undefined) resolved.sport = start.sport;
   if (packet.localProcess) w.outputPath(start);
   else w.inputPath(start);
-  return { packet: resolved, outcomes: w.outcomes };
+  return { packet: resolved, outcomes: w.outcomes(start.budget) };
 }
 
-function initialBranch(p: Packet, env: WalkEnv): Branch {
+function initialBranch(p: Packet, env: WalkEnv, budget: Budget): Branch {
   const dst = parseAddr(p.dst);
   if (!dst) throw new PacketError(`destination ${JSON.stringify(p.dst)} is not an IP address`);
   let src: Addr | null;
@@ -102,6 +99,7 @@ function initialBranch(p: Packet, env: WalkEnv): Branch {
     dnatTo: null,
     snatTo: null,
     delivery: null,
+    budget,
   };
   b.ct.origSport = b.sport;
   if (!src) {
@@ -122,16 +120,27 @@ function sourceFor(dst: Addr, env: WalkEnv): Addr | null {
   return env.localAddrs.find((a) => a.family === dst.family && !isLoopback(a)) ?? null;
 }
 
-const MAX_BRANCHES = 4096;
-
 /**
  * IPVS takes packets for a virtual service at LOCAL_IN priority NF_IP_PRI_NAT_SRC - 1 (99): after
  * filter INPUT, before nat INPUT (ip_vs_core.c, ip_vs_ops4).
  */
 const IPVS_PRIORITY = 99;
 
+/** A branch the walk is done with, and how it ended. */
+interface Finished {
+  b: Branch;
+  verdict: Verdict;
+  /** Why it ended, when no rule says: routing, a sysctl, or what stopped the walk (INDETERMINATE). */
+  why?: string;
+}
+
+/**
+ * Moves sets of branches through the hooks in kernel order. Branches travel together so that
+ * those in the same state merge at every station (and inside chains, rule by rule); a routing
+ * decision splits a set by where each branch goes.
+ */
 class Walker {
-  readonly outcomes: Outcome[] = [];
+  private readonly finished: Finished[] = [];
   private readonly stations = new Map<Hook, Station[]>();
 
   constructor(
@@ -145,40 +154,49 @@ class Walker {
 
   /** A packet arriving on an interface: PREROUTING, routing, then INPUT or FORWARD + POSTROUTING. */
   inputPath(b: Branch): void {
-    for (const x of this.hook('PREROUTING', [b])) this.afterPrerouting(x);
+    const local: Branch[] = [];
+    const forward: Branch[] = [];
+    for (const x of this.hook('PREROUTING', [b])) {
+      // The routing decision uses the destination as nat PREROUTING left it.
+      if (isLocal(x.dst, this.env)) {
+        if (isLoopback(x.dst) && x.inIface !== 'lo' && !this.localnetAllowed(x)) continue;
+        x.delivery = 'local';
+        local.push(x);
+        continue;
+      }
+      const fwd = this.env.node.sysctls?.ipForward;
+      if (fwd === false) {
+        this.finish(x, 'DROP', 'net.ipv4.ip_forward is 0: the node does not forward the packet');
+        continue;
+      }
+      if (fwd === undefined) assume(x, 'ip_forward is on (a Kubernetes node needs it)');
+      this.route(x);
+      x.delivery = 'forward';
+      forward.push(x);
+    }
+    this.localIn(local);
+    this.finishAll(this.hook('POSTROUTING', this.hook('FORWARD', forward)), 'ACCEPT');
   }
 
-  private afterPrerouting(b: Branch): void {
-    // The routing decision uses the destination as nat PREROUTING left it.
-    if (isLocal(b.dst, this.env)) {
-      if (isLoopback(b.dst) && b.inIface !== 'lo' && !this.localnetAllowed(b)) return;
-      b.delivery = 'local';
-      this.localIn(b);
-      return;
-    }
-    const fwd = this.env.node.sysctls?.ipForward;
-    if (fwd === false) return this.finish(b, 'DROP', 'net.ipv4.ip_forward is 0: the node does not forward the packet');
-    if (fwd === undefined) assume(b, 'ip_forward is on (a Kubernetes node needs it)');
-    this.route(b);
-    b.delivery = 'forward';
-    for (const x of this.hook('FORWARD', [b])) for (const y of this.hook('POSTROUTING', [x])) this.finish(y, 'ACCEPT');
-  }
-
-  /** INPUT for a packet to a local address; IPVS, when present, takes it between filter and nat INPUT. */
-  private localIn(b: Branch): void {
-    for (const x of this.hook('INPUT', [b], -Infinity, IPVS_PRIORITY)) {
-      if (this.ipvs !== null && this.ipvsIn(x)) continue;
-      for (const y of this.hook('INPUT', [x], IPVS_PRIORITY, Infinity)) this.finish(y, 'ACCEPT');
-    }
+  /** INPUT for packets to a local address; IPVS, when present, takes them between filter and nat INPUT. */
+  private localIn(bs: Branch[]): void {
+    if (bs.length === 0) return;
+    const early = this.hook('INPUT', bs, -Infinity, IPVS_PRIORITY);
+    const late: Branch[] = [];
+    const out: Branch[] = [];
+    for (const x of early) if (this.ipvs === null || !this.ipvsIn(x, late, out)) late.push(x);
+    this.finishAll(this.hook('INPUT', late, IPVS_PRIORITY, Infinity), 'ACCEPT');
+    this.finishAll(this.hook('POSTROUTING', this.hook('OUTPUT', out)), 'ACCEPT');
   }
 
   /**
    * IPVS on a packet for a local address: a virtual service takes it, picks a real server, rewrites
    * the destination (masquerading forwarding) and sends it out through LOCAL_OUT and POSTROUTING
    * (ip_vs_nat_xmit → NF_HOOK(LOCAL_OUT)), where kube-proxy's KUBE-POSTROUTING masquerades it.
+   * Branches for a local real server go on to nat INPUT (`local`), the others to OUTPUT (`out`).
    * Returns false when no virtual service matches: local delivery goes on.
    */
-  private ipvsIn(b: Branch): boolean {
+  private ipvsIn(b: Branch, local: Branch[], out: Branch[]): boolean {
     const hit = ipvsSchedule(this.ipvs!, b);
     if (hit === null) return false;
     const { service, choices } = hit;
@@ -188,52 +206,61 @@ class Walker {
       // ip_vs_leave: no real server can take it; the kernel answers port unreachable and drops it.
       addHop(b, hopOf('REJECT'));
       b.rejectWith = 'icmp-port-unreachable';
-      this.finish(b, 'REJECT', undefined);
+      this.finish(b, 'REJECT');
       return true;
     }
-    choices.forEach((c, i) => {
+    const p = b.probability;
+    let rest = 1;
+    for (const [i, c] of choices.entries()) {
+      if (b.budget.over) {
+        // Scheduling choices are forks like any other: past the budget the rest are not followed.
+        b.probability = p * rest;
+        b.budget.abandon(b);
+        break;
+      }
+      rest -= c.probability;
       const x = i === choices.length - 1 ? b : fork(b);
-      x.probability = b.probability * c.probability;
+      x.probability = p * c.probability;
       if (c.why) assume(x, c.why);
       addHop(x, hopOf(`IPVS ${hostPort(c.real.address, c.real.port)}`, c.real.line, c.real.text));
       if (c.real.forward !== 'masq') {
-        undecided(x, `IPVS forwards to ${c.real.address} by ${c.real.forward === 'route' ? 'direct routing' : 'IP-in-IP tunnelling'}, which the walk does not model`);
-        this.finish(x, 'INDETERMINATE');
-        return;
+        this.finish(x, 'INDETERMINATE', `IPVS forwards to ${c.real.address} by ${c.real.forward === 'route' ? 'direct routing' : 'IP-in-IP tunnelling'}, which the walk does not model`);
+        continue;
       }
       setDestination(x, c.real.address, c.real.port);
       const conntrack = this.env.node.sysctls?.ipvsConntrack;
       if (conntrack === undefined) assume(x, 'net.ipv4.vs.conntrack=1 (kube-proxy sets it), so conntrack and nat POSTROUTING see IPVS traffic');
       if (conntrack === false) x.ct.state = 'UNTRACKED';
       if (isLocal(x.dst, this.env)) {
-        for (const y of this.hook('INPUT', [x], IPVS_PRIORITY, Infinity)) this.finish(y, 'ACCEPT');
-        return;
+        local.push(x);
+        continue;
       }
       this.route(x);
       x.delivery = 'forward';
-      for (const y of this.hook('OUTPUT', [x])) for (const z of this.hook('POSTROUTING', [y])) this.finish(z, 'ACCEPT');
-    });
+      out.push(x);
+    }
     return true;
   }
 
   /** A packet from a process on the node: OUTPUT, reroute, POSTROUTING, then back in through lo if local. */
   outputPath(b: Branch): void {
     this.route(b);
-    for (const x of this.hook('OUTPUT', [b])) {
-      this.route(x);
-      for (const y of this.hook('POSTROUTING', [x])) {
-        y.ct.confirmed = true;
-        if (y.outIface === 'lo') {
-          // Looped back: PREROUTING and INPUT run again; nat does not, its bindings are decided.
-          y.inIface = 'lo';
-          y.delivery = 'local';
-          for (const z of this.hook('PREROUTING', [y])) this.localIn(z);
-        } else {
-          y.delivery = 'output';
-          this.finish(y, 'ACCEPT');
-        }
+    const sent = this.hook('OUTPUT', [b]);
+    for (const x of sent) this.route(x);
+    const looped: Branch[] = [];
+    for (const y of this.hook('POSTROUTING', sent)) {
+      y.ct.confirmed = true;
+      if (y.outIface === 'lo') {
+        // Looped back: PREROUTING and INPUT run again; nat does not, its bindings are decided.
+        y.inIface = 'lo';
+        y.delivery = 'local';
+        looped.push(y);
+      } else {
+        y.delivery = 'output';
+        this.finish(y, 'ACCEPT');
       }
     }
+    if (looped.length) this.localIn(this.hook('PREROUTING', looped));
   }
 
   private route(b: Branch): void {
@@ -274,9 +301,15 @@ class Walker {
     return s;
   }
 
-  /** Runs the stations of `hook` with priority in [from, to), in order, for each branch. */
+  /**
+   * Runs the stations of `hook` with priority in [from, to), in order, for a set of branches;
+   * branches in the same state merge between stations. Once the walk's budget is spent, the
+   * branches still going are abandoned (they become the budget's outcome).
+   */
   private hook(hook: Hook, branches: Branch[], from = -Infinity, to = Infinity): Branch[] {
     let live = branches;
+    if (live.length === 0) return live;
+    const budget = (live[0] as Branch).budget;
     for (const b of live) {
       b.hook = hook;
       // Before the routing decision, and on local delivery, a packet has no output device.
@@ -286,9 +319,16 @@ class Walker {
       }
     }
     const all = this.stationsAt(hook).filter((s) => s.priority >= from && s.priority < to);
-    all.forEach((st, i) => {
+    for (let i = 0; i < all.length && live.length; i++) {
+      if (budget.over) {
+        budget.abandonAll(live);
+        return [];
+      }
+      live = mergeSame(live, (b) => b);
+      const st = all[i] as Station;
       const manip = st.manip;
       const next: Branch[] = [];
+      const runs: Branch[] = [];
       for (const b of live) {
         // nat sees only NEW, tracked connections, and only until one nat chain bound this manip.
         if (manip && (b.ct.state === 'UNTRACKED' || this.natDecided(b, manip))) {
@@ -298,26 +338,22 @@ class Walker {
             assume(b, `${b.natBoundBy.name} and ${st.name} both hold nat ${hook} rules at priority ${st.natPriority}; the kernel runs the one registered later first, which a dump cannot show: assumed ${b.natBoundBy.name} runs first`);
           }
           next.push(b);
-          continue;
-        }
-        const decidedBefore = manip ? this.natDecided(b, manip) : true;
-        for (const r of st.run(b)) {
-          if (!decidedBefore && this.natDecided(r.b, manip!)) r.b.natBoundBy = { hook, priority: st.natPriority, name: st.name };
-          if (r.end === 'accept') next.push(r.b);
-          else if (r.end === 'return') {
-            // Falling off a base chain applies its policy.
-            addHop(r.b, st.policyHop);
-            if (st.policy === 'ACCEPT') next.push(r.b);
-            else this.finish(r.b, 'DROP');
-          } else if (r.end === 'drop') this.finish(r.b, 'DROP');
-          else if (r.end === 'reject') {
-            r.b.rejectWith = r.with;
-            this.finish(r.b, 'REJECT');
-          } else this.finish(r.b, 'INDETERMINATE', r.why);
-        }
-        if (next.length + this.outcomes.length > MAX_BRANCHES) {
-          throw new PacketError(`the walk forked into more than ${MAX_BRANCHES} branches; the ruleset is too undecidable to enumerate`);
-        }
+        } else runs.push(b);
+      }
+      for (const r of runs.length ? st.run(runs) : []) {
+        // Every branch that ran a nat station had this manip undecided before it.
+        if (manip && this.natDecided(r.b, manip)) r.b.natBoundBy = { hook, priority: st.natPriority, name: st.name };
+        if (r.end === 'accept') next.push(r.b);
+        else if (r.end === 'return') {
+          // Falling off a base chain applies its policy.
+          addHop(r.b, st.policyHop);
+          if (st.policy === 'ACCEPT') next.push(r.b);
+          else this.finish(r.b, 'DROP');
+        } else if (r.end === 'drop') this.finish(r.b, 'DROP');
+        else if (r.end === 'reject') {
+          r.b.rejectWith = r.with;
+          this.finish(r.b, 'REJECT');
+        } else this.finish(r.b, 'INDETERMINATE', r.why);
       }
       live = next;
       const lastNat = manip !== undefined && all.slice(i + 1).every((s) => s.manip !== manip);
@@ -329,28 +365,59 @@ class Walker {
         // The NAT core ran without a NAT rule binding: the kernel binds "no translation".
         for (const b of live) if (b.ct.state !== 'UNTRACKED') b.ct[manip === 'dnat' ? 'dnatDecided' : 'snatDecided'] = true;
       }
-    });
-    return live;
+    }
+    return mergeSame(live, (b) => b);
   }
 
   private finish(b: Branch, verdict: Verdict, why?: string): void {
     if (why && verdict === 'INDETERMINATE') undecided(b, why);
-    const o: Outcome = {
-      probability: round(b.probability),
-      verdict,
-      delivery: verdict === 'ACCEPT' ? b.delivery : null,
-      dnat: b.dnatTo,
-      snat: b.snatTo,
-      mark: `0x${b.mark.toString(16)}`,
-      indeterminate: b.reasons.length ? b.reasons.join('; ') : null,
-      ...(b.rejectWith ? { rejectWith: b.rejectWith } : {}),
-      outIface: b.outIfaceKnown ? b.outIface ?? null : null,
-      ...(why && verdict !== 'INDETERMINATE' ? { reason: why } : {}),
-      ...(b.assumptions.length ? { assumptions: b.assumptions } : {}),
-      hops: hopsOf(b),
-    };
-    this.outcomes.push(o);
+    this.finished.push({ b, verdict, ...(why ? { why } : {}) });
   }
+
+  private finishAll(bs: Branch[], verdict: Verdict): void {
+    for (const b of bs) this.finish(b, verdict);
+  }
+
+  /** The walk's outcomes: finished branches that end alike merged, then what a budget left over. */
+  outcomes(budget: Budget): Outcome[] {
+    const merged = mergeSame(this.finished, (f) => f.b, (f) => `${f.verdict}\u0004${f.why ?? ''}`);
+    const out = merged.map(outcomeOf);
+    const left = budget.leftOver();
+    if (left !== null) {
+      const b = left.representative;
+      out.push({
+        probability: round(left.probability),
+        verdict: 'INDETERMINATE',
+        delivery: null,
+        dnat: b.dnatTo,
+        snat: b.snatTo,
+        mark: `0x${b.mark.toString(16)}`,
+        indeterminate: left.why,
+        reason: left.why,
+        outIface: null,
+        ...(b.assumptions.length ? { assumptions: b.assumptions } : {}),
+        hops: left.hops,
+      });
+    }
+    return out;
+  }
+}
+
+function outcomeOf({ b, verdict, why }: Finished): Outcome {
+  return {
+    probability: round(b.probability),
+    verdict,
+    delivery: verdict === 'ACCEPT' ? b.delivery : null,
+    dnat: b.dnatTo,
+    snat: b.snatTo,
+    mark: `0x${b.mark.toString(16)}`,
+    indeterminate: b.reasons.length ? b.reasons.map((r) => r.text).join('; ') : null,
+    ...(b.rejectWith ? { rejectWith: b.rejectWith } : {}),
+    outIface: b.outIfaceKnown ? b.outIface ?? null : null,
+    ...(why ? { reason: why } : {}),
+    ...(b.assumptions.length ? { assumptions: b.assumptions } : {}),
+    hops: hopsOf(b),
+  };
 }
 
 /** Probabilities come from the kernel's 31-bit fractions; 12 digits keep them readable and exact enough. */

@@ -3,7 +3,7 @@
  * looked up, and the branch forks over where it may go. numgen keys split by exact shares; a key
  * the dump cannot tell forks into every element it may match, each branch undecided.
  */
-import { assume, fork, undecided, type Branch } from '../netfilter/state.js';
+import { assume, fork, tookSide, undecided, type Branch } from '../netfilter/state.js';
 import { rightCollection } from './expr.js';
 import { fmtOf, printExpr, type Text } from './print.js';
 import { compileLeft, NftRuleError, type CompileCtx, type Left, type Read } from './read.js';
@@ -51,7 +51,8 @@ export function mapLookup(key: unknown, data: unknown, cc: CompileCtx, text: Tex
 
 /**
  * Where one map lookup may go: an element (index), nowhere (MISS), or one of too many elements to
- * follow each (MANY), with its share and whether the dump leaves it in doubt.
+ * follow each (MANY), with its share and whether the dump leaves it in doubt. Shares sum to 1: a
+ * key the dump cannot tell splits its share evenly over every element it may match and a miss.
  */
 export interface Outcome {
   idx: number;
@@ -70,7 +71,7 @@ export function outcomes(r: Read, coll: Collection): Outcome[] {
   const add = (idx: number, p: number, maybe: boolean) => {
     const o = byIdx.get(idx);
     if (o) {
-      o.p += maybe ? 0 : p;
+      o.p += p;
       o.maybe ||= maybe;
     } else byIdx.set(idx, { idx, p, maybe });
   };
@@ -80,27 +81,42 @@ export function outcomes(r: Read, coll: Collection): Outcome[] {
     else if ('hit' in l) add(l.hit, a.p, false);
     else {
       // Unknown components: each candidate, and no element at all, stay possible.
-      if (l.maybe.length > MAX_CANDIDATES) add(MANY, a.p, true);
-      else for (const i of l.maybe) add(i, a.p, true);
-      add(MISS, a.p, true);
+      const share = a.p / (l.maybe.length + 1);
+      if (l.maybe.length > MAX_CANDIDATES) add(MANY, a.p - share, true);
+      else for (const i of l.maybe) add(i, share, true);
+      add(MISS, share, true);
     }
   }
   return [...byIdx.values()];
 }
 
-/** Forks a branch over a lookup's outcomes; exact shares multiply, doubtful ones are marked undecided. */
+/**
+ * Forks a branch over a lookup's outcomes, each with its share of the probability; the doubtful
+ * ones are the sides of one undecidable fork (merge.ts drops it when every side ends alike).
+ */
 export function forkOver<T>(b: Branch, os: Outcome[], r: Read, m: MapLookup, text: Text, rc: RunCtx, each: (x: Branch, o: Outcome) => T[]): T[] {
   const out: T[] = [];
   const unknownWhy = 'absent' in r ? '' : r.unknown ?? 'the key is not known';
   const why = 'absent' in r ? undefined : r.why;
+  // The doubtful outcomes are the sides of one fork; its side texts are built up front.
+  const doubtful = os.filter((o) => o.maybe);
+  const fact = `${rc.where}: ${text()} may find several elements or none (${unknownWhy})`;
+  const undecidedFork = {
+    id: `${rc.where}|${text()}`, fact,
+    sides: doubtful.map((o) => {
+      const what = o.idx === MISS ? 'find no element' : o.idx === MANY ? 'pick one of many elements' : `pick ${m.entries[o.idx]?.keyText ?? '?'}`;
+      return `${rc.where}: ${text()} may ${what} (${unknownWhy}); this branch assumes it does`;
+    }),
+  };
+  let side = 0;
   for (const o of os) {
     const x = os.length === 1 ? b : fork(b);
     if (os.length > 1) {
-      if (!o.maybe) x.probability *= o.p;
+      x.probability *= o.p;
       if (why) assume(x, why);
       if (o.maybe) {
-        const what = o.idx === MISS ? 'find no element' : o.idx === MANY ? 'pick one of many elements' : `pick ${m.entries[o.idx]?.keyText ?? '?'}`;
-        undecided(x, `${rc.where}: ${text()} may ${what} (${unknownWhy}); this branch assumes it does`);
+        if (doubtful.length > 1) tookSide(x, undecidedFork, side++);
+        else undecided(x, undecidedFork.sides[0] as string);
       }
     }
     if (m.dynamic && !('absent' in r)) assume(x, m.dynamic);

@@ -345,12 +345,19 @@ function deviceOf(addr: Addr, env: WalkEnv): string | undefined {
   return local ? map[local.text] : undefined;
 }
 
+/**
+ * The most values a read follows one by one (numgen's N values, a concatenation's combinations).
+ * The dump decides N: `numgen random mod 4294967295` must not become four billion alternatives.
+ */
+export const MAX_ALTS = 4096;
+
 function numgen(body: unknown, text: string): Left {
   if (!isObj(body) || typeof body.mod !== 'number' || !Number.isInteger(body.mod) || body.mod < 1) throw new NftRuleError(`${text}: expected a positive integer "mod"`);
   const mod = body.mod;
   const offset = typeof body.offset === 'number' ? body.offset : 0;
   const mode = body.mode;
   if (mode !== 'random' && mode !== 'inc') return unsupported(text, `numgen mode ${String(mode)} is not modelled by np-doctor`);
+  if (mod > MAX_ALTS) return unsupported(text, `${text} draws one of ${mod} values, more than the ${MAX_ALTS} the walk follows one by one`);
   const alts: Alt[] = [];
   for (let i = 0; i < mod; i++) alts.push({ v: [offset + i], p: 1 / mod });
   // random: each connection draws uniformly, so the shares are exact. inc: a counter shared by all
@@ -375,6 +382,9 @@ function concat(body: unknown, text: string, cc: CompileCtx): Left {
         if ('absent' in r) return r;
         if (r.unknown) unknowns.push(r.unknown);
         if (r.why) whys.push(r.why);
+        if (alts.length * r.alts.length > MAX_ALTS) {
+          return { alts: [{ v: parts.flatMap((q) => q.kinds.map(() => null)), p: 1 }], unknown: `${text} takes more than ${MAX_ALTS} combinations of values, which the walk does not follow one by one` };
+        }
         const next: Alt[] = [];
         for (const a of alts) for (const x of r.alts) next.push({ v: [...a.v, ...x.v], p: a.p * x.p });
         alts = next;

@@ -3,6 +3,7 @@
  * match or a map miss breaks out of the rule (the chain goes on with the next rule), a verdict ends
  * it, and statements before a verdict (counters, marks, set updates) take effect as they pass.
  */
+import type { RuleShape as GenericShape } from '../inertness.js';
 import { ParseError } from '../errors.js';
 import type { Branch, WalkEnv } from '../netfilter/state.js';
 import { compileMatch } from './expr.js';
@@ -16,6 +17,36 @@ export interface CompiledRule {
   ops: Op[];
   /** How messages name the rule: `handle 12 in inet firewalld filter_INPUT`. */
   where: string;
+  /** What the rule can do to the packet besides matching it (inert.ts). */
+  shape: RuleShape;
+}
+
+/**
+ * `none`: the rule only matches, counts, logs or rate-limits (the packet goes on unchanged);
+ * `return`, `jump`, `goto`: its verdict, after such statements; `acts`: anything else (marks,
+ * NAT, verdicts that end the chain, lookups, statements np-doctor does not model).
+ */
+export type RuleShape = GenericShape<NftChain>;
+
+/** Statements that leave the packet and its fate as they are (limits and quotas act as matches). */
+const PASSIVE = new Set(['counter', 'log', 'flow', 'dup', 'secmark', 'last', 'ct helper', 'ct timeout', 'ct expectation', 'limit', 'quota', 'ct count']);
+
+function shapeOf(rule: NftRule, table: NftTable): RuleShape {
+  for (const e of rule.expr) {
+    const k = exprKind(e);
+    if (k === 'match' || (k !== null && PASSIVE.has(k))) continue;
+    const body = typeof e === 'object' && e !== null && k !== null ? (e as Record<string, unknown>)[k] : undefined;
+    if (k === 'xt' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'match') continue;
+    if (k === 'continue') return { kind: 'none' };
+    if (k === 'return') return { kind: 'return' };
+    if (k === 'jump' || k === 'goto') {
+      const target = typeof body === 'object' && body !== null ? (body as { target?: unknown }).target : undefined;
+      const chain = typeof target === 'string' ? table.chains.get(target) : undefined;
+      return chain ? { kind: k, chain } : { kind: 'acts' };
+    }
+    return { kind: 'acts' };
+  }
+  return { kind: 'none' };
 }
 
 const compiled = new WeakMap<NftRule, CompiledRule>();
@@ -33,7 +64,7 @@ export function compileRule(rs: NftRuleset, table: NftTable, chain: NftChain, ru
       }
       return compileStmt(e, cc);
     });
-    c = { ops, where };
+    c = { ops, where, shape: shapeOf(rule, table) };
   } catch (e) {
     if (e instanceof NftRuleError) throw new ParseError(rs.source, rule.object, `object ${rule.object}: ${where}: ${e.message}`, rule.text);
     throw e;
@@ -45,6 +76,7 @@ export function compileRule(rs: NftRuleset, table: NftTable, chain: NftChain, ru
 /** How a rule ended for one branch, with what its statements did on the way (`MARK 0x4000`). */
 export type RuleOutcome =
   | { b: Branch; kind: 'break'; acts: string[] }
+  | { b: Branch; kind: 'maybe' }
   | { b: Branch; kind: 'done'; acts: string[] }
   | { b: Branch; kind: 'end'; end: End; acts: string[] };
 
@@ -60,9 +92,10 @@ export function runRule(c: CompiledRule, start: Branch, env: WalkEnv, rc: RunCtx
     const steps = (c.ops[i] as Op)(b, env, rc);
     const next: { b: Branch; i: number; acts: string[] }[] = [];
     for (const s of steps) {
-      const a = s.go !== 'end' && s.act ? [...acts, s.act] : acts;
+      const a = (s.go === 'next' || s.go === 'break') && s.act ? [...acts, s.act] : acts;
       if (s.go === 'next') next.push({ b: s.b, i: i + 1, acts: a });
       else if (s.go === 'break') out.push({ b: s.b, kind: 'break', acts: a });
+      else if (s.go === 'maybe') out.push({ b: s.b, kind: 'maybe' });
       else out.push({ b: s.b, kind: 'end', end: s.end, acts: a });
     }
     // Reversed so the stack pops them in order: outcomes list the first alternative first.

@@ -4,7 +4,7 @@
  * matches, statements and lookups.
  */
 import type { MatchResult } from '../iptables/matches.js';
-import { assume, fork, undecided, type Branch, type WalkEnv } from '../netfilter/state.js';
+import { assume, fork, forkUndecided, type Branch, type WalkEnv } from '../netfilter/state.js';
 import type { Hop } from '../netfilter/types.js';
 import type { EvalCtx } from './read.js';
 import type { NftChain } from './ruleset.js';
@@ -26,14 +26,18 @@ export interface End {
   element?: HopElement;
 }
 
+/** `maybe`: in a rule that cannot change anything, a match the walk cannot decide (no fork). */
 export type Step =
   | { b: Branch; go: 'next'; act?: string }
   | { b: Branch; go: 'break'; act?: string }
+  | { b: Branch; go: 'maybe' }
   | { b: Branch; go: 'end'; end: End };
 
 export interface RunCtx extends EvalCtx {
   /** The rule in messages: `handle 12 in inet firewalld filter_INPUT`. */
   where: string;
+  /** The rule changes nothing whether it matches or not (inert.ts): undecided matches do not fork. */
+  inert?: boolean;
 }
 
 export type Op = (b: Branch, env: WalkEnv, rc: RunCtx) => Step[];
@@ -45,6 +49,7 @@ export function resultSteps(b: Branch, r: MatchResult, rc: RunCtx): Step[] {
   if ('chance' in r) {
     if (r.chance >= 1) return [{ b, go: 'next' }];
     if (r.chance <= 0) return [{ b, go: 'break' }];
+    if (rc.inert) return [{ b, go: 'maybe' }];
     const y = fork(b);
     y.probability *= r.chance;
     b.probability *= 1 - r.chance;
@@ -55,23 +60,28 @@ export function resultSteps(b: Branch, r: MatchResult, rc: RunCtx): Step[] {
     return [{ b: y, go: 'next' }, { b, go: 'break' }];
   }
   if ('unknown' in r) {
-    const y = fork(b);
-    undecided(y, `${rc.where} may match (${r.unknown}); this branch assumes it does`);
-    undecided(b, `${rc.where} may match (${r.unknown}); this branch assumes it does not`);
-    return [{ b: y, go: 'next' }, { b, go: 'break' }];
+    if (rc.inert) return [{ b, go: 'maybe' }];
+    const fact = `${rc.where} may match (${r.unknown})`;
+    const [y, n] = forkUndecided(b, {
+      id: `${rc.where}|${r.unknown}`, fact, sides: [`${fact}; this branch assumes it does`, `${fact}; this branch assumes it does not`],
+      ...(r.perConnection ? { perConnection: true } : {}),
+    }) as [Branch, Branch];
+    return [{ b: y, go: 'next' }, { b: n, go: 'break' }];
   }
   assume(b, r.why);
   return [{ b, go: r.assumed ? 'next' : 'break' }];
 }
 
-/** A statement np-doctor does not model: one branch assumes it lets the packet on, one stops. */
+/** A statement np-doctor does not model: one branch assumes it lets the packet on, one stops; half each. */
 export function unknownStep(b: Branch, text: string, why: string, rc: RunCtx): Step[] {
-  const stops = fork(b);
   const reason = `${rc.where}: ${why}`;
-  undecided(b, `${reason}; this branch assumes it lets the packet continue`);
+  const stopWhy = `${reason}; it may decide the packet's fate here`;
+  const [goes, stops] = forkUndecided(b, {
+    id: `${rc.where}|${why}|statement`, fact: reason, sides: [`${reason}; this branch assumes it lets the packet continue`, stopWhy],
+  }) as [Branch, Branch];
   return [
-    { b, go: 'next', act: text },
-    { b: stops, go: 'end', end: { end: 'stop', action: text, why: `${reason}; it may decide the packet's fate here` } },
+    { b: goes, go: 'next', act: text },
+    { b: stops, go: 'end', end: { end: 'stop', action: text, why: stopWhy } },
   ];
 }
 
