@@ -4,6 +4,7 @@
  * exists: a hostNetwork backend's sockets are its node's `ss -l` output.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import type { PodInfo } from '../src/model/kube.js';
 
 interface Socket { proto: string; host: string; port: number; line: string }
@@ -69,7 +70,7 @@ export default defineCheck({
         { kind: 'object', ref: `Pod ${pod.namespace}/${pod.name}`, field: 'spec.hostNetwork', value: true },
         { kind: 'object', ref: `EndpointSlice ${svc.namespace}/${e.slice}`, field: `endpoints[${e.address}]`, value: { port: bport, ready: e.ready, nodeName: node } },
       ];
-      const inspect = `kubectl exec -n ${pod.namespace} ${pod.name} -- sh -c 'ss -ltnup 2>/dev/null || netstat -ltnup'`;
+      const inspect = sh`kubectl exec -n ${pod.namespace} ${pod.name} -- sh -c ${'ss -ltnup 2>/dev/null || netstat -ltnup'}`;
       if (onPort.length > 0) {
         findings.push({
           messageId: 'loopback',
@@ -78,7 +79,7 @@ export default defineCheck({
           evidence: [...evidence, { kind: 'output', node, command: ss, excerpt: onPort.map((s) => s.line).join('\n') }, ...paths],
           remediation: {
             summary: `Configure the app in ${pod.name} to listen on 0.0.0.0:${bport} (its bind/host/listen-address setting) instead of loopback, then restart it.`,
-            commands: [inspect, `kubectl logs -n ${pod.namespace} ${pod.name}`],
+            commands: [inspect, sh`kubectl logs -n ${pod.namespace} ${pod.name}`],
           },
         });
         continue;
@@ -99,8 +100,8 @@ export default defineCheck({
             ? `Point the Service's targetPort at ${declared[0]!.port}, the port the app listens on.`
             : `Find out why the app in ${pod.name} does not listen on ${bport}: its log, its configured port.`,
           commands: [
-            ...(declared.length > 0 ? [`kubectl patch service ${svc.name} -n ${svc.namespace} --type=json -p '[{"op":"replace","path":"/spec/ports/${svc.ports.indexOf(port)}/targetPort","value":${declared[0]!.port}}]'`] : []),
-            `kubectl logs -n ${pod.namespace} ${pod.name}`,
+            ...(declared.length > 0 ? [sh`kubectl patch service ${svc.name} -n ${svc.namespace} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/spec/ports/${svc.ports.indexOf(port)}/targetPort`, value: declared[0]!.port }])}`] : []),
+            sh`kubectl logs -n ${pod.namespace} ${pod.name}`,
             inspect,
           ],
         },

@@ -8,6 +8,7 @@
  */
 import { parseAddr, parseCidr, cidrContains } from '../src/engine/address.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const SYSCTL = 'net.bridge.bridge-nf-call-iptables';
 const BRIDGES = new Set(['cni0', 'docker0', 'cbr0']);
@@ -84,11 +85,11 @@ export default defineCheck({
           remediation: {
             summary: `Load br_netfilter on ${node} and make bridged traffic go through iptables, now and at boot.`,
             commands: [
-              'modprobe br_netfilter',
-              "printf 'br_netfilter\\n' > /etc/modules-load.d/k8s.conf",
-              `sysctl -w ${SYSCTL}=1`,
-              `printf '${SYSCTL} = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\n' > /etc/sysctl.d/99-kubernetes-br-netfilter.conf`,
-              'sysctl --system',
+              sh`modprobe br_netfilter`,
+              sh`echo br_netfilter | tee /etc/modules-load.d/k8s.conf`,
+              sh`sysctl -w ${SYSCTL}=1`,
+              sh`printf ${`${SYSCTL} = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\n`} | tee /etc/sysctl.d/99-kubernetes-br-netfilter.conf`,
+              sh`sysctl --system`,
             ],
           },
         });

@@ -4,6 +4,7 @@
  * rules (pods, nodes), and only on the Service `port`, never on the nodePort.
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 export default defineCheck({
   id: 'client-wrong-target',
@@ -42,9 +43,9 @@ export default defineCheck({
     ];
     const first = addresses[0];
     const commands = [
-      'kubectl get nodes -o wide',
-      ...(first !== undefined && nodePort !== null ? [`nc -vz${port?.protocol === 'UDP' ? 'u' : ''} ${first} ${nodePort}`] : []),
-      `kubectl get service ${q.service} -n ${q.namespace} -o jsonpath='{.spec.ports[*].nodePort}'`,
+      sh`kubectl get nodes -o wide`,
+      ...(first !== undefined && nodePort !== null ? [port?.protocol === 'UDP' ? sh`nc -vzu ${first} ${nodePort}` : sh`nc -vz ${first} ${nodePort}`] : []),
+      sh`kubectl get service ${q.service} -n ${q.namespace} -o ${'jsonpath={.spec.ports[*].nodePort}'}`,
     ];
     return [{
       messageId: isTarget || target === null ? 'clusterIp' : 'otherService',

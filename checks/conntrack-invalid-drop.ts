@@ -13,6 +13,7 @@
 import { rulesOf } from '../src/engine/iptables/parse.js';
 import type { Rule } from '../src/engine/iptables/ruleset.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const SYSCTL = 'net.netfilter.nf_conntrack_tcp_be_liberal';
 
@@ -64,9 +65,9 @@ export default defineCheck({
         remediation: {
           summary: `On ${node}, let conntrack accept out-of-window packets (be_liberal=1, what kube-proxy ≥ 1.29 sets with conntrack.tcpBeLiberal: true), persistently; or restart kube-proxy so it writes the INVALID drop again.`,
           commands: [
-            `sysctl -w ${SYSCTL}=1`,
-            `printf '${SYSCTL} = 1\\n' > /etc/sysctl.d/99-kubernetes-conntrack.conf`,
-            proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : 'kubectl -n kube-system rollout restart daemonset/kube-proxy',
+            sh`sysctl -w ${SYSCTL}=1`,
+            sh`echo ${`${SYSCTL}=1`} | tee /etc/sysctl.d/99-kubernetes-conntrack.conf`,
+            proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`,
           ],
         },
       });

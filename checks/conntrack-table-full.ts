@@ -5,6 +5,7 @@
  * out intermittently. Error from 95 %, warning from 80 %.
  */
 import { defineCheck, type CheckContext, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const COUNT = 'net.netfilter.nf_conntrack_count';
 const MAX = 'net.netfilter.nf_conntrack_max';
@@ -50,11 +51,11 @@ export default defineCheck({
           { kind: 'sysctl', node, name: MAX, value: String(max) },
         ],
         remediation: {
-          summary: `Find what holds ${node}'s connections (conntrack -S shows drops; many short-lived or UDP flows are typical), and raise the limit. kube-proxy sets nf_conntrack_max at start from conntrack.maxPerCore × CPUs (at least conntrack.min), so raise those in ConfigMap kube-system/${cm} or a sysctl change is undone when kube-proxy restarts.`,
+          summary: `Find what holds ${node}'s connections (conntrack -S shows drops; many short-lived or UDP flows are typical), and raise the limit. kube-proxy sets nf_conntrack_max at start from conntrack.maxPerCore × CPUs (at least conntrack.min), so raise those in ConfigMap kube-system/${cm} (conntrack.maxPerCore / conntrack.min) or a sysctl change is undone when kube-proxy restarts.`,
           commands: [
-            'conntrack -S',
-            `sysctl -w ${MAX}=${bigger}`,
-            `kubectl -n kube-system edit configmap ${cm}   # conntrack.maxPerCore / conntrack.min`,
+            sh`conntrack -S`,
+            sh`sysctl -w ${MAX}=${bigger}`,
+            sh`kubectl -n kube-system edit configmap ${cm}`,
           ],
         },
       });

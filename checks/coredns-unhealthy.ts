@@ -5,6 +5,7 @@
  * Context rather than cause: it matters when the backends call other Services by name.
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)(:\d+)?$/;
 
@@ -62,9 +63,9 @@ export default defineCheck({
     const loops = dns.corefile === null ? [] : loopForwards(dns.corefile);
     const state = problems.join('; ');
     const commands = [
-      'kubectl -n kube-system get deployment coredns',
-      'kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide',
-      'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50',
+      sh`kubectl -n kube-system get deployment coredns`,
+      sh`kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide`,
+      sh`kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50`,
     ];
     if (loops.length > 0) {
       const l = loops[0]!;
@@ -74,7 +75,7 @@ export default defineCheck({
         evidence: [{ kind: 'object', ref: 'ConfigMap kube-system/coredns', field: `data.Corefile line ${l.line}`, value: l.text }, ...evidence],
         remediation: {
           summary: `Forward to real upstream resolvers instead of ${l.upstream}: "forward . /etc/resolv.conf" with kubelet's resolvConf pointing at /run/systemd/resolve/resolv.conf (on systemd-resolved hosts), or the upstream servers' addresses; then restart CoreDNS.`,
-          commands: ['kubectl -n kube-system edit configmap coredns', 'kubectl -n kube-system rollout restart deployment coredns', ...commands],
+          commands: [sh`kubectl -n kube-system edit configmap coredns`, sh`kubectl -n kube-system rollout restart deployment coredns`, ...commands],
         },
       }];
     }
@@ -85,7 +86,7 @@ export default defineCheck({
       evidence,
       remediation: {
         summary: 'Find out why the CoreDNS pods are not ready (crash loop, image pull, scheduling, Corefile error) from their status and log, and fix it.',
-        commands: [...commands, 'kubectl -n kube-system describe deployment coredns'],
+        commands: [...commands, sh`kubectl -n kube-system describe deployment coredns`],
       },
     }];
   },

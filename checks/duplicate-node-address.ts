@@ -5,6 +5,7 @@
  * traffic to another node or to nowhere: NodePort works only on the node that runs the pod.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { renderCommand, sh, type Command } from '../src/run/command.js';
 
 interface Addr { iface: string; ip: string }
 
@@ -69,9 +70,9 @@ export default defineCheck({
         remediation: {
           summary: 'Give every kubelet its own node IP (--node-ip, in /etc/default/kubelet or /etc/sysconfig/kubelet), restart it, then restart the CNI pods so the overlay picks the new addresses up (flannel: --iface / public-ip annotation).',
           commands: [
-            'kubectl get nodes -o wide',
-            ...known.map((s) => `ssh ${s.use!.ip} "echo 'KUBELET_EXTRA_ARGS=--node-ip=${s.use!.ip}' | sudo tee /etc/default/kubelet && sudo systemctl restart kubelet"`),
-            ...(known.length > 0 ? ['kubectl -n kube-system rollout restart daemonset kube-proxy', 'kubectl get nodes -o wide'] : []),
+            sh`kubectl get nodes -o wide`,
+            ...known.flatMap((s) => setNodeIp(s.use!.ip)),
+            ...(known.length > 0 ? [sh`kubectl -n kube-system rollout restart daemonset kube-proxy`, sh`kubectl get nodes -o wide`] : []),
           ],
         },
       });
@@ -95,8 +96,8 @@ export default defineCheck({
           remediation: {
             summary: `Start ${n.name}'s kubelet with --node-ip set to an address it really has${own[0] ? ` (${own[0].ip})` : ''}, and restart it.`,
             commands: [
-              `kubectl get node ${n.name} -o jsonpath='{.status.addresses}'`,
-              ...(own[0] ? [`ssh ${own[0].ip} "echo 'KUBELET_EXTRA_ARGS=--node-ip=${own[0].ip}' | sudo tee /etc/default/kubelet && sudo systemctl restart kubelet"`] : []),
+              sh`kubectl get node ${n.name} -o ${'jsonpath={.status.addresses}'}`,
+              ...(own[0] ? setNodeIp(own[0].ip) : []),
             ],
           },
         });
@@ -105,3 +106,11 @@ export default defineCheck({
     return findings;
   },
 });
+
+/** Over ssh to `ip`: make kubelet use it as its node IP, and restart kubelet. */
+function setNodeIp(ip: string): Command[] {
+  // ssh hands what follows the host to the node's shell, which parses it again: the remote
+  // command goes as one word, already quoted for that second reading.
+  const write = sh`echo ${`KUBELET_EXTRA_ARGS=--node-ip=${ip}`} | sudo tee /etc/default/kubelet`;
+  return [sh`ssh ${ip} ${renderCommand(write)}`, sh`ssh ${ip} sudo systemctl restart kubelet`];
+}

@@ -4,6 +4,7 @@
  * serving terminating ones), so with none it rejects the nodePort ("has no endpoints").
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh, type Command } from '../src/run/command.js';
 import type { PodInfo, SliceEndpoint } from '../src/model/kube.js';
 import { noEndpointsRules } from './lib/no-endpoints-rule.js';
 
@@ -83,11 +84,11 @@ export default defineCheck({
     const messageId = servingTerminating.length > 0 ? 'terminatingServing'
       : terminating.length === 0 ? 'notReady' : unready.length === 0 ? 'terminating' : 'mixed';
     const firstPod = [...byPod.values()].find((x) => x.pod !== undefined)?.pod;
-    const commands: string[] = [];
-    if (crash !== null) commands.push(`kubectl logs ${crash.pod} -n ${ns} -c ${crash.container} --previous`);
-    if (firstPod !== undefined) commands.push(`kubectl describe pod ${firstPod.name} -n ${ns}`);
-    if (terminating.length > 0) commands.push(`kubectl get pods -n ${ns} -l ${Object.entries(svc.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || `kubernetes.io/service-name=${svc.name}`} -o wide`);
-    commands.push(`kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o yaml`);
+    const commands: Command[] = [];
+    if (crash !== null) commands.push(sh`kubectl logs ${crash.pod} -n ${ns} -c ${crash.container} --previous`);
+    if (firstPod !== undefined) commands.push(sh`kubectl describe pod ${firstPod.name} -n ${ns}`);
+    if (terminating.length > 0) commands.push(sh`kubectl get pods -n ${ns} -l ${Object.entries(svc.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || `kubernetes.io/service-name=${svc.name}`} -o wide`);
+    commands.push(sh`kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o yaml`);
     const summary = messageId === 'notReady'
       ? crash !== null
         ? `Pod ${crash.pod} keeps crashing (container ${crash.container}): read its previous log, fix the cause, and the endpoint turns ready by itself.`

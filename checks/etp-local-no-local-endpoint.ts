@@ -6,6 +6,7 @@
  */
 import type { Hop } from '../src/engine/netfilter/types.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import {
   NO_LOCAL, commentOf, hopEvidence, hopRule, ingressOutcomes, listText, localEndpoints, noLocalEndpointRules,
   nodeLabel, rulesetsOf, servicePortName,
@@ -70,7 +71,6 @@ export default defineCheck({
       }
 
       const first = ctx.cluster.node(working[0]!)?.internalIPs[0];
-      const proto = p.protocol === 'udp' ? 'u' : '';
       const selector = svc.selector === null ? null : Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
       const nft = hop.element !== undefined;
       findings.push({
@@ -86,9 +86,9 @@ export default defineCheck({
         remediation: {
           summary: `Connect to a node that runs a ready endpoint (${listText(working)}). Or set externalTrafficPolicy: Cluster, so every node forwards to any endpoint (the pod then sees the ingress node's address, not the client's). Or run a pod on every node (for example as a DaemonSet), so every node has a local endpoint.`,
           commands: [
-            ...(first !== undefined ? [`nc -vz${proto} ${first} ${nodePort}`] : []),
-            `kubectl -n ${svc.namespace} patch svc ${svc.name} -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`,
-            ...(selector !== null ? [`kubectl -n ${svc.namespace} get pods -l ${selector} -o wide`] : []),
+            ...(first !== undefined ? [p.protocol === 'udp' ? sh`nc -vzu ${first} ${nodePort}` : sh`nc -vz ${first} ${nodePort}`] : []),
+            sh`kubectl -n ${svc.namespace} patch svc ${svc.name} -p ${JSON.stringify({ spec: { externalTrafficPolicy: 'Cluster' } })}`,
+            ...(selector !== null ? [sh`kubectl -n ${svc.namespace} get pods -l ${selector} -o wide`] : []),
           ],
         },
       });

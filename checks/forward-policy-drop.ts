@@ -10,6 +10,7 @@ import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
 import type { Hop } from '../src/engine/netfilter/types.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh, type Command } from '../src/run/command.js';
 
 interface Hit {
   path: NodePath;
@@ -54,21 +55,21 @@ function markOf(rule: Rule): [number, number] | null {
 }
 
 /** Whoever set the policy, when its chains say so. */
-function policyOwner(rs: Ruleset): { tool: string; persist?: string; fix: string[] } | null {
+function policyOwner(rs: Ruleset): { tool: string; persist?: string; fix: (podCidr: string) => Command[] } | null {
   const chains = [...(rs.tables.get('filter')?.chains.keys() ?? [])];
   if (chains.some((c) => c.startsWith('ufw-'))) {
-    return { tool: 'ufw (DEFAULT_FORWARD_POLICY="DROP")', persist: 'ufw restores its routed policy on every reload: change it in ufw.', fix: ['ufw default allow routed'] };
+    return { tool: 'ufw (DEFAULT_FORWARD_POLICY="DROP")', persist: 'ufw restores its routed policy on every reload: change it in ufw.', fix: () => [sh`ufw default allow routed`] };
   }
   if (chains.some((c) => c.startsWith('DOCKER'))) {
     return {
       tool: 'Docker (dockerd sets it when it turns on ip_forward itself)',
       // Docker leaves the policy alone when forwarding is already on when it starts; Engine ≥ 28 can be told directly.
       persist: 'Docker sets DROP again whenever it starts and finds ip_forward off: turn forwarding on at boot (below), or, with Docker Engine ≥ 28, set "ip-forward-no-drop": true in /etc/docker/daemon.json.',
-      fix: ["printf 'net.ipv4.ip_forward = 1\\n' > /etc/sysctl.d/99-kubernetes-ip-forward.conf", 'sysctl --system'],
+      fix: () => [sh`echo net.ipv4.ip_forward=1 | tee /etc/sysctl.d/99-kubernetes-ip-forward.conf`, sh`sysctl --system`],
     };
   }
   if (chains.some((c) => c === 'FORWARD_direct' || c.startsWith('FWD_') || c.startsWith('FWDI_'))) {
-    return { tool: 'firewalld', fix: ['firewall-cmd --permanent --zone=trusted --add-source=POD_CIDR', 'firewall-cmd --reload'] };
+    return { tool: 'firewalld', fix: (podCidr) => [sh`firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, sh`firewall-cmd --reload`] };
   }
   return null;
 }
@@ -140,31 +141,31 @@ export default defineCheck({
       const markText = want ? `0x${want[0].toString(16)}/0x${want[1].toString(16)}` : `0x${(1 << (ctx.cluster.kubeProxy?.masqueradeBit ?? 14)).toString(16)}`;
       const data = { node, port, pods, owner: owner ? `, set by ${owner.tool}` : '', mark: markText, podCidr, affected };
 
-      const policyFix = owner?.fix.map((c) => c.replace('POD_CIDR', podCidr.split(',')[0]!)) ?? [];
+      const policyFix = owner?.fix(podCidr.split(',')[0]!) ?? [];
       const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
       let messageId: string;
       let extra: Record<string, string>;
       let summary: string;
-      let commands: string[];
+      let commands: Command[];
       const backendOnly = list.every((h) => h.role === 'backend');
       if (missing !== null && !backendOnly) {
         messageId = 'noKubeForward';
         extra = { missing };
         summary = `On ${node}, accept forwarded traffic again: set the FORWARD policy to ACCEPT now, and get kube-proxy to rewrite its KUBE-FORWARD rules.${owner?.persist ? ` ${owner.persist}` : ''}`;
         commands = [
-          'iptables -P FORWARD ACCEPT',
+          sh`iptables -P FORWARD ACCEPT`,
           ...policyFix,
-          proxyPod ? `kubectl -n kube-system logs ${proxyPod}` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`,
-          proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : `kubectl -n kube-system rollout restart daemonset/kube-proxy`,
+          proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`,
+          proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`,
         ];
       } else if (!backendOnly && want !== null && first.mark !== 0 && ((first.mark & want[1]) >>> 0) !== want[0]) {
         messageId = 'markMismatch';
         extra = { packetMark: `0x${first.mark.toString(16)}` };
         summary = `On ${node}, make kube-proxy use one masquerade bit everywhere (iptables.masqueradeBit in its ConfigMap and --iptables-masquerade-bit), then restart it; until then, accept forwarded traffic with the FORWARD policy.`;
         commands = [
-          'kubectl -n kube-system get configmap kube-proxy -o yaml',
-          proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : 'kubectl -n kube-system rollout restart daemonset/kube-proxy',
-          'iptables -P FORWARD ACCEPT',
+          sh`kubectl -n kube-system get configmap kube-proxy -o yaml`,
+          proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`,
+          sh`iptables -P FORWARD ACCEPT`,
         ];
       } else {
         messageId = backendOnly ? 'unmarkedBackend' : 'unmarkedIngress';
@@ -174,10 +175,10 @@ export default defineCheck({
         const cidr = podCidr.split(',')[0]!;
         summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${owner?.persist ? ` ${owner.persist}` : ''}`;
         commands = [
-          'iptables -P FORWARD ACCEPT',
+          sh`iptables -P FORWARD ACCEPT`,
           ...policyFix,
-          `iptables -I FORWARD -d ${cidr} -j ACCEPT`,
-          ...(missing !== null ? [proxyPod ? `kubectl -n kube-system logs ${proxyPod}` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`] : []),
+          sh`iptables -I FORWARD -d ${cidr} -j ACCEPT`,
+          ...(missing !== null ? [proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`] : []),
         ];
       }
       findings.push({ messageId, node, data: { ...data, ...extra }, evidence, remediation: { summary, commands } });

@@ -10,6 +10,8 @@ import type { Ruleset } from '../src/engine/iptables/ruleset.js';
 import type { Hop, Outcome } from '../src/engine/netfilter/types.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh, type Command } from '../src/run/command.js';
+import { ruleSpecWords } from './lib/rule-words.js';
 
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 /** kube-router writes KUBE-* chains too, but it is a firewall (its NetworkPolicy and pod firewall), not kube-proxy. */
@@ -165,40 +167,43 @@ export default defineCheck({
         const i = isPolicy ? -1 : rulesOf(rs, chain).findIndex((r) => r.line === hop.line);
         position = i >= 0 ? i + 1 : chain.count + 1;
       }
-      const match = forwarded ? `-d ${podCidr} -p ${proto} --dport ${dport}` : `-d ${dstIp}/32 -p ${proto} --dport ${dport}`;
+      const dest = forwarded ? podCidr : `${dstIp}/32`;
       const iface = o.outIface ?? 'cni0';
       let summary: string;
-      let commands: string[];
+      let commands: Command[];
       switch (tool) {
         case 'ufw':
           summary = forwarded
             ? `Allow ufw on ${node} to route traffic to the pods (NodePort traffic is forwarded, so "ufw allow" for input does not cover it).`
             : `Allow ${proto} port ${dport} in ufw on ${node}: the NodePort connection reaches INPUT ${translated ? `already translated to ${dstIp}:${dport}, so opening ${port} is not enough` : `on ${port}`}.`;
           commands = forwarded
-            ? [`ufw route allow proto ${proto} to ${podCidr} port ${dport}`, 'ufw status verbose']
-            : [`ufw allow ${dport}/${proto}`, 'ufw status verbose'];
+            ? [sh`ufw route allow proto ${proto} to ${podCidr} port ${dport}`, sh`ufw status verbose`]
+            : [sh`ufw allow ${dport}/${proto}`, sh`ufw status verbose`];
           break;
         case 'firewalld':
           summary = forwarded
             ? `Let firewalld on ${node} forward to the pod network: put the pod bridge ${iface} and the pod CIDR in the trusted zone.`
             : `Open ${proto} port ${dport} in firewalld on ${node}${translated ? ` (the connection reaches INPUT translated to ${dstIp}:${dport})` : ''}.`;
           commands = forwarded
-            ? [`firewall-cmd --permanent --zone=trusted --add-interface=${iface}`, `firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, 'firewall-cmd --reload']
-            : [`firewall-cmd --permanent --add-port=${dport}/${proto}`, 'firewall-cmd --reload'];
+            ? [sh`firewall-cmd --permanent --zone=trusted --add-interface=${iface}`, sh`firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, sh`firewall-cmd --reload`]
+            : [sh`firewall-cmd --permanent --add-port=${dport}/${proto}`, sh`firewall-cmd --reload`];
           break;
         case 'calico-hep':
           summary = `A Calico HostEndpoint on ${node} applies host policy to this traffic: allow it in a GlobalNetworkPolicy with ${forwarded ? 'applyOnForward: true (or preDNAT: true for the NodePort itself)' : 'preDNAT: true'}, selecting the host endpoint.`;
-          commands = ['kubectl get hostendpoints.crd.projectcalico.org -o wide', 'kubectl get globalnetworkpolicies.crd.projectcalico.org -o yaml'];
+          commands = [sh`kubectl get hostendpoints.crd.projectcalico.org -o wide`, sh`kubectl get globalnetworkpolicies.crd.projectcalico.org -o yaml`];
           break;
-        default:
+        default: {
+          const spec = isPolicy ? null : ruleSpecWords(hop.rule!, hop.chain);
           summary = isPolicy
             ? `On ${node}, accept the NodePort traffic in ${hop.table}/${hop.chain} before its DROP policy applies, and make the change persistent in whatever manages these rules.`
             : `On ${node}, accept the NodePort traffic before ${hop.chain} line ${hop.line} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent in whatever manages these rules${tool === 'iptables-services' ? ' (iptables-services: /etc/sysconfig/iptables)' : ''}.`;
           commands = [
-            `iptables -t ${hop.table} -I ${hop.chain} ${position} ${match} -j ACCEPT`,
-            ...(isPolicy ? [] : [`iptables -t ${hop.table} ${hop.rule!.replace(/^-A /, '-D ')}`]),
-            ...(tool === 'iptables-services' ? ['iptables-save > /etc/sysconfig/iptables'] : []),
+            sh`iptables -t ${hop.table} -I ${hop.chain} ${position} -d ${dest} -p ${proto} --dport ${dport} -j ACCEPT`,
+            ...(spec !== null ? [sh`iptables -t ${hop.table} -D ${hop.chain} ${spec}`] : []),
+            // iptables-services loads /etc/sysconfig/iptables at boot; its init script writes it.
+            ...(tool === 'iptables-services' ? [sh`service iptables save`] : []),
           ];
+        }
       }
       const common = {
         node, port, table: hop.table, chain: hop.chain,

@@ -5,6 +5,7 @@
  * off; KubeSkoop marks it fatal.
  */
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const SYSCTL = 'net.ipv4.ip_forward';
 const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -63,10 +64,10 @@ export default defineCheck({
         remediation: {
           summary: `Turn IP forwarding on for ${node} now and at boot (a drop-in late in /etc/sysctl.d so no other file turns it off again).`,
           commands: [
-            `sysctl -w ${SYSCTL}=1`,
-            `printf '${SYSCTL} = 1\\n' > /etc/sysctl.d/99-kubernetes-ip-forward.conf`,
-            'sysctl --system',
-            `grep -rn ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/ /run/sysctl.d/`,
+            sh`sysctl -w ${SYSCTL}=1`,
+            sh`echo ${`${SYSCTL}=1`} | tee /etc/sysctl.d/99-kubernetes-ip-forward.conf`,
+            sh`sysctl --system`,
+            sh`grep -rn ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/ /run/sysctl.d/`,
           ],
         },
       });

@@ -8,10 +8,27 @@
 import type { Ruleset } from '../src/engine/iptables/ruleset.js';
 import type { Hop } from '../src/engine/netfilter/types.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh, type Command } from '../src/run/command.js';
 import { chainEvidence, chainOf, pathNodeNames } from './lib/kube-proxy.js';
 
 type Backend = 'legacy' | 'nft';
 const OTHER: Record<Backend, Backend> = { legacy: 'nft', nft: 'legacy' };
+
+// A command's program is a literal word, so each backend's tools are spelled out.
+const KUBE_LINES = ['^:KUBE-', '^-A KUBE-', ' -j KUBE-'] as const;
+/** Rewrites a backend's rules without kube-proxy's chains, rules and jumps (the rest stays). */
+function withoutKubeChains(b: Backend): Command {
+  const [decl, rule, jump] = KUBE_LINES;
+  return b === 'legacy'
+    ? sh`iptables-legacy-save | grep -v -e ${decl} -e ${rule} -e ${jump} | iptables-legacy-restore`
+    : sh`iptables-nft-save | grep -v -e ${decl} -e ${rule} -e ${jump} | iptables-nft-restore`;
+}
+/** One chain's rules in a backend, with their line numbers. */
+function chainRules(b: Backend, table: string, chain: string): Command {
+  return b === 'legacy'
+    ? sh`iptables-legacy-save -t ${table} | grep -n ${`^-A ${chain} `}`
+    : sh`iptables-nft-save -t ${table} | grep -n ${`^-A ${chain} `}`;
+}
 const HINTS = ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY'];
 
 export default defineCheck({
@@ -69,10 +86,10 @@ export default defineCheck({
               ? `Find out which backend kube-proxy writes today (its log, or the backend of kube-proxy's image), then remove kube-proxy's chains from the other backend on ${node} and restart kube-proxy.`
               : `Remove the leftover kube-proxy chains from iptables-${stale} on ${node} (this keeps the other rules of that backend), then restart kube-proxy so it rewrites its rules in iptables-${current}.`,
             commands: stale === null
-              ? [`kubectl -n kube-system logs -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} | grep -i 'iptables'`]
+              ? [sh`kubectl -n kube-system logs -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} | grep -i iptables`]
               : [
-                `iptables-${stale}-save | grep -v -e '^:KUBE-' -e '^-A KUBE-' -e '-j KUBE-' | iptables-${stale}-restore`,
-                `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}`,
+                withoutKubeChains(stale),
+                sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}`,
               ],
           },
         });
@@ -91,9 +108,9 @@ export default defineCheck({
           remediation: {
             summary: `Make kubelet and kube-proxy use the same backend on ${node}: run a kube-proxy image that detects the backend from KUBE-IPTABLES-HINT (kubernetes-sigs/iptables-wrappers, in every kube-proxy image since v1.17), or point the host's iptables at the backend kube-proxy uses and restart kubelet, then remove the other backend's KUBE chains.`,
             commands: [
-              `kubectl -n kube-system get daemonset kube-proxy -o jsonpath='{.spec.template.spec.containers[0].image}'`,
-              `update-alternatives --set iptables /usr/sbin/iptables-${proxy}`,
-              'systemctl restart kubelet',
+              sh`kubectl -n kube-system get daemonset kube-proxy -o jsonpath=${'{.spec.template.spec.containers[0].image}'}`,
+              sh`update-alternatives --set iptables /usr/sbin/iptables-${proxy}`,
+              sh`systemctl restart kubelet`,
             ],
           },
         });
@@ -118,7 +135,7 @@ export default defineCheck({
           ],
           remediation: {
             summary: `Allow the NodePort traffic in the firewall that owns the rule (it writes iptables-${other}), or move that firewall to iptables-${proxy}; kube-proxy's accepts in iptables-${proxy} cannot override it.`,
-            commands: [`iptables-${other}-save -t ${drop.hop.table} | grep -n -- '-A ${drop.hop.chain} '`],
+            commands: [chainRules(other, drop.hop.table, drop.hop.chain)],
           },
         });
       }

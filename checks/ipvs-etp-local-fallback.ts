@@ -7,6 +7,7 @@
  * drops that reply and the connection times out.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { ipvsOf, serviceEvidence, virtualService } from './lib/ipvs.js';
 import { listText, localEndpoints, nodeLabel } from './lib/kube-proxy.js';
 
@@ -53,7 +54,7 @@ export default defineCheck({
         evidence,
         remediation: {
           summary: `Connect to a node that runs a ready endpoint${working.length ? ` (${listText(working)})` : ''}, or set externalTrafficPolicy: Cluster (the pod then sees the node's address), or run a pod on every node (a DaemonSet).`,
-          commands: [`kubectl -n ${svc.namespace} patch svc ${svc.name} -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`],
+          commands: [sh`kubectl -n ${svc.namespace} patch svc ${svc.name} -p ${JSON.stringify({ spec: { externalTrafficPolicy: 'Cluster' } })}`],
         },
       });
     }

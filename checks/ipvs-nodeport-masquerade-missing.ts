@@ -7,6 +7,7 @@
  * client from its own address, the client drops the reply, and the connection times out.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { ipvsOf } from './lib/ipvs.js';
 import { ingressOutcomes } from './lib/kube-proxy.js';
 
@@ -61,7 +62,7 @@ export default defineCheck({
         evidence,
         remediation: {
           summary: `Restore kube-proxy's IPVS masquerade on ${p.node}: set net.ipv4.vs.conntrack=1 and restart kube-proxy, which rewrites its ipsets and KUBE-NODE-PORT / KUBE-POSTROUTING rules.`,
-          commands: ['sysctl -w net.ipv4.vs.conntrack=1', `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`, `ipset list KUBE-NODE-PORT-${p.protocol.toUpperCase()}`],
+          commands: [sh`sysctl -w net.ipv4.vs.conntrack=1`, sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`, sh`ipset list KUBE-NODE-PORT-${p.protocol.toUpperCase()}`],
         },
       });
     }

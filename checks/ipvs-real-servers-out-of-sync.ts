@@ -7,6 +7,7 @@
  */
 import type { IpvsReal } from '../src/engine/ipvs/index.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { ipvsOf, serviceEvidence, virtualService } from './lib/ipvs.js';
 import { listText, localEndpoints, usedEndpoints } from './lib/kube-proxy.js';
 
@@ -33,7 +34,7 @@ export default defineCheck({
       if (state === null || state.services.length === 0) continue;
       const vs = virtualService(state, p.protocol, p.address, nodePort);
       const data = { node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}` };
-      const restart = { summary: `Restart kube-proxy on ${p.node} and read its log for the sync error.`, commands: [`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`, `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail 100`] };
+      const restart = { summary: `Restart kube-proxy on ${p.node} and read its log for the sync error.`, commands: [sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`, sh`kubectl -n kube-system logs -l k8s-app=kube-proxy --tail 100`] };
       if (vs === null) {
         // Only when kube-proxy serves NodePorts on this address at all: it does for other NodePorts.
         if (!state.services.some((s) => s.address === p.address)) continue;

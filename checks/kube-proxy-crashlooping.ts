@@ -5,6 +5,7 @@
  */
 import type { PodInfo } from '../src/model/kube.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { hasKubeProxyRules, kubeProxyPods, pathNodeNames, rulesetsOf } from './lib/kube-proxy.js';
 
 /** Restarts of a Ready pod worth a warning: it keeps dying, even if it is up right now. */
@@ -60,9 +61,9 @@ export default defineCheck({
         remediation: {
           summary,
           commands: [
-            `kubectl -n kube-system logs ${pod.name} --previous`,
-            `kubectl -n kube-system describe pod ${pod.name}`,
-            ...(conntrack ? ['kubectl -n kube-system edit configmap kube-proxy', 'kubectl -n kube-system rollout restart daemonset kube-proxy'] : [`kubectl -n kube-system delete pod ${pod.name}`]),
+            sh`kubectl -n kube-system logs ${pod.name} --previous`,
+            sh`kubectl -n kube-system describe pod ${pod.name}`,
+            ...(conntrack ? [sh`kubectl -n kube-system edit configmap kube-proxy`, sh`kubectl -n kube-system rollout restart daemonset kube-proxy`] : [sh`kubectl -n kube-system delete pod ${pod.name}`]),
           ],
         },
       });

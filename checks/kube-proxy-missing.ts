@@ -7,6 +7,7 @@
 import { parseIptablesSave, type Ruleset } from '../src/engine/iptables/parse.js';
 import { readPod } from '../src/model/kube.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { hasKubeProxyRules, kubeProxyPodsOn } from './lib/kube-proxy.js';
 
 const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save'] as const;
@@ -95,16 +96,16 @@ export default defineCheck({
             ? {
               summary: 'Install kube-proxy (on kubeadm clusters the kube-proxy addon), or, if a CNI is meant to replace kube-proxy, enable its kube-proxy replacement (for Cilium: kubeProxyReplacement=true).',
               commands: [
-                'kubectl -n kube-system get daemonsets,pods -l k8s-app=kube-proxy -o wide',
-                'kubeadm init phase addon kube-proxy --kubeconfig /etc/kubernetes/admin.conf',
+                sh`kubectl -n kube-system get daemonsets,pods -l k8s-app=kube-proxy -o wide`,
+                sh`kubeadm init phase addon kube-proxy --kubeconfig /etc/kubernetes/admin.conf`,
               ],
             }
             : {
               summary: `Find out why the kube-proxy DaemonSet has no pod on ${node}: a nodeSelector or affinity that excludes it, a taint it does not tolerate, or a pod that cannot be created there.`,
               commands: [
-                `kubectl -n kube-system describe daemonset ${ds.metadata.name}`,
-                `kubectl describe node ${node} | grep -iA3 taints`,
-                `kubectl -n kube-system get events --field-selector involvedObject.name=${ds.metadata.name}`,
+                sh`kubectl -n kube-system describe daemonset ${ds.metadata.name}`,
+                sh`kubectl describe node ${node} | grep -iA3 taints`,
+                sh`kubectl -n kube-system get events --field-selector involvedObject.name=${ds.metadata.name}`,
               ],
             },
         });
@@ -118,8 +119,8 @@ export default defineCheck({
           remediation: {
             summary: `Read kube-proxy's log on ${node} for the sync error and fix it (kernel modules, iptables backend, nfacct support), then restart the pod.`,
             commands: [
-              `kubectl -n kube-system logs ${ready.name} | grep -iE 'error|fail' | tail -20`,
-              `kubectl -n kube-system delete pod ${ready.name}`,
+              sh`kubectl -n kube-system logs ${ready.name} | grep -iE ${'error|fail'} | tail -20`,
+              sh`kubectl -n kube-system delete pod ${ready.name}`,
             ],
           },
         });

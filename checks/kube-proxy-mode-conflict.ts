@@ -10,6 +10,7 @@
  *   IPVS's kube-ipvs0 addresses both claim Service addresses).
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { configuredMode, observedModes } from '../src/model/proxy-mode.js';
 import { listText } from './lib/kube-proxy.js';
 
@@ -36,15 +37,15 @@ export default defineCheck({
       const text = listText(observed.map((m) => `${m.mode} (${m.evidence})`));
       if (observed.length > 1) {
         findings.push({ messageId: 'twoModes', node, severity: 'error', data: { node, evidence: text, configured: configured?.mode ?? 'no mode' }, evidence,
-          remediation: { summary: `Remove the rules of the mode not in use: run \`kube-proxy --cleanup\` on ${node} (then restart kube-proxy), or delete the stale table/chains.`, commands: observed.some((m) => m.mode === 'nftables') && configured?.mode !== 'nftables' ? ['nft delete table ip kube-proxy'] : ['kube-proxy --cleanup'] } });
+          remediation: { summary: `Remove the rules of the mode not in use: run \`kube-proxy --cleanup\` on ${node} (then restart kube-proxy), or delete the stale table/chains.`, commands: observed.some((m) => m.mode === 'nftables') && configured?.mode !== 'nftables' ? [sh`nft delete table ip kube-proxy`] : [sh`kube-proxy --cleanup`] } });
       } else if (configured !== null && observed[0]!.mode !== configured.mode) {
         findings.push({ messageId: 'mismatch', node, data: { node, configured: configured.mode, source: configured.source, observed: observed[0]!.mode, evidence: observed[0]!.evidence }, evidence,
-          remediation: { summary: `Check the kube-proxy DaemonSet's command line and the pod on ${node} (flags override the ConfigMap), then restart it.`, commands: [`kubectl -n kube-system get pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} -o yaml`] } });
+          remediation: { summary: `Check the kube-proxy DaemonSet's command line and the pod on ${node} (flags override the ConfigMap), then restart it.`, commands: [sh`kubectl -n kube-system get pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} -o yaml`] } });
       }
       const cilium = ciliumOn(ctx.cluster.nodeDataOf(node).command('ip-addr')?.stdout);
       if (cilium !== null && observed.some((m) => m.mode === 'ipvs')) {
         findings.push({ messageId: 'cilium', node, data: { node, cilium }, evidence: [...evidence, { kind: 'output', node, command: 'ip -j addr', excerpt: cilium }],
-          remediation: { summary: 'Run kube-proxy in iptables or nftables mode beside Cilium, or let Cilium replace kube-proxy (kubeProxyReplacement) and remove kube-proxy.', commands: ['kubectl -n kube-system edit configmap kube-proxy'] } });
+          remediation: { summary: 'Run kube-proxy in iptables or nftables mode beside Cilium, or let Cilium replace kube-proxy (kubeProxyReplacement) and remove kube-proxy.', commands: [sh`kubectl -n kube-system edit configmap kube-proxy`] } });
       }
     }
     return findings;

@@ -6,6 +6,7 @@
  * The proof is that rule on a node for which the API lists a ready endpoint.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import {
   commentOf, kubeProxyPodsOn, listText, localEndpoints, noLocalEndpointRules, ruleEvidence, rulesetsOf, servicePortName,
 } from './lib/kube-proxy.js';
@@ -60,10 +61,10 @@ export default defineCheck({
         remediation: {
           summary: 'Make kube-proxy\'s node name equal the Node object\'s name: remove hostnameOverride from the kube-proxy configuration, or set it from the pod\'s spec.nodeName (kubeadm passes --hostname-override=$(NODE_NAME) with NODE_NAME from the downward API), then restart kube-proxy. Its log says "Failed to retrieve node info" when the name is wrong.',
           commands: [
-            ...(pod !== undefined ? [`kubectl -n kube-system logs ${pod.name} | grep -iE 'node info|hostname|node name'`] : []),
-            "kubectl -n kube-system get configmap kube-proxy -o jsonpath='{.data.config\\.conf}' | grep -n hostnameOverride",
-            'kubectl -n kube-system edit configmap kube-proxy',
-            'kubectl -n kube-system rollout restart daemonset kube-proxy',
+            ...(pod !== undefined ? [sh`kubectl -n kube-system logs ${pod.name} | grep -iE ${'node info|hostname|node name'}`] : []),
+            sh`kubectl -n kube-system get configmap kube-proxy -o jsonpath=${'{.data.config\\.conf}'} | grep -n hostnameOverride`,
+            sh`kubectl -n kube-system edit configmap kube-proxy`,
+            sh`kubectl -n kube-system rollout restart daemonset kube-proxy`,
           ],
         },
       });

@@ -9,6 +9,7 @@
 import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
 import type { ServiceInfo } from '../src/model/kube.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import type { KubeObject } from '../src/snapshot/schema.js';
 import {
   chainEvidence, chainOf, commentOf, dportOf, hasKubeProxyRules, kubeProxyPodsOn, listText, localEndpoints, noEndpointRules, optionOf,
@@ -173,9 +174,9 @@ function finding(ctx: CheckContext, svc: ServiceInfo, node: string, messageId: s
     remediation: {
       summary: `Restart kube-proxy on ${node} so it rewrites the rules from the API; if they go stale again, its log shows why it stopped syncing (API server unreachable, iptables-restore failures).`,
       commands: [
-        pod !== undefined ? `kubectl -n kube-system logs ${pod.name} | tail -50` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`,
-        pod !== undefined ? `kubectl -n kube-system delete pod ${pod.name}` : `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}`,
-        `kubectl -n ${svc.namespace} get endpointslices -l kubernetes.io/service-name=${svc.name} -o wide`,
+        pod !== undefined ? sh`kubectl -n kube-system logs ${pod.name} | tail -50` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`,
+        pod !== undefined ? sh`kubectl -n kube-system delete pod ${pod.name}` : sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}`,
+        sh`kubectl -n ${svc.namespace} get endpointslices -l kubernetes.io/service-name=${svc.name} -o wide`,
       ],
     },
   };

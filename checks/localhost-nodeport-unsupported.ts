@@ -6,6 +6,7 @@
  * serves them on ::1, which `localhost` often resolves to.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh, type Command } from '../src/run/command.js';
 import { chainOf, isLoopbackAddress, nodePortTailRules, optionOf, ruleEvidence, rulesetsOf } from './lib/kube-proxy.js';
 
 export default defineCheck({
@@ -33,8 +34,8 @@ export default defineCheck({
       const data = ctx.cluster.nodeDataOf(node);
       const nodeIp = ctx.cluster.node(node)?.internalIPs.find((a) => !a.includes(':'));
       const base = { node, address, nodePort, advice: ` Dial the node's own address instead${nodeIp ? ` (${nodeIp}:${nodePort})` : ''}; and note that \`localhost\` may resolve to ::1, which no kube-proxy mode serves.` };
-      const dial = nodeIp !== undefined ? [`nc -vz ${nodeIp} ${nodePort}`] : [];
-      const push = (messageId: string, data: Record<string, string | number>, evidence: Evidence[], summary: string, commands: string[]) =>
+      const dial = nodeIp !== undefined ? [sh`nc -vz ${nodeIp} ${nodePort}`] : [];
+      const push = (messageId: string, data: Record<string, string | number>, evidence: Evidence[], summary: string, commands: Command[]) =>
         findings.push({ messageId, node, data: { ...base, ...data }, evidence, remediation: { summary, commands: [...dial, ...commands] } });
 
       if (address.includes(':')) {
@@ -63,7 +64,7 @@ export default defineCheck({
         return d !== undefined && d.negated && d.values[0] === '127.0.0.0/8';
       });
       const restricted = tails.length > 0 && tails.every((r) => optionOf(r, '-d', '')?.negated === false) && !tails.some((r) => optionOf(r, '-d', '')?.values[0]?.startsWith('127.'));
-      const enableCommands = ['kubectl -n kube-system edit configmap kube-proxy', 'kubectl -n kube-system rollout restart daemonset kube-proxy'];
+      const enableCommands = [sh`kubectl -n kube-system edit configmap kube-proxy`, sh`kubectl -n kube-system rollout restart daemonset kube-proxy`];
       if (rs !== undefined && (excluding !== undefined || restricted)) {
         const rule = excluding ?? tails[0]!;
         push('excludedByRule', {
@@ -80,7 +81,7 @@ export default defineCheck({
         if (all === '0' && perIface.length === 0) {
           push('routeLocalnet', {}, [{ kind: 'sysctl', node, name: 'net.ipv4.conf.all.route_localnet', value: all }, ...tails.map((r) => ruleEvidence(node, rs, r))],
             `Set route_localnet back to 1 on ${node} (and find what resets it: a sysctl.d file or a hardening profile), or dial the node's address.`,
-            ['sysctl -w net.ipv4.conf.all.route_localnet=1', 'grep -rn route_localnet /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/']);
+            [sh`sysctl -w net.ipv4.conf.all.route_localnet=1`, sh`grep -rn route_localnet /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/`]);
           continue;
         }
       }

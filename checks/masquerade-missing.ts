@@ -10,6 +10,7 @@ import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
 import type { Outcome } from '../src/engine/netfilter/types.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 /** The mark a MARK rule sets (`--set-xmark 0x4000/0x4000`, `--or-mark 0x4000`), or the one a mark match tests. */
 function markBits(rule: Rule): number | null {
@@ -136,23 +137,23 @@ export default defineCheck({
         { kind: 'path', node, summary: `${pct(share)} of connections to ${path.address}:${path.port}: ${branches[0]!.why}` },
       ];
       const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
-      const restart = proxyPod ? `kubectl -n kube-system delete pod ${proxyPod}` : 'kubectl -n kube-system rollout restart daemonset/kube-proxy';
-      const logs = proxyPod ? `kubectl -n kube-system logs ${proxyPod}` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`;
+      const restart = proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`;
+      const logs = proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`;
       const bit = ctx.cluster.kubeProxy?.masqueradeBit ?? 14;
       const mark = hex(1 << bit);
       const remediation = d.messageId === 'markMismatch'
         ? {
           summary: `Run kube-proxy on ${node} with the same masquerade bit as the rest of the cluster (iptables.masqueradeBit ${bit} in ConfigMap kube-system/kube-proxy; check for a --iptables-masquerade-bit flag on this node's kube-proxy), then restart it so it rewrites both chains.`,
-          commands: ['kubectl -n kube-system get configmap kube-proxy -o yaml', ...(proxyPod ? [`kubectl -n kube-system get pod ${proxyPod} -o jsonpath='{.spec.containers[0].command}'`] : []), restart],
+          commands: [sh`kubectl -n kube-system get configmap kube-proxy -o yaml`, ...(proxyPod ? [sh`kubectl -n kube-system get pod ${proxyPod} -o jsonpath=${'{.spec.containers[0].command}'}`] : []), restart],
         }
         : {
           summary: `kube-proxy rewrites KUBE-POSTROUTING, KUBE-MARK-MASQ and the Service chains on every full sync: find out why ${node}'s rules lack masquerading (its logs), then restart it. The iptables command restores the rule by hand until then.`,
           commands: [
             logs,
             restart,
-            ...(d.messageId === 'noMasquerade' ? [`iptables -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`] : []),
-            ...(d.messageId === 'noJump' ? [`iptables -t nat -I POSTROUTING 1 -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING`] : []),
-            `iptables -t nat -S KUBE-POSTROUTING`,
+            ...(d.messageId === 'noMasquerade' ? [sh`iptables -t nat -A KUBE-POSTROUTING -m comment --comment ${'kubernetes service traffic requiring SNAT'} -j MASQUERADE --random-fully`] : []),
+            ...(d.messageId === 'noJump' ? [sh`iptables -t nat -I POSTROUTING 1 -m comment --comment ${'kubernetes postrouting rules'} -j KUBE-POSTROUTING`] : []),
+            sh`iptables -t nat -S KUBE-POSTROUTING`,
           ],
         };
       findings.push({

@@ -9,7 +9,9 @@
 import { evaluateIngress, type PolicyDecision } from '../src/engine/netpol/index.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { policyPod, policyWorld } from '../src/run/question.js';
+import { applyManifest } from './lib/kubectl-apply.js';
 
 const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
 const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -107,11 +109,11 @@ export default defineCheck({
       const subnets = cidrs.some((c) => !c.endsWith('/32'));
       const selector = svc?.selector ?? ctx.cluster.pod(ns, g.pod.split('/')[1]!)?.labels ?? {};
       const proto = (ctx.paths[0]?.protocol ?? 'tcp').toUpperCase();
-      const allowNodes = JSON.stringify({
+      const allowNodes = {
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
         metadata: { name: `allow-nodeport-from-nodes`, namespace: ns },
         spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: [{ from: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: proto, port: g.port }] }] },
-      });
+      };
       findings.push({
         messageId: 'snated',
         node: g.podNode,
@@ -126,10 +128,10 @@ export default defineCheck({
           summary: `Either keep the client address: externalTrafficPolicy Local makes every node send NodePort traffic only to its own pods without SNAT (trade-off: a node without a ready pod drops the connection, so clients or the load balancer must use nodes that run one). Or allow the masquerade addresses ${cidrs.join(', ')} in a policy (trade-off: then every client that comes in through those nodes, and every host process on them, is allowed, so the policy no longer restricts NodePort clients${subnets ? '; a pod-network address stands for that node\'s pod subnet, which also admits the pods running there' : ''}).`,
           commands: svc
             ? [
-              `kubectl -n ${svc.namespace} patch service ${svc.name} -p '{"spec":{"externalTrafficPolicy":"Local"}}'`,
-              `echo '${allowNodes}' | kubectl apply -f -`,
+              sh`kubectl -n ${svc.namespace} patch service ${svc.name} -p ${JSON.stringify({ spec: { externalTrafficPolicy: 'Local' } })}`,
+              applyManifest(allowNodes),
             ]
-            : [`echo '${allowNodes}' | kubectl apply -f -`],
+            : [applyManifest(allowNodes)],
         },
       });
     }

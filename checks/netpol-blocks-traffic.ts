@@ -7,7 +7,9 @@
 import { evaluateIngress, type PolicyDecision } from '../src/engine/netpol/index.js';
 import type { NodePath } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { policyPod, policyWorld } from '../src/run/question.js';
+import { applyManifest } from './lib/kubectl-apply.js';
 import { snatedDenial } from './netpol-blocks-snated-source.js';
 
 const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
@@ -79,11 +81,11 @@ export default defineCheck({
       }
       const misses = (g.decision.misses ?? []).map((m) => `${m.policy.name}${m.rule >= 0 ? ` ingress rule ${m.rule}` : ''}: ${m.why}`).join('; ') || g.decision.reason;
       const selector = ctx.service?.selector ?? pod?.labels ?? {};
-      const allowClient = JSON.stringify({
+      const allowClient = {
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
         metadata: { name: `allow-${ctx.service?.name ?? name}-nodeport-clients`, namespace: ns },
         spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: `${client}/32` } }], ports: [{ protocol: proto, port: g.port }] }] },
-      });
+      };
       const svc = ctx.service;
       findings.push({
         messageId: snated ? 'deniedSnated' : 'denied',
@@ -99,9 +101,9 @@ export default defineCheck({
         remediation: {
           summary: `Allow the NodePort clients to reach the pods on ${g.port}/${proto} with an ingress rule (policies add up, so a separate allow policy leaves ${g.decision.isolatedBy.map((p) => p.name).join(', ')} intact). Use the clients' real CIDR rather than one address.${snated ? ` With externalTrafficPolicy ${svc?.externalTrafficPolicy ?? 'Cluster'} remote pods see the ingress node's address instead, so also set externalTrafficPolicy Local (only nodes with a ready pod answer then) or allow the node addresses.` : ''}`,
           commands: [
-            ...g.decision.isolatedBy.map((p) => `kubectl -n ${p.namespace} describe networkpolicy ${p.name}`),
-            `echo '${allowClient}' | kubectl apply -f -`,
-            ...(snated && svc ? [`kubectl -n ${svc.namespace} patch service ${svc.name} -p '{"spec":{"externalTrafficPolicy":"Local"}}'`] : []),
+            ...g.decision.isolatedBy.map((p) => sh`kubectl -n ${p.namespace} describe networkpolicy ${p.name}`),
+            applyManifest(allowClient),
+            ...(snated && svc ? [sh`kubectl -n ${svc.namespace} patch service ${svc.name} -p ${JSON.stringify({ spec: { externalTrafficPolicy: 'Local' } })}`] : []),
           ],
         },
       });

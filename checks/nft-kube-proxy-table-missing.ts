@@ -6,6 +6,7 @@
  * (kube-proxy-mode-conflict).
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import { configuredMode, observedModes } from '../src/model/proxy-mode.js';
 import { kubeProxyTable } from './lib/kube-proxy-nft.js';
 
@@ -66,7 +67,7 @@ export default defineCheck({
         evidence,
         remediation: {
           summary: 'Read kube-proxy\'s log on the node. On a kernel older than 5.13 (or without nft 1.0.1) use mode: iptables, or upgrade the node.',
-          commands: [`kubectl -n kube-system logs -l k8s-app=kube-proxy --tail 50`, 'kubectl -n kube-system edit configmap kube-proxy'],
+          commands: [sh`kubectl -n kube-system logs -l k8s-app=kube-proxy --tail 50`, sh`kubectl -n kube-system edit configmap kube-proxy`],
         },
       });
     }

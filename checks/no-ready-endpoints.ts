@@ -5,6 +5,7 @@
  * which the client sees as "connection refused".
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import type { PodInfo } from '../src/model/kube.js';
 import { noEndpointsRules } from './lib/no-endpoints-rule.js';
 
@@ -83,7 +84,7 @@ export default defineCheck({
     const ns = svc.namespace;
     const portText = port.nodePort !== null ? `nodePort ${port.nodePort}` : `port ${port.port}`;
     const ref = `Service ${name}`;
-    const slices = `kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o wide`;
+    const slices = sh`kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o wide`;
     const rules = noEndpointsRules(ctx);
     const sliceEvidence: Evidence = { kind: 'object', ref: `EndpointSlices of ${name}`, field: 'endpoints', value: [] };
 
@@ -94,7 +95,7 @@ export default defineCheck({
         evidence: [{ kind: 'object', ref, field: 'spec.selector', value: null }, sliceEvidence, ...rules],
         remediation: {
           summary: `Create an EndpointSlice labelled kubernetes.io/service-name=${svc.name} in ${ns} with the backend addresses and port ${port.name || port.port}, or give the Service a selector that matches the backend pods.`,
-          commands: [slices, `kubectl get service ${svc.name} -n ${ns} -o yaml`],
+          commands: [slices, sh`kubectl get service ${svc.name} -n ${ns} -o yaml`],
         },
       }];
     }
@@ -113,7 +114,7 @@ export default defineCheck({
           evidence: [...evidence, { kind: 'object', ref: `Pods in namespace ${ns}`, value: [] }, ...rules],
           remediation: {
             summary: `Nothing runs in ${ns}: deploy the workload there (pods labelled ${selText}), or check whether it runs in another namespace.`,
-            commands: [`kubectl get pods -A -l ${selText}`, `kubectl get deployments,statefulsets,daemonsets -n ${ns}`],
+            commands: [sh`kubectl get pods -A -l ${selText}`, sh`kubectl get deployments,statefulsets,daemonsets -n ${ns}`],
           },
         }];
       }
@@ -126,7 +127,7 @@ export default defineCheck({
           evidence: [...evidence, ...inNs.slice(0, 3).map((p): Evidence => ({ kind: 'object', ref: `Pod ${ns}/${p.name}`, field: 'metadata.labels', value: p.labels })), ...rules],
           remediation: {
             summary: `Label the backend pods (their template) with ${selText}, or change the Service selector to the labels the backend pods carry.`,
-            commands: [`kubectl get pods -n ${ns} --show-labels`, `kubectl get pods -A -l ${selText}`, slices],
+            commands: [sh`kubectl get pods -n ${ns} --show-labels`, sh`kubectl get pods -A -l ${selText}`, slices],
           },
         }];
       }
@@ -147,8 +148,8 @@ export default defineCheck({
         remediation: {
           summary: `Make the selector and the pod labels agree: either change the Service selector to what pod ${first.pod.name} carries (the command below), or relabel the pods' template to ${selText}.`,
           commands: [
-            `kubectl patch service ${svc.name} -n ${ns} --type=merge -p '${JSON.stringify({ spec: { selector: first.patch } })}'`,
-            `kubectl get pods -n ${ns} --show-labels`,
+            sh`kubectl patch service ${svc.name} -n ${ns} --type=merge -p ${JSON.stringify({ spec: { selector: first.patch } })}`,
+            sh`kubectl get pods -n ${ns} --show-labels`,
             slices,
           ],
         },
@@ -164,7 +165,7 @@ export default defineCheck({
         evidence: [...evidence, ...selected.slice(0, 4).map((p): Evidence => ({ kind: 'object', ref: `Pod ${ns}/${p.name}`, field: 'status.phase', value: p.phase })), ...rules],
         remediation: {
           summary: 'The pods are not running yet (unscheduled, image not pulled, sandbox not created) or have finished; see why in their events.',
-          commands: [`kubectl describe pod ${selected[0]!.name} -n ${ns}`, `kubectl get events -n ${ns} --field-selector involvedObject.name=${selected[0]!.name}`],
+          commands: [sh`kubectl describe pod ${selected[0]!.name} -n ${ns}`, sh`kubectl get events -n ${ns} --field-selector involvedObject.name=${selected[0]!.name}`],
         },
       }];
     }
@@ -174,7 +175,7 @@ export default defineCheck({
       evidence: [...evidence, ...withIp.slice(0, 4).map((p): Evidence => ({ kind: 'object', ref: `Pod ${ns}/${p.name}`, field: 'status.podIP', value: p.ips[0] })), ...rules],
       remediation: {
         summary: 'Check that kube-controller-manager runs and its EndpointSlice controller is not failing (its log says why).',
-        commands: [slices, 'kubectl -n kube-system get pods -l component=kube-controller-manager', 'kubectl -n kube-system logs -l component=kube-controller-manager --tail=200'],
+        commands: [slices, sh`kubectl -n kube-system get pods -l component=kube-controller-manager`, sh`kubectl -n kube-system logs -l component=kube-controller-manager --tail=200`],
       },
     }];
   },

@@ -5,6 +5,7 @@
  * marked not ready and evicted.
  */
 import { defineCheck, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 interface Cond { type?: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string }
 
@@ -57,9 +58,12 @@ export default defineCheck({
             ? `Bring ${n.name} back (kubelet, container runtime, CNI); until then have clients use a Ready node's address.`
             : `Bring ${n.name} back (kubelet, container runtime, CNI), or let its pods be rescheduled onto Ready nodes.`,
           commands: [
-            `kubectl describe node ${n.name}`,
-            `kubectl get pods -A -o wide --field-selector spec.nodeName=${n.name}`,
-            `ssh ${n.internalIPs[0] ?? n.name} 'sudo systemctl status kubelet containerd; sudo journalctl -u kubelet -n 50 --no-pager'`,
+            sh`kubectl describe node ${n.name}`,
+            sh`kubectl get pods -A -o wide --field-selector spec.nodeName=${n.name}`,
+            // ssh hands the words after the host to the node's shell, which parses them again:
+            // only literal words may follow it.
+            sh`ssh ${n.internalIPs[0] ?? n.name} sudo systemctl status kubelet containerd`,
+            sh`ssh ${n.internalIPs[0] ?? n.name} sudo journalctl -u kubelet -n 50 --no-pager`,
           ],
         },
       });

@@ -6,6 +6,7 @@
  * tail rule, is never translated, and reaches the host itself.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import type { Outcome } from '../src/engine/netfilter/types.js';
 import type { NftTable } from '../src/engine/nft/index.js';
 import type { NodePath } from '../src/engine/path.js';
@@ -57,7 +58,7 @@ export default defineCheck({
         evidence,
         remediation: {
           summary: `Dial an address kube-proxy serves (${listText(served.map((s) => `${s}:${nodePort}`))}), or set nodePortAddresses in the kube-proxy ConfigMap to include ${p.address} (for example ["${p.address}/32"${primary ? ', "primary"' : cfg.map((c) => `, "${c}"`).join('')}], or ["0.0.0.0/0"] for every address as in iptables mode) and restart kube-proxy.`,
-          commands: ['kubectl -n kube-system edit configmap kube-proxy', 'kubectl -n kube-system rollout restart daemonset kube-proxy'],
+          commands: [sh`kubectl -n kube-system edit configmap kube-proxy`, sh`kubectl -n kube-system rollout restart daemonset kube-proxy`],
         },
       };
     };
@@ -110,8 +111,8 @@ export default defineCheck({
         remediation: {
           summary: `Dial an address kube-proxy serves (${listText(served.map((s) => `${s}:${nodePort}`))}), or add ${p.address}/32 (or its subnet) to nodePortAddresses in the kube-proxy ConfigMap (nodePortAddresses: [${cidrs.map((c) => `"${c}"`).join(', ')}]) and restart kube-proxy${cfg === null && config !== null ? " (and remove the --nodeport-addresses flag this node's kube-proxy runs with)" : ''}.${hasPort ? '' : ` Note: KUBE-NODEPORTS on ${p.node} has no rule for ${nodePort} either.`}`,
           commands: [
-            'kubectl -n kube-system edit configmap kube-proxy',
-            'kubectl -n kube-system rollout restart daemonset kube-proxy',
+            sh`kubectl -n kube-system edit configmap kube-proxy`,
+            sh`kubectl -n kube-system rollout restart daemonset kube-proxy`,
           ],
         },
       });

@@ -5,6 +5,7 @@
  * security groups opened for the node-port range do not let it in.
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const DEFAULT_RANGE = { lo: 30000, hi: 32767 };
 
@@ -50,8 +51,8 @@ export default defineCheck({
       { kind: 'object', ref: 'kube-apiserver', field: '--service-node-port-range', value: configured },
     ];
     const commands = [
-      `kubectl patch service ${svc.name} -n ${svc.namespace} --type=json -p '[{"op":"replace","path":"/spec/ports/${index}/nodePort","value":${free}}]'`,
-      `kubectl -n kube-system get pods -l component=kube-apiserver -o yaml | grep -- --service-node-port-range`,
+      sh`kubectl patch service ${svc.name} -n ${svc.namespace} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/spec/ports/${index}/nodePort`, value: free }])}`,
+      sh`kubectl -n kube-system get pods -l component=kube-apiserver -o yaml | grep -- --service-node-port-range`,
     ];
     return [{
       messageId: parsed === null ? 'outsideDefault' : 'outside',

@@ -9,6 +9,7 @@
  * endpoints ("has no endpoints": kube-proxy-out-of-sync; no endpoints at all: the endpoint checks).
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import {
   chainEvidence, chainOf, commentOf, dportOf, hopEvidence, ingressOutcomes, kubeProxyPodsOn, noEndpointRules,
   noLocalEndpointRules, optionOf, protocolOf, ruleEvidence, rulesetsOf, rulesIn, servicePortName, targetOf, usedEndpoints,
@@ -77,9 +78,10 @@ export default defineCheck({
         remediation: {
           summary: `Restart kube-proxy on ${p.node} so it writes the rule${listens === true ? `, after stopping the process on ${p.node} that holds port ${nodePort}` : ''}; its log says why it skipped the port (for example "can't open port … address already in use") or stopped syncing.`,
           commands: [
-            ...(listens === true ? [`ss -lntup 'sport = :${nodePort}'`] : []),
-            pod !== undefined ? `kubectl -n kube-system logs ${pod.name} | grep -E '${nodePort}|${svc.namespace}/${svc.name}|rror'` : `kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${p.node}`,
-            pod !== undefined ? `kubectl -n kube-system delete pod ${pod.name}` : `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`,
+            ...(listens === true ? [sh`ss -lntup ${`sport = :${nodePort}`}`] : []),
+            // Fixed strings: a name is not a regular expression.
+            pod !== undefined ? sh`kubectl -n kube-system logs ${pod.name} | grep -F -e ${nodePort} -e ${`${svc.namespace}/${svc.name}`} -e rror` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${p.node}`,
+            pod !== undefined ? sh`kubectl -n kube-system delete pod ${pod.name}` : sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`,
           ],
         },
       });

@@ -5,6 +5,7 @@
  * not 2) makes the filter strict. The path walk decides when this happens; this check reports it.
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const WHY = /^strict rp_filter on (\S+): the packet from (\S+) arrives on (\S+), but the route back to \S+ leaves by (.+)$/;
@@ -62,9 +63,10 @@ export default defineCheck({
         remediation: {
           summary: `Make reverse-path filtering loose (2) on ${g.node}: it still drops packets from unroutable sources but accepts asymmetric routes. Persist it in a drop-in that sorts after the file that set 1.`,
           commands: [
-            ...keys.map((k) => `sysctl -w net.ipv4.conf.${k}.rp_filter=2`),
-            `printf '${keys.map((k) => `net.ipv4.conf.${k}.rp_filter = 2\\n`).join('')}' > /etc/sysctl.d/99-kubernetes-rp-filter.conf`,
-            'sysctl --system',
+            ...keys.map((k) => sh`sysctl -w net.ipv4.conf.${k}.rp_filter=2`),
+            // The interface names are printf's format here: their % and \ must stay themselves.
+            sh`printf ${keys.map((k) => `net.ipv4.conf.${k.replace(/[%\\]/g, (c) => c + c)}.rp_filter = 2\\n`).join('')} | tee /etc/sysctl.d/99-kubernetes-rp-filter.conf`,
+            sh`sysctl --system`,
           ],
         },
       });

@@ -4,6 +4,7 @@
  * elsewhere, when the snapshot holds them.
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 /** Levenshtein distance, bounded: anything above `max` reads as max + 1. */
 function distance(a: string, b: string, max: number): number {
@@ -47,7 +48,7 @@ export default defineCheck({
     if (snapshot.errors.some((e) => e.stage === 'cluster' && /^(get|list) services\b/.test(e.what))) return [];
     const ns = q.namespace;
     const want = q.service;
-    const cmd = [`kubectl get services -A | grep -i -- '${want.replace(/'/g, '')}'`, `kubectl get services -n ${ns}`];
+    const cmd = [sh`kubectl get services -A | grep -i -F -e ${want}`, sh`kubectl get services -n ${ns}`];
     const t = snapshot.target;
     if (t.namespace !== null && t.namespace !== ns) {
       return [{
@@ -55,7 +56,7 @@ export default defineCheck({
         severity: 'warning',
         data: { namespace: ns, service: want, scope: `namespace ${t.namespace}${t.service ? ` (Service ${t.service})` : ''}` },
         evidence: [{ kind: 'object', ref: 'snapshot', field: 'target', value: t }],
-        remediation: { summary: `Gather a snapshot that includes namespace ${ns}, or ask about a Service of ${t.namespace}.`, commands: [`np-doctor diagnose svc/${want} -n ${ns}`, ...cmd] },
+        remediation: { summary: `Gather a snapshot that includes namespace ${ns}, or ask about a Service of ${t.namespace}.`, commands: [sh`np-doctor diagnose svc/${want} -n ${ns}`, ...cmd] },
       }];
     }
     if (t.service !== null && !(t.namespace === ns && t.service === want)) {
@@ -64,7 +65,7 @@ export default defineCheck({
         severity: 'warning',
         data: { namespace: ns, service: want, scope: `Service ${t.namespace ?? ns}/${t.service}` },
         evidence: [{ kind: 'object', ref: 'snapshot', field: 'target', value: t }],
-        remediation: { summary: `Gather a snapshot of ${ns}/${want}.`, commands: [`np-doctor diagnose svc/${want} -n ${ns}`, ...cmd] },
+        remediation: { summary: `Gather a snapshot of ${ns}/${want}.`, commands: [sh`np-doctor diagnose svc/${want} -n ${ns}`, ...cmd] },
       }];
     }
     // Gathered as a scan (every NodePort/LoadBalancer Service in scope): a ClusterIP Service of that name would not be here.
@@ -94,7 +95,7 @@ export default defineCheck({
       evidence,
       remediation: {
         summary: fix,
-        commands: [...cmd, ...(elsewhere[0] ? [`np-doctor diagnose svc/${want} -n ${elsewhere[0].namespace}`] : same[0] ? [`np-doctor diagnose svc/${same[0].name} -n ${ns}`] : [])],
+        commands: [...cmd, ...(elsewhere[0] ? [sh`np-doctor diagnose svc/${want} -n ${elsewhere[0].namespace}`] : same[0] ? [sh`np-doctor diagnose svc/${same[0].name} -n ${ns}`] : [])],
       },
     }];
   },

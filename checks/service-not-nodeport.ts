@@ -4,6 +4,7 @@
  * answers for it, so a client outside the cluster cannot reach it through a node.
  */
 import { defineCheck } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 
 export default defineCheck({
   id: 'service-not-nodeport',
@@ -28,7 +29,7 @@ export default defineCheck({
     const spec = (svc.object.spec ?? {}) as Record<string, unknown>;
     const index = port === null ? -1 : svc.ports.indexOf(port);
     const portText = port === null ? '' : `${port.name ? `${port.name} ` : ''}${port.port}/${port.protocol}`;
-    const show = `kubectl get service ${svc.name} -n ${svc.namespace} -o wide`;
+    const show = sh`kubectl get service ${svc.name} -n ${svc.namespace} -o wide`;
     if (svc.type === 'ExternalName') {
       const target = typeof spec.externalName === 'string' ? spec.externalName : '(unset)';
       return [{
@@ -37,7 +38,7 @@ export default defineCheck({
         evidence: [{ kind: 'object', ref, field: 'spec.type', value: 'ExternalName' }, { kind: 'object', ref, field: 'spec.externalName', value: target }],
         remediation: {
           summary: `An ExternalName Service only answers DNS. Expose the workload behind ${target} with its own NodePort Service, or connect to ${target} directly.`,
-          commands: [show, `kubectl get service -n ${svc.namespace} -o wide`],
+          commands: [show, sh`kubectl get service -n ${svc.namespace} -o wide`],
         },
       }];
     }
@@ -46,7 +47,7 @@ export default defineCheck({
         messageId: 'noPorts',
         data: { service: name, type: svc.type },
         evidence: [{ kind: 'object', ref, field: 'spec.ports', value: [] }],
-        remediation: { summary: 'Declare the port the workload listens on and make the Service a NodePort.', commands: [show, `kubectl edit service ${svc.name} -n ${svc.namespace}`] },
+        remediation: { summary: 'Declare the port the workload listens on and make the Service a NodePort.', commands: [show, sh`kubectl edit service ${svc.name} -n ${svc.namespace}`] },
       }];
     }
     const fieldPath = `spec.ports[${index}].nodePort`;
@@ -60,7 +61,7 @@ export default defineCheck({
         ],
         remediation: {
           summary: 'Let the API server allocate nodePorts (allocateLoadBalancerNodePorts: true) if clients or the load balancer reach the Service through the nodes.',
-          commands: [`kubectl patch service ${svc.name} -n ${svc.namespace} -p '{"spec":{"allocateLoadBalancerNodePorts":true}}'`, show],
+          commands: [sh`kubectl patch service ${svc.name} -n ${svc.namespace} -p ${JSON.stringify({ spec: { allocateLoadBalancerNodePorts: true } })}`, show],
         },
       }];
     }
@@ -71,7 +72,7 @@ export default defineCheck({
         evidence: [{ kind: 'object', ref, field: fieldPath, value: null }],
         remediation: {
           summary: 'Give the port a nodePort (the API server allocates one when the field is set or the Service is re-applied as NodePort).',
-          commands: [show, `kubectl edit service ${svc.name} -n ${svc.namespace}`],
+          commands: [show, sh`kubectl edit service ${svc.name} -n ${svc.namespace}`],
         },
       }];
     }
@@ -82,8 +83,8 @@ export default defineCheck({
       remediation: {
         summary: `Make the Service a NodePort (the API server allocates a nodePort in the node-port range), then connect to <node address>:<nodePort>.${svc.clusterIPs.length === 0 ? ' A headless Service (clusterIP: None) must be recreated: its clusterIP cannot be changed.' : ''}`,
         commands: [
-          `kubectl patch service ${svc.name} -n ${svc.namespace} -p '{"spec":{"type":"NodePort"}}'`,
-          `kubectl get service ${svc.name} -n ${svc.namespace} -o jsonpath='{.spec.ports[${index}].nodePort}'`,
+          sh`kubectl patch service ${svc.name} -n ${svc.namespace} -p ${JSON.stringify({ spec: { type: 'NodePort' } })}`,
+          sh`kubectl get service ${svc.name} -n ${svc.namespace} -o jsonpath=${`{.spec.ports[${index}].nodePort}`}`,
         ],
       },
     }];

@@ -5,6 +5,7 @@
  * suspicious (containerPort is informational, kubernetes#73049), so it is a warning.
  */
 import { defineCheck, type Evidence } from '../src/run/check.js';
+import { sh } from '../src/run/command.js';
 import type { ContainerPort, PodInfo } from '../src/model/kube.js';
 
 const portText = (c: ContainerPort) => `${c.container}: ${c.name ? `${c.name} ` : ''}${c.port}/${c.protocol}`;
@@ -43,8 +44,8 @@ export default defineCheck({
     const candidates = [...new Set(pods.flatMap((p) => sameProto(p).map((c) => c.name ?? String(c.port))))];
     const numbers = [...new Set(pods.flatMap((p) => sameProto(p).map((c) => String(c.port))))];
     const named = candidates.length === 1 ? candidates[0]! : null;
-    const patch = (value: string) => `kubectl patch service ${svc.name} -n ${ns} --type=json -p '[{"op":"replace","path":"/spec/ports/${index}/targetPort","value":${/^\d+$/.test(value) ? value : JSON.stringify(value)}}]'`;
-    const showPorts = `kubectl get pod ${pods[0]!.name} -n ${ns} -o jsonpath='{range .spec.containers[*]}{.name}{": "}{.ports}{"\\n"}{end}'`;
+    const patch = (value: string) => sh`kubectl patch service ${svc.name} -n ${ns} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/spec/ports/${index}/targetPort`, value: /^\d+$/.test(value) ? Number(value) : value }])}`;
+    const showPorts = sh`kubectl get pod ${pods[0]!.name} -n ${ns} -o jsonpath=${'{range .spec.containers[*]}{.name}{": "}{.ports}{"\\n"}{end}'}`;
 
     if (typeof tp === 'string') {
       const lacking = pods.filter((p) => !p.ports.some((c) => c.name === tp && c.protocol === port.protocol));
@@ -54,7 +55,7 @@ export default defineCheck({
       const commands = [
         ...(named !== null ? [patch(named)] : []),
         showPorts,
-        `kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o yaml`,
+        sh`kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o yaml`,
       ];
       if (lacking.length === pods.length) {
         return [{
@@ -93,7 +94,7 @@ export default defineCheck({
         summary: suggestion !== null
           ? `If the app listens on ${suggestion}, point targetPort there; if it really listens on ${tp}, declare containerPort ${tp} so the two agree.`
           : `Check which port the app listens on and make targetPort and containerPort agree.`,
-        commands: [...(suggestion !== null ? [patch(suggestion)] : []), showPorts, `kubectl exec -n ${ns} ${declaring[0]!.name} -- sh -c 'ss -ltn 2>/dev/null || netstat -ltn'`],
+        commands: [...(suggestion !== null ? [patch(suggestion)] : []), showPorts, sh`kubectl exec -n ${ns} ${declaring[0]!.name} -- sh -c ${'ss -ltn 2>/dev/null || netstat -ltn'}`],
       },
     }];
   },

@@ -8,6 +8,7 @@ import { rulesOf } from '../src/engine/iptables/parse.js';
 import type { Hop } from '../src/engine/netfilter/types.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
+import { sh, type Command } from '../src/run/command.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
@@ -78,26 +79,26 @@ export default defineCheck({
       for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port} reach the pod from ${items.find((i) => i.path === e.path)!.seen}` });
 
       let summary: string;
-      let commands: string[];
+      let commands: Command[];
       if (owner === 'ip-masq-agent') {
         // Its RETURN rules are the configured nonMasqueradeCIDRs; add the pod network to them.
         const chain = rs?.tables.get('nat')?.chains.get(hop.chain);
         const keep = chain && rs ? rulesOf(rs, chain).filter((r) => r.target?.name === 'RETURN').flatMap((r) => r.matches.flatMap((m) => m.options.filter((x) => x.name === '-d' && !x.negated).map((x) => x.values[0]!))) : [];
         const cidrs = [...new Set([...keep.filter((c) => c !== '169.254.0.0/16'), podCidr])];
         const linkLocal = !keep.includes('169.254.0.0/16');
-        const config = `nonMasqueradeCIDRs:\\n${cidrs.map((c) => `- ${c}\\n`).join('')}masqLinkLocal: ${linkLocal}\\nresyncInterval: 60s\\n`;
+        const config = `nonMasqueradeCIDRs:\n${cidrs.map((c) => `- ${c}\n`).join('')}masqLinkLocal: ${linkLocal}\nresyncInterval: 60s\n`;
         summary = `Add the pod network ${podCidr} to ip-masq-agent's nonMasqueradeCIDRs (ConfigMap kube-system/ip-masq-agent): traffic to pods must never be masqueraded. The agent rewrites its chain within its resync interval.`;
         commands = [
-          'kubectl -n kube-system get configmap ip-masq-agent -o yaml',
-          `kubectl -n kube-system patch configmap ip-masq-agent --type merge -p '{"data":{"config":"${config}"}}'`,
-          `iptables -t nat -S ${hop.chain}`,
+          sh`kubectl -n kube-system get configmap ip-masq-agent -o yaml`,
+          sh`kubectl -n kube-system patch configmap ip-masq-agent --type merge -p ${JSON.stringify({ data: { config } })}`,
+          sh`iptables -t nat -S ${hop.chain}`,
         ];
       } else if (owner === 'kube-proxy') {
         summary = 'kube-proxy marks this traffic for masquerading: check iptables.masqueradeAll in ConfigMap kube-system/kube-proxy (it masquerades all Service traffic) and kube-proxy\'s --cluster-cidr / detectLocalMode.';
-        commands = ['kubectl -n kube-system get configmap kube-proxy -o yaml', `iptables -t nat -S ${hop.chain}`];
+        commands = [sh`kubectl -n kube-system get configmap kube-proxy -o yaml`, sh`iptables -t nat -S ${hop.chain}`];
       } else {
         summary = `Exempt traffic to the pod network from this rule on ${node} (it should only masquerade pod traffic leaving the cluster), in the tool that writes it${owner !== 'a' ? ` (${owner})` : ''}.`;
-        commands = [`iptables -t nat -I ${hop.chain} 1 -d ${podCidr} -j RETURN`, `iptables -t nat -S ${hop.chain}`];
+        commands = [sh`iptables -t nat -I ${hop.chain} 1 -d ${podCidr} -j RETURN`, sh`iptables -t nat -S ${hop.chain}`];
       }
       const seen = [...new Set(items.map((i) => i.seen))].join(', ');
       findings.push({

@@ -218,8 +218,6 @@ export function isLoopbackAddress(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
 
-/** `kubectl -n NS` prefix. */
-export const kubectlNs = (ns: string): string => `kubectl -n ${ns}`;
 
 /** Joins names for a message: `a`, `a and b`, `a, b and c`. */
 export function listText(items: string[]): string {

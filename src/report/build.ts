@@ -4,9 +4,10 @@
  */
 import type { ClientResult, NodePath } from '../engine/path.js';
 import type { CheckContext } from '../run/check.js';
-import type { RunResult } from '../run/runner.js';
+import { renderCommand } from '../run/command.js';
+import type { Finding, RunResult } from '../run/runner.js';
 import { VERSION } from '../version.js';
-import { REPORT_API_VERSION, type Report, type ReportNodeVerdict } from './model.js';
+import { REPORT_API_VERSION, type Report, type ReportFinding, type ReportNodeVerdict } from './model.js';
 
 const SAYS: Record<ClientResult, string> = {
   delivered: 'reach a pod',
@@ -23,7 +24,10 @@ export function buildReport(ctx: CheckContext, run: RunResult, meta: { snapshotF
     apiVersion: REPORT_API_VERSION,
     kind: 'Report',
     tool: { name: 'np-doctor', version: VERSION },
-    snapshot: { createdAt: snapshot.createdAt, context: snapshot.source.context, collect: snapshot.source.collect, file: meta.snapshotFile },
+    snapshot: {
+      createdAt: snapshot.createdAt, context: snapshot.source.context, collect: snapshot.source.collect, file: meta.snapshotFile,
+      ...(snapshot.source.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+    },
     target: {
       namespace: q.namespace,
       service: q.service,
@@ -31,10 +35,19 @@ export function buildReport(ctx: CheckContext, run: RunResult, meta: { snapshotF
       client: q.client,
     },
     verdict: { summary: summary(ctx, nodes, run), nodes },
-    findings: run.findings,
+    findings: run.findings.map(findingOut),
     paths: ctx.paths.map(pathOut),
     checks: run.checks,
     gatherErrors: snapshot.errors,
+  };
+}
+
+/** Commands leave the run as the lines a person copies, with their words beside them. */
+function findingOut(f: Finding): ReportFinding {
+  const { commands, ...rest } = f.remediation;
+  return {
+    ...f,
+    remediation: { ...rest, commands: commands.map(renderCommand), pipelines: commands.map((c) => c.pipeline.map((stage) => [...stage])) },
   };
 }
 

@@ -32,7 +32,12 @@ const Finding = z.object({
   node: z.string().optional(),
   stage: z.enum(STAGES),
   evidence: z.array(Evidence),
-  remediation: z.object({ summary: z.string(), commands: z.array(z.string()) }),
+  remediation: z.object({
+    summary: z.string(),
+    commands: z.array(z.string()).describe('each command as a POSIX shell line: every word from the cluster is quoted, so it reads back as one word'),
+    pipelines: z.array(z.array(z.array(z.string()))).optional()
+      .describe('the same commands as words, index for index, so nobody re-parses the lines: each command is its pipeline stages (`a | b`), each stage an argv'),
+  }),
 });
 
 const Hop = z.object({
@@ -83,6 +88,7 @@ export const ReportSchema = z.object({
     context: z.string().nullable(),
     collect: z.string(),
     file: z.string().nullable().describe('the snapshot file replayed, null when gathered live'),
+    insecureSkipTlsVerify: z.boolean().optional().describe('the kubeconfig did not verify the API server certificate: the objects could come from anyone on the path'),
   }),
   target: z.object({
     namespace: z.string(),

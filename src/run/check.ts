@@ -7,6 +7,7 @@ import type { ClusterModel } from '../model/cluster.js';
 import type { ServiceInfo, ServicePort } from '../model/kube.js';
 import type { NodePath } from '../engine/path.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import type { Command } from './command.js';
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -44,8 +45,11 @@ export type Evidence =
 export interface Remediation {
   /** What to change, in one or two sentences. */
   summary: string;
-  /** Commands to run, in order (kubectl, sysctl, iptables…). */
-  commands: string[];
+  /**
+   * Commands to run, in order (kubectl, sysctl, iptables…), as word lists made with sh`…`: a
+   * name from the cluster stays one word however it is spelled (see command.ts).
+   */
+  commands: Command[];
 }
 
 /** What `run` returns for one finding. */

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SEVERITIES, STAGES, formatMessage, type Check, type CheckContext, type Evidence, type Remediation, type Severity, type Stage } from './check.js';
+import { toCommand } from './command.js';
 import { availability } from './requirements.js';
 
 export interface Finding {
@@ -111,7 +112,18 @@ function toFinding(check: Check, f: unknown, index: number): Finding {
     ...(typeof x.node === 'string' ? { node: x.node } : {}),
     stage: check.stage,
     evidence: x.evidence as Evidence[],
-    remediation: { summary: rem!.summary, commands: [...rem!.commands] },
+    // A plugin in plain JavaScript can still return a string: it is reported against its check
+    // rather than printed as a line nobody quoted.
+    remediation: {
+      summary: rem!.summary,
+      commands: rem!.commands.map((c: unknown, j) => {
+        try {
+          return toCommand(c);
+        } catch (e) {
+          return bad(`has remediation.commands[${j}]: ${(e as Error).message}`);
+        }
+      }),
+    },
   };
 }
 

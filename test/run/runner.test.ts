@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CheckDefinitionError, defineCheck, type CheckDefinition } from '../../src/run/check.js';
+import { sh } from '../../src/run/command.js';
 import { loadPlugins, PluginError } from '../../src/run/plugins.js';
 import { buildContext } from '../../src/run/question.js';
 import { runChecks } from '../../src/run/runner.js';
@@ -12,7 +13,7 @@ import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot } from '../support/snapshot-builder.js';
 
 const ASK = { namespace: 'shop', service: 'frontend' };
-const fix = { summary: 'do it', commands: ['kubectl get svc'] };
+const fix = { summary: 'do it', commands: [sh`kubectl get svc`] };
 
 function check(over: Partial<CheckDefinition> & { id: string }): CheckDefinition {
   return { title: over.id, description: 'a test check', severity: 'error', stage: 'service', requires: [], messages: { m: 'found {{what}}' }, run: () => [], ...over };
@@ -94,6 +95,23 @@ export default defineCheck({ id: 'team-policy', title: 'Team rule', description:
     assert.deepEqual(plugins.map((p) => p.id), ['team-policy']);
     const { findings } = await runChecks(plugins, ctxOf());
     assert.deepEqual(findings.map((f) => [f.id, f.severity, f.message]), [['team-policy', 'warning', 'service frontend breaks our rule']]);
+  });
+
+  test('a plugin builds its commands with sh from the package root; a string command fails that check alone', async () => {
+    const api = pathToFileURL(join(process.cwd(), 'src/api.ts')).href;
+    const file = join(dir, 'commands.mjs');
+    writeFileSync(file, `import { defineCheck, sh } from ${JSON.stringify(api)};
+const base = { title: 't', description: 'd', severity: 'warning', stage: 'context', requires: ['service'], messages: { m: 'm' } };
+export default [
+  defineCheck({ ...base, id: 'quotes-names', run: (ctx) => [{ messageId: 'm', evidence: [], remediation: { summary: 'fix', commands: [sh\`kubectl -n \${ctx.service.namespace} get svc \${ctx.service.name + ';id'}\`] } }] }),
+  defineCheck({ ...base, id: 'pastes-strings', run: (ctx) => [{ messageId: 'm', evidence: [], remediation: { summary: 'fix', commands: ['kubectl get svc ' + ctx.service.name] } }] }),
+];
+`);
+    const { findings, checks } = await runChecks(await loadPlugins([file], []), ctxOf());
+    assert.deepEqual(findings.map((f) => [f.id, f.remediation.commands.map((c) => c.pipeline)]), [['quotes-names', [[['kubectl', '-n', 'shop', 'get', 'svc', 'frontend;id']]]]]);
+    const strings = checks.find((c) => c.id === 'pastes-strings');
+    assert.equal(strings?.status, 'error');
+    assert.match(strings?.reason ?? '', /remediation\.commands\[0\]: a command must be a word list made with sh`…`, not a string/);
   });
 
   test('a missing file, no default export, a bad definition and an id clash fail with the file named', async () => {
