@@ -19,5 +19,14 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  {
+    // Ink's Text prints its string children raw; src/tui/components/Text.tsx is the sanitising one.
+    files: ['src/**/*.tsx', 'src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'ink', importNames: ['Text'], message: 'Use Text from src/tui/components/Text.tsx: it escapes control characters from the cluster.' }],
+      }],
+    },
+  },
   { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
 );

@@ -1,4 +1,5 @@
 import { EXIT, inCi, UsageError, type Io } from './cli/io.js';
+import { sanitizeOutput } from './text/sanitize.js';
 import { VERSION } from './version.js';
 
 /** Commands load lazily so `--help` and each command start only what they use. */
@@ -35,7 +36,10 @@ Flags:
 Exit codes: 0 ok, 1 findings, 2 usage error or unreadable input, 3 could not gather enough to decide, 130 interrupted.
 `;
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  // Everything a command prints passes one gate: renderers sanitise their data, and here only
+  // np-doctor's own colour sequences may still reach the terminal (DESIGN §3a).
+  const io: Io = { ...rawIo, stdout: (s) => rawIo.stdout(sanitizeOutput(s)), stderr: (s) => rawIo.stderr(sanitizeOutput(s)) };
   // In a terminal, np-doctor alone opens the session; piped, it prints the help.
   const [command, ...rest] = argv.length === 0 && io.terminal !== undefined && !inCi(io.env) ? ['tui'] : argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {

@@ -1,9 +1,11 @@
 /** How gathering failures read on stderr: one line each, what failed and why, then what to do. */
+import { sanitizeDeep } from '../text/sanitize.js';
 import type { GatherError } from '../snapshot/schema.js';
 
 export function renderGatherErrors(errors: readonly GatherError[]): string {
   if (errors.length === 0) return '';
-  const lines = errors.map((e) => {
+  // API messages (admission webhooks write them), SSH banners and node stderr are untrusted.
+  const lines = sanitizeDeep(errors).map((e) => {
     const where = e.node !== undefined ? `node ${e.node}: ` : '';
     return `  ✗ ${where}${e.what}: ${e.why}${e.hint ? `\n      → ${e.hint}` : ''}`;
   });

@@ -5,6 +5,7 @@
  */
 import type { Progress } from '../collect/progress.js';
 import { SILENT } from '../collect/progress.js';
+import { sanitize } from '../text/sanitize.js';
 import { inCi, type Io } from './io.js';
 
 export async function makeProgress(io: Io, quiet: boolean): Promise<Progress> {
@@ -23,12 +24,13 @@ export async function makeProgress(io: Io, quiet: boolean): Promise<Progress> {
   };
   const finish = (id: string, text: string, how: 'succeed' | 'warn' | 'fail') => {
     active.delete(id);
-    spinner[how](text);
+    spinner[how](sanitize(text));
     redraw();
   };
   return {
     start(id, text) {
-      active.set(id, text);
+      // Node names and error messages come from the cluster: one line, no control characters.
+      active.set(id, sanitize(text));
       redraw();
     },
     succeed: (id, text) => finish(id, text, 'succeed'),

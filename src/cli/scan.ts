@@ -6,10 +6,11 @@ import { CHECKS } from '../../checks/index.js';
 import { ClusterModel } from '../model/cluster.js';
 import type { Report } from '../report/model.js';
 import { diagnose } from '../run/diagnose.js';
-import { HEALTH_MARK, healthOf } from '../report/health.js';
+import { renderScanText } from '../report/scan-text.js';
 import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput } from './diagnose-common.js';
 import { parseFlags } from './flags.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
+import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
@@ -19,6 +20,7 @@ namespaces with -A, and prints one line per Service: what a client sees and the 
 
       --snapshot FILE       scan a saved snapshot (np-doctor snapshot -A -o FILE) instead
       --save-snapshot FILE  also save what was gathered
+${OVERWRITE_HELP}
   -o, --output FORMAT       text (default) or json ({"kind": "ScanReport", "reports": [Report…]})
       --fail-on LEVEL       exit 1 when any Service has findings at or above LEVEL (default error)
       --plugin FILE         load more checks from a JS module (repeatable)
@@ -31,6 +33,7 @@ const FLAGS = {
   ...GATHER_FLAGS,
   snapshot: { type: 'string' },
   'save-snapshot': { type: 'string' },
+  ...OVERWRITE_FLAG,
   output: { type: 'string', short: 'o' },
   'fail-on': { type: 'string' },
   plugin: { type: 'string', multiple: true },
@@ -48,17 +51,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const output = parseOutput(values.output);
   const failOn = parseFailOn(values['fail-on']);
   const checks = await loadChecks(CHECKS, values.plugin ?? []);
+  if (values['save-snapshot'] !== undefined) await checkOutputFile(values['save-snapshot'], values.overwrite ?? false);
   const got = await obtainSnapshot(values, null, io, output === 'json', 'scan');
   if (typeof got === 'number') return got;
   const { snapshot, file } = got;
-  if (values['save-snapshot'] !== undefined) {
-    const { saveSnapshot } = await import('../snapshot/file.js');
-    try {
-      await saveSnapshot(snapshot, values['save-snapshot']);
-    } catch (e) {
-      throw new UsageError(`cannot write ${values['save-snapshot']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
   const cluster = new ClusterModel(snapshot);
   const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
   const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
@@ -68,15 +65,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   if (output === 'json') {
     io.stdout(`${JSON.stringify({ apiVersion: 'np-doctor/v1', kind: 'ScanReport', reports }, null, 2)}\n`);
-  } else if (reports.length === 0) {
-    io.stdout(`no NodePort Services in ${ns === null ? 'the cluster' : `namespace ${ns}`}\n`);
   } else {
-    const width = Math.max(...reports.map((r) => `${r.target.namespace}/${r.target.service}`.length));
-    for (const r of reports) {
-      const mark = HEALTH_MARK[healthOf(r)];
-      const top = r.findings[0];
-      io.stdout(`${mark} ${`${r.target.namespace}/${r.target.service}`.padEnd(width)}  ${top ? `${top.id}: ` : ''}${r.verdict.summary}\n`);
-    }
+    io.stdout(renderScanText(reports, ns));
   }
   return exitCodeFor(reports, failOn);
 }

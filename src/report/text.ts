@@ -4,6 +4,7 @@
  * checked. A pure function of the Report.
  */
 import type { Report, ReportFinding } from './model.js';
+import { sanitizeDeep } from '../text/sanitize.js';
 
 export interface TextOptions {
   color: boolean;
@@ -15,7 +16,10 @@ type Paint = (code: string, s: string) => string;
 
 const RESULT_MARK: Record<string, string> = { delivered: '✓', refused: '✗', timeout: '✗', blocked: '✗', indeterminate: '?' };
 
-export function renderReport(r: Report, opts: TextOptions): string {
+export function renderReport(report: Report, opts: TextOptions): string {
+  // Every string in the Report may come from the cluster: escape control characters before the
+  // renderer adds its own colours.
+  const r = sanitizeDeep(report);
   const paint: Paint = opts.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_c, s) => s;
   const bold = (s: string) => paint('1', s);
   const dim = (s: string) => paint('2', s);
@@ -24,6 +28,7 @@ export function renderReport(r: Report, opts: TextOptions): string {
   const mark = failing ? paint('31', '✗') : r.findings.length > 0 ? paint('33', '!') : paint('32', '✓');
   out.push(`${mark} ${bold(r.verdict.summary)}`);
   out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, client ${r.target.client.ip}:${r.target.client.port}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
+  if (r.snapshot.insecureSkipTlsVerify) out.push(paint('33', '  the kubeconfig skips TLS verification (insecure-skip-tls-verify): the API objects could come from anyone on the path'));
   out.push('');
 
   if (r.findings.length > 0) {

@@ -1,4 +1,5 @@
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, useApp, useInput, useStdout } from 'ink';
+import { Text } from './components/Text.js';
 import { useEffect, useState } from 'react';
 import Steps from './components/Steps.js';
 import { useStore, useTerminalSize } from './hooks.js';
@@ -7,7 +8,7 @@ import type { ProgressStore } from './state/progress.js';
 import { defaultSaveBase } from './state/save.js';
 import type { Session, WhatIf } from './state/session.js';
 import type { ServiceRow } from './state/services.js';
-import { osc52 } from './terminal/clipboard.js';
+import { copyCommand } from './terminal/clipboard.js';
 import DiagnosisView from './views/DiagnosisView.js';
 import HelpView from './views/HelpView.js';
 import NamespacePicker from './views/NamespacePicker.js';
@@ -123,7 +124,12 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
       case 'save':
         return state.snapshot ? (
           <SaveView initial={defaultSaveBase(state.snapshot, d?.report ?? null)} hasReport={!!d?.report} cwd={session.cwd} active={active}
-            onSave={(base) => { back(); void session.save(base); }} />
+            onSave={async (base, overwrite) => {
+              const r = await session.save(base, overwrite);
+              // The view stays open to ask about existing files; otherwise saved or failed (the notice says which).
+              if (r?.kind !== 'exists') back();
+              return r;
+            }} />
         ) : null;
       case 'what-if':
         return d ? <WhatIfView row={d.row} nodes={session.nodeNames()} current={d.whatIf} active={active} onSubmit={(w) => { back(); void session.open(d.row, w); }} /> : null;
@@ -135,7 +141,14 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
       case 'diagnosis':
         return d ? (
           <DiagnosisView key={d.seq} diagnosis={d} width={columns} height={bodyHeight} active={active}
-            onCopy={(cmd) => { stdout.write(osc52(cmd)); session.notify({ text: `copied: ${cmd}`, tone: 'info' }); }} />
+            onCopy={(cmd) => {
+              const sequence = copyCommand(cmd);
+              if (sequence === null) session.notify({ text: 'not copied: the command holds a control character (shown escaped); check it and type it yourself', tone: 'error' });
+              else {
+                stdout.write(sequence);
+                session.notify({ text: `copied: ${cmd}`, tone: 'info' });
+              }
+            }} />
         ) : null;
       case 'list':
         return <ServiceList state={state} place={place} onMove={setPlace} height={bodyHeight} active={active} onOpen={(row) => openRow(row)} onCapture={setCapturing} />;

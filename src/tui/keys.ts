@@ -46,7 +46,8 @@ export const SCREEN_KEYS: Record<Screen, readonly KeyHelp[]> = {
   ],
   save: [
     { keys: 'type', does: 'edit the file name' },
-    { keys: 'Enter', does: 'write NAME.snapshot.json and NAME.report.json', bar: 'Enter save' },
+    { keys: 'Enter', does: 'write NAME.snapshot.json and NAME.report.json (0600)', bar: 'Enter save' },
+    { keys: 'y / n', does: 'when a file exists: replace it, or keep it and change the name' },
   ],
   namespaces: [
     { keys: '↑ ↓ j k', does: 'move' },

@@ -1,13 +1,13 @@
 /** The key help, copying a fix command (OSC 52), saving from inside the session. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ReportSchema } from '../../src/report/model.js';
-import { parseSnapshot } from '../../src/snapshot/file.js';
+import { loadSnapshot, parseSnapshot } from '../../src/snapshot/file.js';
 import { GLOBAL_KEYS, SCREEN_KEYS } from '../../src/tui/keys.js';
-import { osc52 } from '../../src/tui/terminal/clipboard.js';
-import { demoSession, KEY, renderApp } from './support.js';
+import { copyCommand, osc52 } from '../../src/tui/terminal/clipboard.js';
+import { DEMO, demoSession, KEY, renderApp } from './support.js';
 
 test('? lists the keys of the screen underneath and the global ones; ? closes it', async () => {
   const app = await renderApp(await demoSession());
@@ -51,6 +51,13 @@ test('c copies the selected fix command with OSC 52; Tab selects the next one', 
   app.unmount();
 });
 
+test('a command holding a control character is never copied', () => {
+  assert.equal(copyCommand("kubectl get pods -l 'app=x'"), osc52("kubectl get pods -l 'app=x'"));
+  for (const c of ['\x1b', '\x07', '\r', '\n', '\x7f', '\x9b', '\u202e']) {
+    assert.equal(copyCommand(`kubectl get pods -l 'app=x${c}y'`), null, `U+${c.codePointAt(0)?.toString(16)}`);
+  }
+});
+
 test('s writes the snapshot and the open report; both read back', async () => {
   const session = await demoSession();
   const app = await renderApp(session);
@@ -73,7 +80,61 @@ test('s writes the snapshot and the open report; both read back', async () => {
 test('saving into a directory that does not exist says so', async () => {
   const app = await renderApp(await demoSession());
   await app.until('payments');
-  await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'no/such/dir/x', KEY.enter);
-  await app.until(/cannot save: ENOENT/);
+  await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'/no/such/dir/x', KEY.enter);
+  await app.until(/cannot save: cannot write \/no\/such\/dir\/x\.snapshot\.json: ENOENT/);
+  app.unmount();
+});
+
+test('a typed relative path is refused: a name stays in the session\'s directory', async () => {
+  const session = await demoSession();
+  const app = await renderApp(session);
+  await app.until('payments');
+  await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'../escape', KEY.enter);
+  await app.until(/cannot save: a name, not a path/);
+  assert.deepEqual(readdirSync(join(session.cwd, '..')).filter((f) => f.startsWith('escape')), []);
+  app.unmount();
+});
+
+test('a hostile namespace cannot steer the default name: the files land in the directory, 0600', async () => {
+  const snapshot = await loadSnapshot(DEMO);
+  for (const o of [...snapshot.cluster.services, ...snapshot.cluster.pods, ...snapshot.cluster.endpointSlices, ...snapshot.cluster.networkPolicies]) {
+    if (o.metadata.namespace === 'shop') o.metadata.namespace = 'x/../../../tmp/owned';
+  }
+  snapshot.target.namespace = 'x/../../../tmp/owned';
+  const session = await demoSession({ snapshot, namespace: 'x/../../../tmp/owned' });
+  const app = await renderApp(session);
+  await app.until('payments');
+  await app.press(KEY.enter);
+  await app.until('Findings');
+  await app.press('s');
+  await app.until('Save');
+  await app.press(KEY.enter);
+  const f = await app.until(/saved np-doctor-x_\.\._\.\._\.\._tmp_owned-checkout-\d{8}-\d{6}\.snapshot\.json/);
+  assert.doesNotMatch(f, /cannot save/);
+  const written = readdirSync(session.cwd);
+  assert.equal(written.length, 2, `two files in the session's directory: ${written.join(', ')}`);
+  for (const file of written) {
+    assert.match(file, /^np-doctor-[A-Za-z0-9._-]+\.(snapshot|report)\.json$/);
+    assert.equal(statSync(join(session.cwd, file)).mode & 0o777, 0o600, `${file} is readable only by its owner`);
+  }
+  app.unmount();
+});
+
+test('an existing file is replaced only after y; n goes back to the name', async () => {
+  const session = await demoSession();
+  writeFileSync(join(session.cwd, 'incident.snapshot.json'), 'keep me', { mode: 0o644 });
+  const app = await renderApp(session);
+  await app.until('payments');
+  await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'incident', KEY.enter);
+  await app.until('incident.snapshot.json exists. Replace?');
+  await app.press('n');
+  await app.until('Enter: save');
+  assert.equal(readFileSync(join(session.cwd, 'incident.snapshot.json'), 'utf8'), 'keep me', 'n keeps the file');
+  await app.press(KEY.enter);
+  await app.until('exists. Replace?');
+  await app.press('y');
+  await app.until('saved incident.snapshot.json');
+  assert.equal(parseSnapshot(readFileSync(join(session.cwd, 'incident.snapshot.json')), 'saved').cluster.services.length, 3);
+  assert.equal(statSync(join(session.cwd, 'incident.snapshot.json')).mode & 0o777, 0o600, 'replaced by a 0600 file');
   app.unmount();
 });

@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import { HEALTH_MARK, type Health } from '../../report/health.js';
 
 const COLOR: Record<Health, string> = { error: 'red', warning: 'yellow', ok: 'green', undecided: 'magenta' };

@@ -1,4 +1,5 @@
-import { Text, useInput } from 'ink';
+import { useInput } from 'ink';
+import { Text } from './Text.js';
 
 export interface Props {
   readonly value: string;

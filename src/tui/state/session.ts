@@ -14,7 +14,7 @@ import { diagnose } from '../../run/diagnose.js';
 import { QuestionError, type Ask } from '../../run/question.js';
 import type { Snapshot } from '../../snapshot/schema.js';
 import { ProgressStore } from './progress.js';
-import { saveSession, type Saved } from './save.js';
+import { saveSession, type SaveResult } from './save.js';
 import { namespacesOf, serviceRows, type ServiceRow } from './services.js';
 
 /** Gathers a fresh snapshot of one namespace (null: all). Throws an Error whose message is for a person. */
@@ -207,13 +207,16 @@ export class Session {
     this.set({ diagnosis: null });
   }
 
-  /** Writes the snapshot and the open diagnosis's report next to each other. */
-  async save(base: string): Promise<Saved | null> {
+  /**
+   * Writes the snapshot and the open diagnosis's report next to each other. An existing file is
+   * replaced only with `overwrite`; without it the answer says which files exist, so the view can ask.
+   */
+  async save(base: string, overwrite = false): Promise<SaveResult | null> {
     const { snapshot, diagnosis } = this.state;
     if (snapshot === null) return null;
     try {
-      const saved = await saveSession(this.opts.cwd, base, snapshot, diagnosis?.report ?? null);
-      this.notify({ text: `saved ${saved.files.join(' and ')}`, tone: 'info' });
+      const saved = await saveSession(this.opts.cwd, base, snapshot, diagnosis?.report ?? null, overwrite);
+      if (saved.kind === 'saved') this.notify({ text: `saved ${saved.files.join(' and ')}`, tone: 'info' });
       return saved;
     } catch (e) {
       this.notify({ text: `cannot save: ${(e as Error).message}`, tone: 'error' });

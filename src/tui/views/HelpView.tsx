@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { GLOBAL_KEYS, SCREEN_KEYS, type KeyHelp, type Screen } from '../keys.js';
 
 const TITLES: Record<Screen, string> = {

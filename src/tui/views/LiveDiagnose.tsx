@@ -1,4 +1,5 @@
-import { Box, Static, Text } from 'ink';
+import { Box, Static } from 'ink';
+import { Text } from '../components/Text.js';
 import type { ReactNode } from 'react';
 import type { Report } from '../../report/model.js';
 import Spinner from '../components/Spinner.js';

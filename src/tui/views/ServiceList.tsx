@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import Badge from '../components/Badge.js';
 import TextField from '../components/TextField.js';

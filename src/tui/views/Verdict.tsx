@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { healthOf } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
 import { portText, wrap } from '../../report/text.js';

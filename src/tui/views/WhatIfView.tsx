@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../components/Text.js';
 import { useState, type ReactNode } from 'react';
 import type { Protocol } from '../../engine/netfilter/types.js';
 import TextField from '../components/TextField.js';
