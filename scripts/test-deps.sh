@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive: the kernel lab (network namespaces, real rules), the
-# real OpenSSH server the SSH tests log in to, real sudo for their non-root users, and openssl for
-# the fake API server's certificates.
+# real OpenSSH server the SSH tests log in to, real sudo for their non-root users, capsh for the
+# debug pod's capability set, and openssl for the fake API server's certificates.
 # Runs before `npm test`; as root it installs what is missing, otherwise it only reports.
 set -euo pipefail
 declare -A pkg_of=(
   [iptables]=iptables [iptables-legacy]=iptables [ip6tables]=iptables [xtables-monitor]=iptables
   [conntrack]=conntrack [nft]=nftables [ip]=iproute2
   [sshd]=openssh-server [ssh-keygen]=openssh-client [openssl]=openssl [tmux]=tmux [ipset]=ipset
-  [sysctl]=procps [ss]=iproute2 [sudo]=sudo
+  [sysctl]=procps [ss]=iproute2 [sudo]=sudo [capsh]=libcap2-bin
 )
 missing=()
 for tool in "${!pkg_of[@]}"; do

@@ -5,9 +5,13 @@
  */
 import { homedir, hostname, userInfo } from 'node:os';
 import type { CollectMode, GatherRequest } from '../collect/gather.js';
+import { DEFAULT_MAX_LIST_ITEMS } from '../collect/kube/api.js';
+import { DEFAULT_OUTPUT_LIMIT_BYTES } from '../collect/node/bounded-output.js';
 import { DEFAULT_DEBUG_IMAGE } from '../collect/node/debug-pod.js';
+import { parseSize as parseSizeText } from '../snapshot/file.js';
 import { JumpSpecError, parseJumpList } from '../collect/node/ssh-jump.js';
 import type { Progress } from '../collect/progress.js';
+import { follows, RULES, type RuleName } from '../snapshot/identifiers.js';
 import { UsageError, type Io } from './io.js';
 
 export const GATHER_FLAGS = {
@@ -16,6 +20,9 @@ export const GATHER_FLAGS = {
   namespace: { type: 'string', short: 'n' },
   'all-namespaces': { type: 'boolean', short: 'A' },
   'request-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  'max-list-items': { type: 'string' },
+  'max-output': { type: 'string' },
   collect: { type: 'string' },
   node: { type: 'string' },
   'node-ip': { type: 'string' },
@@ -30,6 +37,7 @@ export const GATHER_FLAGS = {
   'ssh-insecure-skip-host-key-check': { type: 'boolean' },
   'debug-image': { type: 'string' },
   'debug-namespace': { type: 'string' },
+  'debug-privileged': { type: 'boolean' },
 } as const;
 
 export const GATHER_HELP = `Cluster (like kubectl):
@@ -38,6 +46,8 @@ export const GATHER_HELP = `Cluster (like kubectl):
   -n, --namespace NS        the Service's namespace (default: the context's namespace)
   -A, --all-namespaces      every namespace (only without a Service name)
       --request-timeout D   per API request, e.g. 10s, 1m (default 30s; 0 = none)
+      --timeout D           the whole gathering, API and nodes (default 5m)
+      --max-list-items N    objects in one API list before np-doctor gives up on it (default ${DEFAULT_MAX_LIST_ITEMS})
 
 Nodes:
       --collect HOW         ssh (default), debug-pod, local (np-doctor runs on the node), none
@@ -45,6 +55,8 @@ Nodes:
       --node-ip IP          the node address clients connect to
       --all-nodes           read every node (default: the named node and the nodes with endpoints)
       --node-dump NODE=FILE use an iptables-save dump from a file for NODE (repeatable)
+      --max-output SIZE     output kept per node command and stream, and per dump file, e.g. 16MiB
+                            (default 64MiB); past it the command is stopped and not used
 
 SSH (--collect ssh; nodes are reached at their InternalIP unless ~/.ssh/config maps the node name):
       --ssh-user USER       login user (default: from ssh config, else your user name)
@@ -55,9 +67,11 @@ SSH (--collect ssh; nodes are reached at their InternalIP unless ~/.ssh/config m
       --ssh-jump [USER@]HOST[:PORT]  bastion to hop through (like ssh -J; comma-separated chain)
       --ssh-insecure-skip-host-key-check  accept any host key (never on untrusted networks)
 
-Debug pod (--collect debug-pod: a privileged hostNetwork pod per node, deleted afterwards):
-      --debug-image IMAGE   image with chroot and sleep (default ${DEFAULT_DEBUG_IMAGE})
+Debug pod (--collect debug-pod: a hostNetwork pod per node with / read-only at /host and only
+NET_ADMIN, NET_RAW and SYS_CHROOT, deleted afterwards):
+      --debug-image IMAGE   image with chroot and sleep (default busybox 1.37, pinned by digest)
       --debug-namespace NS  where the pod runs (default: the context's namespace; -n does not change it)
+      --debug-privileged    run the pod privileged (nodes where the capabilities are not enough, e.g. SELinux)
 `;
 
 type Values = { [K in keyof typeof GATHER_FLAGS]?: (typeof GATHER_FLAGS)[K] extends { multiple: true } ? string[] : (typeof GATHER_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
@@ -81,6 +95,31 @@ export function requestTimeoutMs(text: string | undefined): number {
   return ms === 0 ? 24 * 3600 * 1000 : ms;
 }
 
+/** --timeout: the whole gathering. A gathering is never unbounded, so 0 is refused. */
+export function gatherTimeoutMs(text: string | undefined): number {
+  const ms = parseDuration(text ?? '5m', '--timeout');
+  if (ms === 0) throw new UsageError('--timeout 0: the gathering needs a deadline; give one, e.g. 30m');
+  return ms;
+}
+
+/**
+ * --max-output: a size as NP_DOCTOR_MAX_SNAPSHOT_SIZE takes it (65536, 64KiB, 64MiB), between 1 KiB
+ * and 256 MiB: a node's four largest outputs at that size must stay far below V8's string limit.
+ */
+export function parseSize(text: string, flag: string): number {
+  const n = parseSizeText(text);
+  if (n === null) throw new UsageError(`${flag} ${text}: expected a size like 64MiB or 1048576`);
+  if (n < 1024 || n > 256 * 2 ** 20) throw new UsageError(`${flag} ${text}: use a size between 1KiB and 256MiB`);
+  return n;
+}
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} ${text}: expected a whole number above 0`);
+  return n;
+}
+
 export function gatherRequest(
   values: Values,
   target: { service: string | null },
@@ -92,10 +131,17 @@ export function gatherRequest(
   if (values['all-namespaces'] && target.service !== null) throw new UsageError('-A/--all-namespaces lists every NodePort Service; leave out the Service name, or use -n');
   if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
 
+  // Names go into the snapshot, which refuses what Kubernetes would refuse: say so now, not at load.
+  const mustFollow = (rule: RuleName, value: string | null | undefined, flag: string) => {
+    if (value !== null && value !== undefined && !follows(rule, value)) throw new UsageError(`${flag} ${value}: not ${RULES[rule].what}`);
+  };
+  mustFollow('dns1123Label', values.namespace, '-n');
+  mustFollow('dns1123Subdomain', values.node, '--node');
   const nodeDumps = new Map<string, string>();
   for (const item of values['node-dump'] ?? []) {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) throw new UsageError(`--node-dump ${item}: expected NODE=FILE, e.g. node1=node1-iptables.txt`);
+    mustFollow('nodeStateName', item.slice(0, eq), '--node-dump');
     nodeDumps.set(item.slice(0, eq), item.slice(eq + 1));
   }
   let port: number | undefined;
@@ -112,6 +158,7 @@ export function gatherRequest(
     }
   }
   const home = io.env.HOME ?? homedir();
+  const warn = (message: string) => io.stderr(`np-doctor: warning: ${message}\n`);
   return {
     question: { namespace: values['all-namespaces'] ? null : (values.namespace ?? null), service: target.service },
     namespaceFromKubeconfig: !values['all-namespaces'] && values.namespace === undefined,
@@ -130,6 +177,9 @@ export function gatherRequest(
     },
     requestTimeoutMs: requestTimeoutMs(values['request-timeout']),
     commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    timeoutMs: gatherTimeoutMs(values.timeout),
+    outputLimitBytes: values['max-output'] === undefined ? DEFAULT_OUTPUT_LIMIT_BYTES : parseSize(values['max-output'], '--max-output'),
+    maxListItems: positiveInt(values['max-list-items'], '--max-list-items', DEFAULT_MAX_LIST_ITEMS),
     nodeConcurrency: 8,
     ssh: {
       ...(values['ssh-user'] !== undefined ? { user: values['ssh-user'] } : {}),
@@ -143,22 +193,27 @@ export function gatherRequest(
       env: io.env,
       localUser: safeUserName(),
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
-      onWarning: (message) => io.stderr(`np-doctor: warning: ${message}\n`),
+      onWarning: warn,
     },
     debugPod: {
       namespace: values['debug-namespace'],
       image: values['debug-image'] ?? DEFAULT_DEBUG_IMAGE,
       activeDeadlineSeconds: 600,
       startTimeoutMs: 120_000,
+      privileged: values['debug-privileged'] === true,
+      // Who and where, on the pod: np-doctor cleanup deletes another user's pods only once expired.
+      owner: { user: safeUserName(), host: hostname(), pid: process.pid },
     },
     nodeDumps,
     localNodeName: hostname(),
     signal: io.interrupt,
     progress,
+    onWarning: warn,
   };
 }
 
-function safeUserName(): string {
+/** The local user name; "root" where this process has none (no passwd entry in some containers). */
+export function safeUserName(): string {
   try {
     return userInfo().username;
   } catch {

@@ -1,11 +1,13 @@
 /**
  * Live cluster → Snapshot. Stages: kubeconfig, the API objects the question needs, which nodes to
  * read, then the nodes themselves (dump files first, the chosen NodeShell for the rest). Everything
- * that fails without stopping the run lands in `snapshot.errors`.
+ * that fails without stopping the run lands in `snapshot.errors`. The whole run has one deadline
+ * (`timeoutMs`, --timeout), carried by the same signal as Ctrl-C.
  */
 import type { GatherError, NodeState, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/schema.js';
 import { VERSION } from '../version.js';
+import { gatherSignal } from './deadline.js';
 import { makeKubeApi, type KubeApi } from './kube/api.js';
 import { gatherCluster, type ClusterQuestion } from './kube/cluster.js';
 import { resolveKubeconfig, type KubeconfigOptions } from './kube/kubeconfig.js';
@@ -17,6 +19,7 @@ import type { SshShellOptions } from './node/ssh.js';
 import { gatherNodes } from './nodes.js';
 import { internalIp, planNodes, type NodeSelection } from './plan.js';
 import type { Progress } from './progress.js';
+import { boundMessage } from './untrusted-text.js';
 
 /** How nodes are read: a shell for the planned nodes, or none (only --node-dump files). */
 export type CollectMode = Exclude<CollectMethod, 'files'> | 'none';
@@ -30,14 +33,22 @@ export interface GatherRequest {
   kubeconfig: KubeconfigOptions;
   requestTimeoutMs: number;
   commandTimeoutMs: number;
+  /** The whole gathering, API reads and nodes (--timeout). */
+  timeoutMs: number;
+  /** Per stream of each node command, and per --node-dump file (--max-output). */
+  outputLimitBytes: number;
+  /** Objects in one API list (--max-list-items). */
+  maxListItems: number;
   nodeConcurrency: number;
   ssh: SshShellOptions;
-  debugPod: Omit<DebugPodOptions, 'namespace' | 'commandTimeoutMs'> & { namespace: string | undefined };
+  debugPod: Omit<DebugPodOptions, 'namespace' | 'commandTimeoutMs' | 'outputLimitBytes'> & { namespace: string | undefined };
   /** node name → iptables-save file */
   nodeDumps: ReadonlyMap<string, string>;
   localNodeName: string;
   signal: AbortSignal | undefined;
   progress: Progress;
+  /** Things the user should know that do not make the snapshot incomplete (stderr). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface GatherResult {
@@ -47,10 +58,25 @@ export interface GatherResult {
 }
 
 export async function gather(req: GatherRequest): Promise<GatherResult> {
+  const deadline = gatherSignal(req.signal, req.timeoutMs);
+  try {
+    return await gatherUntil({ ...req, signal: deadline.signal });
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
   const createdAt = new Date().toISOString();
   const kube = await resolveKubeconfig(req.kubeconfig);
+  if (kube.insecureSkipTlsVerify) {
+    const warning = `the kubeconfig (${kube.origin}) sets insecure-skip-tls-verify for ${kube.server ?? 'the API server'}: ` +
+      'its certificate is not checked, so anyone on the path could pose as the cluster; the snapshot records this';
+    req.progress.warn('kubeconfig', warning);
+    req.onWarning?.(warning);
+  }
   const question = req.namespaceFromKubeconfig ? { ...req.question, namespace: kube.namespace } : req.question;
-  const api = await makeKubeApi(kube.kc, kube.server, req.requestTimeoutMs, req.signal);
+  const api = await makeKubeApi(kube.kc, kube.server, req.requestTimeoutMs, req.signal, undefined, req.maxListItems);
   const { cluster, errors } = await gatherCluster(api, question, req.progress);
 
   const all: GatherError[] = [...errors];
@@ -66,7 +92,7 @@ export async function gather(req: GatherRequest): Promise<GatherResult> {
   // know which destination is local even without `ip addr` output.
   const fromFiles: NodeTarget[] = [...req.nodeDumps.keys()].map((name) => ({ name, address: addressOf(name) }));
   if (fromFiles.length > 0) {
-    const r = await gatherNodes(new FilesShell(req.nodeDumps), fromFiles, opts);
+    const r = await gatherNodes(new FilesShell(req.nodeDumps, req.outputLimitBytes), fromFiles, opts);
     nodes.push(...r.nodes);
     all.push(...r.errors);
   }
@@ -99,27 +125,42 @@ export async function gather(req: GatherRequest): Promise<GatherResult> {
       kind: SNAPSHOT_KIND,
       createdAt,
       tool: { name: 'np-doctor', version: VERSION },
-      source: { context: kube.context, server: kube.server, collect: req.collect },
+      source: {
+        context: kube.context,
+        server: kube.server,
+        collect: req.collect,
+        ...(kube.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+      },
       target: question,
       redacted: false,
       cluster,
       nodes,
-      errors: all,
+      // Every message is bounded where it is made; this is the last guard before the snapshot.
+      errors: all.map(bounded),
     },
     leftovers: shell instanceof DebugPodShell ? shell.leftovers : [],
   };
+}
+
+function bounded(e: GatherError): GatherError {
+  return { ...e, what: boundMessage(e.what), why: boundMessage(e.why), ...(e.hint !== undefined ? { hint: boundMessage(e.hint) } : {}) };
 }
 
 async function makeShell(req: GatherRequest, api: KubeApi, defaultNamespace: string): Promise<NodeShell> {
   switch (req.collect) {
     case 'ssh': {
       const { SshShell } = await import('./node/ssh.js');
-      return new SshShell(req.ssh);
+      return new SshShell({ outputLimitBytes: req.outputLimitBytes, ...req.ssh });
     }
     case 'debug-pod':
-      return new DebugPodShell(api, { ...req.debugPod, namespace: req.debugPod.namespace ?? defaultNamespace, commandTimeoutMs: req.commandTimeoutMs });
+      return new DebugPodShell(api, {
+        ...req.debugPod,
+        namespace: req.debugPod.namespace ?? defaultNamespace,
+        commandTimeoutMs: req.commandTimeoutMs,
+        outputLimitBytes: req.outputLimitBytes,
+      });
     case 'local':
-      return new LocalShell(req.commandTimeoutMs);
+      return new LocalShell({ commandTimeoutMs: req.commandTimeoutMs, outputLimitBytes: req.outputLimitBytes });
     case 'none':
       throw new Error('unreachable: --collect none opens no shell');
   }

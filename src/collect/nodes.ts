@@ -1,14 +1,18 @@
 /**
  * Reads every planned node through one NodeShell: a bounded number of nodes at once, every fixed
  * command in order, one session per node. A node that cannot be reached becomes a GatherError for
- * that node; the others still finish. Sessions are always closed (which deletes debug pods), also
+ * that node; the others still finish. So does a command that printed more than the output limit
+ * (its output is kept cut and marked truncated; readers must not use it as complete), and a node
+ * the gathering deadline cut short. Sessions are always closed (which deletes debug pods), also
  * when the run is interrupted.
  */
 import type { GatherError, NodeState } from '../snapshot/schema.js';
+import { deadlinePassed, stopReason } from './deadline.js';
 import { mapLimit } from './limit.js';
-import { NODE_COMMAND_IDS, NODE_COMMANDS } from './node/commands.js';
+import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from './node/commands.js';
 import { NodeAccessError, type NodeShell, type NodeTarget } from './node/shell.js';
 import type { Progress } from './progress.js';
+import { boundMessage, formatBytes } from './untrusted-text.js';
 
 export interface NodeGatherOptions {
   concurrency: number;
@@ -22,7 +26,10 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
   const errors: GatherError[] = [];
   const states = await mapLimit(targets, opts.concurrency, async (target): Promise<NodeState | null> => {
     const id = `node:${target.name}`;
-    if (opts.signal?.aborted) return null;
+    if (opts.signal?.aborted) {
+      if (deadlinePassed(opts.signal)) errors.push(cutShort(target.name, 'not read'));
+      return null;
+    }
     opts.progress.start(id, `${target.name}: connecting (${shell.method})`);
     let session;
     try {
@@ -34,13 +41,16 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
       return null;
     }
     const state: NodeState = { name: target.name, address: target.address ?? null, access: shell.method, commands: {} };
+    const planned = session.commands ?? NODE_COMMAND_IDS;
     let lost: NodeAccessError | undefined;
     try {
-      for (const command of session.commands ?? NODE_COMMAND_IDS) {
+      for (const command of planned) {
         if (opts.signal?.aborted) break;
         opts.progress.start(id, `${target.name}: ${NODE_COMMANDS[command].argv.join(' ')}`);
         const out = await session.run(command, opts.signal);
         state.commands[command] = { argv: [...NODE_COMMANDS[command].argv], ...out };
+        const cut = truncationError(state, command);
+        if (cut !== null) errors.push(cut);
       }
     } catch (e) {
       if (!(e instanceof NodeAccessError)) throw e;
@@ -48,6 +58,9 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
       errors.push(nodeError(e));
     } finally {
       await session.close();
+    }
+    if (deadlinePassed(opts.signal) && planned.some((c) => state.commands[c] === undefined || state.commands[c].exitCode === null)) {
+      errors.push(cutShort(target.name, 'read only in part'));
     }
     const problem = iptablesProblem(state);
     if (problem !== null) errors.push(problem);
@@ -57,22 +70,53 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
     return state;
   });
   return { nodes: states.filter((s): s is NodeState => s !== null), errors };
+
+  function cutShort(node: string, how: string): GatherError {
+    return { stage: 'node', node, what: `read node ${node}`, why: `${how}: ${stopReason(opts.signal)}`, code: 'deadline', hint: 'raise --timeout, or read fewer nodes (--node NAME)' };
+  }
 }
 
 function nodeError(e: NodeAccessError): GatherError {
-  return { stage: 'node', node: e.node, what: e.what, why: e.why, ...(e.hint ? { hint: e.hint } : {}) };
+  return { stage: 'node', node: e.node, what: e.what, why: boundMessage(e.why), ...(e.hint ? { hint: boundMessage(e.hint) } : {}) };
+}
+
+/** A command whose output went past the limit: what was kept is a prefix, not the node's state. */
+function truncationError(state: NodeState, id: NodeCommandId): GatherError | null {
+  const out = state.commands[id];
+  if (out?.truncated === undefined) return null;
+  const limit = formatBytes(out.truncated.limitBytes);
+  const cmd = out.argv.join(' ');
+  if (state.access === 'files') {
+    return {
+      stage: 'node', node: state.name, what: `read the --node-dump file for ${state.name}`, code: 'output-limit',
+      why: `the ${cmd} dump is larger than ${limit}; np-doctor kept the first ${limit}, so it is not replayed`,
+      hint: 'check that the file is an iptables-save dump; if it really is that large, raise --max-output',
+    };
+  }
+  const streams = [out.truncated.stdout ? 'stdout' : '', out.truncated.stderr ? 'stderr' : ''].filter((s) => s !== '').join(' and ');
+  return {
+    stage: 'node', node: state.name, what: `run ${cmd}`, code: 'output-limit',
+    why: `"${cmd}" printed more than ${limit} on ${streams}; np-doctor kept the first ${limit}, so its output is not used as if complete`,
+    hint: 'a node this large is unusual: check what fills the output; if it is real, raise --max-output',
+  };
 }
 
 /** Without one readable iptables dump the node cannot be replayed: say so, with the command's own words. */
 function iptablesProblem(state: NodeState): GatherError | null {
   const runs = IPTABLES_DUMPS.map((c) => state.commands[c]).filter((r) => r !== undefined);
   if (runs.length === 0 || runs.some((r) => r.exitCode === 0)) return null;
+  // Cut commands have their own error already.
+  if (runs.every((r) => r.truncated !== undefined)) return null;
   const first = runs.find((r) => r.stderr.trim() !== '') ?? runs[0]!;
-  const said = first.stderr.trim().split('\n')[0] ?? '';
+  const said = boundMessage(first.stderr.trim().split('\n')[0] ?? '', 512);
   const sudo = /password is required|a terminal is required/.test(said);
+  const denied = state.access === 'debug-pod' && /Permission denied|Operation not permitted/.test(said);
+  const hint = sudo ? 'the user np-doctor runs the commands as needs passwordless sudo for exactly its root commands (see "sudo" in the README for the sudoers line), or log in as root'
+    : denied ? 'the debug pod runs as root with only NET_ADMIN, NET_RAW and SYS_CHROOT; where a node needs more (SELinux, a strict AppArmor or seccomp profile) pass --debug-privileged'
+    : undefined;
   return {
     stage: 'node', node: state.name, what: 'read iptables rules',
     why: `${first.argv.join(' ')} failed (${first.exitCode === null ? 'did not finish' : `exit ${first.exitCode}`})${said ? `: ${said}` : ''}`,
-    ...(sudo ? { hint: 'the user np-doctor runs the commands as needs passwordless sudo for iptables-save, nft, ipset and ss (or run as root)' } : {}),
+    ...(hint !== undefined ? { hint } : {}),
   };
 }

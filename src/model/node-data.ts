@@ -7,7 +7,7 @@ import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import type { NodeContext } from '../engine/netfilter/types.js';
 import type { Dataplane } from '../engine/netfilter/walk.js';
-import { nodeView, NodeViewError, parseSysctls } from '../snapshot/node-view.js';
+import { complete, nodeView, NodeViewError, parseSysctls } from '../snapshot/node-view.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane } from './dataplane.js';
 
@@ -39,8 +39,13 @@ export class NodeData {
     return this.collect === 'none' ? 'node state was not collected (--collect none)' : 'the node was not part of the gathering';
   }
 
+  /**
+   * A command's output, or undefined when it did not run or was cut at the output limit: a cut
+   * output is a prefix, and a check reading it as the node's state would conclude from rules or
+   * sockets it never saw. The snapshot keeps it (and `errors` says it was cut) for people.
+   */
   command(id: string): CommandOutput | undefined {
-    return this.state?.commands[id];
+    return this.state === null ? undefined : complete(this.state, id);
   }
 
   /** The dumps the walk replays for a family (both backends when both hold rules), parsed once. */

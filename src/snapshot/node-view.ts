@@ -35,6 +35,9 @@ const DUMPS: Record<4 | 6, NodeCommandId[][]> = {
   6: [['ip6tables-nft-save', 'ip6tables-legacy-save'], ['ip6tables-save']],
 };
 
+/** The other dumps the walk replays beside iptables: nft rules, IPVS services, ipset members. */
+const REPLAY_EXTRAS: NodeCommandId[] = ['nft-ruleset', 'ipvsadm-save', 'ipset-list'];
+
 export function findNode(snapshot: Snapshot, name: string): NodeState {
   const node = snapshot.nodes.find((n) => n.name === name);
   if (node !== undefined) return node;
@@ -43,6 +46,24 @@ export function findNode(snapshot: Snapshot, name: string): NodeState {
 }
 
 export function nodeView(node: NodeState, family: 4 | 6): NodeView {
+  // A cut dump is a prefix of the rules: replaying it would miss rules (or whole tables) without
+  // knowing it, so a node with any cut input the walk would use is not replayed at all.
+  // A command cut on stderr was stopped too, so its stdout is not complete either.
+  const inputs = [...DUMPS[family].flat(), ...REPLAY_EXTRAS];
+  const cut = inputs.filter((id) => node.commands[id]?.truncated !== undefined);
+  if (cut.length > 0) {
+    const limit = size(node.commands[cut[0]!]?.truncated?.limitBytes ?? 0);
+    throw new NodeViewError(
+      `node "${node.name}": ${cut.join(', ')} printed more than ${limit} and np-doctor kept only the first ${limit}, so the node's rules cannot be replayed`,
+    );
+  }
+  // Likewise a dump that did not finish (timed out, connection lost): the other backend alone is
+  // not the node's ruleset. A command that failed or is not installed has an exit code.
+  const unfinished = inputs.filter((id) => node.commands[id] !== undefined && node.commands[id].exitCode === null);
+  if (unfinished.length > 0) {
+    const note = node.commands[unfinished[0]!]?.stderr.split('\n').filter((l) => l.startsWith('np-doctor: ')).pop()?.slice(0, 300);
+    throw new NodeViewError(`node "${node.name}": ${unfinished.join(', ')} did not finish${note ? ` (${note})` : ''}, so the node's rules cannot be replayed`);
+  }
   const dumps: NodeDump[] = [];
   for (const group of DUMPS[family]) {
     for (const id of group) {
@@ -65,10 +86,20 @@ export function nodeView(node: NodeState, family: 4 | 6): NodeView {
   };
 }
 
-/** A command's output when it ran, succeeded, and `holds` something worth parsing. */
+/** `64 MiB`, `4 KiB` (limits are whole units in practice), else bytes. */
+const size = (n: number): string =>
+  n >= 2 ** 20 && n % 2 ** 20 === 0 ? `${n / 2 ** 20} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`;
+
+/** A command's output when it ran, succeeded, was not cut, and `holds` something worth parsing. */
 function output(node: NodeState, id: NodeCommandId, holds: (text: string) => boolean): NodeDump | null {
-  const out = node.commands[id];
+  const out = complete(node, id);
   return out?.exitCode === 0 && holds(out.stdout) ? { source: `${node.name}:${id}`, text: out.stdout } : null;
+}
+
+/** A command's output, or undefined when it did not run or was cut at the output limit (a prefix is not the state). */
+export function complete(node: NodeState, id: string): NodeState['commands'][string] | undefined {
+  const out = node.commands[id];
+  return out?.truncated === undefined ? out : undefined;
 }
 
 interface IpAddr {
@@ -85,7 +116,7 @@ interface IpRoute {
 }
 
 function json<T>(node: NodeState, id: NodeCommandId): T[] | undefined {
-  const out = node.commands[id];
+  const out = complete(node, id);
   if (out?.exitCode !== 0) return undefined;
   try {
     const v: unknown = JSON.parse(out.stdout);
@@ -139,11 +170,11 @@ function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
   return ctx;
 }
 
-/** `name = value` lines of both sysctl commands. */
+/** `name = value` lines of both sysctl commands (not of a cut output: its last value may be cut too). */
 export function parseSysctls(node: NodeState): Map<string, string> {
   const map = new Map<string, string>();
   for (const id of ['sysctls', 'sysctls-per-interface'] as const) {
-    for (const line of node.commands[id]?.stdout.split('\n') ?? []) {
+    for (const line of complete(node, id)?.stdout.split('\n') ?? []) {
       const eq = line.indexOf(' = ');
       if (eq > 0) map.set(line.slice(0, eq).trim(), line.slice(eq + 3).trim());
     }

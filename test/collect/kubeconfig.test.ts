@@ -78,3 +78,22 @@ test('in a pod: the service account, the API service address and the namespace f
   assert.equal(r.namespace, 'monitoring');
   assert.equal(r.origin, 'in-cluster service account');
 });
+
+test('the stored server URL drops userinfo, query and fragment; insecure-skip-tls-verify is reported', async () => {
+  const file = join(dir, 'query.json');
+  writeFileSync(file, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+    clusters: [{ name: 'k', cluster: { server: 'https://u:p@proxy.example:8443/k8s/clusters/c-1?access_token=s3cret#frag', 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: {} }], contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+  }));
+  const r = await resolveKubeconfig({ kubeconfig: file, env: {}, homeDir: emptyHome });
+  assert.equal(r.server, 'https://proxy.example:8443/k8s/clusters/c-1', 'the path names the cluster behind a proxy; the rest may hold secrets');
+  assert.equal(r.insecureSkipTlsVerify, true);
+  const checked = join(dir, 'checked.json');
+  writeFileSync(checked, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+    clusters: [{ name: 'k', cluster: { server: 'https://api.example:6443' } }],
+    users: [{ name: 'u', user: {} }], contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+  }));
+  assert.equal((await resolveKubeconfig({ kubeconfig: checked, env: {}, homeDir: emptyHome })).insecureSkipTlsVerify, false);
+});

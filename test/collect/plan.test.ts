@@ -72,7 +72,7 @@ test('--node-dump files answer for iptables-save (or ip6tables-save) only; a mis
 });
 
 test('the local shell runs the fixed commands and reports a missing tool as exit 127', async () => {
-  const session = await new LocalShell(5000).open({ name: 'here', address: undefined });
+  const session = await new LocalShell({ commandTimeoutMs: 5000 }).open({ name: 'here', address: undefined });
   const addr = await session.run('ip-addr');
   assert.equal(addr.exitCode, 0);
   assert.ok(Array.isArray(JSON.parse(addr.stdout)));

@@ -22,7 +22,14 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { SshShell, type SshShellOptions } from '../../src/collect/node/ssh.js';
 import { NodeAccessError, type NodeSession } from '../../src/collect/node/shell.js';
 import { NODE_COMMANDS } from '../../src/collect/node/commands.js';
-import { explainSudoFailure, needsSudo, remoteCommandLine, shellQuote } from '../../src/collect/node/ssh-command.js';
+import { explainSudoFailure, needsSudo, remoteCommandLine, shellQuote, takeToolPath } from '../../src/collect/node/ssh-command.js';
+import { ROOT_COMMANDS, sudoersCmnd, sudoersLine } from '../../src/collect/node/sudoers.js';
+import { HOST_KEY, KEX, MAC, sshAlgorithms } from '../../src/collect/node/ssh-algorithms.js';
+import { gatherSignal } from '../../src/collect/deadline.js';
+import { gatherNodes } from '../../src/collect/nodes.js';
+import { SILENT } from '../../src/collect/progress.js';
+import { NodeData } from '../../src/model/node-data.js';
+import { nodeView, NodeViewError } from '../../src/snapshot/node-view.js';
 import { run, start, stop, sleep } from '../kernel/lab/exec.js';
 import { cleanupOwn, cleanupStale } from '../kernel/lab/netns.js';
 import { labGate } from '../kernel/lab/prereq.js';
@@ -79,14 +86,6 @@ function sudoersText(logFile: string, rules: readonly string[]): string {
   ].join('\n');
 }
 
-/** A sudoers Cmnd for exactly this argument vector (`""` after the path: no arguments allowed). */
-function sudoersCommand(argv: readonly string[], mounted: Record<string, string>): string {
-  const [name = '', ...args] = argv;
-  // Plain words need no sudoers escaping; anything else would need a careful escaper.
-  for (const a of args) if (!/^[\w./-]+$/.test(a)) throw new Error(`sudoersCommand: cannot write argument ${JSON.stringify(a)}`);
-  return `${sudoPath(name, mounted)} ${args.length > 0 ? args.join(' ') : '""'}`;
-}
-
 /** The servers whose logs a failing test should show (set by each suite). */
 let servers: Sshd[] = [];
 
@@ -110,7 +109,8 @@ describe('remote command line', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
     assert.equal(remoteCommandLine(['iptables-save'], false), `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" 'iptables-save'`);
     assert.equal(remoteCommandLine(['nft', '-j', 'list', 'ruleset'], true),
-      `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH; command -v 'nft' >/dev/null 2>&1 || { echo 'nft: command not found' >&2; exit 127; }; 'sudo' '-n' 'nft' '-j' 'list' 'ruleset'`);
+      `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH; p=$(command -v 'nft' 2>/dev/null) || { echo 'nft: command not found' >&2; exit 127; }; ` +
+        `'sudo' '-n' 'nft' '-j' 'list' 'ruleset' || { rc=$?; printf 'np-doctor-path: %s\\n' "$p" >&2; exit $rc; }`);
   });
 
   test('a root command whose tool is missing exits 127 before sudo is asked', () => {
@@ -134,6 +134,20 @@ describe('remote command line', () => {
     assert.equal(needsSudo(NODE_COMMANDS['ip-addr'], 'admin'), false);
   });
 
+  test('a failed root command reports where the node has the tool, and the line is taken out again', () => {
+    // sh stands in for sudo's refusal: `false` fails like a refused sudo -n would.
+    const line = remoteCommandLine(['ss', '-H'], true).replace(`'sudo' '-n' 'ss' '-H'`, `'false'`);
+    const r = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    assert.equal(r.status, 1);
+    const result = { stdout: '', stderr: r.stderr, exitCode: 1 };
+    const path = takeToolPath(result);
+    assert.match(path ?? '', /^\/(usr\/)?s?bin\/ss$/);
+    assert.equal(result.stderr, '', 'the marker line is gone');
+    assert.equal(takeToolPath({ stdout: '', stderr: 'np-doctor-path: $(reboot)\n', exitCode: 1 }), undefined, 'only a plain path is used');
+    const why = explainSudoFailure({ stdout: '', stderr: 'sudo: a password is required\n', exitCode: 1 }, 'admin', ['ss', '-H', '-l'], '/usr/bin/ss');
+    assert.match(why ?? '', /the sudoers rule "admin ALL=\(root\) NOPASSWD: \/usr\/bin\/ss -H -l", or log in as root/);
+  });
+
   test('sudo refusals are explained; other failures are left alone', () => {
     const argv = ['iptables-save'];
     const pw = explainSudoFailure({ stdout: '', stderr: 'sudo: a password is required\n', exitCode: 1 }, 'admin', argv);
@@ -145,6 +159,29 @@ describe('remote command line', () => {
     assert.match(missing ?? '', /sudo is not installed on the node/);
     assert.equal(explainSudoFailure({ stdout: '', stderr: 'iptables-save: not found\n', exitCode: 127 }, 'admin', argv), undefined);
     assert.equal(explainSudoFailure({ stdout: '', stderr: 'iptables: Permission denied\n', exitCode: 4 }, 'admin', argv), undefined);
+  });
+
+  test('sudoers advice is generated from the fixed commands: exact argument lists, never a bare tool', () => {
+    assert.equal(sudoersCmnd(['nft', '-j', 'list', 'ruleset']), '/usr/sbin/nft -j list ruleset');
+    assert.equal(sudoersCmnd(['iptables-save']), '/usr/sbin/iptables-save ""', '"" allows no arguments at all');
+    const line = sudoersLine('admin');
+    assert.ok(line.startsWith('admin ALL=(root) NOPASSWD: /usr/sbin/iptables-legacy-save "", '), line);
+    const cmnds = line.slice('admin ALL=(root) NOPASSWD: '.length).split(', ');
+    assert.deepEqual(cmnds.map((c) => c.split(' ')[0]), ROOT_COMMANDS.map((id) => `/usr/sbin/${NODE_COMMANDS[id].argv[0]}`));
+    for (const c of cmnds) assert.ok(c.includes(' '), `${c}: a path alone would allow any arguments`);
+    assert.ok(ROOT_COMMANDS.every((id) => NODE_COMMANDS[id].root) && ROOT_COMMANDS.includes('listening-sockets'));
+    assert.throws(() => sudoersCmnd(['nft', '-f', '/etc/x,y']), /needs sudoers escaping/);
+  });
+
+  test('SSH algorithms are explicit: no SHA-1, no CBC, known host key types first', () => {
+    const a = sshAlgorithms(['rsa-sha2-512', 'rsa-sha2-256']);
+    assert.deepEqual(a.serverHostKey, ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521']);
+    const all = [...KEX, ...HOST_KEY, ...(a.cipher as string[]), ...MAC];
+    for (const weak of ['ssh-rsa', 'ssh-dss', 'hmac-sha1', 'hmac-sha1-etm@openssh.com', 'hmac-md5', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1', 'diffie-hellman-group-exchange-sha1', 'aes128-cbc', '3des-cbc', 'arcfour']) {
+      assert.ok(!all.includes(weak), weak);
+    }
+    assert.ok(KEX.includes('curve25519-sha256') && HOST_KEY.includes('ssh-ed25519') && MAC.includes('hmac-sha2-256-etm@openssh.com'));
+    assert.ok((a.cipher as string[]).includes('aes256-gcm@openssh.com'));
   });
 });
 
@@ -213,10 +250,8 @@ if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/us
       const mounted = { '/usr/local/sbin': localSbin };
       sudoPathOf = (name) => sudoPath(name, mounted);
       sudoLog = join(work, 'sudo.log');
-      const rootCommands = Object.values(NODE_COMMANDS)
-        .filter((c) => c.root)
-        .map((c) => sudoersCommand(c.argv, mounted));
-      const sudoers = sudoersText(sudoLog, [`npdtest\tALL=(root) NOPASSWD: ${rootCommands.join(', ')}`, 'npdpw\tALL=(ALL:ALL) ALL']);
+      // np-doctor's own generated rule, with the paths sudo finds here.
+      const sudoers = sudoersText(sudoLog, [sudoersLine('npdtest', sudoPathOf), 'npdpw\tALL=(ALL:ALL) ALL']);
       lab = await createDirectLab();
       addr = lab.node.address;
       // Port 2299 drops everything: a node that does not answer.
@@ -508,10 +543,11 @@ if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/us
           // no terminal is there to read a password), under np-doctor's explanation.
           const [explanation = '', ...rest] = r.stderr.split('\n');
           assert.deepEqual(rest, ['sudo: a password is required', ''], r.stderr);
+          // The rule names the tool where the node has it, with exactly np-doctor's arguments.
           assert.ok(
             explanation.startsWith(
               `np-doctor: sudo says a password is required for ${user} to run "${cmd}" as root, and np-doctor never types one (it runs "sudo -n"): ` +
-                `allow it without a password with the sudoers rule "${user} ALL=(root) NOPASSWD: <path of ${NODE_COMMANDS[id].argv[0]}>"`,
+                `allow it without a password with the sudoers rule "${user} ALL=(root) NOPASSWD: ${sudoersCmnd(NODE_COMMANDS[id].argv, sudoPathOf)}", or log in as root`,
             ),
             explanation,
           );
@@ -589,6 +625,130 @@ if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/us
         assert.match(r.stderr, /interrupted/);
         assert.ok(Date.now() - t0 < 1500);
       });
+    });
+
+    /** Another sshd on this node, on `port`, with extra config and binds; stopped when `f` ends. */
+    const withServer = async <T>(o: { port: number; config?: string[]; hostKeyType?: 'ed25519' | 'rsa'; binds?: { source: string; target: string }[] }, f: (server: Sshd, kh: string) => Promise<T>): Promise<T> => {
+      const server = await startSshd({ ns: lab.node.ns, address: addr, ports: [o.port], authorizedKeys: [key.publicLine], ...o });
+      try {
+        return await f(server, await knownHosts(`[${addr}]:${o.port} ${server.hostKey}`));
+      } finally {
+        await server.stop();
+      }
+    };
+
+    test('a node that prints more than the output limit: cut at the limit, stopped, reported, and the gathering goes on', async () => {
+      // A node whose tools print without end: iptables-nft-save an endless dump on stdout, `ip -j rule`
+      // endless warnings on stderr. Root's PATH starts with /usr/local/sbin, bound over for this sshd.
+      const loud = join(work, 'loud-sbin');
+      await mkdir(loud);
+      await chmod(loud, 0o755);
+      await writeFile(join(loud, 'iptables-nft-save'), "#!/bin/sh\nprintf '*filter\\n:INPUT ACCEPT [0:0]\\n'\nexec yes -- '-A INPUT -p tcp -m tcp --dport 31999 -j ACCEPT'\n", { mode: 0o755 });
+      const realIp = (await run('sh', ['-c', 'command -v ip'])).stdout.trim();
+      await writeFile(join(loud, 'ip'), `#!/bin/sh\nif [ "$1" = -j ] && [ "$2" = rule ]; then exec yes 'ip: this node never stops warning' >&2; fi\nexec ${realIp} "$@"\n`, { mode: 0o755 });
+      await withServer({ port: 2230, binds: [{ source: loud, target: '/usr/local/sbin' }] }, async (_server, file) => {
+        const limit = 64 * 1024;
+        const t0 = Date.now();
+        const { nodes, errors } = await gatherNodes(
+          shell({ port: 2230, knownHostsFiles: [file], commandTimeoutMs: 30_000, outputLimitBytes: limit }),
+          [node()],
+          { concurrency: 1, signal: undefined, progress: SILENT },
+        );
+        const took = Date.now() - t0;
+        assert.ok(took < 15_000, `took ${took} ms: the endless commands were stopped, not timed out`);
+        const state = nodes[0]!;
+        const dump = state.commands['iptables-nft-save']!;
+        assert.deepEqual(dump.truncated, { stdout: true, stderr: false, limitBytes: limit });
+        assert.equal(Buffer.byteLength(dump.stdout), limit, 'exactly the first 64 KiB');
+        assert.ok(dump.stdout.startsWith('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp'));
+        assert.equal(dump.exitCode, null);
+        assert.match(dump.stderr, /^np-doctor: "iptables-nft-save" printed more than 64 KiB on stdout; np-doctor kept the first 64 KiB and stopped it\n$/);
+        const rule = state.commands['ip-rule']!;
+        assert.deepEqual(rule.truncated, { stdout: false, stderr: true, limitBytes: limit });
+        // The other commands ran, the real ones answered.
+        assert.equal(state.commands['iptables-legacy-save']?.exitCode, 0);
+        assert.equal(state.commands['ip-addr']?.exitCode, 0, state.commands['ip-addr']?.stderr);
+        assert.ok(Array.isArray(JSON.parse(state.commands['ip-addr']?.stdout ?? '')));
+        assert.equal(state.commands['listening-sockets']?.exitCode, 0, 'the last command ran too');
+        assert.deepEqual(errors.filter((e) => e.code === 'output-limit').map((e) => [e.node, e.what, e.why]), [
+          ['worker-1', 'run iptables-nft-save', '"iptables-nft-save" printed more than 64 KiB on stdout; np-doctor kept the first 64 KiB, so its output is not used as if complete'],
+          ['worker-1', 'run ip -j rule', '"ip -j rule" printed more than 64 KiB on stderr; np-doctor kept the first 64 KiB, so its output is not used as if complete'],
+        ]);
+        // Readers refuse the cut dump: the node is indeterminate, not replayed with half its rules.
+        assert.throws(() => nodeView(state, 4), (e: unknown) => e instanceof NodeViewError && /iptables-nft-save printed more than 64 KiB and np-doctor kept only the first 64 KiB, so the node's rules cannot be replayed/.test(e.message));
+        const rules = new NodeData('worker-1', state, errors, 'ssh').rulesFor(4);
+        assert.equal(rules.ok, false);
+        assert.match(rules.ok ? '' : rules.why, /cannot be replayed/);
+        assert.equal(new NodeData('worker-1', state, errors, 'ssh').command('iptables-nft-save'), undefined, 'checks never see the cut output');
+      });
+    });
+
+    test('the gathering deadline stops a hung command over SSH and says so for the node', async () => {
+      // Root meets the hung ipset in /usr/local/sbin.
+      const deadline = gatherSignal(undefined, 3000);
+      const t0 = Date.now();
+      try {
+        const { nodes, errors } = await gatherNodes(shell({ commandTimeoutMs: 20_000 }), [node()], { concurrency: 1, signal: deadline.signal, progress: SILENT });
+        assert.ok(Date.now() - t0 < 9000, `took ${Date.now() - t0} ms; the hung command sleeps 10 s`);
+        const ran = Object.entries(nodes[0]!.commands);
+        const [lastId, last] = ran[ran.length - 1]!;
+        assert.equal(last.exitCode, null, lastId);
+        assert.match(last.stderr, /np-doctor: the gathering did not finish within 3 s \(--timeout\)/);
+        assert.ok(ran.length < Object.keys(NODE_COMMANDS).length, 'later commands were not started');
+        assert.deepEqual(errors.filter((e) => e.code === 'deadline').map((e) => [e.node, e.why]), [['worker-1', 'read only in part: the gathering did not finish within 3 s (--timeout)']]);
+      } finally {
+        deadline.dispose();
+      }
+    });
+
+    test('an RSA host key is used with SHA-2 signatures', async () => {
+      await withServer({ port: 2231, hostKeyType: 'rsa' }, async (server, file) => {
+        assert.match(server.hostKey, /^ssh-rsa /);
+        const r = await withSession(shell({ port: 2231, knownHostsFiles: [file] }), node(), (s) => s.run('iptables-version'));
+        assert.equal(r.exitCode, 0);
+        assert.match(server.log(), /Accepted publickey for root/);
+      });
+    });
+
+    /** A server offering only weak algorithms of one kind is refused, naming what it offered and what np-doctor takes. */
+    const refusedWeak = async (o: { port: number; config: string[]; hostKeyType?: 'rsa' }, what: RegExp, hint: RegExp) => {
+      await withServer(o, async (_server, file) => {
+        const e = await accessError(shell({ port: o.port, knownHostsFiles: [file] }).open(node()));
+        assert.equal(e.what, `connect to ${addr}:${o.port}`);
+        assert.match(e.why, what);
+        assert.match(e.why, /: np-doctor refuses SHA-1 signatures, MACs and key exchange, and CBC and RC4 ciphers$/);
+        assert.match(e.hint ?? '', hint);
+      });
+    };
+
+    test('a server offering only the ssh-rsa (SHA-1) host key signature is refused with a clear message', async () => {
+      await refusedWeak(
+        { port: 2232, hostKeyType: 'rsa', config: ['HostKeyAlgorithms ssh-rsa'] },
+        new RegExp(`^${addr.replaceAll('.', '\\.')}:2232 offers only host key algorithms np-doctor does not accept \\(ssh-rsa\\)`),
+        /accepts ssh-ed25519, .*rsa-sha2-512, rsa-sha2-256; enable one in the node's sshd_config \(HostKeyAlgorithms/,
+      );
+    });
+
+    test('a server offering only hmac-sha1 (with a cipher that needs a MAC) is refused', async () => {
+      await refusedWeak({ port: 2233, config: ['Ciphers aes128-ctr', 'MACs hmac-sha1'] }, /offers only MAC algorithms np-doctor does not accept \(hmac-sha1\)/, /accepts hmac-sha2-256-etm@openssh\.com, hmac-sha2-512-etm@openssh\.com; .*\(MACs\)/);
+    });
+
+    test('a server offering only SHA-1 key exchange is refused', async () => {
+      await refusedWeak({ port: 2234, config: ['KexAlgorithms diffie-hellman-group14-sha1'] }, /offers only key exchange algorithms np-doctor does not accept \(diffie-hellman-group14-sha1/, /\(KexAlgorithms\)/);
+    });
+
+    test('the generated sudoers rule allows exactly the fixed argument lists: other arguments are refused by real sudo', async () => {
+      // The OpenSSH client, as npdtest: the same tool with other arguments must not run as root.
+      const ssh = (command: string) =>
+        run('ssh', ['-i', key.privatePath, '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `npdtest@${addr}`, command], { allowFail: true });
+      const allowed = await ssh(`sudo -n ${sudoPathOf('nft')} -j list ruleset`);
+      assert.equal(allowed.code, 0, allowed.stderr);
+      const other = await ssh(`sudo -n ${sudoPathOf('nft')} -f /dev/null`);
+      assert.equal(other.code, 1);
+      assert.match(other.stderr, /sudo: a password is required/);
+      const extra = await ssh(`sudo -n ${sudoPathOf('iptables-legacy-save')} -t nat`);
+      assert.equal(extra.code, 1, '"" after the path allows no arguments');
+      assert.equal(sudoersCmnd(['nft', '-j', 'list', 'ruleset'], sudoPathOf), `${sudoPathOf('nft')} -j list ruleset`);
     });
   });
 

@@ -1,8 +1,9 @@
 /**
  * Debian's real OpenSSH server for tests, started inside a lab namespace:
- * `ip netns exec NS /usr/sbin/sshd -D -e -f <generated sshd_config>`, with a fresh ed25519 host
- * key, public-key login only, and everything (config, keys, pid file) in one temp directory that
- * stop() removes.
+ * `ip netns exec NS /usr/sbin/sshd -D -e -f <generated sshd_config>`, with a fresh host key
+ * (ed25519 unless asked otherwise), public-key login only, and everything (config, keys, pid file)
+ * in one temp directory that stop() removes. Extra sshd_config lines make servers that offer only
+ * chosen algorithms (e.g. `HostKeyAlgorithms ssh-rsa`, `MACs hmac-sha1`).
  *
  * sshd facts this relies on: it must be started by absolute path (it re-executes itself); its
  * privilege separation needs /run/sshd; with -e it logs to stderr, including
@@ -48,6 +49,10 @@ export interface SshdOptions {
   sudoers?: string;
   /** Bind mounts seen by this sshd and its sessions only; `target` must exist. */
   binds?: readonly { source: string; target: string }[];
+  /** The host key's type; default ed25519. */
+  hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa';
+  /** sshd_config lines added at the end (sshd takes the first value of most keywords, so only new keywords). */
+  config?: readonly string[];
 }
 
 export interface Sshd {
@@ -57,7 +62,7 @@ export interface Sshd {
   ports: readonly number[];
   /** Temp directory of this server (0755: test users must read authorized_keys in it). */
   dir: string;
-  /** The host public key line, `ssh-ed25519 AAAA…`, as a known_hosts line needs it (without host). */
+  /** The host public key line, `ssh-ed25519 AAAA…` (or its type's), as a known_hosts line needs it (without host). */
   hostKey: string;
   /** SHA256 fingerprint as `ssh-keygen -l` prints it. */
   fingerprint: string;
@@ -94,11 +99,13 @@ export async function generateKey(
   return { privatePath, publicLine, fingerprint: await keygenFingerprint(`${privatePath}.pub`) };
 }
 
+const hostKeyFile = (dir: string, o: SshdOptions): string => join(dir, `ssh_host_${o.hostKeyType ?? 'ed25519'}_key`);
+
 function sshdConfig(dir: string, o: SshdOptions, ports: readonly number[]): string {
   return [
     ...ports.map((p) => `Port ${p}`),
     `ListenAddress ${o.address}`,
-    `HostKey ${join(dir, 'ssh_host_ed25519_key')}`,
+    `HostKey ${hostKeyFile(dir, o)}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
     'PermitRootLogin prohibit-password',
@@ -116,6 +123,7 @@ function sshdConfig(dir: string, o: SshdOptions, ports: readonly number[]): stri
     'UseDNS no',
     'MaxStartups 100',
     'LogLevel VERBOSE',
+    ...(o.config ?? []),
     '',
   ].join('\n');
 }
@@ -136,9 +144,10 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
   try {
     await chmod(dir, 0o755);
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-    await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'np-doctor-test-host', '-f', join(dir, 'ssh_host_ed25519_key')]);
-    const hostKey = (await readFile(join(dir, 'ssh_host_ed25519_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
-    const fingerprint = await keygenFingerprint(join(dir, 'ssh_host_ed25519_key.pub'));
+    const keyFile = hostKeyFile(dir, o);
+    await exec('ssh-keygen', ['-q', '-t', o.hostKeyType ?? 'ed25519', '-N', '', '-C', 'np-doctor-test-host', '-f', keyFile]);
+    const hostKey = (await readFile(`${keyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+    const fingerprint = await keygenFingerprint(`${keyFile}.pub`);
     const authorizedKeysFile = join(dir, 'authorized_keys');
     await writeFile(authorizedKeysFile, o.authorizedKeys.map((k) => `${k}\n`).join(''), { mode: 0o644 });
     const conf = join(dir, 'sshd_config');

@@ -1,10 +1,14 @@
 /**
  * The Kubernetes API as the gatherer uses it: typed clients from @kubernetes/client-node, a
- * client-side timeout on every request, complete paginated lists, and failures turned into
- * GatherErrors that say which verb on which resource failed and why.
+ * client-side timeout on every request, complete paginated lists (bounded in items and pages: a
+ * server that keeps handing out continue tokens cannot keep np-doctor reading for ever), and
+ * failures turned into GatherErrors that say which verb on which resource failed and why. The
+ * server's own words (Status messages) are kept as data, cut at MAX_MESSAGE_BYTES.
  */
 import type * as K8s from '@kubernetes/client-node';
 import type { GatherError } from '../../snapshot/schema.js';
+import { deadlinePassed, stopReason } from '../deadline.js';
+import { boundMessage } from '../untrusted-text.js';
 
 export type K8sModule = typeof K8s;
 
@@ -21,13 +25,36 @@ export interface KubeApi {
   cleanupOptions: K8s.ConfigurationOptions;
   server: string | null;
   timeoutMs: number;
-  /** Ctrl-C: aborts requests in flight. */
+  /** Ctrl-C and the gathering deadline (deadline.ts): aborts requests in flight. */
   interrupt?: AbortSignal | undefined;
   /** `limit` of each list page. */
   pageSize: number;
+  /** Bounds of one list, whatever the server sends. */
+  listLimits: ListLimits;
 }
 
-export async function makeKubeApi(kc: K8s.KubeConfig, server: string | null, timeoutMs: number, interrupt?: AbortSignal, pageSize = 500): Promise<KubeApi> {
+export interface ListLimits {
+  /** Objects in one list (--max-list-items). */
+  maxItems: number;
+  /** Pages of one list: enough for maxItems in full pages, and some short ones a filtered list may return. */
+  maxPages: number;
+}
+
+/** More pods than any one namespace of a supported cluster holds (150,000 pods per cluster). */
+export const DEFAULT_MAX_LIST_ITEMS = 100_000;
+
+export function listLimits(maxItems: number, pageSize: number): ListLimits {
+  return { maxItems, maxPages: Math.ceil(maxItems / pageSize) + 100 };
+}
+
+export async function makeKubeApi(
+  kc: K8s.KubeConfig,
+  server: string | null,
+  timeoutMs: number,
+  interrupt?: AbortSignal,
+  pageSize = 500,
+  maxListItems = DEFAULT_MAX_LIST_ITEMS,
+): Promise<KubeApi> {
   const k8s = await import('@kubernetes/client-node');
   return {
     k8s,
@@ -45,6 +72,7 @@ export async function makeKubeApi(kc: K8s.KubeConfig, server: string | null, tim
     timeoutMs,
     interrupt,
     pageSize,
+    listLimits: listLimits(maxListItems, pageSize),
   };
 }
 
@@ -100,15 +128,22 @@ interface Status {
   reason?: string;
 }
 
+/** The Status the server sent, its words cut to size (a hostile server may send megabytes). */
 function statusOf(body: unknown): Status {
+  let st: unknown = body;
   if (typeof body === 'string') {
     try {
-      return JSON.parse(body) as Status; // client-node 1.x keeps the Status as its raw JSON text
+      st = JSON.parse(body) as unknown; // client-node 1.x keeps the Status as its raw JSON text
     } catch {
-      return { message: body.slice(0, 200) };
+      return { message: boundMessage(body, 200) };
     }
   }
-  return typeof body === 'object' && body !== null ? body : {};
+  if (typeof st !== 'object' || st === null) return {};
+  const { message, reason } = st as Record<string, unknown>;
+  return {
+    ...(typeof message === 'string' ? { message: boundMessage(message) } : {}),
+    ...(typeof reason === 'string' ? { reason: boundMessage(reason, 128) } : {}),
+  };
 }
 
 const NETWORK_WHY: Record<string, string> = {
@@ -128,6 +163,12 @@ const NETWORK_WHY: Record<string, string> = {
 export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'server' | 'timeoutMs' | 'interrupt'>): ApiCallError {
   const what = describeStep(step);
   if (e instanceof ApiCallError) return e;
+  if (deadlinePassed(api.interrupt)) {
+    return new ApiCallError('deadline', undefined, {
+      stage: 'cluster', what, why: stopReason(api.interrupt), code: 'deadline',
+      hint: 'raise --timeout, or narrow the question (svc/NAME, -n NAMESPACE)',
+    });
+  }
   if (api.interrupt?.aborted) return new ApiCallError('interrupted', undefined, { stage: 'cluster', what, why: 'interrupted', code: 'interrupted' });
   if (e instanceof api.k8s.ApiException) {
     const code = (e as K8s.ApiException<unknown>).code;
@@ -148,8 +189,8 @@ export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'ser
       hint: 'raise --request-timeout, or check that the API server is reachable',
     });
   }
-  const code = err.code ?? err.cause?.code;
-  const why = code !== undefined && NETWORK_WHY[code] !== undefined ? `${NETWORK_WHY[code]} (${api.server ?? ''})` : (err.message ?? String(e));
+  const code = typeof (err.code ?? err.cause?.code) === 'string' ? boundMessage((err.code ?? err.cause?.code) as string, 64) : undefined;
+  const why = code !== undefined && NETWORK_WHY[code] !== undefined ? `${NETWORK_WHY[code]} (${api.server ?? ''})` : boundMessage(err.message ?? String(e));
   return new ApiCallError(code, undefined, { stage: 'cluster', what, why, ...(code ? { code } : {}) });
 }
 
@@ -165,29 +206,41 @@ interface Page<T> {
 
 /**
  * A whole list, page by page (`limit`/`continue`). A 410 Expired means the continue token outlived
- * etcd's compaction window; the list then starts over once, as kubectl does.
+ * etcd's compaction window; the list then starts over once, as kubectl does. A list longer than
+ * the limits is an error, not a partial list: a check reading half the pods would be wrong.
  */
 export async function listAll<T>(
   api: KubeApi,
   step: Step,
   page: (cont: string | undefined) => Promise<Page<T>>,
 ): Promise<T[]> {
+  const { maxItems, maxPages } = api.listLimits;
   for (let attempt = 0; ; attempt++) {
     const items: T[] = [];
     let cont: string | undefined;
     try {
-      do {
+      for (let pages = 1; ; pages++) {
         const r = await page(cont);
         items.push(...r.items);
         cont = r.metadata?._continue || undefined;
-      } while (cont !== undefined);
-      return items;
+        if (items.length > maxItems) throw tooLong(step, `more than ${maxItems} items`);
+        if (cont === undefined) return items;
+        if (pages >= maxPages) throw tooLong(step, `more than ${maxPages} pages: the API server kept handing out continue tokens without finishing the list`);
+      }
     } catch (e) {
       const failure = classify(e, step, api);
       if (failure.status === 410 && attempt === 0) continue;
       throw failure;
     }
   }
+}
+
+/** Not fatal (no string status): the list is left out with this error, the rest goes on. */
+function tooLong(step: Step, why: string): ApiCallError {
+  return new ApiCallError(undefined, undefined, {
+    stage: 'cluster', what: describeStep(step), why, code: 'list-limit',
+    hint: 'narrow the question (svc/NAME, -n NAMESPACE), or raise --max-list-items',
+  });
 }
 
 /** A single read; null when the object does not exist (404), an ApiCallError for anything else. */

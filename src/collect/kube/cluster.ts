@@ -7,6 +7,7 @@
 import type { ClusterState, GatherError, KubeObject } from '../../snapshot/schema.js';
 import { mapLimit } from '../limit.js';
 import type { Progress } from '../progress.js';
+import { boundMessage } from '../untrusted-text.js';
 import { ApiCallError, getOrNull, isFatal, listAll, type KubeApi, type Step } from './api.js';
 import { KUBE_PROXY_CONFIG_KEY, kubeProxyConfig, serviceNodePortRange } from './kube-proxy-config.js';
 import { keepConfigMapKey, toWire } from './wire.js';
@@ -183,7 +184,7 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   try {
     cluster.kubeProxy.config = kubeProxyConfig(cluster.kubeProxy.configMap, cluster.kubeProxy.daemonSet, loadYaml);
   } catch (e) {
-    errors.push({ stage: 'cluster', what: `read kube-proxy's ${KUBE_PROXY_CONFIG_KEY}`, why: `not valid YAML: ${(e as Error).message.split('\n')[0]}` });
+    errors.push({ stage: 'cluster', what: `read kube-proxy's ${KUBE_PROXY_CONFIG_KEY}`, why: `not valid YAML: ${boundMessage((e as Error).message.split('\n')[0] ?? '', 512)}` });
   }
   cluster.apiServer.serviceNodePortRange = serviceNodePortRange(apiServerPods);
   sortObjects(cluster);

@@ -31,8 +31,10 @@ export interface ResolvedKubeconfig {
   namespace: string;
   /** The context's own namespace (or the service account's, or "default"), ignoring -n. */
   contextNamespace: string;
-  /** The API server URL with any credentials in it removed. */
+  /** The API server URL without credentials, query or fragment. */
   server: string | null;
+  /** The cluster entry sets insecure-skip-tls-verify: anyone on the path could pose as the API server. */
+  insecureSkipTlsVerify: boolean;
   /** Where the configuration came from, for messages. */
   origin: string;
 }
@@ -96,6 +98,7 @@ export async function resolveKubeconfig(opts: KubeconfigOptions): Promise<Resolv
     namespace: opts.namespace ?? ctx?.namespace ?? defaultNamespace ?? 'default',
     contextNamespace: ctx?.namespace ?? defaultNamespace ?? 'default',
     server: withoutCredentials(cluster.server),
+    insecureSkipTlsVerify: cluster.skipTLSVerify === true,
     origin,
   };
 }
@@ -139,14 +142,21 @@ function mergeFiles(kc: KubeConfig, files: string[], Ctor: new () => KubeConfig)
   kc.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
 }
 
-/** A server URL may carry user:password@; reports must never show it. */
+/**
+ * A server URL may carry user:password@, and a query or fragment may carry a token; reports and
+ * snapshots must never show them. Scheme, host, port and path stay (a path names a cluster behind
+ * a proxy such as Rancher's /k8s/clusters/ID).
+ */
 export function withoutCredentials(server: string): string {
   try {
     const u = new URL(server);
     u.username = '';
     u.password = '';
+    u.search = '';
+    u.hash = '';
     return u.toString().replace(/\/$/, '');
   } catch {
-    return server;
+    // Not a URL: nothing in it can be told apart from a secret.
+    return '(not a URL)';
   }
 }

@@ -18,8 +18,10 @@ export interface NodeTarget {
 export interface CommandResult {
   stdout: string;
   stderr: string;
-  /** null when the command did not finish (timeout, lost connection). */
+  /** null when the command did not finish (timeout, lost connection, stopped for printing too much). */
   exitCode: number | null;
+  /** Present when a stream went past the shell's output limit: it was cut at limitBytes. */
+  truncated?: { stdout: boolean; stderr: boolean; limitBytes: number };
 }
 
 export interface NodeSession {

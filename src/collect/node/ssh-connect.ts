@@ -6,11 +6,14 @@
  * ssh2 facts relied on: an unhandled 'error' event would crash the process, so one is always
  * attached; errors at level 'agent' and failed signatures are reported but not fatal (ssh2 goes
  * on with the next key); 'connect' fires when the transport is up (at once for a `sock`);
- * `readyTimeout` covers transport, handshake and login together.
+ * `readyTimeout` covers transport, handshake and login together; its `debug` callback is the only
+ * place that shows the algorithms the server offered (`Handshake: (remote) …` lines), which a
+ * refused handshake names.
  */
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as Ssh2Client, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import type { Client as Ssh2Client, ConnectConfig } from 'ssh2';
+import { sshAlgorithms } from './ssh-algorithms.js';
 import { authFailureReason, authHandler, type AuthAttempt, type AuthPlan } from './ssh-auth.js';
 import { describeConnectError, describeTunnelError, HopError, seconds, type Ssh2Error } from './ssh-errors.js';
 import {
@@ -112,6 +115,8 @@ export function connectLink(o: LinkOptions): Promise<SshLink> {
     let transportUp = o.sock !== undefined;
     let hostKeyProblem: HostKeyProblem | undefined;
     let settled = false;
+    /** The server's algorithm lists from its KEXINIT, kept only until the handshake is over. */
+    const offers: string[] = [];
 
     const settle = (e: Error | undefined) => {
       if (settled) return;
@@ -141,7 +146,7 @@ export function connectLink(o: LinkOptions): Promise<SshLink> {
               'Choose the user with --ssh-user and the key with --ssh-key, or User and IdentityFile in ~/.ssh/config';
         return new HopError(o.describe.loginWhat, tooMany ? `the server hung up after too many refused keys (sshd MaxAuthTries); ${why}` : why, hint);
       }
-      const d = describeConnectError(err, { host: o.host, endpoint: o.endpoint, timeoutMs: o.timeoutMs, transportUp });
+      const d = describeConnectError(err, { host: o.host, endpoint: o.endpoint, timeoutMs: o.timeoutMs, transportUp, offers });
       return new HopError(o.describe.connectWhat, d.why, d.hint);
     };
 
@@ -183,7 +188,7 @@ export function connectLink(o: LinkOptions): Promise<SshLink> {
     }
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const preferred = preferredHostKeyAlgorithms(o.policy.knownHosts, o.describe.hostKey.name) as ServerHostKeyAlgorithm[];
+    const preferred = preferredHostKeyAlgorithms(o.policy.knownHosts, o.describe.hostKey.name);
     const config: ConnectConfig = {
       host: o.host,
       port: o.port,
@@ -197,11 +202,12 @@ export function connectLink(o: LinkOptions): Promise<SshLink> {
       authHandler: authHandler(o.auth, o.user, attempt),
       // The agent stays here: forwarding it would hand it to anyone who is root on the node.
       agentForward: false,
+      // Explicit lists: no SHA-1 signatures, MACs or key exchange (ssh-algorithms.ts).
+      algorithms: sshAlgorithms(preferred),
+      debug: (line: string) => {
+        if (!settled && offers.length < 8 && line.startsWith('Handshake: (remote) ')) offers.push(line.slice(0, 2048));
+      },
     };
-    if (preferred.length > 0) {
-      // remove, then prepend: moves the known types to the front of ssh2's default list.
-      config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
-    }
     if (o.sock !== undefined) config.sock = o.sock;
     try {
       client.connect(config);

@@ -1,8 +1,11 @@
 /**
  * Turns what ssh2 and the socket report into words an on-call engineer can act on. ssh2 tags its
  * errors with `level` ('client-socket', 'client-timeout', 'client-dns', 'client-authentication',
- * 'protocol', 'handshake', 'agent'); socket errors keep Node's errno `code`.
+ * 'protocol', 'handshake', 'agent'); socket errors keep Node's errno `code`. Anything the server
+ * said (a disconnect reason, its algorithm lists) is kept as data and cut to size.
  */
+import { boundMessage } from '../untrusted-text.js';
+import { NEGOTIATED } from './ssh-algorithms.js';
 
 export interface Failure {
   what: string;
@@ -31,6 +34,8 @@ export interface ConnectContext {
   timeoutMs: number;
   /** TCP (or the tunnel) was up before the failure. */
   transportUp: boolean;
+  /** ssh2's `Handshake: (remote) …` debug lines: the algorithms the server offered. */
+  offers?: readonly string[];
 }
 
 export const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
@@ -41,7 +46,7 @@ const JUMP_HINT = 'if nodes are only reachable through a bastion, use --ssh-jump
 /** `why`/`hint` for a failure to reach or talk to an SSH server (not host key, not login). */
 export function describeConnectError(err: Ssh2Error, ctx: ConnectContext): Omit<Failure, 'what'> {
   const code = typeof err.code === 'string' ? err.code : undefined;
-  const msg = err.message;
+  const msg = boundMessage(err.message, 512);
   if (code === 'ECONNREFUSED') {
     return {
       why: `connection refused: nothing listens on ${ctx.endpoint}`,
@@ -79,10 +84,18 @@ export function describeConnectError(err: Ssh2Error, ctx: ConnectContext): Omit<
     };
   }
   if (err.level === 'handshake' || err.level === 'protocol') {
-    return {
-      why: `the SSH handshake with ${ctx.endpoint} failed: ${msg}`,
-      hint: /no matching/i.test(msg) ? 'the server only offers algorithms np-doctor (ssh2) does not support' : undefined,
-    };
+    const n = NEGOTIATED.find((x) => x.match.test(msg));
+    if (n !== undefined) {
+      const offered = ctx.offers?.map((l) => n.remote.exec(l)?.[1]).find((v) => v !== undefined);
+      return {
+        why:
+          `${ctx.endpoint} offers only ${n.what} algorithms np-doctor does not accept` +
+          (offered !== undefined ? ` (${boundMessage(offered, 512)})` : '') +
+          ': np-doctor refuses SHA-1 signatures, MACs and key exchange, and CBC and RC4 ciphers',
+        hint: `np-doctor accepts ${n.accepted().join(', ')}; enable one in the node's sshd_config (${n.directive}); "sshd -T" on the node lists what it offers`,
+      };
+    }
+    return { why: `the SSH handshake with ${ctx.endpoint} failed: ${msg}` };
   }
   return { why: msg };
 }
@@ -91,7 +104,8 @@ export function describeConnectError(err: Ssh2Error, ctx: ConnectContext): Omit<
 export function describeTunnelError(err: Ssh2Error, jump: string, target: string): Omit<Failure, 'what'> {
   // SSH channel-open failure reason 1 is "administratively prohibited": sshd's AllowTcpForwarding
   // or PermitOpen said no. Reason 2 ("connect failed") carries the jump host's own errno text.
-  const detail = err.message.replace(/^\(SSH\) Channel open failure: /, '');
+  // The jump host's own words: data, cut to size.
+  const detail = boundMessage(err.message.replace(/^\(SSH\) Channel open failure: /, ''), 512);
   if (err.reason === 1) {
     return {
       why: `jump host ${jump} refused to forward to ${target} (${detail})`,

@@ -19,16 +19,19 @@ export interface HostKeyPolicy {
   display: (path: string) => string;
 }
 
-/** Server host key algorithms for a known_hosts key type (RSA keys sign with SHA-2 first). */
+/**
+ * Server host key algorithms for a known_hosts key type. An RSA key signs with SHA-2 only: the
+ * SHA-1 `ssh-rsa` signature is not offered at all (ssh-algorithms.ts).
+ */
 const ALGORITHMS_OF: Readonly<Record<string, readonly string[]>> = {
   'ssh-ed25519': ['ssh-ed25519'],
   'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
   'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
   'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256'],
 };
 
-/** Algorithms to move to the front of ssh2's default list for `name`. */
+/** Host key algorithms to offer first for `name`: the types known_hosts already has for it. */
 export function preferredHostKeyAlgorithms(knownHosts: KnownHosts, name: string): string[] {
   const out: string[] = [];
   for (const e of knownHosts.keysFor(name)) {

@@ -3,17 +3,21 @@
  * "exec" channel on the same connection; at most a few run at once because sshd caps channels
  * per connection (MaxSessions, 10 by default).
  *
- * Results: stdout/stderr as UTF-8, the exit status from the channel's exit-status message.
- * Exit 127 (command not found) is an ordinary result. A timeout stops the command and resolves
- * with exitCode null and the reason in stderr; so does a connection lost mid-command, and so does
- * an abort (like the other shells: the gatherer sees the signal and stops). run() rejects with
- * NodeAccessError only when no command can start at all (session closed or lost).
+ * Results: stdout/stderr as UTF-8, each kept up to the output limit, the exit status from the
+ * channel's exit-status message. Exit 127 (command not found) is an ordinary result. A timeout
+ * stops the command and resolves with exitCode null and the reason in stderr; so does output past
+ * the limit (marked truncated), a connection lost mid-command, and an abort (like the other
+ * shells: the gatherer sees the signal and stops). run() rejects with NodeAccessError only when no
+ * command can start at all (session closed or lost).
  */
 import type { ClientChannel } from 'ssh2';
+import { stopReason } from '../deadline.js';
+import { boundMessage } from '../untrusted-text.js';
+import { CommandCapture } from './bounded-output.js';
 import { NODE_COMMANDS, type NodeCommandId } from './commands.js';
 import { NodeAccessError, type CommandResult, type NodeSession } from './shell.js';
 import { abortReason, type SshLink } from './ssh-connect.js';
-import { explainSudoFailure, needsSudo, remoteCommandLine } from './ssh-command.js';
+import { explainSudoFailure, needsSudo, remoteCommandLine, takeToolPath } from './ssh-command.js';
 import { seconds } from './ssh-errors.js';
 
 export interface SessionOptions {
@@ -24,6 +28,8 @@ export interface SessionOptions {
   endpoint: string;
   commandTimeoutMs: number;
   maxChannels: number;
+  /** Per stream of each command (bounded-output.ts). */
+  outputLimitBytes: number;
 }
 
 /** A counting semaphore whose waiters can be aborted. */
@@ -61,7 +67,7 @@ class Slots {
   }
 }
 
-const INTERRUPTED = (): CommandResult => ({ stdout: '', stderr: 'np-doctor: interrupted\n', exitCode: null });
+const stopped = (signal: AbortSignal | undefined): CommandResult => ({ stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null });
 
 export class SshSession implements NodeSession {
   readonly #target: SshLink;
@@ -80,7 +86,8 @@ export class SshSession implements NodeSession {
     this.#o = o;
     this.#slots = new Slots(o.maxChannels);
     target.client.on('error', (err: Error) => {
-      this.#lost ??= err.message;
+      // ssh2's message may carry the server's own disconnect text: data, bounded.
+      this.#lost ??= boundMessage(err.message, 512);
     });
     target.client.on('close', () => {
       if (this.#closing !== undefined) return;
@@ -107,14 +114,14 @@ export class SshSession implements NodeSession {
   }
 
   async run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult> {
-    if (signal?.aborted === true) return INTERRUPTED();
+    if (signal?.aborted === true) return stopped(signal);
     const early = this.#unusable(command);
     if (early !== undefined) throw early;
     let release: () => void;
     try {
       release = await this.#slots.acquire(signal);
     } catch {
-      return INTERRUPTED();
+      return stopped(signal);
     }
     try {
       const late = this.#unusable(command);
@@ -131,8 +138,7 @@ export class SshSession implements NodeSession {
     const line = remoteCommandLine(spec.argv, sudo);
     const timeoutMs = this.#o.commandTimeoutMs;
     return new Promise((resolve, reject) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const capture = new CommandCapture(this.#o.outputLimitBytes);
       let exit: { code: number } | { signal: string } | undefined;
       let channel: ClientChannel | undefined;
       let settled = false;
@@ -155,14 +161,9 @@ export class SshSession implements NodeSession {
         }
       };
       const result = (note: string | undefined): CommandResult => {
-        const stderr = Buffer.concat(err).toString('utf8');
-        const r: CommandResult = {
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: note === undefined ? stderr : `${stderr}${stderr === '' || stderr.endsWith('\n') ? '' : '\n'}${note}\n`,
-          exitCode: note === undefined && exit !== undefined && 'code' in exit ? exit.code : null,
-        };
+        const r = capture.result(note === undefined && exit !== undefined && 'code' in exit ? exit.code : null, note);
         if (sudo) {
-          const why = explainSudoFailure(r, this.#o.user, spec.argv);
+          const why = explainSudoFailure(r, this.#o.user, spec.argv, takeToolPath(r));
           if (why !== undefined) r.stderr = `${why}\n${r.stderr}`;
         }
         return r;
@@ -174,7 +175,11 @@ export class SshSession implements NodeSession {
         stopChannel();
         resolve(result(note));
       };
-      const onAbort = () => endEarly(INTERRUPTED().stderr.trimEnd());
+      const onAbort = () => endEarly(`np-doctor: ${stopReason(signal)}`);
+      /** Past the limit the output is unusable as a whole: keep what fits and stop the command. */
+      const take = (into: CommandCapture['stdout']) => (b: Buffer) => {
+        if (!into.push(b)) endEarly(capture.stopNote(spec.argv));
+      };
       const timer = setTimeout(() => {
         endEarly(`np-doctor: "${spec.argv.join(' ')}" did not finish within ${seconds(timeoutMs)} and was stopped`);
       }, timeoutMs);
@@ -189,16 +194,16 @@ export class SshSession implements NodeSession {
           }
           if (e !== undefined && e !== null) {
             cleanup();
-            reject(new NodeAccessError(this.#o.node, `start "${spec.argv.join(' ')}" over SSH`, e.message));
+            reject(new NodeAccessError(this.#o.node, `start "${spec.argv.join(' ')}" over SSH`, boundMessage(e.message)));
             return;
           }
           channel = ch;
-          ch.on('data', (b: Buffer) => out.push(b));
-          ch.stderr.on('data', (b: Buffer) => err.push(b));
+          ch.on('data', take(capture.stdout));
+          ch.stderr.on('data', take(capture.stderr));
           ch.on('error', () => {});
           // 'exit' carries (code) or (null, signalName, coreDumped, description).
           ch.on('exit', (code: number | null, sig?: string) => {
-            exit = typeof code === 'number' ? { code } : { signal: sig ?? 'unknown' };
+            exit = typeof code === 'number' ? { code } : { signal: boundMessage(sig ?? 'unknown', 64) };
           });
           ch.on('close', () => {
             if (settled) return;

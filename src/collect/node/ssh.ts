@@ -17,6 +17,7 @@
  */
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { stopReason } from '../deadline.js';
 import type { NodeSession, NodeShell, NodeTarget } from './shell.js';
 import { NodeAccessError } from './shell.js';
 import { knownHostsName, loadKnownHosts, type KnownHosts } from './known-hosts.js';
@@ -26,6 +27,7 @@ import { connectLink, openTunnel, type HopDescription, type SshLink } from './ss
 import { HopError } from './ssh-errors.js';
 import { JumpSpecError, parseJumpList, type JumpHop } from './ssh-jump.js';
 import { SshSession } from './ssh-session.js';
+import { DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
 
 export interface SshShellOptions {
   /** Login user for the node (--ssh-user); beats the config's User. */
@@ -61,6 +63,8 @@ export interface SshShellOptions {
   onWarning?: ((message: string) => void) | undefined;
   /** Commands run at once over one node's connection (default 4; sshd allows 10 sessions). */
   maxChannelsPerNode?: number | undefined;
+  /** Per stream of each command; past it the command is stopped and its result marked truncated (default 64 MiB). */
+  outputLimitBytes?: number | undefined;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -235,7 +239,7 @@ export class SshShell implements NodeShell {
   }
 
   async open(node: NodeTarget, signal?: AbortSignal): Promise<NodeSession> {
-    const interrupted = () => new NodeAccessError(node.name, 'open an SSH session', 'interrupted');
+    const interrupted = () => new NodeAccessError(node.name, 'open an SSH session', stopReason(signal));
     // A function, so the check is not narrowed away after the first one.
     const aborted = () => signal?.aborted === true;
     if (aborted()) throw interrupted();
@@ -307,6 +311,7 @@ export class SshShell implements NodeShell {
       endpoint: `${t.settings.user}@${t.endpoint}`,
       commandTimeoutMs: this.#o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       maxChannels: this.#o.maxChannelsPerNode ?? 4,
+      outputLimitBytes: this.#o.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
     });
   }
 }

@@ -5,6 +5,8 @@
  * authentication, in the order they were added, to plain requests and exec upgrades alike.
  * Refusals carry the Status the real apiserver sends for that code, computed from the request:
  * a 403 names the user, verb, resource, group and namespace as the RBAC authorizer would.
+ * `endlessContinue` is a hostile or broken server: every list page it hits carries a continue
+ * token, so a client that follows tokens without a bound never finishes.
  */
 import type { RequestInfo } from './request-info.js';
 import { expired, forbiddenPath, internalError, notFound, rbacForbidden, unknownResource, type Status } from './status.js';
@@ -22,6 +24,11 @@ export interface DelayRule {
   method?: string;
   path: RegExp;
   ms: number;
+  times?: number;
+}
+
+export interface ContinueRule {
+  path: RegExp;
   times?: number;
 }
 
@@ -60,6 +67,7 @@ function handle<R>(list: Armed<R>[], a: Armed<R>): FaultHandle {
 export class Faults {
   private readonly failures: Armed<FailRule>[] = [];
   private readonly delays: Armed<DelayRule>[] = [];
+  private readonly endless: Armed<ContinueRule & { method: string }>[] = [];
 
   constructor(private readonly user: string) {}
 
@@ -75,9 +83,21 @@ export class Faults {
     return handle(this.delays, a);
   }
 
+  endlessContinue(rule: ContinueRule): FaultHandle {
+    const a = { rule: { ...rule, method: 'GET' }, left: rule.times ?? Infinity, hits: 0 };
+    this.endless.push(a);
+    return handle(this.endless, a);
+  }
+
   clear(): void {
     this.failures.length = 0;
     this.delays.length = 0;
+    this.endless.length = 0;
+  }
+
+  /** True when this list request should get a continue token whatever is left. */
+  continueFor(method: string, target: string): boolean {
+    return take(this.endless, method, target) !== undefined;
   }
 
   delayFor(method: string, target: string): number {

@@ -11,7 +11,7 @@ export type { FakeApiserver, FakeApiserverOptions, KubeconfigRequest, RequestRec
 export { ExecutableNotFound } from './exec.js';
 export type { ExecHandler, ExecResult } from './exec.js';
 export { netnsExecHandler, hostCommand } from './netns-exec.js';
-export type { DelayRule, FailRule, FaultHandle } from './faults.js';
+export type { ContinueRule, DelayRule, FailRule, FaultHandle } from './faults.js';
 export type { DeletionRecord, PodStartOutcome } from './pods.js';
 export { ObjectStore, stableUid, kubeTime } from './store.js';
 export { RESOURCES, resourceAt, resourceOfObject } from './resources.js';

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { admitExec, ExecServer, pickProtocol, type ExecHandler } from './exec.js';
-import { Faults, type DelayRule, type FailRule, type FaultHandle } from './faults.js';
+import { Faults, type ContinueRule, type DelayRule, type FailRule, type FaultHandle } from './faults.js';
+import { encodeContinue } from './pagination.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { PodLifecycle, type DeletionRecord, type PodStartOutcome } from './pods.js';
 import { requestInfo } from './request-info.js';
@@ -82,6 +83,8 @@ export interface FakeApiserver {
   writeKubeconfig(o: KubeconfigRequest): Promise<string>;
   fail(rule: FailRule): FaultHandle;
   delay(rule: DelayRule): FaultHandle;
+  /** List pages matching `path` always carry a continue token (later pages are empty): a list that never ends. */
+  endlessContinue(rule: ContinueRule): FaultHandle;
   clearFaults(): void;
   /** Compacts: continue tokens issued so far get 410 Expired; new lists work. */
   expireContinueTokens(): void;
@@ -197,6 +200,12 @@ export async function startFakeApiserver(opts: FakeApiserverOptions = {}): Promi
       return send(r.code, r.body, r.text);
     }
     const reply = handleResource({ store, pods }, method, info, url.searchParams, body);
+    if (info.verb === 'list' && reply.code === 200 && faults.continueFor(method, url.pathname + url.search)) {
+      // A token past every key: the next page is empty, and this fault gives it a token again.
+      const meta = (reply.body as { metadata: Record<string, unknown> }).metadata;
+      meta.continue = encodeContinue(store.resourceVersion, `\uffff/endless-${requests.length}`);
+      delete meta.remainingItemCount;
+    }
     send(reply.code, reply.body);
   }
 
@@ -276,6 +285,7 @@ export async function startFakeApiserver(opts: FakeApiserverOptions = {}): Promi
       }),
     fail: (rule) => faults.fail(rule),
     delay: (rule) => faults.delay(rule),
+    endlessContinue: (rule) => faults.endlessContinue(rule),
     clearFaults: () => faults.clear(),
     expireContinueTokens: () => {
       store.compactedRevision = store.bump();
