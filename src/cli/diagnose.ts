@@ -9,9 +9,9 @@ import type { RunOptions } from '../run/runner.js';
 import { renderReport } from '../report/text.js';
 import { diagnose } from '../run/diagnose.js';
 import { QuestionError } from '../run/question.js';
-import { saveSnapshot } from '../snapshot/file.js';
 import { parseFlags } from './flags.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
+import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { EXIT, inCi, UsageError, type Io } from './io.js';
 import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput, parseProtocol } from './diagnose-common.js';
 import { serviceArg } from './target.js';
@@ -34,6 +34,7 @@ Question:
 Input and output:
       --snapshot FILE       analyse a saved snapshot (np-doctor snapshot) instead of the live cluster
       --save-snapshot FILE  also save what was gathered (FILE.gz to gzip)
+${OVERWRITE_HELP}
   -o, --output FORMAT       text (default) or json (the Report, schema/report.v1.json)
       --fail-on LEVEL       exit 1 on findings at or above error (default), warning, info; none: never
       --plugin FILE         load more checks from a JS module (repeatable)
@@ -57,6 +58,7 @@ export const DIAGNOSE_FLAGS = {
   from: { type: 'string' },
   snapshot: { type: 'string' },
   'save-snapshot': { type: 'string' },
+  ...OVERWRITE_FLAG,
   output: { type: 'string', short: 'o' },
   'fail-on': { type: 'string' },
   plugin: { type: 'string', multiple: true },
@@ -81,6 +83,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const service = serviceArg(positionals[0]);
   if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
   const checks = await loadChecks(CHECKS, values.plugin ?? []);
+  if (values['save-snapshot'] !== undefined) await checkOutputFile(values['save-snapshot'], values.overwrite ?? false);
   const answer = (out: Io, display?: LiveProgress) => diagnoseOne(values, service, checks, out, output === 'json', display);
 
   const color = io.isTTY && io.env.NO_COLOR === undefined;
@@ -124,13 +127,7 @@ async function diagnoseOne(values: DiagnoseValues, service: string | null, check
   const got = await obtainSnapshot(values.snapshot === undefined ? gatherValues : values, service, io, quiet, 'diagnose', display);
   if (typeof got === 'number') return got;
   const { snapshot, file } = got;
-  if (values['save-snapshot'] !== undefined) {
-    try {
-      await saveSnapshot(snapshot, values['save-snapshot']);
-    } catch (e) {
-      throw new UsageError(`cannot write ${values['save-snapshot']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
   const name = service ?? snapshot.target.service;
   if (name === null) throw new UsageError(`${file} holds every NodePort Service of ${snapshot.target.namespace ?? 'the cluster'}: name one (svc/NAME), or run np-doctor scan --snapshot ${file}`);
   const namespace = values.namespace ?? snapshot.target.namespace ?? 'default';

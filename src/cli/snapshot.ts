@@ -1,14 +1,13 @@
-import { access, constants } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { gather, type GatherResult } from '../collect/gather.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
-import { saveSnapshot, serializeSnapshot } from '../snapshot/file.js';
+import { serializeSnapshot } from '../snapshot/file.js';
 import { SnapshotSchema } from '../snapshot/schema.js';
 import { redactSnapshot } from '../snapshot/redact.js';
 import { renderGatherErrors } from './gather-errors.js';
 import { GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
 import { parseFlags } from './flags.js';
 import { EXIT, UsageError, type Io } from './io.js';
+import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { makeProgress } from './progress.js';
 import { serviceArg } from './target.js';
 
@@ -20,7 +19,8 @@ np-doctor trace --snapshot FILE --node NODE ... Without a Service name, it takes
 and LoadBalancer Service in the namespace (or in all namespaces with -A).
 
 Output:
-  -o, --output FILE         where to write it; FILE.gz is gzipped; - is stdout
+  -o, --output FILE         where to write it (readable only by you); FILE.gz is gzipped; - is stdout
+${OVERWRITE_HELP}
       --redact              replace names, labels and public addresses with stable pseudonyms
                             (for sharing in a ticket)
 
@@ -36,6 +36,7 @@ const FLAGS = {
   ...GATHER_FLAGS,
   output: { type: 'string', short: 'o' },
   redact: { type: 'boolean' },
+  ...OVERWRITE_FLAG,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -48,7 +49,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
   if (values.output === undefined) throw new UsageError('-o FILE is required (FILE.gz to gzip, - for stdout)');
   const toStdout = values.output === '-';
-  if (!toStdout) await checkWritable(values.output);
+  if (!toStdout) await checkOutputFile(values.output, values.overwrite ?? false);
   const progress = await makeProgress(io, toStdout);
   const request = gatherRequest(values, { service: serviceArg(positionals[0]) }, io, progress);
 
@@ -80,24 +81,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!check.success) throw new Error(`np-doctor built an invalid snapshot: ${check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   if (toStdout) io.stdout(serializeSnapshot(out, false).toString('utf8'));
   else {
-    try {
-      await saveSnapshot(out, values.output);
-    } catch (e) {
-      throw new UsageError(`cannot write ${values.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    await writeSnapshotFile(out, values.output, values.overwrite ?? false);
   }
   io.stderr(renderGatherErrors(snapshot.errors));
   if (!toStdout) {
     io.stderr(`wrote ${values.output}: ${snapshot.cluster.services.length} service(s), ${snapshot.nodes.length} node(s)${values.redact ? ', redacted' : ''}\n`);
   }
   return snapshot.errors.length > 0 ? EXIT.cannotDecide : EXIT.ok;
-}
-
-/** Fails before minutes of gathering, not after: the output's directory must exist and be writable. */
-async function checkWritable(file: string): Promise<void> {
-  try {
-    await access(dirname(file), constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} on ${dirname(file)}`);
-  }
 }

@@ -3,7 +3,9 @@
  * analysis context every check reads: the typed cluster, the question, and the replayed paths.
  */
 import { isLoopback, parseAddr } from '../engine/address.js';
+import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
+import { DEFAULT_TIME_LIMIT_MS } from '../engine/netfilter/budget.js';
 import type { PolicyPod, PolicyWorld } from '../engine/netpol/index.js';
 import type { Protocol } from '../engine/netfilter/types.js';
 import { ClusterModel } from '../model/cluster.js';
@@ -57,6 +59,8 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
       backends: backends(cluster, service, port),
       policy: policyWorld(cluster, ask.namespace),
       nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.internalIPs])),
+      // Each walk's time budget (the engine has no clock): a hostile dump cannot stall a diagnosis.
+      limits: { now: () => performance.now(), timeLimitMs: DEFAULT_TIME_LIMIT_MS },
     })
     : [];
   return { snapshot, cluster, question, service, paths };

@@ -4,6 +4,11 @@
  * unchanged, and every public IPv6 /48 becomes one /48 of 3fff::/20 (documentation, RFC 9637) with
  * the low 80 bits unchanged. So `-s 203.0.113.0/24` still contains the client 203.0.113.7 after
  * redaction; only prefixes shorter than /16 (/48) may change what they contain.
+ *
+ * An IPv6 interface ID derived from a MAC address (EUI-64: the MAC with ff:fe in the middle and
+ * the universal/local bit flipped, as in every fe80:: address the kernel assigns) is rewritten from
+ * the MAC's pseudonym, in any address (link-local and private included), so the MAC cannot be read
+ * back from it.
  */
 import { createRequire } from 'node:module';
 import type Ipaddr from 'ipaddr.js';
@@ -24,8 +29,35 @@ const IPV4 = /(?<![0-9.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9]|\.\d
 // Candidates only; each is checked with ipaddr.js (MAC addresses and times do not parse as IPv6).
 const IPV6 = /(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])/g;
 
-/** Builds the rewrite for every public address found in `text` (the whole document). */
-export function addressPseudonyms(text: string): (t: string) => string {
+/** The MAC inside an EUI-64 interface ID (the last four groups), or null when it holds none. */
+function euiMac(parts: number[]): string | null {
+  const [p4, p5, p6, p7] = parts.slice(4) as [number, number, number, number];
+  if ((p5 & 0xff) !== 0xff || p6 >> 8 !== 0xfe) return null;
+  const bytes = [(p4 >> 8) ^ 0x02, p4 & 0xff, p5 >> 8, p6 & 0xff, p7 >> 8, p7 & 0xff];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+function euiParts(mac: string): number[] {
+  const b = mac.split(':').map((x) => parseInt(x, 16)) as [number, number, number, number, number, number];
+  return [((b[0] ^ 0x02) << 8) | b[1], (b[2] << 8) | 0xff, 0xfe00 | b[3], (b[4] << 8) | b[5]];
+}
+
+/** The MACs behind every EUI-64 interface ID of an IPv6 address in `text` (lower case). */
+export function euiMacsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const [candidate] of text.matchAll(IPV6)) {
+    if (!lib().IPv6.isValid(candidate)) continue;
+    const mac = euiMac(lib().IPv6.parse(candidate).parts);
+    if (mac !== null) out.push(mac);
+  }
+  return out;
+}
+
+/**
+ * Builds the rewrite for every public address found in `text` (the whole document); `mac` maps a
+ * MAC address to its pseudonym, for interface IDs derived from one.
+ */
+export function addressPseudonyms(text: string, mac: (m: string) => string = (m) => m): (t: string) => string {
   const v4 = new Map<string, number>(); // public a.b → index
   for (const m of text.matchAll(IPV4)) {
     const [a, b, c, d] = m.slice(1).map(Number) as [number, number, number, number];
@@ -35,11 +67,15 @@ export function addressPseudonyms(text: string): (t: string) => string {
 
   const v6 = new Map<string, number>(); // public /48 prefix → index
   const v6Parsed = new Map<string, number[]>();
+  const v6Public = new Set<string>();
   for (const [candidate] of text.matchAll(IPV6)) {
     if (!lib().IPv6.isValid(candidate)) continue;
     const addr = lib().IPv6.parse(candidate);
-    if (addr.range() !== 'unicast') continue;
+    const pub = addr.range() === 'unicast';
+    if (!pub && euiMac(addr.parts) === null) continue;
     v6Parsed.set(candidate, addr.parts);
+    if (!pub) continue;
+    v6Public.add(candidate);
     v6.set(addr.parts.slice(0, 3).join(':'), 0);
   }
   [...v6.keys()].sort().forEach((k, i) => v6.set(k, i));
@@ -53,7 +89,10 @@ export function addressPseudonyms(text: string): (t: string) => string {
       .replace(IPV6, (m) => {
         const parts = v6Parsed.get(m);
         if (parts === undefined) return m;
+        const eui = euiMac(parts);
+        const iid = eui === null ? parts.slice(4) : euiParts(mac(eui));
+        if (!v6Public.has(m)) return new (lib().IPv6)([...parts.slice(0, 4), ...iid]).toString();
         const k = v6.get(parts.slice(0, 3).join(':'))!;
-        return new (lib().IPv6)([0x3fff, 0, k & 0xffff, ...parts.slice(3)]).toString();
+        return new (lib().IPv6)([0x3fff, 0, k & 0xffff, parts[3]!, ...iid]).toString();
       });
 }

@@ -43,3 +43,28 @@ export class Pseudonyms {
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A kube-proxy service port name at the start of a rule comment: `shop/frontend:http …`, `shop/frontend`. */
+const COMMENT_NAME = /--comment "?([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\/([a-z](?:[-a-z0-9]*[a-z0-9])?)(?=[:"\s]|$)/gm;
+/** In nft JSON: element comments (`"comment": "shop/frontend:http"`) and chain names (`service-HASH-shop/frontend/tcp/http`). */
+const NFT_NAME = /(?:"comment":\s*"|-[A-Z2-7]{8}-)([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\/([a-z](?:[-a-z0-9]*[a-z0-9])?)(?=[:/"])/g;
+
+/**
+ * The namespaces and Services kube-proxy names in a node's rules. Rules cover every Service of the
+ * cluster, while a snapshot holds the objects of a few, so names found only here must be renamed
+ * too. Services in the system namespaces keep their names, like their objects do.
+ */
+export function serviceNamesInRules(outputs: { id: string; stdout: string }[]): { namespaces: string[]; services: string[] } {
+  const namespaces = new Set<string>();
+  const services = new Set<string>();
+  for (const { id, stdout } of outputs) {
+    const re = /^ip6?tables-.*save$/.test(id) ? COMMENT_NAME : id === 'nft-ruleset' ? NFT_NAME : null;
+    if (re === null) continue;
+    for (const m of stdout.matchAll(re)) {
+      if (SYSTEM_NAMESPACES.has(m[1]!)) continue;
+      namespaces.add(m[1]!);
+      services.add(m[2]!);
+    }
+  }
+  return { namespaces: [...namespaces], services: [...services] };
+}

@@ -6,11 +6,20 @@
  * everywhere in the document (objects, rule comments, nft chain names), so a redacted snapshot
  * replays to the same findings as the original.
  *
- * What no diagnosis needs and may identify a company is dropped rather than renamed: annotations
- * other than the Service/EndpointSlice ones kube-proxy reads, cloud provider IDs, machine IDs.
+ * Also rewritten: kube-proxy's hashed chain names, with a key drawn for this redaction only
+ * (redact-chains.ts); UIDs, container and image IDs, MAC addresses and `ss -p` processes
+ * (redact-ids.ts); login users, SSH hosts, key files and fingerprints in gather errors
+ * (redact-ssh.ts). What no diagnosis needs is dropped rather than renamed: every object first goes
+ * through the snapshot's allow-list again (redact-fields.ts: a snapshot from an older np-doctor
+ * may hold probe headers or env values), then annotations other than the Service/EndpointSlice
+ * ones kube-proxy reads, cloud provider IDs and machine IDs go.
  */
-import { addressPseudonyms } from './redact-addresses.js';
-import { Pseudonyms, SYSTEM_NAMESPACES } from './redact-names.js';
+import { addressPseudonyms, euiMacsIn } from './redact-addresses.js';
+import { ChainHashes } from './redact-chains.js';
+import { keepSnapshotFields } from './redact-fields.js';
+import { idPseudonyms } from './redact-ids.js';
+import { Pseudonyms, serviceNamesInRules, SYSTEM_NAMESPACES } from './redact-names.js';
+import { sshDetailsRedactor } from './redact-ssh.js';
 import type { ClusterState, KubeObject, Snapshot } from './schema.js';
 
 type Rewrite = (s: string) => string;
@@ -44,6 +53,8 @@ function mapJson(v: unknown, m: Mapper, key = '', parent = ''): unknown {
   return v;
 }
 
+/** Lists whose items' `name` is a container name. */
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'containerStatuses', 'initContainerStatuses']);
 /** Objects whose keys are label keys and values label values. */
 const LABEL_MAPS = new Set(['labels', 'matchLabels', 'selector', 'nodeSelector']);
 /** Values that are API vocabulary, never names. */
@@ -57,15 +68,22 @@ const NFT_VOCABULARY = new Set(['family', 'type', 'hook', 'policy', 'op', 'proto
 /** Corefile names that are the cluster's own, not the company's. */
 const KEPT_DOMAIN = /(^|\.)(cluster\.local|in-addr\.arpa|ip6\.arpa)$/;
 
-export function redactSnapshot(snapshot: Snapshot): Snapshot {
+export interface RedactOptions {
+  /** The chain-hash key; tests only. Each redaction draws its own random key, never stored. */
+  chainKey?: Uint8Array;
+}
+
+export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Snapshot {
+  const snapshot = keepSnapshotFields(original);
   const c = snapshot.cluster;
   const user = allObjects(c).filter((o) => !isSystem(o));
+  const inRules = serviceNamesInRules(snapshot.nodes.flatMap((n) => Object.entries(n.commands).map(([id, out]) => ({ id, stdout: out.stdout }))));
   const names = new Pseudonyms();
-  names.add('ns', [...user.map((o) => o.metadata.namespace ?? ''), snapshot.target.namespace ?? '']);
+  names.add('ns', [...user.map((o) => o.metadata.namespace ?? ''), ...(c.namespaces ?? []).map((n) => n.metadata.name), snapshot.target.namespace ?? '', ...inRules.namespaces]);
   names.add('node', c.nodes.map((o) => o.metadata.name).concat(snapshot.nodes.map((n) => n.name)));
   names.add('host', c.nodes.flatMap((n) => ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [])
     .filter((a) => a.type.endsWith('DNS') || a.type === 'Hostname').map((a) => a.address)));
-  names.add('svc', c.services.filter((o) => !isSystem(o)).map((o) => o.metadata.name).concat(snapshot.target.service ?? ''));
+  names.add('svc', c.services.filter((o) => !isSystem(o)).map((o) => o.metadata.name).concat(snapshot.target.service ?? '', inRules.services));
   names.add('pod', c.pods.filter((o) => !isSystem(o)).map((o) => o.metadata.name));
   names.add('obj', user.map((o) => o.metadata.name));
   const text = JSON.stringify(user);
@@ -74,19 +92,32 @@ export function redactSnapshot(snapshot: Snapshot): Snapshot {
   names.add('image', text.match(/(?<="image":")[^"]+/g) ?? []);
   names.add('context', [snapshot.source.context ?? '']);
   const rename = names.replacer();
-  const readdress = addressPseudonyms(JSON.stringify(snapshot));
-  const both: Rewrite = (s) => readdress(rename(s));
+  const document = JSON.stringify(snapshot);
+  // IDs go first: a name that happens to look like part of a MAC or UID must not cut through it.
+  const outputs = snapshot.nodes.flatMap((n) => Object.values(n.commands).map((out) => out.stdout)).join('\n');
+  const ids = idPseudonyms(document, euiMacsIn(document), outputs);
+  const readdress = addressPseudonyms(document, ids.mac);
+  const both: Rewrite = (s) => readdress(rename(ids.text(s)));
+  const chains = new ChainHashes(opts.chainKey);
+  const renamedErrors = snapshot.errors.map((e) => [e.what, e.why, e.hint ?? ''].map(both));
+  const renamedStderr = snapshot.nodes.flatMap((n) => Object.values(n.commands).map((out) => both(out.stderr)));
+  const ssh = sshDetailsRedactor([...renamedErrors.flat(), ...renamedStderr]);
 
   // Label keys and values: exact lookups, so `tier: web` does not rewrite every "web" in the document.
   const labels = new Pseudonyms();
   const labelKey = (k: string) => (KEPT_LABEL_KEY.test(k) ? k : labels.getOrAdd('label-key', k));
   const labelValue = (v: string) => names.get(v) ?? labels.getOrAdd('label', v);
+  // Container names: exact lookups too. Generic words ("proxy", "filter") as whole-word
+  // replacements would cut into nft table and chain names.
+  const containers = new Pseudonyms();
+  const containerName = (v: string) => names.get(v) ?? containers.getOrAdd('container', v);
   const objectMapper: Mapper = {
     value(s, key, parent) {
       if (VOCABULARY_KEYS.has(key)) return s;
       if (LABEL_MAPS.has(parent)) return labelValue(s);
       if (parent === 'matchExpressions' && key === 'values') return labelValue(s);
       if (parent === 'matchExpressions' && key === 'key') return labelKey(s);
+      if (key === 'name' && CONTAINER_LISTS.has(parent)) return containerName(s);
       return both(s);
     },
     key: (k, parent) => (LABEL_MAPS.has(parent) ? labelKey(k) : k),
@@ -115,6 +146,7 @@ export function redactSnapshot(snapshot: Snapshot): Snapshot {
       pods: all(c.pods),
       nodes: all(c.nodes),
       networkPolicies: all(c.networkPolicies),
+      ...(c.namespaces !== undefined ? { namespaces: all(c.namespaces) } : {}),
       kubeProxy: {
         configMap: one(c.kubeProxy.configMap),
         daemonSet: one(c.kubeProxy.daemonSet),
@@ -131,26 +163,31 @@ export function redactSnapshot(snapshot: Snapshot): Snapshot {
     },
     nodes: snapshot.nodes.map((n) => ({
       ...n,
-      name: rename(n.name),
+      // A node known only by its address (--node-ip) is named by it.
+      name: both(n.name),
       address: n.address === null ? null : readdress(n.address),
       commands: Object.fromEntries(
         Object.entries(n.commands).map(([id, out]) => {
           // Names appear only in rule comments (iptables) and nft names; other outputs (addresses,
           // routes, sysctls, sockets) hold addresses only, and renaming inside them could hit a key.
-          const stdout = /^ip6?tables-.*save$/.test(id) ? redactIptablesComments(out.stdout, rename)
-            : id === 'nft-ruleset' ? redactNft(out.stdout, rename)
-            : out.stdout;
-          return [id, { ...out, stdout: readdress(stdout), stderr: both(out.stderr) }];
+          const stdout = /^ip6?tables-.*save$/.test(id) ? redactIptablesComments(ids.text(out.stdout), rename)
+            : id === 'nft-ruleset' ? redactNft(ids.text(out.stdout), rename)
+            : ids.text(out.stdout);
+          return [id, { ...out, stdout: chains.rewrite(readdress(stdout)), stderr: chains.rewrite(ssh.any(both(out.stderr))) }];
         }),
       ),
     })),
-    errors: snapshot.errors.map((e) => ({
-      ...e,
-      ...(e.node !== undefined ? { node: both(e.node) } : {}),
-      what: both(e.what),
-      why: both(e.why),
-      ...(e.hint !== undefined ? { hint: both(e.hint) } : {}),
-    })),
+    errors: snapshot.errors.map((e, i) => {
+      const [what, why, hint] = renamedErrors[i]!;
+      const details = e.stage === 'node' ? ssh.nodeError : ssh.any;
+      return {
+        ...e,
+        ...(e.node !== undefined ? { node: details(both(e.node)) } : {}),
+        what: chains.rewrite(details(what!)),
+        why: chains.rewrite(details(why!)),
+        ...(e.hint !== undefined ? { hint: chains.rewrite(details(hint!)) } : {}),
+      };
+    }),
   };
 }
 

@@ -28,6 +28,11 @@ const CommandOutput = z.object({
   stdout: z.string(),
   stderr: z.string(),
   exitCode: z.number().int().nullable().describe('null when the command did not finish'),
+  truncated: z.object({
+    stdout: z.boolean(),
+    stderr: z.boolean(),
+    limitBytes: z.number().int().positive(),
+  }).optional().describe('present when the command printed more than np-doctor keeps: each stream was cut at limitBytes'),
 });
 
 const CollectMethod = z.enum(COLLECT_METHODS);
@@ -93,6 +98,8 @@ export const SnapshotSchema = z.object({
     context: z.string().nullable(),
     server: z.string().nullable().describe('API server URL without credentials'),
     collect: z.enum([...COLLECT_METHODS, 'none']),
+    insecureSkipTlsVerify: z.boolean().optional()
+      .describe('the kubeconfig turned off verification of the API server certificate (insecure-skip-tls-verify)'),
   }),
   target: z.object({
     namespace: z.string().nullable().describe('null: all namespaces'),

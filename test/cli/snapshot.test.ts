@@ -3,17 +3,18 @@
  * nodes come from --node-dump files). The SSH and debug-pod paths run in test/e2e as root.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Io } from '../../src/cli/io.js';
-import { main } from '../../src/main.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
 import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';
+import { hasControl } from '../../src/text/sanitize.js';
+import { PAYLOAD } from '../support/hostile.js';
 import { NODE_A_DUMP } from '../support/snapshot-builder.js';
+import { runMain } from '../support/run-main.js';
 
 let server: FakeApiserver;
 let kubeconfig: string;
@@ -30,13 +31,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: (s) => (out += s), stderr: (s) => (err += s), env: { HOME: dir }, isTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]) => runMain(args, { HOME: dir });
 
 test('snapshot from the API plus a dump file; the namespace comes from the context', async () => {
   server.clearFaults();
@@ -80,20 +75,59 @@ test('--redact -o - prints a redacted snapshot on stdout', async () => {
   assert.doesNotMatch(r.out, /frontend|node-a|"shop"/);
 });
 
-test('cleanup deletes leftover debug pods in every namespace, and says when there are none', async () => {
+test('cleanup --all deletes leftover debug pods in every namespace, and says when there are none', async () => {
   const leftover = (ns: string, name: string) => server.store.put({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'np-doctor', 'app.kubernetes.io/name': 'np-doctor-node-reader' } },
     spec: { nodeName: 'node-a', containers: [{ name: 'reader', image: 'busybox:1.37' }] }, status: { phase: 'Running' },
   });
   leftover('default', 'np-doctor-node-a-x1');
   leftover('ops', 'np-doctor-node-b-x2');
-  const dry = await run(['cleanup', '--kubeconfig', kubeconfig, '--dry-run']);
-  assert.equal(dry.out, 'would delete pod default/np-doctor-node-a-x1\nwould delete pod ops/np-doctor-node-b-x2\n');
-  const r = await run(['cleanup', '--kubeconfig', kubeconfig]);
+  // Pods without owner annotations or a deadline could be another run's: only --all takes them.
+  const dry = await run(['cleanup', '--kubeconfig', kubeconfig, '--dry-run', '--all']);
+  assert.equal(dry.out, 'would delete pod default/np-doctor-node-a-x1 (--all)\nwould delete pod ops/np-doctor-node-b-x2 (--all)\n');
+  const r = await run(['cleanup', '--kubeconfig', kubeconfig, '--all']);
   assert.equal(r.code, 0, r.err);
-  assert.equal(r.out, 'deleted pod default/np-doctor-node-a-x1\ndeleted pod ops/np-doctor-node-b-x2\n');
+  assert.equal(r.out, 'deleted pod default/np-doctor-node-a-x1 (--all)\ndeleted pod ops/np-doctor-node-b-x2 (--all)\n');
   assert.deepEqual(debugPodsIn(server.store), []);
   assert.equal((await run(['cleanup', '--kubeconfig', kubeconfig])).out, 'no np-doctor debug pods\n');
+});
+
+test('an API error message with escape sequences (an admission webhook writes it) reaches stderr escaped', async () => {
+  server.clearFaults();
+  server.fail({ path: /networkpolicies/, status: 500, message: `denied by webhook ${PAYLOAD}` });
+  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', join(dir, 'esc.json')]);
+  server.clearFaults();
+  assert.equal(r.code, 3, r.err);
+  assert.match(r.err, /list networkpolicies\S* in namespace shop: .*denied by webhook \\x1b\]0;owned\\x07/);
+  assert.equal(hasControl((r.err + r.out).replaceAll('\n', '')), false, 'no control character reaches the terminal');
+});
+
+test('an existing output file is refused before gathering; --overwrite replaces it with a 0600 file', async () => {
+  server.clearFaults();
+  const file = join(dir, 'exists.json');
+  writeFileSync(file, 'keep me', { mode: 0o644 });
+  const requests = server.requests.length;
+  const refused = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', file]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /exists\.json exists: choose another name, or pass --overwrite to replace it/);
+  assert.equal(server.requests.length, requests, 'nothing was gathered');
+  assert.equal(readFileSync(file, 'utf8'), 'keep me');
+  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', file, '--overwrite']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal((await loadSnapshot(file)).target.service, 'frontend');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+});
+
+test('names that Kubernetes would refuse are refused on the command line, before they reach a snapshot', async () => {
+  for (const [args, want] of [
+    [['-n', 'shop;rm'], /-n shop;rm: not a DNS-1123 label/],
+    [['svc/Front_End'], /svc\/Front_End: "Front_End" is not a valid Service name/],
+    [['--node-dump', `node\x1b]0;x=${dump}`], /--node-dump node\\x1b\]0;x: not a node name/],
+  ] as const) {
+    const r = await run(['snapshot', ...(args[0] === 'svc/Front_End' ? [] : ['svc/frontend']), ...args, '--kubeconfig', kubeconfig, '--collect', 'none', '-o', join(dir, 'never.json')]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, want);
+  }
 });
 
 test('snapshot usage errors exit 2 and say what to fix', async () => {
