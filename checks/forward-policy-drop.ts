@@ -4,6 +4,8 @@
  * (0x4000) even under a DROP policy, so the drop means that accept is missing, the packet was not
  * marked on this node (it arrived translated from another node, or eTP Local does not mark it), or
  * the marks disagree. Docker ≥ 1.13 sets the policy DROP when it turns on ip_forward itself.
+ * kube-proxy in nftables mode writes no KUBE-FORWARD at all, and an accept in its own nft table
+ * cannot overrule another table's drop at the same hook: there the drop is nobody's missing rule.
  */
 import { rulesOf } from '../src/engine/iptables/parse.js';
 import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
@@ -11,6 +13,7 @@ import type { Hop } from '../src/engine/netfilter/types.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
 import { sh, type Command } from '../src/run/command.js';
+import { kubeProxyTable } from './lib/kube-proxy-nft.js';
 
 interface Hit {
   path: NodePath;
@@ -90,6 +93,8 @@ export default defineCheck({
       '{{node}} drops NodePort {{port}} connections that other nodes forward to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets this node marked {{mark}} itself (or established ones), a connection that arrives already translated from {{from}} carries no mark here, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. That is why the NodePort works only through the node that runs the pod.{{also}} Affected: {{affected}}.',
     unmarkedIngress:
       '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets kube-proxy marked {{mark}} for masquerading, externalTrafficPolicy {{etp}} leaves this connection unmarked, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. Affected: {{affected}}.',
+    nftablesMode:
+      '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}}, and kube-proxy runs there in nftables mode, which accepts nothing in iptables\' FORWARD chain (it writes no KUBE-FORWARD) and cannot overrule that drop from its own table, so nothing accepts the forwarded connection or its replies. Affected: {{affected}}.',
     markMismatch:
       '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}, and KUBE-FORWARD accepts mark {{mark}} while this node\'s NAT rules marked the packet {{packetMark}}: kube-proxy\'s masquerade bit and the accept rule disagree. Affected: {{affected}}.',
   },
@@ -148,7 +153,18 @@ export default defineCheck({
       let summary: string;
       let commands: Command[];
       const backendOnly = list.every((h) => h.role === 'backend');
-      if (missing !== null && !backendOnly) {
+      if (!kf && kubeProxyTable(ctx, node) !== null) {
+        messageId = 'nftablesMode';
+        extra = {};
+        const cidr = podCidr.split(',')[0]!;
+        summary = `On ${node}, let forwarded pod traffic through: set the FORWARD policy to ACCEPT, or accept traffic to and from the pod network in FORWARD (kube-proxy in nftables mode leaves that to the node's firewall or the CNI; restarting it does not help).${owner?.persist ? ` ${owner.persist}` : ''}`;
+        commands = [
+          sh`iptables -P FORWARD ACCEPT`,
+          ...policyFix,
+          sh`iptables -I FORWARD -d ${cidr} -j ACCEPT`,
+          sh`iptables -I FORWARD -s ${cidr} -j ACCEPT`,
+        ];
+      } else if (missing !== null && !backendOnly) {
         messageId = 'noKubeForward';
         extra = { missing };
         summary = `On ${node}, accept forwarded traffic again: set the FORWARD policy to ACCEPT now, and get kube-proxy to rewrite its KUBE-FORWARD rules.${owner?.persist ? ` ${owner.persist}` : ''}`;

@@ -96,6 +96,8 @@ export default defineCheck({
   messages: {
     dropped:
       '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule {{table}}/{{chain}} line {{line}} `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
+    droppedNft:
+      '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule in {{family}} {{table}}/{{chain}} (handle {{line}}) `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
     policy:
       '{{node}} drops NodePort {{port}} connections {{toWhat}}: no rule in {{table}}/{{chain}} accepts them (nothing allows {{proto}} port {{dport}}), and the chain\'s policy is DROP{{owner}} (the client times out). Affected: {{affected}}.',
   },
@@ -130,7 +132,9 @@ export default defineCheck({
       const { hop, outcome: o, hook } = list[0]!;
       const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
       const rs = rules.ok ? rules.rulesets.find((r) => r.source === hop.source) ?? rules.rulesets[0] : undefined;
-      const source = hop.source ?? rs?.source ?? `${node}:iptables-save`;
+      // A native nftables rule (a hop with a family) comes from `nft -j list ruleset`, not an iptables dump.
+      const nft = hop.family !== undefined;
+      const source = hop.source ?? (nft ? `${node}:nft-ruleset` : rs?.source ?? `${node}:iptables-save`);
       const isPolicy = hop.rule === null;
       const tool = rs ? toolOf(hop.chain, hop.rule ?? '', rs) : 'other';
       const reject = hop.action === 'REJECT';
@@ -151,10 +155,16 @@ export default defineCheck({
         e.share += h.branch.probability;
         byIngress.set(h.path.node, e);
       }
-      const evidence: Evidence[] = [{ kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: isPolicy ? 'DROP' : hop.action }];
+      const nftIds = nft ? { family: hop.family!, ...(hop.handle !== undefined ? { handle: hop.handle } : {}) } : {};
+      const evidence: Evidence[] = [{ kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: isPolicy ? 'DROP' : hop.action, ...nftIds }];
       // How the packet got there: the jumps from the hook to the rule's chain.
       const chainPath = isPolicy ? [] : callers(o.hops, o.hops.indexOf(hop));
-      for (const h of chainPath) evidence.push({ kind: 'rule', node, source: h.source ?? source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action });
+      for (const h of chainPath) {
+        evidence.push({
+          kind: 'rule', node, source: h.source ?? source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action,
+          ...(h.family !== undefined ? { family: h.family, ...(h.handle !== undefined ? { handle: h.handle } : {}) } : {}),
+        });
+      }
       for (const e of byIngress.values()) {
         const b = list.find((h) => h.path === e.path)!.branch;
         evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port}: ${b.why}` });
@@ -193,6 +203,19 @@ export default defineCheck({
           commands = [sh`kubectl get hostendpoints.crd.projectcalico.org -o wide`, sh`kubectl get globalnetworkpolicies.crd.projectcalico.org -o yaml`];
           break;
         default: {
+          if (nft) {
+            // nft inserts before the rule with the given handle; a base chain's policy applies after its last rule.
+            summary = isPolicy
+              ? `On ${node}, accept the NodePort traffic in ${hop.family} ${hop.table}/${hop.chain} before its drop policy applies, and make the change persistent where these rules are loaded from (/etc/nftables.conf, or the tool that writes them).`
+              : `On ${node}, accept the NodePort traffic before rule handle ${hop.line} of ${hop.family} ${hop.table}/${hop.chain} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent where these rules are loaded from (/etc/nftables.conf, or the tool that writes them).`;
+            commands = isPolicy
+              ? [sh`nft add rule ${hop.family!} ${hop.table} ${hop.chain} ip daddr ${dest} ${proto} dport ${dport} accept`]
+              : [
+                sh`nft insert rule ${hop.family!} ${hop.table} ${hop.chain} handle ${hop.line} ip daddr ${dest} ${proto} dport ${dport} accept`,
+                sh`nft delete rule ${hop.family!} ${hop.table} ${hop.chain} handle ${hop.line}`,
+              ];
+            break;
+          }
           const spec = isPolicy ? null : ruleSpecWords(hop.rule!, hop.chain);
           summary = isPolicy
             ? `On ${node}, accept the NodePort traffic in ${hop.table}/${hop.chain} before its DROP policy applies, and make the change persistent in whatever manages these rules.`
@@ -211,12 +234,12 @@ export default defineCheck({
         affected: [...byIngress.values()].map((e) => `${pct(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
       };
       findings.push({
-        messageId: isPolicy ? 'policy' : 'dropped',
+        messageId: isPolicy ? 'policy' : nft ? 'droppedNft' : 'dropped',
         node,
         data: isPolicy
           ? { ...common, proto, dport, owner: tool === 'other' ? '' : `, set by ${TOOL_TEXT[tool]}` }
           : {
-            ...common, line: hop.line, rule: hop.rule!,
+            ...common, line: hop.line, rule: hop.rule!, family: hop.family ?? '',
             verb: reject ? 'rejects' : 'drops',
             tool: tool === 'other' ? 'a' : `the ${TOOL_TEXT[tool]}`,
             rejectNote: reject ? ` (the client gets ${rejectWith}${rejectWith.includes('host-prohibited') || rejectWith.includes('host-unreach') ? ', "No route to host"' : rejectWith === 'tcp-reset' || rejectWith.includes('port-unreach') ? ', "Connection refused"' : ''})` : ' (the client times out)',

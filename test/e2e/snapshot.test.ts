@@ -116,7 +116,7 @@ describe('np-doctor snapshot against the fake API server and a two-node lab', { 
       const out = join(lab.dir, 'psa.json');
       const r = await cli(lab, snapshotArgs(out, ['--collect', 'debug-pod']));
       assert.equal(r.code, 3, r.stderr);
-      assert.match(r.stderr, /node node-a: create a debug pod in namespace default: Pod Security Admission refused the debug pod \(hostNetwork, hostPID, hostPath\): .*violates PodSecurity "baseline:latest"/);
+      assert.match(r.stderr, /node node-a: create a debug pod in namespace default: Pod Security Admission refused the debug pod \(hostNetwork, hostPID, hostPath, added capabilities\): .*violates PodSecurity "baseline:latest"/);
       assert.match(r.stderr, /→ use --debug-namespace with a namespace whose Pod Security level is privileged/);
       assert.deepEqual((await loadSnapshot(out)).errors.map((e) => e.node), ['node-a', 'node-b']);
     } finally {

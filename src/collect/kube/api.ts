@@ -159,6 +159,11 @@ const NETWORK_WHY: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the server certificate has expired',
 };
 
+/** Which of the README's RBAC objects grants `step`: kube-system's ConfigMaps are a Role of their own (only those two names). */
+function rbacObjectFor(step: Step): string {
+  return step.resource === 'configmaps' && step.namespace === 'kube-system' ? 'the Role in kube-system' : 'a read-only ClusterRole';
+}
+
 /** Turns whatever a client-node call threw into an ApiCallError for `step`. */
 export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'server' | 'timeoutMs' | 'interrupt'>): ApiCallError {
   const what = describeStep(step);
@@ -175,7 +180,7 @@ export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'ser
     const st = statusOf((e as K8s.ApiException<unknown>).body);
     const message = st.message ?? `HTTP ${code}`;
     const hint =
-      code === 403 ? `np-doctor needs "${step.verb}" on ${step.resource}; see "RBAC" in the README for a read-only ClusterRole`
+      code === 403 ? `np-doctor needs "${step.verb}" on ${step.resource}; see "RBAC" in the README for ${rbacObjectFor(step)}`
       : code === 401 ? 'the credentials in the kubeconfig were refused: log in again or refresh the token'
       : undefined;
     const why = code === 401 ? `unauthorized (401): ${message}` : `${st.reason ?? `HTTP ${code}`} (${code}): ${message}`;

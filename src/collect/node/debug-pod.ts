@@ -12,7 +12,7 @@
  */
 import { Writable } from 'node:stream';
 import type { V1Pod, V1Status } from '@kubernetes/client-node';
-import { stopReason } from '../deadline.js';
+import { deadlinePassed, stopReason } from '../deadline.js';
 import { classify, type KubeApi } from '../kube/api.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
@@ -80,7 +80,7 @@ export class DebugPodShell implements NodeShell {
     if (failure.status === 403 && /PodSecurity/.test(failure.error.why)) {
       // hostNetwork, hostPID and a hostPath volume need the "privileged" Pod Security level even
       // though the container itself is not privileged.
-      return new NodeAccessError(node, what, `Pod Security Admission refused the debug pod (hostNetwork, hostPID, hostPath): ${failure.error.why}`,
+      return new NodeAccessError(node, what, `Pod Security Admission refused the debug pod (hostNetwork, hostPID, hostPath, added capabilities): ${failure.error.why}`,
         `use --debug-namespace with a namespace whose Pod Security level is privileged (label pod-security.kubernetes.io/enforce=privileged), or --collect ssh`);
     }
     if (failure.status === 403) {
@@ -92,12 +92,18 @@ export class DebugPodShell implements NodeShell {
   private async waitRunning(node: string, name: string, signal?: AbortSignal): Promise<void> {
     const { core, options } = this.api;
     const deadline = Date.now() + this.opts.startTimeoutMs;
+    // What the pod was doing when the wait was cut short: a pod admitted but never started (still
+    // Pending: no kubelet took it) reads differently from a gathering that was merely slow.
+    let last: string | undefined;
+    const stopped = () => new NodeAccessError(node, `start debug pod ${name}`, `${stopReason(signal)}${last === undefined ? '' : `; the pod was still ${last}`}`,
+      last === undefined || !deadlinePassed(signal) ? undefined : `the pod was created, but the kubelet on ${node} had not started it: check that the node is Ready and can pull ${this.opts.image}, raise --timeout, or use --collect ssh`);
     for (;;) {
-      if (signal?.aborted) throw new NodeAccessError(node, `start debug pod ${name}`, stopReason(signal));
+      if (signal?.aborted) throw stopped();
       let pod: V1Pod;
       try {
         pod = await core.readNamespacedPod({ name, namespace: this.opts.namespace }, options);
       } catch (e) {
+        if (signal?.aborted) throw stopped();
         throw new NodeAccessError(node, `start debug pod ${name}`, classify(e, { verb: 'get', resource: 'pods', namespace: this.opts.namespace, name }, this.api).error.why);
       }
       const phase = pod.status?.phase ?? 'Pending';
@@ -112,7 +118,7 @@ export class DebugPodShell implements NodeShell {
         throw new NodeAccessError(node, `start debug pod ${name}`, `the pod ended (${phase}${pod.status?.reason ? `: ${said(pod.status.reason)}` : ''})`);
       }
       const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-      const last = `${said(phase)}${waiting?.reason ? ` (${said(waiting.reason)})` : unscheduled?.message ? ` (${said(unscheduled.message)})` : ''}`;
+      last = `${said(phase)}${waiting?.reason ? ` (${said(waiting.reason)})` : unscheduled?.message ? ` (${said(unscheduled.message)})` : ''}`;
       if (Date.now() > deadline) {
         throw new NodeAccessError(node, `start debug pod ${name}`, `not running after ${this.opts.startTimeoutMs / 1000} s, still ${last}`);
       }
