@@ -506,7 +506,7 @@ nftables:
 nodePortAddresses:${list(kp.nodePortAddresses === undefined ? null : kp.nodePortAddresses)}
 oomScoreAdj: null
 portRange: ""
-showHiddenMetricsForAlpha: ""
+showHiddenMetricsForVersion: ""
 winkernel:
   enableDSR: false
   forwardHealthCheckVip: false

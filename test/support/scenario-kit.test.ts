@@ -167,7 +167,8 @@ describe('scenario kit: knobs', () => {
     assert.ok(walkOn(snapshot, 'node-1').outcomes.every((o) => o.dnat === null));
     const n2 = dump(snapshot, 'node-2');
     assert.doesNotMatch(n2, /^-A KUBE-POSTROUTING .*MASQUERADE/m);
-    assert.doesNotMatch(n2, /--ctstate INVALID -j DROP/);
+    assert.doesNotMatch(n2, /^-A KUBE-FORWARD .*--ctstate INVALID/m);
+    assert.match(dump(snapshot, 'node-1'), /^-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name {2}ct_state_invalid_dropped_pkts -j DROP$/m);
     assert.match(n2, /^-A KUBE-MARK-MASQ -j MARK --set-xmark 0x8000\/0x8000$/m);
     // The local pod sees the client's address (flannel still masquerades what leaves for node-3).
     const r = walkOn(snapshot, 'node-2', { ...CLIENT, dst: '192.168.1.102' });
@@ -299,5 +300,55 @@ describe('scenario kit: knobs', () => {
     const status = node.status as { addresses: { type: string; address: string }[]; conditions: { type: string; status: string }[] };
     assert.deepEqual(status.addresses, [{ address: '10.0.2.15', type: 'InternalIP' }, { address: '198.51.100.2', type: 'ExternalIP' }, { address: 'node-2', type: 'Hostname' }]);
     assert.equal(status.conditions.find((c) => c.type === 'Ready')?.status, 'Unknown');
+  });
+});
+
+describe('scenario kit: what the real kube-proxy showed (test/k8s/kit-vs-real.test.ts)', () => {
+  test('nfacct: counted INVALID drops and localhost NodePorts, unless the kernel lacks nfacct', () => {
+    const spec = updateNode(baseCluster(), 'node-2', { kernelNfacct: false });
+    const snapshot = buildScenarioSnapshot(spec);
+    const n1 = dump(snapshot, 'node-1');
+    assert.deepEqual(lines(n1, /^-A KUBE-NODEPORTS .*shop\/frontend/), [
+      '-A KUBE-NODEPORTS -d 127.0.0.0/8 -p tcp -m comment --comment "shop/frontend:http" -m tcp --dport 30080 -m nfacct --nfacct-name  localhost_nps_accepted_pkts -j KUBE-EXT-PY4JZH2ITZYEO4CN',
+      '-A KUBE-NODEPORTS -p tcp -m comment --comment "shop/frontend:http" -m tcp --dport 30080 -j KUBE-EXT-PY4JZH2ITZYEO4CN',
+    ]);
+    const n2 = dump(snapshot, 'node-2');
+    assert.doesNotMatch(n2, /nfacct/);
+    assert.match(n2, /^-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP$/m);
+    // The localhost rule is as reachable as the plain one: both lead to the same EXT chain.
+    const viaLo = walkOn(snapshot, 'node-1', { ...CLIENT, src: '127.0.0.1', dst: '127.0.0.1', inIface: 'lo' });
+    assert.ok(viaLo.outcomes.some((o) => o.dnat?.port === 8080));
+  });
+
+  test('a kube-proxy whose name finds no Node has node IP 127.0.0.1: source ranges admit no VIP as source', () => {
+    const spec = baseCluster();
+    spec.services.push(service('shop', 'lb', {
+      type: 'LoadBalancer', ports: [{ name: 'https', port: 443, targetPort: 8443, nodePort: 31443 }], selector: { app: 'frontend' },
+      loadBalancerIngress: ['198.51.100.10'], loadBalancerSourceRanges: ['192.168.1.0/24'],
+    }));
+    updateNode(spec, 'node-2', { kubeProxy: { hostnameOverride: 'worker-2.example' } });
+    const snapshot = buildScenarioSnapshot(spec);
+    assert.match(dump(snapshot, 'node-1'), /^-A KUBE-FW-\S+ -s 198\.51\.100\.10\/32 /m);
+    assert.doesNotMatch(dump(snapshot, 'node-2'), /^-A KUBE-FW-\S+ -s 198\.51\.100\.10\/32 /m);
+  });
+
+  test('nftables v1.37 layout: inline marks, one ClusterIP masquerade rule, hairpin set, service chains DNAT themselves', () => {
+    const spec = baseCluster({ kubernetesVersion: 'v1.37.2' });
+    spec.kubeProxy.mode = 'nftables';
+    spec.kubeProxy.nftablesLayout = 'v1.37';
+    updateService(spec, 'shop/backend', { sessionAffinity: 'ClientIP' });
+    const ruleset = findNode(buildScenarioSnapshot(spec), 'node-3').commands['nft-ruleset']?.stdout ?? '';
+    const items = (JSON.parse(ruleset) as { nftables: Record<string, Record<string, unknown>>[] }).nftables.filter((i) => (i.table ?? i.chain ?? i.set ?? i.map ?? i.rule)?.table === 'kube-proxy');
+    const names = items.flatMap((i) => (i.chain ? [String(i.chain.name)] : []));
+    assert.ok(!names.includes('mark-for-masquerade'));
+    assert.ok(!names.some((n) => n.startsWith('endpoint-') && n.includes('shop/frontend')), 'no endpoint chains without affinity');
+    assert.ok(names.some((n) => n.startsWith('endpoint-') && n.includes('shop/backend')), 'endpoint chains with affinity');
+    const hairpin = items.find((i) => i.set?.name === 'hairpin-connections')?.set;
+    // node-3 runs the second frontend pod and the backend pod.
+    assert.deepEqual(hairpin?.elem, [{ concat: ['10.244.2.2', '10.244.2.2', 'tcp', 8080] }, { concat: ['10.244.2.3', '10.244.2.3', 'tcp', 8080] }]);
+    const rules = (chain: string) => items.flatMap((i) => (i.rule?.chain === chain ? [JSON.stringify(i.rule.expr)] : []));
+    assert.equal(rules('services').length, 3);
+    assert.match(rules('services')[0] ?? '', /@cluster-ips.*"!=".*10\.244\.0\.0.*"\|"/);
+    assert.match(rules(names.find((n) => n.startsWith('service-') && n.includes('shop/frontend')) ?? '')[0] ?? '', /"numgen".*"concat":\["10\.244\.1\.2",8080\]/);
   });
 });

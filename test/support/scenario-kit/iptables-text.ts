@@ -268,6 +268,9 @@ function saveOptions(module: string, options: Option[]): string[] {
       return opts.map((o) => (o.name === '--probability' ? option(o, [savedProbability(o.values[0] ?? '')]) : option(o)));
     case 'recent':
       return recentOptions(opts);
+    case 'nfacct':
+      // libxt_nfacct prints " --nfacct-name " and then the name with its own leading space.
+      return opts.map((o) => option(o, o.values.map((v) => ` ${quote(v)}`)));
     default:
       return opts.map((o) => option(o));
   }

@@ -1,7 +1,8 @@
 /**
  * The kernel round trip: a node's rules loaded with the real `nft -f` (native nftables tables:
  * a boot-time firewalld's first, kube-proxy's in nftables mode last), iptables-legacy-restore and
- * iptables-nft-restore into a fresh network namespace and read back with the real save tools and
+ * iptables-nft-restore (after `nfacct add` of the counters kube-proxy's nfacct matches name) into
+ * a fresh network namespace and read back with the real save tools and
  * `nft -j list ruleset`, so a scenario's dumps are exactly what iptables v1.8.9 and nft 1.0.6 print.
  * Needs root. Every namespace is named npd-kit-<pid>-<n> and deleted in `finally`; all commands
  * run asynchronously through the kernel lab's execFile wrapper.
@@ -51,6 +52,22 @@ export async function withNamespace<T>(fn: (ns: string) => Promise<T>): Promise<
   }
 }
 
+/**
+ * The nfacct objects the rules count into: kube-proxy creates them (over netlink) before its
+ * restore, and the nfacct match refuses to load without them. `nfacct` (Debian package nfacct)
+ * creates them here; they live in the namespace.
+ */
+async function ensureNfacct(ns: string, texts: string[]): Promise<void> {
+  const names = new Set(texts.flatMap((t) => [...t.matchAll(/--nfacct-name\s+"?([^\s"]+)/g)].map((m) => m[1] ?? '')));
+  for (const name of names) {
+    try {
+      await run('nfacct', ['add', name], { ns });
+    } catch (e) {
+      throw new Error(`creating nfacct object ${name} for kube-proxy's nfacct matches (install Debian's nfacct): ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
 async function restore(ns: string, backend: Backend, text: string): Promise<void> {
   // -w: wait for the xtables lock rather than fail when another restore holds it.
   if (text !== '') await run(RESTORE[backend], ['-w'], { ns, input: text });
@@ -59,6 +76,7 @@ async function restore(ns: string, backend: Backend, text: string): Promise<void
 /** iptables-restore input → what iptables-save prints for it (counters [0:0], today's date). */
 export async function roundTrip(text: string, backend: Backend): Promise<string> {
   return withNamespace(async (ns) => {
+    await ensureNfacct(ns, [text]);
     await restore(ns, backend, text);
     return (await run(SAVE[backend], [], { ns })).stdout;
   });
@@ -77,6 +95,7 @@ export async function roundTripNode(input: Record<Backend, string> & Partial<Nod
     // IPVS mode: kube-proxy creates its ipsets before the rules that match them (-m set).
     if (input.ipsets) await run('ipset', ['restore'], { ns, input: input.ipsets });
     await nftLoad(ns, input.nftablesBoot ?? '');
+    await ensureNfacct(ns, [input.legacy, input.nft]);
     await restore(ns, 'legacy', input.legacy);
     await restore(ns, 'nft', input.nft);
     await nftLoad(ns, input.nftablesLate ?? '');

@@ -1,5 +1,5 @@
 /**
- * The `table ip kube-proxy` kube-proxy v1.33 or v1.34 in nftables mode writes on one node: the
+ * The `table ip kube-proxy` kube-proxy v1.33, v1.34 or v1.37 in nftables mode writes on one node: the
  * transaction of its first (full) sync, in its own words (pkg/proxy/nftables/proxier.go
  * setupNFTables and syncProxyRules; reference kube-proxy-dataplane.md §3), for the same
  * per-service-port plan as the iptables rules (kube-proxy-rules.ts servicePortPlans:
@@ -11,7 +11,8 @@
  * v1.34 (PR kubernetes#132456, CHANGELOG-1.34; proxier_test.go baseRules): filter-prerouting-pre-dnat
  * and filter-output-pre-dnat at -110, filter-input / -forward / -output at 0; the masquerade rule
  * is `ip daddr CIP ip saddr != <clusterCIDR>` (PR #131492). nat-prerouting / nat-output (-100) and
- * nat-postrouting (100) in both.
+ * nat-postrouting (100) in both. v1.37 (read from the real v1.37.2 by test/k8s/kit-vs-real.test.ts):
+ * v1.34's chains, masquerading and DNAT reworked (Layout.inlineMasquerade, singleEndpointDnat).
  *
  * Differences from a live kube-proxy, invisible in what nft lists: services are written in
  * service-port-name order and the endpoint union of a Local-policy service sorted by "ip:port"
@@ -42,7 +43,44 @@ interface Layout {
   jumps: [string, string, boolean][];
   /** The ClusterIP masquerade rule matches the port too. */
   masqueradeMatchesPort: boolean;
+  /**
+   * v1.37 (v1.36 too): rules set the masquerade mark themselves (no mark-for-masquerade chain);
+   * one rule in `services` marks ClusterIP traffic from outside the cluster, instead of one per
+   * service chain; hairpin traffic is masqueraded in `masquerading` for the connections in the
+   * hairpin-connections set (every local endpoint: ip . ip . proto . port), instead of by a rule
+   * per endpoint chain; endpoint chains exist only for ClientIP affinity, otherwise the service
+   * chain DNATs through a numgen map; the localhost-NodePort reject map, chains and counters
+   * (feature gate KubeProxyNFTablesLocalhostNodePorts, alpha, off) are added and deleted again.
+   */
+  inlineMasquerade: boolean;
+  /** v1.37: a service chain with one endpoint DNATs to it plainly, without a numgen map. */
+  singleEndpointDnat: boolean;
 }
+
+const V134_BASE_CHAINS: [string, NftBaseChain][] = [
+  ['filter-prerouting-pre-dnat', base('filter', 'prerouting', -110)],
+  ['filter-output-pre-dnat', base('filter', 'output', -110)],
+  ['filter-input', base('filter', 'input', 0)],
+  ['filter-forward', base('filter', 'forward', 0)],
+  ['filter-output', base('filter', 'output', 0)],
+  ['nat-prerouting', base('nat', 'prerouting', -100)],
+  ['nat-output', base('nat', 'output', -100)],
+  ['nat-postrouting', base('nat', 'postrouting', 100)],
+];
+
+const V134_JUMPS: [string, string, boolean][] = [
+  ['nodeport-endpoints-check', 'filter-input', true],
+  ['service-endpoints-check', 'filter-input', true],
+  ['service-endpoints-check', 'filter-forward', true],
+  ['service-endpoints-check', 'filter-output', true],
+  ['firewall-check', 'filter-prerouting-pre-dnat', true],
+  ['firewall-check', 'filter-output-pre-dnat', true],
+  ['services', 'nat-output', false],
+  ['services', 'nat-prerouting', false],
+  ['masquerading', 'nat-postrouting', false],
+  ['cluster-ips-check', 'filter-forward', true],
+  ['cluster-ips-check', 'filter-output', true],
+];
 
 const LAYOUTS: Record<NftablesLayout, Layout> = {
   'v1.33': {
@@ -70,33 +108,11 @@ const LAYOUTS: Record<NftablesLayout, Layout> = {
       ['cluster-ips-check', 'filter-output-post-dnat', true],
     ],
     masqueradeMatchesPort: true,
+    inlineMasquerade: false,
+    singleEndpointDnat: false,
   },
-  'v1.34': {
-    baseChains: [
-      ['filter-prerouting-pre-dnat', base('filter', 'prerouting', -110)],
-      ['filter-output-pre-dnat', base('filter', 'output', -110)],
-      ['filter-input', base('filter', 'input', 0)],
-      ['filter-forward', base('filter', 'forward', 0)],
-      ['filter-output', base('filter', 'output', 0)],
-      ['nat-prerouting', base('nat', 'prerouting', -100)],
-      ['nat-output', base('nat', 'output', -100)],
-      ['nat-postrouting', base('nat', 'postrouting', 100)],
-    ],
-    jumps: [
-      ['nodeport-endpoints-check', 'filter-input', true],
-      ['service-endpoints-check', 'filter-input', true],
-      ['service-endpoints-check', 'filter-forward', true],
-      ['service-endpoints-check', 'filter-output', true],
-      ['firewall-check', 'filter-prerouting-pre-dnat', true],
-      ['firewall-check', 'filter-output-pre-dnat', true],
-      ['services', 'nat-output', false],
-      ['services', 'nat-prerouting', false],
-      ['masquerading', 'nat-postrouting', false],
-      ['cluster-ips-check', 'filter-forward', true],
-      ['cluster-ips-check', 'filter-output', true],
-    ],
-    masqueradeMatchesPort: false,
-  },
+  'v1.34': { baseChains: V134_BASE_CHAINS, jumps: V134_JUMPS, masqueradeMatchesPort: false, inlineMasquerade: false, singleEndpointDnat: false },
+  'v1.37': { baseChains: V134_BASE_CHAINS, jumps: V134_JUMPS, masqueradeMatchesPort: false, inlineMasquerade: true, singleEndpointDnat: true },
 };
 
 const CONTAINERS: [string, boolean][] = [
@@ -127,11 +143,19 @@ export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
     ensureChain(dst);
     tx.addRule(src, [...(ctNew ? [nft.ctState('new')] : []), nft.jump(dst)]);
   }
-  for (const c of ['services', 'cluster-ips-check', 'masquerading', 'mark-for-masquerade']) ensureChain(c);
-  tx.addRule('mark-for-masquerade', [nft.markSet('or', mark)]);
-  tx.addRule('masquerading', [nft.markAndIsZero(mark), nft.return()]);
-  tx.addRule('masquerading', [nft.markSet('xor', mark)]);
-  if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.masquerade(true)]);
+  if (!layout.inlineMasquerade) {
+    for (const c of ['services', 'cluster-ips-check', 'masquerading', 'mark-for-masquerade']) ensureChain(c);
+    tx.addRule('mark-for-masquerade', [nft.markSet('or', mark)]);
+    tx.addRule('masquerading', [nft.markAndIsZero(mark), nft.return()]);
+    tx.addRule('masquerading', [nft.markSet('xor', mark)]);
+    if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.masquerade(true)]);
+  } else {
+    for (const c of ['services', 'cluster-ips-check', 'masquerading']) ensureChain(c);
+    tx.addSet('hairpin-connections', { type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'], comment: 'service hairpin connections' });
+    // noMasqueradeRule: the mark is still cleared, nothing is masqueraded.
+    tx.addRule('masquerading', [nft.markAndIsNotZero(mark), nft.markSet('xor', mark), ...(settings.noMasqueradeRule ? [] : [nft.masquerade(true)])]);
+    if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.ctStatus('dnat'), nft.connectionInSet('hairpin-connections'), nft.masquerade(true)]);
+  }
 
   tx.addSet('cluster-ips', { type: ['ipv4_addr'], comment: 'Active ClusterIPs' });
   tx.addRule('cluster-ips-check', [nft.ip('daddr', '@cluster-ips'), nft.reject()], 'Reject traffic to invalid ports of ClusterIPs');
@@ -157,6 +181,16 @@ export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
   tx.addRule('reject-chain', [nft.reject()]);
   tx.addRule('service-endpoints-check', [nft.vmapDispatch(true, 'no-endpoint-services')]);
   tx.addRule('nodeport-endpoints-check', [matchAll ? nft.ip('daddr', '127.0.0.0/8', true) : nft.ip('daddr', '@nodeport-ips'), nft.vmapDispatch(false, 'no-endpoint-nodeports')]);
+  if (layout.inlineMasquerade) {
+    // Localhost NodePorts (gate KubeProxyNFTablesLocalhostNodePorts, off): the reject map, and a
+    // chain and a named counter per protocol, are made sure not to exist (added, then deleted).
+    tx.addSet('localhost-nodeport-reject-ports', { type: ['inet_proto', 'inet_service'], map: true, comment: 'localhost NodePorts rejected by kube-proxy' });
+    tx.deleteSet('localhost-nodeport-reject-ports', true);
+    for (const proto of ['tcp', 'udp', 'sctp']) {
+      tx.addChain(`localhost-nodeport-reject-${proto}`).deleteChain(`localhost-nodeport-reject-${proto}`);
+      tx.addCounter(`localhost-nodeport-rejected-${proto}`).deleteCounter(`localhost-nodeport-rejected-${proto}`);
+    }
+  }
 
   endpointVerdictMap('firewall-ips', true, 'destinations that are subject to LoadBalancerSourceRanges');
   ensureChain('firewall-check');
@@ -164,18 +198,34 @@ export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
 
   endpointVerdictMap('service-ips', true, 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
   endpointVerdictMap('service-nodeports', false, 'NodePort traffic');
+  if (layout.inlineMasquerade) {
+    // Masquerade ClusterIP traffic that does not come from a pod (or all of it): once, for every ClusterIP.
+    if (settings.masqueradeAll) tx.addRule('services', [nft.ip('daddr', '@cluster-ips'), nft.markSet('or', mark)], 'masquerade all clusterIP traffic');
+    else tx.addRule('services', [nft.ip('daddr', '@cluster-ips'), nft.ip('saddr', spec.clusterCIDR, true), nft.markSet('or', mark)], 'masquerade clusterIP traffic from outside cluster');
+  }
   tx.addRule('services', [nft.vmapDispatch(true, 'service-ips')]);
   tx.addRule('services', matchAll
     ? [nft.fibTypeLocal('daddr'), nft.ip('daddr', '127.0.0.0/8', true), nft.vmapDispatch(false, 'service-nodeports')]
     : [nft.ip('daddr', '@nodeport-ips'), nft.vmapDispatch(false, 'service-nodeports')]);
   for (const [name, map] of CONTAINERS) tx.flushSet(name, map);
+  if (layout.inlineMasquerade) tx.flushSet('hairpin-connections');
 
   // syncProxyRules, one service port at a time
-  for (const plan of servicePortPlans(input)) writeServicePort(tx, ensureChain, input, layout, plan);
+  const hairpins = new Set<string>();
+  const hairpin = (e: ProxyEndpoint, proto: string): void => {
+    const id = `${e.ip}/${proto}/${e.port}`;
+    if (hairpins.has(id)) return;
+    hairpins.add(id);
+    tx.addElement('hairpin-connections', [key.ipv4(e.ip), key.ipv4(e.ip), key.proto(proto), key.port(e.port)]);
+  };
+  for (const plan of servicePortPlans(input)) writeServicePort(tx, ensureChain, hairpin, input, layout, plan);
   return tx.spec;
 }
 
-function writeServicePort(tx: NftTransaction, ensureChain: (name: string) => void, input: KubeProxyInput, layout: Layout, plan: ServicePortPlan): void {
+function writeServicePort(
+  tx: NftTransaction, ensureChain: (name: string) => void, hairpin: (e: ProxyEndpoint, proto: string) => void,
+  input: KubeProxyInput, layout: Layout, plan: ServicePortPlan,
+): void {
   const { settings, spec } = input;
   const { svc, port, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, hasEndpoints } = plan;
   const chainName = chainBase(plan);
@@ -186,7 +236,11 @@ function writeServicePort(tx: NftTransaction, ensureChain: (name: string) => voi
   const endpointChain = (e: ProxyEndpoint): string => `endpoint-${endpointBase(plan, e)}`;
   const affinitySet = (e: ProxyEndpoint): string => `affinity-${endpointBase(plan, e)}`;
 
-  for (const e of eps.all) ensureChain(endpointChain(e));
+  // Endpoint chains: every endpoint's, or (v1.37) only with affinity; v1.37 records local endpoints as hairpin connections.
+  for (const e of eps.all) {
+    if (!layout.inlineMasquerade || plan.affinity) ensureChain(endpointChain(e));
+    if (layout.inlineMasquerade && e.node === settings.nodeName) hairpin(e, proto);
+  }
   if (plan.usesClusterPolicyChain) ensureChain(clusterPolicyChain);
   if (plan.usesLocalPolicyChain) ensureChain(localPolicyChain);
   const internalTrafficChain = plan.internalLocal ? localPolicyChain : clusterPolicyChain;
@@ -224,8 +278,10 @@ function writeServicePort(tx: NftTransaction, ensureChain: (name: string) => voi
     if (!plan.hasExternalEndpoints) tx.addElement('no-endpoint-nodeports', np(nodePort), { value: externalVerdict, comment: name });
   }
 
-  // Internal traffic: masquerade what does not come from a pod.
-  if (plan.hasInternalEndpoints) {
+  const markMasquerade = layout.inlineMasquerade ? nft.markSet('or', settings.mark) : nft.jump('mark-for-masquerade');
+
+  // Internal traffic: masquerade what does not come from a pod (v1.37: one rule in `services` for all).
+  if (plan.hasInternalEndpoints && !layout.inlineMasquerade) {
     const target = [nft.ip('daddr', svc.clusterIP), ...(layout.masqueradeMatchesPort ? [nft.dport(proto, port.port)] : [])];
     if (settings.masqueradeAll) tx.addRule(internalTrafficChain, [...target, nft.jump('mark-for-masquerade')]);
     else tx.addRule(internalTrafficChain, [...target, nft.ip('saddr', spec.clusterCIDR, true), nft.jump('mark-for-masquerade')]);
@@ -233,10 +289,10 @@ function writeServicePort(tx: NftTransaction, ensureChain: (name: string) => voi
 
   if (plan.usesExternalTrafficChain) {
     if (!plan.externalLocal) {
-      tx.addRule(externalTrafficChain, [nft.jump('mark-for-masquerade')]);
+      tx.addRule(externalTrafficChain, [markMasquerade], layout.inlineMasquerade ? 'masquerade' : undefined);
     } else {
       tx.addRule(externalTrafficChain, [nft.ip('saddr', spec.clusterCIDR), nft.goto(clusterPolicyChain)], 'short-circuit pod traffic');
-      tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), nft.jump('mark-for-masquerade')], 'masquerade local traffic');
+      tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), markMasquerade], 'masquerade local traffic');
       tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), nft.goto(clusterPolicyChain)], 'short-circuit local traffic');
     }
     if (plan.hasExternalEndpoints) tx.addRule(externalTrafficChain, [nft.goto(externalPolicyChain)]);
@@ -253,15 +309,22 @@ function writeServicePort(tx: NftTransaction, ensureChain: (name: string) => voi
   }
 
   const toEndpoints = (chain: string, endpoints: ProxyEndpoint[]): void => {
+    if (layout.inlineMasquerade && !plan.affinity) {
+      // v1.37: the service chain DNATs itself.
+      tx.addRule(chain, [layout.singleEndpointDnat && endpoints.length === 1 ? nft.dnat(proto, endpoints[0]!.ip, endpoints[0]!.port) : nft.dnatNumgenMap(proto, endpoints)]);
+      return;
+    }
     if (plan.affinity) for (const e of endpoints) tx.addRule(chain, [nft.ip('saddr', `@${affinitySet(e)}`), nft.goto(endpointChain(e))]);
     tx.addRule(chain, [nft.numgenVmap(endpoints.map(endpointChain))]);
   };
   if (plan.usesClusterPolicyChain) toEndpoints(clusterPolicyChain, eps.cluster);
   if (plan.usesLocalPolicyChain) toEndpoints(localPolicyChain, eps.local);
 
+  if (layout.inlineMasquerade && !plan.affinity) return;
   for (const e of eps.all) {
     const chain = endpointChain(e);
-    tx.addRule(chain, [nft.ip('saddr', e.ip), nft.jump('mark-for-masquerade')]);
+    // Hairpin: a pod reaching itself through the service (v1.37: the hairpin-connections set instead).
+    if (!layout.inlineMasquerade) tx.addRule(chain, [nft.ip('saddr', e.ip), nft.jump('mark-for-masquerade')]);
     if (plan.affinity) tx.addRule(chain, [nft.updateSaddr(affinitySet(e))]);
     tx.addRule(chain, [nft.dnat(proto, e.ip, e.port)]);
   }

@@ -10,10 +10,15 @@
  * KUBE-SVC / KUBE-SVL / KUBE-SEP chains and the filter REJECT/DROP rules. nftables mode:
  * kube-proxy-nft.ts.
  *
- * Differences from a live kube-proxy, all invisible in iptables-save: services are written in
- * service-port-name order (kube-proxy ranges over a Go map), and the nfacct matches of v1.30+
- * are left out (kube-proxy omits them when it cannot create the nfacct counters, and
- * iptables-restore cannot load them without those kernel objects).
+ * The nfacct matches are written when the node's kernel offers nfacct (NodeSpec.kernelNfacct):
+ * `-m nfacct --nfacct-name ct_state_invalid_dropped_pkts` on KUBE-FORWARD's INVALID drop (v1.30+)
+ * and, with localhost NodePorts, a `-d 127.0.0.0/8 … -m nfacct --nfacct-name
+ * localhost_nps_accepted_pkts` KUBE-NODEPORTS rule before each NodePort's (v1.31+).
+ * test/k8s/kit-vs-real.test.ts checks these rules against the real kube-proxy v1.34 and v1.37,
+ * which write the same iptables rules.
+ *
+ * Difference from a live kube-proxy, invisible once normalised: services are written in
+ * service-port-name order (kube-proxy ranges over a Go map).
  */
 import { portProtoHash, endpointHash } from '../../../bench/gen-dump.js';
 import type { KubeObject } from '../../../src/snapshot/schema.js';
@@ -43,7 +48,12 @@ export interface KubeProxySettings {
   ctInvalidDrop: boolean;
   noMasqueradeRule: boolean;
   missingNodePort: true | string[] | undefined;
+  /** The nfacct counters kube-proxy created (iptables mode): only those get `-m nfacct` matches. */
+  nfacct: { ctStateInvalid: boolean; localhostNodePorts: boolean };
 }
+
+/** The minor version of `v1.N.P` (NaN when the spec says something else). */
+export const minorVersion = (version: string): number => Number(/^v1\.(\d+)\./.exec(version)?.[1] ?? NaN);
 
 export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec): KubeProxySettings {
   const k = node.kubeProxy ?? {};
@@ -68,6 +78,11 @@ export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec): KubeProxyS
     ctInvalidDrop: k.ctInvalidDrop ?? !tcpBeLiberal,
     noMasqueradeRule: k.noMasqueradeRule === true,
     missingNodePort: k.missingNodePort,
+    // PR kubernetes#122812 (v1.30) and #125015 (v1.31) added the counters.
+    nfacct: {
+      ctStateInvalid: node.kernelNfacct !== false && minorVersion(spec.kubernetesVersion) >= 30,
+      localhostNodePorts: node.kernelNfacct !== false && minorVersion(spec.kubernetesVersion) >= 31,
+    },
   };
 }
 
@@ -92,7 +107,10 @@ export interface KubeProxyInput {
   staleEndpoints?: Record<string, StaleEndpoint[]>;
   /** The node's IPv4 addresses in interface order (for --nodeport-addresses). */
   localAddresses: string[];
-  /** The node's primary address (a LoadBalancer source range holding it admits the VIPs as sources). */
+  /**
+   * kube-proxy's node IP: the InternalIP of the Node its node name finds, 127.0.0.1 when it finds
+   * none (a LoadBalancer source range holding it admits the VIPs as sources).
+   */
   nodeIP: string;
 }
 
@@ -113,6 +131,10 @@ const JUMPS: readonly { table: 'filter' | 'nat'; from: string; to: string; args:
   { table: 'filter', from: 'INPUT', to: 'KUBE-FIREWALL', args: '' },
   { table: 'filter', from: 'OUTPUT', to: 'KUBE-FIREWALL', args: '' },
 ];
+
+/** kube-proxy's nfacct counter names (pkg/proxy/metrics). */
+export const NFACCT_CT_INVALID = 'ct_state_invalid_dropped_pkts';
+export const NFACCT_LOCALHOST_NODEPORTS = 'localhost_nps_accepted_pkts';
 
 const LOCALNET_DROP = '-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP';
 
@@ -156,7 +178,7 @@ export function writeKubeProxyRules(rs: Ruleset, input: KubeProxyInput): void {
     }
   }
 
-  if (settings.ctInvalidDrop) filter.append('KUBE-FORWARD', '-m conntrack --ctstate INVALID -j DROP');
+  if (settings.ctInvalidDrop) filter.append('KUBE-FORWARD', `-m conntrack --ctstate INVALID${settings.nfacct.ctStateInvalid ? ` -m nfacct --nfacct-name ${NFACCT_CT_INVALID}` : ''} -j DROP`);
   filter.append('KUBE-FORWARD', `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filter.append('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 }
@@ -309,7 +331,13 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan
 
   if (nodePort !== 0) {
     const missing = nodePortMissing(settings, svc);
-    if (hasEndpoints && !missing) nat.append('KUBE-NODEPORTS', `-m comment --comment ${name} -m ${proto} -p ${proto} --dport ${nodePort} -j ${extChain}`);
+    if (hasEndpoints && !missing) {
+      // Counts what localhost NodePorts accept, so that iptables users can tell whether nftables mode (no localhost NodePorts) would break them.
+      if (settings.localhostNodePorts && settings.nfacct.localhostNodePorts) {
+        nat.append('KUBE-NODEPORTS', `-m comment --comment ${name} -m ${proto} -p ${proto} -d 127.0.0.0/8 --dport ${nodePort} -m nfacct --nfacct-name ${NFACCT_LOCALHOST_NODEPORTS} -j ${extChain}`);
+      }
+      nat.append('KUBE-NODEPORTS', `-m comment --comment ${name} -m ${proto} -p ${proto} --dport ${nodePort} -j ${extChain}`);
+    }
     if (!hasExternalEndpoints) {
       filter.append('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${externalFilter.comment} -m addrtype --dst-type LOCAL -m ${proto} -p ${proto} --dport ${nodePort} -j ${externalFilter.target}`);
     }

@@ -88,13 +88,16 @@ export function nodeRulesets(spec: ClusterSpec, nodeName: string, slices: Map<st
 
 /** What one node's kube-proxy works from: its settings, the Services' slices, the node's addresses. */
 export function kubeProxyInput(spec: ClusterSpec, node: NodeSpec, slices: Map<string, KubeObject[]> = slicesByService(spec)): KubeProxyInput {
+  const settings = kubeProxySettings(spec, node);
+  // cmd/kube-proxy/app/server.go detectNodeIPs: the InternalIP of the Node its own name finds, else 127.0.0.1.
+  const self = spec.nodes.find((n) => n.name === settings.nodeName);
   return {
     spec,
-    settings: kubeProxySettings(spec, node),
+    settings,
     slices,
     staleEndpoints: node.kubeProxy?.staleEndpoints,
     localAddresses: localAddresses(interfacesOf(spec, node)),
-    nodeIP: internalIPOf(node),
+    nodeIP: self === undefined ? '127.0.0.1' : internalIPOf(self),
   };
 }
 

@@ -431,7 +431,7 @@ nftables:
 nodePortAddresses:${list(kp.nodePortAddresses)}
 oomScoreAdj: null
 portRange: ""
-showHiddenMetricsForAlpha: ""
+showHiddenMetricsForVersion: ""
 winkernel:
   enableDSR: false
   forwardHealthCheckVip: false

@@ -4,9 +4,10 @@
  * or one helper call. Every knob is optional and defaults to the healthy value; build.ts turns a
  * spec into the Snapshot `np-doctor snapshot` would write for that cluster.
  *
- * Scope: single-stack IPv4, kube-proxy in iptables mode (v1.31 rule layout) or nftables mode
- * (v1.33 or v1.34 table layout), kubeadm-style control plane. Defaults follow a three-node
- * cluster on 192.168.1.0/24 with flannel-like host-gw routing over a `cni0` bridge.
+ * Scope: single-stack IPv4, kube-proxy in iptables mode (the v1.31 rule layout, which v1.34 and
+ * v1.37 still write) or nftables mode (v1.33, v1.34 or v1.37 table layout), kubeadm-style control
+ * plane. Defaults follow a three-node cluster on 192.168.1.0/24 with flannel-like host-gw routing
+ * over a `cni0` bridge.
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { cidrContains, ipToInt, intToIp, nameSuffix, nthAddress, parseCidr, sha256 } from './net.js';
@@ -23,9 +24,15 @@ export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs';
  * filter-prerouting / -input / -forward / -output at dstnat-10 and filter-output-post-dnat at
  * dstnat+10, the ClusterIP masquerade rule matches the port. v1.34: filter-prerouting-pre-dnat and
  * filter-output-pre-dnat at dstnat-10, filter-input / -forward / -output at filter (0), and the
- * masquerade rule matches the ClusterIP alone.
+ * masquerade rule matches the ClusterIP alone. v1.37 (v1.34's chains, read from a real v1.37.2):
+ * no mark-for-masquerade chain (rules set the mark inline), one masquerade rule for ClusterIP
+ * traffic in `services` instead of one per service, hairpin masquerading through the
+ * hairpin-connections set instead of a rule per endpoint, endpoint chains only for ClientIP
+ * affinity (otherwise the service chain DNATs itself: one endpoint plainly, several through a
+ * numgen map). v1.36 already has all of that except the plain single-endpoint DNAT; it is not
+ * modelled.
  */
-export type NftablesLayout = 'v1.33' | 'v1.34';
+export type NftablesLayout = 'v1.33' | 'v1.34' | 'v1.37';
 
 export interface ClusterSpec {
   /** kubeconfig context name written into the snapshot's `source`. */
@@ -69,6 +76,14 @@ export interface ClusterSpec {
 export interface NodeSpec {
   /** `uname -r`. Default 6.1.0-28-amd64. Below 5.13 kube-proxy refuses nftables mode, so it writes no table there. */
   kernelRelease?: string;
+  /**
+   * The kernel has nfnetlink_acct and the nfacct match (CONFIG_NETFILTER_NETLINK_ACCT,
+   * CONFIG_NETFILTER_XT_MATCH_NFACCT; Debian and Ubuntu kernels build both). Then kube-proxy in
+   * iptables mode creates its nfacct counters and counts with `-m nfacct`: INVALID drops in
+   * KUBE-FORWARD (v1.30+) and accepted localhost NodePorts, one more KUBE-NODEPORTS rule per
+   * NodePort (v1.31+). false: it could not create them and writes no nfacct match. Default true.
+   */
+  kernelNfacct?: boolean;
   name: string;
   /** eth0's address (a /24 on 192.168.1.0/24 by default); the InternalIP unless `internalIP` says otherwise. */
   ip: string;
@@ -189,7 +204,7 @@ export interface KubeProxyConfigSpec {
    * all; kubelet's stay), or ipvs (virtual services per node address, kube-proxy's ipsets and IPVS-mode iptables rules).
    */
   mode?: KubeProxyMode;
-  /** nftables mode only: whose `table ip kube-proxy` layout the nodes get. Default v1.34. */
+  /** nftables mode only: whose `table ip kube-proxy` layout the nodes get (see NftablesLayout). Default v1.34. */
   nftablesLayout?: NftablesLayout;
   /**
    * nodePortAddresses: CIDRs, or `['primary']` (the node's InternalIP only, resolved by kube-proxy
