@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive: the kernel lab (network namespaces, real rules), the
 # real OpenSSH server the SSH tests log in to, real sudo for their non-root users, capsh for the
-# debug pod's capability set, and openssl for the fake API server's certificates.
+# debug pod's capability set, openssl for the fake API server's certificates, and nfacct for the
+# counters kube-proxy's nfacct matches name (the scenario kit's kernel round trip creates them).
 # Runs before `npm test`; as root it installs what is missing, otherwise it only reports.
 set -euo pipefail
 declare -A pkg_of=(
   [iptables]=iptables [iptables-legacy]=iptables [ip6tables]=iptables [xtables-monitor]=iptables
   [conntrack]=conntrack [nft]=nftables [ip]=iproute2
   [sshd]=openssh-server [ssh-keygen]=openssh-client [openssl]=openssl [tmux]=tmux [ipset]=ipset
-  [sysctl]=procps [ss]=iproute2 [sudo]=sudo [capsh]=libcap2-bin
+  [sysctl]=procps [ss]=iproute2 [sudo]=sudo [capsh]=libcap2-bin [nfacct]=nfacct
 )
 missing=()
 for tool in "${!pkg_of[@]}"; do

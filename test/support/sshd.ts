@@ -128,6 +128,25 @@ function sshdConfig(dir: string, o: SshdOptions, ports: readonly number[]): stri
   ].join('\n');
 }
 
+/**
+ * /etc/passwd for the node: the test users added, and root's home moved to an empty directory.
+ * bash started by sshd reads ~/.bashrc, and the test machine's root dotfiles are no part of a node:
+ * a pyenv init there added ~0.3 s to every remote command, and a session killed with its namespace
+ * mid `pyenv rehash` left a lock that stalled every later root session on the machine for a minute.
+ */
+async function nodePasswd(dir: string, users: readonly LabUser[]): Promise<string> {
+  const home = join(dir, 'home');
+  const rootHome = join(dir, 'root-home');
+  await mkdir(home, { mode: 0o755 });
+  await mkdir(rootHome, { mode: 0o700 });
+  const passwd = (await readFile('/etc/passwd', 'utf8')).replace(/^root:([^:\n]*):0:0:([^:\n]*):[^:\n]*:/m, (_, pw: string, gecos: string) => `root:${pw}:0:0:${gecos}:${rootHome}:`);
+  if (!passwd.includes(`:${rootHome}:`)) throw new Error('/etc/passwd has no root entry to give the lab nodes');
+  const extra = users.map((u) => `${u.name}:*:${u.uid}:${u.uid}:np-doctor test:${home}:/bin/sh\n`).join('');
+  const file = join(dir, 'passwd');
+  await writeFile(file, passwd + extra, { mode: 0o644 });
+  return file;
+}
+
 // Runs in the sshd's own mount namespace: bind each (source, target) pair, then become sshd.
 // Paths arrive as arguments, never inside the script text.
 const LAUNCH = 'set -e; while [ "$#" -gt 1 ]; do mount --bind "$1" "$2"; shift 2; done; exec /usr/sbin/sshd -D -e -f "$1"';
@@ -154,14 +173,7 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
     await writeFile(conf, sshdConfig(dir, o, ports));
 
     const binds = [...(o.binds ?? [])];
-    if (o.users !== undefined && o.users.length > 0) {
-      const passwd = join(dir, 'passwd');
-      const home = join(dir, 'home');
-      await mkdir(home, { mode: 0o755 });
-      const extra = o.users.map((u) => `${u.name}:*:${u.uid}:${u.uid}:np-doctor test:${home}:/bin/sh\n`).join('');
-      await writeFile(passwd, (await readFile('/etc/passwd', 'utf8')) + extra, { mode: 0o644 });
-      binds.push({ source: passwd, target: '/etc/passwd' });
-    }
+    binds.push({ source: await nodePasswd(dir, o.users ?? []), target: '/etc/passwd' });
     if (o.sudoers !== undefined) {
       const sudoers = join(dir, 'sudoers');
       await writeFile(sudoers, o.sudoers);

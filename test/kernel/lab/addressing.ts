@@ -26,3 +26,16 @@ export const podNet6 = (k: number): string => `fd00:244:${k}::/64`;
 
 /** The node-side veth of a pod (Calico names them cali<hash>; ours carry the pod name). */
 export const hostVeth = (pod: string): string => `cali${pod}`.slice(0, 15);
+
+/**
+ * The LAN's IPv4 plan: the subnet, the default gateway nobody answers for, node k's address. The
+ * kernel lab uses LAN; a lab that puts a leg into the machine's own namespace takes a /24 of its own
+ * (test/support/k8s-lab/lan.ts), since two labs routing the same subnet there would collide.
+ */
+export interface LanPlan {
+  net: string;
+  gw: string;
+  nodeIp: (k: number) => string;
+}
+
+export const LAN: LanPlan = { net: LAN_NET, gw: LAN_GW, nodeIp };

@@ -23,6 +23,8 @@ export const TOOLS = [
   'nft',
   'conntrack',
   'sysctl',
+  // The scenario kit's kernel round trip creates kube-proxy's nfacct counters (iptables mode, v1.30+).
+  'nfacct',
 ] as const;
 
 function onPath(tool: string): boolean {

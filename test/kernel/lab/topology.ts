@@ -22,12 +22,21 @@ export interface Topology {
   /** Namespace of each pod, by pod name. */
   pods: Map<string, string>;
   ipv6: boolean;
+  /** The prefix of every namespace name (NS_PREFIX unless the caller chose one under it). */
+  prefix: string;
+}
+
+export interface TopologyOptions {
+  /** Namespace name prefix; default NS_PREFIX. Must start with NS_PREFIX, so stale cleanup finds it. */
+  prefix?: string;
+  /** The LAN's IPv4 plan; default addressing.ts's LAN. */
+  lan?: A.LanPlan;
 }
 
 const ip = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
 const sysctl = (ns: string, ...kv: string[]) => run('sysctl', ['-q', '-w', ...kv], { ns });
 
-async function addNamespace(name: string): Promise<void> {
+export async function addNamespace(name: string): Promise<void> {
   await run('ip', ['netns', 'add', name]);
   await ip(name, 'link', 'set', 'lo', 'up');
   // Set before any interface appears: new interfaces copy the "default" devconf.
@@ -46,18 +55,22 @@ async function addNamespace(name: string): Promise<void> {
 }
 
 /** A veth pair whose ends are created directly in their namespaces. */
-async function veth(nsA: string, nameA: string, nsB: string, nameB: string): Promise<void> {
+export async function veth(nsA: string, nameA: string, nsB: string, nameB: string): Promise<void> {
   await run('ip', ['link', 'add', nameA, 'netns', nsA, 'type', 'veth', 'peer', 'name', nameB, 'netns', nsB]);
 }
 
-export async function buildTopology(s: Scenario): Promise<Topology> {
+export async function buildTopology(s: Scenario, o: TopologyOptions = {}): Promise<Topology> {
   const v6 = s.ipv6 === true;
+  const prefix = o.prefix ?? NS_PREFIX;
+  if (!prefix.startsWith(NS_PREFIX)) throw new Error(`namespace prefix ${prefix} is not under ${NS_PREFIX}`);
+  const lan = o.lan ?? A.LAN;
   const topo: Topology = {
-    lan: `${NS_PREFIX}lan`,
-    client: `${NS_PREFIX}client`,
-    nodes: s.nodes.map((_, k) => `${NS_PREFIX}n${k}`),
-    pods: new Map(s.pods.map((p) => [p.name, `${NS_PREFIX}p-${p.name}`])),
+    lan: `${prefix}lan`,
+    client: `${prefix}client`,
+    nodes: s.nodes.map((_, k) => `${prefix}n${k}`),
+    pods: new Map(s.pods.map((p) => [p.name, podNamespace(prefix, p.name)])),
     ipv6: v6,
+    prefix,
   };
   for (const ns of [topo.lan, topo.client, ...topo.nodes, ...topo.pods.values()]) await addNamespace(ns);
 
@@ -72,7 +85,7 @@ export async function buildTopology(s: Scenario): Promise<Topology> {
 
   await joinLan(topo.client, 'p-client');
   await ip(topo.client, 'addr', 'add', `${A.CLIENT_IP}/24`, 'dev', 'eth0');
-  await ip(topo.client, 'route', 'add', A.LAN_NET, 'dev', 'eth0');
+  await ip(topo.client, 'route', 'add', lan.net, 'dev', 'eth0');
   if (v6) {
     await ip(topo.client, '-6', 'addr', 'add', `${A.CLIENT_IP6}/64`, 'dev', 'eth0', 'nodad');
     await ip(topo.client, '-6', 'route', 'add', A.LAN_NET6, 'dev', 'eth0');
@@ -81,11 +94,11 @@ export async function buildTopology(s: Scenario): Promise<Topology> {
   for (const [k, spec] of s.nodes.entries()) {
     const ns = topo.nodes[k]!;
     await joinLan(ns, `p-n${k}`);
-    await ip(ns, 'addr', 'add', `${A.nodeIp(k)}/24`, 'dev', 'eth0');
+    await ip(ns, 'addr', 'add', `${lan.nodeIp(k)}/24`, 'dev', 'eth0');
     for (const extra of spec.extraIps ?? []) await ip(ns, 'addr', 'add', `${extra}/24`, 'dev', 'eth0');
     await ip(ns, 'route', 'add', A.CLIENT_NET, 'dev', 'eth0');
     // Lesson from earlier labs: without a default route, proxy ARP for 169.254.1.1 stays silent.
-    await ip(ns, 'route', 'add', 'default', 'via', A.LAN_GW, 'dev', 'eth0');
+    await ip(ns, 'route', 'add', 'default', 'via', lan.gw, 'dev', 'eth0');
     await sysctl(
       ns,
       'net.ipv4.ip_forward=1',
@@ -98,7 +111,7 @@ export async function buildTopology(s: Scenario): Promise<Topology> {
     }
     for (const [m] of s.nodes.entries()) {
       if (m === k) continue;
-      await ip(ns, 'route', 'add', A.podNet(m), 'via', A.nodeIp(m), 'dev', 'eth0');
+      await ip(ns, 'route', 'add', A.podNet(m), 'via', lan.nodeIp(m), 'dev', 'eth0');
       if (v6) await ip(ns, '-6', 'route', 'add', A.podNet6(m), 'via', A.nodeIp6(m), 'dev', 'eth0');
     }
   }
@@ -107,7 +120,11 @@ export async function buildTopology(s: Scenario): Promise<Topology> {
   return topo;
 }
 
-async function addPod(topo: Topology, pod: PodSpec, v6: boolean): Promise<void> {
+/** The namespace of pod `name` in a topology with this prefix. */
+export const podNamespace = (prefix: string, name: string): string => `${prefix}p-${name}`;
+
+/** Wires pod `pod` (its namespace already exists: topo.pods names it) to its node. */
+export async function addPod(topo: Topology, pod: PodSpec, v6: boolean): Promise<void> {
   const pns = topo.pods.get(pod.name)!;
   const nns = topo.nodes[pod.node];
   if (nns === undefined) throw new Error(`pod ${pod.name}: no node ${pod.node}`);

@@ -4,24 +4,15 @@
  * the kubeconfig exactly as it would against a cluster CA; nothing runs with TLS checks disabled.
  * openssl gets argument vectors through execFile, never a shell string.
  */
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EC_KEY, openssl } from '../openssl.js';
 
 export interface TlsMaterial {
   caFile: string;
   caPem: string;
   certPem: string;
   keyPem: string;
-}
-
-function openssl(args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('openssl', args, { cwd, timeout: 20_000 }, (err, _stdout, stderr) => {
-      if (err === null) resolve();
-      else reject(new Error(`openssl ${args[0] ?? ''} failed: ${err.message}\n${stderr}`));
-    });
-  });
 }
 
 const CA_CONFIG = `[req]
@@ -53,7 +44,7 @@ authorityKeyIdentifier = keyid
 export async function generateTls(dir: string): Promise<TlsMaterial> {
   await writeFile(join(dir, 'ca.cnf'), CA_CONFIG);
   await writeFile(join(dir, 'server.cnf'), SERVER_CONFIG);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const ec = EC_KEY;
   await openssl(['req', '-x509', '-config', 'ca.cnf', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2'], dir);
   await openssl(['req', '-new', '-config', 'server.cnf', ...ec, '-keyout', 'server.key', '-out', 'server.csr'], dir);
   await openssl(

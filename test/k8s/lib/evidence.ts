@@ -1,0 +1,44 @@
+/**
+ * Evidence np-doctor cites must be what the node really has: a rule it names is looked up in the
+ * node's own live listing (iptables-save, or `nft -a list table` for nftables, by handle). Packet
+ * counters are left out of the comparison, since traffic moves them between the two readings.
+ */
+import assert from 'node:assert/strict';
+import type { ReportFinding } from '../../../src/report/model.js';
+import type { RealCluster } from '../../support/k8s-lab/cluster.js';
+
+type Evidence = ReportFinding['evidence'][number];
+export type RuleEvidence = Extract<Evidence, { kind: 'rule' }>;
+export type ObjectEvidence = Extract<Evidence, { kind: 'object' }>;
+
+const noCounters = (s: string) => s.replace(/counter packets \d+ bytes \d+/g, 'counter').trim();
+
+export function ruleEvidence(f: ReportFinding, match: (e: RuleEvidence) => boolean = () => true): RuleEvidence {
+  const e = f.evidence.find((x): x is RuleEvidence => x.kind === 'rule' && match(x));
+  assert.ok(e, `${f.id}: no such rule evidence in ${JSON.stringify(f.evidence)}`);
+  return e;
+}
+
+export function objectEvidence(f: ReportFinding, ref: string, field: string): ObjectEvidence {
+  const e = f.evidence.find((x): x is ObjectEvidence => x.kind === 'object' && x.ref === ref && x.field === field);
+  assert.ok(e, `${f.id}: no evidence ${ref} ${field} in ${JSON.stringify(f.evidence)}`);
+  return e;
+}
+
+/** The rule (or chain policy) the evidence names exists on that node now, as np-doctor printed it. */
+export async function assertRuleOnNode(c: RealCluster, e: RuleEvidence): Promise<void> {
+  const k = c.nodes.findIndex((n) => n.name === e.node);
+  assert.ok(k >= 0, `evidence names an unknown node ${e.node}`);
+  if (e.family !== undefined) {
+    const listing = (await c.inNode(k, 'nft', ['-a', 'list', 'table', e.family, e.table])).stdout.split('\n').map(noCounters);
+    const want = `${noCounters(e.rule ?? '')} # handle ${e.handle}`;
+    assert.ok(listing.includes(want), `${e.node}: no rule "${want}" in ${e.family} ${e.table}:\n${listing.join('\n')}`);
+    return;
+  }
+  const dump = (await c.inNode(k, 'iptables-save', ['-t', e.table])).stdout.split('\n');
+  if (e.rule === null) {
+    assert.ok(dump.some((l) => l.startsWith(`:${e.chain} ${e.action ?? ''}`)), `${e.node}: ${e.table}/${e.chain} has no policy ${e.action}:\n${dump.join('\n')}`);
+    return;
+  }
+  assert.ok(dump.includes(e.rule), `${e.node}: no rule "${e.rule}" in ${e.table}:\n${dump.join('\n')}`);
+}

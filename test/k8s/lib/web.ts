@@ -1,0 +1,59 @@
+/**
+ * The workload every scenario starts from: a NodePort Service `web` (port 80 → targetPort) in a
+ * Kubernetes namespace of its own, selecting pods that listen on 8080 and declare it as the
+ * container port named `web`. A scenario breaks one thing in it (the selector, the targetPort,
+ * readiness, externalTrafficPolicy, the nodes around it) through the options.
+ */
+import type { RealCluster } from '../../support/k8s-lab/cluster.js';
+import type { LabPod } from '../../support/k8s-lab/pods.js';
+
+export const APP_PORT = 8080;
+
+export interface WebPod {
+  node: number;
+  /** Default { app: 'web' }. */
+  labels?: Record<string, string>;
+  ready?: boolean;
+}
+
+export interface WebOptions {
+  namespace: string;
+  /** Default { app: 'web' }. */
+  selector?: Record<string, string>;
+  /** Default 8080. */
+  targetPort?: number | string;
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  pods: WebPod[];
+}
+
+export interface Web {
+  namespace: string;
+  name: string;
+  nodePort: number;
+  /** kube-proxy's name for the Service port, as its rule comments and map elements carry it. */
+  svcPort: string;
+  pods: LabPod[];
+}
+
+export async function deployWeb(c: RealCluster, o: WebOptions): Promise<Web> {
+  const name = 'web';
+  await c.createNamespace(o.namespace);
+  const svc = await c.create<{ spec: { ports: { nodePort: number }[] } }>(`/api/v1/namespaces/${o.namespace}/services`, {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name, namespace: o.namespace },
+    spec: {
+      type: 'NodePort',
+      selector: o.selector ?? { app: 'web' },
+      externalTrafficPolicy: o.externalTrafficPolicy ?? 'Cluster',
+      ports: [{ name: 'http', port: 80, targetPort: o.targetPort ?? APP_PORT, protocol: 'TCP' }],
+    },
+  });
+  const pods: LabPod[] = [];
+  for (const [i, p] of o.pods.entries()) {
+    pods.push(await c.pods.add({
+      namespace: o.namespace, name: `${name}-${i + 1}`, node: p.node, labels: p.labels ?? { app: 'web' },
+      ports: [{ name: 'web', containerPort: APP_PORT }], ...(p.ready !== undefined ? { ready: p.ready } : {}),
+    }));
+  }
+  return { namespace: o.namespace, name, nodePort: svc.spec.ports[0]!.nodePort, svcPort: `${o.namespace}/${name}:http`, pods };
+}
