@@ -97,7 +97,7 @@ function measureInProcess(jsonFile: string, nodeIp: string, target: NftNodePortC
   const script = `
     import { readFileSync } from 'node:fs';
     import { parseNftJson } from ${JSON.stringify(dist('nft/index.js'))};
-    import { walk } from ${JSON.stringify(dist('netfilter/walk.js'))};
+    import { walk } from ${JSON.stringify(dist('walk/walk.js'))};
     const packet = { src: '203.0.113.7', sport: 40000, dst: ${JSON.stringify(nodeIp)}, dport: ${target.port}, proto: ${JSON.stringify(target.proto)}, inIface: 'eth0' };
     const node = { localIps: [${JSON.stringify(nodeIp)}], interfaceOf: { ${JSON.stringify(nodeIp)}: 'eth0' },
                    routes: [{ dst: 'default', dev: 'eth0' }], sysctls: { ipForward: true } };

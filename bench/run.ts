@@ -60,7 +60,7 @@ function measureInProcess(file: string, packetArgs: { dst: string; dport: number
   const script = `
     import { readFileSync } from 'node:fs';
     import { parseIptablesSave } from ${JSON.stringify(engine('iptables/parse.js'))};
-    import { walk } from ${JSON.stringify(engine('netfilter/walk.js'))};
+    import { walk } from ${JSON.stringify(engine('walk/walk.js'))};
     const bytes = readFileSync(${JSON.stringify(file)});
     const packet = { src: '203.0.113.7', sport: 40000, dst: ${JSON.stringify(packetArgs.dst)}, dport: ${packetArgs.dport}, proto: 'tcp', inIface: 'eth0' };
     const node = { localIps: [${JSON.stringify(packetArgs.dst)}] };

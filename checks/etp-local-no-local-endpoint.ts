@@ -4,7 +4,7 @@
  * `"<svc> has no local endpoints"` rule. The proof is that rule in the node's replayed walk; the
  * API says which nodes would answer instead.
  */
-import type { Hop } from '../src/engine/netfilter/types.js';
+import type { Hop } from '../src/engine/packet/contract.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
 import { sh } from '../src/run/command.js';
 import {

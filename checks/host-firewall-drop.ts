@@ -7,7 +7,7 @@
  */
 import { rulesOf } from '../src/engine/iptables/parse.js';
 import type { Ruleset } from '../src/engine/iptables/ruleset.js';
-import type { Hop, Outcome } from '../src/engine/netfilter/types.js';
+import type { Hop, Outcome } from '../src/engine/packet/contract.js';
 import type { NodePath, PathBranch } from '../src/engine/path.js';
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
 import { sh, type Command } from '../src/run/command.js';

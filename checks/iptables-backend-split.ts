@@ -6,7 +6,7 @@
  * or a host firewall rule that drops NodePort traffic in the backend kube-proxy does not use.
  */
 import type { Ruleset } from '../src/engine/iptables/ruleset.js';
-import type { Hop } from '../src/engine/netfilter/types.js';
+import type { Hop } from '../src/engine/packet/contract.js';
 import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
 import { sh, type Command } from '../src/run/command.js';
 import { chainEvidence, chainOf, pathNodeNames } from './lib/kube-proxy.js';

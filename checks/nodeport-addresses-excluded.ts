@@ -7,7 +7,7 @@
  */
 import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
 import { sh } from '../src/run/command.js';
-import type { Outcome } from '../src/engine/netfilter/types.js';
+import type { Outcome } from '../src/engine/packet/contract.js';
 import type { NftTable } from '../src/engine/nft/index.js';
 import type { NodePath } from '../src/engine/path.js';
 import { kubeProxyTable } from './lib/kube-proxy-nft.js';

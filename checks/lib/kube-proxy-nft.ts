@@ -5,7 +5,7 @@
  * verdict map no-endpoint-nodeports whose verdict is `drop` (externalTrafficPolicy Local with no
  * local endpoint) or `goto reject-chain` (no endpoint at all).
  */
-import type { Hop } from '../../src/engine/netfilter/types.js';
+import type { Hop } from '../../src/engine/packet/contract.js';
 import type { NftSetElement, NftTable } from '../../src/engine/nft/index.js';
 import { kubeProxyNftTable } from '../../src/model/proxy-mode.js';
 import type { CheckContext, Evidence } from '../../src/run/check.js';

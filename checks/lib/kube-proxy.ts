@@ -7,7 +7,7 @@ import { parseAddr, parseCidr, cidrContains } from '../../src/engine/address.js'
 import { ruleAt } from '../../src/engine/iptables/parse.js';
 import { parseRule } from '../../src/engine/iptables/rule.js';
 import type { Chain, Rule, Ruleset } from '../../src/engine/iptables/ruleset.js';
-import type { Hop, Outcome } from '../../src/engine/netfilter/types.js';
+import type { Hop, Outcome } from '../../src/engine/packet/contract.js';
 import type { NodePath } from '../../src/engine/path.js';
 import { readPod, type PodInfo, type ServiceInfo, type ServicePort, type SliceEndpoint } from '../../src/model/kube.js';
 import type { CheckContext, Evidence } from '../../src/run/check.js';

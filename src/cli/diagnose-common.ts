@@ -2,7 +2,7 @@
 import { gather, type GatherResult } from '../collect/gather.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
 import type { Progress } from '../collect/progress.js';
-import type { Protocol } from '../engine/netfilter/types.js';
+import type { Protocol } from '../engine/packet/contract.js';
 import type { Report } from '../report/model.js';
 import type { Check, Severity } from '../run/check.js';
 import { SEVERITIES } from '../run/check.js';

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseAddr } from '../engine/address.js';
 import { ParseError } from '../engine/errors.js';
-import type { NodeContext, Packet, Protocol, Route } from '../engine/netfilter/types.js';
-import { PacketError, walk } from '../engine/netfilter/walk.js';
-import { DEFAULT_TIME_LIMIT_MS } from '../engine/netfilter/budget.js';
+import type { NodeContext, Packet, Protocol, Route } from '../engine/packet/contract.js';
+import { PacketError } from '../engine/packet/initial-branch.js';
+import { walk } from '../engine/walk/walk.js';
+import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import { renderTraceText } from '../report/trace-text.js';
 import { parseDataplane, type ParsedDataplane } from '../model/dataplane.js';
 import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../snapshot/node-view.js';

@@ -6,9 +6,11 @@
  */
 import { isLoopback, parseAddr } from './address.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyWorld } from './netpol/index.js';
-import { buildEnv, routeLookup } from './netfilter/routing.js';
-import type { NodeContext, Outcome, Protocol, WalkResult } from './netfilter/types.js';
-import { walk, type Dataplane, type WalkLimits } from './netfilter/walk.js';
+import type { WalkLimits } from './packet/budget.js';
+import type { NodeContext, Outcome, Protocol, WalkResult } from './packet/contract.js';
+import { routeLookup } from './packet/routing.js';
+import { buildEnv } from './packet/walk-env.js';
+import { walk, type Dataplane } from './walk/walk.js';
 
 /** What the client sees. */
 export type ClientResult = 'delivered' | 'refused' | 'timeout' | 'blocked' | 'indeterminate';

@@ -4,7 +4,7 @@
  */
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import { parseIpsetList, parseIpvsadmSave } from '../engine/ipvs/index.js';
-import type { Dataplane } from '../engine/netfilter/walk.js';
+import type { Dataplane } from '../engine/walk/walk.js';
 import { parseNftJson } from '../engine/nft/index.js';
 import type { NodeView } from '../snapshot/node-view.js';
 

@@ -1,6 +1,6 @@
 import { hostPort } from '../engine/address.js';
-import type { Hop, Outcome, WalkResult } from '../engine/netfilter/types.js';
-import type { Dataplane } from '../engine/netfilter/walk.js';
+import type { Hop, Outcome, WalkResult } from '../engine/packet/contract.js';
+import type { Dataplane } from '../engine/walk/walk.js';
 import { sanitize, sanitizeDeep } from '../text/sanitize.js';
 
 export interface TextOptions {

@@ -5,9 +5,9 @@
 import { isLoopback, parseAddr } from '../engine/address.js';
 import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
-import { DEFAULT_TIME_LIMIT_MS } from '../engine/netfilter/budget.js';
+import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import type { PolicyPod, PolicyWorld } from '../engine/netpol/index.js';
-import type { Protocol } from '../engine/netfilter/types.js';
+import type { Protocol } from '../engine/packet/contract.js';
 import { ClusterModel } from '../model/cluster.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
 import type { Snapshot } from '../snapshot/schema.js';

@@ -4,7 +4,7 @@
  * change the walk. Built from the raw command output the snapshot keeps.
  */
 import { parseAddr } from '../engine/address.js';
-import type { NodeContext, Route } from '../engine/netfilter/types.js';
+import type { NodeContext, Route } from '../engine/packet/contract.js';
 import type { NodeCommandId } from '../collect/node/commands.js';
 import type { NodeState, Snapshot } from './schema.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
-import type { WalkResult } from '../../src/engine/netfilter/types.js';
+import type { WalkResult } from '../../src/engine/packet/contract.js';
 
 const CLI = resolve('dist/src/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'npd-budget-'));

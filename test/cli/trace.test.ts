@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { WalkResult } from '../../src/engine/netfilter/types.js';
+import type { WalkResult } from '../../src/engine/packet/contract.js';
 import { runMain } from '../support/run-main.js';
 
 const EXAMPLE = 'examples/two-node-cluster/node-a.rules';

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { WalkResult } from '../../src/engine/netfilter/types.js';
+import type { WalkResult } from '../../src/engine/packet/contract.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { run } from '../kernel/lab/exec.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ParseError } from '../../src/engine/errors.js';
 import { parseIpsetList, type IpSet } from '../../src/engine/ipvs/index.js';
-import type { Protocol } from '../../src/engine/netfilter/types.js';
+import type { Protocol } from '../../src/engine/packet/contract.js';
 import { branch, type Probe } from './fixtures/ipvs/packet.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/ipvs/${name}`, import.meta.url), 'utf8');

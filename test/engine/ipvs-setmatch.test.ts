@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { compileMatch, type MatchResult } from '../../src/engine/iptables/matches.js';
+import { compileMatch } from '../../src/engine/iptables/matches.js';
 import { parseIptablesSave, rulesOf } from '../../src/engine/iptables/parse.js';
 import { parseRule, RuleSyntaxError } from '../../src/engine/iptables/rule.js';
 import { parseIpsetList } from '../../src/engine/ipvs/index.js';
-import type { Branch, IpSetLookup } from '../../src/engine/netfilter/state.js';
+import type { Branch } from '../../src/engine/packet/branch.js';
+import type { MatchResult } from '../../src/engine/packet/match-result.js';
+import type { IpSetLookup } from '../../src/engine/packet/walk-env.js';
 import { branch, env, type Probe } from './fixtures/ipvs/packet.js';
 
 const SETS = parseIpsetList(readFileSync(new URL('./fixtures/ipvs/ipset-list.txt', import.meta.url), 'utf8'), { source: 'ipset-list.txt' });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hopsOf, type Branch } from '../../src/engine/netfilter/state.js';
+import { parseAddr } from '../../src/engine/address.js';
 import { parseNftJson, runNftChain, type NftRuleset } from '../../src/engine/nft/index.js';
+import { hopsOf, type Branch } from '../../src/engine/packet/branch.js';
 import { branch, chainOf, env, fixture, NODE, round, run, runHook, summary, trail } from './fixtures/nft/harness.js';
 
 const sum = (bs: { b: Branch }[] | Branch[]): number => round(bs.reduce((s, x) => s + ('b' in x ? x.b : x).probability, 0));
@@ -439,7 +440,7 @@ describe('chain semantics (hand-written rules)', () => {
       ],
     });
     const b = branch({ src: '203.0.113.9', dst: '10.244.1.2', dport: 8080, inIface: 'eth0', hook: 'INPUT' });
-    b.ct.origDst = branch({ src: '203.0.113.9', dst: '192.168.0.2' }).dst;
+    b.ct.origDst = parseAddr('192.168.0.2')!;
     b.ct.dnat = true;
     const { table: t, chain } = chainOf(rs, 'ip', 't', 'c');
     const ends = runNftChain({ ruleset: rs, table: t, env: env(), family: 4, label: false }, [b], chain);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { hopsOf } from '../../src/engine/netfilter/state.js';
+import { describe, test } from 'node:test';
 import { parseNftJson } from '../../src/engine/nft/index.js';
+import { hopsOf } from '../../src/engine/packet/branch.js';
 import { branch, runHook } from './fixtures/nft/harness.js';
 
 /**

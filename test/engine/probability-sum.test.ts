@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import type { WalkResult } from '../../src/engine/netfilter/types.js';
-import { walk } from '../../src/engine/netfilter/walk.js';
+import type { WalkResult } from '../../src/engine/packet/contract.js';
+import { walk } from '../../src/engine/walk/walk.js';
 import { buildContext } from '../../src/run/question.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import * as A from '../kernel/lab/addressing.js';

@@ -9,9 +9,10 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
 import { parseIpvsadmSave } from '../../src/engine/ipvs/index.js';
-import type { NodeContext, Outcome, Packet, WalkResult } from '../../src/engine/netfilter/types.js';
-import { walk, type Dataplane, type WalkLimits } from '../../src/engine/netfilter/walk.js';
 import { parseNftJson } from '../../src/engine/nft/index.js';
+import type { WalkLimits } from '../../src/engine/packet/budget.js';
+import type { NodeContext, Outcome, Packet, WalkResult } from '../../src/engine/packet/contract.js';
+import { walk, type Dataplane } from '../../src/engine/walk/walk.js';
 
 const NODE: NodeContext = { localIps: ['192.168.0.2'], interfaceOf: { '192.168.0.2': 'eth0' } };
 /** No input interface: every `-i` match is undecidable. */

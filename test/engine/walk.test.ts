@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ParseError } from '../../src/engine/errors.js';
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
-import type { NodeContext, Outcome, Packet, WalkResult } from '../../src/engine/netfilter/types.js';
-import { PacketError, walk } from '../../src/engine/netfilter/walk.js';
+import type { NodeContext, Outcome, Packet, WalkResult } from '../../src/engine/packet/contract.js';
+import { PacketError } from '../../src/engine/packet/initial-branch.js';
+import { walk } from '../../src/engine/walk/walk.js';
 import { KUBE_PROXY_DUMP, NODE } from './fixtures.js';
 
 /** One line per outcome: `0.5 ACCEPT forward 10.180.0.1:80 masq` — what the flow tables compare. */

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Hop, Outcome, WalkResult } from '../../src/engine/netfilter/types.js';
+import type { Hop, Outcome, WalkResult } from '../../src/engine/packet/contract.js';
 import { firstPacketEvents, parseMonitor, toKernelHops } from './lab/trace.js';
 import { handlePositions, iptablesView, parseNftMonitor } from './lab/nft-trace.js';
 import { natOf, parseConntrack } from './lab/conntrack.js';

@@ -33,7 +33,7 @@
  *                  The lab's trace table is no hop on either side (the walk never sees it).
  */
 import ipaddr from 'ipaddr.js';
-import type { Hop, Outcome, WalkResult } from '../../src/engine/netfilter/types.js';
+import type { Hop, Outcome, WalkResult } from '../../src/engine/packet/contract.js';
 import { MISS_RISK, triesFor, type ProbeRun, type TryObservation } from './lab/run.js';
 import { canonicalRule, type KernelHop } from './lab/trace.js';
 

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { parseIptablesSave, validateAll } from '../../src/engine/iptables/parse.js';
-import type { Packet } from '../../src/engine/netfilter/types.js';
-import { walk } from '../../src/engine/netfilter/walk.js';
+import type { Packet } from '../../src/engine/packet/contract.js';
+import { walk } from '../../src/engine/walk/walk.js';
 import { findNode, nodeView } from '../../src/snapshot/node-view.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {

@@ -6,8 +6,8 @@
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
 import type { Ruleset } from '../../src/engine/iptables/ruleset.js';
 import { parseNftJson, type NftRuleset } from '../../src/engine/nft/index.js';
-import type { Dataplane } from '../../src/engine/netfilter/walk.js';
-import type { NodeContext, Packet } from '../../src/engine/netfilter/types.js';
+import type { Dataplane } from '../../src/engine/walk/walk.js';
+import type { NodeContext, Packet } from '../../src/engine/packet/contract.js';
 import type { NodeFacts, ProbeRun } from './lab/run.js';
 
 /** The node's rulesets for one address family, in the order the kernel runs them at a hook. */

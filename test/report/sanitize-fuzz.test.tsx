@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { CHECKS } from '../../checks/index.js';
 import { renderGatherErrors } from '../../src/cli/gather-errors.js';
-import { walk } from '../../src/engine/netfilter/walk.js';
+import { walk } from '../../src/engine/walk/walk.js';
 import { parseDataplane } from '../../src/model/dataplane.js';
 import type { Report } from '../../src/report/model.js';
 import { hasControl, sanitize, sanitizeDeep, sanitizeOutput } from '../../src/text/sanitize.js';

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { SCHEMAS } from '../../scripts/write-schemas.js';
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
-import { walk } from '../../src/engine/netfilter/walk.js';
+import { walk } from '../../src/engine/walk/walk.js';
 import { loadSnapshot, parseSnapshot, saveSnapshot, SnapshotError } from '../../src/snapshot/file.js';
 import { findNode, nodeView } from '../../src/snapshot/node-view.js';
 import { redactSnapshot } from '../../src/snapshot/redact.js';

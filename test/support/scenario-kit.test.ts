@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
-import type { Packet, WalkResult } from '../../src/engine/netfilter/types.js';
-import { walk } from '../../src/engine/netfilter/walk.js';
+import type { Packet, WalkResult } from '../../src/engine/packet/contract.js';
+import { walk } from '../../src/engine/walk/walk.js';
 import { parseSnapshot, serializeSnapshot } from '../../src/snapshot/file.js';
 import { findNode, nodeView, parseSysctls } from '../../src/snapshot/node-view.js';
 import type { KubeObject, Snapshot } from '../../src/snapshot/schema.js';

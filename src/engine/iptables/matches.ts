@@ -1,38 +1,13 @@
-import {
-  cidrContains, compareAddr, isLoopback, isMulticast, parseAddr, parseCidr, sameAddr, type Addr,
-} from '../address.js';
-import type { Branch, IpSetLookup, WalkEnv } from '../netfilter/state.js';
-import type { MatchSpec, RuleOption } from './ruleset.js';
+import { cidrContains, compareAddr, parseAddr, parseCidr, type Addr } from '../address.js';
+import type { Branch } from '../packet/branch.js';
+import type { MatchResult } from '../packet/match-result.js';
+import { protocolNumber } from '../packet/protocols.js';
+import { addrType } from '../packet/routing.js';
+import type { IpSetLookup, WalkEnv } from '../packet/walk-env.js';
 import { RuleSyntaxError } from './rule.js';
-
-/**
- * What one match says about the first packet of a connection:
- * - true/false when it can be decided;
- * - `chance`: true with that probability (`-m statistic`);
- * - `unknown`: it depends on state the dump does not show (a recent list, an ipset, an
- *   unmodelled module); the walk forks into "matches" and "does not match". `perConnection` marks
- *   state that differs from one connection to the next (a recent list: who connected before),
- *   unlike facts of the node that hold for every connection (an ipset's contents, an interface);
- * - `assumed`: decided, but only by assuming something the walk reports (a rate limit not hit).
- */
-export type MatchResult =
-  | boolean
-  | { chance: number; why?: string }
-  | { unknown: string; perConnection?: true }
-  | { assumed: boolean; why: string };
+import type { MatchSpec, RuleOption } from './ruleset.js';
 
 export type MatchFn = (b: Branch, env: WalkEnv) => MatchResult;
-
-const PROTOCOLS: Record<string, number> = {
-  all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, dccp: 33,
-  icmpv6: 58, 'ipv6-icmp': 58, sctp: 132, udplite: 136,
-};
-
-export function protocolNumber(name: string): number | undefined {
-  const lower = name.toLowerCase();
-  if (lower in PROTOCOLS) return PROTOCOLS[lower];
-  return /^\d+$/.test(lower) ? Number(lower) : undefined;
-}
 
 /** Compiles a match into a function, throwing RuleSyntaxError for values iptables would refuse. */
 export function compileMatch(spec: MatchSpec, family: 4 | 6): MatchFn {
@@ -260,17 +235,6 @@ const iprange: OptionCompiler = (o, family, module) => {
   const within = (a: Addr) => compareAddr(a, lo) >= 0 && compareAddr(a, hi) <= 0;
   return o.name === '--src-range' ? (b) => within(b.src) : (b) => within(b.dst);
 };
-
-/** The kernel's address type of `a` as seen from the node (inet_addr_type on the local table). */
-export function addrType(a: Addr, env: WalkEnv): string {
-  if (a.family === 4 && (a.bytes.every((x) => x === 0) || a.bytes.every((x) => x === 255))) return 'BROADCAST';
-  if (isMulticast(a)) return 'MULTICAST';
-  // The local routing table holds every node address and all of 127.0.0.0/8 (`local 127.0.0.0/8 dev lo`).
-  if (isLoopback(a) || (a.family === 4 && a.bytes[0] === 127)) return 'LOCAL';
-  if (env.localAddrs.some((l) => sameAddr(l, a))) return 'LOCAL';
-  if (env.broadcastAddrs.some((l) => sameAddr(l, a))) return 'BROADCAST';
-  return 'UNICAST';
-}
 
 const ADDR_TYPES = new Set(['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE']);
 

@@ -1,6 +1,7 @@
 import { parseAddr, type Addr } from '../address.js';
 import { ParseError } from '../errors.js';
-import type { Branch, IpSetLookup } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
+import type { IpSetLookup } from '../packet/walk-env.js';
 
 /**
  * ipsets as `ipset list` (or `ipset save`) prints them, and membership tested the way the kernel's

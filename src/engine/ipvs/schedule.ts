@@ -1,5 +1,5 @@
 import { hostPort } from '../address.js';
-import type { Branch } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
 import type { IpvsReal, IpvsService, IpvsState } from './types.js';
 
 export interface IpvsChoice {

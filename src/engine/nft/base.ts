@@ -2,7 +2,7 @@
  * Base-chain hooks and priorities as nft spells them. Priorities may be numbers or the standard
  * names of `nft(8)` ("Standard priority names"), optionally with an offset (`dstnat - 10`).
  */
-import type { Hook } from '../netfilter/hooks.js';
+import type { Hook } from '../packet/hooks.js';
 import type { NftFamily } from './ruleset.js';
 
 /** The five hooks the walk runs, for families ip, ip6 and inet. */

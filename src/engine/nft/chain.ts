@@ -4,18 +4,19 @@
  * `goto` does not come back (a return in the goto'd chain returns from the chain that did the
  * goto); `accept`, `drop`, `reject`, `queue` and the NAT statements end the base chain. Falling off
  * the end of a base chain is a `return` here: the walker applies the chain's policy. Branches are
- * taken rule by rule, so those that reach a rule in the same state merge there (merge.ts).
+ * taken rule by rule, so those that reach a rule in the same state merge there (packet/merge.ts).
  */
-import { addHop, type Branch, type WalkEnv } from '../netfilter/state.js';
-import type { ChainEnd } from '../netfilter/chain.js';
-import type { Hop } from '../netfilter/types.js';
 import { ParseError } from '../errors.js';
-import { nextAtRule, RuleQueue } from '../netfilter/queue.js';
+import { addHop, type Branch } from '../packet/branch.js';
+import type { ChainEnd } from '../packet/chain-end.js';
+import type { Hop } from '../packet/contract.js';
+import { nextAtRule, RuleQueue } from '../packet/rule-queue.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import { ruleInert } from './inert.js';
+import { NftRuleError, type EvalCtx } from './read.js';
 import { compileRule, runRule, type RuleOutcome } from './rule.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from './ruleset.js';
 import type { End } from './steps.js';
-import { NftRuleError, type EvalCtx } from './read.js';
 
 type StepEnd = ChainEnd | { b: Branch; end: 'continue' };
 

@@ -3,8 +3,9 @@
  * the iptables engine's MatchResult: true/false, a chance (numgen), unknown (the dump cannot tell;
  * the walk forks), or assumed (dynamic sets, rate limits).
  */
-import type { MatchResult } from '../iptables/matches.js';
-import type { Branch, WalkEnv } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
+import type { MatchResult } from '../packet/match-result.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import { exprKind, lazyText, printStmt, type Text } from './print.js';
 import { compileLeft, constantNumber, NftRuleError, OneOf, type Comp, type CompileCtx, type EvalCtx, type Left, type Read } from './read.js';
 import { Collection, compareConst, dynamicNote, namedCollection, Unsupported, type Lookup } from './sets.js';

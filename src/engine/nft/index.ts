@@ -2,7 +2,7 @@
  * The nftables engine: `nft -j list ruleset` → model (parse.ts), rule text (print.ts), and one
  * chain walked for one branch (chain.ts). The walker orders base chains by priority.
  */
-import type { Hook } from '../netfilter/hooks.js';
+import type { Hook } from '../packet/hooks.js';
 import type { NftChain, NftRuleset, NftTable } from './ruleset.js';
 
 export { parseNftJson } from './parse.js';

@@ -1,11 +1,11 @@
 /**
- * nftables rules that cannot change a packet's fate (see ../inertness.ts): a rule that only
+ * nftables rules that cannot change a packet's fate (see ../packet/inertness.ts): a rule that only
  * matches, counts, logs or limits; a return; a jump or goto to an inert chain.
  */
 import { ParseError } from '../errors.js';
-import { ruleInert as inertIn, type ChainGraph, type RuleShape } from '../inertness.js';
-import type { NftChain, NftRuleset, NftTable } from './ruleset.js';
+import { ruleInert as inertIn, type ChainGraph, type RuleShape } from '../packet/inertness.js';
 import { compileRule } from './rule.js';
+import type { NftChain, NftRuleset, NftTable } from './ruleset.js';
 
 interface Where {
   ruleset: NftRuleset;

@@ -3,7 +3,7 @@
  * looked up, and the branch forks over where it may go. numgen keys split by exact shares; a key
  * the dump cannot tell forks into every element it may match, each branch undecided.
  */
-import { assume, fork, tookSide, undecided, type Branch } from '../netfilter/state.js';
+import { assume, fork, tookSide, undecided, type Branch } from '../packet/branch.js';
 import { rightCollection } from './expr.js';
 import { fmtOf, printExpr, type Text } from './print.js';
 import { compileLeft, NftRuleError, type CompileCtx, type Left, type Read } from './read.js';
@@ -92,7 +92,7 @@ export function outcomes(r: Read, coll: Collection): Outcome[] {
 
 /**
  * Forks a branch over a lookup's outcomes, each with its share of the probability; the doubtful
- * ones are the sides of one undecidable fork (merge.ts drops it when every side ends alike).
+ * ones are the sides of one undecidable fork (packet/merge.ts drops it when every side ends alike).
  */
 export function forkOver<T>(b: Branch, os: Outcome[], r: Read, m: MapLookup, text: Text, rc: RunCtx, each: (x: Branch, o: Outcome) => T[]): T[] {
   const out: T[] = [];

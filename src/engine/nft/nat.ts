@@ -4,9 +4,10 @@
  * the other address family does nothing and the rule goes on (nft_nat_inet_eval).
  */
 import { hostPort, type Addr } from '../address.js';
-import { setDestination, setSource } from '../netfilter/nat.js';
-import { natSource, redirectTarget } from '../netfilter/routing.js';
-import { undecided, type Branch, type WalkEnv } from '../netfilter/state.js';
+import { undecided, type Branch } from '../packet/branch.js';
+import { setDestination, setSource } from '../packet/nat.js';
+import { natSource, redirectTarget } from '../packet/routing.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import { lazyText, printStmt, type Text } from './print.js';
 import { OneOf, type Comp, type CompileCtx } from './read.js';
 import { Unsupported } from './sets.js';

@@ -6,9 +6,9 @@
  * there, and the kernel breaks out of the rule (NFT_BREAK) whatever the comparison says.
  */
 import { sameAddr, type Addr } from '../address.js';
-import { addrType } from '../iptables/matches.js';
-import { isLocal, routeLookup } from '../netfilter/routing.js';
-import type { Branch, WalkEnv } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
+import { addrType, isLocal, routeLookup } from '../packet/routing.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import { printExpr, exprKind } from './print.js';
 import type { NftTable } from './ruleset.js';
 import {

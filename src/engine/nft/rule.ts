@@ -3,15 +3,16 @@
  * match or a map miss breaks out of the rule (the chain goes on with the next rule), a verdict ends
  * it, and statements before a verdict (counters, marks, set updates) take effect as they pass.
  */
-import type { RuleShape as GenericShape } from '../inertness.js';
 import { ParseError } from '../errors.js';
-import type { Branch, WalkEnv } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
+import type { RuleShape as GenericShape } from '../packet/inertness.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import { compileMatch } from './expr.js';
 import { exprKind } from './print.js';
 import { NftRuleError } from './read.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from './ruleset.js';
-import { compileStmt } from './stmt.js';
 import { resultSteps, type End, type Op, type RunCtx } from './steps.js';
+import { compileStmt } from './stmt.js';
 
 export interface CompiledRule {
   ops: Op[];

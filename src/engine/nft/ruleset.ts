@@ -3,7 +3,7 @@
  * describes, kept close to it. Rule expressions stay in their JSON form and are compiled on first
  * use, as the iptables engine does with rule text; a rule's `text` is printed on first read.
  */
-import type { Hook } from '../netfilter/hooks.js';
+import type { Hook } from '../packet/hooks.js';
 
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 

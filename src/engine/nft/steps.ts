@@ -3,9 +3,10 @@
  * rule (NFT_BREAK: the chain goes on with the next rule), or end the rule with a verdict. Shared by
  * matches, statements and lookups.
  */
-import type { MatchResult } from '../iptables/matches.js';
-import { assume, fork, forkUndecided, type Branch, type WalkEnv } from '../netfilter/state.js';
-import type { Hop } from '../netfilter/types.js';
+import { assume, fork, forkUndecided, type Branch } from '../packet/branch.js';
+import type { Hop } from '../packet/contract.js';
+import type { MatchResult } from '../packet/match-result.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import type { EvalCtx } from './read.js';
 import type { NftChain } from './ruleset.js';
 

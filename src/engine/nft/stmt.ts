@@ -3,8 +3,8 @@
  * queue), verdict maps, reject, NAT (nat.ts), marks, notrack, set updates, and the statements that
  * only count, log or rate-limit.
  */
-import type { MatchResult } from '../iptables/matches.js';
-import type { Branch } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
+import type { MatchResult } from '../packet/match-result.js';
 import { elementOf, forkOver, mapLookup, MANY, MAX_CANDIDATES, MISS, outcomes, type MapLookup } from './lookup.js';
 import { natOp } from './nat.js';
 import { exprKind, lazyText, printStmt } from './print.js';

@@ -2,7 +2,7 @@
  * Symbolic constants nft prints in JSON, with the kernel values behind them (uapi headers:
  * nf_conntrack_common.h, netfilter/nf_tables.h, rtnetlink.h, icmp.h, icmpv6.h, if_packet.h).
  */
-import { protocolNumber } from '../iptables/matches.js';
+import { protocolNumber } from '../packet/protocols.js';
 
 export interface Symbols {
   /** Names the table in cache keys and messages. */

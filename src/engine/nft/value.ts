@@ -3,7 +3,8 @@
  * `addr . port`), expressions (`meta mark | 0x4000`) and map lookups (`ip daddr map @backends`).
  */
 import { parseAddr } from '../address.js';
-import type { Branch, WalkEnv } from '../netfilter/state.js';
+import type { Branch } from '../packet/branch.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 import { elementOf, forkOver, mapLookup, MANY, MAX_CANDIDATES, MISS, outcomes } from './lookup.js';
 import { exprKind, type Text } from './print.js';
 import { compileLeft, type Comp, type CompileCtx } from './read.js';

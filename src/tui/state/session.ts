@@ -5,7 +5,7 @@
  * and call its methods; they never fetch or diagnose themselves.
  */
 import type { Progress } from '../../collect/progress.js';
-import type { Protocol } from '../../engine/netfilter/types.js';
+import type { Protocol } from '../../engine/packet/contract.js';
 import { ClusterModel } from '../../model/cluster.js';
 import { healthOf, type Health } from '../../report/health.js';
 import type { Report } from '../../report/model.js';

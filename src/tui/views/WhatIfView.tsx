@@ -1,7 +1,7 @@
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { useState, type ReactNode } from 'react';
-import type { Protocol } from '../../engine/netfilter/types.js';
+import type { Protocol } from '../../engine/packet/contract.js';
 import TextField from '../components/TextField.js';
 import type { WhatIf } from '../state/session.js';
 import type { ServiceRow } from '../state/services.js';

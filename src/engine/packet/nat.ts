@@ -1,5 +1,5 @@
 import { parseAddr } from '../address.js';
-import type { Branch } from './state.js';
+import type { Branch } from './branch.js';
 
 /** Applies a DNAT (or REDIRECT) binding: conntrack records it, and later nat tables at this manip are skipped. */
 export function setDestination(b: Branch, ip: string, port: number | null): void {

@@ -1,24 +1,17 @@
-import { hostPort, isLoopback, parseAddr, type Addr } from '../address.js';
-import { protocolNumber } from '../iptables/matches.js';
+import { hostPort, isLoopback } from '../address.js';
 import type { Ruleset } from '../iptables/ruleset.js';
 import { ipvsSchedule, type IpvsState } from '../ipvs/index.js';
 import type { NftRuleset } from '../nft/index.js';
-import type { Hook } from './hooks.js';
-import { setDestination } from './nat.js';
-import { Budget, type WalkLimits } from './budget.js';
-import { mergeSame } from './merge.js';
-import { addressOn, buildEnv, isLocal, routeLookup } from './routing.js';
-import { addHop, assume, fork, hopsOf, undecided, type Branch, type IpSetLookup, type WalkEnv } from './state.js';
+import { addHop, assume, fork, hopsOf, undecided, type Branch } from '../packet/branch.js';
+import type { Budget, WalkLimits } from '../packet/budget.js';
+import type { Hop, NodeContext, Outcome, Packet, Verdict, WalkResult } from '../packet/contract.js';
+import type { Hook } from '../packet/hooks.js';
+import { initialBranch } from '../packet/initial-branch.js';
+import { mergeSame } from '../packet/merge.js';
+import { setDestination } from '../packet/nat.js';
+import { isLocal, routeLookup } from '../packet/routing.js';
+import { buildEnv, type IpSetLookup, type WalkEnv } from '../packet/walk-env.js';
 import { stationsAt, type Station, type StationSources } from './stations.js';
-import type { Hop, NodeContext, Outcome, Packet, Verdict, WalkResult } from './types.js';
-
-export type { NodeContext, Packet, WalkResult } from './types.js';
-export { DEFAULT_MAX_BRANCHES, DEFAULT_MAX_STEPS, type WalkLimits } from './budget.js';
-
-/** Thrown for a packet the walk cannot start with (bad address, ports on icmp). */
-export class PacketError extends Error {
-  override readonly name = 'PacketError';
-}
 
 /** Everything on a node that decides a packet's fate besides routing. */
 export interface Dataplane {
@@ -38,13 +31,14 @@ export interface Dataplane {
  * `plane` is the node's rules: iptables dumps (usually one; two when rules are split across the
  * legacy and nft backends), native nftables tables, IPVS. A plain array means iptables dumps only.
  * Rulesets of the other address family are ignored. Pure: no I/O, clock or randomness; the
- * caller injects a clock through `limits` (budget.ts). The outcomes' probabilities sum to 1.
+ * caller injects a clock through `limits` (packet/budget.ts). The outcomes' probabilities sum to 1.
+ * A packet that cannot start a walk throws PacketError (packet/initial-branch.ts).
  */
 export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Packet, limits: WalkLimits = {}): WalkResult {
   const p: Dataplane = Array.isArray(plane) ? { iptables: plane } : plane;
   const env = buildEnv(node);
   if (p.ipsets) env.ipsets = p.ipsets;
-  const start = initialBranch(packet, env, new Budget(limits));
+  const start = initialBranch(packet, env, limits);
   const family = start.src.family;
   const w = new Walker({
     iptables: p.iptables.filter((r) => r.family === null || r.family === family),
@@ -58,66 +52,6 @@ export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Pa
   if (packet.localProcess) w.outputPath(start);
   else w.inputPath(start);
   return { packet: resolved, outcomes: w.outcomes(start.budget) };
-}
-
-function initialBranch(p: Packet, env: WalkEnv, budget: Budget): Branch {
-  const dst = parseAddr(p.dst);
-  if (!dst) throw new PacketError(`destination ${JSON.stringify(p.dst)} is not an IP address`);
-  let src: Addr | null;
-  if (p.src) {
-    src = parseAddr(p.src);
-    if (!src) throw new PacketError(`source ${JSON.stringify(p.src)} is not an IP address`);
-    if (src.family !== dst.family) throw new PacketError(`source ${p.src} and destination ${p.dst} are of different address families`);
-  } else src = null;
-  const protoNum = protocolNumber(p.proto);
-  if (protoNum === undefined) throw new PacketError(`unknown protocol ${p.proto}`);
-  const hasPorts = p.proto !== 'icmp';
-  if (hasPorts && p.dport === undefined) throw new PacketError(`a ${p.proto} packet needs a destination port`);
-  const family = dst.family;
-  const b: Branch = {
-    src: src ?? dst,
-    dst,
-    proto: p.proto,
-    protoNum: p.proto === 'icmp' && family === 6 ? 58 : protoNum,
-    sport: hasPorts ? p.sport ?? 40000 : undefined,
-    dport: hasPorts ? p.dport : undefined,
-    icmpType: p.proto === 'icmp' ? p.icmpType ?? (family === 4 ? 8 : 128) : undefined,
-    icmpCode: p.proto === 'icmp' ? p.icmpCode ?? 0 : undefined,
-    inIface: p.localProcess ? undefined : p.inIface,
-    outIface: undefined,
-    outIfaceKnown: false,
-    hook: p.localProcess ? 'OUTPUT' : 'PREROUTING',
-    mark: 0,
-    ct: {
-      state: 'NEW', origSrc: src ?? dst, origDst: dst, origSport: undefined, origDport: p.dport,
-      dnat: false, snat: false, dnatDecided: false, snatDecided: false, confirmed: false, mark: 0,
-    },
-    probability: 1,
-    hops: null,
-    reasons: [],
-    assumptions: [],
-    dnatTo: null,
-    snatTo: null,
-    delivery: null,
-    budget,
-  };
-  b.ct.origSport = b.sport;
-  if (!src) {
-    if (!p.localProcess) throw new PacketError('a packet arriving on an interface needs a source address');
-    // A local process gets its source from the route: a local destination answers from itself.
-    const chosen = isLocal(dst, env) ? dst : sourceFor(dst, env);
-    if (!chosen) throw new PacketError(`cannot choose a source address for ${p.dst}: pass one`);
-    b.src = chosen;
-    b.ct.origSrc = chosen;
-  }
-  return b;
-}
-
-function sourceFor(dst: Addr, env: WalkEnv): Addr | null {
-  const r = routeLookup(dst, env);
-  const text = r.src ?? addressOn(r.iface, dst.family, env);
-  if (text) return parseAddr(text);
-  return env.localAddrs.find((a) => a.family === dst.family && !isLoopback(a)) ?? null;
 }
 
 /**
@@ -379,7 +313,7 @@ class Walker {
   }
 
   /** The walk's outcomes: finished branches that end alike merged, then what a budget left over. */
-  outcomes(budget: Budget): Outcome[] {
+  outcomes(budget: Budget<Branch>): Outcome[] {
     const merged = mergeSame(this.finished, (f) => f.b, (f) => `${f.verdict}\u0004${f.why ?? ''}`);
     const out = merged.map(outcomeOf);
     const left = budget.leftOver();
@@ -396,7 +330,7 @@ class Walker {
         reason: left.why,
         outIface: null,
         ...(b.assumptions.length ? { assumptions: b.assumptions } : {}),
-        hops: left.hops,
+        hops: hopsOf(b),
       });
     }
     return out;

@@ -1,24 +1,15 @@
 import { hostPort } from '../address.js';
-import type { MatchFn } from '../iptables/matches.js';
-import { ruleAt, ruleKeys } from '../iptables/parse.js';
-import type { Chain, Rule } from '../iptables/ruleset.js';
-import { describeTarget, type TargetEffect } from '../iptables/targets.js';
+import { addHop, fork, forkUndecided, undecided, type Branch } from '../packet/branch.js';
+import type { ChainEnd } from '../packet/chain-end.js';
+import { setDestination, setSource } from '../packet/nat.js';
+import { natSource, redirectTarget } from '../packet/routing.js';
+import { nextAtRule, RuleQueue } from '../packet/rule-queue.js';
 import { compile, type ChainCtx, type Compiled } from './compile.js';
 import { ruleInert } from './inert.js';
-import { setDestination, setSource } from './nat.js';
-import { nextAtRule, RuleQueue } from './queue.js';
-import { natSource, redirectTarget } from './routing.js';
-import { addHop, fork, forkUndecided, undecided, type Branch } from './state.js';
-
-export type { ChainCtx } from './compile.js';
-
-/** How a chain traversal ended for one branch. `return` means "fell off the end or hit RETURN". */
-export type ChainEnd =
-  | { b: Branch; end: 'return' }
-  | { b: Branch; end: 'accept' }
-  | { b: Branch; end: 'drop' }
-  | { b: Branch; end: 'reject'; with: string }
-  | { b: Branch; end: 'stop'; why: string };
+import type { MatchFn } from './matches.js';
+import { ruleAt, ruleKeys } from './parse.js';
+import type { Chain, Rule } from './ruleset.js';
+import { describeTarget, type TargetEffect } from './targets.js';
 
 type StepEnd = ChainEnd | { b: Branch; end: 'continue' };
 

@@ -1,6 +1,11 @@
+/**
+ * One branch of the walk: the first packet of a connection as it is at one point of one path, with
+ * the conntrack view, marks and NAT bindings it carries, and how it forks when a rule may go either
+ * way. Every evaluator reads and changes branches; nothing here knows which rules do it.
+ */
 import type { Addr } from '../address.js';
 import type { Budget } from './budget.js';
-import type { Hop, NodeContext, Protocol } from './types.js';
+import type { Hop, Protocol } from './contract.js';
 
 /** Conntrack's view of the connection while its first packet is in flight. */
 export interface ConnState {
@@ -73,7 +78,7 @@ export interface Branch {
   /** The nat chain that bound this connection's NAT at the current hook, for the registration-order assumption. */
   natBoundBy?: { hook: string; priority: number | null; name: string };
   /** The walk's budget, shared by every branch of one walk. */
-  budget: Budget;
+  budget: Budget<Branch>;
 }
 
 export interface HopList {
@@ -146,23 +151,4 @@ export function forkUndecided(b: Branch, f: UndecidedFork): Branch[] {
     x.reasons.push({ text: f.sides[i] as string, fork: { id, side: i, sides: f.sides.length, fact: f.fact, perConnection: f.perConnection === true } });
   });
   return out;
-}
-
-/** An ipset's contents, as `-m set --match-set NAME dst,dst` tests it. */
-export interface IpSetLookup {
-  name: string;
-  /** `hash:ip,port`, `bitmap:port`, … as `ipset list` prints it. */
-  type: string;
-  /** Membership of the packet's tuple picked by `dims` (the `src`/`dst` flags of --match-set, in order). */
-  has(b: Branch, dims: ('src' | 'dst')[]): boolean | { unknown: string };
-}
-
-/** Read-only facts the matches need besides the branch itself. */
-export interface WalkEnv {
-  node: NodeContext;
-  /** ipsets by name, when `ipset list` was read; absent means their contents are unknown. */
-  ipsets?: ReadonlyMap<string, IpSetLookup>;
-  localAddrs: Addr[];
-  /** Subnet broadcast addresses of the node's prefixes (addrtype BROADCAST). */
-  broadcastAddrs: Addr[];
 }

@@ -17,7 +17,7 @@
  *    so nothing undecided is dropped. Branches apart by state that differs per connection (a
  *    recent list: the first connection and later ones really take different paths) stay apart.
  */
-import type { Branch, Undecided } from './state.js';
+import type { Branch, Undecided } from './branch.js';
 
 /** Everything about a branch that can change what happens to it next, except its reasons. */
 export function stateKey(b: Branch): string {

@@ -18,12 +18,15 @@
  *   with only user chains (or `iptables -N`) creates none, and iptables-save prints both alike.
  *   Without an nft dump, a table with no rules is taken as absent.
  */
+import { hopLabel, runChain } from '../iptables/chain.js';
+import type { ChainCtx } from '../iptables/compile.js';
 import type { Ruleset, Table } from '../iptables/ruleset.js';
 import { baseChainsAt, runNftChain, type NftChain, type NftRuleset, type NftTable } from '../nft/index.js';
-import { hopLabel, runChain, type ChainCtx, type ChainEnd } from './chain.js';
-import { HOOK_TABLES, NAT_MANIP, type Hook } from './hooks.js';
-import type { Branch, WalkEnv } from './state.js';
-import type { Hop } from './types.js';
+import type { Branch } from '../packet/branch.js';
+import type { ChainEnd } from '../packet/chain-end.js';
+import type { Hop } from '../packet/contract.js';
+import { HOOK_TABLES, NAT_MANIP, type Hook } from '../packet/hooks.js';
+import type { WalkEnv } from '../packet/walk-env.js';
 
 const TABLE_PRIORITY: Record<string, number> = { raw: -300, mangle: -150, filter: 0, security: 50 };
 

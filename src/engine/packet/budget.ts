@@ -5,9 +5,6 @@
  * The engine has no clock: the caller injects one. Past any budget the walk stops exploring, and
  * every branch still in flight is pooled into one INDETERMINATE outcome that names the budget.
  */
-import { hopsOf, type Branch } from './state.js';
-import type { Hop } from './types.js';
-
 export interface WalkLimits {
   /** Most branches one walk may create, counting the first (default 4096). */
   maxBranches?: number;
@@ -21,8 +18,8 @@ export interface WalkLimits {
   deadline?: () => boolean;
 }
 
-export const DEFAULT_MAX_BRANCHES = 4096;
-export const DEFAULT_MAX_STEPS = 250_000;
+const DEFAULT_MAX_BRANCHES = 4096;
+const DEFAULT_MAX_STEPS = 250_000;
 /**
  * The time budget callers with a clock give one walk. Walks of real dumps take milliseconds; the
  * branch and step budgets bound a hostile dump's work, and this bounds the wall time on a slow or
@@ -34,15 +31,14 @@ export const DEFAULT_TIME_LIMIT_MS = 5000;
 const CLOCK_EVERY = 256;
 
 /** What was left when a budget ran out: its total probability and the most probable branch. */
-export interface Abandoned {
+export interface Abandoned<B> {
   probability: number;
   why: string;
-  hops: Hop[];
-  representative: Branch;
+  representative: B;
 }
 
-/** One walk's budget, shared by all its branches (forks copy the reference). */
-export class Budget {
+/** One walk's budget, shared by all its branches `B` (forks copy the reference). */
+export class Budget<B extends { probability: number }> {
   branches = 1;
   steps = 0;
   /** Why the walk stopped exploring; null while it may go on. */
@@ -53,7 +49,7 @@ export class Budget {
   /** Starts full, so the first step or fork already looks at the clock. */
   private ticks = CLOCK_EVERY;
   private pooled = 0;
-  private best: Branch | null = null;
+  private best: B | null = null;
 
   constructor(private readonly limits: WalkLimits = {}) {
     this.maxBranches = limits.maxBranches ?? DEFAULT_MAX_BRANCHES;
@@ -85,20 +81,20 @@ export class Budget {
   }
 
   /** Takes a branch out of the walk: it joins what was left unexplored. */
-  abandon(b: Branch): void {
+  abandon(b: B): void {
     this.pooled += b.probability;
     if (this.best === null || b.probability > this.best.probability) this.best = b;
   }
 
-  abandonAll(bs: Iterable<Branch>): void {
+  abandonAll(bs: Iterable<B>): void {
     for (const b of bs) this.abandon(b);
   }
 
   /** Everything abandoned, as one outcome's worth of facts; null when nothing was. */
-  leftOver(): Abandoned | null {
+  leftOver(): Abandoned<B> | null {
     if (this.best === null) return null;
     const why = `${this.exhausted ?? 'the walk stopped'}: the paths still open then were not followed, so what happens to this share of packets is not known`;
-    return { probability: this.pooled, why, hops: hopsOf(this.best), representative: this.best };
+    return { probability: this.pooled, why, representative: this.best };
   }
 
   private tick(n: number): void {

@@ -1,6 +1,6 @@
+import type { Branch } from './branch.js';
 import type { Budget } from './budget.js';
 import { mergeSame } from './merge.js';
-import type { Branch } from './state.js';
 
 /**
  * Branches waiting at the rules of one chain, taken lowest rule first. Within a chain a branch only
@@ -67,7 +67,7 @@ export class RuleQueue<T> {
  * The next rule and the branches waiting there, merged where they are in the same state; null when
  * nothing waits, or when the walk's budget ran out (every waiting branch is then handed to it).
  */
-export function nextAtRule(queue: RuleQueue<Branch>, budget: Budget): [number, Branch[]] | null {
+export function nextAtRule(queue: RuleQueue<Branch>, budget: Budget<Branch>): [number, Branch[]] | null {
   const next = queue.take();
   if (next === null) return null;
   if (budget.over) {

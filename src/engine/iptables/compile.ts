@@ -1,10 +1,10 @@
 /** An iptables rule compiled once for the walk: its matches as functions, its target resolved. */
-import { compileMatch, type MatchFn } from '../iptables/matches.js';
-import { RuleSyntaxError } from '../iptables/rule.js';
-import type { Chain, Rule, Ruleset, Table } from '../iptables/ruleset.js';
-import { compileTarget, type TargetEffect } from '../iptables/targets.js';
 import { ParseError } from '../errors.js';
-import type { WalkEnv } from './state.js';
+import type { WalkEnv } from '../packet/walk-env.js';
+import { compileMatch, type MatchFn } from './matches.js';
+import { RuleSyntaxError } from './rule.js';
+import type { Chain, Rule, Ruleset, Table } from './ruleset.js';
+import { compileTarget, type TargetEffect } from './targets.js';
 
 export interface ChainCtx {
   ruleset: Ruleset;

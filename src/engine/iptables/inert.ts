@@ -1,12 +1,12 @@
 /**
- * iptables rules that cannot change a packet's fate (see ../inertness.ts): no target, or a
+ * iptables rules that cannot change a packet's fate (see ../packet/inertness.ts): no target, or a
  * LOG/NFLOG/TRACE-like target (`continue`), a RETURN, or a jump/goto to an inert chain.
  */
 import { ParseError } from '../errors.js';
-import { ruleInert as inertIn, type ChainGraph, type RuleShape } from '../inertness.js';
-import { ruleAt } from '../iptables/parse.js';
-import type { Chain } from '../iptables/ruleset.js';
+import { ruleInert as inertIn, type ChainGraph, type RuleShape } from '../packet/inertness.js';
 import { compile, type ChainCtx } from './compile.js';
+import { ruleAt } from './parse.js';
+import type { Chain } from './ruleset.js';
 
 function shapeOf(ctx: ChainCtx, chain: Chain, i: number): RuleShape<Chain> {
   try {

@@ -1,30 +1,21 @@
-import { cidrContains, isLoopback, parseCidr, sameAddr, type Addr, type Cidr } from '../address.js';
-import type { Branch, WalkEnv } from './state.js';
-import type { NodeContext } from './types.js';
-
-/** A node address as given: `192.168.49.2` or `192.168.49.2/24` (the prefix adds its broadcast address). */
-export function buildEnv(node: NodeContext): WalkEnv {
-  const localAddrs: Addr[] = [];
-  const broadcastAddrs: Addr[] = [];
-  for (const text of node.localIps) {
-    const c = parseCidr(text);
-    if (!c) throw new Error(`local address ${JSON.stringify(text)} is not an IP address`);
-    localAddrs.push(c.addr);
-    if (text.includes('/') && c.addr.family === 4 && c.bits < 31) broadcastAddrs.push(broadcastOf(c));
-  }
-  return { node, localAddrs, broadcastAddrs };
-}
-
-function broadcastOf(c: Cidr): Addr {
-  const bytes = c.addr.bytes.map((byte, i) => {
-    const hostBits = Math.max(0, Math.min(8, (i + 1) * 8 - c.bits));
-    return byte | ((1 << hostBits) - 1);
-  });
-  return { family: 4, bytes, text: bytes.join('.') };
-}
+/** What the node's addresses and routes decide about a packet: local or not, which way out, which address NAT picks. */
+import { cidrContains, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
+import type { Branch } from './branch.js';
+import type { WalkEnv } from './walk-env.js';
 
 export function isLocal(a: Addr, env: WalkEnv): boolean {
   return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || env.localAddrs.some((l) => sameAddr(l, a));
+}
+
+/** The kernel's address type of `a` as seen from the node (inet_addr_type on the local table). */
+export function addrType(a: Addr, env: WalkEnv): string {
+  if (a.family === 4 && (a.bytes.every((x) => x === 0) || a.bytes.every((x) => x === 255))) return 'BROADCAST';
+  if (isMulticast(a)) return 'MULTICAST';
+  // The local routing table holds every node address and all of 127.0.0.0/8 (`local 127.0.0.0/8 dev lo`).
+  if (isLoopback(a) || (a.family === 4 && a.bytes[0] === 127)) return 'LOCAL';
+  if (env.localAddrs.some((l) => sameAddr(l, a))) return 'LOCAL';
+  if (env.broadcastAddrs.some((l) => sameAddr(l, a))) return 'BROADCAST';
+  return 'UNICAST';
 }
 
 /** The output interface for `dst`: `lo` for a local address, else the longest matching route. */

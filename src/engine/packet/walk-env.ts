@@ -1,0 +1,44 @@
+/** What the walk knows about the node, the same for every branch: addresses, routes, sysctls, ipsets. */
+import { parseCidr, type Addr, type Cidr } from '../address.js';
+import type { Branch } from './branch.js';
+import type { NodeContext } from './contract.js';
+
+/** An ipset's contents, as `-m set --match-set NAME dst,dst` tests it. */
+export interface IpSetLookup {
+  name: string;
+  /** `hash:ip,port`, `bitmap:port`, … as `ipset list` prints it. */
+  type: string;
+  /** Membership of the packet's tuple picked by `dims` (the `src`/`dst` flags of --match-set, in order). */
+  has(b: Branch, dims: ('src' | 'dst')[]): boolean | { unknown: string };
+}
+
+/** Read-only facts the matches need besides the branch itself. */
+export interface WalkEnv {
+  node: NodeContext;
+  /** ipsets by name, when `ipset list` was read; absent means their contents are unknown. */
+  ipsets?: ReadonlyMap<string, IpSetLookup>;
+  localAddrs: Addr[];
+  /** Subnet broadcast addresses of the node's prefixes (addrtype BROADCAST). */
+  broadcastAddrs: Addr[];
+}
+
+/** A node address as given: `192.168.49.2` or `192.168.49.2/24` (the prefix adds its broadcast address). */
+export function buildEnv(node: NodeContext): WalkEnv {
+  const localAddrs: Addr[] = [];
+  const broadcastAddrs: Addr[] = [];
+  for (const text of node.localIps) {
+    const c = parseCidr(text);
+    if (!c) throw new Error(`local address ${JSON.stringify(text)} is not an IP address`);
+    localAddrs.push(c.addr);
+    if (text.includes('/') && c.addr.family === 4 && c.bits < 31) broadcastAddrs.push(broadcastOf(c));
+  }
+  return { node, localAddrs, broadcastAddrs };
+}
+
+function broadcastOf(c: Cidr): Addr {
+  const bytes = c.addr.bytes.map((byte, i) => {
+    const hostBits = Math.max(0, Math.min(8, (i + 1) * 8 - c.bits));
+    return byte | ((1 << hostBits) - 1);
+  });
+  return { family: 4, bytes, text: bytes.join('.') };
+}
