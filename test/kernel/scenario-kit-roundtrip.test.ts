@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { parseIptablesSave, validateAll } from '../../src/engine/iptables/parse.js';
 import type { Packet } from '../../src/engine/netfilter/types.js';
 import { walk } from '../../src/engine/netfilter/walk.js';
-import { findNode, nodeView } from '../../src/snapshot/node-view.js';
+import { findNode, nodeView } from '../../src/model/node-view.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
   baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, firewalld, firewalldNft, nodeRestoreInput,
