@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { defineConfig } from 'eslint/config';
+import floors from './eslint/import-floors.js';
+import { FLOOR_PLAN } from './eslint/floor-plan.js';
 
 export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**'] },
@@ -28,5 +30,11 @@ export default defineConfig(
       }],
     },
   },
-  { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
+  {
+    // The layers: every import points down the floor plan (eslint/floor-plan.js).
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'checks/**/*.ts'],
+    plugins: { floors },
+    rules: { 'floors/import-down': ['error', { root: import.meta.dirname, plan: FLOOR_PLAN }] },
+  },
+  { files: ['eslint.config.js', 'eslint/**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
 );

@@ -1,4 +1,5 @@
-import { EXIT, inCi, UsageError, type Io } from './cli/io.js';
+import { inCi, type Io } from './cli/io.js';
+import { EXIT, UserError } from './exit.js';
 import { sanitizeOutput } from './text/sanitize.js';
 import { VERSION } from './version.js';
 
@@ -60,10 +61,9 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     const cmdIo = entry.interruptible && io.trapInterrupts ? { ...io, interrupt: io.trapInterrupts() } : io;
     return await mod.run(rest, cmdIo);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`np-doctor ${command}: ${e.message}\nRun "np-doctor ${command} --help" for usage.\n`);
-      return EXIT.usage;
-    }
-    throw e;
+    // The one place user errors become a message and an exit code; anything else is a bug and keeps its stack.
+    if (!(e instanceof UserError)) throw e;
+    io.stderr(`np-doctor ${command}: ${e.message}\n${e.pointsToHelp ? `Run "np-doctor ${command} --help" for usage.\n` : ''}`);
+    return e.exitCode;
   }
 }

@@ -1,10 +1,11 @@
 import { homedir, hostname } from 'node:os';
-import { classify, describeStep, listAll, makeKubeApi } from '../collect/kube/api.js';
+import { classify, listAll, makeKubeApi } from '../collect/kube/api.js';
 import { resolveKubeconfig } from '../collect/kube/kubeconfig.js';
 import { DEBUG_POD_SELECTOR, ownerOf, podDeadline, type PodLike, type PodOwner } from '../collect/node/debug-pod-owner.js';
+import { EXIT } from '../exit.js';
+import { describeApiRequest, type ApiRequest } from '../snapshot/gather-step.js';
+import { command } from './command.js';
 import { requestTimeoutMs, safeUserName } from './gather-flags.js';
-import { parseFlags } from './flags.js';
-import { EXIT, type Io } from './io.js';
 
 export const CLEANUP_HELP = `Usage: np-doctor cleanup [--kubeconfig FILE] [--context NAME] [-n NS] [--all] [--dry-run]
 
@@ -26,7 +27,6 @@ const FLAGS = {
   'request-timeout': { type: 'string' },
   'dry-run': { type: 'boolean' },
   all: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Why a pod may go, or why it stays. */
@@ -61,62 +61,63 @@ export function judge(pod: PodLike, me: PodOwner, now: number, isAlive: (pid: nu
   return { delete: true, why: 'you started it on this machine' };
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags({ args: argv, options: FLAGS, allowPositionals: false });
-  if (values.help) {
-    io.stdout(CLEANUP_HELP);
-    return EXIT.ok;
-  }
-  const kube = await resolveKubeconfig({
-    ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
-    ...(values.context !== undefined ? { context: values.context } : {}),
-    env: io.env,
-    homeDir: io.env.HOME ?? homedir(),
-  });
-  const api = await makeKubeApi(kube.kc, kube.server, requestTimeoutMs(values['request-timeout']));
-  const ns = values.namespace;
-  const step = { verb: 'list', resource: 'pods', ...(ns ? { namespace: ns } : { allNamespaces: true }) } as const;
-  let pods;
-  try {
-    pods = await listAll(api, step, (c) =>
-      ns ? api.core.listNamespacedPod({ namespace: ns, labelSelector: DEBUG_POD_SELECTOR, limit: api.pageSize, _continue: c }, api.options)
-        : api.core.listPodForAllNamespaces({ labelSelector: DEBUG_POD_SELECTOR, limit: api.pageSize, _continue: c }, api.options));
-  } catch (e) {
-    const f = classify(e, step, api).error;
-    io.stderr(`np-doctor cleanup: ${f.what}: ${f.why}\n${f.hint ? `  → ${f.hint}\n` : ''}`);
-    return EXIT.cannotDecide;
-  }
-  if (pods.length === 0) {
-    io.stdout(`no np-doctor debug pods${ns ? ` in namespace ${ns}` : ''}\n`);
-    return EXIT.ok;
-  }
-  const me: PodOwner = { user: safeUserName(), host: hostname(), pid: process.pid };
-  const now = Date.now();
-  let failed = 0;
-  let kept = 0;
-  for (const pod of pods) {
-    const name = pod.metadata?.name ?? '';
-    const namespace = pod.metadata?.namespace ?? '';
-    const verdict: Verdict = values.all ? { delete: true, why: '--all' } : judge(pod, me, now);
-    if (!verdict.delete) {
-      kept++;
-      io.stdout(`${values['dry-run'] ? 'would keep' : 'kept'} pod ${namespace}/${name} (${verdict.why})\n`);
-      continue;
-    }
-    if (values['dry-run']) {
-      io.stdout(`would delete pod ${namespace}/${name} (${verdict.why})\n`);
-      continue;
-    }
+export const run = command({
+  help: CLEANUP_HELP,
+  flags: FLAGS,
+  positionals: false,
+  async run({ values }, io) {
+    const kube = await resolveKubeconfig({
+      ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
+      ...(values.context !== undefined ? { context: values.context } : {}),
+      env: io.env,
+      homeDir: io.env.HOME ?? homedir(),
+    });
+    const api = await makeKubeApi(kube.kc, kube.server, requestTimeoutMs(values['request-timeout']));
+    const ns = values.namespace;
+    const step = { verb: 'list', resource: 'pods', ...(ns ? { namespace: ns } : { allNamespaces: true }) } as const;
+    let pods;
     try {
-      await api.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }, api.options);
-      io.stdout(`deleted pod ${namespace}/${name} (${verdict.why})\n`);
+      pods = await listAll(api, step, (c) =>
+        ns ? api.core.listNamespacedPod({ namespace: ns, labelSelector: DEBUG_POD_SELECTOR, limit: api.pageSize, _continue: c }, api.options)
+          : api.core.listPodForAllNamespaces({ labelSelector: DEBUG_POD_SELECTOR, limit: api.pageSize, _continue: c }, api.options));
     } catch (e) {
-      const f = classify(e, { verb: 'delete', resource: 'pods', namespace, name }, api);
-      if (f.status === 404) continue;
-      failed++;
-      io.stderr(`np-doctor cleanup: ${describeStep({ verb: 'delete', resource: 'pods', namespace, name })}: ${f.error.why}\n`);
+      const f = classify(e, step, api).error;
+      io.stderr(`np-doctor cleanup: ${f.what}: ${f.why}\n${f.hint ? `  → ${f.hint}\n` : ''}`);
+      return EXIT.cannotDecide;
     }
-  }
-  if (kept > 0) io.stdout(`${kept} pod${kept === 1 ? '' : 's'} ${values['dry-run'] ? 'would be ' : ''}kept; np-doctor cleanup --all deletes them too\n`);
-  return failed > 0 ? EXIT.cannotDecide : EXIT.ok;
-}
+    if (pods.length === 0) {
+      io.stdout(`no np-doctor debug pods${ns ? ` in namespace ${ns}` : ''}\n`);
+      return EXIT.ok;
+    }
+    const me: PodOwner = { user: safeUserName(), host: hostname(), pid: process.pid };
+    const now = Date.now();
+    let failed = 0;
+    let kept = 0;
+    for (const pod of pods) {
+      const name = pod.metadata?.name ?? '';
+      const namespace = pod.metadata?.namespace ?? '';
+      const verdict: Verdict = values.all ? { delete: true, why: '--all' } : judge(pod, me, now);
+      if (!verdict.delete) {
+        kept++;
+        io.stdout(`${values['dry-run'] ? 'would keep' : 'kept'} pod ${namespace}/${name} (${verdict.why})\n`);
+        continue;
+      }
+      if (values['dry-run']) {
+        io.stdout(`would delete pod ${namespace}/${name} (${verdict.why})\n`);
+        continue;
+      }
+      try {
+        await api.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }, api.options);
+        io.stdout(`deleted pod ${namespace}/${name} (${verdict.why})\n`);
+      } catch (e) {
+        const request: ApiRequest = { verb: 'delete', resource: 'pods', namespace, name };
+        const f = classify(e, request, api);
+        if (f.status === 404) continue;
+        failed++;
+        io.stderr(`np-doctor cleanup: ${describeApiRequest(request)}: ${f.error.why}\n`);
+      }
+    }
+    if (kept > 0) io.stdout(`${kept} pod${kept === 1 ? '' : 's'} ${values['dry-run'] ? 'would be ' : ''}kept; np-doctor cleanup --all deletes them too\n`);
+    return failed > 0 ? EXIT.cannotDecide : EXIT.ok;
+  },
+});

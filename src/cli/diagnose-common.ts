@@ -1,18 +1,26 @@
-/** What `diagnose` and `scan` share: output and --fail-on flags, plugins, the snapshot source, exit codes. */
-import { gather, type GatherResult } from '../collect/gather.js';
-import { GatherFatalError } from '../collect/kube/cluster.js';
-import type { Progress } from '../collect/progress.js';
+/** What `diagnose` and `scan` share: output, --fail-on and plugin flags, and the exit code. */
+import type { Diagnosis } from '../diagnose.js';
 import type { Protocol } from '../engine/packet/contract.js';
-import type { Report } from '../report/model.js';
+import { EXIT } from '../exit.js';
 import type { Check, Severity } from '../run/check.js';
 import { SEVERITIES } from '../run/check.js';
 import { loadPlugins, PluginError } from '../run/plugins.js';
-import { loadSnapshot, SnapshotError } from '../snapshot/file.js';
-import type { Snapshot } from '../snapshot/schema.js';
-import { renderGatherErrors } from './gather-errors.js';
-import { GATHER_FLAGS, gatherRequest } from './gather-flags.js';
-import { EXIT, UsageError, type Io } from './io.js';
-import { makeProgress } from './progress.js';
+import type { UnmetKind } from '../run/requirements.js';
+import type { CheckResult } from '../run/runner.js';
+import { UsageError } from './io.js';
+import { OVERWRITE_FLAG } from './output-file.js';
+
+export const PLUGIN_FLAG = { plugin: { type: 'string', multiple: true } } as const;
+
+/** The flags of a command that analyses a snapshot and prints Reports. */
+export const REPORT_FLAGS = {
+  snapshot: { type: 'string' },
+  'save-snapshot': { type: 'string' },
+  ...OVERWRITE_FLAG,
+  output: { type: 'string', short: 'o' },
+  'fail-on': { type: 'string' },
+  ...PLUGIN_FLAG,
+} as const;
 
 export type FailOn = Severity | 'none';
 
@@ -44,71 +52,42 @@ export async function loadChecks(builtIn: readonly Check[], plugins: string[]): 
   }
 }
 
-/** Flags that only mean something when gathering live. */
-const LIVE_ONLY = Object.keys(GATHER_FLAGS).filter((f) => !['namespace', 'all-namespaces', 'node', 'node-ip', 'all-nodes'].includes(f));
-
-type Values = Record<string, unknown> & { snapshot?: string };
-
-/** Reads --snapshot FILE; live-only flags next to it are a usage error. */
-export async function snapshotFile(values: Values, file: string, display?: Progress): Promise<Snapshot> {
-  const clash = LIVE_ONLY.filter((f) => values[f] !== undefined);
-  if (clash.length > 0) throw new UsageError(`--${clash.join(', --')} only apply when gathering live; --snapshot already holds what was gathered`);
-  display?.start('snapshot', `reading ${file}`);
-  try {
-    const snapshot = await loadSnapshot(file);
-    display?.succeed('snapshot', `${file}: ${snapshot.cluster.services.length} services, ${snapshot.nodes.length} nodes, gathered ${snapshot.createdAt}`);
-    return snapshot;
-  } catch (e) {
-    display?.fail('snapshot', `${file}: cannot read it`);
-    if (e instanceof SnapshotError) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-/**
- * The snapshot to analyse: read from --snapshot, or gathered live with progress shown on `display`
- * (default: ora on stderr). A number is an exit code.
- */
-export async function obtainSnapshot(values: Values, service: string | null, io: Io, quiet: boolean, command: string, display?: Progress):
-  Promise<{ snapshot: Snapshot; file: string | null } | number> {
-  if (values.snapshot !== undefined) return { snapshot: await snapshotFile(values, values.snapshot, display), file: values.snapshot };
-  const progress = display ?? await makeProgress(io, quiet);
-  const request = gatherRequest(values as Parameters<typeof gatherRequest>[0], { service }, io, progress);
-  let result: GatherResult | undefined;
-  try {
-    result = await gather(request);
-  } catch (e) {
-    if (!(e instanceof GatherFatalError)) throw e;
-    if (!io.interrupt?.aborted) {
-      io.stderr(`np-doctor ${command}: cannot gather: ${e.error.what}: ${e.error.why}\n${e.error.hint ? `  → ${e.error.hint}\n` : ''}`);
-      return EXIT.cannotDecide;
-    }
-  } finally {
-    progress.stop();
-  }
-  if (result !== undefined && result.leftovers.length > 0) {
-    io.stderr(`np-doctor ${command}: could not delete debug pod${result.leftovers.length === 1 ? '' : 's'} ${result.leftovers.join(', ')}: run np-doctor cleanup\n`);
-  }
-  if (result === undefined || io.interrupt?.aborted) {
-    io.stderr(`np-doctor ${command}: interrupted\n`);
-    return EXIT.interrupted;
-  }
-  if (!quiet) io.stderr(renderGatherErrors(result.snapshot.errors));
-  return { snapshot: result.snapshot, file: null };
-}
-
 /**
  * 1: a finding at or above --fail-on. 3: nothing found, but something could not be decided (a
  * check skipped or broken, a node not replayed): a clean bill needs every check to have run.
  */
-export function exitCodeFor(reports: Report[], failOn: FailOn): number {
+export function exitCodeFor(diagnoses: readonly Diagnosis[], failOn: FailOn): number {
   const limit = failOn === 'none' ? -1 : SEVERITIES.indexOf(failOn);
-  if (reports.some((r) => r.findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit))) return EXIT.findings;
-  // Skips because the Service is missing or has no nodePort are answers (a finding says so), not gaps.
-  const answered = (reason: string | undefined) => reason !== undefined && /^(Service \S+ was not found|Service \S+ has no ports|port \S+ of Service \S+ has no nodePort)/.test(reason);
-  const undecided = reports.some((r) =>
-    r.checks.some((c) => (c.status === 'skipped' && !answered(c.reason)) || c.status === 'error' || c.status === 'timeout') ||
+  if (diagnoses.some(({ report }) => report.findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit))) return EXIT.findings;
+  const undecided = diagnoses.some(({ report, checks }) =>
+    checks.some((c) => !decided(c)) ||
     // A node that fails with nothing to explain it is not a clean bill either.
-    r.verdict.nodes.some((n) => n.result !== 'delivered'));
+    report.verdict.nodes.some((n) => n.result !== 'delivered'));
   return undecided ? EXIT.cannotDecide : EXIT.ok;
+}
+
+function decided(c: CheckResult): boolean {
+  switch (c.status) {
+    case 'passed':
+    case 'failed':
+      return true;
+    case 'error':
+    case 'timeout':
+      return false;
+    case 'skipped':
+      return (c.unmet ?? []).some(answers);
+  }
+}
+
+/** A Service or nodePort that does not exist is an answer (a finding says so), not a gap. */
+function answers(kind: UnmetKind): boolean {
+  switch (kind) {
+    case 'service-not-found':
+    case 'no-ports':
+    case 'no-node-port':
+      return true;
+    case 'not-gathered':
+    case 'not-replayed':
+      return false;
+  }
 }

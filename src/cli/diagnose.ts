@@ -2,18 +2,18 @@
  * `np-doctor diagnose svc/NAME`: gather (or load a snapshot) → replay → checks → report.
  */
 import { CHECKS } from '../../checks/index.js';
-import type { Progress } from '../collect/progress.js';
-import type { Report } from '../report/model.js';
-import type { Check } from '../run/check.js';
-import type { RunOptions } from '../run/runner.js';
+import type { Progress } from '../collect/gather-progress.js';
+import { runDiagnosis, type Diagnosis } from '../diagnose.js';
 import { renderReport } from '../report/text.js';
-import { diagnose } from '../run/diagnose.js';
-import { QuestionError } from '../run/question.js';
-import { parseFlags } from './flags.js';
+import type { Check } from '../run/check.js';
+import { QuestionError, type Ask } from '../run/question.js';
+import type { RunOptions } from '../run/runner.js';
+import { command } from './command.js';
+import { exitCodeFor, loadChecks, parseFailOn, parseOutput, parseProtocol, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
-import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
-import { EXIT, inCi, UsageError, type Io } from './io.js';
-import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput, parseProtocol } from './diagnose-common.js';
+import { inCi, UsageError, type Io } from './io.js';
+import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
+import { obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
 export const DIAGNOSE_HELP = `Usage: np-doctor diagnose svc/NAME [-n NS] [--node NODE | --node-ip IP | --all-nodes] [flags]
@@ -51,67 +51,78 @@ Examples:
   np-doctor diagnose svc/frontend -n shop -o json --fail-on warning > report.json
 `;
 
-export const DIAGNOSE_FLAGS = {
+const FLAGS = {
   ...GATHER_FLAGS,
+  ...REPORT_FLAGS,
   port: { type: 'string' },
   protocol: { type: 'string' },
   from: { type: 'string' },
-  snapshot: { type: 'string' },
-  'save-snapshot': { type: 'string' },
-  ...OVERWRITE_FLAG,
-  output: { type: 'string', short: 'o' },
-  'fail-on': { type: 'string' },
-  plugin: { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   'no-tui': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-type DiagnoseValues = ReturnType<typeof parseFlags<{ options: typeof DIAGNOSE_FLAGS }>>['values'];
+/** diagnose's flags, checked: what answering the question needs. */
+interface DiagnoseOptions {
+  /** null: the Service the snapshot file was gathered for. */
+  service: string | null;
+  /** -n; else the snapshot's namespace. */
+  namespace: string | undefined;
+  source: SnapshotSource;
+  /** The question beyond its Service: port, protocol, client, ingress node. */
+  ask: Omit<Ask, 'namespace' | 'service'>;
+  checks: Check[];
+  saveTo: { file: string; overwrite: boolean } | null;
+  /** JSON on stdout: no spinner, and gathering problems only in the Report. */
+  quiet: boolean;
+}
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags({ args: argv, options: DIAGNOSE_FLAGS, allowPositionals: true });
-  if (values.help) {
-    io.stdout(DIAGNOSE_HELP);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')}); np-doctor scan checks them all`);
-  const output = parseOutput(values.output);
-  const failOn = parseFailOn(values['fail-on']);
-  parseProtocol(values.protocol);
-  if (values['all-namespaces']) throw new UsageError('-A is for np-doctor scan; diagnose looks at one Service');
-  const service = serviceArg(positionals[0]);
-  if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
-  const checks = await loadChecks(CHECKS, values.plugin ?? []);
-  if (values['save-snapshot'] !== undefined) await checkOutputFile(values['save-snapshot'], values.overwrite ?? false);
-  const answer = (out: Io, display?: LiveProgress) => diagnoseOne(values, service, checks, out, output === 'json', display);
+export const run = command({
+  help: DIAGNOSE_HELP,
+  flags: FLAGS,
+  positionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')}); np-doctor scan checks them all`);
+    const output = parseOutput(values.output);
+    const failOn = parseFailOn(values['fail-on']);
+    const protocol = parseProtocol(values.protocol);
+    if (values['all-namespaces']) throw new UsageError('-A is for np-doctor scan; diagnose looks at one Service');
+    const service = serviceArg(positionals[0]);
+    if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
+    const checks = await loadChecks(CHECKS, values.plugin ?? []);
+    const saveTo = values['save-snapshot'] === undefined ? null : { file: values['save-snapshot'], overwrite: values.overwrite ?? false };
+    if (saveTo !== null) await checkOutputFile(saveTo.file, saveTo.overwrite);
+    const opts: DiagnoseOptions = {
+      service, namespace: values.namespace, checks, saveTo, quiet: output === 'json',
+      // Without a named ingress node every node is replayed, so every node is read.
+      source: snapshotSource(values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values),
+      ask: {
+        ...(values.port !== undefined ? { port: values.port } : {}),
+        ...(protocol !== undefined ? { protocol } : {}),
+        ...(values.from !== undefined ? { from: values.from } : {}),
+        ...(values.node !== undefined ? { node: values.node } : {}),
+        ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
+        ...(values['all-nodes'] ? { allNodes: true } : {}),
+      },
+    };
+    // Ink draws in a terminal only: not piped, not under CI, not for JSON or --no-tui.
+    const terminal = output === 'text' && !values['no-tui'] && !inCi(io.env) && io.env.TERM !== 'dumb' ? io.terminal : undefined;
+    const diagnosis = terminal !== undefined ? await diagnoseLive(opts, terminal, io) : await diagnoseOne(opts, io);
+    const color = io.isTTY && io.env.NO_COLOR === undefined;
+    io.stdout(output === 'json' ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : renderReport(diagnosis.report, { color, verbose: values.verbose ?? false }));
+    return exitCodeFor([diagnosis], failOn);
+  },
+});
 
-  const color = io.isTTY && io.env.NO_COLOR === undefined;
-  const terminal = io.terminal;
-  if (output === 'json' || values['no-tui'] || terminal === undefined || inCi(io.env) || io.env.TERM === 'dumb') {
-    const got = await answer(io);
-    if (typeof got === 'number') return got;
-    io.stdout(output === 'json' ? `${JSON.stringify(got, null, 2)}\n` : renderReport(got, { color, verbose: values.verbose ?? false }));
-    return exitCodeFor([got], failOn);
-  }
-  // In a terminal, Ink draws the gathering and the checks; the report follows as text. Anything for
-  // stderr waits until Ink is done with the screen, so the two never interleave.
+/**
+ * In a terminal, Ink draws the gathering and the checks; the report follows as text. Anything for
+ * stderr waits until Ink is done with the screen, so the two never interleave.
+ */
+async function diagnoseLive(opts: DiagnoseOptions, terminal: NonNullable<Io['terminal']>, io: Io): Promise<Diagnosis> {
   const { runLiveDiagnose } = await import('../tui/run-diagnose.js');
   const held: string[] = [];
   const heldIo: Io = { ...io, stderr: (text) => held.push(text) };
-  let code: number = EXIT.ok;
   try {
-    const report = await runLiveDiagnose({
-      ...terminal,
-      work: async (progress) => {
-        const got = await answer(heldIo, progress);
-        if (typeof got === 'number') code = got;
-        return typeof got === 'number' ? null : got;
-      },
-    });
-    if (report === null) return code;
-    io.stdout(renderReport(report, { color, verbose: values.verbose ?? false }));
-    return exitCodeFor([report], failOn);
+    return await runLiveDiagnose({ ...terminal, work: (progress) => diagnoseOne(opts, heldIo, progress) });
   } finally {
     for (const text of held) io.stderr(text);
   }
@@ -120,31 +131,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
 /** Progress that also shows each check as it runs (the Ink display). */
 type LiveProgress = Progress & { check: NonNullable<RunOptions['onCheck']> };
 
-/** Gathers or loads the snapshot, saves it if asked, and diagnoses the Service. A number is an exit code. */
-async function diagnoseOne(values: DiagnoseValues, service: string | null, checks: Check[], io: Io, quiet: boolean, display?: LiveProgress): Promise<Report | number> {
-  // Without a named ingress node every node is replayed, so every node is read.
-  const gatherValues = values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values;
-  const got = await obtainSnapshot(values.snapshot === undefined ? gatherValues : values, service, io, quiet, 'diagnose', display);
-  if (typeof got === 'number') return got;
-  const { snapshot, file } = got;
-  if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
-  const name = service ?? snapshot.target.service;
+/** Gathers or loads the snapshot, saves it if asked, and diagnoses the Service. */
+async function diagnoseOne(opts: DiagnoseOptions, io: Io, display?: LiveProgress): Promise<Diagnosis> {
+  const { snapshot, file } = await obtainSnapshot(opts.source, opts.service, io, opts.quiet, 'diagnose', display);
+  if (opts.saveTo !== null) await writeSnapshotFile(snapshot, opts.saveTo.file, opts.saveTo.overwrite);
+  const name = opts.service ?? snapshot.target.service;
   if (name === null) throw new UsageError(`${file} holds every NodePort Service of ${snapshot.target.namespace ?? 'the cluster'}: name one (svc/NAME), or run np-doctor scan --snapshot ${file}`);
-  const namespace = values.namespace ?? snapshot.target.namespace ?? 'default';
-  const protocol = parseProtocol(values.protocol);
+  const namespace = opts.namespace ?? snapshot.target.namespace ?? 'default';
   try {
-    return await diagnose(snapshot, {
-      namespace, service: name,
-      ...(values.port !== undefined ? { port: values.port } : {}),
-      ...(protocol !== undefined ? { protocol } : {}),
-      ...(values.from !== undefined ? { from: values.from } : {}),
-      ...(values.node !== undefined ? { node: values.node } : {}),
-      ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
-      ...(values['all-nodes'] ? { allNodes: true } : {}),
-    }, { checks, snapshotFile: file, ...(display ? { onCheck: display.check } : {}) });
+    return await runDiagnosis(snapshot, { namespace, service: name, ...opts.ask }, { checks: opts.checks, snapshotFile: file, ...(display ? { onCheck: display.check } : {}) });
   } catch (e) {
     if (e instanceof QuestionError) throw new UsageError(e.message);
     throw e;
   }
 }
-

@@ -1,7 +1,7 @@
 /**
- * The flags every gathering command shares (snapshot, later diagnose), and their translation into a
- * GatherRequest. Names follow kubectl (--kubeconfig, --context, -n, -A, --request-timeout) and
- * OpenSSH (-J as --ssh-jump).
+ * The flags every gathering command shares (snapshot, diagnose, scan, tui), and their translation
+ * into a GatherRequest. Names follow kubectl (--kubeconfig, --context, -n, -A, --request-timeout)
+ * and OpenSSH (-J as --ssh-jump).
  */
 import { homedir, hostname, userInfo } from 'node:os';
 import type { CollectMode, GatherRequest } from '../collect/gather.js';
@@ -10,7 +10,7 @@ import { DEFAULT_OUTPUT_LIMIT_BYTES } from '../collect/node/bounded-output.js';
 import { DEFAULT_DEBUG_IMAGE } from '../collect/node/debug-pod.js';
 import { parseSize as parseSizeText } from '../snapshot/file.js';
 import { JumpSpecError, parseJumpList } from '../collect/node/ssh-jump.js';
-import type { Progress } from '../collect/progress.js';
+import type { Progress } from '../collect/gather-progress.js';
 import { follows, RULES, type RuleName } from '../snapshot/identifiers.js';
 import { UsageError, type Io } from './io.js';
 
@@ -74,7 +74,8 @@ NET_ADMIN, NET_RAW and SYS_CHROOT, deleted afterwards):
       --debug-privileged    run the pod privileged (nodes where the capabilities are not enough, e.g. SELinux)
 `;
 
-type Values = { [K in keyof typeof GATHER_FLAGS]?: (typeof GATHER_FLAGS)[K] extends { multiple: true } ? string[] : (typeof GATHER_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
+/** The gather flags as parsed: strings, string lists and booleans, each absent when not given. */
+export type GatherFlagValues = { [K in keyof typeof GATHER_FLAGS]?: (typeof GATHER_FLAGS)[K] extends { multiple: true } ? string[] : (typeof GATHER_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
 
 const COLLECT: readonly CollectMode[] = ['ssh', 'debug-pod', 'local', 'none'];
 /** Per node command: iptables-save of a 10k-Service node takes a few seconds; a minute means trouble. */
@@ -121,7 +122,7 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
 }
 
 export function gatherRequest(
-  values: Values,
+  values: GatherFlagValues,
   target: { service: string | null },
   io: Io,
   progress: Progress,

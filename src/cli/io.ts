@@ -1,3 +1,5 @@
+import { EXIT, UserError } from '../exit.js';
+
 /** What a command may touch besides its arguments, so tests can run main() in-process. */
 export interface Io {
   stdout(text: string): void;
@@ -26,10 +28,9 @@ export function inCi(env: NodeJS.ProcessEnv): boolean {
   return set('CI') || set('CONTINUOUS_INTEGRATION');
 }
 
-/** Exit codes shared by every command (DESIGN.md §2). */
-export const EXIT = { ok: 0, findings: 1, usage: 2, cannotDecide: 3, interrupted: 130 } as const;
-
 /** A mistake in how the command was called: printed with the usage, exit 2. */
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override readonly name = 'UsageError';
+  readonly exitCode = EXIT.usage;
+  readonly pointsToHelp = true;
 }

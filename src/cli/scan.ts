@@ -3,15 +3,15 @@
  * cluster, one summary line each; for CI gates.
  */
 import { CHECKS } from '../../checks/index.js';
+import { runDiagnosis, type Diagnosis } from '../diagnose.js';
 import { ClusterModel } from '../model/cluster.js';
-import type { Report } from '../report/model.js';
-import { diagnose } from '../run/diagnose.js';
 import { renderScanText } from '../report/scan-text.js';
-import { exitCodeFor, loadChecks, obtainSnapshot, parseFailOn, parseOutput } from './diagnose-common.js';
-import { parseFlags } from './flags.js';
+import { command } from './command.js';
+import { exitCodeFor, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
-import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
-import { EXIT, UsageError, type Io } from './io.js';
+import { UsageError } from './io.js';
+import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
+import { obtainSnapshot, snapshotSource } from './snapshot-source.js';
 
 export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
 
@@ -29,44 +29,34 @@ ${GATHER_HELP}
 Exit codes as for diagnose, over all Services.
 `;
 
-const FLAGS = {
-  ...GATHER_FLAGS,
-  snapshot: { type: 'string' },
-  'save-snapshot': { type: 'string' },
-  ...OVERWRITE_FLAG,
-  output: { type: 'string', short: 'o' },
-  'fail-on': { type: 'string' },
-  plugin: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const FLAGS = { ...GATHER_FLAGS, ...REPORT_FLAGS } as const;
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags({ args: argv, options: FLAGS, allowPositionals: true });
-  if (values.help) {
-    io.stdout(SCAN_HELP);
-    return EXIT.ok;
-  }
-  if (positionals.length > 0) throw new UsageError(`scan takes no Service name (got ${positionals[0]}); use np-doctor diagnose for one`);
-  if (values.node !== undefined || values['node-ip'] !== undefined) throw new UsageError('scan replays every node of every Service; --node and --node-ip are for np-doctor diagnose');
-  const output = parseOutput(values.output);
-  const failOn = parseFailOn(values['fail-on']);
-  const checks = await loadChecks(CHECKS, values.plugin ?? []);
-  if (values['save-snapshot'] !== undefined) await checkOutputFile(values['save-snapshot'], values.overwrite ?? false);
-  const got = await obtainSnapshot(values, null, io, output === 'json', 'scan');
-  if (typeof got === 'number') return got;
-  const { snapshot, file } = got;
-  if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
-  const cluster = new ClusterModel(snapshot);
-  const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
-  const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
-  const reports: Report[] = [];
-  for (const svc of targets) {
-    reports.push(await diagnose(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}) }, { checks, snapshotFile: file, cluster }));
-  }
-  if (output === 'json') {
-    io.stdout(`${JSON.stringify({ apiVersion: 'np-doctor/v1', kind: 'ScanReport', reports }, null, 2)}\n`);
-  } else {
-    io.stdout(renderScanText(reports, ns));
-  }
-  return exitCodeFor(reports, failOn);
-}
+export const run = command({
+  help: SCAN_HELP,
+  flags: FLAGS,
+  positionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0) throw new UsageError(`scan takes no Service name (got ${positionals[0]}); use np-doctor diagnose for one`);
+    if (values.node !== undefined || values['node-ip'] !== undefined) throw new UsageError('scan replays every node of every Service; --node and --node-ip are for np-doctor diagnose');
+    const output = parseOutput(values.output);
+    const failOn = parseFailOn(values['fail-on']);
+    const checks = await loadChecks(CHECKS, values.plugin ?? []);
+    if (values['save-snapshot'] !== undefined) await checkOutputFile(values['save-snapshot'], values.overwrite ?? false);
+    const { snapshot, file } = await obtainSnapshot(snapshotSource(values), null, io, output === 'json', 'scan');
+    if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
+    const cluster = new ClusterModel(snapshot);
+    const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
+    const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
+    const diagnoses: Diagnosis[] = [];
+    for (const svc of targets) {
+      diagnoses.push(await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}) }, { checks, snapshotFile: file, cluster }));
+    }
+    const reports = diagnoses.map((d) => d.report);
+    if (output === 'json') {
+      io.stdout(`${JSON.stringify({ apiVersion: 'np-doctor/v1', kind: 'ScanReport', reports }, null, 2)}\n`);
+    } else {
+      io.stdout(renderScanText(reports, ns));
+    }
+    return exitCodeFor(diagnoses, failOn);
+  },
+});

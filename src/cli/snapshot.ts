@@ -1,14 +1,14 @@
-import { gather, type GatherResult } from '../collect/gather.js';
-import { GatherFatalError } from '../collect/kube/cluster.js';
+import { EXIT } from '../exit.js';
 import { serializeSnapshot } from '../snapshot/file.js';
-import { SnapshotSchema } from '../snapshot/schema.js';
 import { redactSnapshot } from '../snapshot/redact.js';
+import { SnapshotSchema } from '../snapshot/schema.js';
+import { command } from './command.js';
 import { renderGatherErrors } from './gather-errors.js';
 import { GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
-import { parseFlags } from './flags.js';
-import { EXIT, UsageError, type Io } from './io.js';
+import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
-import { makeProgress } from './progress.js';
+import { gatherLive } from './snapshot-source.js';
+import { spinner } from './spinner.js';
 import { serviceArg } from './target.js';
 
 export const SNAPSHOT_HELP = `Usage: np-doctor snapshot [svc/NAME] [-n NS | -A] -o FILE [flags]
@@ -32,60 +32,30 @@ Example:
   np-doctor snapshot svc/frontend -n shop --collect ssh --ssh-user admin -o frontend.json.gz
 `;
 
-const FLAGS = {
-  ...GATHER_FLAGS,
-  output: { type: 'string', short: 'o' },
-  redact: { type: 'boolean' },
-  ...OVERWRITE_FLAG,
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags({ args: argv, options: FLAGS, allowPositionals: true });
-  if (values.help) {
-    io.stdout(SNAPSHOT_HELP);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
-  if (values.output === undefined) throw new UsageError('-o FILE is required (FILE.gz to gzip, - for stdout)');
-  const toStdout = values.output === '-';
-  if (!toStdout) await checkOutputFile(values.output, values.overwrite ?? false);
-  const progress = await makeProgress(io, toStdout);
-  const request = gatherRequest(values, { service: serviceArg(positionals[0]) }, io, progress);
-
-  let result: GatherResult | undefined;
-  try {
-    result = await gather(request);
-  } catch (e) {
-    if (!(e instanceof GatherFatalError)) throw e;
-    if (!io.interrupt?.aborted) {
-      io.stderr(`np-doctor snapshot: cannot gather: ${e.error.what}: ${e.error.why}\n${e.error.hint ? `  → ${e.error.hint}\n` : ''}`);
-      return EXIT.cannotDecide;
+export const run = command({
+  help: SNAPSHOT_HELP,
+  flags: { ...GATHER_FLAGS, output: { type: 'string', short: 'o' }, redact: { type: 'boolean' }, ...OVERWRITE_FLAG },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
+    if (values.output === undefined) throw new UsageError('-o FILE is required (FILE.gz to gzip, - for stdout)');
+    const toStdout = values.output === '-';
+    if (!toStdout) await checkOutputFile(values.output, values.overwrite ?? false);
+    const progress = await spinner(io, toStdout);
+    const request = gatherRequest(values, { service: serviceArg(positionals[0]) }, io, progress);
+    const snapshot = await gatherLive(request, io, 'snapshot', 'interrupted; nothing written');
+    const out = values.redact ? redactSnapshot(snapshot) : snapshot;
+    // What we write must load again: a cluster object the schema does not expect is our bug, caught here.
+    const check = SnapshotSchema.safeParse(out);
+    if (!check.success) throw new Error(`np-doctor built an invalid snapshot: ${check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (toStdout) io.stdout(serializeSnapshot(out, false).toString('utf8'));
+    else {
+      await writeSnapshotFile(out, values.output, values.overwrite ?? false);
     }
-  } finally {
-    // A spinner left running keeps the process alive.
-    progress.stop();
-  }
-  const leftovers = result?.leftovers ?? [];
-  if (leftovers.length > 0) {
-    io.stderr(`np-doctor snapshot: could not delete debug pod${leftovers.length === 1 ? '' : 's'} ${leftovers.join(', ')}: run np-doctor cleanup\n`);
-  }
-  if (result === undefined || io.interrupt?.aborted) {
-    io.stderr('np-doctor snapshot: interrupted; nothing written\n');
-    return EXIT.interrupted;
-  }
-  const { snapshot } = result;
-  const out = values.redact ? redactSnapshot(snapshot) : snapshot;
-  // What we write must load again: a cluster object the schema does not expect is our bug, caught here.
-  const check = SnapshotSchema.safeParse(out);
-  if (!check.success) throw new Error(`np-doctor built an invalid snapshot: ${check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if (toStdout) io.stdout(serializeSnapshot(out, false).toString('utf8'));
-  else {
-    await writeSnapshotFile(out, values.output, values.overwrite ?? false);
-  }
-  io.stderr(renderGatherErrors(snapshot.errors));
-  if (!toStdout) {
-    io.stderr(`wrote ${values.output}: ${snapshot.cluster.services.length} service(s), ${snapshot.nodes.length} node(s)${values.redact ? ', redacted' : ''}\n`);
-  }
-  return snapshot.errors.length > 0 ? EXIT.cannotDecide : EXIT.ok;
-}
+    io.stderr(renderGatherErrors(snapshot.errors));
+    if (!toStdout) {
+      io.stderr(`wrote ${values.output}: ${snapshot.cluster.services.length} service(s), ${snapshot.nodes.length} node(s)${values.redact ? ', redacted' : ''}\n`);
+    }
+    return snapshot.errors.length > 0 ? EXIT.cannotDecide : EXIT.ok;
+  },
+});

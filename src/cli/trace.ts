@@ -7,9 +7,10 @@ import { walk } from '../engine/walk/walk.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import { renderTraceText } from '../report/trace-text.js';
 import { parseDataplane, type ParsedDataplane } from '../model/dataplane.js';
-import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../snapshot/node-view.js';
-import { parseFlags } from './flags.js';
-import { EXIT, UsageError, type Io } from './io.js';
+import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../model/node-view.js';
+import { EXIT, UserError } from '../exit.js';
+import { command } from './command.js';
+import { UsageError } from './io.js';
 
 export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] [--nft FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
        np-doctor trace --snapshot FILE --node NODE --to IP:PORT [flags]
@@ -73,68 +74,74 @@ const FLAGS = {
   snapshot: { type: 'string' },
   node: { type: 'string' },
   output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags({ args: argv, options: FLAGS, allowPositionals: false });
-  if (values.help) {
-    io.stdout(TRACE_HELP);
-    return EXIT.ok;
-  }
-  const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`-o ${output}: use text or json`);
-  if (!values.to) throw new UsageError('--to IP:PORT is required');
-  if (values['local-process'] && values['in-iface']) throw new UsageError('--in-iface and --local-process exclude each other');
-  const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
+/** A dump that is not what its flag says: exit 2, without the usage line (the flags were right). */
+class MalformedDumpError extends UserError {
+  override readonly name = 'MalformedDumpError';
+  readonly exitCode = EXIT.usage;
+  readonly pointsToHelp = false;
 
-  let node: NodeContext;
-  const files = { dumps: [] as NodeDump[], nft: null as NodeDump | null, ipvs: null as NodeDump | null, ipsets: null as NodeDump | null };
-  if (values.snapshot !== undefined) {
-    const clash = (['iptables', 'nft', 'ipvs', 'ipset', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
-    if (clash.length > 0) throw new UsageError(`--snapshot already gives the node's rules, addresses, routes and sysctls; leave out --${clash.join(', --')}`);
-    const view = await snapshotNode(values.snapshot, values.node, packet.dst.includes(':') ? 6 : 4);
-    node = view.context;
-    Object.assign(files, { dumps: view.dumps, nft: view.nft, ipvs: view.ipvs, ipsets: view.ipsets });
-  } else {
-    if (values.node !== undefined) throw new UsageError('--node picks a node of a --snapshot; without one, give --iptables and --local-ip');
-    if (!values.iptables?.length && values.nft === undefined) throw new UsageError('--iptables FILE or --nft FILE (or --snapshot FILE --node NODE) is required');
-    if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
-    node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
-    files.dumps = (values.iptables ?? []).map((f) => readDump(f, '--iptables'));
-    if (values.nft !== undefined) files.nft = readDump(values.nft, '--nft');
-    if (values.ipvs !== undefined) files.ipvs = readDump(values.ipvs, '--ipvs');
-    if (values.ipset !== undefined) files.ipsets = readDump(values.ipset, '--ipset');
+  constructor(e: ParseError) {
+    super(`malformed dump: ${e.message}`);
   }
-
-  let parsed: ParsedDataplane;
-  try {
-    parsed = parseDataplane(files);
-  } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
-    return EXIT.usage;
-  }
-
-  let result;
-  try {
-    result = walk(parsed.plane, node, packet, { now: () => performance.now(), timeLimitMs: DEFAULT_TIME_LIMIT_MS });
-  } catch (e) {
-    if (e instanceof ParseError) {
-      io.stderr(`np-doctor trace: malformed dump: ${e.message}\n`);
-      return EXIT.usage;
-    }
-    if (e instanceof PacketError) throw new UsageError(e.message);
-    throw e;
-  }
-  io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: io.isTTY && !io.env.NO_COLOR }));
-  return EXIT.ok;
 }
+
+export const run = command({
+  help: TRACE_HELP,
+  flags: FLAGS,
+  positionals: false,
+  async run({ values }, io) {
+    const output = values.output ?? 'text';
+    if (output !== 'text' && output !== 'json') throw new UsageError(`-o ${output}: use text or json`);
+    if (!values.to) throw new UsageError('--to IP:PORT is required');
+    if (values['local-process'] && values['in-iface']) throw new UsageError('--in-iface and --local-process exclude each other');
+    const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
+
+    let node: NodeContext;
+    const files = { dumps: [] as NodeDump[], nft: null as NodeDump | null, ipvs: null as NodeDump | null, ipsets: null as NodeDump | null };
+    if (values.snapshot !== undefined) {
+      const clash = (['iptables', 'nft', 'ipvs', 'ipset', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
+      if (clash.length > 0) throw new UsageError(`--snapshot already gives the node's rules, addresses, routes and sysctls; leave out --${clash.join(', --')}`);
+      const view = await snapshotNode(values.snapshot, values.node, packet.dst.includes(':') ? 6 : 4);
+      node = view.context;
+      Object.assign(files, { dumps: view.dumps, nft: view.nft, ipvs: view.ipvs, ipsets: view.ipsets });
+    } else {
+      if (values.node !== undefined) throw new UsageError('--node picks a node of a --snapshot; without one, give --iptables and --local-ip');
+      if (!values.iptables?.length && values.nft === undefined) throw new UsageError('--iptables FILE or --nft FILE (or --snapshot FILE --node NODE) is required');
+      if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
+      node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
+      files.dumps = (values.iptables ?? []).map((f) => readDump(f, '--iptables'));
+      if (values.nft !== undefined) files.nft = readDump(values.nft, '--nft');
+      if (values.ipvs !== undefined) files.ipvs = readDump(values.ipvs, '--ipvs');
+      if (values.ipset !== undefined) files.ipsets = readDump(values.ipset, '--ipset');
+    }
+
+    let parsed: ParsedDataplane;
+    try {
+      parsed = parseDataplane(files);
+    } catch (e) {
+      if (e instanceof ParseError) throw new MalformedDumpError(e);
+      throw e;
+    }
+
+    let result;
+    try {
+      result = walk(parsed.plane, node, packet, { now: () => performance.now(), timeLimitMs: DEFAULT_TIME_LIMIT_MS });
+    } catch (e) {
+      if (e instanceof ParseError) throw new MalformedDumpError(e);
+      if (e instanceof PacketError) throw new UsageError(e.message);
+      throw e;
+    }
+    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: io.isTTY && !io.env.NO_COLOR }));
+    return EXIT.ok;
+  },
+});
 
 async function snapshotNode(file: string, name: string | undefined, family: 4 | 6): Promise<NodeView> {
   // Loaded only here: reading a snapshot needs its schema (zod) and validators, which a trace of
   // dump files never does, and a cold trace is measured by the benchmark.
-  const { loadSnapshot, SnapshotError } = await import('../snapshot/file.js');
+  const { loadSnapshot } = await import('../snapshot/file.js');
   try {
     const snapshot = await loadSnapshot(file);
     if (name === undefined && snapshot.nodes.length !== 1) {
@@ -142,7 +149,6 @@ async function snapshotNode(file: string, name: string | undefined, family: 4 | 
     }
     return nodeView(name === undefined ? snapshot.nodes[0]! : findNode(snapshot, name), family);
   } catch (e) {
-    if (e instanceof SnapshotError) throw new UsageError(e.message);
     if (e instanceof NodeViewError) throw new UsageError(`${file}: ${e.message}`);
     throw e;
   }

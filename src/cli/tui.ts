@@ -4,14 +4,16 @@
  */
 import { CHECKS } from '../../checks/index.js';
 import { gather } from '../collect/gather.js';
+import { SILENT } from '../collect/gather-progress.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
-import { SILENT } from '../collect/progress.js';
-import type { Gatherer, WhatIf } from '../tui/state/session.js';
+import { EXIT } from '../exit.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import { loadChecks, parseProtocol, snapshotFile } from './diagnose-common.js';
-import { parseFlags } from './flags.js';
+import type { Gatherer, WhatIf } from '../tui/state/session.js';
+import { command } from './command.js';
+import { loadChecks, parseProtocol, PLUGIN_FLAG } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
-import { EXIT, inCi, UsageError, type Io } from './io.js';
+import { inCi, UsageError, type Io } from './io.js';
+import { readSnapshotFile, snapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
 export const TUI_HELP = `Usage: np-doctor tui [svc/NAME] [-n NS | -A] [--snapshot FILE] [flags]
@@ -39,82 +41,83 @@ const FLAGS = {
   port: { type: 'string' },
   protocol: { type: 'string' },
   from: { type: 'string' },
-  plugin: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
+  ...PLUGIN_FLAG,
 } as const;
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags({ args: argv, options: FLAGS, allowPositionals: true });
-  if (values.help) {
-    io.stdout(TUI_HELP);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
-  const service = serviceArg(positionals[0]);
-  if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
-  if (values['all-namespaces'] && service !== null) throw new UsageError('-A lists every namespace; leave out the Service name, or use -n');
-  const protocol = parseProtocol(values.protocol);
-  const terminal = io.terminal;
-  if (terminal === undefined || inCi(io.env) || io.env.TERM === 'dumb') {
-    const why = terminal === undefined ? 'a terminal on stdin and stdout' : inCi(io.env) ? 'a terminal, and CI is set (Ink would draw nothing until the end)' : 'a terminal that can move the cursor (TERM=dumb)';
-    throw new UsageError(`the interactive session needs ${why}; for text or JSON use np-doctor diagnose svc/NAME or np-doctor scan`);
-  }
-  // Warnings (an SSH host key, a ProxyCommand) wait until the session has given the screen back.
-  const held: string[] = [];
-  const heldIo: Io = { ...io, stderr: (text) => held.push(text) };
-  const checks = await loadChecks(CHECKS, values.plugin ?? []);
+export const run = command({
+  help: TUI_HELP,
+  flags: FLAGS,
+  positionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
+    const service = serviceArg(positionals[0]);
+    if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
+    if (values['all-namespaces'] && service !== null) throw new UsageError('-A lists every namespace; leave out the Service name, or use -n');
+    const protocol = parseProtocol(values.protocol);
+    const terminal = io.terminal;
+    if (terminal === undefined || inCi(io.env) || io.env.TERM === 'dumb') {
+      const why = terminal === undefined ? 'a terminal on stdin and stdout' : inCi(io.env) ? 'a terminal, and CI is set (Ink would draw nothing until the end)' : 'a terminal that can move the cursor (TERM=dumb)';
+      throw new UsageError(`the interactive session needs ${why}; for text or JSON use np-doctor diagnose svc/NAME or np-doctor scan`);
+    }
+    // Warnings (an SSH host key, a ProxyCommand) wait until the session has given the screen back.
+    const held: string[] = [];
+    const heldIo: Io = { ...io, stderr: (text) => held.push(text) };
+    const checks = await loadChecks(CHECKS, values.plugin ?? []);
 
-  let snapshot: Snapshot | undefined;
-  let gatherer: Gatherer | undefined;
-  const leftovers: string[] = [];
-  if (values.snapshot !== undefined) {
-    snapshot = await snapshotFile(values, values.snapshot);
-  } else {
-    // Checked now, so a bad flag is a usage error before the screen is taken.
-    gatherRequest({ ...values, 'all-nodes': true }, { service: null }, heldIo, SILENT);
-    let gatheredOnce = false;
-    gatherer = async (namespace, progress, signal) => {
-      // The first gathering follows the flags (no -n: the kubeconfig's namespace); later ones, the namespace picked.
-      const scope = !gatheredOnce ? {} : namespace === null ? { 'all-namespaces': true, namespace: undefined } : { 'all-namespaces': false, namespace };
-      gatheredOnce = true;
-      const request = gatherRequest({ ...values, ...scope, 'all-nodes': true }, { service: null }, heldIo, progress);
-      try {
-        const result = await gather({ ...request, signal });
-        leftovers.push(...result.leftovers);
-        return result.snapshot;
-      } catch (e) {
-        if (e instanceof GatherFatalError) throw new Error(`${e.error.what}: ${e.error.why}${e.error.hint ? ` (${e.error.hint})` : ''}`, { cause: e });
-        throw e;
-      }
-    };
-  }
+    let snapshot: Snapshot | undefined;
+    let gatherer: Gatherer | undefined;
+    const leftovers: string[] = [];
+    const source = snapshotSource(values);
+    if ('file' in source) {
+      snapshot = await readSnapshotFile(source.file);
+    } else {
+      // Checked now, so a bad flag is a usage error before the screen is taken.
+      const live = source.live;
+      gatherRequest({ ...live, 'all-nodes': true }, { service: null }, heldIo, SILENT);
+      let gatheredOnce = false;
+      gatherer = async (namespace, progress, signal) => {
+        // The first gathering follows the flags (no -n: the kubeconfig's namespace); later ones, the namespace picked.
+        const scope = !gatheredOnce ? {} : namespace === null ? { 'all-namespaces': true, namespace: undefined } : { 'all-namespaces': false, namespace };
+        gatheredOnce = true;
+        const request = gatherRequest({ ...live, ...scope, 'all-nodes': true }, { service: null }, heldIo, progress);
+        try {
+          const result = await gather({ ...request, signal });
+          leftovers.push(...result.leftovers);
+          return result.snapshot;
+        } catch (e) {
+          if (e instanceof GatherFatalError) throw new Error(`${e.error.what}: ${e.error.why}${e.error.hint ? ` (${e.error.hint})` : ''}`, { cause: e });
+          throw e;
+        }
+      };
+    }
 
-  const { Session } = await import('../tui/state/session.js');
-  const { runSession } = await import('../tui/run-session.js');
-  const namespace = values['all-namespaces'] ? null : values.namespace ?? snapshot?.target.namespace ?? null;
-  const session = new Session({
-    checks, namespace, cwd: process.cwd(),
-    ...(snapshot ? { snapshot, file: values.snapshot ?? null } : {}),
-    ...(gatherer ? { gather: gatherer } : {}),
-  });
-  const whatIf: WhatIf = {
-    ...(values.node !== undefined ? { node: values.node } : {}),
-    ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
-    ...(values.from !== undefined ? { from: values.from } : {}),
-    ...(values.port !== undefined ? { port: values.port } : {}),
-    ...(protocol !== undefined ? { protocol } : {}),
-  };
-  try {
-    await runSession({
-      session, ...terminal,
-      // Without -n the namespace is the snapshot's, or the kubeconfig's once gathered.
-      ...(service !== null ? { open: { service, namespace: values.namespace ?? null } } : {}),
-      whatIf,
-      ...(io.interrupt ? { interrupt: io.interrupt } : {}),
+    const { Session } = await import('../tui/state/session.js');
+    const { runSession } = await import('../tui/run-session.js');
+    const namespace = values['all-namespaces'] ? null : values.namespace ?? snapshot?.target.namespace ?? null;
+    const session = new Session({
+      checks, namespace, cwd: process.cwd(),
+      ...('file' in source && snapshot ? { snapshot, file: source.file } : {}),
+      ...(gatherer ? { gather: gatherer } : {}),
     });
-  } finally {
-    for (const text of held) io.stderr(text);
-    if (leftovers.length > 0) io.stderr(`np-doctor tui: could not delete debug pod${leftovers.length === 1 ? '' : 's'} ${leftovers.join(', ')}: run np-doctor cleanup\n`);
-  }
-  return io.interrupt?.aborted ? EXIT.interrupted : EXIT.ok;
-}
+    const whatIf: WhatIf = {
+      ...(values.node !== undefined ? { node: values.node } : {}),
+      ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
+      ...(values.from !== undefined ? { from: values.from } : {}),
+      ...(values.port !== undefined ? { port: values.port } : {}),
+      ...(protocol !== undefined ? { protocol } : {}),
+    };
+    try {
+      await runSession({
+        session, ...terminal,
+        // Without -n the namespace is the snapshot's, or the kubeconfig's once gathered.
+        ...(service !== null ? { open: { service, namespace: values.namespace ?? null } } : {}),
+        whatIf,
+        ...(io.interrupt ? { interrupt: io.interrupt } : {}),
+      });
+    } finally {
+      for (const text of held) io.stderr(text);
+      if (leftovers.length > 0) io.stderr(`np-doctor tui: could not delete debug pod${leftovers.length === 1 ? '' : 's'} ${leftovers.join(', ')}: run np-doctor cleanup\n`);
+    }
+    return io.interrupt?.aborted ? EXIT.interrupted : EXIT.ok;
+  },
+});

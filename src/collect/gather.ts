@@ -1,10 +1,10 @@
 /**
- * Live cluster → Snapshot. Stages: kubeconfig, the API objects the question needs, which nodes to
+ * Live cluster → Snapshot. Steps: kubeconfig, the API objects the question needs, which nodes to
  * read, then the nodes themselves (dump files first, the chosen NodeShell for the rest). Everything
  * that fails without stopping the run lands in `snapshot.errors`. The whole run has one deadline
  * (`timeoutMs`, --timeout), carried by the same signal as Ctrl-C.
  */
-import type { GatherError, NodeState, Snapshot } from '../snapshot/schema.js';
+import type { CollectMethod, GatherError, NodeState, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/schema.js';
 import { VERSION } from '../version.js';
 import { gatherSignal } from './deadline.js';
@@ -14,11 +14,11 @@ import { resolveKubeconfig, type KubeconfigOptions } from './kube/kubeconfig.js'
 import { DebugPodShell, type DebugPodOptions } from './node/debug-pod.js';
 import { FilesShell } from './node/files.js';
 import { LocalShell } from './node/local.js';
-import type { CollectMethod, NodeShell, NodeTarget } from './node/shell.js';
+import type { NodeShell, NodeTarget } from './node/shell.js';
 import type { SshShellOptions } from './node/ssh.js';
 import { gatherNodes } from './nodes.js';
 import { internalIp, planNodes, type NodeSelection } from './plan.js';
-import type { Progress } from './progress.js';
+import type { Progress } from './gather-progress.js';
 import { boundMessage } from './untrusted-text.js';
 
 /** How nodes are read: a shell for the planned nodes, or none (only --node-dump files). */

@@ -9,9 +9,9 @@
 import type { GatherError, NodeState } from '../snapshot/schema.js';
 import { deadlinePassed, stopReason } from './deadline.js';
 import { mapLimit } from './limit.js';
-import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from './node/commands.js';
+import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../snapshot/node-commands.js';
 import { NodeAccessError, type NodeShell, type NodeTarget } from './node/shell.js';
-import type { Progress } from './progress.js';
+import type { Progress } from './gather-progress.js';
 import { boundMessage, formatBytes } from './untrusted-text.js';
 
 export interface NodeGatherOptions {
@@ -72,12 +72,12 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
   return { nodes: states.filter((s): s is NodeState => s !== null), errors };
 
   function cutShort(node: string, how: string): GatherError {
-    return { stage: 'node', node, what: `read node ${node}`, why: `${how}: ${stopReason(opts.signal)}`, code: 'deadline', hint: 'raise --timeout, or read fewer nodes (--node NAME)' };
+    return { stage: 'node', node, step: { kind: 'node' }, what: `read node ${node}`, why: `${how}: ${stopReason(opts.signal)}`, code: 'deadline', hint: 'raise --timeout, or read fewer nodes (--node NAME)' };
   }
 }
 
 function nodeError(e: NodeAccessError): GatherError {
-  return { stage: 'node', node: e.node, what: e.what, why: boundMessage(e.why), ...(e.hint ? { hint: boundMessage(e.hint) } : {}) };
+  return { stage: 'node', node: e.node, step: { kind: 'node' }, what: e.what, why: boundMessage(e.why), ...(e.hint ? { hint: boundMessage(e.hint) } : {}) };
 }
 
 /** A command whose output went past the limit: what was kept is a prefix, not the node's state. */
@@ -88,14 +88,14 @@ function truncationError(state: NodeState, id: NodeCommandId): GatherError | nul
   const cmd = out.argv.join(' ');
   if (state.access === 'files') {
     return {
-      stage: 'node', node: state.name, what: `read the --node-dump file for ${state.name}`, code: 'output-limit',
+      stage: 'node', node: state.name, step: { kind: 'node', command: id }, what: `read the --node-dump file for ${state.name}`, code: 'output-limit',
       why: `the ${cmd} dump is larger than ${limit}; np-doctor kept the first ${limit}, so it is not replayed`,
       hint: 'check that the file is an iptables-save dump; if it really is that large, raise --max-output',
     };
   }
   const streams = [out.truncated.stdout ? 'stdout' : '', out.truncated.stderr ? 'stderr' : ''].filter((s) => s !== '').join(' and ');
   return {
-    stage: 'node', node: state.name, what: `run ${cmd}`, code: 'output-limit',
+    stage: 'node', node: state.name, step: { kind: 'node', command: id }, what: `run ${cmd}`, code: 'output-limit',
     why: `"${cmd}" printed more than ${limit} on ${streams}; np-doctor kept the first ${limit}, so its output is not used as if complete`,
     hint: 'a node this large is unusual: check what fills the output; if it is real, raise --max-output',
   };
@@ -115,7 +115,7 @@ function iptablesProblem(state: NodeState): GatherError | null {
     : denied ? 'the debug pod runs as root with only NET_ADMIN, NET_RAW and SYS_CHROOT; where a node needs more (SELinux, a strict AppArmor or seccomp profile) pass --debug-privileged'
     : undefined;
   return {
-    stage: 'node', node: state.name, what: 'read iptables rules',
+    stage: 'node', node: state.name, step: { kind: 'node' }, what: 'read iptables rules',
     why: `${first.argv.join(' ')} failed (${first.exitCode === null ? 'did not finish' : `exit ${first.exitCode}`})${said ? `: ${said}` : ''}`,
     ...(hint !== undefined ? { hint } : {}),
   };

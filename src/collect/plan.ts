@@ -43,7 +43,7 @@ export function planNodes(cluster: ClusterState, sel: NodeSelection): { targets:
   if (sel.node !== undefined) {
     const n = byName.get(sel.node);
     if (n === undefined && cluster.nodes.length > 0) {
-      notes.push({ stage: 'node', node: sel.node, what: `find node ${sel.node}`, why: 'no Node object has that name', hint: `kubectl get nodes lists the names` });
+      notes.push({ stage: 'node', node: sel.node, step: { kind: 'plan' }, what: `find node ${sel.node}`, why: 'no Node object has that name', hint: `kubectl get nodes lists the names` });
     } else {
       add(sel.node, n === undefined ? undefined : internalIp(n));
     }
@@ -52,7 +52,7 @@ export function planNodes(cluster: ClusterState, sel: NodeSelection): { targets:
     // The IP a client dials can be any of the node's addresses (InternalIP, ExternalIP).
     const n = cluster.nodes.find((x) => addressesOf(x).some((a) => a.address === sel.nodeIp));
     if (n === undefined) {
-      notes.push({ stage: 'node', node: sel.nodeIp, what: `find the node with address ${sel.nodeIp}`, why: 'no Node lists that address', hint: 'np-doctor will still try to reach it at that address' });
+      notes.push({ stage: 'node', node: sel.nodeIp, step: { kind: 'plan' }, what: `find the node with address ${sel.nodeIp}`, why: 'no Node lists that address', hint: 'np-doctor will still try to reach it at that address' });
       add(sel.nodeIp, sel.nodeIp);
     } else {
       add(n.metadata.name, internalIp(n));
@@ -65,7 +65,7 @@ export function planNodes(cluster: ClusterState, sel: NodeSelection): { targets:
   }
   if (targets.size === 0 && cluster.nodes.length > 0) {
     notes.push({
-      stage: 'node', what: 'choose nodes to read', why: 'no endpoint runs on any node and no ingress node was named',
+      stage: 'node', step: { kind: 'plan' }, what: 'choose nodes to read', why: 'no endpoint runs on any node and no ingress node was named',
       hint: 'name the node clients connect to with --node NAME or --node-ip IP, or use --all-nodes',
     });
   }

@@ -6,7 +6,7 @@ import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import { parseIpsetList, parseIpvsadmSave } from '../engine/ipvs/index.js';
 import type { Dataplane } from '../engine/walk/walk.js';
 import { parseNftJson } from '../engine/nft/index.js';
-import type { NodeView } from '../snapshot/node-view.js';
+import type { NodeView } from './node-view.js';
 
 export interface ParsedDataplane {
   plane: Dataplane;

@@ -7,7 +7,7 @@ import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import type { NodeContext } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
-import { complete, nodeView, NodeViewError, parseSysctls } from '../snapshot/node-view.js';
+import { complete, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane } from './dataplane.js';
 

@@ -37,8 +37,10 @@ export function buildReport(ctx: CheckContext, run: RunResult, meta: { snapshotF
     verdict: { summary: summary(ctx, nodes, run), nodes },
     findings: run.findings.map(findingOut),
     paths: ctx.paths.map(pathOut),
-    checks: run.checks,
-    gatherErrors: snapshot.errors,
+    // The Report keeps each skip's words and each gather error's words: the kinds beside them are
+    // for np-doctor's own decisions (the exit code, which checks a gather error skips).
+    checks: run.checks.map(({ unmet: _kinds, ...c }) => c),
+    gatherErrors: snapshot.errors.map(({ step: _step, ...e }) => e),
   };
 }
 

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { SEVERITIES, STAGES, formatMessage, type Check, type CheckContext, type Evidence, type Remediation, type Severity, type Stage } from './check.js';
 import { toCommand } from './command.js';
-import { availability } from './requirements.js';
+import { availability, type Unmet, type UnmetKind } from './requirements.js';
 
 export interface Finding {
   id: string;
@@ -26,6 +26,8 @@ export interface CheckResult {
   status: CheckStatus;
   /** Why it was skipped, crashed or timed out. */
   reason?: string;
+  /** Skipped: what kind of requirement was unmet (the Report keeps only the words). */
+  unmet?: UnmetKind[];
   durationMs: number;
 }
 
@@ -58,9 +60,9 @@ export async function runChecks(checks: readonly Check[], ctx: CheckContext, opt
       opts.onCheck({ id: check.id, status: 'running' });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const missing = check.requires.map((r) => have[r]).filter((why): why is string => why !== null);
-    if (missing.length > 0) {
-      record({ id: check.id, status: 'skipped', reason: [...new Set(missing)].join('; '), durationMs: 0 });
+    const unmet = check.requires.map((r) => have[r]).filter((u): u is Unmet => u !== null);
+    if (unmet.length > 0) {
+      record({ id: check.id, status: 'skipped', reason: [...new Set(unmet.map((u) => u.why))].join('; '), unmet: unmet.map((u) => u.kind), durationMs: 0 });
       continue;
     }
     const limit = check.timeoutMs ?? opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;

@@ -13,11 +13,16 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { constants as bufferConstants } from 'node:buffer';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { EXIT, UserError } from '../exit.js';
 import { sanitize } from '../text/sanitize.js';
 import { describeProblem, identifierProblems } from './identifiers.js';
 import { SNAPSHOT_API_VERSION, SnapshotSchema, type Snapshot } from './schema.js';
 
-export class SnapshotError extends Error {
+/** A snapshot file np-doctor cannot read: unreadable input, reported like a usage error (exit 2). */
+export class SnapshotError extends UserError {
+  readonly exitCode = EXIT.usage;
+  readonly pointsToHelp = true;
+
   constructor(
     readonly file: string,
     readonly problem: string,

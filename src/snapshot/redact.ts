@@ -20,6 +20,7 @@ import { keepSnapshotFields } from './redact-fields.js';
 import { idPseudonyms } from './redact-ids.js';
 import { Pseudonyms, serviceNamesInRules, SYSTEM_NAMESPACES } from './redact-names.js';
 import { sshDetailsRedactor } from './redact-ssh.js';
+import type { GatherStep } from './gather-step.js';
 import type { ClusterState, KubeObject, Snapshot } from './schema.js';
 
 type Rewrite = (s: string) => string;
@@ -183,11 +184,22 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
       return {
         ...e,
         ...(e.node !== undefined ? { node: details(both(e.node)) } : {}),
+        ...(e.step !== undefined ? { step: redactStep(e.step, both) } : {}),
         what: chains.rewrite(details(what!)),
         why: chains.rewrite(details(why!)),
         ...(e.hint !== undefined ? { hint: chains.rewrite(details(hint!)) } : {}),
       };
     }),
+  };
+}
+
+/** The names in a step get the pseudonyms its words got; kinds, verbs, resources and command ids are vocabulary. */
+function redactStep(step: GatherStep, rename: Rewrite): GatherStep {
+  if (step.kind !== 'api') return step;
+  return {
+    ...step,
+    ...(step.namespace !== undefined ? { namespace: rename(step.namespace) } : {}),
+    ...(step.name !== undefined ? { name: rename(step.name) } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
  * Changing a field's meaning or removing one needs a new apiVersion; adding optional fields does not.
  */
 import { z } from 'zod';
-import { COLLECT_METHODS } from '../collect/node/shell.js';
+import { GatherStepSchema } from './gather-step.js';
 
 export const SNAPSHOT_API_VERSION = 'np-doctor/v1';
 export const SNAPSHOT_KIND = 'Snapshot';
@@ -35,13 +35,17 @@ const CommandOutput = z.object({
   }).optional().describe('present when the command printed more than np-doctor keeps: each stream was cut at limitBytes'),
 });
 
+/** How a node was read: over SSH, from a debug pod, on the node itself, or from dump files the user gave. */
+export const COLLECT_METHODS = ['ssh', 'debug-pod', 'local', 'files'] as const;
+export type CollectMethod = (typeof COLLECT_METHODS)[number];
+
 const CollectMethod = z.enum(COLLECT_METHODS);
 
 const NodeState = z.object({
   name: z.string(),
   address: z.string().nullable().describe('the address np-doctor reached the node at, if any'),
   access: CollectMethod,
-  // Keyed by the command ids of commands.ts. Any string is accepted, so a snapshot from a newer
+  // Keyed by the command ids of node-commands.ts. Any string is accepted, so a snapshot from a newer
   // np-doctor that runs more commands still loads here (readers look up the ids they know).
   commands: z.record(z.string(), CommandOutput),
 });
@@ -49,7 +53,9 @@ const NodeState = z.object({
 const GatherError = z.object({
   stage: z.enum(['cluster', 'node']),
   node: z.string().optional(),
-  what: z.string().describe('the step that failed, e.g. "list networkpolicies in namespace shop"'),
+  step: GatherStepSchema.optional()
+    .describe('the step that failed, as data; absent in older snapshots, whose readers take it from `what`'),
+  what: z.string().describe('the step that failed, in words, e.g. "list networkpolicies in namespace shop"'),
   why: z.string(),
   code: z.union([z.number(), z.string()]).optional().describe('HTTP status or error code'),
   hint: z.string().optional().describe('what the user can do about it'),

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import Steps from './components/Steps.js';
 import { useStore, useTerminalSize } from './hooks.js';
 import { keyBar, type Screen } from './keys.js';
-import type { ProgressStore } from './state/progress.js';
+import type { ProgressStore } from './state/progress-store.js';
 import { defaultSaveBase } from './state/save.js';
 import type { Session, WhatIf } from './state/session.js';
 import type { ServiceRow } from './state/services.js';

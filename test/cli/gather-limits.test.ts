@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { gatherRequest, gatherTimeoutMs, parseSize } from '../../src/cli/gather-flags.js';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/main.js';
-import { SILENT } from '../../src/collect/progress.js';
+import { SILENT } from '../../src/collect/gather-progress.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
 import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';

@@ -62,8 +62,15 @@ test('a Service that does not exist: exit 3, nothing written, the error says so'
   const file = join(dir, 'c.json');
   const r = await run(['snapshot', 'svc/fronted', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', file]);
   assert.equal(r.code, 3);
-  assert.match(r.err, /cannot gather: get services fronted in namespace shop: service "fronted" not found in namespace "shop"/);
+  assert.equal(r.err, 'np-doctor snapshot: cannot gather: get services fronted in namespace shop: service "fronted" not found in namespace "shop"\n' +
+    '  → check the name and the namespace: kubectl get services -n shop\n', 'the message and the hint, without the usage line');
   assert.equal(existsSync(file), false);
+});
+
+test('no kubeconfig anywhere: exit 2 with the usage line, as every mistake in what np-doctor was given', async () => {
+  const r = await run(['snapshot', 'svc/frontend', '-o', join(dir, 'k.json')]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^np-doctor snapshot: no kubeconfig found: --kubeconfig not given, KUBECONFIG not set, .*\nRun "np-doctor snapshot --help" for usage\.\n$/);
 });
 
 test('--redact -o - prints a redacted snapshot on stdout', async () => {

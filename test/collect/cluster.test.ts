@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { makeKubeApi, type KubeApi } from '../../src/collect/kube/api.js';
 import { gatherCluster, GatherFatalError } from '../../src/collect/kube/cluster.js';
 import { resolveKubeconfig } from '../../src/collect/kube/kubeconfig.js';
-import { SILENT } from '../../src/collect/progress.js';
+import { SILENT } from '../../src/collect/gather-progress.js';
 import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
 import { resourceAt, startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
 
@@ -75,6 +75,7 @@ test('a 403 names the verb and resource RBAC refused, and gathering goes on with
   assert.equal(errors.length, 1);
   const e = errors[0]!;
   assert.equal(e.what, 'list networkpolicies.networking.k8s.io in namespace shop');
+  assert.deepEqual(e.step, { kind: 'api', verb: 'list', resource: 'networkpolicies.networking.k8s.io', namespace: 'shop' }, 'the words, as data');
   assert.equal(e.code, 403);
   assert.match(e.why, /Forbidden \(403\): networkpolicies.networking.k8s.io is forbidden: User ".*" cannot list resource "networkpolicies"/);
   assert.match(e.hint ?? '', /needs "list" on networkpolicies.networking.k8s.io; see "RBAC" in the README/);
@@ -88,6 +89,7 @@ test('a 500 on an optional object is an error for that object only', async () =>
   server.fail({ path: /configmaps\/coredns$/, status: 500 });
   const { cluster, errors } = await gatherCluster(await api(), FRONTEND, SILENT);
   assert.deepEqual(errors.map((e) => [e.what, e.code]), [['get configmaps coredns in namespace kube-system', 500]]);
+  assert.deepEqual(errors[0]?.step, { kind: 'api', verb: 'get', resource: 'configmaps', namespace: 'kube-system', name: 'coredns' });
   assert.equal(cluster.coreDns.corefile, null);
   assert.ok(cluster.kubeProxy.config !== null);
   server.clearFaults();

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { NODE_COMMANDS, NODE_COMMAND_IDS, type NodeCommandId } from '../../src/collect/node/commands.js';
+import { NODE_COMMANDS, NODE_COMMAND_IDS, type NodeCommandId } from '../../src/snapshot/node-commands.js';
 import { DEBUG_POD_CAPABILITIES } from '../../src/collect/node/debug-pod-manifest.js';
 import { run, start, stop, type RunResult } from '../kernel/lab/exec.js';
 import { cleanupOwn, cleanupStale, NS_PREFIX } from '../kernel/lab/netns.js';

@@ -12,7 +12,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { gather, type GatherRequest } from '../../src/collect/gather.js';
 import { GatherFatalError } from '../../src/collect/kube/cluster.js';
 import { DEBUG_POD_CAPABILITIES } from '../../src/collect/node/debug-pod-manifest.js';
-import { SILENT } from '../../src/collect/progress.js';
+import { SILENT } from '../../src/collect/gather-progress.js';
 import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
 import { startFakeApiserver, type ExecResult, type FakeApiserver, type KubeObject } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';

@@ -3,8 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { UsageError } from '../../src/cli/io.js';
-import { resolveKubeconfig } from '../../src/collect/kube/kubeconfig.js';
+import { KubeconfigError, resolveKubeconfig } from '../../src/collect/kube/kubeconfig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'npd-kc-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +54,7 @@ test('~/.kube/config is used when nothing else is given', async () => {
 
 test('no kubeconfig anywhere is a clear error, not a silent localhost:8080', async () => {
   await assert.rejects(resolveKubeconfig({ env: {}, homeDir: emptyHome, rootPrefix: join(dir, 'no-sa') }), (e: unknown) =>
-    e instanceof UsageError && /no kubeconfig found: .*KUBECONFIG not set, .*\.kube\/config does not exist, and this is not a pod/.test(e.message));
+    e instanceof KubeconfigError && /no kubeconfig found: .*KUBECONFIG not set, .*\.kube\/config does not exist, and this is not a pod/.test(e.message));
 });
 
 test('an unknown --context names the contexts there are', async () => {

@@ -12,7 +12,7 @@ import { gatherSignal } from '../../src/collect/deadline.js';
 import { FilesShell } from '../../src/collect/node/files.js';
 import { LocalShell } from '../../src/collect/node/local.js';
 import { gatherNodes } from '../../src/collect/nodes.js';
-import { SILENT } from '../../src/collect/progress.js';
+import { SILENT } from '../../src/collect/gather-progress.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'npd-limits-'));
 const originalPath = process.env.PATH;

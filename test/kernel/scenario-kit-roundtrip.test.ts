@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { parseIptablesSave, validateAll } from '../../src/engine/iptables/parse.js';
 import type { Packet } from '../../src/engine/packet/contract.js';
 import { walk } from '../../src/engine/walk/walk.js';
-import { findNode, nodeView } from '../../src/snapshot/node-view.js';
+import { findNode, nodeView } from '../../src/model/node-view.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
   baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, firewalld, firewalldNft, nodeRestoreInput,

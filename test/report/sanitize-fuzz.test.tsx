@@ -17,9 +17,9 @@ import { hasControl, sanitize, sanitizeDeep, sanitizeOutput } from '../../src/te
 import { renderScanText } from '../../src/report/scan-text.js';
 import { renderReport } from '../../src/report/text.js';
 import { renderTraceText } from '../../src/report/trace-text.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
-import { nodeView } from '../../src/snapshot/node-view.js';
+import { nodeView } from '../../src/model/node-view.js';
 import { Text } from '../../src/tui/components/Text.js';
 
 /** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */

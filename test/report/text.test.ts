@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CHECKS } from '../../checks/index.js';
 import { renderReport } from '../../src/report/text.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 
 const demo = JSON.parse(readFileSync('examples/demo.json', 'utf8')) as Snapshot;

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { CHECKS } from '../../checks/index.js';
 import type { Report } from '../../src/report/model.js';
 import { renderReport } from '../../src/report/text.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import { HOSTILE, HOSTILE_LABEL_KEY, hostileScenario, renamed } from '../support/hostile-names.js';
 import { isOperator, posixWords } from '../support/posix-words.js';
 import { baseCluster, buildScenarioSnapshot, updateNode } from '../support/scenario-kit/index.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CHECKS } from '../../checks/index.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 
 const PAIRS: { cause: string; iptables: string; nftables: string; nodeIp?: string }[] = [

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { CHECKS } from '../../checks/index.js';
 import { renderReport } from '../../src/report/text.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import { loadScenarios } from './load.js';
 import { DEFAULT_TARGET } from './scenario.js';

@@ -10,7 +10,7 @@ import { loadYaml } from '@kubernetes/client-node';
 import { CHECKS } from '../../checks/index.js';
 import { kubeProxyConfig, serviceNodePortRange } from '../../src/collect/kube/kube-proxy-config.js';
 import { toWire } from '../../src/collect/kube/wire.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import { DROPPED_WORDS, keepFields, keepSnapshotFields } from '../../src/snapshot/redact-fields.js';
 import type { KubeObject } from '../../src/snapshot/schema.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NodeData } from '../../src/model/node-data.js';
-import { nodeView, NodeViewError, parseSysctls } from '../../src/snapshot/node-view.js';
+import { nodeView, NodeViewError, parseSysctls } from '../../src/model/node-view.js';
 import type { CommandOutput, NodeState } from '../../src/snapshot/schema.js';
 
 const DUMP = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CHECKS } from '../../checks/index.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import { parseSnapshot, serializeSnapshot } from '../../src/snapshot/file.js';
 import { redactSnapshot } from '../../src/snapshot/redact.js';
 import type { KubeObject, Snapshot } from '../../src/snapshot/schema.js';
@@ -63,6 +63,9 @@ function addCanaries(s: Snapshot): void {
     { stage: 'node', node: `${MARK}-node-9`, what: `authenticate as ${MARK}-user@${MARK}-bastion.example (jump host ${MARK}-jump (203.0.113.209:22), hop 1 of 2)`,
       why: `the server refused every key tried: ~/.ssh/${MARK}_deploy_key, ssh-agent (/tmp/ssh-${MARK}/agent.42); host key ${FINGERPRINT}`, hint: `check /home/${MARK}/.ssh/config` },
     { stage: 'cluster', what: 'list networkpolicies.networking.k8s.io in namespace kube-public', why: `Forbidden (403): User "${MARK}@corp.example" cannot list resource "networkpolicies"` },
+    // The step names the namespace as data as well as in words.
+    { stage: 'cluster', step: { kind: 'api', verb: 'list', resource: 'networkpolicies.networking.k8s.io', namespace: `${MARK}-ns` },
+      what: `list networkpolicies.networking.k8s.io in namespace ${MARK}-ns`, why: 'Forbidden (403)' },
   );
 }
 

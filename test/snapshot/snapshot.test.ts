@@ -9,7 +9,7 @@ import { SCHEMAS } from '../../scripts/write-schemas.js';
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
 import { walk } from '../../src/engine/walk/walk.js';
 import { loadSnapshot, parseSnapshot, saveSnapshot, SnapshotError } from '../../src/snapshot/file.js';
-import { findNode, nodeView } from '../../src/snapshot/node-view.js';
+import { findNode, nodeView } from '../../src/model/node-view.js';
 import { redactSnapshot } from '../../src/snapshot/redact.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot } from '../support/snapshot-builder.js';

@@ -9,7 +9,7 @@ import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
 import type { Packet, WalkResult } from '../../src/engine/packet/contract.js';
 import { walk } from '../../src/engine/walk/walk.js';
 import { parseSnapshot, serializeSnapshot } from '../../src/snapshot/file.js';
-import { findNode, nodeView, parseSysctls } from '../../src/snapshot/node-view.js';
+import { findNode, nodeView, parseSysctls } from '../../src/model/node-view.js';
 import type { KubeObject, Snapshot } from '../../src/snapshot/schema.js';
 import { saveRule } from './scenario-kit/iptables-text.js';
 import {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { CHECKS } from '../../checks/index.js';
-import { diagnose } from '../../src/run/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
-import { ProgressStore } from '../../src/tui/state/progress.js';
+import { ProgressStore } from '../../src/tui/state/progress-store.js';
 import LiveDiagnose from '../../src/tui/views/LiveDiagnose.js';
 import { DEMO, tick } from './support.js';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Progress } from '../../src/collect/progress.js';
+import type { Progress } from '../../src/collect/gather-progress.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { demoSession, DEMO } from './support.js';

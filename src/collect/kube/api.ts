@@ -6,6 +6,7 @@
  * server's own words (Status messages) are kept as data, cut at MAX_MESSAGE_BYTES.
  */
 import type * as K8s from '@kubernetes/client-node';
+import { describeApiRequest, type ApiRequest } from '../../snapshot/gather-step.js';
 import type { GatherError } from '../../snapshot/schema.js';
 import { deadlinePassed, stopReason } from '../deadline.js';
 import { boundMessage } from '../untrusted-text.js';
@@ -95,22 +96,6 @@ function withSignal(k8s: K8sModule, signal: () => AbortSignal): K8s.Configuratio
   };
 }
 
-/** One API step, described the way RBAC speaks: verb, resource (with group), namespace, name. */
-export interface Step {
-  verb: 'get' | 'list' | 'create' | 'delete' | 'exec';
-  resource: string;
-  namespace?: string;
-  name?: string;
-  /** A namespaced resource listed across every namespace (nodes are cluster-scoped: no flag). */
-  allNamespaces?: boolean;
-}
-
-export function describeStep(s: Step): string {
-  const obj = s.name === undefined ? s.resource : `${s.resource} ${s.name}`;
-  const where = s.namespace !== undefined ? ` in namespace ${s.namespace}` : s.allNamespaces ? ' in all namespaces' : '';
-  return `${s.verb} ${obj}${where}`;
-}
-
 /** A failed API call: the HTTP status (or a network error code) and a GatherError for the snapshot. */
 export class ApiCallError extends Error {
   constructor(
@@ -160,21 +145,26 @@ const NETWORK_WHY: Record<string, string> = {
 };
 
 /** Which of the README's RBAC objects grants `step`: kube-system's ConfigMaps are a Role of their own (only those two names). */
-function rbacObjectFor(step: Step): string {
+function rbacObjectFor(step: ApiRequest): string {
   return step.resource === 'configmaps' && step.namespace === 'kube-system' ? 'the Role in kube-system' : 'a read-only ClusterRole';
 }
 
+/** The start of a GatherError about an API request: the request as data and in words. */
+export function aboutRequest(step: ApiRequest) {
+  return { stage: 'cluster', step: { kind: 'api', ...step }, what: describeApiRequest(step) } as const;
+}
+
 /** Turns whatever a client-node call threw into an ApiCallError for `step`. */
-export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'server' | 'timeoutMs' | 'interrupt'>): ApiCallError {
-  const what = describeStep(step);
+export function classify(e: unknown, step: ApiRequest, api: Pick<KubeApi, 'k8s' | 'server' | 'timeoutMs' | 'interrupt'>): ApiCallError {
   if (e instanceof ApiCallError) return e;
+  const at = aboutRequest(step);
   if (deadlinePassed(api.interrupt)) {
     return new ApiCallError('deadline', undefined, {
-      stage: 'cluster', what, why: stopReason(api.interrupt), code: 'deadline',
+      ...at, why: stopReason(api.interrupt), code: 'deadline',
       hint: 'raise --timeout, or narrow the question (svc/NAME, -n NAMESPACE)',
     });
   }
-  if (api.interrupt?.aborted) return new ApiCallError('interrupted', undefined, { stage: 'cluster', what, why: 'interrupted', code: 'interrupted' });
+  if (api.interrupt?.aborted) return new ApiCallError('interrupted', undefined, { ...at, why: 'interrupted', code: 'interrupted' });
   if (e instanceof api.k8s.ApiException) {
     const code = (e as K8s.ApiException<unknown>).code;
     const st = statusOf((e as K8s.ApiException<unknown>).body);
@@ -184,19 +174,19 @@ export function classify(e: unknown, step: Step, api: Pick<KubeApi, 'k8s' | 'ser
       : code === 401 ? 'the credentials in the kubeconfig were refused: log in again or refresh the token'
       : undefined;
     const why = code === 401 ? `unauthorized (401): ${message}` : `${st.reason ?? `HTTP ${code}`} (${code}): ${message}`;
-    return new ApiCallError(code, st.reason, { stage: 'cluster', what, why, code, ...(hint ? { hint } : {}) });
+    return new ApiCallError(code, st.reason, { ...at, why, code, ...(hint ? { hint } : {}) });
   }
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   if (err.name === 'AbortError' || err.name === 'TimeoutError') {
     return new ApiCallError('timeout', undefined, {
-      stage: 'cluster', what, code: 'timeout',
+      ...at, code: 'timeout',
       why: `no answer from ${api.server ?? 'the API server'} within ${api.timeoutMs / 1000} s`,
       hint: 'raise --request-timeout, or check that the API server is reachable',
     });
   }
   const code = typeof (err.code ?? err.cause?.code) === 'string' ? boundMessage((err.code ?? err.cause?.code) as string, 64) : undefined;
   const why = code !== undefined && NETWORK_WHY[code] !== undefined ? `${NETWORK_WHY[code]} (${api.server ?? ''})` : boundMessage(err.message ?? String(e));
-  return new ApiCallError(code, undefined, { stage: 'cluster', what, why, ...(code ? { code } : {}) });
+  return new ApiCallError(code, undefined, { ...at, why, ...(code ? { code } : {}) });
 }
 
 /** True for errors that will fail every further call too (the API is unreachable or refuses us). */
@@ -216,7 +206,7 @@ interface Page<T> {
  */
 export async function listAll<T>(
   api: KubeApi,
-  step: Step,
+  step: ApiRequest,
   page: (cont: string | undefined) => Promise<Page<T>>,
 ): Promise<T[]> {
   const { maxItems, maxPages } = api.listLimits;
@@ -241,15 +231,15 @@ export async function listAll<T>(
 }
 
 /** Not fatal (no string status): the list is left out with this error, the rest goes on. */
-function tooLong(step: Step, why: string): ApiCallError {
+function tooLong(step: ApiRequest, why: string): ApiCallError {
   return new ApiCallError(undefined, undefined, {
-    stage: 'cluster', what: describeStep(step), why, code: 'list-limit',
+    ...aboutRequest(step), why, code: 'list-limit',
     hint: 'narrow the question (svc/NAME, -n NAMESPACE), or raise --max-list-items',
   });
 }
 
 /** A single read; null when the object does not exist (404), an ApiCallError for anything else. */
-export async function getOrNull<T>(api: KubeApi, step: Step, read: () => Promise<T>): Promise<T | null> {
+export async function getOrNull<T>(api: KubeApi, step: ApiRequest, read: () => Promise<T>): Promise<T | null> {
   try {
     return await read();
   } catch (e) {

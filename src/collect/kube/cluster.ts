@@ -4,11 +4,12 @@
  * CoreDNS in kube-system, and kube-apiserver's NodePort range. A refused or failed read becomes a
  * GatherError and the rest goes on; only an unreachable API or a missing target Service stops it.
  */
+import { stepOf, type ApiRequest } from '../../snapshot/gather-step.js';
 import type { ClusterState, GatherError, KubeObject } from '../../snapshot/schema.js';
 import { mapLimit } from '../limit.js';
-import type { Progress } from '../progress.js';
+import type { Progress } from '../gather-progress.js';
 import { boundMessage } from '../untrusted-text.js';
-import { ApiCallError, getOrNull, isFatal, listAll, type KubeApi, type Step } from './api.js';
+import { aboutRequest, ApiCallError, getOrNull, isFatal, listAll, type KubeApi } from './api.js';
 import { KUBE_PROXY_CONFIG_KEY, kubeProxyConfig, serviceNodePortRange } from './kube-proxy-config.js';
 import { keepConfigMapKey, toWire } from './wire.js';
 
@@ -61,29 +62,34 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       return fallback;
     }
   };
-  const list = <T>(step: Step, page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>) =>
+  const list = <T>(step: ApiRequest, page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>) =>
     read<T[]>([], () => listAll(api, step, page));
-  const get = <T>(step: Step, fn: () => Promise<T>) => read<T | null>(null, () => getOrNull(api, step, fn));
+  /** One kube-system object by name; null when it does not exist or its read failed (recorded). */
+  const getSystem = <T>(resource: string, name: string, fn: (ref: { name: string; namespace: string }) => Promise<T>) =>
+    read<T | null>(null, () => getOrNull(api, { verb: 'get', resource, namespace: SYSTEM, name }, () => fn({ name, namespace: SYSTEM })));
   const page = { limit: api.pageSize };
 
   progress.start('services', q.service ? `reading service ${q.namespace}/${q.service}` : 'listing NodePort services');
   let services: KubeObject[];
   if (q.service !== null) {
     const ns = q.namespace ?? 'default';
-    const step: Step = { verb: 'get', resource: 'services', namespace: ns, name: q.service };
+    const step: ApiRequest = { verb: 'get', resource: 'services', namespace: ns, name: q.service };
     const svc = await read(null, () => getOrNull(api, step, () => core.readNamespacedService({ name: q.service!, namespace: ns }, o)));
     if (svc === null) {
-      const refused = errors.find((e) => e.what.startsWith('get services'));
+      const refused = errors.find((e) => {
+        const failed = stepOf(e);
+        return failed?.kind === 'api' && failed.verb === 'get' && failed.resource === 'services';
+      });
       progress.fail('services', `service ${ns}/${q.service}: ${refused ? 'cannot read it' : 'not found'}`);
       throw new GatherFatalError(refused ?? {
-        stage: 'cluster', what: `get services ${q.service} in namespace ${ns}`, code: 404,
+        ...aboutRequest(step), code: 404,
         why: `service "${q.service}" not found in namespace "${ns}"`,
         hint: `check the name and the namespace: kubectl get services -n ${ns}`,
       });
     }
     services = [await SERVICE(svc)];
   } else {
-    const step: Step = { verb: 'list', resource: 'services', ...(q.namespace ? { namespace: q.namespace } : { allNamespaces: true }) };
+    const step: ApiRequest = { verb: 'list', resource: 'services', ...(q.namespace ? { namespace: q.namespace } : { allNamespaces: true }) };
     const all = await list(step, (c) =>
       q.namespace ? core.listNamespacedService({ namespace: q.namespace, ...page, _continue: c }, o) : core.listServiceForAllNamespaces({ ...page, _continue: c }, o));
     services = (await wireAll(all, SERVICE)).filter((s) => ['NodePort', 'LoadBalancer'].includes((s.spec as { type?: string } | undefined)?.type ?? ''));
@@ -135,14 +141,12 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       cluster.networkPolicies.push(...(await wireAll(items, NETPOL)));
     }),
     async () => {
-      const cm = await get({ verb: 'get', resource: 'configmaps', namespace: SYSTEM, name: 'kube-proxy' }, () =>
-        core.readNamespacedConfigMap({ name: 'kube-proxy', namespace: SYSTEM }, o));
+      const cm = await getSystem('configmaps', 'kube-proxy', (ref) => core.readNamespacedConfigMap(ref, o));
       const wired = await wireOne(cm, CONFIGMAP);
       cluster.kubeProxy.configMap = wired && keepConfigMapKey(wired, KUBE_PROXY_CONFIG_KEY);
     },
     async () => {
-      const ds = await get({ verb: 'get', resource: 'daemonsets.apps', namespace: SYSTEM, name: 'kube-proxy' }, () =>
-        apps.readNamespacedDaemonSet({ name: 'kube-proxy', namespace: SYSTEM }, o));
+      const ds = await getSystem('daemonsets.apps', 'kube-proxy', (ref) => apps.readNamespacedDaemonSet(ref, o));
       cluster.kubeProxy.daemonSet = await wireOne(ds, DAEMONSET);
     },
     async () => {
@@ -151,13 +155,11 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       cluster.kubeProxy.pods = await wireAll(items, POD);
     },
     async () => {
-      const dep = await get({ verb: 'get', resource: 'deployments.apps', namespace: SYSTEM, name: 'coredns' }, () =>
-        apps.readNamespacedDeployment({ name: 'coredns', namespace: SYSTEM }, o));
+      const dep = await getSystem('deployments.apps', 'coredns', (ref) => apps.readNamespacedDeployment(ref, o));
       cluster.coreDns.deployment = await wireOne(dep, DEPLOYMENT);
     },
     async () => {
-      const svc = await get({ verb: 'get', resource: 'services', namespace: SYSTEM, name: 'kube-dns' }, () =>
-        core.readNamespacedService({ name: 'kube-dns', namespace: SYSTEM }, o));
+      const svc = await getSystem('services', 'kube-dns', (ref) => core.readNamespacedService(ref, o));
       cluster.coreDns.service = await wireOne(svc, SERVICE);
     },
     async () => {
@@ -166,8 +168,7 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       cluster.coreDns.endpointSlices = await wireAll(items, SLICE);
     },
     async () => {
-      const cm = await get({ verb: 'get', resource: 'configmaps', namespace: SYSTEM, name: 'coredns' }, () =>
-        core.readNamespacedConfigMap({ name: 'coredns', namespace: SYSTEM }, o));
+      const cm = await getSystem('configmaps', 'coredns', (ref) => core.readNamespacedConfigMap(ref, o));
       cluster.coreDns.corefile = cm?.data?.Corefile ?? null;
     },
     async () => {
@@ -184,7 +185,7 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   try {
     cluster.kubeProxy.config = kubeProxyConfig(cluster.kubeProxy.configMap, cluster.kubeProxy.daemonSet, loadYaml);
   } catch (e) {
-    errors.push({ stage: 'cluster', what: `read kube-proxy's ${KUBE_PROXY_CONFIG_KEY}`, why: `not valid YAML: ${boundMessage((e as Error).message.split('\n')[0] ?? '', 512)}` });
+    errors.push({ stage: 'cluster', step: { kind: 'kube-proxy-config' }, what: `read kube-proxy's ${KUBE_PROXY_CONFIG_KEY}`, why: `not valid YAML: ${boundMessage((e as Error).message.split('\n')[0] ?? '', 512)}` });
   }
   cluster.apiServer.serviceNodePortRange = serviceNodePortRange(apiServerPods);
   sortObjects(cluster);

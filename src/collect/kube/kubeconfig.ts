@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
-import { UsageError } from '../../cli/io.js';
+import { EXIT, UserError } from '../../exit.js';
 
 export interface KubeconfigOptions {
   kubeconfig?: string;
@@ -39,6 +39,13 @@ export interface ResolvedKubeconfig {
   origin: string;
 }
 
+/** No usable kubeconfig where the flags and the environment point: reported like a usage error (exit 2). */
+export class KubeconfigError extends UserError {
+  override readonly name = 'KubeconfigError';
+  readonly exitCode = EXIT.usage;
+  readonly pointsToHelp = true;
+}
+
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export async function resolveKubeconfig(opts: KubeconfigOptions): Promise<ResolvedKubeconfig> {
@@ -52,12 +59,12 @@ export async function resolveKubeconfig(opts: KubeconfigOptions): Promise<Resolv
   const saDir = `${opts.rootPrefix ?? ''}${SERVICE_ACCOUNT_DIR}`;
 
   if (opts.kubeconfig !== undefined) {
-    if (!existsSync(opts.kubeconfig)) throw new UsageError(`--kubeconfig ${opts.kubeconfig}: no such file`);
+    if (!existsSync(opts.kubeconfig)) throw new KubeconfigError(`--kubeconfig ${opts.kubeconfig}: no such file`);
     mergeFiles(kc, [opts.kubeconfig], KubeConfig);
     origin = opts.kubeconfig;
   } else if (fromEnv.length > 0) {
     const present = fromEnv.filter((p) => existsSync(p));
-    if (present.length === 0) throw new UsageError(`KUBECONFIG names no file that exists (${fromEnv.join(delimiter)})`);
+    if (present.length === 0) throw new KubeconfigError(`KUBECONFIG names no file that exists (${fromEnv.join(delimiter)})`);
     mergeFiles(kc, present, KubeConfig);
     origin = `KUBECONFIG (${present.join(delimiter)})`;
   } else if (existsSync(homeConfig)) {
@@ -69,7 +76,7 @@ export async function resolveKubeconfig(opts: KubeconfigOptions): Promise<Resolv
     const nsFile = join(saDir, 'namespace');
     if (existsSync(nsFile)) defaultNamespace = readFileSync(nsFile, 'utf8').trim() || undefined;
   } else {
-    throw new UsageError(
+    throw new KubeconfigError(
       `no kubeconfig found: --kubeconfig not given, KUBECONFIG not set, ${homeConfig} does not exist, ` +
         `and this is not a pod with a service account. Pass --kubeconfig FILE or set KUBECONFIG ` +
         `(np-doctor trace works without a cluster, from a dump or a snapshot file)`,
@@ -80,17 +87,17 @@ export async function resolveKubeconfig(opts: KubeconfigOptions): Promise<Resolv
     // setCurrentContext does not check the name; kubectl refuses an unknown context.
     if (kc.getContextObject(opts.context) === null) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new UsageError(`context "${opts.context}" not found in ${origin} (contexts: ${known.join(', ') || 'none'})`);
+      throw new KubeconfigError(`context "${opts.context}" not found in ${origin} (contexts: ${known.join(', ') || 'none'})`);
     }
     kc.setCurrentContext(opts.context);
   }
   const current = kc.getCurrentContext();
   const ctx = current ? kc.getContextObject(current) : null;
   if (ctx === null && kc.getContexts().length > 0) {
-    throw new UsageError(`${origin} has no current-context; pass --context (contexts: ${kc.getContexts().map((c) => c.name).join(', ')})`);
+    throw new KubeconfigError(`${origin} has no current-context; pass --context (contexts: ${kc.getContexts().map((c) => c.name).join(', ')})`);
   }
   const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new UsageError(`${origin}: context "${current}" names a cluster that is not defined`);
+  if (cluster === null) throw new KubeconfigError(`${origin}: context "${current}" names a cluster that is not defined`);
 
   return {
     kc,
@@ -132,7 +139,7 @@ function mergeFiles(kc: KubeConfig, files: string[], Ctor: new () => KubeConfig)
       // loadFromFile also makes relative certificate paths absolute against the file's directory.
       one.loadFromFile(file);
     } catch (e) {
-      throw new UsageError(`kubeconfig ${file} cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
+      throw new KubeconfigError(`kubeconfig ${file} cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
     }
     for (const c of one.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c);
     for (const u of one.getUsers()) if (!users.has(u.name)) users.set(u.name, u);

@@ -16,7 +16,7 @@ import { deadlinePassed, stopReason } from '../deadline.js';
 import { classify, type KubeApi } from '../kube/api.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
-import { NODE_COMMANDS, type NodeCommandId } from './commands.js';
+import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
 import { DEBUG_POD_RESOURCES, debugPodManifest, type DebugPodSpec } from './debug-pod-manifest.js';
 import { NodeAccessError, type CommandResult, type NodeSession, type NodeShell, type NodeTarget } from './shell.js';
 

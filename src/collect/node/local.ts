@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { stopReason } from '../deadline.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
-import { NODE_COMMANDS, type NodeCommandId } from './commands.js';
+import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
 import type { CommandResult, NodeSession, NodeShell, NodeTarget } from './shell.js';
 
 export interface LocalShellOptions {

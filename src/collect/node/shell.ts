@@ -1,12 +1,10 @@
 /**
  * NodeShell: the one seam through which np-doctor reads a node (SSH, a debug pod, the local
  * machine, or files the user already has). A shell opens a session per node; a session runs
- * commands from the fixed list in commands.ts and nothing else.
+ * commands from the fixed list in snapshot/node-commands.ts and nothing else.
  */
-import type { NodeCommandId } from './commands.js';
-
-export const COLLECT_METHODS = ['ssh', 'debug-pod', 'local', 'files'] as const;
-export type CollectMethod = (typeof COLLECT_METHODS)[number];
+import type { NodeCommandId } from '../../snapshot/node-commands.js';
+import type { CollectMethod } from '../../snapshot/schema.js';
 
 /** A node as the gatherer knows it: its Kubernetes name and the address to reach it at. */
 export interface NodeTarget {

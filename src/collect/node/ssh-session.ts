@@ -14,7 +14,7 @@ import type { ClientChannel } from 'ssh2';
 import { stopReason } from '../deadline.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture } from './bounded-output.js';
-import { NODE_COMMANDS, type NodeCommandId } from './commands.js';
+import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
 import { NodeAccessError, type CommandResult, type NodeSession } from './shell.js';
 import { abortReason, type SshLink } from './ssh-connect.js';
 import { explainSudoFailure, needsSudo, remoteCommandLine, takeToolPath } from './ssh-command.js';

@@ -4,7 +4,7 @@
  * sudoers(5) lets a Cmnd without arguments run with ANY arguments (`/usr/sbin/nft` would allow
  * `nft -f FILE`, which loads any ruleset), and `""` after the path allows none.
  */
-import { NODE_COMMANDS, type NodeCommandId } from './commands.js';
+import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
 
 /** Where Debian, Ubuntu, RHEL and their kin install these tools; `command -v TOOL` on a node says for sure. */
 export const DEFAULT_TOOL_DIR = '/usr/sbin';
@@ -19,7 +19,7 @@ const SPECIAL = /[\s,:=\\"#!*?[\]]/;
 export function sudoersCmnd(argv: readonly string[], pathOf: (tool: string) => string = (t) => `${DEFAULT_TOOL_DIR}/${t}`): string {
   const [tool = '', ...args] = argv;
   for (const a of args) {
-    // A fixed argument that needed escaping would be a change to commands.ts that must be thought through here.
+    // A fixed argument that needed escaping would be a change to node-commands.ts that must be thought through here.
     if (SPECIAL.test(a) || a === '') throw new Error(`sudoersCmnd: the argument ${JSON.stringify(a)} of ${tool} needs sudoers escaping`);
   }
   return `${pathOf(tool)} ${args.length > 0 ? args.join(' ') : '""'}`;

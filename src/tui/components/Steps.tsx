@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { Step } from '../state/progress.js';
+import type { Step } from '../state/progress-store.js';
 import Spinner from './Spinner.js';
 
 const MARK = { ok: ['✓', 'green'], warn: ['!', 'yellow'], fail: ['✗', 'red'], stopped: ['–', 'gray'] } as const;
@@ -20,7 +20,7 @@ export function StepLine({ step }: { readonly step: Step }) {
   );
 }
 
-/** Every step so far (stages, then each node), oldest first. */
+/** Every gathering step so far (the API reads, then each node), oldest first. */
 export default function Steps({ steps }: { readonly steps: readonly Step[] }) {
   return (
     <Box flexDirection="column">

@@ -1,24 +1,27 @@
 /**
- * One branch of a replayed path as a ladder a person reads top to bottom: the client, each stage
- * (ingress node, backend node, NetworkPolicy, pod, the way back) and, under a node stage, each rule
- * the packet matched. Pure: the path view draws these rows and moves a cursor over them.
+ * One branch of a replayed path as a ladder a person reads top to bottom: the client, each leg of
+ * the path (ingress node, backend node, NetworkPolicy, pod, the way back: the Report's `stages`)
+ * and, under a node's leg, each rule the packet matched. Pure: the path view draws these rows and
+ * moves a cursor over them.
  */
 import type { Report } from '../../report/model.js';
 import { backendText } from '../../report/text.js';
 
 type NodePath = Report['paths'][number];
 type Branch = NodePath['branches'][number];
-type Stage = Branch['stages'][number];
-export type Hop = NonNullable<Stage['hops']>[number];
+type Leg = Branch['stages'][number];
+/** Which leg: the Report names it `stage`. */
+type LegName = Leg['stage'];
+export type Hop = NonNullable<Leg['hops']>[number];
 
 export type LadderRow =
   | { kind: 'client'; text: string }
-  | { kind: 'stage'; stage: Stage['stage']; node: string | null; ok: boolean | null; text: string }
+  | { kind: 'leg'; leg: LegName; node: string | null; ok: boolean | null; text: string }
   /** culprit: the rule (or chain policy) that dropped or rejected the packet. */
   | { kind: 'hop'; node: string; hop: Hop; culprit: boolean; translates: boolean }
   | { kind: 'end'; result: Branch['result']; text: string };
 
-const STAGE_NAME: Record<Stage['stage'], string> = {
+const LEG_TITLE: Record<LegName, string> = {
   ingress: 'ingress node',
   'backend-node': 'backend node',
   policy: 'NetworkPolicy',
@@ -26,8 +29,8 @@ const STAGE_NAME: Record<Stage['stage'], string> = {
   return: 'reply',
 };
 
-export function stageName(s: Stage['stage']): string {
-  return STAGE_NAME[s];
+export function legTitle(leg: LegName): string {
+  return LEG_TITLE[leg];
 }
 
 /** Actions that end a packet: a rule's DROP/REJECT or a chain policy's DROP. */
@@ -37,10 +40,10 @@ export function ladder(path: NodePath, branch: Branch, client: Report['target'][
   const rows: LadderRow[] = [{ kind: 'client', text: `client ${client.ip}:${client.port} → ${path.address}:${path.port}/${path.protocol}` }];
   for (const s of branch.stages) {
     const node = s.node ?? null;
-    rows.push({ kind: 'stage', stage: s.stage, node, ok: s.ok, text: s.summary });
+    rows.push({ kind: 'leg', leg: s.stage, node, ok: s.ok, text: s.summary });
     const hops = s.hops ?? [];
     for (const [i, hop] of hops.entries()) {
-      // The last rule of a stage that failed is what stopped the packet when it ends it.
+      // The last rule of a leg that failed is what stopped the packet when it ends it.
       const culprit = s.ok === false && i === hops.length - 1 && ENDS.test(hop.action);
       rows.push({ kind: 'hop', node: node ?? path.node, hop, culprit, translates: /^(DNAT|SNAT|MASQUERADE)\b/.test(hop.action) });
     }
@@ -54,11 +57,11 @@ function deliveredText(b: Branch): string {
   return `delivered to ${to}${b.sourceAtPod ? `, which sees the source ${b.sourceAtPod}` : ''}`;
 }
 
-/** Where the cursor starts: the rule that dropped, else the stage that failed, else the top. */
+/** Where the cursor starts: the rule that dropped, else the leg that failed, else the top. */
 export function firstInterest(rows: readonly LadderRow[]): number {
   const culprit = rows.findIndex((r) => r.kind === 'hop' && r.culprit);
   if (culprit >= 0) return culprit;
-  const failed = rows.findIndex((r) => r.kind === 'stage' && r.ok === false);
+  const failed = rows.findIndex((r) => r.kind === 'leg' && r.ok === false);
   return failed >= 0 ? failed : 0;
 }
 

@@ -4,16 +4,16 @@
  * Service, and replays what-if questions against the snapshot it already has. Views subscribe to it
  * and call its methods; they never fetch or diagnose themselves.
  */
-import type { Progress } from '../../collect/progress.js';
+import type { Progress } from '../../collect/gather-progress.js';
 import type { Protocol } from '../../engine/packet/contract.js';
 import { ClusterModel } from '../../model/cluster.js';
 import { healthOf, type Health } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
 import type { Check } from '../../run/check.js';
-import { diagnose } from '../../run/diagnose.js';
+import { diagnose } from '../../diagnose.js';
 import { QuestionError, type Ask } from '../../run/question.js';
 import type { Snapshot } from '../../snapshot/schema.js';
-import { ProgressStore } from './progress.js';
+import { ProgressStore } from './progress-store.js';
 import { saveSession, type SaveResult } from './save.js';
 import { namespacesOf, serviceRows, type ServiceRow } from './services.js';
 

@@ -5,7 +5,7 @@ import type { Report } from '../../report/model.js';
 import Spinner from '../components/Spinner.js';
 import { formatMs, StepLine } from '../components/Steps.js';
 import { useStore } from '../hooks.js';
-import type { ProgressStore } from '../state/progress.js';
+import type { ProgressStore } from '../state/progress-store.js';
 
 export interface Props {
   readonly progress: ProgressStore;

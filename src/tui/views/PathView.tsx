@@ -5,7 +5,7 @@ import type { ClusterModel } from '../../model/cluster.js';
 import type { Report } from '../../report/model.js';
 import { windowStart } from '../hooks.js';
 import { chainRules } from '../state/chain-rules.js';
-import { firstBranch, firstInterest, ladder, stageName, type LadderRow } from '../state/ladder.js';
+import { firstBranch, firstInterest, ladder, legTitle, type LadderRow } from '../state/ladder.js';
 
 export interface Props {
   readonly report: Report;
@@ -76,7 +76,7 @@ export default function PathView({ report, model, height, active }: Props) {
         {path.result !== 'delivered' && path.deliveredShare > 0 ? <Text dimColor>{` (${Math.round(path.deliveredShare * 100)}% delivered)`}</Text> : null}
       </Text>
       <Text wrap="truncate-end" dimColor>
-        {branch ? `branch ${branchAt + 1}/${path.branches.length}: ${Math.round(branch.probability * 100)}% of connections, ${branch.result}${branch.failedAt ? ` at the ${stageName(branch.failedAt)}` : ''}${path.branches.length > 1 ? '  (b: next branch)' : ''}` : path.unavailable ?? 'no branch'}
+        {branch ? `branch ${branchAt + 1}/${path.branches.length}: ${Math.round(branch.probability * 100)}% of connections, ${branch.result}${branch.failedAt ? ` at the ${legTitle(branch.failedAt)}` : ''}${path.branches.length > 1 ? '  (b: next branch)' : ''}` : path.unavailable ?? 'no branch'}
       </Text>
       <Box flexDirection="column" height={ladderHeight} marginTop={1}>
         {rows.slice(start, start + ladderHeight).map((r, i) => <Rung key={start + i} row={r} selected={start + i === at} expanded={expanded && start + i === at} />)}
@@ -95,14 +95,14 @@ function Rung({ row, selected, expanded }: { readonly row: LadderRow; readonly s
   switch (row.kind) {
     case 'client':
       return <Text wrap="truncate-end">{pointer}<Text inverse={selected}>{` ● ${row.text}`}</Text></Text>;
-    case 'stage': {
+    case 'leg': {
       const mark = row.ok === true ? '✓' : row.ok === false ? '✗' : '?';
       const color = row.ok === true ? 'green' : row.ok === false ? 'red' : 'magenta';
       return (
         <Text wrap="truncate-end">
           {pointer}
           <Text inverse={selected}>
-            <Text color={color} bold>{` ${mark} ${stageName(row.stage)}`}</Text>
+            <Text color={color} bold>{` ${mark} ${legTitle(row.leg)}`}</Text>
             <Text bold>{row.node ? ` ${row.node}` : ''}</Text>
             {`: ${row.text}`}
           </Text>

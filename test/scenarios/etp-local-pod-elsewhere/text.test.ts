@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CHECKS } from '../../../checks/index.js';
 import { renderReport } from '../../../src/report/text.js';
-import { diagnose } from '../../../src/run/diagnose.js';
+import { diagnose } from '../../../src/diagnose.js';
 import { loadSnapshot } from '../../../src/snapshot/file.js';
 
 test('the eTP Local finding names the dropping node, the DROP rule line and the nodes that work', async () => {

@@ -4,7 +4,7 @@
  * addresses, routes and rules, sysctls, listening sockets, the nft ruleset), gathered over SSH as
  * root.
  */
-import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../../../src/collect/node/commands.js';
+import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../../../src/snapshot/node-commands.js';
 import type { CommandOutput } from '../../../src/snapshot/schema.js';
 import { interfacesOf, linkLocalOf, type Iface } from './host.js';
 import { ipsetListText, ipvsadmSaveText } from './kube-proxy-ipvs.js';

@@ -1,7 +1,9 @@
 /**
- * The fixed list of commands np-doctor runs on a node. Nothing here is ever built from user or
- * cluster data: every NodeShell runs one of these argument vectors, and the SSH shell joins the
- * constant words into its remote command line. Adding a command means adding it here.
+ * The fixed list of commands np-doctor runs on a node, keyed by the ids a snapshot stores their
+ * output under (NodeState.commands): gathering runs exactly these, analysis reads them by id.
+ * Nothing here is ever built from user or cluster data: every NodeShell runs one of these argument
+ * vectors, and the SSH shell joins the constant words into its remote command line. Adding a
+ * command means adding it here.
  */
 
 export const NODE_COMMANDS = {

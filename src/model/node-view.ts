@@ -5,8 +5,8 @@
  */
 import { parseAddr } from '../engine/address.js';
 import type { NodeContext, Route } from '../engine/packet/contract.js';
-import type { NodeCommandId } from '../collect/node/commands.js';
-import type { NodeState, Snapshot } from './schema.js';
+import type { NodeCommandId } from '../snapshot/node-commands.js';
+import type { NodeState, Snapshot } from '../snapshot/schema.js';
 
 export interface NodeDump {
   /** Names the dump in hops and errors: `node1:iptables-nft-save`. */

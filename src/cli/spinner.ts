@@ -3,28 +3,27 @@
  * stays for each finished step. Shown only in a terminal, outside CI, and not with JSON on stdout;
  * otherwise silent (the command prints a summary of what failed instead).
  */
-import type { Progress } from '../collect/progress.js';
-import { SILENT } from '../collect/progress.js';
+import { SILENT, type Progress } from '../collect/gather-progress.js';
 import { sanitize } from '../text/sanitize.js';
 import { inCi, type Io } from './io.js';
 
-export async function makeProgress(io: Io, quiet: boolean): Promise<Progress> {
+export async function spinner(io: Io, quiet: boolean): Promise<Progress> {
   const stream = io.progressStream;
   if (quiet || stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
   const { default: ora } = await import('ora');
   // discardStdin would put stdin into raw mode; Ctrl-C must stay a signal so cleanup runs.
-  const spinner = ora({ stream, discardStdin: false });
+  const line = ora({ stream, discardStdin: false });
   const active = new Map<string, string>();
   const redraw = () => {
-    if (active.size === 0) spinner.stop();
+    if (active.size === 0) line.stop();
     else {
-      spinner.text = [...active.values()].join('  ·  ');
-      if (!spinner.isSpinning) spinner.start();
+      line.text = [...active.values()].join('  ·  ');
+      if (!line.isSpinning) line.start();
     }
   };
   const finish = (id: string, text: string, how: 'succeed' | 'warn' | 'fail') => {
     active.delete(id);
-    spinner[how](sanitize(text));
+    line[how](sanitize(text));
     redraw();
   };
   return {
@@ -38,7 +37,7 @@ export async function makeProgress(io: Io, quiet: boolean): Promise<Progress> {
     fail: (id, text) => finish(id, text, 'fail'),
     stop() {
       active.clear();
-      spinner.stop();
+      line.stop();
     },
   };
 }

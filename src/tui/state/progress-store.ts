@@ -4,7 +4,7 @@
  * events. Every change makes a new immutable view, so React's useSyncExternalStore sees it.
  */
 import { performance } from 'node:perf_hooks';
-import type { Progress } from '../../collect/progress.js';
+import type { Progress } from '../../collect/gather-progress.js';
 import type { RunOptions } from '../../run/runner.js';
 
 export type StepState = 'running' | 'ok' | 'warn' | 'fail' | 'stopped';

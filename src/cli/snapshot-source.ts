@@ -1,0 +1,97 @@
+/**
+ * Where a command's snapshot comes from: a file (--snapshot), or the live cluster as the gather
+ * flags say. Gathering that cannot go on ends the command with a UserError: exit 3 when the
+ * cluster cannot be read, 130 when interrupted.
+ */
+import { gather, type GatherRequest, type GatherResult } from '../collect/gather.js';
+import type { Progress } from '../collect/gather-progress.js';
+import { GatherFatalError } from '../collect/kube/cluster.js';
+import { EXIT, UserError } from '../exit.js';
+import { loadSnapshot } from '../snapshot/file.js';
+import type { GatherError, Snapshot } from '../snapshot/schema.js';
+import { renderGatherErrors } from './gather-errors.js';
+import { GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-flags.js';
+import { UsageError, type Io } from './io.js';
+import { spinner } from './spinner.js';
+
+export type SnapshotSource = { file: string } | { live: GatherFlagValues };
+
+/** Flags that only mean something when gathering live. */
+const LIVE_ONLY = (Object.keys(GATHER_FLAGS) as (keyof GatherFlagValues)[])
+  .filter((f) => !['namespace', 'all-namespaces', 'node', 'node-ip', 'all-nodes'].includes(f));
+
+/** --snapshot FILE, or the gather flags; live-only flags beside --snapshot are a usage error. */
+export function snapshotSource(values: GatherFlagValues & { snapshot?: string | undefined }): SnapshotSource {
+  if (values.snapshot === undefined) return { live: values };
+  const clash = LIVE_ONLY.filter((f) => values[f] !== undefined);
+  if (clash.length > 0) throw new UsageError(`--${clash.join(', --')} only apply when gathering live; --snapshot already holds what was gathered`);
+  return { file: values.snapshot };
+}
+
+/** Reads a snapshot file, showing it as a step on `display`. */
+export async function readSnapshotFile(file: string, display?: Progress): Promise<Snapshot> {
+  display?.start('snapshot', `reading ${file}`);
+  try {
+    const snapshot = await loadSnapshot(file);
+    display?.succeed('snapshot', `${file}: ${snapshot.cluster.services.length} services, ${snapshot.nodes.length} nodes, gathered ${snapshot.createdAt}`);
+    return snapshot;
+  } catch (e) {
+    display?.fail('snapshot', `${file}: cannot read it`);
+    throw e;
+  }
+}
+
+/**
+ * The snapshot to analyse: read from the file, or gathered live with progress shown on `display`
+ * (default: a spinner on stderr, none when `quiet`). `file` is null when gathered.
+ */
+export async function obtainSnapshot(source: SnapshotSource, service: string | null, io: Io, quiet: boolean, command: string, display?: Progress):
+  Promise<{ snapshot: Snapshot; file: string | null }> {
+  if ('file' in source) return { snapshot: await readSnapshotFile(source.file, display), file: source.file };
+  const progress = display ?? await spinner(io, quiet);
+  const snapshot = await gatherLive(gatherRequest(source.live, { service }, io, progress), io, command);
+  if (!quiet) io.stderr(renderGatherErrors(snapshot.errors));
+  return { snapshot, file: null };
+}
+
+/** The cluster could not be read at all: the API is unreachable, refuses us, or the Service is missing. */
+export class CannotGatherError extends UserError {
+  override readonly name = 'CannotGatherError';
+  readonly exitCode = EXIT.cannotDecide;
+  readonly pointsToHelp = false;
+
+  constructor(error: GatherError) {
+    super(`cannot gather: ${error.what}: ${error.why}${error.hint ? `\n  → ${error.hint}` : ''}`);
+  }
+}
+
+/** Ctrl-C or SIGTERM stopped the command; what it started is cleaned up. */
+export class InterruptedError extends UserError {
+  override readonly name = 'InterruptedError';
+  readonly exitCode = EXIT.interrupted;
+  readonly pointsToHelp = false;
+}
+
+/**
+ * Gathers, and ends the progress display whatever happens (a spinner left running keeps the
+ * process alive). Debug pods that could not be deleted are named on stderr. `interrupted` is what
+ * the command says when stopped.
+ */
+export async function gatherLive(request: GatherRequest, io: Io, command: string, interrupted = 'interrupted'): Promise<Snapshot> {
+  let result: GatherResult | undefined;
+  try {
+    result = await gather(request);
+  } catch (e) {
+    if (!(e instanceof GatherFatalError)) throw e;
+    // Ctrl-C makes API calls fail too: that is the interrupt, not a cluster that cannot be read.
+    if (!io.interrupt?.aborted) throw new CannotGatherError(e.error);
+  } finally {
+    request.progress.stop();
+  }
+  const leftovers = result?.leftovers ?? [];
+  if (leftovers.length > 0) {
+    io.stderr(`np-doctor ${command}: could not delete debug pod${leftovers.length === 1 ? '' : 's'} ${leftovers.join(', ')}: run np-doctor cleanup\n`);
+  }
+  if (result === undefined || io.interrupt?.aborted) throw new InterruptedError(interrupted);
+  return result.snapshot;
+}
