@@ -195,7 +195,7 @@ function ipvsInput(spec: ClusterSpec, node: NodeSpec): KubeProxyInput | null {
 }
 
 /** net.ipv4.conf.all.route_localnet: kube-proxy sets it to 1 at start when localhost NodePorts are on. */
-function routeLocalnet(spec: ClusterSpec, node: NodeSpec): boolean {
+export function routeLocalnet(spec: ClusterSpec, node: NodeSpec): boolean {
   const kubeProxy = node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true;
   return node.sysctls?.routeLocalnet ?? (kubeProxy && kubeProxySettings(spec, node).localhostNodePorts);
 }
