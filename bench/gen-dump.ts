@@ -7,9 +7,11 @@
  *             [--seed 1] [--backend nft|legacy] > dump.save
  * Address plan and service mix: bench/README.md.
  */
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { endpointHash, portProtoHash } from '../test/support/scenario-kit/kube-proxy-names.js';
+import { cidrContains } from '../test/support/scenario-kit/net.js';
+import { kubeProxyProbability, savedProbability as savedProbabilityOf } from '../test/support/scenario-kit/statistic-probability.js';
 
 type Proto = 'tcp' | 'udp';
 type Backend = 'nft' | 'legacy';
@@ -494,70 +496,18 @@ function renderSave(tables: Table[], backend: Backend): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// kube-proxy naming and number formats
-
-const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** portProtoHash: the 16-char suffix shared by KUBE-SVC/SVL/EXT/FW of one service port. */
-export function portProtoHash(servicePortName: string, protocol: string): string {
-  return base32Prefix16(servicePortName + protocol);
-}
-
-/** servicePortEndpointChainName's suffix; endpoint is "ip:port". */
-export function endpointHash(servicePortName: string, protocol: string, endpoint: string): string {
-  return base32Prefix16(servicePortName + protocol + endpoint);
-}
-
-/** base32.StdEncoding(sha256(text))[:16]: 16 chars are exactly the first 10 bytes (80 bits). */
-function base32Prefix16(text: string): string {
-  const digest = createHash('sha256').update(text).digest();
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < 10; i++) {
-    acc = (acc << 8) | (digest[i] ?? 0);
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32_ALPHABET.charAt((acc >>> bits) & 31);
-    }
-    acc &= (1 << bits) - 1;
-  }
-  return out;
-}
+// kube-proxy's --probability numbers
 
 const probabilityCache = new Map<number, string>();
 
-/**
- * How iptables-save prints kube-proxy's `--probability` for 1/n: kube-proxy writes "%0.10f",
- * libxt_statistic stores lround(p * 2^31), and prints that fraction back with "%.11f".
- */
+/** How iptables-save prints kube-proxy's `--probability` for 1/n (computed once per n). */
 function savedProbability(n: number): string {
   let text = probabilityCache.get(n);
   if (text === undefined) {
-    const written = Number(toFixedHalfEven(1 / n, 10));
-    const stored = Math.round(written * 0x80000000);
-    text = toFixedHalfEven(stored / 0x80000000, 11);
+    text = savedProbabilityOf(kubeProxyProbability(n));
     probabilityCache.set(n, text);
   }
   return text;
-}
-
-/** Exact decimal rounding of a double, ties to even, as Go's %f and glibc's printf do (toFixed rounds ties up). */
-export function toFixedHalfEven(x: number, digits: number): string {
-  let mantissa = x;
-  let exponent = 0;
-  while (!Number.isInteger(mantissa)) {
-    mantissa *= 2; // exact: x == mantissa / 2^exponent
-    exponent++;
-  }
-  const numerator = BigInt(mantissa) * 10n ** BigInt(digits);
-  const denominator = 1n << BigInt(exponent);
-  let quotient = numerator / denominator;
-  const twiceRemainder = (numerator % denominator) * 2n;
-  if (twiceRemainder > denominator || (twiceRemainder === denominator && quotient % 2n === 1n)) quotient++;
-  const padded = quotient.toString().padStart(digits + 1, '0');
-  return `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,16 +560,6 @@ export function range(from: number, to: number): number[] {
 /** The n-th address (n < 65536) of a /16 given by its first two octets. */
 export function octetAddress(prefix: readonly [number, number], n: number): string {
   return `${prefix[0]}.${prefix[1]}.${n >> 8}.${n & 0xff}`;
-}
-
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [base = '', bits = '32'] = cidr.split('/');
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((ipv4ToInt(base) & mask) >>> 0) === ((ipv4ToInt(ip) & mask) >>> 0);
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,10 +12,11 @@
  *             [--format ruleset|transaction] > kube-proxy.nft
  * Address plan and service mix: bench/README.md (the same as gen-dump.ts).
  */
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cidrContains, octetAddress, range, Rng } from './gen-dump.js';
+import { hashAndTruncate } from '../test/support/scenario-kit/kube-proxy-names.js';
+import { cidrContains } from '../test/support/scenario-kit/net.js';
+import { octetAddress, range, Rng } from './gen-dump.js';
 
 type Proto = 'tcp' | 'udp';
 export type NftTextFormat = 'ruleset' | 'transaction';
@@ -503,28 +504,6 @@ function writeServiceToEndpointRules(svc: ServicePort, chain: string, endpoints:
   }
   const vmap = endpoints.map((ep, i) => `${i} : goto ${ep.chain}`).join(' , ');
   t.rule(chain, `numgen random mod ${endpoints.length} vmap { ${vmap} }`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// kube-proxy naming
-
-const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-/** knftables.NameLengthMax (256) - chainNamePrefixLengthMax (16). */
-const CHAIN_NAME_BASE_LENGTH_MAX = 240;
-
-/**
- * hashAndTruncate: base32.StdEncoding(sha256(name))[:8] + "-" + name, cut to 240 chars.
- * "ns1/svc1/tcp/p80" → "ULMVA6XW-ns1/svc1/tcp/p80".
- */
-export function hashAndTruncate(name: string): string {
-  const digest = createHash('sha256').update(name).digest();
-  // 8 base32 characters are exactly the first 5 bytes (40 bits).
-  let acc = 0n;
-  for (let i = 0; i < 5; i++) acc = (acc << 8n) | BigInt(digest[i] ?? 0);
-  let hash = '';
-  for (let i = 7; i >= 0; i--) hash += BASE32_ALPHABET.charAt(Number((acc >> BigInt(i * 5)) & 31n));
-  const full = `${hash}-${name}`;
-  return full.length > CHAIN_NAME_BASE_LENGTH_MAX ? `${full.slice(0, CHAIN_NAME_BASE_LENGTH_MAX - 3)}...` : full;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,53 +1,9 @@
 /**
- * Rebuilds examples/demo.json, the demo the README's first command
- * diagnoses: a three-node cluster (kube-proxy iptables mode, flannel-style bridge CNI) whose
- * namespace `shop` has several broken NodePort Services. Every node's iptables dump is loaded into
- * a network namespace with the real iptables-restore and read back (root needed):
- * `node --import tsx scripts/make-demo-cluster.ts`.
- *
- * It also writes examples/demo-nftables.json: the same cluster with kube-proxy in nftables mode
- * (nodePortAddresses unset, which means "primary" there) and a VIP 192.168.1.201 on node-1, so the
- * same root causes show in nftables form, plus the nodePortAddresses one for the VIP.
- *
- *   frontend  :30080  externalTrafficPolicy Local, pods on node-2 and node-3 only: node-1 drops it
- *   checkout  :30443  the selector says app=check-out, the pods are app=checkout: no endpoints
- *   payments  :30090  a NetworkPolicy admits only the client network, but cross-node traffic
- *                     arrives masqueraded to the ingress node's address
+ * Rebuilds examples/demo.json, the demo the README's first command diagnoses, and
+ * examples/demo-nftables.json (test/support/demo-cluster.ts describes both):
+ * `node --import tsx scripts/make-demo-cluster.ts`. No root needed: the scenario kit prints the
+ * dumps as the real tools do (test/kernel/scenario-corpus.test.ts checks that against the kernel).
  */
-import { serializeSnapshot } from '../src/snapshot/file.js';
-import { writeFileSync } from 'node:fs';
-import { baseCluster, buildScenarioSnapshotFromKernel, deploymentPods, networkPolicy, service, updateNode, updateService } from '../test/support/scenario-kit/index.js';
+import { demoSnapshots, writeGenerated } from '../test/support/generated-snapshots.js';
 
-const OUT = 'examples/demo.json';
-const OUT_NFT = 'examples/demo-nftables.json';
-const spec = updateService(baseCluster({ context: 'admin@shop-prod' }), 'shop/frontend', { externalTrafficPolicy: 'Local' });
-const http = [{ name: 'http', containerPort: 8080, protocol: 'TCP' as const }];
-
-spec.services.push(service('shop', 'checkout', {
-  ports: [{ name: 'https', port: 443, targetPort: 'http', nodePort: 30443 }],
-  selector: { app: 'check-out' },
-  labels: { app: 'checkout' },
-}));
-spec.pods.push(...deploymentPods(spec, 'shop', 'checkout', { nodes: ['node-2', 'node-3'], ports: http }));
-
-spec.services.push(service('shop', 'payments', {
-  ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30090 }],
-  selector: { app: 'payments' },
-  labels: { app: 'payments' },
-}));
-spec.pods.push(...deploymentPods(spec, 'shop', 'payments', { nodes: ['node-3'], ports: http }));
-spec.networkPolicies.push(networkPolicy('shop', 'payments-from-partners', {
-  podSelector: { matchLabels: { app: 'payments' } },
-  policyTypes: ['Ingress'],
-  ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 'http' }] }],
-}));
-
-const target = { target: { namespace: 'shop', service: null } };
-writeFileSync(OUT, serializeSnapshot(await buildScenarioSnapshotFromKernel(spec, target), false));
-console.log(`wrote ${OUT}`);
-
-const nft = structuredClone(spec);
-nft.kubeProxy.mode = 'nftables';
-updateNode(nft, 'node-1', { extraAddresses: [{ iface: 'eth0', ip: '192.168.1.201', prefix: 24 }] });
-writeFileSync(OUT_NFT, serializeSnapshot(await buildScenarioSnapshotFromKernel(nft, target), false));
-console.log(`wrote ${OUT_NFT}`);
+for (const g of demoSnapshots()) writeGenerated(g);

@@ -1,7 +1,9 @@
 /**
- * Rebuilds examples/demo-cluster/frontend.snapshot.json, the snapshot `npm run demo` replays: the
- * two-node lab of test/support/cluster-lab.ts gathered over SSH by the built CLI. Needs root
- * (network namespaces, sshd); run with `node --import tsx scripts/make-demo-snapshot.ts`.
+ * Rebuilds examples/demo-cluster/frontend.snapshot.json, a snapshot gathered for real: the
+ * scenario kit's cluster as the lab of test/support/cluster-lab.ts (namespaces, the kit's rules
+ * loaded into the kernel, real sshd), gathered over SSH by the built CLI. Unlike the kit-written
+ * snapshots (scripts/make-scenarios.ts, make-demo-cluster.ts), this one needs root: it is what a
+ * live gathering writes. Run with `node --import tsx scripts/make-demo-snapshot.ts`.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -1,17 +1,8 @@
 /**
- * Writes test/scenarios/<name>/snapshot.json from each scenario's spec, with every node's
- * iptables dump loaded into a network namespace by the real iptables-restore and read back with
- * iptables-save (root needed): `npm run scenarios [NAME…]` (no names: all of them).
+ * Writes test/scenarios/<name>/snapshot.json from each scenario's spec: `npm run scenarios [NAME…]`
+ * (no names: all of them). No root needed: the scenario kit prints the dumps as the real tools do
+ * (test/kernel/scenario-corpus.test.ts checks that against the kernel).
  */
-import { writeFileSync } from 'node:fs';
-import { serializeSnapshot } from '../src/snapshot/file.js';
-import { loadScenarios } from '../test/scenarios/load.js';
-import { DEFAULT_TARGET } from '../test/scenarios/scenario.js';
-import { buildScenarioSnapshotFromKernel } from '../test/support/scenario-kit/index.js';
+import { corpusSnapshots, writeGenerated } from '../test/support/generated-snapshots.js';
 
-const only = process.argv.slice(2);
-for (const s of await loadScenarios(only)) {
-  const snapshot = await buildScenarioSnapshotFromKernel(s.scenario.spec, { target: s.scenario.gather ?? s.scenario.target ?? DEFAULT_TARGET });
-  writeFileSync(s.snapshotFile, serializeSnapshot(snapshot, false));
-  console.log(`wrote ${s.snapshotFile}`);
-}
+for (const g of await corpusSnapshots(process.argv.slice(2))) writeGenerated(g);

@@ -9,7 +9,7 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { judge } from '../../src/cli/cleanup.js';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
+import { apiClusterObjects } from '../support/api-cluster.js';
 import { kubeTime, startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';
 import { runMain } from '../support/run-main.js';
@@ -22,7 +22,7 @@ const me = { user: userInfo().username, host: hostname() };
 const DEAD_PID = 4_194_304 + 7;
 
 before(async () => {
-  server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER) });
+  server = await startFakeApiserver({ objects: apiClusterObjects() });
   kubeconfig = await server.writeKubeconfig({ context: 'lab' });
 });
 after(async () => {
@@ -42,7 +42,7 @@ function debugPod(name: string, o: { owner?: { user: string; host: string; pid: 
       labels: { 'app.kubernetes.io/managed-by': 'np-doctor', 'app.kubernetes.io/name': 'np-doctor-node-reader' },
       ...(o.owner ? { annotations: { 'np-doctor.dev/user': o.owner.user, 'np-doctor.dev/host': o.owner.host, 'np-doctor.dev/pid': String(o.owner.pid) } } : {}),
     },
-    spec: { nodeName: 'node-a', containers: [{ name: 'reader', image: 'busybox:1.37' }], ...(o.deadline !== undefined ? { activeDeadlineSeconds: o.deadline } : {}) },
+    spec: { nodeName: 'node-1', containers: [{ name: 'reader', image: 'busybox:1.37' }], ...(o.deadline !== undefined ? { activeDeadlineSeconds: o.deadline } : {}) },
     status: { phase: o.phase ?? 'Running', ...(o.startedMinutesAgo !== undefined ? { startTime: minutesAgo(o.startedMinutesAgo) } : {}) },
   });
 }

@@ -12,7 +12,7 @@ import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/main.js';
 import { SILENT } from '../../src/collect/gather-progress.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
+import { apiClusterObjects } from '../support/api-cluster.js';
 import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
 
 let server: FakeApiserver;
@@ -20,7 +20,7 @@ let kubeconfig: string;
 const dir = mkdtempSync(join(tmpdir(), 'npd-limits-cli-'));
 
 before(async () => {
-  server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER) });
+  server = await startFakeApiserver({ objects: apiClusterObjects() });
   kubeconfig = await server.writeKubeconfig({ context: 'lab', namespace: 'shop' });
 });
 after(async () => {
@@ -57,13 +57,13 @@ test('bounds that are no bounds are usage errors', () => {
 });
 
 test('snapshot with a dump larger than --max-output: written, the dump marked cut, the problem listed, exit 3', async () => {
-  const dump = join(dir, 'node-a.rules');
+  const dump = join(dir, 'node-1.rules');
   writeFileSync(dump, `*filter\n${'-A INPUT -j ACCEPT\n'.repeat(200)}COMMIT\n`);
   const file = join(dir, 'cut.json');
   const t = io();
-  const code = await main(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-a=${dump}`, '--max-output', '1KiB', '-o', file], t);
+  const code = await main(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '--max-output', '1KiB', '-o', file], t);
   assert.equal(code, 3, t.err());
-  assert.match(t.err(), /✗ node node-a: read the --node-dump file for node-a: the iptables-save dump is larger than 1 KiB; np-doctor kept the first 1 KiB, so it is not replayed/);
+  assert.match(t.err(), /✗ node node-1: read the --node-dump file for node-1: the iptables-save dump is larger than 1 KiB; np-doctor kept the first 1 KiB, so it is not replayed/);
   const snap = await loadSnapshot(file);
   assert.deepEqual(snap.nodes[0]?.commands['iptables-save']?.truncated, { stdout: true, stderr: false, limitBytes: 1024 });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadSnapshot } from '../../src/snapshot/file.js';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
+import { apiClusterObjects } from '../support/api-cluster.js';
 import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';
 import { hasControl } from '../../src/text/sanitize.js';
@@ -19,11 +19,11 @@ import { runMain } from '../support/run-main.js';
 let server: FakeApiserver;
 let kubeconfig: string;
 const dir = mkdtempSync(join(tmpdir(), 'npd-snapcli-'));
-const dump = join(dir, 'node-a.rules');
+const dump = join(dir, 'node-1.rules');
 writeFileSync(dump, NODE_A_DUMP);
 
 before(async () => {
-  server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER) });
+  server = await startFakeApiserver({ objects: apiClusterObjects() });
   kubeconfig = await server.writeKubeconfig({ context: 'lab', namespace: 'shop' });
 });
 after(async () => {
@@ -36,12 +36,12 @@ const run = (args: string[]) => runMain(args, { HOME: dir });
 test('snapshot from the API plus a dump file; the namespace comes from the context', async () => {
   server.clearFaults();
   const file = join(dir, 'a.json.gz');
-  const r = await run(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-a=${dump}`, '-o', file]);
+  const r = await run(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '-o', file]);
   assert.equal(r.code, 0, r.err);
   const snap = await loadSnapshot(file);
   assert.deepEqual(snap.target, { namespace: 'shop', service: 'frontend' });
-  assert.deepEqual(snap.nodes.map((n) => [n.name, n.access, Object.keys(n.commands)]), [['node-a', 'files', ['iptables-save']]]);
-  assert.equal(snap.nodes[0]?.address, '192.168.49.2', 'a dump file\'s node keeps its InternalIP, so a replay knows what is local');
+  assert.deepEqual(snap.nodes.map((n) => [n.name, n.access, Object.keys(n.commands)]), [['node-1', 'files', ['iptables-save']]]);
+  assert.equal(snap.nodes[0]?.address, '192.168.1.101', 'a dump file\'s node keeps its InternalIP, so a replay knows what is local');
   assert.deepEqual(snap.errors, [], '--collect none plans no node access, so no "choose nodes" notes');
   assert.equal(snap.source.context, 'lab');
   assert.match(snap.source.server ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -74,27 +74,28 @@ test('no kubeconfig anywhere: exit 2 with the usage line, as every mistake in wh
 });
 
 test('--redact -o - prints a redacted snapshot on stdout', async () => {
-  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-a=${dump}`, '--redact', '-o', '-']);
+  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '--redact', '-o', '-']);
   assert.equal(r.code, 0, r.err);
   const doc = JSON.parse(r.out) as { redacted: boolean; target: { service: string } };
   assert.equal(doc.redacted, true);
   assert.match(doc.target.service, /^svc-\d+$/);
-  assert.doesNotMatch(r.out, /frontend|node-a|"shop"/);
+  // The context ("lab") rather than a node: the kit's node names (node-1…) are already shaped like node pseudonyms.
+  assert.doesNotMatch(r.out, /frontend|"shop"|"lab"/);
 });
 
 test('cleanup --all deletes leftover debug pods in every namespace, and says when there are none', async () => {
   const leftover = (ns: string, name: string) => server.store.put({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'np-doctor', 'app.kubernetes.io/name': 'np-doctor-node-reader' } },
-    spec: { nodeName: 'node-a', containers: [{ name: 'reader', image: 'busybox:1.37' }] }, status: { phase: 'Running' },
+    spec: { nodeName: 'node-1', containers: [{ name: 'reader', image: 'busybox:1.37' }] }, status: { phase: 'Running' },
   });
-  leftover('default', 'np-doctor-node-a-x1');
-  leftover('ops', 'np-doctor-node-b-x2');
+  leftover('default', 'np-doctor-node-1-x1');
+  leftover('ops', 'np-doctor-node-2-x2');
   // Pods without owner annotations or a deadline could be another run's: only --all takes them.
   const dry = await run(['cleanup', '--kubeconfig', kubeconfig, '--dry-run', '--all']);
-  assert.equal(dry.out, 'would delete pod default/np-doctor-node-a-x1 (--all)\nwould delete pod ops/np-doctor-node-b-x2 (--all)\n');
+  assert.equal(dry.out, 'would delete pod default/np-doctor-node-1-x1 (--all)\nwould delete pod ops/np-doctor-node-2-x2 (--all)\n');
   const r = await run(['cleanup', '--kubeconfig', kubeconfig, '--all']);
   assert.equal(r.code, 0, r.err);
-  assert.equal(r.out, 'deleted pod default/np-doctor-node-a-x1 (--all)\ndeleted pod ops/np-doctor-node-b-x2 (--all)\n');
+  assert.equal(r.out, 'deleted pod default/np-doctor-node-1-x1 (--all)\ndeleted pod ops/np-doctor-node-2-x2 (--all)\n');
   assert.deepEqual(debugPodsIn(server.store), []);
   assert.equal((await run(['cleanup', '--kubeconfig', kubeconfig])).out, 'no np-doctor debug pods\n');
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { WalkResult } from '../../src/engine/packet/contract.js';
 import { runMain } from '../support/run-main.js';
+import { builtCliSkip } from '../support/tier.js';
 
 const EXAMPLE = 'examples/two-node-cluster/node-a.rules';
 const BASE = ['trace', '--iptables', EXAMPLE, '--local-ip', '192.168.49.2,10.244.0.1', '--to', '192.168.49.2:30080', '--in-iface', 'eth0'];
@@ -151,7 +152,7 @@ describe('np-doctor trace --snapshot', () => {
   }
 });
 
-describe('the built binary', () => {
+describe('the built binary', { skip: builtCliSkip() }, () => {
   test('sets the exit code from main() and prints help fast enough to be lazy', () => {
     const out = execFileSync(process.execPath, ['dist/src/cli.js', '--help'], { encoding: 'utf8' });
     assert.match(out, /trace +replay one packet/);

@@ -8,14 +8,14 @@ import { makeKubeApi, type KubeApi } from '../../src/collect/kube/api.js';
 import { gatherCluster, GatherFatalError } from '../../src/collect/kube/cluster.js';
 import { resolveKubeconfig } from '../../src/collect/kube/kubeconfig.js';
 import { SILENT } from '../../src/collect/gather-progress.js';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
+import { apiClusterObjects } from '../support/api-cluster.js';
 import { resourceAt, startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
 
 let server: FakeApiserver;
 let kubeconfig: string;
 
 before(async () => {
-  server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER) });
+  server = await startFakeApiserver({ objects: apiClusterObjects() });
   kubeconfig = await server.writeKubeconfig({ context: 'lab' });
 });
 after(() => server.stop());
@@ -37,7 +37,7 @@ test('one Service: its slices and pods, the nodes, the namespace policies, kube-
   // The whole namespace: nearest misses of a selector and NetworkPolicy podSelector peers are among the others.
   assert.deepEqual(cluster.pods.map((p) => p.metadata.labels?.app), ['backend', 'frontend', 'frontend'], 'every pod of the namespace');
   assert.ok((cluster.namespaces ?? []).some((n) => n.metadata.name === 'shop'), 'the Namespaces, for namespaceSelector labels');
-  assert.deepEqual(cluster.nodes.map((n) => n.metadata.name), ['node-a', 'node-b']);
+  assert.deepEqual(cluster.nodes.map((n) => n.metadata.name), ['node-1', 'node-2', 'node-3']);
   assert.ok(cluster.networkPolicies.length > 0 && cluster.networkPolicies.every((p) => p.metadata.namespace === 'shop'));
   // Wire form: NetworkPolicy rules say `from` (client-node's models say `_from`), kinds are set.
   assert.match(JSON.stringify(cluster.networkPolicies), /"from":/);
@@ -46,7 +46,7 @@ test('one Service: its slices and pods, the nodes, the namespace policies, kube-
   assert.deepEqual(cluster.kubeProxy.config && { ...cluster.kubeProxy.config, source: undefined }, {
     mode: 'iptables', clusterCIDR: '10.244.0.0/16', nodePortAddresses: null, masqueradeBit: 14, localhostNodePorts: true, source: undefined,
   });
-  assert.equal(cluster.kubeProxy.pods.length, 2);
+  assert.equal(cluster.kubeProxy.pods.length, 3);
   assert.ok(cluster.kubeProxy.daemonSet !== null && cluster.coreDns.deployment !== null && cluster.coreDns.service !== null);
   assert.ok(cluster.coreDns.endpointSlices.length > 0);
   assert.equal(cluster.apiServer.serviceNodePortRange, '30000-32767');
@@ -57,14 +57,14 @@ test('lists are read page by page, and a 410 Expired restarts the list', async (
   server.clearFaults();
   const seen = server.requests.length;
   const { cluster } = await gatherCluster(await api({ pageSize: 1 }), FRONTEND, SILENT);
-  assert.equal(cluster.nodes.length, 2);
+  assert.equal(cluster.nodes.length, 3);
   const nodeLists = server.requests.slice(seen).filter((r) => r.path === '/api/v1/nodes');
-  assert.deepEqual(nodeLists.map((r) => [r.query.get('limit'), r.query.has('continue')]), [['1', false], ['1', true]]);
+  assert.deepEqual(nodeLists.map((r) => [r.query.get('limit'), r.query.has('continue')]), [['1', false], ['1', true], ['1', true]]);
 
   const expired = server.fail({ path: /^\/api\/v1\/nodes\?/, status: 410, times: 1 });
   const again = await gatherCluster(await api(), FRONTEND, SILENT);
   assert.equal(expired.hits, 1);
-  assert.equal(again.cluster.nodes.length, 2, 'the restarted list is complete');
+  assert.equal(again.cluster.nodes.length, 3, 'the restarted list is complete');
   assert.deepEqual(again.errors, []);
 });
 
@@ -80,7 +80,7 @@ test('a 403 names the verb and resource RBAC refused, and gathering goes on with
   assert.match(e.why, /Forbidden \(403\): networkpolicies.networking.k8s.io is forbidden: User ".*" cannot list resource "networkpolicies"/);
   assert.match(e.hint ?? '', /needs "list" on networkpolicies.networking.k8s.io; see "RBAC" in the README/);
   assert.equal(cluster.networkPolicies.length, 0);
-  assert.equal(cluster.nodes.length, 2, 'the rest was read');
+  assert.equal(cluster.nodes.length, 3, 'the rest was read');
   server.clearFaults();
 });
 
@@ -131,5 +131,5 @@ test('an unreachable API server is fatal and names the address', async () => {
   const a = await api();
   await server.stop();
   await assert.rejects(gatherCluster(a, FRONTEND, SILENT), (e: unknown) => e instanceof GatherFatalError && /connection refused.*127\.0\.0\.1/.test(e.error.why));
-  server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER) });
+  server = await startFakeApiserver({ objects: apiClusterObjects() });
 });

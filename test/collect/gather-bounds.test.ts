@@ -13,7 +13,7 @@ import { gather, type GatherRequest } from '../../src/collect/gather.js';
 import { GatherFatalError } from '../../src/collect/kube/cluster.js';
 import { DEBUG_POD_CAPABILITIES } from '../../src/collect/node/debug-pod-manifest.js';
 import { SILENT } from '../../src/collect/gather-progress.js';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from '../support/cluster-fixture.js';
+import { apiClusterObjects } from '../support/api-cluster.js';
 import { startFakeApiserver, type ExecResult, type FakeApiserver, type KubeObject } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';
 
@@ -21,7 +21,7 @@ let server: FakeApiserver;
 let kubeconfig: string;
 
 before(async () => {
-  server = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER), startDelayMs: 20 });
+  server = await startFakeApiserver({ objects: apiClusterObjects(), startDelayMs: 20 });
   kubeconfig = await server.writeKubeconfig({ context: 'lab' });
 });
 after(() => server.stop());
@@ -65,7 +65,7 @@ test('a server that keeps handing out continue tokens: the list stops at the pag
   assert.equal(e.code, 'list-limit');
   assert.match(e.hint ?? '', /narrow the question .* or raise --max-list-items/);
   assert.deepEqual(snapshot.cluster.pods, [], 'a partial list is not kept');
-  assert.equal(snapshot.cluster.nodes.length, 2, 'the other reads went on');
+  assert.equal(snapshot.cluster.nodes.length, 3, 'the other reads went on');
 });
 
 test('a list longer than --max-list-items is an error for that list, not a partial list', async () => {
@@ -95,8 +95,8 @@ test('the deadline reaches the nodes too: a hung debug-pod command is stopped, t
     argv.includes('uname') ? { stdout: Buffer.from('6.1.0\n'), stderr: Buffer.alloc(0), exitCode: 0 }
       : new Promise<ExecResult>((resolve) => hung.push(() => resolve({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: 0 }))));
   try {
-    const { snapshot } = await gather(request({ collect: 'debug-pod', nodes: { node: 'node-a', allNodes: false }, timeoutMs: 2000 }));
-    const cut = snapshot.errors.find((e) => e.node === 'node-a' && e.code === 'deadline');
+    const { snapshot } = await gather(request({ collect: 'debug-pod', nodes: { node: 'node-1', allNodes: false }, timeoutMs: 2000 }));
+    const cut = snapshot.errors.find((e) => e.node === 'node-1' && e.code === 'deadline');
     assert.equal(cut?.why, 'read only in part: the gathering did not finish within 2 s (--timeout)', JSON.stringify(snapshot.errors));
     const first = Object.values(snapshot.nodes[0]?.commands ?? {})[0];
     assert.match(first?.stderr ?? '', /np-doctor: the gathering did not finish within 2 s \(--timeout\)/);
@@ -116,7 +116,7 @@ test('a debug pod command that prints more than the limit is cut, marked, report
     if (argv.includes('iptables-nft-save')) return { stdout: Buffer.alloc(1024 * 1024, 'A'), stderr: Buffer.alloc(0), exitCode: 0 };
     return { stdout: Buffer.from(`${argv.slice(2).join(' ')}\n`), stderr: Buffer.alloc(0), exitCode: 0 };
   });
-  const { snapshot } = await gather(request({ collect: 'debug-pod', nodes: { node: 'node-a', allNodes: false }, outputLimitBytes: 64 * 1024 }));
+  const { snapshot } = await gather(request({ collect: 'debug-pod', nodes: { node: 'node-1', allNodes: false }, outputLimitBytes: 64 * 1024 }));
   const node = snapshot.nodes[0]!;
   const big = node.commands['iptables-nft-save']!;
   assert.deepEqual(big.truncated, { stdout: true, stderr: false, limitBytes: 65536 });
@@ -124,7 +124,7 @@ test('a debug pod command that prints more than the limit is cut, marked, report
   assert.equal(big.exitCode, null);
   assert.match(big.stderr, /printed more than 64 KiB on stdout; np-doctor kept the first 64 KiB and stopped it/);
   assert.equal(node.commands['listening-sockets']?.exitCode, 0, 'the commands after it ran');
-  const e = snapshot.errors.find((x) => x.node === 'node-a' && x.code === 'output-limit');
+  const e = snapshot.errors.find((x) => x.node === 'node-1' && x.code === 'output-limit');
   assert.equal(e?.why, '"iptables-nft-save" printed more than 64 KiB on stdout; np-doctor kept the first 64 KiB, so its output is not used as if complete');
   assert.deepEqual(debugPodsIn(server.store), []);
 
@@ -150,7 +150,7 @@ test('--debug-privileged asks for a privileged container instead', async () => {
   });
   server.setExecHandler(() => ({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: 0 }));
   const base = request();
-  await gather(request({ collect: 'debug-pod', nodes: { node: 'node-a', allNodes: false }, debugPod: { ...base.debugPod, privileged: true } }));
+  await gather(request({ collect: 'debug-pod', nodes: { node: 'node-1', allNodes: false }, debugPod: { ...base.debugPod, privileged: true } }));
   const c = (created[0]?.spec as { containers: { securityContext: unknown }[] }).containers[0];
   assert.deepEqual(c?.securityContext, { privileged: true, readOnlyRootFilesystem: true });
 });

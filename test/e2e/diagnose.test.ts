@@ -1,9 +1,10 @@
 /**
  * The diagnose issue's acceptance, through the binary a user runs: against the fake API server
- * and a two-node namespace lab whose shop/frontend has externalTrafficPolicy Local with its only
- * pod on node-b, `np-doctor diagnose` names node-a as the node that drops, the rule line in
- * KUBE-EXTERNAL-SERVICES (as iptables-save prints it on that node), and node-b as the node that
- * works; it exits 1; its JSON validates against schema/report.v1.json. Over SSH and debug pods.
+ * and the scenario kit's cluster as a namespace lab whose shop/frontend has externalTrafficPolicy
+ * Local with its only pod on node-2, `np-doctor diagnose` names node-1 as a node that drops, the
+ * rule line in KUBE-EXTERNAL-SERVICES (as iptables-save prints it on that node), and node-2 as the
+ * node that works; it exits 1; its JSON validates against schema/report.v1.json. Over SSH and
+ * debug pods.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,15 +23,15 @@ const runs = labGate('diagnose acceptance tests', problem, 'root, the kernel lab
 const schema = JSON.parse(readFileSync('schema/report.v1.json', 'utf8')) as Record<string, unknown>;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
-describe('np-doctor diagnose against the fake API server and a two-node lab (eTP Local, pod on node-b only)', { skip: !runs }, () => {
+describe('np-doctor diagnose against the fake API server and the kit\'s cluster lab (eTP Local, pod on node-2 only)', { skip: !runs }, () => {
   let lab: ClusterLab;
-  /** The line of kube-proxy's "has no local endpoints" DROP in node-a's own iptables-save output. */
+  /** The line of kube-proxy's "has no local endpoints" DROP in node-1's own iptables-save output. */
   let dropLine = 0;
   before(async () => {
     lab = await startClusterLab('etp-local');
     const dump = (await run('iptables-nft-save', [], { ns: lab.nodes[0]!.ns })).stdout.split('\n');
     dropLine = dump.findIndex((l) => l.includes('has no local endpoints')) + 1;
-    assert.ok(dropLine > 0, 'node-a has the DROP rule loaded');
+    assert.ok(dropLine > 0, 'node-1 has the DROP rule loaded');
   });
   after(async () => {
     await lab?.close();
@@ -40,13 +41,13 @@ describe('np-doctor diagnose against the fake API server and a two-node lab (eTP
   const ssh = () => ['--collect', 'ssh', '--ssh-user', 'root', '--ssh-key', lab.userKey.privatePath, '--ssh-known-hosts', lab.knownHosts];
 
   test('--collect ssh, text: the verdict first, the dropping rule, the nodes that work; exit 1', async () => {
-    const r = await cli(lab, [...base(), '--node', 'node-a', ...ssh()]);
+    const r = await cli(lab, [...base(), '--node', 'node-1', ...ssh()]);
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.match(lines[0] ?? '', /^✗ connections to 192\.168\.49\.2:30080 time out: /);
-    assert.match(lines[0] ?? '', /node-a/);
-    assert.match(lines[0] ?? '', /node-b/, 'the verdict names the node that would work');
-    assert.match(r.stdout, new RegExp(`node-a filter/KUBE-EXTERNAL-SERVICES line ${dropLine} \\(node-a:iptables-nft-save\\): -A KUBE-EXTERNAL-SERVICES .*has no local endpoints.* -j DROP`));
+    assert.match(lines[0] ?? '', /^✗ connections to 192\.168\.1\.101:30080 time out: /);
+    assert.match(lines[0] ?? '', /node-1/);
+    assert.match(lines[0] ?? '', /node-2/, 'the verdict names the node that would work');
+    assert.match(r.stdout, new RegExp(`node-1 filter/KUBE-EXTERNAL-SERVICES line ${dropLine} \\(node-1:iptables-nft-save\\): -A KUBE-EXTERNAL-SERVICES .*has no local endpoints.* -j DROP`));
     assert.match(r.stdout, /etp-local-no-local-endpoint/);
   });
 
@@ -57,19 +58,19 @@ describe('np-doctor diagnose against the fake API server and a two-node lab (eTP
     const report = JSON.parse(r.stdout) as Report;
     assert.equal(validate(report), true, JSON.stringify(validate.errors));
     assert.equal(report.apiVersion, 'np-doctor/v1');
-    assert.deepEqual(report.verdict.nodes.map((n) => [n.node, n.result]), [['node-a', 'timeout'], ['node-b', 'delivered']]);
+    assert.deepEqual(report.verdict.nodes.map((n) => [n.node, n.result]), [['node-1', 'timeout'], ['node-2', 'delivered'], ['node-3', 'timeout']]);
     const top = report.findings[0];
     assert.equal(top?.id, 'etp-local-no-local-endpoint');
-    assert.equal(top?.node, 'node-a');
+    assert.equal(top?.node, 'node-1');
     const rule = top?.evidence.find((e) => e.kind === 'rule');
-    assert.deepEqual(rule && rule.kind === 'rule' ? [rule.node, rule.table, rule.chain, rule.line] : null, ['node-a', 'filter', 'KUBE-EXTERNAL-SERVICES', dropLine]);
+    assert.deepEqual(rule && rule.kind === 'rule' ? [rule.node, rule.table, rule.chain, rule.line] : null, ['node-1', 'filter', 'KUBE-EXTERNAL-SERVICES', dropLine]);
   });
 
   test('the node with the pod answers: exit 0, delivered, and the saved snapshot replays offline to the same report', async () => {
     const saved = join(lab.dir, 'diag.json');
-    const live = await cli(lab, [...base(), '--node', 'node-b', ...ssh(), '--save-snapshot', saved, '-o', 'json']);
+    const live = await cli(lab, [...base(), '--node', 'node-2', ...ssh(), '--save-snapshot', saved, '-o', 'json']);
     assert.equal(live.code, 0, live.stdout);
-    const offline = await cli(lab, ['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', saved, '--node', 'node-b', '-o', 'json']);
+    const offline = await cli(lab, ['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', saved, '--node', 'node-2', '-o', 'json']);
     assert.equal(offline.code, 0);
     const [a, b] = [JSON.parse(live.stdout) as Report, JSON.parse(offline.stdout) as Report];
     assert.deepEqual(a.verdict, b.verdict);

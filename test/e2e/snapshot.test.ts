@@ -1,9 +1,10 @@
 /**
  * The gathering issue's acceptance, through the binary a user runs: against the fake API server and
- * a two-node namespace lab with real sshd, `np-doctor snapshot` writes a snapshot over SSH and over
- * debug pods whose iptables dumps are what iptables-save prints in those namespaces and which
- * validates against the published JSON Schema; `trace --snapshot` gives what `trace` gives on the
- * live dump; and Ctrl-C while a debug pod runs deletes the pod.
+ * the scenario kit's cluster as a namespace lab with real sshd, `np-doctor snapshot` writes a
+ * snapshot of the Service's endpoint nodes (node-2, node-3) over SSH and over debug pods whose
+ * iptables dumps are what iptables-save prints in those namespaces and which validates against the
+ * published JSON Schema; `trace --snapshot` gives what `trace` gives on the live dump; and Ctrl-C
+ * while a debug pod runs deletes the pod.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import type { Snapshot } from '../../src/snapshot/schema.js';
 import { run } from '../kernel/lab/exec.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 import { startClusterLab, type ClusterLab } from '../support/cluster-lab.js';
+import { portProtoHash } from '../support/scenario-kit/kube-proxy-names.js';
 import { cli } from './cli.js';
 import { debugPodsIn, resourceAt } from '../support/fake-apiserver/resources.js';
 
@@ -26,9 +28,13 @@ const runs = labGate('gathering acceptance tests', problem, 'root, the kernel la
 const normalize = (dump: string) => dump.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');
 
 const schema = JSON.parse(readFileSync('schema/snapshot.v1.json', 'utf8')) as Record<string, unknown>;
+/** The nodes running shop/frontend's pods: what a snapshot without --node or --all-nodes reads. */
+const ENDPOINT_NODES = ['node-2', 'node-3'];
+/** kube-proxy's service chain for shop/frontend:http, as the kit and a real kube-proxy name it. */
+const FRONTEND_SVC_CHAIN = `KUBE-SVC-${portProtoHash('shop/frontend:http', 'tcp')}`;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
-describe('np-doctor snapshot against the fake API server and a two-node lab', { skip: !runs }, () => {
+describe('np-doctor snapshot against the fake API server and the kit\'s cluster lab', { skip: !runs }, () => {
   let lab: ClusterLab;
   before(async () => {
     lab = await startClusterLab();
@@ -48,16 +54,16 @@ describe('np-doctor snapshot against the fake API server and a two-node lab', { 
     assert.deepEqual(snap.errors, []);
     assert.deepEqual(snap.target, { namespace: 'shop', service: 'frontend' });
     assert.deepEqual(snap.cluster.services.map((s) => s.metadata.name), ['frontend']);
-    assert.deepEqual(snap.cluster.nodes.map((n) => n.metadata.name), ['node-a', 'node-b']);
+    assert.deepEqual(snap.cluster.nodes.map((n) => n.metadata.name), ['node-1', 'node-2', 'node-3']);
     assert.equal(snap.cluster.kubeProxy.config?.mode, 'iptables');
     assert.equal(snap.cluster.apiServer.serviceNodePortRange, '30000-32767');
     assert.ok(snap.cluster.coreDns.corefile?.includes('kubernetes cluster.local'), 'the Corefile');
-    assert.deepEqual(snap.nodes.map((n) => [n.name, n.access]), [['node-a', access], ['node-b', access]]);
-    for (const node of lab.nodes) {
+    assert.deepEqual(snap.nodes.map((n) => [n.name, n.access]), ENDPOINT_NODES.map((name) => [name, access]));
+    for (const node of lab.nodes.filter((n) => ENDPOINT_NODES.includes(n.name))) {
       const live = await run('iptables-nft-save', [], { ns: node.ns });
       const got = snap.nodes.find((n) => n.name === node.name)?.commands['iptables-nft-save'];
       assert.equal(got?.exitCode, 0, `${node.name}: ${got?.stderr}`);
-      assert.ok(live.stdout.includes('KUBE-SEP-FRONTENDB1AAAAAAA'), 'the lab has the rules loaded');
+      assert.ok(live.stdout.includes(FRONTEND_SVC_CHAIN), 'the lab has the rules loaded');
       assert.equal(normalize(got.stdout), normalize(live.stdout), `${node.name}: the snapshot's dump is what iptables-save prints there`);
       const addrs = snap.nodes.find((n) => n.name === node.name)?.commands['ip-addr']?.stdout ?? '';
       assert.ok(addrs.includes(`"local":"${node.ip}"`), `${node.name}: ip -j addr from the node itself`);
@@ -88,23 +94,25 @@ describe('np-doctor snapshot against the fake API server and a two-node lab', { 
   test('trace --snapshot gives the same walk as trace on the live dump', async () => {
     const out = join(lab.dir, 'ssh.json');
     if (!existsSync(out)) assert.equal((await cli(lab, snapshotArgs(out, sshFlags()))).code, 0);
-    const node = lab.nodes[0]!;
-    const liveFile = join(lab.dir, 'node-a.rules');
+    const node = lab.nodes.find((n) => n.name === 'node-2')!;
+    const liveFile = join(lab.dir, 'node-2.rules');
     writeFileSync(liveFile, (await run('iptables-save', [], { ns: node.ns })).stdout);
     // The snapshot carries the nft ruleset too; it says which iptables-nft base chains exist.
-    const nftFile = join(lab.dir, 'node-a.nft.json');
+    const nftFile = join(lab.dir, 'node-2.nft.json');
     writeFileSync(nftFile, (await run('nft', ['-j', 'list', 'ruleset'], { ns: node.ns })).stdout);
     const routes = JSON.parse((await run('ip', ['-j', 'route'], { ns: node.ns })).stdout) as { dst: string; dev: string }[];
+    // kube-proxy (here: the kit's node) turns route_localnet on for localhost NodePorts.
+    const routeLocalnet = (await run('sysctl', ['-n', 'net.ipv4.conf.all.route_localnet'], { ns: node.ns })).stdout.trim();
     const packet = ['--to', `${node.ip}:30080`, '--from', '203.0.113.7:40000', '--in-iface', 'eth0', '-o', 'json'];
     const live = await cli(lab, ['trace', '--iptables', liveFile, '--nft', nftFile, '--local-ip', `${node.ip}/24@eth0`, '--local-ip', '127.0.0.1/8@lo',
-      ...routes.flatMap((r) => ['--route', `${r.dst}=${r.dev}`]), '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'net.ipv4.conf.all.route_localnet=0', ...packet]);
+      ...routes.flatMap((r) => ['--route', `${r.dst}=${r.dev}`]), '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', `net.ipv4.conf.all.route_localnet=${routeLocalnet}`, ...packet]);
     const fromSnapshot = await cli(lab, ['trace', '--snapshot', out, '--node', node.name, ...packet]);
     assert.equal(live.code, 0, live.stderr);
     assert.equal(fromSnapshot.code, 0, fromSnapshot.stderr);
-    // Hops name the dump they came from (a file path vs node-a:iptables-nft-save); everything else must agree.
+    // Hops name the dump they came from (a file path vs node-2:iptables-nft-save); everything else must agree.
     const comparable = (text: string) => (JSON.parse(text) as WalkResult).outcomes.map((o) => ({ ...o, hops: o.hops.map(({ source: _s, ...h }) => h) }));
     const a = comparable(live.stdout);
-    assert.deepEqual(a.map((o) => [o.probability, o.verdict, o.dnat?.ip, o.snat?.type]).sort(), [[0.5, 'ACCEPT', '10.244.0.5', 'MASQUERADE'], [0.5, 'ACCEPT', '10.244.1.5', 'MASQUERADE']]);
+    assert.deepEqual(a.map((o) => [o.probability, o.verdict, o.dnat?.ip, o.snat?.type]).sort(), [[0.5, 'ACCEPT', '10.244.1.2', 'MASQUERADE'], [0.5, 'ACCEPT', '10.244.2.2', 'MASQUERADE']]);
     assert.deepEqual(comparable(fromSnapshot.stdout), a);
   });
 
@@ -116,9 +124,9 @@ describe('np-doctor snapshot against the fake API server and a two-node lab', { 
       const out = join(lab.dir, 'psa.json');
       const r = await cli(lab, snapshotArgs(out, ['--collect', 'debug-pod']));
       assert.equal(r.code, 3, r.stderr);
-      assert.match(r.stderr, /node node-a: create a debug pod in namespace default: Pod Security Admission refused the debug pod \(hostNetwork, hostPID, hostPath, added capabilities\): .*violates PodSecurity "baseline:latest"/);
+      assert.match(r.stderr, /node node-2: create a debug pod in namespace default: Pod Security Admission refused the debug pod \(hostNetwork, hostPID, hostPath, added capabilities\): .*violates PodSecurity "baseline:latest"/);
       assert.match(r.stderr, /→ use --debug-namespace with a namespace whose Pod Security level is privileged/);
-      assert.deepEqual((await loadSnapshot(out)).errors.map((e) => e.node), ['node-a', 'node-b']);
+      assert.deepEqual((await loadSnapshot(out)).errors.map((e) => e.node), ENDPOINT_NODES);
     } finally {
       lab.apiserver.store.put(original);
     }

@@ -1,7 +1,8 @@
 /**
- * The live session through the real binary in tmux, against the fake API server and the two-node
- * lab with debug pods: it gathers, lists the Service with its badge, gathers again on `r`, and
- * Ctrl-C in the middle of a gathering deletes the running debug pod before the process leaves.
+ * The live session through the real binary in tmux, against the fake API server and the scenario
+ * kit's cluster lab with debug pods: it gathers, lists the Service with its badge, gathers again on
+ * `r`, and Ctrl-C in the middle of a gathering deletes the running debug pod before the process
+ * leaves. The gathering reads shop/frontend's endpoint nodes (node-2, node-3): two debug pods.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +15,7 @@ import { CLI } from './cli.js';
 const problem = missingPrerequisites() ?? (haveTmux() ? null : 'tmux is not installed');
 const runs = labGate('live TUI tests', problem, 'root, the kernel lab tools and tmux');
 
-describe('np-doctor tui, live, against the fake API server and a two-node lab', { skip: !runs }, () => {
+describe('np-doctor tui, live, against the fake API server and the kit\'s cluster lab', { skip: !runs }, () => {
   let lab: ClusterLab;
   before(async () => {
     lab = await startClusterLab();

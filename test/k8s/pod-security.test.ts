@@ -22,17 +22,22 @@ import { DEBUG_POD_SELECTOR } from '../../src/collect/node/debug-pod-owner.js';
 import { DEBUG_POD_CAPABILITIES, DEFAULT_DEBUG_IMAGE, debugPodManifest, type DebugPodSpec } from '../../src/collect/node/debug-pod-manifest.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
+import { apiCluster } from '../support/api-cluster.js';
 import { podSecurityViolation } from '../support/fake-apiserver/pod-security.js';
 import { missingBinaries, pinnedVersions } from '../support/k8s-lab/binaries.js';
 import { startControlPlane, type ControlPlane } from '../support/k8s-lab/control-plane.js';
 import { npDoctor } from '../support/k8s-lab/np-doctor-cli.js';
-import { namespace, seedNodePortCluster, type NodePortCluster } from '../support/k8s-lab/objects-nodeport.js';
+import { createNamespace, seedKitCluster } from '../support/k8s-lab/kit-to-api.js';
 import { waitFor } from '../support/k8s-lab/processes.js';
 import { grant, readmeRbac, variant } from '../support/k8s-lab/readme-rbac.js';
 
 const BASELINE = 'npd-psa-baseline';
 const PRIVILEGED = 'npd-psa-privileged';
 const ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+/** The scenario kit's cluster (test/support/api-cluster.ts), seeded through the real API. */
+const cluster = apiCluster();
+const NODES = cluster.nodes.map((n) => n.name);
 
 const spec = (ns: string, privileged: boolean): DebugPodSpec => ({
   namespace: ns, image: DEFAULT_DEBUG_IMAGE, activeDeadlineSeconds: 600, privileged, owner: { user: 'lab', host: 'lab', pid: 1 },
@@ -42,19 +47,18 @@ for (const version of pinnedVersions()) {
   const runs = labGate(`Pod Security against the real API server ${version}`, missingPrerequisites() ?? missingBinaries(version), 'root and npm run lab:build');
   describe(`np-doctor's debug pod and the real Pod Security admission ${version}`, { skip: !runs }, () => {
     let cp: ControlPlane;
-    let cluster: NodePortCluster;
     let dir: string;
     let alice: string;
 
     before(async () => {
       cp = await startControlPlane({ version });
-      cluster = await seedNodePortCluster(cp);
+      await seedKitCluster(cp, cluster);
       dir = await mkdtemp(join(tmpdir(), 'npd-psa-'));
-      await namespace(cp, BASELINE, { [ENFORCE]: 'baseline' });
-      await namespace(cp, PRIVILEGED, { [ENFORCE]: 'privileged' });
+      await createNamespace(cp, BASELINE, { [ENFORCE]: 'baseline' });
+      await createNamespace(cp, PRIVILEGED, { [ENFORCE]: 'privileged' });
       alice = await cp.userKubeconfig('alice');
       const rbac = readmeRbac();
-      await grant(cp, 'alice', [...rbac.read, ...[BASELINE, PRIVILEGED].map((ns) => variant(rbac.debugPods, { namespace: ns }))], cluster.namespace);
+      await grant(cp, 'alice', [...rbac.read, ...[BASELINE, PRIVILEGED].map((ns) => variant(rbac.debugPods, { namespace: ns }))], 'shop');
     });
     after(async () => {
       await cp?.stop();
@@ -64,16 +68,16 @@ for (const version of pinnedVersions()) {
     const debugPods = async (ns: string): Promise<V1Pod[]> =>
       ((await cp.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(DEBUG_POD_SELECTOR)}`)).body as { items: V1Pod[] }).items;
     const gather = (ns: string, name: string, extra: string[] = []) =>
-      npDoctor(['snapshot', `svc/${cluster.service}`, '-n', cluster.namespace, '--kubeconfig', alice, '--collect', 'debug-pod', '--debug-namespace', ns,
-        '--node', 'node-a', ...extra, '-o', join(dir, `${name}.json`)], dir);
+      npDoctor(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', alice, '--collect', 'debug-pod', '--debug-namespace', ns,
+        '--node', 'node-1', ...extra, '-o', join(dir, `${name}.json`)], dir);
 
     test('enforce=baseline: refused by the real admission; np-doctor gives its words (the forbidden fields) and a way out; exit 3', async () => {
       // The server's words for np-doctor's own manifest, asked with kubectl as the same user.
-      const manifest = debugPodManifest('node-a', spec(BASELINE, false));
+      const manifest = debugPodManifest('node-1', spec(BASELINE, false));
       const k = await cp.kubectl(['create', '-f', '-'], { kubeconfig: alice, input: JSON.stringify(manifest), allowFail: true });
-      // The server names the pod it generated (`pods "np-doctor-node-a-x7k2q" is forbidden: …`), so
+      // The server names the pod it generated (`pods "np-doctor-node-1-x7k2q" is forbidden: …`), so
       // two creates differ in that name only: compare what follows it.
-      const refusal = /Error from server \(Forbidden\): error when creating "STDIN": pods "np-doctor-node-a-[a-z0-9]{5}" is forbidden: (.+)/.exec(k.stderr);
+      const refusal = /Error from server \(Forbidden\): error when creating "STDIN": pods "np-doctor-node-1-[a-z0-9]{5}" is forbidden: (.+)/.exec(k.stderr);
       const words = refusal?.[1]?.trim();
       assert.ok(words, k.stderr);
       for (const field of ['violates PodSecurity "baseline:latest"', 'hostNetwork=true', 'hostPID=true', 'hostPath volumes (volume "host")', 'non-default capabilities', '"NET_ADMIN"', '"NET_RAW"']) {
@@ -83,21 +87,21 @@ for (const version of pinnedVersions()) {
 
       const r = await gather(BASELINE, 'baseline');
       assert.equal(r.code, 3, r.stderr);
-      for (const node of cluster.nodes) {
-        const line = r.stderr.split('\n').find((l) => l.startsWith(`  ✗ node ${node.name}: create a debug pod in namespace ${BASELINE}: `));
+      for (const node of NODES) {
+        const line = r.stderr.split('\n').find((l) => l.startsWith(`  ✗ node ${node}: create a debug pod in namespace ${BASELINE}: `));
         assert.ok(line, r.stderr);
-        const pod = `pods "np-doctor-${node.name}-[a-z0-9]{5}" is forbidden: `;
+        const pod = `pods "np-doctor-${node}-[a-z0-9]{5}" is forbidden: `;
         assert.match(line, new RegExp(`Pod Security Admission refused the debug pod \\(hostNetwork, hostPID, hostPath, added capabilities\\): Forbidden \\(403\\): ${pod}`));
         assert.ok(line.endsWith(`is forbidden: ${words}`), line);
       }
       assert.match(r.stderr, new RegExp(`→ use --debug-namespace with a namespace whose Pod Security level is privileged \\(label ${ENFORCE}=privileged\\), or --collect ssh`));
       const snap = JSON.parse(await readFile(join(dir, 'baseline.json'), 'utf8')) as Snapshot;
-      assert.deepEqual(snap.errors.map((e) => e.node).sort(), cluster.nodes.map((n) => n.name));
+      assert.deepEqual(snap.errors.map((e) => e.node).sort(), NODES);
       assert.deepEqual(await debugPods(BASELINE), [], 'nothing was created');
     });
 
     test('the fake API server words the baseline refusal as the real one does', async () => {
-      const manifest = debugPodManifest('node-a', spec(BASELINE, false));
+      const manifest = debugPodManifest('node-1', spec(BASELINE, false));
       const r = await cp.api('POST', `/api/v1/namespaces/${BASELINE}/pods?dryRun=All`, manifest);
       assert.equal(r.status, 403);
       const real = (r.body as { message: string }).message;
@@ -111,7 +115,7 @@ for (const version of pinnedVersions()) {
       const run = gather(PRIVILEGED, 'privileged', ['--timeout', '10s']);
       await waitFor('np-doctor\'s debug pods to be admitted', async () => {
         for (const p of await debugPods(PRIVILEGED)) seen.set(p.metadata!.name!, p);
-        return seen.size === cluster.nodes.length;
+        return seen.size === NODES.length;
       }, { watch: cp.processes.list(), timeoutMs: 10_000 });
       const r = await run;
       assert.equal(r.code, 3, r.stderr);
@@ -130,12 +134,12 @@ for (const version of pinnedVersions()) {
         assert.deepEqual(c.volumeMounts, want.volumeMounts);
         assert.deepEqual(pod.spec?.volumes?.[0]?.hostPath, { path: '/', type: 'Directory' });
       }
-      assert.match(r.stderr, /→ the pod was created, but the kubelet on node-a had not started it: check that the node is Ready/);
+      assert.match(r.stderr, /→ the pod was created, but the kubelet on node-1 had not started it: check that the node is Ready/);
       assert.deepEqual(await debugPods(PRIVILEGED), [], 'np-doctor deleted its pods (the README Role grants delete)');
     });
 
     test('a leftover debug pod: np-doctor cleanup -n deletes it with only the README\'s debug-pod Role (list, delete)', async () => {
-      const leftover = debugPodManifest('node-b', spec(PRIVILEGED, false));
+      const leftover = debugPodManifest('node-2', spec(PRIVILEGED, false));
       await cp.kubectl(['create', '-f', '-'], { kubeconfig: alice, input: JSON.stringify(leftover) });
       const [pod] = await debugPods(PRIVILEGED);
       assert.ok(pod, 'alice created it under the README Role');
@@ -147,7 +151,7 @@ for (const version of pinnedVersions()) {
 
     test('the manifest passes the real validation as is: read-only /host with recursiveReadOnly IfPossible, unprivileged and --debug-privileged', async () => {
       for (const privileged of [false, true]) {
-        const manifest = debugPodManifest('node-a', spec(PRIVILEGED, privileged));
+        const manifest = debugPodManifest('node-1', spec(PRIVILEGED, privileged));
         const r = await cp.api('POST', `/api/v1/namespaces/${PRIVILEGED}/pods?dryRun=All`, manifest);
         assert.equal(r.status, 201, JSON.stringify(r.body));
         const stored = r.body as V1Pod;
@@ -155,7 +159,7 @@ for (const version of pinnedVersions()) {
         assert.deepEqual(stored.spec?.containers[0]?.securityContext, manifest.spec?.containers[0]?.securityContext);
       }
       // The rule the manifest keeps to: recursiveReadOnly needs readOnly (and no propagation but None).
-      const broken = debugPodManifest('node-a', spec(PRIVILEGED, false));
+      const broken = debugPodManifest('node-1', spec(PRIVILEGED, false));
       broken.spec!.containers[0]!.volumeMounts![0]!.readOnly = false;
       const r = await cp.api('POST', `/api/v1/namespaces/${PRIVILEGED}/pods?dryRun=All`, broken);
       assert.equal(r.status, 422, JSON.stringify(r.body));

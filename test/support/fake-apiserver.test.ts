@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
-import { buildClusterFixture, TWO_NODE_CLUSTER } from './cluster-fixture.js';
+import { apiClusterObjects } from './api-cluster.js';
 import {
   CONTINUE_EXPIRED,
   ExecutableNotFound,
@@ -155,7 +155,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
   const since = (mark: number) => api.requests.slice(mark);
 
   before(async () => {
-    api = await startFakeApiserver({ objects: [...buildClusterFixture(TWO_NODE_CLUSTER), ...PAGING, ...PSA] });
+    api = await startFakeApiserver({ objects: [...apiClusterObjects(), ...PAGING, ...PSA] });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(await api.writeKubeconfig({ context: 'lab', namespace: 'shop' }));
     core = kc.makeApiClient(k8s.CoreV1Api);
@@ -184,7 +184,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       assert.equal(other.getCurrentContext(), 'json-ctx');
       assert.equal(other.getContextObject('json-ctx')?.namespace, undefined);
       const nodes = await other.makeApiClient(k8s.CoreV1Api).listNode({});
-      assert.deepEqual(nodes.items.map((n) => n.metadata?.name), ['node-a', 'node-b']);
+      assert.deepEqual(nodes.items.map((n) => n.metadata?.name), ['node-1', 'node-2', 'node-3']);
     });
 
     test('a wrong token gets 401 Unauthorized (client-node drops the body of a 401)', async () => {
@@ -290,21 +290,21 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       assert.deepEqual(await names('shop', 'app==backend'), ['backend']);
       assert.deepEqual(await names('shop', 'app!=frontend'), ['backend']);
       // `!=` and `notin` also select objects without the label at all (the apiserver pod has no k8s-app).
-      assert.deepEqual(await names('kube-system', 'k8s-app!=kube-dns'), ['kube-apiserver', 'kube-proxy', 'kube-proxy']);
+      assert.deepEqual(await names('kube-system', 'k8s-app!=kube-dns'), ['kube-apiserver', 'kube-proxy', 'kube-proxy', 'kube-proxy']);
       assert.deepEqual(await names('kube-system', 'k8s-app notin (kube-dns,kube-proxy)'), ['kube-apiserver']);
       assert.deepEqual(await names('kube-system', 'tier'), ['kube-apiserver']);
-      assert.deepEqual(await names('kube-system', '!tier'), ['kube-dns', 'kube-dns', 'kube-proxy', 'kube-proxy']);
-      assert.deepEqual(await names('kube-system', 'k8s-app in (kube-proxy, kube-dns)'), ['kube-dns', 'kube-dns', 'kube-proxy', 'kube-proxy']);
-      assert.deepEqual(await names('kube-system', 'component notin (kube-apiserver),k8s-app!=kube-dns'), ['kube-proxy', 'kube-proxy']);
-      assert.deepEqual(await names('kube-system', 'k8s-app=kube-proxy,pod-template-generation=1'), ['kube-proxy', 'kube-proxy']);
+      assert.deepEqual(await names('kube-system', '!tier'), ['kube-dns', 'kube-dns', 'kube-proxy', 'kube-proxy', 'kube-proxy']);
+      assert.deepEqual(await names('kube-system', 'k8s-app in (kube-proxy, kube-dns)'), ['kube-dns', 'kube-dns', 'kube-proxy', 'kube-proxy', 'kube-proxy']);
+      assert.deepEqual(await names('kube-system', 'component notin (kube-apiserver),k8s-app!=kube-dns'), ['kube-proxy', 'kube-proxy', 'kube-proxy']);
+      assert.deepEqual(await names('kube-system', 'k8s-app=kube-proxy,pod-template-generation=1'), ['kube-proxy', 'kube-proxy', 'kube-proxy']);
       assert.deepEqual(await names('shop', 'app=nothing'), []);
     });
 
     test('field selectors: metadata.name, metadata.namespace, spec.nodeName, status.phase', async () => {
-      const onB = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-b' });
-      assert.deepEqual(onB.items.map((p) => p.metadata?.labels?.app ?? p.metadata?.labels?.['k8s-app']).sort(), ['backend', 'frontend', 'kube-proxy']);
+      const onNode3 = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-3' });
+      assert.deepEqual(onNode3.items.map((p) => p.metadata?.labels?.app ?? p.metadata?.labels?.['k8s-app']).sort(), ['backend', 'frontend', 'kube-proxy']);
       const running = await core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running,metadata.namespace=kube-system' });
-      assert.equal(running.items.length, 5);
+      assert.equal(running.items.length, 6, 'two CoreDNS pods, three kube-proxy pods, the apiserver');
       assert.equal((await core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Running' })).items.length, 0);
       const one = await core.listServiceForAllNamespaces({ fieldSelector: 'metadata.name=frontend' });
       assert.deepEqual(one.items.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`), ['shop/frontend']);
@@ -410,19 +410,19 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       const t1 = Date.now();
       const nodes = await core.listNode({}, withTimeout(3000));
       assert.ok(Date.now() - t1 >= 240, 'the delay was applied');
-      assert.equal(nodes.items.length, 2);
+      assert.equal(nodes.items.length, 3);
     });
   });
 
-  describe('the cluster fixture, as the client sees it', () => {
-    test('shop/frontend is a NodePort Service with its EndpointSlice, Endpoints and pods', async () => {
+  describe('the scenario kit\'s cluster, as the client sees it', () => {
+    test('shop/frontend is a NodePort Service with its EndpointSlice and pods', async () => {
       const svc = await core.readNamespacedService({ namespace: 'shop', name: 'frontend' });
       assert.equal(svc.spec?.type, 'NodePort');
       assert.equal(svc.spec?.externalTrafficPolicy, 'Cluster');
       assert.deepEqual(svc.spec?.selector, { app: 'frontend' });
       assert.deepEqual(
         svc.spec?.ports?.map((p) => [p.name, p.port, p.targetPort, p.nodePort, p.protocol]),
-        [['http', 80, 8080, 30080, 'TCP']],
+        [['http', 80, 'http', 30080, 'TCP']],
       );
       const slices = await kc
         .makeApiClient(k8s.DiscoveryV1Api)
@@ -436,8 +436,8 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       assert.deepEqual(
         slice.endpoints.map((e) => [e.addresses[0], e.nodeName, e.conditions?.ready, e.conditions?.serving, e.conditions?.terminating]),
         [
-          ['10.244.0.5', 'node-a', true, true, false],
-          ['10.244.1.5', 'node-b', true, true, false],
+          ['10.244.1.2', 'node-2', true, true, false],
+          ['10.244.2.2', 'node-3', true, true, false],
         ],
       );
       for (const e of slice.endpoints) {
@@ -447,8 +447,6 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
         assert.equal(p.status?.podIP, e.addresses[0]);
         assert.equal(p.spec?.nodeName, e.nodeName);
       }
-      const eps = await core.readNamespacedEndpoints({ namespace: 'shop', name: 'frontend' });
-      assert.deepEqual(eps.subsets?.[0]?.addresses?.map((a) => a.ip), ['10.244.0.5', '10.244.1.5']);
       const backend = await core.readNamespacedService({ namespace: 'shop', name: 'backend' });
       assert.equal(backend.spec?.type, 'ClusterIP');
       assert.equal(backend.spec?.ports?.[0]?.nodePort, undefined);
@@ -465,8 +463,9 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
           n.status?.conditions?.find((c) => c.type === 'Ready')?.status,
         ]),
         [
-          ['node-a', '192.168.49.2', '10.244.0.0/24', 'v1.31.4', 'True'],
-          ['node-b', '192.168.49.3', '10.244.1.0/24', 'v1.31.4', 'True'],
+          ['node-1', '192.168.1.101', '10.244.0.0/24', 'v1.31.4', 'True'],
+          ['node-2', '192.168.1.102', '10.244.1.0/24', 'v1.31.4', 'True'],
+          ['node-3', '192.168.1.103', '10.244.2.0/24', 'v1.31.4', 'True'],
         ],
       );
       assert.equal(nodes.items[0]?.metadata?.labels?.['node-role.kubernetes.io/control-plane'], '');
@@ -487,11 +486,12 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       );
       const apps = kc.makeApiClient(k8s.AppsV1Api);
       const ds = await apps.readNamespacedDaemonSet({ namespace: 'kube-system', name: 'kube-proxy' });
-      assert.equal(ds.status?.numberReady, 2);
+      assert.equal(ds.status?.numberReady, 3);
       const kp = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-proxy' });
       assert.deepEqual(kp.items.map((p) => [p.spec?.nodeName, p.spec?.hostNetwork, p.status?.podIP]).sort(), [
-        ['node-a', true, '192.168.49.2'],
-        ['node-b', true, '192.168.49.3'],
+        ['node-1', true, '192.168.1.101'],
+        ['node-2', true, '192.168.1.102'],
+        ['node-3', true, '192.168.1.103'],
       ]);
       assert.ok(kp.items.every((p) => p.metadata?.ownerReferences?.[0]?.kind === 'DaemonSet'));
     });
@@ -502,9 +502,9 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       const corefile = (await core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'coredns' })).data?.Corefile ?? '';
       assert.match(corefile, /kubernetes cluster\.local in-addr\.arpa ip6\.arpa \{/);
       const deploy = await kc.makeApiClient(k8s.AppsV1Api).listDeploymentForAllNamespaces({});
-      assert.deepEqual(deploy.items.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`), ['kube-system/coredns', 'shop/backend', 'shop/frontend']);
+      assert.deepEqual(deploy.items.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`), ['kube-system/coredns']);
       const apiserver = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'component=kube-apiserver,tier=control-plane' });
-      assert.deepEqual(apiserver.items.map((p) => p.metadata?.name), ['kube-apiserver-node-a']);
+      assert.deepEqual(apiserver.items.map((p) => p.metadata?.name), ['kube-apiserver-node-1']);
       assert.ok(apiserver.items[0]?.spec?.containers[0]?.command?.includes('--service-node-port-range=30000-32767'));
       const slices = await kc.makeApiClient(k8s.DiscoveryV1Api).listEndpointSliceForAllNamespaces({ labelSelector: 'kubernetes.io/service-name=kube-dns' });
       assert.deepEqual(slices.items[0]?.endpoints.map((e) => e.addresses[0]), ['10.244.0.2', '10.244.0.3']);
@@ -513,7 +513,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
 
   describe('pods', () => {
     test('create → Pending → Running with a ready container; DELETE gracePeriodSeconds=0 removes it and is recorded', async () => {
-      const created = await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-b', 'node-b') });
+      const created = await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-b', 'node-2') });
       assert.equal(created.status?.phase, 'Pending');
       assert.match(created.metadata?.uid ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.match(created.metadata?.resourceVersion ?? '', /^\d+$/);
@@ -526,7 +526,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
       assert.ok(Date.now() - t0 >= 50, 'it is Pending for a while first');
       assert.equal(running.status?.containerStatuses?.[0]?.ready, true);
       assert.ok(running.status?.containerStatuses?.[0]?.state?.running?.startedAt instanceof Date);
-      assert.equal(running.status?.podIP, '192.168.49.3', 'a hostNetwork pod has its node\'s IP');
+      assert.equal(running.status?.podIP, '192.168.1.102', 'a hostNetwork pod has its node\'s IP');
       assert.ok(Number(running.metadata?.resourceVersion) > Number(created.metadata?.resourceVersion));
 
       const mine = await core.listPodForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=np-doctor' });
@@ -544,7 +544,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
     });
 
     test('a graceful delete marks the pod terminating, then it goes', async () => {
-      await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-grace', 'node-a') });
+      await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-grace', 'node-1') });
       await waitFor('running', async () => ((await core.readNamespacedPod({ namespace: 'shop', name: 'np-doctor-debug-grace' })).status?.phase === 'Running' ? true : undefined));
       const deleting = await core.deleteNamespacedPod({ namespace: 'shop', name: 'np-doctor-debug-grace' });
       assert.ok(deleting.metadata?.deletionTimestamp instanceof Date);
@@ -562,7 +562,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
     test('an image that cannot be pulled: ErrImagePull then ImagePullBackOff, phase stays Pending, exec refused', async () => {
       api.setPodStart((p) => ((p.spec as { containers: { image: string }[] }).containers[0]?.image === 'registry.invalid/nope:1' ? 'ImagePullBackOff' : 'Running'));
       try {
-        await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-pull', 'node-a', 'registry.invalid/nope:1') });
+        await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-pull', 'node-1', 'registry.invalid/nope:1') });
         const reasons: string[] = [];
         const stuck = await waitFor('ImagePullBackOff', async () => {
           const p = await core.readNamespacedPod({ namespace: 'shop', name: 'np-doctor-debug-pull' });
@@ -586,7 +586,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
     });
 
     test('Pod Security baseline refuses the privileged debug pod with the admission message', async () => {
-      const { code, status } = await apiError(core.createNamespacedPod({ namespace: 'locked-baseline', body: debugPod('np-doctor-debug-a', 'node-a') }));
+      const { code, status } = await apiError(core.createNamespacedPod({ namespace: 'locked-baseline', body: debugPod('np-doctor-debug-a', 'node-1') }));
       assert.equal(code, 403);
       assert.deepEqual(status, {
         kind: 'Status',
@@ -604,7 +604,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
     });
 
     test('Pod Security restricted adds its own checks; privileged admits the pod', async () => {
-      const { status } = await apiError(core.createNamespacedPod({ namespace: 'locked-restricted', body: debugPod('np-doctor-debug-a', 'node-a') }));
+      const { status } = await apiError(core.createNamespacedPod({ namespace: 'locked-restricted', body: debugPod('np-doctor-debug-a', 'node-1') }));
       assert.equal(
         status.message,
         'pods "np-doctor-debug-a" is forbidden: violates PodSecurity "restricted:v1.31": host namespaces (hostNetwork=true, hostPID=true), ' +
@@ -615,13 +615,13 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
           'runAsNonRoot != true (pod or container "debug" must set securityContext.runAsNonRoot=true), ' +
           'seccompProfile (pod or container "debug" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
       );
-      const ok = await core.createNamespacedPod({ namespace: 'open', body: debugPod('np-doctor-debug-a', 'node-a') });
+      const ok = await core.createNamespacedPod({ namespace: 'open', body: debugPod('np-doctor-debug-a', 'node-1') });
       assert.equal(ok.metadata?.namespace, 'open');
       await core.deleteNamespacedPod({ namespace: 'open', name: 'np-doctor-debug-a', gracePeriodSeconds: 0 });
     });
 
     test('creating in a namespace that does not exist gets 404 for the namespace', async () => {
-      const { code, status } = await apiError(core.createNamespacedPod({ namespace: 'nowhere', body: debugPod('x', 'node-a') }));
+      const { code, status } = await apiError(core.createNamespacedPod({ namespace: 'nowhere', body: debugPod('x', 'node-1') }));
       assert.equal(code, 404);
       assert.equal(status.message, 'namespaces "nowhere" not found');
     });
@@ -630,7 +630,7 @@ describe('fake kube-apiserver through @kubernetes/client-node', () => {
   describe('exec over WebSocket', () => {
     let podName = '';
     before(async () => {
-      const pods = await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=frontend', fieldSelector: 'spec.nodeName=node-a' });
+      const pods = await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=frontend', fieldSelector: 'spec.nodeName=node-2' });
       podName = pods.items[0]?.metadata?.name ?? '';
       assert.notEqual(podName, '');
     });
@@ -723,7 +723,7 @@ describe('netnsExecHandler: the debug pod reads the node namespace (kernel lab)'
 
   test('chroot /host and nsenter -t 1 run in the node namespace; failures read like the real tools', async () => {
     const netns = `${NS_PREFIX}fa-n1`;
-    const api = await startFakeApiserver({ objects: buildClusterFixture(TWO_NODE_CLUSTER), startDelayMs: 20 });
+    const api = await startFakeApiserver({ objects: apiClusterObjects(), startDelayMs: 20 });
     try {
       await run('ip', ['netns', 'add', netns]);
       await run('iptables', ['-t', 'nat', '-N', 'NPD-FAKE-APISERVER'], { ns: netns });
@@ -732,12 +732,12 @@ describe('netnsExecHandler: the debug pod reads the node namespace (kernel lab)'
         ['-t', 'nat', '-A', 'NPD-FAKE-APISERVER', '-p', 'tcp', '--dport', '30080', '-m', 'comment', '--comment', 'np-doctor fake apiserver', '-j', 'RETURN'],
         { ns: netns },
       );
-      api.setExecHandler(netnsExecHandler(new Map([['node-b', netns]])));
+      api.setExecHandler(netnsExecHandler(new Map([['node-2', netns]])));
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(await api.writeKubeconfig({ context: 'lab' }));
       const core = kc.makeApiClient(k8s.CoreV1Api);
-      await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-b', 'node-b') });
-      await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-a', 'node-a') });
+      await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-b', 'node-2') });
+      await core.createNamespacedPod({ namespace: 'shop', body: debugPod('np-doctor-debug-a', 'node-1') });
       for (const name of ['np-doctor-debug-a', 'np-doctor-debug-b']) {
         await waitFor(name, async () => ((await core.readNamespacedPod({ namespace: 'shop', name })).status?.phase === 'Running' ? true : undefined));
       }
@@ -760,7 +760,7 @@ describe('netnsExecHandler: the debug pod reads the node namespace (kernel lab)'
       assert.deepEqual(missing.status?.details?.causes, [{ reason: 'ExitCode', message: '127' }]);
       const unmapped = await execCapture(exec, 'shop', 'np-doctor-debug-a', 'debug', ['chroot', '/host', 'iptables-save']);
       assert.equal(unmapped.status?.reason, 'InternalError');
-      assert.match(unmapped.status?.message ?? '', /no lab network namespace for node node-a$/);
+      assert.match(unmapped.status?.message ?? '', /no lab network namespace for node node-1$/);
     } finally {
       await deleteNamespace(netns);
       await api.stop();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
+import { fastTier } from '../../support/tier.js';
 
 export const TOOLS = [
   'ip',
@@ -56,6 +57,10 @@ export const kernelRequired = (): boolean => process.env.NP_DOCTOR_REQUIRE_KERNE
  * test says why, else a loud banner and a skipped test do, so a skip is never silent.
  */
 export function labGate(what: string, problem: string | null, needs: string): boolean {
+  if (fastTier()) {
+    test(what, { skip: 'the unit tier (npm run test:fast) builds no lab' }, () => {});
+    return false;
+  }
   if (problem === null) return true;
   if (kernelRequired()) {
     test(`${what}: prerequisites (NP_DOCTOR_REQUIRE_KERNEL=1)`, () => {

@@ -12,7 +12,7 @@
  *
  * Scenarios describe services (ports, endpoints, traffic policy); this file turns them into rules.
  */
-import { createHash } from 'node:crypto';
+import { hashAndTruncate } from '../../support/scenario-kit/kube-proxy-names.js';
 
 // ---------------------------------------------------------------------------------------------
 // kube-proxy (nftables mode)
@@ -50,29 +50,6 @@ export interface KubeProxyNftOptions {
   clusterCidr?: string;
   /** The service CIDR (`cluster-ips-check` drops unallocated ClusterIPs in it). */
   serviceCidr?: string;
-}
-
-const RFC4648 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function base32(buf: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of buf) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += RFC4648[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += RFC4648[(value << (5 - bits)) & 31];
-  return out;
-}
-
-/** proxier.go hashAndTruncate: 8 base32 characters of sha256(name), a dash, the name (never long enough to truncate here). */
-export function hashAndTruncate(name: string): string {
-  return `${base32(createHash('sha256').update(name).digest()).slice(0, 8)}-${name}`;
 }
 
 const portBase = (s: NftServicePort): string => `${s.namespace}/${s.name}/${s.proto}/${s.portName}`;

@@ -5,18 +5,12 @@
  * and their pages follow. Objects go in and come out as deep copies, so neither a test's fixture
  * nor a client's response can change what is stored behind the fake's back.
  */
-import { createHash } from 'node:crypto';
+import { stableUid } from '../scenario-kit/net.js';
 import { apiVersionOf, resourceOfObject, type ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
 export const kubeTime = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-
-/** A stable UUID for seeded objects (same fixture, same uid), shaped like a v4 UUID. */
-export function stableUid(seed: string): string {
-  const h = createHash('sha256').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 export const storeKey = (namespace: string, name: string): string => (namespace === '' ? name : `${namespace}/${name}`);
 

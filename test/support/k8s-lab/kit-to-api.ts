@@ -6,7 +6,10 @@
  *   Namespaces, Nodes (spec.podCIDR; InternalIP and conditions through /status), Services (their
  *   ClusterIP, nodePorts and healthCheckNodePort as the spec fixes them; LoadBalancer ingress
  *   through /status), Pods with nodeName (phase, podIP, hostIP, Ready through /status), the
- *   hand-written EndpointSlices of selector-less Services, and ConfigMap kube-system/kube-proxy.
+ *   hand-written EndpointSlices of selector-less Services, and ConfigMap kube-system/kube-proxy
+ *   (applySpec: what kube-proxy reads); kube-proxy's ServiceAccount, DaemonSet and Pods, CoreDNS's
+ *   ConfigMap and Deployment (applyKubeSystem: the rest a gathering reads); seedKitCluster does
+ *   both and waits for the slices.
  *
  * Terminating pods: a Pod that has a nodeName and is not in a terminal phase is deleted
  * gracefully (pod strategy CheckGracefulDelete): the apiserver only sets deletionTimestamp and
@@ -48,15 +51,35 @@ function forCreate(o: KubeObject): Record<string, unknown> {
 const nsOf = (o: KubeObject): string => o.metadata.namespace ?? '';
 const keyOf = (o: KubeObject): string => `${nsOf(o)}/${o.metadata.name}`;
 
+/** ServiceAccount admission refuses Pods until the controller made the namespace's `default` SA. */
+async function defaultServiceAccount(cp: ControlPlane, ns: string): Promise<void> {
+  await waitFor(`the default ServiceAccount of ${ns}`, async () => (await cp.api('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, { watch: cp.processes.list(), timeoutMs: 60_000 });
+}
+
+/** A namespace (with `labels`) whose `default` ServiceAccount exists, so Pods may be created there. */
+export async function createNamespace(cp: ControlPlane, name: string, labels: Record<string, string> = {}): Promise<void> {
+  await call(cp, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  await defaultServiceAccount(cp, name);
+}
+
+/** A kit Pod created with its nodeName, then the status a kubelet would report (phase, IPs, Ready). */
+async function createPod(cp: ControlPlane, pod: KubeObject): Promise<void> {
+  const body = forCreate(pod) as { spec: Record<string, unknown> };
+  const { priority: _p, preemptionPolicy: _pp, ...podSpec } = body.spec;
+  const path = `/api/v1/namespaces/${nsOf(pod)}/pods`;
+  await call(cp, 'POST', path, { ...body, spec: podSpec });
+  const s = pod.status as Record<string, unknown>;
+  // The EndpointSlice controller reads phase, podIP(s) and Ready.
+  const status = Object.fromEntries(['phase', 'conditions', 'podIP', 'podIPs', 'hostIP', 'hostIPs', 'startTime'].filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+  await call(cp, 'PATCH', `${path}/${pod.metadata.name}/status`, { status }, MERGE);
+}
+
 /** Creates every object of the spec the cluster needs for kube-proxy's view, in dependency order. */
 export async function applySpec(cp: ControlPlane, spec: ClusterSpec): Promise<void> {
   const objects = buildObjects(spec);
 
   for (const ns of objects.namespaces) await call(cp, 'POST', '/api/v1/namespaces', forCreate(ns), undefined, [201, 409]);
-  // ServiceAccount admission refuses Pods until the controller made the namespace's `default` SA.
-  for (const ns of new Set(objects.pods.map(nsOf))) {
-    await waitFor(`the default ServiceAccount of ${ns}`, async () => (await cp.api('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, { watch: cp.processes.list(), timeoutMs: 60_000 });
-  }
+  for (const ns of new Set(objects.pods.map(nsOf))) await defaultServiceAccount(cp, ns);
 
   for (const node of objects.nodes) {
     await call(cp, 'POST', '/api/v1/nodes', forCreate(node));
@@ -76,21 +99,47 @@ export async function applySpec(cp: ControlPlane, spec: ClusterSpec): Promise<vo
 
   const terminating = new Set(spec.pods.filter((p) => p.terminating === true).map((p) => `${p.namespace}/${p.name}`));
   for (const pod of objects.pods) {
-    const body = forCreate(pod) as { spec: Record<string, unknown> };
-    const { priority: _p, preemptionPolicy: _pp, ...podSpec } = body.spec;
-    const path = `/api/v1/namespaces/${nsOf(pod)}/pods`;
-    await call(cp, 'POST', path, { ...body, spec: podSpec });
-    const s = pod.status as Record<string, unknown>;
-    // What a kubelet reports; the EndpointSlice controller reads phase, podIP(s) and Ready.
-    const status = Object.fromEntries(['phase', 'conditions', 'podIP', 'podIPs', 'hostIP', 'hostIPs', 'startTime'].filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
-    await call(cp, 'PATCH', `${path}/${pod.metadata.name}/status`, { status }, MERGE);
+    await createPod(cp, pod);
     if (terminating.has(keyOf(pod))) {
       // DeleteOptions as a query: a DELETE body would leave its bytes on the kept-alive connection.
-      await call(cp, 'DELETE', `${path}/${pod.metadata.name}?gracePeriodSeconds=30`);
+      await call(cp, 'DELETE', `/api/v1/namespaces/${nsOf(pod)}/pods/${pod.metadata.name}?gracePeriodSeconds=30`);
     }
   }
 
   await call(cp, 'POST', '/api/v1/namespaces/kube-system/configmaps', forCreate(objects.kubeProxy.configMap));
+}
+
+/** Creates `o` at `path`, then writes its status as its controller would have. */
+async function createWithStatus(cp: ControlPlane, path: string, o: KubeObject): Promise<void> {
+  await call(cp, 'POST', path, forCreate(o));
+  await call(cp, 'PATCH', `${path}/${o.metadata.name}/status`, { status: (o as { status?: unknown }).status }, MERGE);
+}
+
+/**
+ * What a kubeadm cluster shows of kube-proxy and CoreDNS besides what kube-proxy reads: kube-proxy's
+ * ServiceAccount, DaemonSet and one Pod per node, CoreDNS's ConfigMap (the Corefile) and
+ * Deployment. No DaemonSet or Deployment controller runs here, so the kit's pods are created with
+ * their nodeName and both workloads get the status their controller would write.
+ */
+export async function applyKubeSystem(cp: ControlPlane, spec: ClusterSpec): Promise<void> {
+  const { kubeProxy, coreDns } = buildObjects(spec);
+  await call(cp, 'POST', '/api/v1/namespaces/kube-system/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'kube-proxy', namespace: 'kube-system' } });
+  await createWithStatus(cp, '/apis/apps/v1/namespaces/kube-system/daemonsets', kubeProxy.daemonSet);
+  for (const pod of kubeProxy.pods) await createPod(cp, pod);
+  await call(cp, 'POST', '/api/v1/namespaces/kube-system/configmaps', forCreate(coreDns.configMap));
+  await createWithStatus(cp, '/apis/apps/v1/namespaces/kube-system/deployments', coreDns.deployment);
+}
+
+/**
+ * The whole kit cluster as a gathering reads it from a control plane without nodes (no kube-proxy
+ * runs): applySpec, applyKubeSystem, then the real EndpointSlice controller's slices settled to the
+ * kit's. default/kubernetes is left out of that wait: a loopback-bound apiserver publishes no
+ * endpoint for itself (control-plane.ts).
+ */
+export async function seedKitCluster(cp: ControlPlane, spec: ClusterSpec): Promise<void> {
+  await applySpec(cp, spec);
+  await applyKubeSystem(cp, spec);
+  await waitForKitEndpoints(cp, { ...spec, services: spec.services.filter((s) => `${s.namespace}/${s.name}` !== APISERVER_SERVICE) });
 }
 
 /** The apiserver's own endpoint (default/kubernetes's slice): its bind address and secure port. */

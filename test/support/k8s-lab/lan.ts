@@ -7,7 +7,8 @@
  * in this namespace would send one lab's packets into the other's. So each lab claims a /24 of its
  * own, 192.168.N.0/24 with N from FIRST..LAST: a lock file created exclusively under /run says whose
  * it is (a lock whose pid is dead is taken over), and a subnet this namespace already routes or
- * holds an address in is skipped (the kernel lab's cluster-lab uses 192.168.49.0/24 unlocked).
+ * holds an address in is skipped (test/support/cluster-lab.ts uses the scenario kit's
+ * 192.168.1.0/24, unlocked).
  */
 import { execFileSync } from 'node:child_process';
 import type { LanPlan } from '../../kernel/lab/addressing.js';
@@ -44,6 +45,15 @@ async function prefixesInUse(): Promise<[number, number][]> {
     const first = Math.floor(toInt(ip) / size) * size;
     return [[first, first + size - 1]];
   });
+}
+
+/** Whether this namespace already routes, or holds an address in, any part of `cidr` (another lab, a real network). */
+export async function subnetInUse(cidr: string): Promise<boolean> {
+  const [ip = '', len = '32'] = cidr.split('/');
+  const size = 2 ** (32 - Number(len));
+  const lo = Math.floor(toInt(ip) / size) * size;
+  const hi = lo + size - 1;
+  return (await prefixesInUse()).some(([a, b]) => a <= hi && lo <= b);
 }
 
 export async function claimLan(): Promise<LanClaim> {

@@ -6,11 +6,11 @@
 export * from './spec.js';
 export { ufw, firewalld, firewalldNft, dropNodePortRange } from './host-firewall.js';
 export { buildScenarioSnapshot, DEFAULT_TARGET, type BuildOptions } from './build.js';
-export { buildScenarioSnapshotFromKernel, roundTrip, roundTripNode } from './kernel.js';
+export { buildScenarioSnapshotFromKernel, loadNodeRules, nodeLoadInput, roundTrip, roundTripNode, type NodeLoadInput } from './kernel.js';
 export { buildObjects, clusterObjects, type ClusterObjects } from './objects.js';
 export { endpointSlices } from './endpoint-slices.js';
 export { kubeProxyInput, nodeRestoreInput, nodeRulesets, type NodeRestoreInput } from './node-rules.js';
 export { kubeProxySettings, servicePortPlans, type KubeProxySettings, type ServicePortPlan } from './kube-proxy-rules.js';
-export { hashAndTruncate, kubeProxyNftTable } from './kube-proxy-nft.js';
+export { kubeProxyNftTable } from './kube-proxy-nft.js';
 export { nft, nftTableJson, nftText, NftTransaction, type NftCommand, type NftStmt, type NftTableSpec } from './nft-model.js';
 export type { NodeDumps } from './node-commands.js';

@@ -11,7 +11,7 @@
  */
 import type { Backend, Policy, TableName } from './spec.js';
 import { formatCidr, parseCidr } from './net.js';
-import { toFixedHalfEven } from '../../../bench/gen-dump.js';
+import { savedProbability } from './statistic-probability.js';
 
 export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
   raw: ['PREROUTING', 'OUTPUT'],
@@ -323,18 +323,6 @@ function saveTarget(target: string, options: Option[]): string[] {
       return options.map((o) => option(o));
   }
 }
-
-/**
- * How iptables-save prints a `--probability`: libxt_statistic stores lround(p · 2³¹) and prints
- * that fraction with "%.11f" (kube-proxy's 0.3333333333 comes back as 0.33333333349).
- */
-function savedProbability(written: string): string {
-  const stored = Math.round(Number(written) * 0x80000000);
-  return toFixedHalfEven(stored / 0x80000000, 11);
-}
-
-/** kube-proxy's computeProbability: Go's "%0.10f" of 1/n. */
-export const kubeProxyProbability = (n: number): string => toFixedHalfEven(1 / n, 10);
 
 // ---------------------------------------------------------------------------------------------
 // Saved text as other tools print it

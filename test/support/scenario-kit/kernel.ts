@@ -13,7 +13,7 @@ import { buildScenarioSnapshot, type BuildOptions } from './build.js';
 import type { NodeDumps } from './node-commands.js';
 import { ipsetSaveText } from './kube-proxy-ipvs.js';
 import { kubeProxyInput, nodeRulesets, restoreInputOf, slicesByService, type NodeRestoreInput } from './node-rules.js';
-import type { Backend, ClusterSpec } from './spec.js';
+import type { Backend, ClusterSpec, NodeSpec } from './spec.js';
 
 const RESTORE: Record<Backend, string> = { nft: 'iptables-nft-restore', legacy: 'iptables-legacy-restore' };
 const SAVE: Record<Backend, string> = { nft: 'iptables-nft-save', legacy: 'iptables-legacy-save' };
@@ -86,19 +86,27 @@ async function nftLoad(ns: string, text: string): Promise<void> {
   if (text !== '') await run('nft', ['-f', '-'], { ns, input: text });
 }
 
+/** One node's rules (and, in IPVS mode, kube-proxy's ipsets) as the kernel round trip loads them. */
+export type NodeLoadInput = Record<Backend, string> & Partial<NodeRestoreInput> & { ipsets?: string };
+
 /**
- * Everything of one node loaded into one namespace in the order the node got it (boot-time native
- * tables, both iptables backends, kube-proxy's nft table), and read back.
+ * Everything of one node loaded into the network namespace `ns` in the order the node got it
+ * (kube-proxy's ipsets, boot-time native tables, both iptables backends, kube-proxy's nft table).
  */
-export async function roundTripNode(input: Record<Backend, string> & Partial<NodeRestoreInput> & { ipsets?: string }): Promise<NodeDumps> {
+export async function loadNodeRules(ns: string, input: NodeLoadInput): Promise<void> {
+  // IPVS mode: kube-proxy creates its ipsets before the rules that match them (-m set).
+  if (input.ipsets) await run('ipset', ['restore'], { ns, input: input.ipsets });
+  await nftLoad(ns, input.nftablesBoot ?? '');
+  await ensureNfacct(ns, [input.legacy, input.nft]);
+  await restore(ns, 'legacy', input.legacy);
+  await restore(ns, 'nft', input.nft);
+  await nftLoad(ns, input.nftablesLate ?? '');
+}
+
+/** loadNodeRules into a fresh namespace, read back with the save tools and `nft -j list ruleset`. */
+export async function roundTripNode(input: NodeLoadInput): Promise<NodeDumps> {
   return withNamespace(async (ns) => {
-    // IPVS mode: kube-proxy creates its ipsets before the rules that match them (-m set).
-    if (input.ipsets) await run('ipset', ['restore'], { ns, input: input.ipsets });
-    await nftLoad(ns, input.nftablesBoot ?? '');
-    await ensureNfacct(ns, [input.legacy, input.nft]);
-    await restore(ns, 'legacy', input.legacy);
-    await restore(ns, 'nft', input.nft);
-    await nftLoad(ns, input.nftablesLate ?? '');
+    await loadNodeRules(ns, input);
     return {
       nft: (await run(SAVE.nft, [], { ns })).stdout,
       legacy: (await run(SAVE.legacy, [], { ns })).stdout,
@@ -107,14 +115,17 @@ export async function roundTripNode(input: Record<Backend, string> & Partial<Nod
   });
 }
 
+/** What loadNodeRules loads for one node of the spec: its rules, and kube-proxy's ipsets in IPVS mode. */
+export function nodeLoadInput(spec: ClusterSpec, node: NodeSpec, slices = slicesByService(spec)): NodeLoadInput {
+  const input = kubeProxyInput(spec, node, slices);
+  const ipsets = input.settings.mode === 'ipvs' ? ipsetSaveText(input, input.localAddresses) : undefined;
+  return { ...restoreInputOf(nodeRulesets(spec, node.name, slices)), ...(ipsets ? { ipsets } : {}) };
+}
+
 /** buildScenarioSnapshot with every reachable node's dumps printed by the real kernel and tools. */
 export async function buildScenarioSnapshotFromKernel(spec: ClusterSpec, opts: Omit<BuildOptions, 'dumps'> = {}): Promise<Snapshot> {
   const slices = slicesByService(spec);
   const dumps: Record<string, NodeDumps> = {};
-  for (const node of spec.nodes.filter((n) => n.access !== false)) {
-    const input = kubeProxyInput(spec, node, slices);
-    const ipsets = input.settings.mode === 'ipvs' ? ipsetSaveText(input, input.localAddresses) : undefined;
-    dumps[node.name] = await roundTripNode({ ...restoreInputOf(nodeRulesets(spec, node.name, slices)), ...(ipsets ? { ipsets } : {}) });
-  }
+  for (const node of spec.nodes.filter((n) => n.access !== false)) dumps[node.name] = await roundTripNode(nodeLoadInput(spec, node, slices));
   return buildScenarioSnapshot(spec, { ...opts, dumps });
 }

@@ -19,14 +19,12 @@
  * (kube-proxy ranges over Go maps), and handles are those of the first sync (later syncs renumber
  * the rules they rewrite).
  */
-import { hashAndTruncate } from '../../../bench/gen-nft.js';
 import type { ProxyEndpoint } from './endpoint-slices.js';
+import { hashAndTruncate } from './kube-proxy-names.js';
 import { nodePortMissing, servicePortPlans, type KubeProxyInput, type ServicePortPlan } from './kube-proxy-rules.js';
 import { key, nft, NftTransaction, type NftBaseChain, type NftTableSpec } from './nft-model.js';
 import { cidrContains } from './net.js';
 import type { NftablesLayout } from './spec.js';
-
-export { hashAndTruncate };
 
 /** servicePortChainNameBase: `HASH-ns/svc/proto/portName` (portName empty for an unnamed port). */
 const chainBase = (plan: ServicePortPlan): string => hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}`);

@@ -20,11 +20,12 @@
  * Difference from a live kube-proxy, invisible once normalised: services are written in
  * service-port-name order (kube-proxy ranges over a Go map).
  */
-import { portProtoHash, endpointHash } from '../../../bench/gen-dump.js';
 import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { hostPort, proxyEndpoints, staleProxyEndpoints, type ProxyEndpoint } from './endpoint-slices.js';
-import { kubeProxyProbability, type Ruleset, type Table } from './iptables-text.js';
+import type { Ruleset, Table } from './iptables-text.js';
+import { endpointHash, portProtoHash } from './kube-proxy-names.js';
 import { cidrContains } from './net.js';
+import { kubeProxyProbability } from './statistic-probability.js';
 import {
   healthCheckNodePortOf, internalIPOf, servicePortName,
   type ClusterSpec, type KubeProxyMode, type NftablesLayout, type NodeSpec, type ServicePortSpec, type ServiceSpec, type StaleEndpoint,

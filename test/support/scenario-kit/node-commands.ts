@@ -1,6 +1,6 @@
 /**
  * One node's `commands` record of a snapshot: the raw output of every fixed command of
- * src/collect/node/commands.ts as that node would print it (iptables dumps per backend, `ip -j`
+ * src/snapshot/node-commands.ts as that node would print it (iptables dumps per backend, `ip -j`
  * addresses, routes and rules, sysctls, listening sockets, the nft ruleset), gathered over SSH as
  * root.
  */
@@ -195,7 +195,7 @@ function ipvsInput(spec: ClusterSpec, node: NodeSpec): KubeProxyInput | null {
 }
 
 /** net.ipv4.conf.all.route_localnet: kube-proxy sets it to 1 at start when localhost NodePorts are on. */
-function routeLocalnet(spec: ClusterSpec, node: NodeSpec): boolean {
+export function routeLocalnet(spec: ClusterSpec, node: NodeSpec): boolean {
   const kubeProxy = node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true;
   return node.sysctls?.routeLocalnet ?? (kubeProxy && kubeProxySettings(spec, node).localhostNodePorts);
 }
