@@ -4,7 +4,7 @@
 import { CHECKS } from '../../checks/index.js';
 import type { Progress } from '../collect/progress.js';
 import type { Report } from '../report/model.js';
-import type { Check } from '../run/check.js';
+import type { Check } from '../check-kit/define.js';
 import type { RunOptions } from '../run/runner.js';
 import { renderReport } from '../report/text.js';
 import { diagnose } from '../run/diagnose.js';

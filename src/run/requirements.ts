@@ -4,13 +4,16 @@
  * --collect none), never merely because the cluster has none of it (zero NetworkPolicies is data).
  */
 import type { GatherError, Snapshot } from '../snapshot/schema.js';
-import type { CheckContext, Requirement } from './check.js';
+import type { Analysis } from '../check-kit/context.js';
+import type { Requirement } from '../check-kit/define.js';
 
 /** Requirement → null when available, else the reason it is not. */
 export type Availability = Record<Requirement, string | null>;
 
 /** The gather steps (GatherError.what, see describeStep) each API requirement depends on. */
 const API_READS: Partial<Record<Requirement, (what: string, namespace: string) => boolean>> = {
+  // kube-dns is read with `get services` too; it is coreDns's.
+  services: (w) => /^(get|list) services\b/.test(w) && !w.startsWith('get services kube-dns '),
   endpointSlices: (w, ns) => w.startsWith('list endpointslices') && w.endsWith(`namespace ${ns}`),
   pods: (w, ns) => w === `list pods in namespace ${ns}`,
   nodes: (w) => w === 'list nodes',
@@ -18,6 +21,8 @@ const API_READS: Partial<Record<Requirement, (what: string, namespace: string) =
   // kube-proxy's pods are listed by label in kube-system; the step names only the namespace.
   kubeProxy: (w) => w.includes('kube-proxy') || w === 'list pods in namespace kube-system',
   coreDns: (w) => w.includes('coredns') || w.includes('kube-dns') || w.endsWith('in namespace kube-system') && w.startsWith('list endpointslices'),
+  // kube-apiserver's static pods are listed by label in kube-system, like kube-proxy's.
+  apiServer: (w) => w === 'list pods in namespace kube-system',
 };
 
 /** The gather errors that make an API requirement unavailable for a question about `namespace`. */
@@ -26,7 +31,7 @@ export function gatherErrorsFor(snapshot: Snapshot, req: keyof typeof API_READS,
   return snapshot.errors.filter((e) => e.stage === 'cluster' && test(e.what, namespace));
 }
 
-export function availability(ctx: CheckContext): Availability {
+export function availability(ctx: Analysis): Availability {
   const { question: q, service, cluster, paths } = ctx;
   const apiRead = (req: Requirement): string | null => {
     const errs = gatherErrorsFor(ctx.snapshot, req, q.namespace);
@@ -39,6 +44,7 @@ export function availability(ctx: CheckContext): Availability {
   const replayed = paths.filter((p) => p.unavailable === null);
   return {
     service: svc,
+    services: apiRead('services'),
     nodePort: svc ?? (q.port === null ? `Service ${q.namespace}/${q.service} has no ports`
       : q.port.nodePort === null ? `port ${q.port.name || q.port.port} of Service ${q.namespace}/${q.service} has no nodePort (type ${service!.type})` : null),
     endpointSlices: apiRead('endpointSlices'),
@@ -47,6 +53,7 @@ export function availability(ctx: CheckContext): Availability {
     networkPolicies: apiRead('networkPolicies'),
     kubeProxy: apiRead('kubeProxy'),
     coreDns: apiRead('coreDns'),
+    apiServer: apiRead('apiServer'),
     nodeState: reachable > 0 ? null
       : away.length > 0 ? away.map((d) => `${d.name}: ${d.unavailable}`).join('; ')
         : 'no node state was gathered',

@@ -9,7 +9,7 @@ import type { Protocol } from '../../engine/netfilter/types.js';
 import { ClusterModel } from '../../model/cluster.js';
 import { healthOf, type Health } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
-import type { Check } from '../../run/check.js';
+import type { Check } from '../../check-kit/define.js';
 import { diagnose } from '../../run/diagnose.js';
 import { QuestionError, type Ask } from '../../run/question.js';
 import type { Snapshot } from '../../snapshot/schema.js';
