@@ -36,5 +36,14 @@ export default defineConfig(
     plugins: { floors },
     rules: { 'floors/import-down': ['error', { root: import.meta.dirname, plan: FLOOR_PLAN }] },
   },
+  {
+    // A check's requirements narrow its context; an assertion left needs an eslint-disable comment saying why it holds.
+    // Built-in checks reach np-doctor only through the kit's index, exactly as a plugin does (src/api.ts).
+    files: ['checks/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/(?!check-kit/index\\.js$)', message: 'checks import np-doctor only through src/check-kit/index.js, as plugins do' }] }],
+    },
+  },
   { files: ['eslint.config.js', 'eslint/**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
 );

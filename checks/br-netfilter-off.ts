@@ -6,20 +6,13 @@
  * bridge gets the reply straight from the backend's address, which it drops; hairpin traffic
  * breaks the same way. kubeadm refuses to install without it for this reason.
  */
-import { parseAddr, parseCidr, cidrContains } from '../src/engine/address.js';
-import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, inCidr, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { nodesOnPaths } from './lib/path-nodes.js';
 
 const SYSCTL = 'net.bridge.bridge-nf-call-iptables';
 const BRIDGES = new Set(['cni0', 'docker0', 'cbr0']);
 
 interface IpLink { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }
-
-function pathNodes(ctx: CheckContext): string[] {
-  const names = new Set(ctx.question.ingress.map((i) => i.node));
-  for (const p of ctx.paths) for (const b of p.branches) if (b.backend?.node) names.add(b.backend.node);
-  return [...names];
-}
 
 /** The node's bridge devices with their IPv4 subnets, from `ip -j addr`. */
 function bridges(stdout: string): { name: string; cidr: string; address: string }[] {
@@ -40,23 +33,25 @@ function bridges(stdout: string): { name: string; cidr: string; address: string 
   return out;
 }
 
+const MESSAGES = {
+  notLoaded:
+    '{{node}} has pods behind the bridge {{bridge}} ({{cidr}}: {{pods}}), but the br_netfilter module is not loaded ({{sysctl}} does not exist), so traffic bridged between those pods bypasses iptables: conntrack and kube-proxy\'s Service NAT never see it, and a pod on {{node}} that reaches this Service and lands on a backend on the same bridge (or on itself) gets replies from the backend\'s own address, which it drops.',
+  disabled:
+    '{{node}} has pods behind the bridge {{bridge}} ({{cidr}}: {{pods}}), but {{sysctl}} is 0, so traffic bridged between those pods bypasses iptables: conntrack and kube-proxy\'s Service NAT never see it, and a pod on {{node}} that reaches this Service and lands on a backend on the same bridge (or on itself) gets replies from the backend\'s own address, which it drops.',
+} as const;
+
 export default defineCheck({
   id: 'br-netfilter-off',
   title: 'Bridged pod traffic bypasses iptables (br_netfilter)',
   description: 'A node has pods behind a bridge (cni0, docker0, cbr0) but br_netfilter is not loaded or net.bridge.bridge-nf-call-iptables is 0.',
   severity: 'error',
   stage: 'node',
-  requires: ['nodeState'],
-  messages: {
-    notLoaded:
-      '{{node}} has pods behind the bridge {{bridge}} ({{cidr}}: {{pods}}), but the br_netfilter module is not loaded ({{sysctl}} does not exist), so traffic bridged between those pods bypasses iptables: conntrack and kube-proxy\'s Service NAT never see it, and a pod on {{node}} that reaches this Service and lands on a backend on the same bridge (or on itself) gets replies from the backend\'s own address, which it drops.',
-    disabled:
-      '{{node}} has pods behind the bridge {{bridge}} ({{cidr}}: {{pods}}), but {{sysctl}} is 0, so traffic bridged between those pods bypasses iptables: conntrack and kube-proxy\'s Service NAT never see it, and a pod on {{node}} that reaches this Service and lands on a backend on the same bridge (or on itself) gets replies from the backend\'s own address, which it drops.',
-  },
+  requires: ['nodeState', 'pods'],
+  messages: MESSAGES,
   run(ctx) {
-    const findings: FindingInput[] = [];
-    for (const node of pathNodes(ctx)) {
-      const data = ctx.cluster.nodeDataOf(node);
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    for (const node of nodesOnPaths(ctx)) {
+      const data = ctx.nodeState(node);
       const addr = data.command('ip-addr');
       const sysctls = data.command('sysctls');
       // Both must have run: a key absent from a sysctl run that did not happen proves nothing.
@@ -64,12 +59,7 @@ export default defineCheck({
       const value = data.sysctl(SYSCTL);
       if (value !== undefined && value !== '0') continue;
       for (const br of bridges(addr.stdout)) {
-        const cidr = parseCidr(br.cidr);
-        if (cidr === null) continue;
-        const pods = ctx.cluster.pods.filter((p) => p.nodeName === node && !p.hostNetwork && p.ips.some((ip) => {
-          const a = parseAddr(ip);
-          return a !== null && cidrContains(cidr, a);
-        }));
+        const pods = ctx.pods.all.filter((p) => p.nodeName === node && !p.hostNetwork && p.ips.some((ip) => inCidr(ip, br.cidr)));
         if (pods.length === 0) continue;
         const names = pods.map((p) => `${p.namespace}/${p.name}`);
         const evidence: Evidence[] = [

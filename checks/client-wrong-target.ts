@@ -3,8 +3,7 @@
  * ClusterIP is virtual: kube-proxy answers it only for packets that pass through a cluster node's
  * rules (pods, nodes), and only on the Service `port`, never on the nodePort.
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type Evidence } from '../src/check-kit/index.js';
 
 export default defineCheck({
   id: 'client-wrong-target',
@@ -12,7 +11,7 @@ export default defineCheck({
   description: 'The address the client dials is a Service ClusterIP, which answers only inside the cluster and only on the Service port.',
   severity: 'error',
   stage: 'service',
-  requires: [],
+  requires: ['services', 'nodes'],
   messages: {
     clusterIp: '{{address}} is the ClusterIP of Service {{owner}}, not a node address: a ClusterIP answers only inside the cluster (from pods and nodes) and only on the Service port {{servicePort}}, never on the nodePort. From outside, connect to a node address on the nodePort: {{use}}.',
     otherService: '{{address}} is the ClusterIP of Service {{owner}}, not a node of the cluster, and not even the Service asked about ({{service}}): a ClusterIP answers only inside the cluster. From outside, connect to a node address on the nodePort: {{use}}.',
@@ -20,14 +19,12 @@ export default defineCheck({
   run(ctx) {
     const wrong = ctx.question.wrongTarget;
     if (wrong === undefined) return [];
-    const { cluster, question: q } = ctx;
+    const { question: q, service: target, port } = ctx;
     const [ns, name] = wrong.clusterIpOf.split('/') as [string, string];
-    const owner = cluster.service(ns, name);
-    const target = ctx.service;
-    const port = q.port;
+    const owner = ctx.services.get(ns, name);
     const nodePort = port?.nodePort ?? null;
-    const ready = cluster.nodes.filter((n) => n.ready !== false);
-    const nodes = (ready.length > 0 ? ready : cluster.nodes);
+    const ready = ctx.nodes.all.filter((n) => n.ready !== false);
+    const nodes = (ready.length > 0 ? ready : ctx.nodes.all);
     const addresses = nodes.flatMap((n) => {
       const ext = n.addresses.filter((a) => a.type === 'ExternalIP').map((a) => a.address);
       return [...ext, ...n.internalIPs].filter((a) => !a.includes(':')).slice(0, 1);

@@ -10,22 +10,19 @@
  * old or modified kube-proxy) — resets long or large flows. The healthy default (rule present,
  * be_liberal 0) is not reported.
  */
-import { rulesOf } from '../src/engine/iptables/parse.js';
-import type { Rule } from '../src/engine/iptables/ruleset.js';
-import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, rulesOf, sh, type Evidence, type FindingInput, type Rule } from '../src/check-kit/index.js';
+import { chainOf } from './lib/iptables-rule.js';
+import { nodesOnPaths } from './lib/path-nodes.js';
 
 const SYSCTL = 'net.netfilter.nf_conntrack_tcp_be_liberal';
 
-/** Ingress nodes and the nodes of the backends the paths reach: where NodePort traffic is forwarded. */
-function forwardingNodes(ctx: CheckContext): string[] {
-  const names = new Set(ctx.question.ingress.map((i) => i.node));
-  for (const p of ctx.paths) for (const b of p.branches) if (b.backend?.node) names.add(b.backend.node);
-  return [...names];
-}
-
 const isInvalidDrop = (r: Rule) =>
   r.target?.name === 'DROP' && r.matches.some((m) => m.module === 'conntrack' && m.options.some((o) => o.name === '--ctstate' && !o.negated && (o.values[0] ?? '').split(',').includes('INVALID')));
+
+const MESSAGES = {
+  notDropped:
+    '{{node}} forwards NodePort {{port}} connections, but its KUBE-FORWARD chain has no `-m conntrack --ctstate INVALID -j DROP` rule while {{sysctl}} is 0: an out-of-window packet of a long or large transfer is marked INVALID, is not translated back, and makes the node answer with a TCP reset, so such connections break with "connection reset by peer".',
+} as const;
 
 export default defineCheck({
   id: 'conntrack-invalid-drop',
@@ -33,34 +30,32 @@ export default defineCheck({
   description: 'KUBE-FORWARD lacks the conntrack INVALID drop while nf_conntrack_tcp_be_liberal is 0, so long or large NodePort transfers can be reset.',
   severity: 'warning',
   stage: 'node',
-  requires: ['nodeState'],
-  messages: {
-    notDropped:
-      '{{node}} forwards NodePort {{port}} connections, but its KUBE-FORWARD chain has no `-m conntrack --ctstate INVALID -j DROP` rule while {{sysctl}} is 0: an out-of-window packet of a long or large transfer is marked INVALID, is not translated back, and makes the node answer with a TCP reset, so such connections break with "connection reset by peer".',
-  },
+  requires: ['nodeState', 'kubeProxy'],
+  messages: MESSAGES,
   run(ctx) {
-    if (ctx.question.port !== null && ctx.question.port.protocol !== 'TCP') return [];
-    const findings: FindingInput[] = [];
-    for (const node of forwardingNodes(ctx)) {
-      const data = ctx.cluster.nodeDataOf(node);
-      const rules = data.rulesFor(4);
+    if (ctx.port !== null && ctx.port.protocol !== 'TCP') return [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    for (const node of nodesOnPaths(ctx)) {
+      const data = ctx.nodeState(node);
+      const rulesets = data.rulesets;
       const liberal = data.sysctl(SYSCTL);
-      if (!rules.ok || liberal !== '0') continue;
-      const rs = rules.rulesets.find((r) => r.tables.get('filter')?.chains.has('KUBE-FORWARD'));
+      if (rulesets === null || liberal !== '0') continue;
+      const rs = rulesets.find((r) => chainOf(r, 'filter', 'KUBE-FORWARD') !== undefined);
+      const chain = rs && chainOf(rs, 'filter', 'KUBE-FORWARD');
       // No KUBE-FORWARD at all means kube-proxy is not running here: other checks say so.
       // IPVS mode never writes the INVALID drop (kube-proxy's ipvs proxier has no such rule).
-      if (rs === undefined || rs.tables.get('nat')?.chains.has('KUBE-NODE-PORT')) continue;
-      const kf = rulesOf(rs, rs.tables.get('filter')!.chains.get('KUBE-FORWARD')!);
+      if (rs === undefined || chain === undefined || rs.tables.get('nat')?.chains.has('KUBE-NODE-PORT')) continue;
+      const kf = rulesOf(rs, chain);
       if (kf.some(isInvalidDrop)) continue;
       const evidence: Evidence[] = [
         { kind: 'sysctl', node, name: SYSCTL, value: liberal },
         ...kf.map((r): Evidence => ({ kind: 'rule', node, source: rs.source, table: r.table, chain: r.chain, line: r.line, rule: r.text })),
       ];
-      const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
+      const proxyPod = ctx.kubeProxy.podsOn(node)[0]?.name;
       findings.push({
         messageId: 'notDropped',
         node,
-        data: { node, port: ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0, sysctl: SYSCTL },
+        data: { node, port: ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0, sysctl: SYSCTL },
         evidence,
         remediation: {
           summary: `On ${node}, let conntrack accept out-of-window packets (be_liberal=1, what kube-proxy ≥ 1.29 sets with conntrack.tcpBeLiberal: true), persistently; or restart kube-proxy so it writes the INVALID drop again.`,

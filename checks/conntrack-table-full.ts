@@ -4,17 +4,18 @@
  * kernel drops new connections ("nf_conntrack: table full, dropping packet"), so clients time
  * out intermittently. Error from 95 %, warning from 80 %.
  */
-import { defineCheck, type CheckContext, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type FindingInput } from '../src/check-kit/index.js';
+import { nodesOnPaths } from './lib/path-nodes.js';
 
 const COUNT = 'net.netfilter.nf_conntrack_count';
 const MAX = 'net.netfilter.nf_conntrack_max';
 
-function pathNodes(ctx: CheckContext): string[] {
-  const names = new Set(ctx.question.ingress.map((i) => i.node));
-  for (const p of ctx.paths) for (const b of p.branches) if (b.backend?.node) names.add(b.backend.node);
-  return [...names];
-}
+const MESSAGES = {
+  full:
+    '{{node}}\'s conntrack table is {{percent}}% full ({{count}} of {{max}} entries): every NodePort {{port}} connection through it needs an entry, and once the table is full the kernel drops new connections ("nf_conntrack: table full, dropping packet"), so clients time out at random.',
+  nearlyFull:
+    '{{node}}\'s conntrack table is {{percent}}% full ({{count}} of {{max}} entries): a burst of connections will fill it, and the kernel then drops new NodePort {{port}} connections through it ("nf_conntrack: table full, dropping packet").',
+} as const;
 
 export default defineCheck({
   id: 'conntrack-table-full',
@@ -22,18 +23,13 @@ export default defineCheck({
   description: 'nf_conntrack_count is at least 80 % (warning) or 95 % (error) of nf_conntrack_max on a node NodePort traffic goes through.',
   severity: 'error',
   stage: 'node',
-  requires: ['nodeState'],
-  messages: {
-    full:
-      '{{node}}\'s conntrack table is {{percent}}% full ({{count}} of {{max}} entries): every NodePort {{port}} connection through it needs an entry, and once the table is full the kernel drops new connections ("nf_conntrack: table full, dropping packet"), so clients time out at random.',
-    nearlyFull:
-      '{{node}}\'s conntrack table is {{percent}}% full ({{count}} of {{max}} entries): a burst of connections will fill it, and the kernel then drops new NodePort {{port}} connections through it ("nf_conntrack: table full, dropping packet").',
-  },
+  requires: ['nodeState', 'kubeProxy'],
+  messages: MESSAGES,
   run(ctx) {
-    const findings: FindingInput[] = [];
-    const cm = ctx.snapshot.cluster.kubeProxy.configMap?.metadata.name ?? 'kube-proxy';
-    for (const node of pathNodes(ctx)) {
-      const data = ctx.cluster.nodeDataOf(node);
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const cm = ctx.kubeProxy.configMap?.metadata.name ?? 'kube-proxy';
+    for (const node of nodesOnPaths(ctx)) {
+      const data = ctx.nodeState(node);
       const count = Number(data.sysctl(COUNT));
       const max = Number(data.sysctl(MAX));
       if (!Number.isFinite(count) || !Number.isFinite(max) || max <= 0) continue;
@@ -45,7 +41,7 @@ export default defineCheck({
         messageId: full ? 'full' : 'nearlyFull',
         node,
         severity: full ? 'error' : 'warning',
-        data: { node, percent: Math.floor(ratio * 100), count, max, port: ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0 },
+        data: { node, percent: Math.floor(ratio * 100), count, max, port: ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0 },
         evidence: [
           { kind: 'sysctl', node, name: COUNT, value: String(count) },
           { kind: 'sysctl', node, name: MAX, value: String(max) },

@@ -4,8 +4,7 @@
  * 127.0.0.53 seen from inside the pod is CoreDNS itself: the loop plugin then crash-loops it).
  * Context rather than cause: it matters when the backends call other Services by name.
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type Evidence } from '../src/check-kit/index.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)(:\d+)?$/;
 
@@ -14,9 +13,9 @@ function loopForwards(corefile: string): { line: number; text: string; upstream:
   const out: { line: number; text: string; upstream: string }[] = [];
   corefile.split('\n').forEach((raw, i) => {
     const text = raw.replace(/#.*$/, '').replace(/\{.*$/, '').trim();
-    const m = /^(forward|proxy)\s+\S+\s+(.+)$/.exec(text);
-    if (!m) return;
-    for (const up of m[2]!.split(/\s+/)) {
+    const upstreams = /^(forward|proxy)\s+\S+\s+(.+)$/.exec(text)?.[2];
+    if (upstreams === undefined) return;
+    for (const up of upstreams.split(/\s+/)) {
       const host = up.replace(/^(dns|tls|grpc):\/\//, '');
       if (LOOPBACK.test(host)) out.push({ line: i + 1, text, upstream: host });
     }
@@ -36,7 +35,7 @@ export default defineCheck({
     unavailable: 'Cluster DNS is down: {{state}}. This does not block the NodePort itself, but it matters when the backends call other Services by name: their lookups time out, and the backends may fail their readiness or answer with errors.',
   },
   run(ctx) {
-    const dns = ctx.snapshot.cluster.coreDns;
+    const dns = ctx.coreDns;
     const evidence: Evidence[] = [];
     const problems: string[] = [];
 
@@ -67,8 +66,8 @@ export default defineCheck({
       sh`kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide`,
       sh`kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50`,
     ];
-    if (loops.length > 0) {
-      const l = loops[0]!;
+    const l = loops[0];
+    if (l !== undefined) {
       return [{
         messageId: 'forwardLoop',
         data: { upstream: l.upstream, line: l.text, state: state ? `; now ${state}` : '' },

@@ -4,8 +4,7 @@
  * overlay (flannel public-ip, Calico IPv4Address), kube-proxy and other nodes then send one node's
  * traffic to another node or to nowhere: NodePort works only on the node that runs the pod.
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { renderCommand, sh, type Command } from '../src/run/command.js';
+import { defineCheck, renderCommand, sh, type Command, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 
 interface Addr { iface: string; ip: string }
 
@@ -15,7 +14,7 @@ function localAddresses(stdout: string | undefined): Addr[] | null {
   try {
     const links = JSON.parse(stdout) as { ifname?: string; addr_info?: { local?: string }[] }[];
     if (!Array.isArray(links)) return null;
-    return links.flatMap((l) => (l.addr_info ?? []).filter((a) => typeof a.local === 'string').map((a) => ({ iface: l.ifname ?? '?', ip: a.local! })));
+    return links.flatMap((l) => (l.addr_info ?? []).flatMap((a) => (typeof a.local === 'string' ? [{ iface: l.ifname ?? '?', ip: a.local }] : [])));
   } catch {
     return null;
   }
@@ -26,6 +25,11 @@ const ipv4 = (l: Addr[]) => l.filter((a) => !a.ip.includes(':')).map((a) => `${a
 /** Interfaces that carry no node address worth using (loopback, bridges, tunnels, veths). */
 const VIRTUAL = /^(lo|docker\d*|cni\d*|cbr\d*|flannel\.\d+|flannel-wg|cali|vxlan|tunl\d*|veth|kube-ipvs\d*|kube-bridge|cilium_|lxc|weave|datapath|nodelocaldns|virbr|br-)/;
 
+const MESSAGES = {
+  duplicate: 'Nodes {{nodes}} all report InternalIP {{address}}. Whatever addresses a node by its InternalIP (the overlay\'s tunnel endpoints, NodePort connections forwarded to another node\'s pod, the API server reaching kubelet) cannot tell them apart and reaches whichever machine answers, often the sender itself: the typical symptom is a NodePort that works only on the node running the pod. {{hint}}',
+  notLocal: 'Node {{node}} reports InternalIP {{address}}, but that address is not configured on {{node}} (it has {{local}}): kubelet\'s --node-ip is stale or wrong, so other nodes and the overlay send {{node}}\'s traffic to an address it does not own.',
+} as const;
+
 export default defineCheck({
   id: 'duplicate-node-address',
   title: 'Duplicate or wrong node address',
@@ -33,29 +37,25 @@ export default defineCheck({
   severity: 'error',
   stage: 'node',
   requires: ['nodes'],
-  messages: {
-    duplicate: 'Nodes {{nodes}} all report InternalIP {{address}}. Whatever addresses a node by its InternalIP (the overlay\'s tunnel endpoints, NodePort connections forwarded to another node\'s pod, the API server reaching kubelet) cannot tell them apart and reaches whichever machine answers, often the sender itself: the typical symptom is a NodePort that works only on the node running the pod. {{hint}}',
-    notLocal: 'Node {{node}} reports InternalIP {{address}}, but that address is not configured on {{node}} (it has {{local}}): kubelet\'s --node-ip is stale or wrong, so other nodes and the overlay send {{node}}\'s traffic to an address it does not own.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const { cluster } = ctx;
-    const findings: FindingInput[] = [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     const addressesOf = (name: string) => {
-      const out = cluster.nodeDataOf(name).command('ip-addr');
+      const out = ctx.nodeState(name).command('ip-addr');
       return out?.exitCode === 0 ? localAddresses(out.stdout) : null;
     };
     const usable = (name: string, bad: string) => (addressesOf(name) ?? [])
       .filter((a) => !a.ip.includes(':') && a.ip !== bad && !a.ip.startsWith('127.') && !a.ip.startsWith('169.254.') && !VIRTUAL.test(a.iface));
 
     const byIp = new Map<string, string[]>();
-    for (const n of cluster.nodes) for (const ip of new Set(n.internalIPs)) byIp.set(ip, [...(byIp.get(ip) ?? []), n.name]);
+    for (const n of ctx.nodes.all) for (const ip of new Set(n.internalIPs)) byIp.set(ip, [...(byIp.get(ip) ?? []), n.name]);
     for (const [ip, names] of byIp) {
       if (names.length < 2) continue;
       const suggestions = names.map((n) => ({ node: n, use: usable(n, ip)[0] }));
-      const known = suggestions.filter((s) => s.use !== undefined);
+      const known = suggestions.filter((s): s is { node: string; use: Addr } => s.use !== undefined);
       const absent = names.filter((n) => { const l = addressesOf(n); return l !== null && !l.some((a) => a.ip === ip); });
       const hint = (absent.length > 0 ? `${ip} is not even configured on ${absent.join(', ')}. ` : '') + (known.length > 0
-        ? `Their other addresses: ${known.map((s) => `${s.node} ${s.use!.ip} (${s.use!.iface})`).join(', ')}; start each kubelet with --node-ip set to the address of the network the nodes share.`
+        ? `Their other addresses: ${known.map((s) => `${s.node} ${s.use.ip} (${s.use.iface})`).join(', ')}; start each kubelet with --node-ip set to the address of the network the nodes share.`
         : 'Start each kubelet with --node-ip set to the node\'s own address on the network the nodes share.');
       findings.push({
         messageId: 'duplicate',
@@ -71,14 +71,14 @@ export default defineCheck({
           summary: 'Give every kubelet its own node IP (--node-ip, in /etc/default/kubelet or /etc/sysconfig/kubelet), restart it, then restart the CNI pods so the overlay picks the new addresses up (flannel: --iface / public-ip annotation).',
           commands: [
             sh`kubectl get nodes -o wide`,
-            ...known.flatMap((s) => setNodeIp(s.use!.ip)),
+            ...known.flatMap((s) => setNodeIp(s.use.ip)),
             ...(known.length > 0 ? [sh`kubectl -n kube-system rollout restart daemonset kube-proxy`, sh`kubectl get nodes -o wide`] : []),
           ],
         },
       });
     }
 
-    for (const n of cluster.nodes) {
+    for (const n of ctx.nodes.all) {
       const local = addressesOf(n.name);
       if (local === null) continue;
       for (const ip of n.internalIPs) {

@@ -3,10 +3,8 @@
  * probe, crash-loop, or are terminating. kube-proxy only sends to ready endpoints (falling back to
  * serving terminating ones), so with none it rejects the nodePort ("has no endpoints").
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh, type Command } from '../src/run/command.js';
-import type { PodInfo, SliceEndpoint } from '../src/model/kube.js';
-import { noEndpointsRules } from './lib/no-endpoints-rule.js';
+import { defineCheck, sh, type Command, type Evidence, type PodInfo, type SliceEndpoint } from '../src/check-kit/index.js';
+import { noEndpointsRejectEvidence } from './lib/no-endpoints-evidence.js';
 
 interface Cond { type?: string; status?: string; reason?: string; message?: string }
 interface CStatus { name?: string; restartCount?: number; state?: { waiting?: { reason?: string; message?: string } }; lastState?: { terminated?: { reason?: string; exitCode?: number } } }
@@ -35,7 +33,7 @@ export default defineCheck({
   description: 'The Service has endpoints but none is ready (readiness failing, crash-looping or terminating pods).',
   severity: 'error',
   stage: 'endpoints',
-  requires: ['service', 'endpointSlices'],
+  requires: ['service', 'endpointSlices', 'pods'],
   messages: {
     notReady: 'Service {{service}} has {{count}} endpoint(s) for port {{servicePort}}, none ready, so kube-proxy rejects {{port}} (connection refused): {{pods}}.',
     terminating: 'Service {{service}} has only terminating endpoints for port {{servicePort}}, none still serving, so kube-proxy rejects {{port}} (connection refused): {{pods}}.',
@@ -43,11 +41,10 @@ export default defineCheck({
     terminatingServing: 'Service {{service}} has no ready endpoint for port {{servicePort}}, only terminating ones that still serve: kube-proxy sends {{port}} to them as a last resort until they exit, then rejects it: {{pods}}.',
   },
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port;
+    const { service: svc, port } = ctx;
     if (port === null) return [];
     // Endpoints without the port (named targetPort unresolved) are target-port-mismatch's.
-    const eps = ctx.cluster.endpoints(svc, port).filter((e) => e.port !== null);
+    const eps = ctx.endpointSlices.of(svc, port).filter((e) => e.port !== null);
     if (eps.length === 0 || eps.some((e) => e.ready)) return [];
     const name = `${svc.namespace}/${svc.name}`;
     const ns = svc.namespace;
@@ -56,7 +53,7 @@ export default defineCheck({
     // One line per pod (an endpoint may carry several addresses).
     const byPod = new Map<string, { e: SliceEndpoint; pod: PodInfo | undefined }>();
     for (const e of eps) {
-      const pod = e.pod ? ctx.cluster.pod(e.pod.namespace ?? ns, e.pod.name) : ctx.cluster.podByIp(e.address);
+      const pod = e.pod ? ctx.pods.get(e.pod.namespace ?? ns, e.pod.name) : ctx.pods.byIp(e.address);
       const key = pod?.name ?? e.pod?.name ?? e.address;
       if (!byPod.has(key)) byPod.set(key, { e, pod });
     }
@@ -100,7 +97,7 @@ export default defineCheck({
       messageId,
       ...(messageId === 'terminatingServing' ? { severity: 'warning' as const } : {}),
       data: { service: name, count: eps.length, port: portText, servicePort: port.name || String(port.port), pods: shown },
-      evidence: [...evidence, ...noEndpointsRules(ctx)],
+      evidence: [...evidence, ...noEndpointsRejectEvidence(ctx)],
       remediation: { summary, commands },
     }];
   },

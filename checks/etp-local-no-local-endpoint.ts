@@ -4,14 +4,16 @@
  * `"<svc> has no local endpoints"` rule. The proof is that rule in the node's replayed walk; the
  * API says which nodes would answer instead.
  */
-import type { Hop } from '../src/engine/packet/contract.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import {
-  NO_LOCAL, commentOf, hopEvidence, hopRule, ingressOutcomes, listText, localEndpoints, noLocalEndpointRules,
-  nodeLabel, rulesetsOf, servicePortName,
-} from './lib/kube-proxy.js';
-import { kubeProxyTable, NO_ENDPOINT_NODEPORTS, nodePortElement, noEndpointHop, verdictOf } from './lib/kube-proxy-nft.js';
+import { defineCheck, hopRule, ingressOutcomes, sh, type Evidence, type FindingInput, type Hop } from '../src/check-kit/index.js';
+import { commentOf } from './lib/iptables-rule.js';
+import { NO_ENDPOINT_NODEPORTS, nodePortElement, noEndpointHop, verdictOf } from './lib/kube-proxy-nft.js';
+import { NO_LOCAL, noLocalEndpointRules, servicePortName } from './lib/kube-proxy-rules.js';
+import { listText, nodeLabel } from './lib/text.js';
+
+const MESSAGES = {
+  dropped: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy\'s rule "{{comment}}" in {{table}}/{{chain}} (line {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
+  droppedNft: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy (nftables mode) lists {{key}} ("{{comment}}") in its map no-endpoint-nodeports with verdict drop; {{family}} {{table}}/{{chain}} (handle {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
+} as const;
 
 export default defineCheck({
   id: 'etp-local-no-local-endpoint',
@@ -19,49 +21,47 @@ export default defineCheck({
   description: 'A node drops the NodePort on purpose: the Service has externalTrafficPolicy Local and no ready endpoint runs on that node.',
   severity: 'error',
   stage: 'kube-proxy',
-  requires: ['service', 'nodePort', 'endpointSlices', 'paths'],
-  messages: {
-    dropped: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy\'s rule "{{comment}}" in {{table}}/{{chain}} (line {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
-    droppedNft: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy (nftables mode) lists {{key}} ("{{comment}}") in its map no-endpoint-nodeports with verdict drop; {{family}} {{table}}/{{chain}} (handle {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
-  },
+  requires: ['service', 'nodePort', 'endpointSlices', 'paths', 'nodes'],
+  messages: MESSAGES,
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port!;
-    const nodePort = port.nodePort!;
+    const { service: svc, port } = ctx;
+    const { nodePort } = port;
     if (svc.externalTrafficPolicy !== 'Local') return [];
     const name = servicePortName(svc, port);
-    const all = ctx.cluster.endpoints(svc, port).filter((e) => e.port !== null);
+    const all = ctx.endpointSlices.of(svc, port).filter((e) => e.port !== null);
 
     // Nodes kube-proxy would serve from: a local endpoint per the API, and (when the node was
     // gathered) no "no local endpoints" rule of its own. A node whose rules say otherwise has the
     // node-name mismatch, which kube-proxy-node-name-mismatch reports; it would not answer either.
     const candidates = [...new Set(all.map((e) => e.nodeName).filter((n): n is string => n !== null))]
-      .filter((n) => localEndpoints(ctx, svc, port, n).length > 0)
+      .filter((n) => ctx.endpointSlices.local(svc, port, n).length > 0)
       .sort();
     const working = candidates.filter((n) => {
-      if ((rulesetsOf(ctx, n) ?? []).some((rs) => noLocalEndpointRules(rs, name, nodePort).length > 0)) return false;
-      const table = kubeProxyTable(ctx, n);
+      const gathered = ctx.nodeState(n);
+      if ((gathered.rulesets ?? []).some((rs) => noLocalEndpointRules(rs, name, nodePort).length > 0)) return false;
+      const table = gathered.kubeProxyTable;
       const e = table === null ? null : nodePortElement(table, NO_ENDPOINT_NODEPORTS, port.protocol.toLowerCase(), nodePort);
       return e === null || verdictOf(e) !== 'drop';
     });
 
-    const findings: FindingInput[] = [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const p of ctx.paths) {
       if (p.unavailable !== null) continue;
       const drop = ingressOutcomes(p).map((o) => ({ o, hop: noLocalHop(o.hops) ?? nftNoLocalHop(o.hops) })).find((x) => x.o.verdict === 'DROP' && x.hop !== null);
       if (drop === undefined || drop.hop === null) continue;
       // A node that does run a local endpoint drops only because kube-proxy does not know it:
       // that is kube-proxy-node-name-mismatch, not the policy working as designed.
-      if (localEndpoints(ctx, svc, port, p.node).length > 0) continue;
+      if (ctx.endpointSlices.local(svc, port, p.node).length > 0) continue;
       // No node would answer: either no ready endpoint at all (the endpoints checks) or every
       // node with one has the mismatch (kube-proxy-node-name-mismatch). Nothing to point to.
-      if (working.length === 0) continue;
+      const [firstWorking] = working;
+      if (firstWorking === undefined) continue;
 
       const hop = drop.hop;
       const last = drop.o.hops[drop.o.hops.length - 1];
-      const evidence: Evidence[] = [hopEvidence(ctx, p.node, hop)];
+      const evidence: Evidence[] = [ctx.hopEvidence(p.node, hop)];
       // Old kube-proxy only marks the packet (KUBE-MARK-DROP); the DROP itself is kubelet's KUBE-FIREWALL rule.
-      if (last !== undefined && last !== hop) evidence.push(hopEvidence(ctx, p.node, last));
+      if (last !== undefined && last !== hop) evidence.push(ctx.hopEvidence(p.node, last));
       evidence.push({ kind: 'object', ref: `Service ${svc.namespace}/${svc.name}`, field: 'spec.externalTrafficPolicy', value: 'Local' });
       for (const [slice, eps] of groupBy(all, (e) => e.slice)) {
         evidence.push({
@@ -70,18 +70,19 @@ export default defineCheck({
         });
       }
 
-      const first = ctx.cluster.node(working[0]!)?.internalIPs[0];
+      const first = ctx.nodes.get(firstWorking)?.internalIPs[0];
       const selector = svc.selector === null ? null : Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
-      const nft = hop.element !== undefined;
+      const { element } = hop;
+      const rule = hopRule(hop);
+      const data = {
+        node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}`,
+        table: hop.table, chain: hop.chain, line: hop.line, working: listText(working.map((n) => nodeLabel(ctx.nodes, n))),
+      };
       findings.push({
-        messageId: nft ? 'droppedNft' : 'dropped',
+        ...(element !== undefined
+          ? { messageId: 'droppedNft', data: { ...data, comment: element.comment ?? name, family: hop.family ?? '', key: element.key } }
+          : { messageId: 'dropped', data: { ...data, comment: (rule === null ? null : commentOf(rule)) ?? `${name} ${NO_LOCAL}` } }),
         node: p.node,
-        data: {
-          node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}`,
-          comment: nft ? hop.element!.comment ?? name : commentOf(hopRule(hop)!) ?? `${name} ${NO_LOCAL}`,
-          table: hop.table, chain: hop.chain, line: hop.line, family: hop.family ?? '', key: hop.element?.key ?? '',
-          working: listText(working.map((n) => nodeLabel(ctx, n))),
-        },
         evidence,
         remediation: {
           summary: `Connect to a node that runs a ready endpoint (${listText(working)}). Or set externalTrafficPolicy: Cluster, so every node forwards to any endpoint (the pod then sees the ingress node's address, not the client's). Or run a pod on every node (for example as a DaemonSet), so every node has a local endpoint.`,

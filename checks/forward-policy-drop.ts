@@ -7,13 +7,10 @@
  * kube-proxy in nftables mode writes no KUBE-FORWARD at all, and an accept in its own nft table
  * cannot overrule another table's drop at the same hook: there the drop is nobody's missing rule.
  */
-import { rulesOf } from '../src/engine/iptables/parse.js';
-import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
-import type { Hop } from '../src/engine/packet/contract.js';
-import type { NodePath, PathBranch } from '../src/engine/path.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh, type Command } from '../src/run/command.js';
-import { kubeProxyTable } from './lib/kube-proxy-nft.js';
+import {
+  defineCheck, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset,
+} from '../src/check-kit/index.js';
+import { percent } from './lib/text.js';
 
 interface Hit {
   path: NodePath;
@@ -28,18 +25,21 @@ interface Hit {
 
 const isPolicyDrop = (h: Hop | undefined): h is Hop => h !== undefined && h.table === 'filter' && h.chain === 'FORWARD' && h.rule === null && h.action === 'POLICY DROP';
 
-function hits(paths: NodePath[]): Map<string, Hit[]> {
-  const out = new Map<string, Hit[]>();
+/** The branches that die on a FORWARD policy drop, by the node that drops them. */
+function hits(paths: NodePath[]): Map<string, [Hit, ...Hit[]]> {
+  const out = new Map<string, [Hit, ...Hit[]]>();
   for (const path of paths) {
     for (const branch of path.branches) {
       if (branch.result === 'delivered') continue;
       const s = branch.stages.find((x) => x.ok === false && (x.stage === 'ingress' || x.stage === 'backend-node') && x.outcome !== undefined);
-      const hop = s?.outcome?.hops[s.outcome.hops.length - 1];
-      if (s === undefined || !isPolicyDrop(hop)) continue;
+      const o = s?.outcome;
+      const hop = o?.hops[o.hops.length - 1];
+      if (s === undefined || o === undefined || !isPolicyDrop(hop)) continue;
       const node = s.node ?? path.node;
-      const list = out.get(node) ?? [];
-      list.push({ path, branch, hop, mark: Number.parseInt(s.outcome!.mark, 16) || 0, role: s.stage === 'ingress' ? 'ingress' : 'backend', dnat: s.outcome!.dnat });
-      out.set(node, list);
+      const hit: Hit = { path, branch, hop, mark: Number.parseInt(o.mark, 16) || 0, role: s.stage === 'ingress' ? 'ingress' : 'backend', dnat: o.dnat };
+      const list = out.get(node);
+      if (list === undefined) out.set(node, [hit]);
+      else list.push(hit);
     }
   }
   return out;
@@ -77,7 +77,18 @@ function policyOwner(rs: Ruleset): { tool: string; persist?: string; fix: (podCi
   return null;
 }
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+const MESSAGES = {
+  noKubeForward:
+    '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}} and {{missing}}, so kube-proxy\'s accept for its masquerade-marked traffic ({{mark}}) never applies. Affected: {{affected}}.',
+  unmarkedBackend:
+    '{{node}} drops NodePort {{port}} connections that other nodes forward to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets this node marked {{mark}} itself (or established ones), a connection that arrives already translated from {{from}} carries no mark here, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. That is why the NodePort works only through the node that runs the pod.{{also}} Affected: {{affected}}.',
+  unmarkedIngress:
+    '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets kube-proxy marked {{mark}} for masquerading, externalTrafficPolicy {{etp}} leaves this connection unmarked, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. Affected: {{affected}}.',
+  nftablesMode:
+    '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}}, and kube-proxy runs there in nftables mode, which accepts nothing in iptables\' FORWARD chain (it writes no KUBE-FORWARD) and cannot overrule that drop from its own table, so nothing accepts the forwarded connection or its replies. Affected: {{affected}}.',
+  markMismatch:
+    '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}, and KUBE-FORWARD accepts mark {{mark}} while this node\'s NAT rules marked the packet {{packetMark}}: kube-proxy\'s masquerade bit and the accept rule disagree. Affected: {{affected}}.',
+} as const;
 
 export default defineCheck({
   id: 'forward-policy-drop',
@@ -85,28 +96,20 @@ export default defineCheck({
   description: "A node's filter FORWARD policy is DROP and nothing in FORWARD (kube-proxy's KUBE-FORWARD mark accept, a CNI rule) accepts the forwarded NodePort packet.",
   severity: 'error',
   stage: 'node',
-  requires: ['paths'],
-  messages: {
-    noKubeForward:
-      '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}} and {{missing}}, so kube-proxy\'s accept for its masquerade-marked traffic ({{mark}}) never applies. Affected: {{affected}}.',
-    unmarkedBackend:
-      '{{node}} drops NodePort {{port}} connections that other nodes forward to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets this node marked {{mark}} itself (or established ones), a connection that arrives already translated from {{from}} carries no mark here, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. That is why the NodePort works only through the node that runs the pod.{{also}} Affected: {{affected}}.',
-    unmarkedIngress:
-      '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}; KUBE-FORWARD accepts only packets kube-proxy marked {{mark}} for masquerading, externalTrafficPolicy {{etp}} leaves this connection unmarked, and no other FORWARD rule (such as a CNI rule for the pod network {{podCidr}}) accepts it. Affected: {{affected}}.',
-    nftablesMode:
-      '{{node}} drops NodePort {{port}} connections it forwards to {{pods}}: filter FORWARD has policy DROP{{owner}}, and kube-proxy runs there in nftables mode, which accepts nothing in iptables\' FORWARD chain (it writes no KUBE-FORWARD) and cannot overrule that drop from its own table, so nothing accepts the forwarded connection or its replies. Affected: {{affected}}.',
-    markMismatch:
-      '{{node}} drops NodePort {{port}} connections to {{pods}}: filter FORWARD has policy DROP{{owner}}, and KUBE-FORWARD accepts mark {{mark}} while this node\'s NAT rules marked the packet {{packetMark}}: kube-proxy\'s masquerade bit and the accept rule disagree. Affected: {{affected}}.',
-  },
+  requires: ['paths', 'nodes', 'kubeProxy', 'pods'],
+  messages: MESSAGES,
   run(ctx) {
-    const findings: FindingInput[] = [];
-    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
-    const podCidr = ctx.cluster.podCidrs().join(',') || 'the pod CIDR';
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const podCidr = ctx.nodes.podCidrs().join(',') || 'the pod CIDR';
+    const firstCidr = podCidr.split(',')[0] ?? podCidr;
     for (const [node, list] of hits(ctx.paths)) {
-      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
-      if (!rules.ok) continue;
-      const first = list[0]!;
-      const rs = rules.rulesets.find((r) => r.source === first.hop.source) ?? rules.rulesets.find((r) => r.tables.get('filter')?.chains.get('FORWARD')?.policy === 'DROP') ?? rules.rulesets[0]!;
+      const gathered = ctx.nodeState(node);
+      const rulesets = gathered.rulesets;
+      if (rulesets === null) continue;
+      const [first] = list;
+      const rs = rulesets.find((r) => r.source === first.hop.source) ?? rulesets.find((r) => r.tables.get('filter')?.chains.get('FORWARD')?.policy === 'DROP') ?? rulesets[0];
+      if (rs === undefined) continue;
       const filter = rs.tables.get('filter');
       const forward = filter?.chains.get('FORWARD');
       const kf = filter?.chains.get('KUBE-FORWARD');
@@ -114,7 +117,7 @@ export default defineCheck({
       const jump = forwardRules.find((r) => r.target?.name === 'KUBE-FORWARD');
       const kfRules = kf ? rulesOf(rs, kf) : [];
       const accept = kfRules.find((r) => r.target?.name === 'ACCEPT' && markOf(r) !== null);
-      const want = accept ? markOf(accept)! : null;
+      const want = accept ? markOf(accept) : null;
       const ruleEv = (r: Rule): Evidence => ({ kind: 'rule', node, source: rs.source, table: r.table, chain: r.chain, line: r.line, rule: r.text });
 
       const evidence: Evidence[] = [
@@ -135,69 +138,69 @@ export default defineCheck({
         e.share += h.branch.probability;
         byIngress.set(h.path.node, e);
       }
-      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port}: ${e.why}` });
-      const affected = [...byIngress.values()].map((e) => `${pct(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', ');
+      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${e.path.address}:${e.path.port}: ${e.why}` });
+      const affected = [...byIngress.values()].map((e) => `${percent(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', ');
       const pods = [...new Set(list.map((h) => {
         const ip = h.branch.backend?.ip ?? h.dnat?.ip;
-        const pod = h.branch.backend?.pod ?? (ip ? ctx.cluster.podByIp(ip) : undefined);
+        const pod = h.branch.backend?.pod ?? (ip ? ctx.pods.byIp(ip) : undefined);
         return typeof pod === 'string' ? pod : pod ? `${pod.namespace}/${pod.name}` : ip ?? 'the backends';
       }))].join(', ');
       const owner = policyOwner(rs);
-      const markText = want ? `0x${want[0].toString(16)}/0x${want[1].toString(16)}` : `0x${(1 << (ctx.cluster.kubeProxy?.masqueradeBit ?? 14)).toString(16)}`;
+      const markText = want ? `0x${want[0].toString(16)}/0x${want[1].toString(16)}` : `0x${(1 << (ctx.kubeProxy.config?.masqueradeBit ?? 14)).toString(16)}`;
       const data = { node, port, pods, owner: owner ? `, set by ${owner.tool}` : '', mark: markText, podCidr, affected };
 
-      const policyFix = owner?.fix(podCidr.split(',')[0]!) ?? [];
-      const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
-      let messageId: string;
-      let extra: Record<string, string>;
-      let summary: string;
-      let commands: Command[];
+      const policyFix = owner?.fix(firstCidr) ?? [];
+      const proxyPod = ctx.kubeProxy.podsOn(node)[0]?.name;
       const backendOnly = list.every((h) => h.role === 'backend');
-      if (!kf && kubeProxyTable(ctx, node) !== null) {
-        messageId = 'nftablesMode';
-        extra = {};
-        const cidr = podCidr.split(',')[0]!;
-        summary = `On ${node}, let forwarded pod traffic through: set the FORWARD policy to ACCEPT, or accept traffic to and from the pod network in FORWARD (kube-proxy in nftables mode leaves that to the node's firewall or the CNI; restarting it does not help).${owner?.persist ? ` ${owner.persist}` : ''}`;
-        commands = [
-          sh`iptables -P FORWARD ACCEPT`,
-          ...policyFix,
-          sh`iptables -I FORWARD -d ${cidr} -j ACCEPT`,
-          sh`iptables -I FORWARD -s ${cidr} -j ACCEPT`,
-        ];
+      const persist = owner?.persist ? ` ${owner.persist}` : '';
+      const proxyLogs = proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`;
+      const proxyRestart = proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`;
+      const fix = (summary: string, commands: Command[]) => ({ node, evidence, remediation: { summary, commands } });
+      if (!kf && gathered.kubeProxyTable !== null) {
+        findings.push({
+          messageId: 'nftablesMode', data,
+          ...fix(`On ${node}, let forwarded pod traffic through: set the FORWARD policy to ACCEPT, or accept traffic to and from the pod network in FORWARD (kube-proxy in nftables mode leaves that to the node's firewall or the CNI; restarting it does not help).${persist}`, [
+            sh`iptables -P FORWARD ACCEPT`,
+            ...policyFix,
+            sh`iptables -I FORWARD -d ${firstCidr} -j ACCEPT`,
+            sh`iptables -I FORWARD -s ${firstCidr} -j ACCEPT`,
+          ]),
+        });
       } else if (missing !== null && !backendOnly) {
-        messageId = 'noKubeForward';
-        extra = { missing };
-        summary = `On ${node}, accept forwarded traffic again: set the FORWARD policy to ACCEPT now, and get kube-proxy to rewrite its KUBE-FORWARD rules.${owner?.persist ? ` ${owner.persist}` : ''}`;
-        commands = [
-          sh`iptables -P FORWARD ACCEPT`,
-          ...policyFix,
-          proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`,
-          proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`,
-        ];
+        findings.push({
+          messageId: 'noKubeForward', data: { ...data, missing },
+          ...fix(`On ${node}, accept forwarded traffic again: set the FORWARD policy to ACCEPT now, and get kube-proxy to rewrite its KUBE-FORWARD rules.${persist}`, [
+            sh`iptables -P FORWARD ACCEPT`,
+            ...policyFix,
+            proxyLogs,
+            proxyRestart,
+          ]),
+        });
       } else if (!backendOnly && want !== null && first.mark !== 0 && ((first.mark & want[1]) >>> 0) !== want[0]) {
-        messageId = 'markMismatch';
-        extra = { packetMark: `0x${first.mark.toString(16)}` };
-        summary = `On ${node}, make kube-proxy use one masquerade bit everywhere (iptables.masqueradeBit in its ConfigMap and --iptables-masquerade-bit), then restart it; until then, accept forwarded traffic with the FORWARD policy.`;
-        commands = [
-          sh`kubectl -n kube-system get configmap kube-proxy -o yaml`,
-          proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`,
-          sh`iptables -P FORWARD ACCEPT`,
-        ];
+        findings.push({
+          messageId: 'markMismatch', data: { ...data, packetMark: `0x${first.mark.toString(16)}` },
+          ...fix(`On ${node}, make kube-proxy use one masquerade bit everywhere (iptables.masqueradeBit in its ConfigMap and --iptables-masquerade-bit), then restart it; until then, accept forwarded traffic with the FORWARD policy.`, [
+            sh`kubectl -n kube-system get configmap kube-proxy -o yaml`,
+            proxyRestart,
+            sh`iptables -P FORWARD ACCEPT`,
+          ]),
+        });
       } else {
-        messageId = backendOnly ? 'unmarkedBackend' : 'unmarkedIngress';
-        extra = backendOnly
-          ? { from: [...new Set(list.map((h) => h.path.node))].join(', '), also: missing === null ? '' : ` Besides, on ${node} ${missing}: kube-proxy does not run there or its rules were flushed.` }
-          : { etp: ctx.service?.externalTrafficPolicy ?? 'Local' };
-        const cidr = podCidr.split(',')[0]!;
-        summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${owner?.persist ? ` ${owner.persist}` : ''}`;
-        commands = [
+        const summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${persist}`;
+        const commands = [
           sh`iptables -P FORWARD ACCEPT`,
           ...policyFix,
-          sh`iptables -I FORWARD -d ${cidr} -j ACCEPT`,
-          ...(missing !== null ? [proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`] : []),
+          sh`iptables -I FORWARD -d ${firstCidr} -j ACCEPT`,
+          ...(missing !== null ? [proxyLogs] : []),
         ];
+        findings.push(backendOnly
+          ? {
+            messageId: 'unmarkedBackend',
+            data: { ...data, from: [...new Set(list.map((h) => h.path.node))].join(', '), also: missing === null ? '' : ` Besides, on ${node} ${missing}: kube-proxy does not run there or its rules were flushed.` },
+            ...fix(summary, commands),
+          }
+          : { messageId: 'unmarkedIngress', data: { ...data, etp: ctx.service?.externalTrafficPolicy ?? 'Local' }, ...fix(summary, commands) });
       }
-      findings.push({ messageId, node, data: { ...data, ...extra }, evidence, remediation: { summary, commands } });
     }
     return findings;
   },

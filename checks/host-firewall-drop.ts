@@ -5,13 +5,11 @@
  * (KUBE-*) are other checks' findings. A chain policy DROP is reported here for every chain but
  * filter FORWARD (ufw's "default deny incoming" is the INPUT policy); FORWARD's is forward-policy-drop's.
  */
-import { rulesOf } from '../src/engine/iptables/parse.js';
-import type { Ruleset } from '../src/engine/iptables/ruleset.js';
-import type { Hop, Outcome } from '../src/engine/packet/contract.js';
-import type { NodePath, PathBranch } from '../src/engine/path.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh, type Command } from '../src/run/command.js';
-import { ruleSpecWords } from './lib/rule-words.js';
+import {
+  defineCheck, ruleSpecWords, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type Outcome, type PathBranch,
+  type Ruleset,
+} from '../src/check-kit/index.js';
+import { percent } from './lib/text.js';
 
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 /** kube-router writes KUBE-* chains too, but it is a firewall (its NetworkPolicy and pod firewall), not kube-proxy. */
@@ -64,19 +62,18 @@ interface Hit {
   hook: string;
 }
 
-function hookOf(hops: Hop[], i: number): string {
-  const table = hops[i]!.table;
-  for (let j = i; j >= 0; j--) if (hops[j]!.table === table && BUILTIN.has(hops[j]!.chain)) return hops[j]!.chain;
-  return hops[i]!.chain;
+/** The built-in chain (hook) through which the walk reached `hop`, the last of `hops`. */
+function hookOf(hops: Hop[], hop: Hop): string {
+  return [...hops].reverse().find((h) => h.table === hop.table && BUILTIN.has(h.chain))?.chain ?? hop.chain;
 }
 
-/** The jumps that entered the rule's chain, from the built-in chain down (empty for a built-in chain). */
-function callers(hops: Hop[], i: number): Hop[] {
+/** The jumps that entered the chain of `hop` (one of `hops`), from the built-in chain down (empty for a built-in chain). */
+function callers(hops: Hop[], hop: Hop): Hop[] {
   const out: Hop[] = [];
-  let target = hops[i]!.chain;
-  for (let j = i - 1; j >= 0 && !BUILTIN.has(target); j--) {
-    const h = hops[j]!;
-    if (h.table === hops[i]!.table && (h.action === `JUMP ${target}` || h.action === `GOTO ${target}`)) {
+  let target = hop.chain;
+  for (const h of hops.slice(0, hops.indexOf(hop)).reverse()) {
+    if (BUILTIN.has(target)) break;
+    if (h.table === hop.table && (h.action === `JUMP ${target}` || h.action === `GOTO ${target}`)) {
       out.unshift(h);
       target = h.chain;
     }
@@ -84,7 +81,14 @@ function callers(hops: Hop[], i: number): Hop[] {
   return out;
 }
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+const MESSAGES = {
+  dropped:
+    '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule {{table}}/{{chain}} line {{line}} `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
+  droppedNft:
+    '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule in {{family}} {{table}}/{{chain}} (handle {{line}}) `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
+  policy:
+    '{{node}} drops NodePort {{port}} connections {{toWhat}}: no rule in {{table}}/{{chain}} accepts them (nothing allows {{proto}} port {{dport}}), and the chain\'s policy is DROP{{owner}} (the client times out). Affected: {{affected}}.',
+} as const;
 
 export default defineCheck({
   id: 'host-firewall-drop',
@@ -92,25 +96,17 @@ export default defineCheck({
   description: 'A DROP or REJECT rule not written by kube-proxy or kubelet (ufw, firewalld, Calico host endpoint, a hand-written rule), or a default-deny INPUT policy, stops the NodePort connection on the ingress or backend node.',
   severity: 'error',
   stage: 'node',
-  requires: ['paths'],
-  messages: {
-    dropped:
-      '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule {{table}}/{{chain}} line {{line}} `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
-    droppedNft:
-      '{{node}} {{verb}} NodePort {{port}} connections {{toWhat}}: {{tool}} rule in {{family}} {{table}}/{{chain}} (handle {{line}}) `{{rule}}` {{verb}} them{{rejectNote}}. Affected: {{affected}}.',
-    policy:
-      '{{node}} drops NodePort {{port}} connections {{toWhat}}: no rule in {{table}}/{{chain}} accepts them (nothing allows {{proto}} port {{dport}}), and the chain\'s policy is DROP{{owner}} (the client times out). Affected: {{affected}}.',
-  },
+  requires: ['paths', 'nodes'],
+  messages: MESSAGES,
   run(ctx) {
-    const byRule = new Map<string, Hit[]>();
+    const byRule = new Map<string, { node: string; hits: [Hit, ...Hit[]] }>();
     for (const path of ctx.paths) {
       for (const branch of path.branches) {
         if (branch.result === 'delivered') continue;
         const s = branch.stages.find((x) => x.ok === false && (x.stage === 'ingress' || x.stage === 'backend-node') && x.outcome !== undefined);
         const o = s?.outcome;
         if (s === undefined || o === undefined || (o.verdict !== 'DROP' && o.verdict !== 'REJECT')) continue;
-        const i = o.hops.length - 1;
-        const hop = o.hops[i];
+        const hop = o.hops[o.hops.length - 1];
         if (hop === undefined) continue;
         if (hop.rule === null) {
           // A policy: filter FORWARD's is forward-policy-drop's.
@@ -118,47 +114,49 @@ export default defineCheck({
         } else if ((hop.action !== 'DROP' && hop.action !== 'REJECT') || kubeOwned(hop.chain) || kubeProxyHop(hop)) continue;
         const node = s.node ?? path.node;
         const key = `${node}\0${hop.source ?? ''}\0${hop.table}\0${hop.line}`;
-        const list = byRule.get(key) ?? [];
-        list.push({ path, branch, outcome: o, hop, hook: hookOf(o.hops, i) });
-        byRule.set(key, list);
+        const hit: Hit = { path, branch, outcome: o, hop, hook: hookOf(o.hops, hop) };
+        const same = byRule.get(key);
+        if (same === undefined) byRule.set(key, { node, hits: [hit] });
+        else same.hits.push(hit);
       }
     }
 
-    const findings: FindingInput[] = [];
-    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
-    const podCidr = ctx.cluster.podCidrs()[0] ?? '10.244.0.0/16';
-    for (const [key, list] of byRule) {
-      const node = key.split('\0')[0]!;
-      const { hop, outcome: o, hook } = list[0]!;
-      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
-      const rs = rules.ok ? rules.rulesets.find((r) => r.source === hop.source) ?? rules.rulesets[0] : undefined;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const podCidr = ctx.nodes.podCidrs()[0] ?? '10.244.0.0/16';
+    for (const { node, hits: list } of byRule.values()) {
+      const [{ hop, outcome: o, hook, path: firstPath, branch: firstBranch }] = list;
+      const rulesets = ctx.nodeState(node).rulesets;
+      const rs = rulesets === null ? undefined : rulesets.find((r) => r.source === hop.source) ?? rulesets[0];
       // A native nftables rule (a hop with a family) comes from `nft -j list ruleset`, not an iptables dump.
-      const nft = hop.family !== undefined;
+      const family = hop.family;
+      const nft = family !== undefined;
       const source = hop.source ?? (nft ? `${node}:nft-ruleset` : rs?.source ?? `${node}:iptables-save`);
-      const isPolicy = hop.rule === null;
+      const rule = hop.rule;
+      const isPolicy = rule === null;
       const tool = rs ? toolOf(hop.chain, hop.rule ?? '', rs) : 'other';
       const reject = hop.action === 'REJECT';
       const rejectWith = o.rejectWith ?? 'icmp-port-unreachable';
       // Forwarded (to a pod) or delivered to the node itself (no translation, or a hostNetwork backend).
       const forwarded = hook === 'FORWARD' || hook === 'POSTROUTING';
-      const proto = list[0]!.path.protocol;
+      const proto = firstPath.protocol;
       // Where the packet was headed when it died: the backend (as translated on the ingress node), else the node itself.
-      const backend = list[0]!.branch.backend;
-      const dstIp = backend?.ip ?? o.dnat?.ip ?? list[0]!.path.address;
+      const backend = firstBranch.backend;
+      const dstIp = backend?.ip ?? o.dnat?.ip ?? firstPath.address;
       const dport = backend?.port ?? o.dnat?.port ?? port;
       const translated = backend !== null || o.dnat !== null;
       const pods = [...new Set(list.map((h) => h.branch.backend?.pod).filter((p): p is string => !!p))];
 
-      const byIngress = new Map<string, { path: NodePath; share: number }>();
+      const byIngress = new Map<string, { path: NodePath; share: number; why: string }>();
       for (const h of list) {
-        const e = byIngress.get(h.path.node) ?? { path: h.path, share: 0 };
+        const e = byIngress.get(h.path.node) ?? { path: h.path, share: 0, why: h.branch.why };
         e.share += h.branch.probability;
         byIngress.set(h.path.node, e);
       }
-      const nftIds = nft ? { family: hop.family!, ...(hop.handle !== undefined ? { handle: hop.handle } : {}) } : {};
+      const nftIds = nft ? { family, ...(hop.handle !== undefined ? { handle: hop.handle } : {}) } : {};
       const evidence: Evidence[] = [{ kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: isPolicy ? 'DROP' : hop.action, ...nftIds }];
       // How the packet got there: the jumps from the hook to the rule's chain.
-      const chainPath = isPolicy ? [] : callers(o.hops, o.hops.indexOf(hop));
+      const chainPath = isPolicy ? [] : callers(o.hops, hop);
       for (const h of chainPath) {
         evidence.push({
           kind: 'rule', node, source: h.source ?? source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action,
@@ -166,8 +164,7 @@ export default defineCheck({
         });
       }
       for (const e of byIngress.values()) {
-        const b = list.find((h) => h.path === e.path)!.branch;
-        evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port}: ${b.why}` });
+        evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${e.path.address}:${e.path.port}: ${e.why}` });
       }
 
       // Where in its chain the rule sits, to insert an ACCEPT just before it (at the end for a policy).
@@ -209,14 +206,14 @@ export default defineCheck({
               ? `On ${node}, accept the NodePort traffic in ${hop.family} ${hop.table}/${hop.chain} before its drop policy applies, and make the change persistent where these rules are loaded from (/etc/nftables.conf, or the tool that writes them).`
               : `On ${node}, accept the NodePort traffic before rule handle ${hop.line} of ${hop.family} ${hop.table}/${hop.chain} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent where these rules are loaded from (/etc/nftables.conf, or the tool that writes them).`;
             commands = isPolicy
-              ? [sh`nft add rule ${hop.family!} ${hop.table} ${hop.chain} ip daddr ${dest} ${proto} dport ${dport} accept`]
+              ? [sh`nft add rule ${family} ${hop.table} ${hop.chain} ip daddr ${dest} ${proto} dport ${dport} accept`]
               : [
-                sh`nft insert rule ${hop.family!} ${hop.table} ${hop.chain} handle ${hop.line} ip daddr ${dest} ${proto} dport ${dport} accept`,
-                sh`nft delete rule ${hop.family!} ${hop.table} ${hop.chain} handle ${hop.line}`,
+                sh`nft insert rule ${family} ${hop.table} ${hop.chain} handle ${hop.line} ip daddr ${dest} ${proto} dport ${dport} accept`,
+                sh`nft delete rule ${family} ${hop.table} ${hop.chain} handle ${hop.line}`,
               ];
             break;
           }
-          const spec = isPolicy ? null : ruleSpecWords(hop.rule!, hop.chain);
+          const spec = rule === null ? null : ruleSpecWords(rule, hop.chain);
           summary = isPolicy
             ? `On ${node}, accept the NodePort traffic in ${hop.table}/${hop.chain} before its DROP policy applies, and make the change persistent in whatever manages these rules.`
             : `On ${node}, accept the NodePort traffic before ${hop.chain} line ${hop.line} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent in whatever manages these rules${tool === 'iptables-services' ? ' (iptables-services: /etc/sysconfig/iptables)' : ''}.`;
@@ -231,19 +228,19 @@ export default defineCheck({
       const common = {
         node, port, table: hop.table, chain: hop.chain,
         toWhat: forwarded ? `forwarded to ${pods.join(', ') || `${dstIp}:${dport}`}` : `to ${dstIp}:${dport} on the node itself${pods.length ? ` (${pods.join(', ')}, host network)` : ''}`,
-        affected: [...byIngress.values()].map((e) => `${pct(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
+        affected: [...byIngress.values()].map((e) => `${percent(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
+      };
+      const dropped = rule === null ? null : {
+        ...common, line: hop.line, rule,
+        verb: reject ? 'rejects' : 'drops',
+        tool: tool === 'other' ? 'a' : `the ${TOOL_TEXT[tool]}`,
+        rejectNote: reject ? ` (the client gets ${rejectWith}${rejectWith.includes('host-prohibited') || rejectWith.includes('host-unreach') ? ', "No route to host"' : rejectWith === 'tcp-reset' || rejectWith.includes('port-unreach') ? ', "Connection refused"' : ''})` : ' (the client times out)',
       };
       findings.push({
-        messageId: isPolicy ? 'policy' : nft ? 'droppedNft' : 'dropped',
+        ...(dropped === null ? { messageId: 'policy', data: { ...common, proto, dport, owner: tool === 'other' ? '' : `, set by ${TOOL_TEXT[tool]}` } }
+          : nft ? { messageId: 'droppedNft', data: { ...dropped, family } }
+            : { messageId: 'dropped', data: dropped }),
         node,
-        data: isPolicy
-          ? { ...common, proto, dport, owner: tool === 'other' ? '' : `, set by ${TOOL_TEXT[tool]}` }
-          : {
-            ...common, line: hop.line, rule: hop.rule!, family: hop.family ?? '',
-            verb: reject ? 'rejects' : 'drops',
-            tool: tool === 'other' ? 'a' : `the ${TOOL_TEXT[tool]}`,
-            rejectNote: reject ? ` (the client gets ${rejectWith}${rejectWith.includes('host-prohibited') || rejectWith.includes('host-unreach') ? ', "No route to host"' : rejectWith === 'tcp-reset' || rejectWith.includes('port-unreach') ? ', "Connection refused"' : ''})` : ' (the client times out)',
-          },
         evidence,
         remediation: { summary, commands },
       });

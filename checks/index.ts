@@ -1,8 +1,8 @@
 /**
  * The registry: every built-in check, sorted by id (a meta-test keeps it sorted and in step with
- * the files in this directory, docs/checks.md and the scenario corpus).
+ * the files in this directory, docs/checks/<id>.md and the scenario corpus).
  */
-import type { Check } from '../src/run/check.js';
+import type { Check } from '../src/check-kit/index.js';
 import backendNotListening from './backend-not-listening.js';
 import brNetfilterOff from './br-netfilter-off.js';
 import clientWrongTarget from './client-wrong-target.js';

@@ -4,11 +4,10 @@
  * pod's veth. Hardening baselines, `service network restart` and sysctl drop-in ordering turn it
  * off; KubeSkoop marks it fatal.
  */
-import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type CheckContext, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { percent } from './lib/text.js';
 
 const SYSCTL = 'net.ipv4.ip_forward';
-const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /** Node → why NodePort traffic is forwarded there. */
 function forwardingNodes(ctx: CheckContext): Map<string, string> {
@@ -30,6 +29,11 @@ function forwardingNodes(ctx: CheckContext): Map<string, string> {
   return new Map([...roles].map(([n, r]) => [n, r.join(' and ')]));
 }
 
+const MESSAGES = {
+  disabled:
+    '{{node}} has {{sysctl}} = 0, so it does not forward packets, and {{role}}: NodePort {{port}} connections routed through it to a pod are dropped by the kernel. Affected: {{affected}}.',
+} as const;
+
 export default defineCheck({
   id: 'ip-forward-disabled',
   title: 'IP forwarding is off on a node NodePort traffic goes through',
@@ -37,24 +41,22 @@ export default defineCheck({
   severity: 'error',
   stage: 'node',
   requires: ['nodeState'],
-  messages: {
-    disabled:
-      '{{node}} has {{sysctl}} = 0, so it does not forward packets, and {{role}}: NodePort {{port}} connections routed through it to a pod are dropped by the kernel. Affected: {{affected}}.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const findings: FindingInput[] = [];
-    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
     for (const [node, role] of forwardingNodes(ctx)) {
-      const value = ctx.cluster.nodeDataOf(node).sysctl(SYSCTL);
+      const value = ctx.nodeState(node).sysctl(SYSCTL);
       if (value !== '0') continue;
       const evidence: Evidence[] = [{ kind: 'sysctl', node, name: SYSCTL, value }];
       const affected: string[] = [];
       for (const p of ctx.paths) {
         const failing = p.branches.filter((b) => b.stages.some((s) => s.ok === false && (s.node ?? p.node) === node && s.summary.includes('ip_forward')));
         const share = failing.reduce((s, b) => s + b.probability, 0);
-        if (share === 0) continue;
-        evidence.push({ kind: 'path', node: p.node, summary: `${pct(share)} of connections to ${p.address}:${p.port}: ${failing[0]!.why}` });
-        affected.push(`${pct(share)} of the connections that enter through ${p.node} (${p.address})`);
+        const [first] = failing;
+        if (share === 0 || first === undefined) continue;
+        evidence.push({ kind: 'path', node: p.node, summary: `${percent(share)} of connections to ${p.address}:${p.port}: ${first.why}` });
+        affected.push(`${percent(share)} of the connections that enter through ${p.node} (${p.address})`);
       }
       findings.push({
         messageId: 'disabled',

@@ -5,11 +5,11 @@
  * old pods), kube-proxy writing one backend while kubelet (KUBE-IPTABLES-HINT) writes the other,
  * or a host firewall rule that drops NodePort traffic in the backend kube-proxy does not use.
  */
-import type { Ruleset } from '../src/engine/iptables/ruleset.js';
-import type { Hop } from '../src/engine/packet/contract.js';
-import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh, type Command } from '../src/run/command.js';
-import { chainEvidence, chainOf, pathNodeNames } from './lib/kube-proxy.js';
+import {
+  chainEvidence, defineCheck, sh, type Chain, type CheckContext, type Command, type Evidence, type FindingInput, type Hop, type Ruleset,
+} from '../src/check-kit/index.js';
+import { chainOf } from './lib/iptables-rule.js';
+import { ingressAndEndpointNodes } from './lib/path-nodes.js';
 
 type Backend = 'legacy' | 'nft';
 const OTHER: Record<Backend, Backend> = { legacy: 'nft', nft: 'legacy' };
@@ -30,6 +30,13 @@ function chainRules(b: Backend, table: string, chain: string): Command {
     : sh`iptables-nft-save -t ${table} | grep -n ${`^-A ${chain} `}`;
 }
 const HINTS = ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY'];
+const BACKENDS = ['legacy', 'nft'] as const;
+
+const MESSAGES = {
+  both: '{{node}} has kube-proxy rules in both iptables backends: nat KUBE-SERVICES holds {{legacyCount}} rules in iptables-legacy and {{nftCount}} in iptables-nft. The kernel runs both, so whichever nat table registered first translates new connections{{current}}; the other copy is stale and can send connections to pods that are gone. `iptables` on this node shows {{hostTool}}.',
+  hintElsewhere: 'On {{node}}, kube-proxy writes its rules with iptables-{{proxy}} but kubelet uses iptables-{{kubelet}} (its {{hint}} chain is there), so their rules (kube-proxy\'s KUBE-SERVICES, kubelet\'s KUBE-FIREWALL) live in different backends. `iptables` on this node shows {{hostTool}}. Rules that are meant to work together (kube-proxy\'s accepts, kubelet\'s and the firewall\'s drops) do not see each other, and tools that read one backend miss half of the node\'s rules.',
+  firewallOtherBackend: 'On {{node}} the connection is {{verdict}} by {{table}}/{{chain}} (line {{line}}) in iptables-{{other}}, while kube-proxy writes its rules (and its KUBE-FORWARD accepts) with iptables-{{proxy}}. An ACCEPT in one backend does not override a DROP in the other, and `iptables` on this node shows {{hostTool}}, so {{hidden}}.',
+} as const;
 
 export default defineCheck({
   id: 'iptables-backend-split',
@@ -37,16 +44,12 @@ export default defineCheck({
   description: "kube-proxy's rules are in both iptables backends, or in another backend than kubelet's, or a firewall drops NodePort traffic in the backend kube-proxy does not use.",
   severity: 'error',
   stage: 'kube-proxy',
-  requires: ['nodeState'],
-  messages: {
-    both: '{{node}} has kube-proxy rules in both iptables backends: nat KUBE-SERVICES holds {{legacyCount}} rules in iptables-legacy and {{nftCount}} in iptables-nft. The kernel runs both, so whichever nat table registered first translates new connections{{current}}; the other copy is stale and can send connections to pods that are gone. `iptables` on this node shows {{hostTool}}.',
-    hintElsewhere: 'On {{node}}, kube-proxy writes its rules with iptables-{{proxy}} but kubelet uses iptables-{{kubelet}} (its {{hint}} chain is there), so their rules (kube-proxy\'s KUBE-SERVICES, kubelet\'s KUBE-FIREWALL) live in different backends. `iptables` on this node shows {{hostTool}}. Rules that are meant to work together (kube-proxy\'s accepts, kubelet\'s and the firewall\'s drops) do not see each other, and tools that read one backend miss half of the node\'s rules.',
-    firewallOtherBackend: 'On {{node}} the connection is {{verdict}} by {{table}}/{{chain}} (line {{line}}) in iptables-{{other}}, while kube-proxy writes its rules (and its KUBE-FORWARD accepts) with iptables-{{proxy}}. An ACCEPT in one backend does not override a DROP in the other, and `iptables` on this node shows {{hostTool}}, so {{hidden}}.',
-  },
+  requires: ['nodeState', 'endpointSlices'],
+  messages: MESSAGES,
   run(ctx) {
-    const findings: FindingInput[] = [];
-    for (const node of pathNodeNames(ctx)) {
-      const data = ctx.cluster.nodeDataOf(node);
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    for (const node of ingressAndEndpointNodes(ctx)) {
+      const data = ctx.nodeState(node);
       if (data.unavailable !== null) continue;
       const legacy = data.backendDump('legacy');
       const nftDump = data.backendDump('nft');
@@ -55,30 +58,33 @@ export default defineCheck({
       const version = data.command('iptables-version')?.stdout ?? '';
       const tool: Backend | null = /\(nf_tables\)/.test(version) ? 'nft' : /\(legacy\)/.test(version) || /v1\.[0-7]\./.test(version) ? 'legacy' : null;
       const hostTool = tool === null ? 'an unknown backend' : `the ${tool} backend ("${version.trim()}")`;
-      const services = (b: Backend) => chainOf(dumps[b], 'nat', 'KUBE-SERVICES');
-      const hasProxy = (b: Backend) => (services(b)?.count ?? 0) > 0;
-      const hint = (b: Backend) => hintOf(dumps[b]);
-      const proxyIn = (['legacy', 'nft'] as const).filter(hasProxy);
-      const hintIn = (['legacy', 'nft'] as const).filter((b) => hint(b) !== null);
-      const hintEvidence = hintIn.map((b) => {
-        const h = hint(b)!;
-        return chainEvidence(node, dumps[b], h, `kubelet's ${h.name} chain: kubelet uses iptables-${b}`);
+      // kube-proxy's nat KUBE-SERVICES where it holds rules, and kubelet's hint chain, per backend.
+      const proxyIn = BACKENDS.flatMap((backend) => {
+        const chain = chainOf(dumps[backend], 'nat', 'KUBE-SERVICES');
+        return chain !== undefined && chain.count > 0 ? [{ backend, chain }] : [];
       });
+      const hintIn = BACKENDS.flatMap((backend) => {
+        const chain = hintOf(dumps[backend]);
+        return chain !== null ? [{ backend, chain }] : [];
+      });
+      const hintEvidence = hintIn.map(({ backend, chain }) => chainEvidence(node, dumps[backend], chain, `kubelet's ${chain.name} chain: kubelet uses iptables-${backend}`));
+      const inLegacy = proxyIn.find((x) => x.backend === 'legacy');
+      const inNft = proxyIn.find((x) => x.backend === 'nft');
       const versionEvidence: Evidence[] = version === '' ? [] : [{ kind: 'output', node, command: 'iptables --version', excerpt: version.trim() }];
 
-      if (proxyIn.length === 2) {
-        const current = hintIn.length === 1 ? hintIn[0]! : null;
+      if (inLegacy !== undefined && inNft !== undefined) {
+        const current = hintIn.length === 1 ? hintIn[0]?.backend ?? null : null;
         const stale = current === null ? null : OTHER[current];
         findings.push({
           messageId: 'both',
           node,
           data: {
-            node, legacyCount: services('legacy')!.count, nftCount: services('nft')!.count, hostTool,
+            node, legacyCount: inLegacy.chain.count, nftCount: inNft.chain.count, hostTool,
             current: current === null ? '' : ` (kubelet, and so kube-proxy's backend detection, uses iptables-${current}: the copy in iptables-${stale} is the leftover)`,
           },
           evidence: [
-            chainEvidence(node, dumps.legacy, services('legacy')!, `${services('legacy')!.count} rules`),
-            chainEvidence(node, dumps.nft, services('nft')!, `${services('nft')!.count} rules`),
+            chainEvidence(node, dumps.legacy, inLegacy.chain, `${inLegacy.chain.count} rules`),
+            chainEvidence(node, dumps.nft, inNft.chain, `${inNft.chain.count} rules`),
             ...hintEvidence, ...versionEvidence,
           ],
           remediation: {
@@ -95,16 +101,18 @@ export default defineCheck({
         });
         continue;
       }
-      const proxy = proxyIn[0];
-      if (proxy === undefined) continue;
+      const [only] = proxyIn;
+      if (only === undefined) continue;
+      const { backend: proxy, chain: services } = only;
       const other = OTHER[proxy];
+      const otherHint = hintOf(dumps[other]);
 
-      if (hint(other) !== null && hint(proxy) === null) {
+      if (otherHint !== null && hintOf(dumps[proxy]) === null) {
         findings.push({
           messageId: 'hintElsewhere',
           node,
-          data: { node, proxy, kubelet: other, hint: hint(other)!.name, hostTool },
-          evidence: [chainEvidence(node, dumps[proxy], services(proxy)!, `${services(proxy)!.count} rules`), ...hintEvidence, ...versionEvidence],
+          data: { node, proxy, kubelet: other, hint: otherHint.name, hostTool },
+          evidence: [chainEvidence(node, dumps[proxy], services, `${services.count} rules`), ...hintEvidence, ...versionEvidence],
           remediation: {
             summary: `Make kubelet and kube-proxy use the same backend on ${node}: run a kube-proxy image that detects the backend from KUBE-IPTABLES-HINT (kubernetes-sigs/iptables-wrappers, in every kube-proxy image since v1.17), or point the host's iptables at the backend kube-proxy uses and restart kubelet, then remove the other backend's KUBE chains.`,
             commands: [
@@ -130,7 +138,7 @@ export default defineCheck({
           },
           evidence: [
             { kind: 'rule', node, source: drop.hop.source ?? dumps[other].source, table: drop.hop.table, chain: drop.hop.chain, line: drop.hop.line, rule: drop.hop.rule, action: drop.hop.action },
-            chainEvidence(node, dumps[proxy], services(proxy)!, `kube-proxy's rules: ${services(proxy)!.count} in iptables-${proxy}`),
+            chainEvidence(node, dumps[proxy], services, `kube-proxy's rules: ${services.count} in iptables-${proxy}`),
             ...versionEvidence,
           ],
           remediation: {
@@ -144,7 +152,7 @@ export default defineCheck({
   },
 });
 
-function hintOf(rs: Ruleset) {
+function hintOf(rs: Ruleset): Chain | null {
   for (const name of HINTS) {
     for (const t of rs.tables.values()) {
       const c = t.chains.get(name);

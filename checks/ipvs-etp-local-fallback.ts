@@ -6,10 +6,13 @@
  * and so is not masqueraded. The remote pod answers the client from its own address; the client
  * drops that reply and the connection times out.
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { ipvsOf, serviceEvidence, virtualService } from './lib/ipvs.js';
-import { listText, localEndpoints, nodeLabel } from './lib/kube-proxy.js';
+import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { serviceEvidence, virtualService } from './lib/ipvs.js';
+import { listText, nodeLabel } from './lib/text.js';
+
+const MESSAGES = {
+  fallback: 'Node {{node}} runs no ready endpoint of {{service}} (externalTrafficPolicy: Local), so kube-proxy in IPVS mode falls back to every endpoint ({{reals}}) for {{address}}:{{nodePort}}/{{protocol}}, but does not masquerade a Local NodePort: the pod answers {{client}} straight from its own address, the client drops the reply, and the connection times out. (iptables and nftables mode drop it on {{node}} instead.) Nodes that serve it: {{working}}.',
+} as const;
 
 export default defineCheck({
   id: 'ipvs-etp-local-fallback',
@@ -17,23 +20,20 @@ export default defineCheck({
   description: 'In IPVS mode, a node with no local endpoint of a Local Service forwards the NodePort to other nodes\' pods without masquerade, so replies bypass it.',
   severity: 'error',
   stage: 'kube-proxy',
-  requires: ['service', 'nodePort', 'endpointSlices', 'nodeState'],
-  messages: {
-    fallback: 'Node {{node}} runs no ready endpoint of {{service}} (externalTrafficPolicy: Local), so kube-proxy in IPVS mode falls back to every endpoint ({{reals}}) for {{address}}:{{nodePort}}/{{protocol}}, but does not masquerade a Local NodePort: the pod answers {{client}} straight from its own address, the client drops the reply, and the connection times out. (iptables and nftables mode drop it on {{node}} instead.) Nodes that serve it: {{working}}.',
-  },
+  requires: ['service', 'nodePort', 'endpointSlices', 'nodeState', 'nodes'],
+  messages: MESSAGES,
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port!;
-    const nodePort = port.nodePort!;
+    const { service: svc, port } = ctx;
+    const { nodePort } = port;
     if (svc.externalTrafficPolicy !== 'Local') return [];
-    const findings: FindingInput[] = [];
-    const all = ctx.cluster.endpoints(svc, port).filter((e) => e.port !== null && e.ready);
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const all = ctx.endpointSlices.of(svc, port).filter((e) => e.port !== null && e.ready);
     const working = [...new Set(all.map((e) => e.nodeName).filter((n): n is string => n !== null))].sort();
     for (const p of ctx.paths) {
-      const state = ipvsOf(ctx, p.node);
+      const state = ctx.nodeState(p.node).ipvs;
       if (state === null) continue;
       const vs = virtualService(state, p.protocol, p.address, nodePort);
-      if (vs === null || localEndpoints(ctx, svc, port, p.node).length > 0) continue;
+      if (vs === null || ctx.endpointSlices.local(svc, port, p.node).length > 0) continue;
       const remote = vs.reals.filter((r) => r.weight > 0);
       if (remote.length === 0) continue;
       const evidence: Evidence[] = [...serviceEvidence(p.node, state, vs)];
@@ -49,7 +49,7 @@ export default defineCheck({
         data: {
           node: p.node, service: `${svc.namespace}/${svc.name}`, address: p.address, nodePort, protocol: p.protocol.toUpperCase(),
           client: p.client.ip, reals: listText(remote.map((r) => `${r.address}:${r.port}`)),
-          working: listText(working.map((n) => nodeLabel(ctx, n))) || 'none',
+          working: listText(working.map((n) => nodeLabel(ctx.nodes, n))) || 'none',
         },
         evidence,
         remediation: {

@@ -6,10 +6,11 @@
  * conntrack and nat POSTROUTING never sees it. Missing either, a pod on another node answers the
  * client from its own address, the client drops the reply, and the connection times out.
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { ipvsOf } from './lib/ipvs.js';
-import { ingressOutcomes } from './lib/kube-proxy.js';
+import { defineCheck, ingressOutcomes, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+
+const MESSAGES = {
+  notMasqueraded: '{{node}} forwards {{address}}:{{nodePort}}/{{protocol}} through IPVS to {{backend}} without masquerade: {{cause}} The pod answers {{client}} from its own address, the client drops the reply, and the connection times out.',
+} as const;
 
 export default defineCheck({
   id: 'ipvs-nodeport-masquerade-missing',
@@ -18,22 +19,17 @@ export default defineCheck({
   severity: 'error',
   stage: 'kube-proxy',
   requires: ['service', 'nodePort', 'paths'],
-  messages: {
-    notMasqueraded: '{{node}} forwards {{address}}:{{nodePort}}/{{protocol}} through IPVS to {{backend}} without masquerade: {{cause}} The pod answers {{client}} from its own address, the client drops the reply, and the connection times out.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const svc = ctx.service!;
-    const nodePort = ctx.question.port!.nodePort!;
+    const { service: svc, port: { nodePort } } = ctx;
     // Local policy skips masquerade on purpose; ipvs-etp-local-fallback explains that case.
     if (svc.externalTrafficPolicy === 'Local') return [];
-    const findings: FindingInput[] = [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const p of ctx.paths) {
-      const state = ipvsOf(ctx, p.node);
-      if (state === null) continue;
+      const data = ctx.nodeState(p.node);
+      if (data.ipvs === null) continue;
       const branch = p.branches.find((b) => b.failedAt === 'return' && b.stages[0]?.outcome?.hops.some((h) => h.table === 'ipvs'));
       if (branch === undefined) continue;
-      const data = ctx.cluster.nodeDataOf(p.node);
-      const r = data.rulesFor(4);
       const evidence: Evidence[] = [{ kind: 'path', node: p.node, summary: branch.why }];
       const causes: string[] = [];
       const conntrack = data.sysctl('net.ipv4.vs.conntrack');
@@ -41,11 +37,11 @@ export default defineCheck({
         causes.push('net.ipv4.vs.conntrack is 0, so IPVS traffic bypasses conntrack and KUBE-POSTROUTING\'s MASQUERADE never applies (kube-proxy sets it to 1; something reset it).');
         evidence.push({ kind: 'sysctl', node: p.node, name: 'net.ipv4.vs.conntrack', value: '0' });
       }
-      const set = r.ok ? r.plane.ipsets?.get(`KUBE-NODE-PORT-${p.protocol.toUpperCase()}`) : undefined;
+      const ipsetRead = data.hasIpset(`KUBE-NODE-PORT-${p.protocol.toUpperCase()}`);
       const o = ingressOutcomes(p).find((x) => x === branch.stages[0]?.outcome);
       const marked = o !== undefined && o.hops.some((h) => h.chain === 'KUBE-MARK-MASQ');
       if (!marked && conntrack !== '0') {
-        causes.push(set === undefined
+        causes.push(!ipsetRead
           ? `the packet was never marked for masquerade (no KUBE-MARK-MASQ on its path), and the ipset KUBE-NODE-PORT-${p.protocol.toUpperCase()} was not read.`
           : `the packet was never marked for masquerade: nat KUBE-NODE-PORT did not send it to KUBE-MARK-MASQ (is ${nodePort} in the ipset KUBE-NODE-PORT-${p.protocol.toUpperCase()}, and does the chain have its rule?).`);
       }

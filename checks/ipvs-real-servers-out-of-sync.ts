@@ -5,13 +5,16 @@
  * error in its log), the real servers go stale: new pods get no traffic, deleted pods keep getting
  * it and those connections time out.
  */
-import type { IpvsReal } from '../src/engine/ipvs/index.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { ipvsOf, serviceEvidence, virtualService } from './lib/ipvs.js';
-import { listText, localEndpoints, usedEndpoints } from './lib/kube-proxy.js';
+import { defineCheck, sh, type Evidence, type FindingInput, type IpvsReal } from '../src/check-kit/index.js';
+import { serviceEvidence, virtualService } from './lib/ipvs.js';
+import { listText } from './lib/text.js';
 
 const hp = (ip: string, port: number) => `${ip}:${port}`;
+
+const MESSAGES = {
+  noService: 'kube-proxy (IPVS mode) on {{node}} has no virtual service for {{address}}:{{nodePort}}/{{protocol}}, although Service {{service}} has that NodePort: the NodePort is not served on {{node}} (kube-proxy is not syncing, or {{address}} is not one of the addresses it serves NodePorts on).',
+  outOfSync: 'kube-proxy (IPVS mode) on {{node}} sends {{address}}:{{nodePort}}/{{protocol}} to {{reals}}, but the ready endpoints of {{service}} are {{endpoints}}.{{stale}}{{missing}} kube-proxy is not syncing IPVS on {{node}}.',
+} as const;
 
 export default defineCheck({
   id: 'ipvs-real-servers-out-of-sync',
@@ -20,17 +23,13 @@ export default defineCheck({
   severity: 'error',
   stage: 'kube-proxy',
   requires: ['service', 'nodePort', 'endpointSlices', 'nodeState'],
-  messages: {
-    noService: 'kube-proxy (IPVS mode) on {{node}} has no virtual service for {{address}}:{{nodePort}}/{{protocol}}, although Service {{service}} has that NodePort: the NodePort is not served on {{node}} (kube-proxy is not syncing, or {{address}} is not one of the addresses it serves NodePorts on).',
-    outOfSync: 'kube-proxy (IPVS mode) on {{node}} sends {{address}}:{{nodePort}}/{{protocol}} to {{reals}}, but the ready endpoints of {{service}} are {{endpoints}}.{{stale}}{{missing}} kube-proxy is not syncing IPVS on {{node}}.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port!;
-    const nodePort = port.nodePort!;
-    const findings: FindingInput[] = [];
+    const { service: svc, port } = ctx;
+    const { nodePort } = port;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const p of ctx.paths) {
-      const state = ipvsOf(ctx, p.node);
+      const state = ctx.nodeState(p.node).ipvs;
       if (state === null || state.services.length === 0) continue;
       const vs = virtualService(state, p.protocol, p.address, nodePort);
       const data = { node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}` };
@@ -45,14 +44,14 @@ export default defineCheck({
         });
         continue;
       }
-      const ready = usedEndpoints(ctx, svc, port).filter((e) => e.port !== null);
+      const ready = ctx.endpointSlices.used(svc, port);
       let expected = ready;
       if (svc.externalTrafficPolicy === 'Local') {
-        const local = localEndpoints(ctx, svc, port, p.node).filter((e) => e.port !== null);
+        const local = ctx.endpointSlices.local(svc, port, p.node);
         // IPVS falls back to every endpoint when the node has none (kubernetes PR #97081).
         if (local.length > 0) expected = local;
       }
-      const want = new Set(expected.map((e) => hp(e.address, e.port!)));
+      const want = new Set(expected.map((e) => hp(e.address, e.port)));
       const have = new Set(vs.reals.filter((r: IpvsReal) => r.weight > 0).map((r) => hp(r.address, r.port)));
       const stale = [...have].filter((x) => !want.has(x)).sort();
       const missing = [...want].filter((x) => !have.has(x)).sort();

@@ -4,11 +4,8 @@
  * kube-proxy (Cilium, OVN-Kubernetes, kube-router's proxy) is recognised by its own chains and
  * keeps the check quiet; so does kube-proxy in nftables mode (its `kube-proxy` nft table).
  */
-import { parseIptablesSave, type Ruleset } from '../src/engine/iptables/parse.js';
-import { readPod } from '../src/model/kube.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { hasKubeProxyRules, kubeProxyPodsOn } from './lib/kube-proxy.js';
+import { defineCheck, sh, type Evidence, type FindingInput, type IptablesDumpId, type Ruleset } from '../src/check-kit/index.js';
+import { hasKubeProxyRules } from './lib/kube-proxy-rules.js';
 
 const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save'] as const;
 
@@ -19,6 +16,11 @@ const REPLACEMENTS: [RegExp, string][] = [
   [/^KUBE-ROUTER-/, 'kube-router'],
 ];
 
+const MESSAGES = {
+  absent: 'kube-proxy does not run on {{node}}: there is no kube-proxy pod on it{{daemonSet}}, and its iptables rules have no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). Nothing on {{node}} translates NodePorts, so {{node}}:{{nodePort}} is refused or reaches whatever listens there.',
+  noRules: 'kube-proxy pod {{pod}} runs on {{node}} and is Ready, but the node has none of its rules: no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). kube-proxy is failing to write them (its log shows why: an iptables-restore error, a missing kernel module, or an iptables backend other than the one read here), so {{node}}:{{nodePort}} is not translated.',
+} as const;
+
 export default defineCheck({
   id: 'kube-proxy-missing',
   title: 'kube-proxy is not running on the node',
@@ -26,35 +28,23 @@ export default defineCheck({
   severity: 'error',
   stage: 'kube-proxy',
   requires: ['kubeProxy', 'nodeState'],
-  messages: {
-    absent: 'kube-proxy does not run on {{node}}: there is no kube-proxy pod on it{{daemonSet}}, and its iptables rules have no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). Nothing on {{node}} translates NodePorts, so {{node}}:{{nodePort}} is refused or reaches whatever listens there.',
-    noRules: 'kube-proxy pod {{pod}} runs on {{node}} and is Ready, but the node has none of its rules: no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). kube-proxy is failing to write them (its log shows why: an iptables-restore error, a missing kernel module, or an iptables backend other than the one read here), so {{node}}:{{nodePort}} is not translated.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const kp = ctx.snapshot.cluster.kubeProxy;
+    const kp = ctx.kubeProxy;
     const mode = kp.config?.mode ?? '';
-    const nodePort = ctx.question.port?.nodePort ?? '<nodePort>';
-    const findings: FindingInput[] = [];
+    const nodePort = ctx.port?.nodePort ?? '<nodePort>';
+    const findings: FindingInput<typeof MESSAGES>[] = [];
 
     // Ingress nodes: a NodePort needs kube-proxy on the node that was dialled (the backend's node
     // receives the packet already translated).
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
-      const data = ctx.cluster.nodeDataOf(node);
+      const data = ctx.nodeState(node);
       if (data.unavailable !== null) continue;
       // Only dumps that ran count: an empty successful dump says "no rules", a missing one says nothing.
-      const read: { id: string; rs: Ruleset | null; argv: string }[] = [];
+      const read: { id: IptablesDumpId; rs: Ruleset | null; argv: string }[] = [];
       for (const id of DUMPS) {
-        const out = data.command(id);
-        if (out?.exitCode !== 0) continue;
-        let rs: Ruleset | null = null;
-        if (/^\*/m.test(out.stdout)) {
-          try {
-            rs = parseIptablesSave(out.stdout, { source: `${node}:${id}` });
-          } catch {
-            continue;
-          }
-        }
-        read.push({ id, rs, argv: out.argv.join(' ') });
+        const dump = data.iptablesDump(id);
+        if (dump !== null) read.push({ id, rs: dump.ruleset, argv: dump.argv });
       }
       // The unsuffixed iptables-save is one of the two backends again: keep it only when neither ran.
       if (read.some((r) => r.id !== 'iptables-save')) read.splice(0, read.length, ...read.filter((r) => r.id !== 'iptables-save'));
@@ -73,7 +63,7 @@ export default defineCheck({
         kind: 'output', node, command: r.argv,
         excerpt: r.rs === null ? '(no tables)' : `nat chains: ${[...(r.rs.tables.get('nat')?.chains.keys() ?? [])].join(', ') || '(no nat table)'}`,
       }));
-      const pods = kubeProxyPodsOn(ctx, node);
+      const pods = kp.podsOn(node);
       const ready = pods.find((p) => p.phase === 'Running' && p.ready === true);
 
       if (pods.length === 0) {
@@ -83,7 +73,7 @@ export default defineCheck({
         evidence.push(ds === null
           ? { kind: 'object', ref: 'DaemonSet kube-system/kube-proxy', value: 'not found' }
           : { kind: 'object', ref: `DaemonSet kube-system/${ds.metadata.name}`, field: 'status', value: `desired ${status.desiredNumberScheduled ?? '?'}, ready ${status.numberReady ?? '?'}` });
-        const others = kp.pods.map(readPod).filter((p) => p.nodeName !== null).map((p) => p.nodeName!);
+        const others = kp.pods.flatMap((p) => (p.nodeName === null ? [] : [p.nodeName]));
         findings.push({
           messageId: 'absent',
           node,

@@ -9,10 +9,14 @@
  * - Cilium runs beside kube-proxy in IPVS mode, which Cilium does not support (its socket LB and
  *   IPVS's kube-ipvs0 addresses both claim Service addresses).
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { configuredMode, observedModes } from '../src/model/proxy-mode.js';
-import { listText } from './lib/kube-proxy.js';
+import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { listText } from './lib/text.js';
+
+const MESSAGES = {
+  mismatch: 'kube-proxy is configured for {{configured}} mode ({{source}}), but {{node}} runs {{observed}} mode ({{evidence}}): kube-proxy there does not use this configuration. Diagnoses of {{node}} follow what the node has.',
+  twoModes: '{{node}} holds the rules of two kube-proxy modes: {{evidence}}. After a mode switch the old rules stay until `kube-proxy --cleanup`; their stale nat rules still translate connections ({{configured}} is configured).',
+  cilium: '{{node}} runs Cilium ({{cilium}}) beside kube-proxy in IPVS mode, which Cilium does not support: both claim Service addresses, and NodePort traffic may be handled by either.',
+} as const;
 
 export default defineCheck({
   id: 'kube-proxy-mode-conflict',
@@ -21,28 +25,25 @@ export default defineCheck({
   severity: 'warning',
   stage: 'kube-proxy',
   requires: ['kubeProxy', 'nodeState'],
-  messages: {
-    mismatch: 'kube-proxy is configured for {{configured}} mode ({{source}}), but {{node}} runs {{observed}} mode ({{evidence}}): kube-proxy there does not use this configuration. Diagnoses of {{node}} follow what the node has.',
-    twoModes: '{{node}} holds the rules of two kube-proxy modes: {{evidence}}. After a mode switch the old rules stay until `kube-proxy --cleanup`; their stale nat rules still translate connections ({{configured}} is configured).',
-    cilium: '{{node}} runs Cilium ({{cilium}}) beside kube-proxy in IPVS mode, which Cilium does not support: both claim Service addresses, and NodePort traffic may be handled by either.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const configured = configuredMode(ctx.cluster);
-    const findings: FindingInput[] = [];
+    const configured = ctx.kubeProxy.configuredMode;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
-      const observed = observedModes(ctx.cluster, node);
-      if (observed === null || observed.length === 0) continue;
+      const observed = ctx.nodeState(node).proxyModes;
+      const [only, ...more] = observed ?? [];
+      if (observed === null || only === undefined) continue;
       const base: Evidence[] = configured ? [{ kind: 'object', ref: configured.source, field: 'mode', value: configured.mode }] : [];
       const evidence: Evidence[] = [...base, ...observed.map((m): Evidence => ({ kind: 'output', node, command: m.mode === 'ipvs' ? 'ipvsadm-save -n' : m.mode === 'nftables' ? 'nft -j list ruleset' : 'iptables-save', excerpt: m.evidence }))];
       const text = listText(observed.map((m) => `${m.mode} (${m.evidence})`));
-      if (observed.length > 1) {
+      if (more.length > 0) {
         findings.push({ messageId: 'twoModes', node, severity: 'error', data: { node, evidence: text, configured: configured?.mode ?? 'no mode' }, evidence,
           remediation: { summary: `Remove the rules of the mode not in use: run \`kube-proxy --cleanup\` on ${node} (then restart kube-proxy), or delete the stale table/chains.`, commands: observed.some((m) => m.mode === 'nftables') && configured?.mode !== 'nftables' ? [sh`nft delete table ip kube-proxy`] : [sh`kube-proxy --cleanup`] } });
-      } else if (configured !== null && observed[0]!.mode !== configured.mode) {
-        findings.push({ messageId: 'mismatch', node, data: { node, configured: configured.mode, source: configured.source, observed: observed[0]!.mode, evidence: observed[0]!.evidence }, evidence,
+      } else if (configured !== null && only.mode !== configured.mode) {
+        findings.push({ messageId: 'mismatch', node, data: { node, configured: configured.mode, source: configured.source, observed: only.mode, evidence: only.evidence }, evidence,
           remediation: { summary: `Check the kube-proxy DaemonSet's command line and the pod on ${node} (flags override the ConfigMap), then restart it.`, commands: [sh`kubectl -n kube-system get pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} -o yaml`] } });
       }
-      const cilium = ciliumOn(ctx.cluster.nodeDataOf(node).command('ip-addr')?.stdout);
+      const cilium = ciliumOn(ctx.nodeState(node).command('ip-addr')?.stdout);
       if (cilium !== null && observed.some((m) => m.mode === 'ipvs')) {
         findings.push({ messageId: 'cilium', node, data: { node, cilium }, evidence: [...evidence, { kind: 'output', node, command: 'ip -j addr', excerpt: cilium }],
           remediation: { summary: 'Run kube-proxy in iptables or nftables mode beside Cilium, or let Cilium replace kube-proxy (kubeProxyReplacement) and remove kube-proxy.', commands: [sh`kubectl -n kube-system edit configmap kube-proxy`] } });
@@ -54,6 +55,6 @@ export default defineCheck({
 
 /** Cilium's devices (`cilium_host`, `cilium_vxlan`…) in `ip -j addr`, or null. */
 function ciliumOn(ipAddr: string | undefined): string | null {
-  const names = [...(ipAddr ?? '').matchAll(/"ifname":\s*"(cilium_[^"]+)"/g)].map((m) => m[1]!);
+  const names = [...(ipAddr ?? '').matchAll(/"ifname":\s*"(cilium_[^"]+)"/g)].flatMap((m) => m[1] ?? []);
   return names.length ? `interfaces ${[...new Set(names)].join(', ')}` : null;
 }

@@ -5,12 +5,10 @@
  * the ingress node's nat rules to say why: no jump to KUBE-POSTROUTING, no MASQUERADE rule in it,
  * KUBE-MARK-MASQ and KUBE-POSTROUTING using different mark bits, or KUBE-MARK-MASQ never reached.
  */
-import { rulesOf } from '../src/engine/iptables/parse.js';
-import type { Rule, Ruleset } from '../src/engine/iptables/ruleset.js';
-import type { Outcome } from '../src/engine/packet/contract.js';
-import type { NodePath, PathBranch } from '../src/engine/path.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import {
+  defineCheck, rulesOf, sh, type Evidence, type FindingInput, type NodePath, type Outcome, type PathBranch, type Rule, type Ruleset,
+} from '../src/check-kit/index.js';
+import { percent } from './lib/text.js';
 
 /** The mark a MARK rule sets (`--set-xmark 0x4000/0x4000`, `--or-mark 0x4000`), or the one a mark match tests. */
 function markBits(rule: Rule): number | null {
@@ -26,10 +24,9 @@ function markBits(rule: Rule): number | null {
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
-const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 interface Diagnosis {
-  messageId: string;
+  messageId: keyof typeof MESSAGES;
   why: string;
   evidence: Evidence[];
 }
@@ -95,52 +92,53 @@ function diagnose(node: string, rs: Ruleset, o: Outcome): Diagnosis {
 
 const TAIL = 'The pod answers {{client}} directly, the reply bypasses {{node}} where the connection was translated, and the client drops it. Affected: {{affected}}.';
 
+const MESSAGES = {
+  notMarked: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+  noJump: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+  noMasquerade: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+  markMismatch: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+  other: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
+} as const;
+
 export default defineCheck({
   id: 'masquerade-missing',
   title: 'NodePort traffic to a remote pod is not masqueraded',
   description: 'With externalTrafficPolicy Cluster the ingress node forwards to a pod on another node without SNAT (KUBE-POSTROUTING or its MASQUERADE rule missing, masquerade bits disagree, or KUBE-MARK-MASQ not reached).',
   severity: 'error',
   stage: 'node',
-  requires: ['service', 'paths'],
-  messages: {
-    notMarked: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
-    noJump: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
-    noMasquerade: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
-    markMismatch: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
-    other: `{{node}} forwards NodePort {{port}} connections to {{pods}} on another node without masquerading them: {{why}}. ${TAIL}`,
-  },
+  requires: ['service', 'paths', 'kubeProxy'],
+  messages: MESSAGES,
   run(ctx) {
-    if (ctx.service === null || ctx.service.externalTrafficPolicy !== 'Cluster') return [];
-    const findings: FindingInput[] = [];
-    const byNode = new Map<string, { path: NodePath; branches: PathBranch[] }>();
+    if (ctx.service.externalTrafficPolicy !== 'Cluster') return [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    // Per ingress node: the branches that return unmasqueraded, and the first one's ingress walk.
+    const byNode = new Map<string, { path: NodePath; outcome: Outcome; why: string; branches: PathBranch[] }>();
     for (const path of ctx.paths) {
       for (const b of path.branches) {
         const ingress = b.stages.find((s) => s.stage === 'ingress')?.outcome;
         if (b.failedAt !== 'return' || ingress === undefined || ingress.snat !== null) continue;
         // IPVS mode masquerades differently: ipvs-nodeport-masquerade-missing explains that path.
         if (ingress.hops.some((h) => h.table === 'ipvs')) continue;
-        const e = byNode.get(path.node) ?? { path, branches: [] };
+        const e = byNode.get(path.node) ?? { path, outcome: ingress, why: b.why, branches: [] };
         e.branches.push(b);
         byNode.set(path.node, e);
       }
     }
-    for (const [node, { path, branches }] of byNode) {
-      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
-      if (!rules.ok) continue;
-      const o = branches[0]!.stages.find((s) => s.stage === 'ingress')!.outcome!;
-      const rs = rules.rulesets.find((r) => r.tables.get('nat')?.chains.has('KUBE-MARK-MASQ')) ?? rules.rulesets[0]!;
-      const d = diagnose(node, rs, o);
+    for (const [node, { path, outcome, why, branches }] of byNode) {
+      const rulesets = ctx.nodeState(node).rulesets;
+      const rs = rulesets?.find((r) => r.tables.get('nat')?.chains.has('KUBE-MARK-MASQ')) ?? rulesets?.[0];
+      if (rs === undefined) continue;
+      const d = diagnose(node, rs, outcome);
       const share = branches.reduce((s, b) => s + b.probability, 0);
       const pods = [...new Set(branches.map((b) => `${b.backend?.pod ?? b.backend?.ip ?? '?'}${b.backend?.node ? ` (${b.backend.node})` : ''}`))].join(', ');
       const evidence: Evidence[] = [
         ...d.evidence,
-        { kind: 'path', node, summary: `${pct(share)} of connections to ${path.address}:${path.port}: ${branches[0]!.why}` },
+        { kind: 'path', node, summary: `${percent(share)} of connections to ${path.address}:${path.port}: ${why}` },
       ];
-      const proxyPod = ctx.snapshot.cluster.kubeProxy.pods.find((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node)?.metadata.name;
+      const proxyPod = ctx.kubeProxy.podsOn(node)[0]?.name;
       const restart = proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`;
       const logs = proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`;
-      const bit = ctx.cluster.kubeProxy?.masqueradeBit ?? 14;
-      const mark = hex(1 << bit);
+      const bit = ctx.kubeProxy.config?.masqueradeBit ?? 14;
       const remediation = d.messageId === 'markMismatch'
         ? {
           summary: `Run kube-proxy on ${node} with the same masquerade bit as the rest of the cluster (iptables.masqueradeBit ${bit} in ConfigMap kube-system/kube-proxy; check for a --iptables-masquerade-bit flag on this node's kube-proxy), then restart it so it rewrites both chains.`,
@@ -159,7 +157,7 @@ export default defineCheck({
       findings.push({
         messageId: d.messageId,
         node,
-        data: { node, port: path.port, pods, why: d.why, client: path.client.ip, mark, affected: `${pct(share)} of the connections that enter through ${node} (${path.address})` },
+        data: { node, port: path.port, pods, why: d.why, client: path.client.ip, affected: `${percent(share)} of the connections that enter through ${node} (${path.address})` },
         evidence,
         remediation,
       });

@@ -6,27 +6,12 @@
  * would allow the client. Traffic from the pod's own node is always allowed, so the NodePort works
  * only via the node that runs the pod. Any other policy denial is netpol-blocks-traffic's.
  */
-import { evaluateIngress, type PolicyDecision } from '../src/engine/netpol/index.js';
-import type { NodePath, PathBranch } from '../src/engine/path.js';
-import { defineCheck, type CheckContext, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { policyPod, policyWorld } from '../src/run/question.js';
+import { defineCheck, sh, type Evidence, type FindingInput, type PolicyDecision } from '../src/check-kit/index.js';
 import { applyManifest } from './lib/kubectl-apply.js';
+import { snatedDenial } from './lib/snated-denial.js';
+import { percent } from './lib/text.js';
 
-const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
-const pct = (x: number) => `${Math.round(x * 100)}%`;
-
-/** A policy-stage denial of a source other than the client, where the client itself would be allowed. */
-export function snatedDenial(ctx: CheckContext, path: NodePath, b: PathBranch): { decision: PolicyDecision; client: PolicyDecision } | null {
-  const decision = b.stages.find((s) => s.stage === 'policy')?.policy;
-  if (b.failedAt !== 'policy' || decision?.verdict !== 'denied' || b.sourceAtPod === null || b.sourceAtPod === path.client.ip || !b.backend?.pod) return null;
-  const world = policyWorld(ctx.cluster, ctx.question.namespace);
-  const [ns, name] = b.backend.pod.split('/') as [string, string];
-  const pod = ctx.cluster.pod(ns, name);
-  if ('unavailable' in world || pod === undefined) return null;
-  const client = evaluateIngress(world, { srcIp: path.client.ip, pod: policyPod(pod), port: b.backend.port ?? path.port, protocol: PROTO[path.protocol as keyof typeof PROTO] ?? 'TCP' });
-  return client.verdict === 'allowed' ? { decision, client } : null;
-}
+interface Arrival { ingress: string; address: string; share: number; why: string }
 
 interface Group {
   pod: string;
@@ -35,8 +20,13 @@ interface Group {
   decision: PolicyDecision;
   client: PolicyDecision;
   /** source address → the ingress nodes whose connections arrive with it, and their share. */
-  sources: Map<string, { ingress: string; address: string; share: number; why: string }[]>;
+  sources: Map<string, [Arrival, ...Arrival[]]>;
 }
+
+const MESSAGES = {
+  snated:
+    'NetworkPolicy {{policies}} drops NodePort {{port}} connections that enter through {{via}}: they reach pod {{pod}} on {{podNode}} masqueraded to {{sources}}, and {{miss}}. The policy allows the client {{client}} itself ({{allowedBy}}), but it never sees it: with externalTrafficPolicy {{etp}} the ingress node replaces the client address with its own when it forwards to a pod on another node. Through {{podNode}}, the node that runs the pod, connections pass because NetworkPolicy always allows traffic from the pod\'s own node, which is why the NodePort works only via that node.',
+} as const;
 
 export default defineCheck({
   id: 'netpol-blocks-snated-source',
@@ -44,39 +34,36 @@ export default defineCheck({
   description: 'A NetworkPolicy drops NodePort traffic that arrives masqueraded to an ingress node address, although it would allow the client itself (works only via the node that runs the pod).',
   severity: 'error',
   stage: 'policy',
-  requires: ['paths', 'networkPolicies'],
-  messages: {
-    snated:
-      'NetworkPolicy {{policies}} drops NodePort {{port}} connections that enter through {{via}}: they reach pod {{pod}} on {{podNode}} masqueraded to {{sources}}, and {{miss}}. The policy allows the client {{client}} itself ({{allowedBy}}), but it never sees it: with externalTrafficPolicy {{etp}} the ingress node replaces the client address with its own when it forwards to a pod on another node. Through {{podNode}}, the node that runs the pod, connections pass because NetworkPolicy always allows traffic from the pod\'s own node, which is why the NodePort works only via that node.',
-  },
+  requires: ['paths', 'networkPolicies', 'pods', 'nodes'],
+  messages: MESSAGES,
   run(ctx) {
     const groups = new Map<string, Group>();
     for (const path of ctx.paths) {
       for (const b of path.branches) {
         const d = snatedDenial(ctx, path, b);
         if (d === null) continue;
-        const pod = b.backend!.pod!;
-        const g: Group = groups.get(pod) ?? { pod, podNode: b.backend!.node ?? '(unknown node)', port: b.backend!.port ?? path.port, decision: d.decision, client: d.client, sources: new Map() };
-        const list = g.sources.get(b.sourceAtPod!) ?? [];
-        const e = list.find((x) => x.ingress === path.node);
+        const { pod, backend, source } = d;
+        const g: Group = groups.get(pod) ?? { pod, podNode: backend.node ?? '(unknown node)', port: backend.port ?? path.port, decision: d.decision, client: d.client, sources: new Map() };
+        const arrival: Arrival = { ingress: path.node, address: path.address, share: b.probability, why: b.why };
+        const list = g.sources.get(source);
+        const e = list?.find((x) => x.ingress === path.node);
         if (e) e.share += b.probability;
-        else list.push({ ingress: path.node, address: path.address, share: b.probability, why: b.why });
-        g.sources.set(b.sourceAtPod!, list);
+        else if (list) list.push(arrival);
+        else g.sources.set(source, [arrival]);
         groups.set(pod, g);
       }
     }
 
-    const findings: FindingInput[] = [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     const svc = ctx.service;
-    const nodePort = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const nodePort = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
     const client = ctx.paths[0]?.client.ip ?? ctx.question.client.ip;
     for (const g of groups.values()) {
-      const [ns] = g.pod.split('/') as [string];
+      const [ns, name] = g.pod.split('/') as [string, string];
       const policies = g.decision.isolatedBy.map((p) => `${p.namespace}/${p.name}`);
       const miss = g.decision.misses?.[0];
       const allowed = g.client.allowedBy;
-      const polObj = (ref: { namespace: string; name: string }) => ctx.snapshot.cluster.networkPolicies.find((p) => p.metadata.namespace === ref.namespace && p.metadata.name === ref.name);
-      const ruleOf = (ref: { namespace: string; name: string }, rule: number) => ((polObj(ref)?.spec as { ingress?: unknown[] } | undefined)?.ingress ?? [])[rule];
+      const ruleOf = (ref: { namespace: string; name: string }, rule: number) => ((ctx.networkPolicies.get(ref)?.spec as { ingress?: unknown[] } | undefined)?.ingress ?? [])[rule];
       const evidence: Evidence[] = [];
       if (allowed) {
         const rule = ruleOf(allowed.policy, allowed.rule) as { from?: unknown[] } | undefined;
@@ -94,20 +81,20 @@ export default defineCheck({
       const cidrs: string[] = [];
       for (const [source, list] of g.sources) {
         // A tunnel or bridge address in the pod network stands for that node's whole pod subnet.
-        const owner = ctx.cluster.nodeByAddress(source);
-        const subnet = owner === undefined && ctx.cluster.inPodCidr(source)
-          ? ctx.cluster.nodes.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs[0]
+        const owner = ctx.nodes.byAddress(source);
+        const subnet = owner === undefined && ctx.nodes.inPodCidr(source)
+          ? ctx.nodes.all.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs[0]
           : undefined;
         cidrs.push(subnet ?? `${source}/32`);
         for (const l of list) {
           vias.push(`${l.ingress} (${l.address})`);
-          evidence.push({ kind: 'path', node: l.ingress, summary: `${pct(l.share)} of connections to ${l.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
+          evidence.push({ kind: 'path', node: l.ingress, summary: `${percent(l.share)} of connections to ${l.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
         }
       }
-      const sources = [...g.sources.entries()].map(([s, l]) => `${s} (${ctx.cluster.nodeByAddress(s) ? `${l[0]!.ingress}'s address`
-        : ctx.cluster.inPodCidr(s) ? `${l[0]!.ingress}'s tunnel or bridge address, inside the pod network` : `an address of ${l[0]!.ingress}`})`).join(', ');
+      const sources = [...g.sources.entries()].map(([s, [l]]) => `${s} (${ctx.nodes.byAddress(s) ? `${l.ingress}'s address`
+        : ctx.nodes.inPodCidr(s) ? `${l.ingress}'s tunnel or bridge address, inside the pod network` : `an address of ${l.ingress}`})`).join(', ');
       const subnets = cidrs.some((c) => !c.endsWith('/32'));
-      const selector = svc?.selector ?? ctx.cluster.pod(ns, g.pod.split('/')[1]!)?.labels ?? {};
+      const selector = svc?.selector ?? ctx.pods.get(ns, name)?.labels ?? {};
       const proto = (ctx.paths[0]?.protocol ?? 'tcp').toUpperCase();
       const allowNodes = {
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',

@@ -5,10 +5,7 @@
  * never written; a node where kube-proxy runs with another configuration has other rules instead
  * (kube-proxy-mode-conflict).
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import { configuredMode, observedModes } from '../src/model/proxy-mode.js';
-import { kubeProxyTable } from './lib/kube-proxy-nft.js';
+import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 
 /** `6.1.0-18-amd64` → [6, 1]; null when unreadable. */
 function release(text: string | undefined): [number, number] | null {
@@ -18,6 +15,10 @@ function release(text: string | undefined): [number, number] | null {
 
 const older = (v: [number, number], min: [number, number]) => v[0] < min[0] || (v[0] === min[0] && v[1] < min[1]);
 
+const MESSAGES = {
+  missing: 'kube-proxy is configured for nftables mode ({{source}}), but {{node}} has no `table ip kube-proxy` in its nft ruleset, so nothing on {{node}} translates NodePorts.{{why}}',
+} as const;
+
 export default defineCheck({
   id: 'nft-kube-proxy-table-missing',
   title: 'kube-proxy nftables mode without its nft table',
@@ -25,18 +26,16 @@ export default defineCheck({
   severity: 'error',
   stage: 'kube-proxy',
   requires: ['kubeProxy', 'nodeState'],
-  messages: {
-    missing: 'kube-proxy is configured for nftables mode ({{source}}), but {{node}} has no `table ip kube-proxy` in its nft ruleset, so nothing on {{node}} translates NodePorts.{{why}}',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const configured = configuredMode(ctx.cluster);
+    const configured = ctx.kubeProxy.configuredMode;
     if (configured?.mode !== 'nftables') return [];
-    const findings: FindingInput[] = [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
-      const data = ctx.cluster.nodeDataOf(node);
+      const data = ctx.nodeState(node);
       const nft = data.command('nft-ruleset');
       if (data.unavailable !== null || nft === undefined) continue;
-      if (nft.exitCode === 0 && kubeProxyTable(ctx, node) !== null) continue;
+      if (nft.exitCode === 0 && data.kubeProxyTable !== null) continue;
       const evidence: Evidence[] = [{ kind: 'object', ref: configured.source, field: 'mode', value: 'nftables' }];
       const reasons: string[] = [];
       if (nft.exitCode !== 0) {
@@ -45,20 +44,20 @@ export default defineCheck({
       } else {
         evidence.push({ kind: 'output', node, command: 'nft -j list ruleset', excerpt: 'no table ip kube-proxy' });
       }
-      const kernel = data.command('kernel-release');
-      const k = release(kernel?.stdout);
-      if (k !== null && older(k, [5, 13])) {
-        reasons.push(` Its kernel is ${kernel!.stdout.trim()}; kube-proxy's nftables mode needs 5.13 or later and refuses to start on older kernels.`);
-        evidence.push({ kind: 'output', node, command: 'uname -r', excerpt: kernel!.stdout.trim() });
+      const kernel = data.command('kernel-release')?.stdout.trim();
+      const k = release(kernel);
+      if (kernel !== undefined && k !== null && older(k, [5, 13])) {
+        reasons.push(` Its kernel is ${kernel}; kube-proxy's nftables mode needs 5.13 or later and refuses to start on older kernels.`);
+        evidence.push({ kind: 'output', node, command: 'uname -r', excerpt: kernel });
       }
-      const version = data.command('nft-version');
-      const v = /v(\d+)\.(\d+)\.(\d+)/.exec(version?.stdout ?? '');
-      if (v !== null && (Number(v[1]) < 1 || (Number(v[1]) === 1 && Number(v[2]) === 0 && Number(v[3]) < 1))) {
+      const version = data.command('nft-version')?.stdout;
+      const v = /v(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
+      if (version !== undefined && v !== null && (Number(v[1]) < 1 || (Number(v[1]) === 1 && Number(v[2]) === 0 && Number(v[3]) < 1))) {
         reasons.push(` Its nft is ${v[0]}; kube-proxy needs nft 1.0.1 or later.`);
-        evidence.push({ kind: 'output', node, command: 'nft --version', excerpt: version!.stdout.trim() });
+        evidence.push({ kind: 'output', node, command: 'nft --version', excerpt: version.trim() });
       }
       // kube-proxy running another mode there still serves NodePorts: kube-proxy-mode-conflict says so.
-      if ((observedModes(ctx.cluster, node) ?? []).length > 0) continue;
+      if ((data.proxyModes ?? []).length > 0) continue;
       if (reasons.length === 0) reasons.push(' kube-proxy there is not running, or failed to write its rules: its log says why.');
       findings.push({
         messageId: 'missing',

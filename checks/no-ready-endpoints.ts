@@ -4,23 +4,15 @@
  * and nobody created an EndpointSlice. kube-proxy then rejects the nodePort ("has no endpoints"),
  * which the client sees as "connection refused".
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import type { PodInfo } from '../src/model/kube.js';
-import { noEndpointsRules } from './lib/no-endpoints-rule.js';
+import { defineCheck, sh, type Evidence, type PodInfo } from '../src/check-kit/index.js';
+import { noEndpointsRejectEvidence } from './lib/no-endpoints-evidence.js';
+import { editDistance } from './lib/text.js';
 
-/** The kube-proxy "<svc> has no endpoints" REJECT each ingress walk ended on, one per node. */
 interface Miss { pod: PodInfo; score: number; diffs: string[]; patch: Record<string, string | null> }
 
 /** 1 for equal strings, towards 0 as the edit distance grows ("fronted" is close to "frontend"). */
 function similarity(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return 1 - prev[b.length]! / Math.max(a.length, b.length, 1);
+  return 1 - editDistance(a, b) / Math.max(a.length, b.length, 1);
 }
 
 /**
@@ -75,17 +67,16 @@ export default defineCheck({
     noSelector: 'Service {{service}} has no selector, so its endpoints must be created by hand, and no EndpointSlice labelled kubernetes.io/service-name={{name}} lists an address: kube-proxy rejects {{port}} (connection refused).',
   },
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port;
+    const { service: svc, port } = ctx;
     if (port === null) return [];
     // Any address at all, even unready or without the port: that is endpoints-not-ready's or target-port-mismatch's.
-    if (ctx.cluster.endpoints(svc, port).length > 0) return [];
+    if (ctx.endpointSlices.of(svc, port).length > 0) return [];
     const name = `${svc.namespace}/${svc.name}`;
     const ns = svc.namespace;
     const portText = port.nodePort !== null ? `nodePort ${port.nodePort}` : `port ${port.port}`;
     const ref = `Service ${name}`;
     const slices = sh`kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name} -o wide`;
-    const rules = noEndpointsRules(ctx);
+    const rules = noEndpointsRejectEvidence(ctx);
     const sliceEvidence: Evidence = { kind: 'object', ref: `EndpointSlices of ${name}`, field: 'endpoints', value: [] };
 
     if (svc.selector === null) {
@@ -103,10 +94,11 @@ export default defineCheck({
     const selector = svc.selector;
     const selText = labelText(selector);
     const evidence: Evidence[] = [{ kind: 'object', ref, field: 'spec.selector', value: selector }, sliceEvidence];
-    const selected = ctx.cluster.selectedPods(svc);
-    const inNs = ctx.cluster.pods.filter((p) => p.namespace === ns);
+    const selected = ctx.pods.selectedBy(svc);
+    const inNs = ctx.pods.all.filter((p) => p.namespace === ns);
 
-    if (selected.length === 0) {
+    const [firstSelected] = selected;
+    if (firstSelected === undefined) {
       if (inNs.length === 0) {
         return [{
           messageId: 'noPods',
@@ -119,7 +111,8 @@ export default defineCheck({
         }];
       }
       const misses = inNs.map((p) => miss(selector, p)).filter((m) => m.score > 0).sort((a, b) => b.score - a.score || a.pod.name.localeCompare(b.pod.name));
-      if (misses.length === 0) {
+      const [first] = misses;
+      if (first === undefined) {
         const examples = inNs.slice(0, 3).map((p) => `${p.name}: ${labelText(p.labels) || 'no labels'}`).join('; ');
         return [{
           messageId: 'noPodLooksLike',
@@ -132,19 +125,21 @@ export default defineCheck({
         }];
       }
       // Group the best misses by what differs: replicas of one workload read as one line.
-      const best = misses.filter((m) => misses[0]!.score - m.score < 1e-9);
-      const groups = new Map<string, Miss[]>();
+      const best = misses.filter((m) => first.score - m.score < 1e-9);
+      const groups = new Map<string, [Miss, ...Miss[]]>();
       for (const m of best) {
         const key = m.diffs.join('; ');
-        groups.set(key, [...(groups.get(key) ?? []), m]);
+        const group = groups.get(key);
+        if (group === undefined) groups.set(key, [m]);
+        else group.push(m);
       }
+      // The first group holds the nearest miss first.
       const shown = [...groups.entries()].slice(0, 3);
-      const nearest = shown.map(([diff, ms]) => `pod ${ms[0]!.pod.name}${ms.length > 1 ? ` (and ${ms.length - 1} more like it)` : ''}: ${diff}`).join('; ');
-      const first = shown[0]![1][0]!;
+      const nearest = shown.map(([diff, ms]) => `pod ${ms[0].pod.name}${ms.length > 1 ? ` (and ${ms.length - 1} more like it)` : ''}: ${diff}`).join('; ');
       return [{
         messageId: 'selectorMismatch',
         data: { service: name, selector: selText, namespace: ns, port: portText, nearest },
-        evidence: [...evidence, ...shown.map(([, ms]): Evidence => ({ kind: 'object', ref: `Pod ${ns}/${ms[0]!.pod.name}`, field: 'metadata.labels', value: ms[0]!.pod.labels })), ...rules],
+        evidence: [...evidence, ...shown.map(([, ms]): Evidence => ({ kind: 'object', ref: `Pod ${ns}/${ms[0].pod.name}`, field: 'metadata.labels', value: ms[0].pod.labels })), ...rules],
         remediation: {
           summary: `Make the selector and the pod labels agree: either change the Service selector to what pod ${first.pod.name} carries (the command below), or relabel the pods' template to ${selText}.`,
           commands: [
@@ -165,7 +160,7 @@ export default defineCheck({
         evidence: [...evidence, ...selected.slice(0, 4).map((p): Evidence => ({ kind: 'object', ref: `Pod ${ns}/${p.name}`, field: 'status.phase', value: p.phase })), ...rules],
         remediation: {
           summary: 'The pods are not running yet (unscheduled, image not pulled, sandbox not created) or have finished; see why in their events.',
-          commands: [sh`kubectl describe pod ${selected[0]!.name} -n ${ns}`, sh`kubectl get events -n ${ns} --field-selector involvedObject.name=${selected[0]!.name}`],
+          commands: [sh`kubectl describe pod ${firstSelected.name} -n ${ns}`, sh`kubectl get events -n ${ns} --field-selector involvedObject.name=${firstSelected.name}`],
         },
       }];
     }

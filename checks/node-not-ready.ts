@@ -4,10 +4,14 @@
  * not ready, or the machine is gone. Its kube-proxy rules may be stale, and its pods are soon
  * marked not ready and evicted.
  */
-import { defineCheck, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type FindingInput } from '../src/check-kit/index.js';
 
 interface Cond { type?: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string }
+
+const MESSAGES = {
+  ingress: 'Node {{node}} ({{address}}), which the client connects to, is not Ready (Ready={{status}}{{reason}} since {{since}}): {{message}} Its kubelet, network plugin or kube-proxy may not be working, so connections to {{address}}{{port}} may fail whatever its rules say.',
+  backend: 'Node {{node}}, which runs backend pod(s) {{pods}}, is not Ready (Ready={{status}}{{reason}} since {{since}}): {{message}} Its pods are marked not ready and evicted after the toleration period, and traffic forwarded to them may be lost.',
+} as const;
 
 export default defineCheck({
   id: 'node-not-ready',
@@ -15,13 +19,10 @@ export default defineCheck({
   description: 'An ingress node (error) or a node running a backend pod (warning) has Ready=False/Unknown.',
   severity: 'error',
   stage: 'node',
-  requires: ['nodes'],
-  messages: {
-    ingress: 'Node {{node}} ({{address}}), which the client connects to, is not Ready (Ready={{status}}{{reason}} since {{since}}): {{message}} Its kubelet, network plugin or kube-proxy may not be working, so connections to {{address}}{{port}} may fail whatever its rules say.',
-    backend: 'Node {{node}}, which runs backend pod(s) {{pods}}, is not Ready (Ready={{status}}{{reason}} since {{since}}): {{message}} Its pods are marked not ready and evicted after the toleration period, and traffic forwarded to them may be lost.',
-  },
+  requires: ['nodes', 'endpointSlices', 'pods'],
+  messages: MESSAGES,
   run(ctx) {
-    const { cluster, question: q, service: svc } = ctx;
+    const { question: q, service: svc, port } = ctx;
     const ingress = new Set(q.ingress.map((i) => i.node));
     // Nodes that run a backend: every endpoint (ready or not) and every selected pod.
     const backends = new Map<string, Set<string>>();
@@ -29,12 +30,12 @@ export default defineCheck({
       if (node === null) return;
       backends.set(node, (backends.get(node) ?? new Set()).add(pod));
     };
-    if (svc !== null && q.port !== null) {
-      for (const e of cluster.endpoints(svc, q.port)) add(e.nodeName, e.pod?.name ?? e.address);
-      for (const p of cluster.selectedPods(svc)) add(p.nodeName, p.name);
+    if (svc !== null && port !== null) {
+      for (const e of ctx.endpointSlices.of(svc, port)) add(e.nodeName, e.pod?.name ?? e.address);
+      for (const p of ctx.pods.selectedBy(svc)) add(p.nodeName, p.name);
     }
-    const findings: FindingInput[] = [];
-    for (const n of cluster.nodes) {
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    for (const n of ctx.nodes.all) {
       const isIngress = ingress.has(n.name);
       const pods = backends.get(n.name);
       if (!isIngress && pods === undefined) continue;
@@ -44,7 +45,7 @@ export default defineCheck({
       const data = {
         node: n.name, address, status: cond.status ?? 'Unknown', reason: cond.reason ? `, ${cond.reason}` : '',
         since: cond.lastTransitionTime ?? 'an unknown time', message: cond.message ? `${cond.message.replace(/\.?$/, '.')}` : 'no message.',
-        port: q.port?.nodePort ? `:${q.port.nodePort}` : '',
+        port: port?.nodePort ? `:${port.nodePort}` : '',
         pods: pods === undefined ? '' : [...pods].slice(0, 4).join(', ') + (pods.size > 4 ? ', …' : ''),
       };
       findings.push({

@@ -5,16 +5,18 @@
  * dialling another address of the node (a secondary IP, a VIP, an address added later) passes no
  * tail rule, is never translated, and reaches the host itself.
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import type { Outcome } from '../src/engine/packet/contract.js';
-import type { NftTable } from '../src/engine/nft/index.js';
-import type { NodePath } from '../src/engine/path.js';
-import { kubeProxyTable } from './lib/kube-proxy-nft.js';
 import {
-  chainOf, dportOf, ingressOutcomes, inCidr, isLoopbackAddress, listText, nodePortTailRules, optionOf,
-  ruleEvidence, rulesetsOf, rulesIn,
-} from './lib/kube-proxy.js';
+  defineCheck, inCidr, ingressOutcomes, isLoopbackIp, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type NftTable,
+  type NodePath, type Outcome,
+} from '../src/check-kit/index.js';
+import { chainOf, dportOf, optionOf } from './lib/iptables-rule.js';
+import { nodePortTailRules } from './lib/kube-proxy-rules.js';
+import { listText } from './lib/text.js';
+
+const MESSAGES = {
+  excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `ip daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
+  excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
+} as const;
 
 export default defineCheck({
   id: 'nodeport-addresses-excluded',
@@ -22,11 +24,8 @@ export default defineCheck({
   description: "kube-proxy's nodePortAddresses does not include the node address the client dials, so the NodePort is not served on it.",
   severity: 'error',
   stage: 'kube-proxy',
-  requires: ['service', 'nodePort', 'paths'],
-  messages: {
-    excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `ip daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
-    excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
-  },
+  requires: ['service', 'nodePort', 'paths', 'kubeProxy'],
+  messages: MESSAGES,
   run(ctx) {
     /**
      * nftables mode: kube-proxy puts the addresses nodePortAddresses selects in the set
@@ -34,7 +33,7 @@ export default defineCheck({
      * `fib daddr type local` instead and has no such set. Unset, nodePortAddresses means
      * "primary" in nftables mode (the node's primary IPs only), not every address as in iptables mode.
      */
-    const nftExcluded = (p: NodePath, o: Outcome, table: NftTable): FindingInput | null => {
+    const nftExcluded = (p: NodePath, o: Outcome, table: NftTable): FindingInput<typeof MESSAGES> | null => {
       const set = table.sets.get('nodeport-ips');
       if (set === undefined) return null;
       const served = set.elements.map((e) => e.keyText);
@@ -63,34 +62,35 @@ export default defineCheck({
       };
     };
 
-    const port = ctx.question.port!;
-    const nodePort = port.nodePort!;
-    const config = ctx.cluster.kubeProxy;
-    const findings: FindingInput[] = [];
+    const { nodePort } = ctx.port;
+    const config = ctx.kubeProxy.config;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
 
     for (const p of ctx.paths) {
       // Loopback is localhost-nodeport-unsupported's case.
-      if (p.unavailable !== null || isLoopbackAddress(p.address)) continue;
+      if (p.unavailable !== null || isLoopbackIp(p.address)) continue;
       const o = ingressOutcomes(p).find((x) => x.dnat === null && !x.hops.some((h) => h.table === 'nat' && (h.action === 'JUMP KUBE-NODEPORTS' || h.action === 'GOTO KUBE-NODEPORTS')));
       if (o === undefined) continue;
-      const table = kubeProxyTable(ctx, p.node);
+      const gathered = ctx.nodeState(p.node);
+      const table = gathered.kubeProxyTable;
       if (table !== null) {
         const f = nftExcluded(p, o, table);
         if (f !== null) findings.push(f);
         continue;
       }
-      const rs = (rulesetsOf(ctx, p.node) ?? []).find((r) => chainOf(r, 'nat', 'KUBE-SERVICES') !== undefined);
+      const rs = (gathered.rulesets ?? []).find((r) => chainOf(r, 'nat', 'KUBE-SERVICES') !== undefined);
       if (rs === undefined) continue;
       const tails = nodePortTailRules(rs);
       if (tails.length === 0) continue;
       // A match-all tail (--dst-type LOCAL) serves every local address: the address is not excluded.
       if (tails.some((r) => optionOf(r, '--dst-type', 'addrtype') !== undefined)) continue;
       const dsts = tails.map((r) => optionOf(r, '-d', ''));
-      if (dsts.some((d) => d === undefined || d.negated)) continue;
-      const served = dsts.map((d) => d!.values[0]!.replace(/\/32$/, ''));
+      const positive = dsts.filter((d) => d !== undefined && !d.negated);
+      if (positive.length !== dsts.length) continue;
+      const served = positive.map((d) => (d?.values[0] ?? '').replace(/\/32$/, ''));
       if (served.some((s) => inCidr(p.address, s))) continue;
 
-      const hasPort = rulesIn(rs, 'nat', 'KUBE-NODEPORTS').some((r) => dportOf(r) === nodePort);
+      const hasPort = readableRules(rs, 'nat', 'KUBE-NODEPORTS').some((r) => dportOf(r) === nodePort);
       const evidence: Evidence[] = tails.map((r) => ruleEvidence(p.node, rs, r));
       const cfg = config?.nodePortAddresses ?? null;
       if (config !== null) evidence.push({ kind: 'object', ref: config.source, field: 'nodePortAddresses', value: cfg === null ? '(unset: every address)' : cfg.join(', ') });

@@ -4,8 +4,7 @@
  * read is not the one the cluster uses). kube-proxy still programs it, but firewalls and cloud
  * security groups opened for the node-port range do not let it in.
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type Evidence } from '../src/check-kit/index.js';
 
 const DEFAULT_RANGE = { lo: 30000, hi: 32767 };
 
@@ -26,16 +25,15 @@ export default defineCheck({
   description: 'The nodePort is outside kube-apiserver --service-node-port-range (range changed after creation, or a wrong port).',
   severity: 'error',
   stage: 'service',
-  requires: ['service', 'nodePort'],
+  requires: ['service', 'nodePort', 'apiServer', 'services'],
   messages: {
     outside: 'nodePort {{nodePort}} of Service {{service}} is outside the API server\'s --service-node-port-range {{range}}. The API server never hands out such a port, so the range was changed after the Service was created (or the port was set by hand against another API server): kube-proxy still programs it, but firewalls and security groups opened for {{range}} block it, and clients following the range use another port.',
     outsideDefault: 'nodePort {{nodePort}} of Service {{service}} is outside the default node-port range 30000-32767 (the API server\'s --service-node-port-range could not be read, so the default is assumed): firewalls and security groups opened for the usual range block it.',
   },
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port!;
-    const np = port.nodePort!;
-    const configured = ctx.snapshot.cluster.apiServer.serviceNodePortRange;
+    const { service: svc, port } = ctx;
+    const np = port.nodePort;
+    const configured = ctx.apiServer.serviceNodePortRange;
     const parsed = configured === null ? null : parseRange(configured);
     const range = parsed ?? DEFAULT_RANGE;
     if (np >= range.lo && np <= range.hi) return [];
@@ -43,7 +41,7 @@ export default defineCheck({
     const index = svc.ports.indexOf(port);
     const rangeText = `${range.lo}-${range.hi}`;
     // A port inside the range that no Service in the snapshot uses, as the new value to suggest.
-    const used = new Set(ctx.cluster.services.flatMap((s) => s.ports.map((p) => p.nodePort)));
+    const used = new Set(ctx.services.all.flatMap((s) => s.ports.map((p) => p.nodePort)));
     let free = range.lo;
     while (used.has(free) && free < range.hi) free++;
     const evidence: Evidence[] = [

@@ -8,12 +8,18 @@
  * dialled address (nodeport-addresses-excluded), kube-proxy knowing the Service but not its
  * endpoints ("has no endpoints": kube-proxy-out-of-sync; no endpoints at all: the endpoint checks).
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
 import {
-  chainEvidence, chainOf, commentOf, dportOf, hopEvidence, ingressOutcomes, kubeProxyPodsOn, noEndpointRules,
-  noLocalEndpointRules, optionOf, protocolOf, ruleEvidence, rulesetsOf, rulesIn, servicePortName, targetOf, usedEndpoints,
-} from './lib/kube-proxy.js';
+  chainEvidence, defineCheck, ingressOutcomes, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type Hop,
+} from '../src/check-kit/index.js';
+import { chainOf, commentOf, dportOf, optionOf, protocolOf, targetOf } from './lib/iptables-rule.js';
+import { noEndpointsRejectRules, noLocalEndpointRules, servicePortName } from './lib/kube-proxy-rules.js';
+
+/** The hop of the KUBE-SERVICES tail rule that sends a packet on to KUBE-NODEPORTS. */
+const isNodePortsTail = (h: Hop) => h.table === 'nat' && h.chain === 'KUBE-SERVICES' && h.action === 'JUMP KUBE-NODEPORTS';
+
+const MESSAGES = {
+  missing: 'kube-proxy on {{node}} has no rule for nodePort {{nodePort}}/{{protocol}} of {{service}}: nat KUBE-NODEPORTS there {{others}}{{known}}. Connections to {{address}}:{{nodePort}} are not translated and reach {{node}} itself: {{outcome}}.',
+} as const;
 
 export default defineCheck({
   id: 'nodeport-rule-missing',
@@ -21,51 +27,49 @@ export default defineCheck({
   description: "KUBE-NODEPORTS on the node has no rule for the Service's nodePort although kube-proxy programs other Services, so the connection reaches the host and is refused.",
   severity: 'error',
   stage: 'kube-proxy',
-  requires: ['service', 'nodePort', 'endpointSlices', 'paths'],
-  messages: {
-    missing: 'kube-proxy on {{node}} has no rule for nodePort {{nodePort}}/{{protocol}} of {{service}}: nat KUBE-NODEPORTS there {{others}}{{known}}. Connections to {{address}}:{{nodePort}} are not translated and reach {{node}} itself: {{outcome}}.',
-  },
+  requires: ['service', 'nodePort', 'endpointSlices', 'paths', 'kubeProxy'],
+  messages: MESSAGES,
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port!;
-    const nodePort = port.nodePort!;
+    const { service: svc, port } = ctx;
+    const { nodePort } = port;
     const proto = port.protocol.toLowerCase();
     const name = servicePortName(svc, port);
-    if (usedEndpoints(ctx, svc, port).length === 0) return [];
-    const findings: FindingInput[] = [];
+    if (ctx.endpointSlices.used(svc, port).length === 0) return [];
+    const findings: FindingInput<typeof MESSAGES>[] = [];
 
     for (const p of ctx.paths) {
       if (p.unavailable !== null) continue;
       // The walk reached KUBE-NODEPORTS through the tail rule and came out without a DNAT.
-      const o = ingressOutcomes(p).find((x) => x.dnat === null && x.hops.some((h) => h.table === 'nat' && h.chain === 'KUBE-SERVICES' && h.action === 'JUMP KUBE-NODEPORTS'));
-      if (o === undefined) continue;
-      const rss = rulesetsOf(ctx, p.node) ?? [];
+      const o = ingressOutcomes(p).find((x) => x.dnat === null && x.hops.some(isNodePortsTail));
+      const tail = o?.hops.find(isNodePortsTail);
+      if (o === undefined || tail === undefined) continue;
+      const gathered = ctx.nodeState(p.node);
+      const rss = gathered.rulesets ?? [];
       const rs = rss.find((r) => chainOf(r, 'nat', 'KUBE-NODEPORTS') !== undefined);
-      if (rs === undefined) continue;
-      const nodePorts = rulesIn(rs, 'nat', 'KUBE-NODEPORTS');
+      const chain = rs && chainOf(rs, 'nat', 'KUBE-NODEPORTS');
+      if (rs === undefined || chain === undefined) continue;
+      const nodePorts = readableRules(rs, 'nat', 'KUBE-NODEPORTS');
       if (nodePorts.some((r) => dportOf(r) === nodePort && (protocolOf(r) === null || protocolOf(r) === proto))) continue;
       // kube-proxy knows the Service but thinks it has no (local) endpoints: not a missing rule.
-      if (rss.some((r) => noEndpointRules(r, name).length > 0 || noLocalEndpointRules(r, name, nodePort).length > 0)) continue;
-      const programmed = rulesIn(rs, 'nat', 'KUBE-SERVICES').filter((r) => targetOf(r) !== 'KUBE-NODEPORTS');
+      if (rss.some((r) => noEndpointsRejectRules(r, name).length > 0 || noLocalEndpointRules(r, name, nodePort).length > 0)) continue;
+      const programmed = readableRules(rs, 'nat', 'KUBE-SERVICES').filter((r) => targetOf(r) !== 'KUBE-NODEPORTS');
       if (programmed.length === 0) continue;
 
-      const tail = o.hops.find((h) => h.table === 'nat' && h.chain === 'KUBE-SERVICES' && h.action === 'JUMP KUBE-NODEPORTS')!;
       const clusterRule = programmed.find((r) => commentOf(r) === `${name} cluster IP`
         || (dportOf(r) === port.port && svc.clusterIPs.some((ip) => optionOf(r, '-d', '')?.values[0] === `${ip}/32`)));
       const otherPorts = [...new Set(nodePorts.map((r) => dportOf(r)).filter((x): x is number => x !== null))].sort((a, b) => a - b);
-      const chain = chainOf(rs, 'nat', 'KUBE-NODEPORTS')!;
       const evidence: Evidence[] = [
-        hopEvidence(ctx, p.node, tail),
+        ctx.hopEvidence(p.node, tail),
         chainEvidence(p.node, rs, chain, `no rule with --dport ${nodePort} (${nodePorts.length} rule${nodePorts.length === 1 ? '' : 's'}${otherPorts.length > 0 ? `: --dport ${otherPorts.slice(0, 8).join(', ')}${otherPorts.length > 8 ? ', …' : ''}` : ''})`),
         ...(clusterRule !== undefined ? [ruleEvidence(p.node, rs, clusterRule)] : []),
         { kind: 'object', ref: `Service ${svc.namespace}/${svc.name}`, field: `spec.ports[${port.name || port.port}].nodePort`, value: nodePort },
       ];
-      const listens = ctx.cluster.nodeDataOf(p.node).listening?.has(`${proto}/${nodePort}`) ?? null;
+      const listens = gathered.listening?.has(`${proto}/${nodePort}`) ?? null;
       if (listens === true) evidence.push({ kind: 'output', node: p.node, command: 'ss -H -l -n -t -u -p', excerpt: `a process listens on ${proto}/${nodePort}` });
       const outcome = o.verdict === 'ACCEPT'
         ? listens === true ? `a process on ${p.node} listens on ${nodePort} and answers instead of a pod (kube-proxy skips a nodePort it cannot reserve: "address already in use")` : 'the kernel refuses them (connection refused)'
         : `${o.verdict === 'DROP' ? 'they are dropped' : 'they are rejected'} there`;
-      const pod = kubeProxyPodsOn(ctx, p.node)[0];
+      const pod = ctx.kubeProxy.podsOn(p.node)[0];
       findings.push({
         messageId: 'missing',
         node: p.node,

@@ -4,11 +4,17 @@
  * The kernel uses the larger of `all` and the interface's value, so either being 1 (with the other
  * not 2) makes the filter strict. The path walk decides when this happens; this check reports it.
  */
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { percent } from './lib/text.js';
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+interface Group { node: string; source: string; iface: string; back: string; items: { share: number; summary: string; ingress: string; address: string }[] }
+
 const WHY = /^strict rp_filter on (\S+): the packet from (\S+) arrives on (\S+), but the route back to \S+ leaves by (.+)$/;
+
+const MESSAGES = {
+  strict:
+    '{{node}} drops NodePort {{port}} connections from {{source}} with strict reverse-path filtering: they arrive on {{iface}}, but {{node}}\'s route back to {{source}} leaves by {{back}}, and rp_filter is {{effective}} (strict) for {{iface}} (net.ipv4.conf.all.rp_filter = {{all}}, net.ipv4.conf.{{iface}}.rp_filter = {{dev}}; the larger applies). Affected: {{affected}}.',
+} as const;
 
 export default defineCheck({
   id: 'rp-filter-strict',
@@ -17,14 +23,11 @@ export default defineCheck({
   severity: 'error',
   stage: 'node',
   requires: ['paths'],
-  messages: {
-    strict:
-      '{{node}} drops NodePort {{port}} connections from {{source}} with strict reverse-path filtering: they arrive on {{iface}}, but {{node}}\'s route back to {{source}} leaves by {{back}}, and rp_filter is {{effective}} (strict) for {{iface}} (net.ipv4.conf.all.rp_filter = {{all}}, net.ipv4.conf.{{iface}}.rp_filter = {{dev}}; the larger applies). Affected: {{affected}}.',
-  },
+  messages: MESSAGES,
   run(ctx) {
-    const groups = new Map<string, { node: string; source: string; iface: string; back: string; items: { share: number; summary: string; ingress: string; address: string }[] }>();
+    const groups = new Map<string, Group>();
     for (const p of ctx.paths) {
-      const perKey = new Map<string, number>();
+      const perKey = new Map<string, { group: Group; share: number }>();
       for (const b of p.branches) {
         if (b.result === 'delivered') continue;
         const s = b.stages.find((x) => x.ok === false && x.summary.startsWith('strict rp_filter on '));
@@ -32,15 +35,18 @@ export default defineCheck({
         if (m === null) continue;
         const [, node, source, iface, back] = m as unknown as [string, string, string, string, string];
         const key = `${node}\0${source}\0${iface}`;
-        if (!groups.has(key)) groups.set(key, { node, source, iface, back, items: [] });
-        perKey.set(key, (perKey.get(key) ?? 0) + b.probability);
+        const group = groups.get(key) ?? { node, source, iface, back, items: [] };
+        groups.set(key, group);
+        const e = perKey.get(key) ?? { group, share: 0 };
+        e.share += b.probability;
+        perKey.set(key, e);
       }
-      for (const [key, share] of perKey) groups.get(key)!.items.push({ share, summary: `${pct(share)} of connections to ${p.address}:${p.port}: ${p.branches.find((b) => b.why.startsWith('strict rp_filter'))?.why ?? ''}`, ingress: p.node, address: p.address });
+      for (const { group, share } of perKey.values()) group.items.push({ share, summary: `${percent(share)} of connections to ${p.address}:${p.port}: ${p.branches.find((b) => b.why.startsWith('strict rp_filter'))?.why ?? ''}`, ingress: p.node, address: p.address });
     }
-    const findings: FindingInput[] = [];
-    const port = ctx.question.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
     for (const g of groups.values()) {
-      const data = ctx.cluster.nodeDataOf(g.node);
+      const data = ctx.nodeState(g.node);
       const all = data.sysctl('net.ipv4.conf.all.rp_filter') ?? null;
       const dev = data.sysctl(`net.ipv4.conf.${g.iface}.rp_filter`) ?? null;
       const effective = Math.max(Number(all ?? 0) || 0, Number(dev ?? 0) || 0);
@@ -57,7 +63,7 @@ export default defineCheck({
         data: {
           node: g.node, port, source: g.source, iface: g.iface, back: g.back, effective,
           all: all ?? '(not gathered)', dev: dev ?? '(not gathered)',
-          affected: g.items.map((i) => `${pct(i.share)} of the connections that enter through ${i.ingress} (${i.address})`).join(', '),
+          affected: g.items.map((i) => `${percent(i.share)} of the connections that enter through ${i.ingress} (${i.address})`).join(', '),
         },
         evidence,
         remediation: {

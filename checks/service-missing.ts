@@ -3,22 +3,8 @@
  * was deleted. Names the Services that look like it (same namespace) and those with the same name
  * elsewhere, when the snapshot holds them.
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-
-/** Levenshtein distance, bounded: anything above `max` reads as max + 1. */
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return Math.min(prev[b.length]!, max + 1);
-}
+import { defineCheck, sh, type Evidence } from '../src/check-kit/index.js';
+import { editDistance } from './lib/text.js';
 
 /** "frontend" looks like "frontend-svc", "front-end", "frontedn". */
 function looksLike(want: string, name: string): boolean {
@@ -26,7 +12,7 @@ function looksLike(want: string, name: string): boolean {
   const n = name.toLowerCase();
   if (w === n) return false;
   if (n.includes(w) || w.includes(n)) return Math.min(w.length, n.length) >= 3;
-  return distance(w, n, 2) <= Math.max(1, Math.min(2, Math.floor(w.length / 4)));
+  return editDistance(w, n) <= Math.max(1, Math.min(2, Math.floor(w.length / 4)));
 }
 
 export default defineCheck({
@@ -35,7 +21,7 @@ export default defineCheck({
   description: 'The Service asked about does not exist in its namespace (typo, wrong namespace, deleted).',
   severity: 'error',
   stage: 'service',
-  requires: [],
+  requires: ['services'],
   messages: {
     missing: 'Service {{namespace}}/{{service}} does not exist.{{similar}}',
     notInScan: 'There is no NodePort or LoadBalancer Service {{namespace}}/{{service}}: the snapshot lists every such Service of {{scope}}, so it either does not exist or is a ClusterIP Service, which has no nodePort.{{similar}}',
@@ -43,13 +29,11 @@ export default defineCheck({
   },
   run(ctx) {
     if (ctx.service !== null) return [];
-    const { snapshot, question: q, cluster } = ctx;
-    // A refused or failed read of the Services explains the absence: that is a gather error, shown as such.
-    if (snapshot.errors.some((e) => e.stage === 'cluster' && /^(get|list) services\b/.test(e.what))) return [];
+    const { question: q, services } = ctx;
     const ns = q.namespace;
     const want = q.service;
     const cmd = [sh`kubectl get services -A | grep -i -F -e ${want}`, sh`kubectl get services -n ${ns}`];
-    const t = snapshot.target;
+    const t = q.gatheredFor;
     if (t.namespace !== null && t.namespace !== ns) {
       return [{
         messageId: 'outOfScope',
@@ -70,22 +54,23 @@ export default defineCheck({
     }
     // Gathered as a scan (every NodePort/LoadBalancer Service in scope): a ClusterIP Service of that name would not be here.
     const scan = t.service === null;
-    const same = cluster.services.filter((s) => s.namespace === ns && looksLike(want, s.name));
-    const elsewhere = cluster.services.filter((s) => s.namespace !== ns && s.name === want);
+    const same = services.all.filter((s) => s.namespace === ns && looksLike(want, s.name));
+    const elsewhere = services.all.filter((s) => s.namespace !== ns && s.name === want);
     const parts: string[] = [];
-    if (elsewhere.length > 0) parts.push(` A Service of that name exists in namespace${elsewhere.length > 1 ? 's' : ''} ${elsewhere.map((s) => s.namespace).join(', ')}: use -n ${elsewhere[0]!.namespace}.`);
+    const [otherNs] = elsewhere;
+    if (otherNs !== undefined) parts.push(` A Service of that name exists in namespace${elsewhere.length > 1 ? 's' : ''} ${elsewhere.map((s) => s.namespace).join(', ')}: use -n ${otherNs.namespace}.`);
     if (same.length > 0) parts.push(` Similarly named in ${ns}: ${same.slice(0, 5).map((s) => `${s.name} (${s.type}${s.ports.some((p) => p.nodePort) ? ` nodePort ${s.ports.filter((p) => p.nodePort).map((p) => p.nodePort).join(',')}` : ''})`).join(', ')}.`);
     if (parts.length === 0) {
-      const inNs = cluster.services.filter((s) => s.namespace === ns).map((s) => s.name);
+      const inNs = services.all.filter((s) => s.namespace === ns).map((s) => s.name);
       parts.push(inNs.length === 0 ? ` Namespace ${ns} has no${scan ? ' NodePort or LoadBalancer' : ''} Services in the snapshot.` : ` Services in ${ns}: ${inNs.slice(0, 8).join(', ')}${inNs.length > 8 ? ', …' : ''}.`);
     }
     const evidence: Evidence[] = [
-      { kind: 'object', ref: `${scan ? 'NodePort and LoadBalancer ' : ''}Services in namespace ${ns}`, field: 'metadata.name', value: cluster.services.filter((x) => x.namespace === ns).map((x) => x.name) },
+      { kind: 'object', ref: `${scan ? 'NodePort and LoadBalancer ' : ''}Services in namespace ${ns}`, field: 'metadata.name', value: services.all.filter((x) => x.namespace === ns).map((x) => x.name) },
       ...elsewhere.map((s): Evidence => ({ kind: 'object', ref: `Service ${s.namespace}/${s.name}`, field: 'spec.type', value: s.type })),
       ...same.slice(0, 5).map((s): Evidence => ({ kind: 'object', ref: `Service ${s.namespace}/${s.name}`, field: 'spec.type', value: s.type })),
     ];
-    const fix = elsewhere[0] !== undefined
-      ? `Ask about the Service where it lives (-n ${elsewhere[0].namespace}), or point the client at that namespace's Service.`
+    const fix = otherNs !== undefined
+      ? `Ask about the Service where it lives (-n ${otherNs.namespace}), or point the client at that namespace's Service.`
       : same[0] !== undefined
         ? `Check the name: did you mean ${same[0].name}? Otherwise create the Service (kubectl expose) in ${ns}.`
         : `Create the Service in ${ns} (kubectl expose … --type=NodePort) or correct the name and namespace.`;
@@ -95,7 +80,7 @@ export default defineCheck({
       evidence,
       remediation: {
         summary: fix,
-        commands: [...cmd, ...(elsewhere[0] ? [sh`np-doctor diagnose svc/${want} -n ${elsewhere[0].namespace}`] : same[0] ? [sh`np-doctor diagnose svc/${same[0].name} -n ${ns}`] : [])],
+        commands: [...cmd, ...(otherNs ? [sh`np-doctor diagnose svc/${want} -n ${otherNs.namespace}`] : same[0] ? [sh`np-doctor diagnose svc/${same[0].name} -n ${ns}`] : [])],
       },
     }];
   },

@@ -3,8 +3,7 @@
  * LoadBalancer created with allocateLoadBalancerNodePorts=false. Nothing on the nodes' addresses
  * answers for it, so a client outside the cluster cannot reach it through a node.
  */
-import { defineCheck } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
+import { defineCheck, sh } from '../src/check-kit/index.js';
 
 export default defineCheck({
   id: 'service-not-nodeport',
@@ -21,8 +20,7 @@ export default defineCheck({
     noPorts: 'Service {{service}} (type {{type}}) declares no ports, so there is no nodePort to connect to.',
   },
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port;
+    const { service: svc, port } = ctx;
     if (port !== null && port.nodePort !== null) return [];
     const name = `${svc.namespace}/${svc.name}`;
     const ref = `Service ${name}`;

@@ -4,9 +4,7 @@
  * port, so kube-proxy has no endpoint for it. A numeric targetPort the pods do not declare is only
  * suspicious (containerPort is informational, kubernetes#73049), so it is a warning.
  */
-import { defineCheck, type Evidence } from '../src/run/check.js';
-import { sh } from '../src/run/command.js';
-import type { ContainerPort, PodInfo } from '../src/model/kube.js';
+import { defineCheck, sh, type ContainerPort, type Evidence, type PodInfo } from '../src/check-kit/index.js';
 
 const portText = (c: ContainerPort) => `${c.container}: ${c.name ? `${c.name} ` : ''}${c.port}/${c.protocol}`;
 
@@ -16,18 +14,18 @@ export default defineCheck({
   description: 'A named targetPort no selected pod declares (no endpoint port), or a numeric one the pods do not declare.',
   severity: 'error',
   stage: 'backend',
-  requires: ['service', 'pods'],
+  requires: ['service', 'pods', 'endpointSlices'],
   messages: {
     namedMissing: 'Service {{service}} port {{port}} has targetPort "{{targetPort}}", but no selected pod declares a {{protocol}} container port named "{{targetPort}}" ({{declared}}): the EndpointSlice controller lists the pods without that port, so kube-proxy has no endpoint for it and rejects the connection.',
     namedMissingSome: 'Service {{service}} port {{port}} has targetPort "{{targetPort}}", which {{missing}} of the {{count}} selected pods do not declare ({{pods}}): those pods are listed without the port and never receive traffic.',
     numericNotDeclared: 'Service {{service}} port {{port}} sends to targetPort {{targetPort}}, but the selected pods declare only {{declared}}: if the app listens there rather than on {{targetPort}}, connections are refused (containerPort is informational, so this is not proof).',
   },
   run(ctx) {
-    const svc = ctx.service!;
-    const port = ctx.question.port;
+    const { service: svc, port } = ctx;
     if (port === null || svc.selector === null) return [];
-    const pods = ctx.cluster.selectedPods(svc).filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed');
-    if (pods.length === 0) return [];
+    const pods = ctx.pods.selectedBy(svc).filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed');
+    const [firstPod] = pods;
+    if (firstPod === undefined) return [];
     const name = `${svc.namespace}/${svc.name}`;
     const ns = svc.namespace;
     const index = svc.ports.indexOf(port);
@@ -43,14 +41,14 @@ export default defineCheck({
     // The one port the pods agree on, as the value to suggest.
     const candidates = [...new Set(pods.flatMap((p) => sameProto(p).map((c) => c.name ?? String(c.port))))];
     const numbers = [...new Set(pods.flatMap((p) => sameProto(p).map((c) => String(c.port))))];
-    const named = candidates.length === 1 ? candidates[0]! : null;
+    const named = candidates.length === 1 ? candidates[0] ?? null : null;
     const patch = (value: string) => sh`kubectl patch service ${svc.name} -n ${ns} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/spec/ports/${index}/targetPort`, value: /^\d+$/.test(value) ? Number(value) : value }])}`;
-    const showPorts = sh`kubectl get pod ${pods[0]!.name} -n ${ns} -o jsonpath=${'{range .spec.containers[*]}{.name}{": "}{.ports}{"\\n"}{end}'}`;
+    const showPorts = sh`kubectl get pod ${firstPod.name} -n ${ns} -o jsonpath=${'{range .spec.containers[*]}{.name}{": "}{.ports}{"\\n"}{end}'}`;
 
     if (typeof tp === 'string') {
       const lacking = pods.filter((p) => !p.ports.some((c) => c.name === tp && c.protocol === port.protocol));
       if (lacking.length === 0) return [];
-      const slices = [...new Set(ctx.cluster.endpoints(svc, port).filter((e) => e.port === null).map((e) => e.slice))];
+      const slices = [...new Set(ctx.endpointSlices.of(svc, port).filter((e) => e.port === null).map((e) => e.slice))];
       const sliceEvidence = slices.map((s): Evidence => ({ kind: 'object', ref: `EndpointSlice ${ns}/${s}`, field: 'ports', value: `no port named "${port.name}"` }));
       const commands = [
         ...(named !== null ? [patch(named)] : []),
@@ -81,10 +79,11 @@ export default defineCheck({
 
     // Numeric: only a hint, and only when the pods declare ports at all.
     const declaring = pods.filter((p) => sameProto(p).length > 0);
-    if (declaring.length === 0 || declaring.some((p) => sameProto(p).some((c) => c.port === tp))) return [];
+    const [firstDeclaring] = declaring;
+    if (firstDeclaring === undefined || declaring.some((p) => sameProto(p).some((c) => c.port === tp))) return [];
     // With socket data for hostNetwork backends, backend-not-listening proves (or disproves) it.
-    if (pods.every((p) => p.hostNetwork && p.nodeName !== null && ctx.cluster.nodeDataOf(p.nodeName).command('listening-sockets')?.exitCode === 0)) return [];
-    const suggestion = numbers.length === 1 ? numbers[0]! : null;
+    if (pods.every((p) => p.hostNetwork && p.nodeName !== null && ctx.nodeState(p.nodeName).command('listening-sockets')?.exitCode === 0)) return [];
+    const suggestion = numbers.length === 1 ? numbers[0] ?? null : null;
     return [{
       messageId: 'numericNotDeclared',
       severity: 'warning',
@@ -94,7 +93,7 @@ export default defineCheck({
         summary: suggestion !== null
           ? `If the app listens on ${suggestion}, point targetPort there; if it really listens on ${tp}, declare containerPort ${tp} so the two agree.`
           : `Check which port the app listens on and make targetPort and containerPort agree.`,
-        commands: [...(suggestion !== null ? [patch(suggestion)] : []), showPorts, sh`kubectl exec -n ${ns} ${declaring[0]!.name} -- sh -c ${'ss -ltn 2>/dev/null || netstat -ltn'}`],
+        commands: [...(suggestion !== null ? [patch(suggestion)] : []), showPorts, sh`kubectl exec -n ${ns} ${firstDeclaring.name} -- sh -c ${'ss -ltn 2>/dev/null || netstat -ltn'}`],
       },
     }];
   },

@@ -4,13 +4,12 @@
  * network, a CNI's masquerade rule, kube-proxy's masqueradeAll. The connection works, but the pod
  * (its logs, its allow-lists, NetworkPolicy ipBlocks) sees a node address instead of the client.
  */
-import { rulesOf } from '../src/engine/iptables/parse.js';
-import type { Hop } from '../src/engine/packet/contract.js';
-import type { NodePath, PathBranch } from '../src/engine/path.js';
-import { defineCheck, type Evidence, type FindingInput } from '../src/run/check.js';
-import { sh, type Command } from '../src/run/command.js';
+import {
+  defineCheck, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch,
+} from '../src/check-kit/index.js';
+import { percent } from './lib/text.js';
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+interface Snat { path: NodePath; branch: PathBranch; seen: string }
 
 function ownerOf(chain: string): string {
   if (chain.startsWith('IP-MASQ-AGENT')) return 'ip-masq-agent';
@@ -20,21 +19,23 @@ function ownerOf(chain: string): string {
   return 'a';
 }
 
+const MESSAGES = {
+  snat:
+    'Service {{service}} has externalTrafficPolicy Local to keep the client\'s address, but on {{node}} {{owner}} rule nat/{{chain}} line {{line}} `{{rule}}` {{action}}s NodePort {{port}} connections on their way to {{pods}}: the pod sees {{seen}}, not the client {{client}}. Affected: {{affected}}.',
+} as const;
+
 export default defineCheck({
   id: 'unexpected-snat',
   title: 'externalTrafficPolicy Local, but the client address is rewritten',
   description: 'A Service with externalTrafficPolicy Local has its NodePort traffic SNATed on the way to the pod (ip-masq-agent, a CNI or other masquerade rule), so the pod never sees the client address.',
   severity: 'warning',
   stage: 'node',
-  requires: ['service', 'paths'],
-  messages: {
-    snat:
-      'Service {{service}} has externalTrafficPolicy Local to keep the client\'s address, but on {{node}} {{owner}} rule nat/{{chain}} line {{line}} `{{rule}}` {{action}}s NodePort {{port}} connections on their way to {{pods}}: the pod sees {{seen}}, not the client {{client}}. Affected: {{affected}}.',
-  },
+  requires: ['service', 'paths', 'nodes'],
+  messages: MESSAGES,
   run(ctx) {
     const svc = ctx.service;
-    if (svc === null || svc.externalTrafficPolicy !== 'Local') return [];
-    const byRule = new Map<string, { node: string; hop: Hop; items: { path: NodePath; branch: PathBranch; seen: string }[] }>();
+    if (svc.externalTrafficPolicy !== 'Local') return [];
+    const byRule = new Map<string, { node: string; hop: Hop; rule: string; items: [Snat, ...Snat[]] }>();
     for (const path of ctx.paths) {
       for (const branch of path.branches) {
         for (const s of branch.stages) {
@@ -44,46 +45,47 @@ export default defineCheck({
           if (hop === undefined || hop.rule === null) continue;
           const node = s.node ?? path.node;
           // kube-proxy masquerades eTP Local traffic from the node itself or from pods on purpose.
-          if (ownerOf(hop.chain) === 'kube-proxy' && (ctx.cluster.inPodCidr(path.client.ip) || ctx.cluster.nodeByAddress(path.client.ip) !== undefined)) continue;
+          if (ownerOf(hop.chain) === 'kube-proxy' && (ctx.nodes.inPodCidr(path.client.ip) || ctx.nodes.byAddress(path.client.ip) !== undefined)) continue;
           const seen = o.snat.ip ?? branch.sourceAtPod ?? `an address of ${node}`;
           if (seen === path.client.ip) continue;
           const key = `${node}\0${hop.source ?? ''}\0${hop.line}`;
-          const e = byRule.get(key) ?? { node, hop, items: [] };
-          e.items.push({ path, branch, seen });
-          byRule.set(key, e);
+          const item: Snat = { path, branch, seen };
+          const e = byRule.get(key);
+          if (e === undefined) byRule.set(key, { node, hop, rule: hop.rule, items: [item] });
+          else e.items.push(item);
         }
       }
     }
 
-    const findings: FindingInput[] = [];
-    const podCidr = ctx.cluster.podCidrs()[0] ?? '10.244.0.0/16';
-    for (const { node, hop, items } of byRule.values()) {
-      const rules = ctx.cluster.nodeDataOf(node).rulesFor(4);
-      const rs = rules.ok ? rules.rulesets.find((r) => r.source === hop.source) ?? rules.rulesets[0] : undefined;
+    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const podCidr = ctx.nodes.podCidrs()[0] ?? '10.244.0.0/16';
+    for (const { node, hop, rule, items } of byRule.values()) {
+      const rulesets = ctx.nodeState(node).rulesets;
+      const rs = rulesets === null ? undefined : rulesets.find((r) => r.source === hop.source) ?? rulesets[0];
       const source = hop.source ?? rs?.source ?? `${node}:iptables-save`;
       const owner = ownerOf(hop.chain);
       const evidence: Evidence[] = [{ kind: 'rule', node, source, table: hop.table, chain: hop.chain, line: hop.line, rule: hop.rule, action: hop.action }];
-      const sample = items[0]!;
+      const [sample] = items;
       // The jumps that led there (ip-masq-agent's POSTROUTING hook rule, its RETURNs that did not match).
       const o = sample.branch.stages.find((s) => s.outcome?.hops.includes(hop))?.outcome;
       for (const h of o?.hops.filter((x) => x.table === 'nat' && x.chain === 'POSTROUTING' && x.action === `JUMP ${hop.chain}`) ?? []) {
         evidence.push({ kind: 'rule', node, source: h.source ?? source, table: h.table, chain: h.chain, line: h.line, rule: h.rule, action: h.action });
       }
       evidence.push({ kind: 'object', ref: `Service ${svc.namespace}/${svc.name}`, field: 'spec.externalTrafficPolicy', value: 'Local' });
-      const byIngress = new Map<string, { path: NodePath; share: number }>();
+      const byIngress = new Map<string, { path: NodePath; share: number; seen: string }>();
       for (const it of items) {
-        const e = byIngress.get(it.path.node) ?? { path: it.path, share: 0 };
+        const e = byIngress.get(it.path.node) ?? { path: it.path, share: 0, seen: it.seen };
         e.share += it.branch.probability;
         byIngress.set(it.path.node, e);
       }
-      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${pct(e.share)} of connections to ${e.path.address}:${e.path.port} reach the pod from ${items.find((i) => i.path === e.path)!.seen}` });
+      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${e.path.address}:${e.path.port} reach the pod from ${e.seen}` });
 
       let summary: string;
       let commands: Command[];
       if (owner === 'ip-masq-agent') {
         // Its RETURN rules are the configured nonMasqueradeCIDRs; add the pod network to them.
         const chain = rs?.tables.get('nat')?.chains.get(hop.chain);
-        const keep = chain && rs ? rulesOf(rs, chain).filter((r) => r.target?.name === 'RETURN').flatMap((r) => r.matches.flatMap((m) => m.options.filter((x) => x.name === '-d' && !x.negated).map((x) => x.values[0]!))) : [];
+        const keep = chain && rs ? rulesOf(rs, chain).filter((r) => r.target?.name === 'RETURN').flatMap((r) => r.matches.flatMap((m) => m.options.filter((x) => x.name === '-d' && !x.negated).flatMap((x) => x.values.slice(0, 1)))) : [];
         const cidrs = [...new Set([...keep.filter((c) => c !== '169.254.0.0/16'), podCidr])];
         const linkLocal = !keep.includes('169.254.0.0/16');
         const config = `nonMasqueradeCIDRs:\n${cidrs.map((c) => `- ${c}\n`).join('')}masqLinkLocal: ${linkLocal}\nresyncInterval: 60s\n`;
@@ -105,11 +107,11 @@ export default defineCheck({
         messageId: 'snat',
         node,
         data: {
-          service: `${svc.namespace}/${svc.name}`, node, owner: owner === 'a' ? 'a' : `${owner}'s`, chain: hop.chain, line: hop.line, rule: hop.rule!,
+          service: `${svc.namespace}/${svc.name}`, node, owner: owner === 'a' ? 'a' : `${owner}'s`, chain: hop.chain, line: hop.line, rule,
           action: hop.action === 'MASQUERADE' ? 'masquerade' : 'SNAT', port: sample.path.port,
           pods: [...new Set(items.map((i) => i.branch.backend?.pod ?? i.branch.backend?.ip ?? '?'))].join(', '),
           seen, client: sample.path.client.ip,
-          affected: [...byIngress.values()].map((e) => `${pct(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
+          affected: [...byIngress.values()].map((e) => `${percent(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
         },
         evidence,
         remediation: { summary, commands },

@@ -41,9 +41,11 @@ export const FLOOR_PLAN = [
       { room: 'collect', files: ['src/collect/**'] },
     ],
   },
+  // What a check sees: the finding model, defineCheck, the context's queries (built-in checks and plugins alike).
+  { floor: 'check kit', rooms: [{ room: 'check kit', files: ['src/check-kit/**'] }] },
   { floor: 'run', rooms: [{ room: 'run', files: ['src/run/**'] }] },
   { floor: 'report', rooms: [{ room: 'report', files: ['src/report/**'] }] },
-  { floor: 'check kit', rooms: [{ room: 'api', files: ['src/api'] }] },
+  { floor: 'api', rooms: [{ room: 'api', files: ['src/api'] }] },
   { floor: 'checks', rooms: [{ room: 'checks', files: ['checks/**'] }] },
   { floor: 'diagnose', rooms: [{ room: 'diagnose', files: ['src/diagnose'] }] },
   { floor: 'tui', rooms: [{ room: 'tui', files: ['src/tui/**'] }] },

@@ -1,7 +1,3 @@
-/** What a plugin (`--plugin ./my-check.js`) imports from `np-doctor`. */
-export { defineCheck, formatMessage } from './run/check.js';
-export type { Check, CheckContext, CheckDefinition, Evidence, FindingInput, Question, Remediation, Requirement, Severity, Stage } from './run/check.js';
-export { sh, renderCommand, quoteWord, CommandError } from './run/command.js';
-export type { Command, Interpolation } from './run/command.js';
-export type { NodePath, PathBranch, PathStage, ClientResult } from './engine/path.js';
+/** What a plugin (`--plugin ./my-check.js`) imports from `np-doctor`: the check kit built-in checks use. */
+export * from './check-kit/index.js';
 export type { Report } from './report/model.js';

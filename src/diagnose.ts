@@ -6,7 +6,7 @@
 import { ClusterModel } from './model/cluster.js';
 import { buildReport } from './report/build.js';
 import type { Report } from './report/model.js';
-import type { Check } from './run/check.js';
+import type { Check } from './check-kit/define.js';
 import { buildContext, type Ask } from './run/question.js';
 import { runChecks, type CheckResult, type RunOptions } from './run/runner.js';
 import type { Snapshot } from './snapshot/schema.js';

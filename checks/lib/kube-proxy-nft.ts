@@ -1,23 +1,13 @@
 /**
- * Shared reads for kube-proxy in nftables mode (`table ip kube-proxy`): its maps and sets, and the
- * hops of a walk that went through them. kube-proxy names a Service port in element comments as
- * `ns/svc:port`; a NodePort with no usable endpoint is an element `<proto> . <nodePort>` of the
- * verdict map no-endpoint-nodeports whose verdict is `drop` (externalTrafficPolicy Local with no
- * local endpoint) or `goto reject-chain` (no endpoint at all).
+ * Reads for kube-proxy in nftables mode (`table ip kube-proxy`): its maps and the hops of a walk
+ * that went through them. A NodePort with no usable endpoint is an element `<proto> . <nodePort>`
+ * of the verdict map no-endpoint-nodeports whose verdict is `drop` (externalTrafficPolicy Local
+ * with no local endpoint) or `goto reject-chain` (no endpoint at all).
  */
-import type { Hop } from '../../src/engine/packet/contract.js';
-import type { NftSetElement, NftTable } from '../../src/engine/nft/index.js';
-import { kubeProxyNftTable } from '../../src/model/proxy-mode.js';
-import type { CheckContext, Evidence } from '../../src/run/check.js';
+import type { Hop, NftSetElement, NftTable } from '../../src/check-kit/index.js';
 
 export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
-export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
-
-/** The node's `table ip kube-proxy`, or null when it has none or its rules were not read. */
-export function kubeProxyTable(ctx: CheckContext, node: string): NftTable | null {
-  const r = ctx.cluster.nodeDataOf(node).rulesFor(4);
-  return r.ok ? kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? []) : null;
-}
+const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
 
 /** The verdict a map element holds, as `drop`, `accept`, `goto X`, `jump X`. */
 export function verdictOf(e: NftSetElement): string | null {
@@ -38,12 +28,4 @@ export function nodePortElement(table: NftTable, map: string, protocol: string, 
 /** A walk hop that matched an element of one of kube-proxy's no-endpoint maps. */
 export function noEndpointHop(hops: Hop[]): Hop | null {
   return hops.find((h) => h.element !== undefined && (h.element.set === `@${NO_ENDPOINT_NODEPORTS}` || h.element.set === `@${NO_ENDPOINT_SERVICES}`)) ?? null;
-}
-
-/** Evidence for a map element: the map, the key, the verdict and kube-proxy's comment. */
-export function elementEvidence(node: string, map: string, e: NftSetElement): Evidence {
-  return {
-    kind: 'output', node, command: 'nft -j list ruleset',
-    excerpt: `table ip kube-proxy, map ${map}: ${e.keyText}${e.comment ? ` comment "${e.comment}"` : ''} : ${verdictOf(e) ?? '?'}`,
-  };
 }

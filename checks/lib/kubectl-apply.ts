@@ -1,5 +1,5 @@
 /** A manifest written by a check, as a command that applies it. */
-import { sh, type Command } from '../../src/run/command.js';
+import { sh, type Command } from '../../src/check-kit/index.js';
 
 /**
  * `printf %s '<json>' | kubectl apply -f -`: the manifest is one quoted word, whatever names it

@@ -8,7 +8,7 @@ import { UsageError } from './io.js';
 export const CHECKS_HELP = `Usage: np-doctor checks [-o text|json] [--plugin FILE]
 
 Lists every diagnosis np-doctor runs: id, severity, what it finds, and what data it needs.
-Each is documented in docs/checks.md under its id.
+Each is documented in docs/checks/<id>.md.
 `;
 
 export const run = command({

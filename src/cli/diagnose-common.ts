@@ -2,8 +2,8 @@
 import type { Diagnosis } from '../diagnose.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { EXIT } from '../exit.js';
-import type { Check, Severity } from '../run/check.js';
-import { SEVERITIES } from '../run/check.js';
+import type { Check } from '../check-kit/define.js';
+import { SEVERITIES, type Severity } from '../check-kit/model.js';
 import { loadPlugins, PluginError } from '../run/plugins.js';
 import type { UnmetKind } from '../run/requirements.js';
 import type { CheckResult } from '../run/runner.js';

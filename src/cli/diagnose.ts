@@ -5,7 +5,7 @@ import { CHECKS } from '../../checks/index.js';
 import type { Progress } from '../collect/gather-progress.js';
 import { runDiagnosis, type Diagnosis } from '../diagnose.js';
 import { renderReport } from '../report/text.js';
-import type { Check } from '../run/check.js';
+import type { Check } from '../check-kit/define.js';
 import { QuestionError, type Ask } from '../run/question.js';
 import type { RunOptions } from '../run/runner.js';
 import { command } from './command.js';

@@ -3,9 +3,10 @@
  * results. The verdict is what the client sees on each ingress node, said in one line.
  */
 import type { ClientResult, NodePath } from '../engine/path.js';
-import type { CheckContext } from '../run/check.js';
-import { renderCommand } from '../run/command.js';
-import type { Finding, RunResult } from '../run/runner.js';
+import { renderCommand } from '../check-kit/command.js';
+import type { Analysis } from '../check-kit/context.js';
+import type { Finding } from '../check-kit/model.js';
+import type { RunResult } from '../run/runner.js';
 import { VERSION } from '../version.js';
 import { REPORT_API_VERSION, type Report, type ReportFinding, type ReportNodeVerdict } from './model.js';
 
@@ -17,7 +18,7 @@ const SAYS: Record<ClientResult, string> = {
   indeterminate: 'cannot be decided',
 };
 
-export function buildReport(ctx: CheckContext, run: RunResult, meta: { snapshotFile: string | null }): Report {
+export function buildReport(ctx: Analysis, run: RunResult, meta: { snapshotFile: string | null }): Report {
   const { question: q, snapshot } = ctx;
   const nodes = ctx.paths.map(nodeVerdict);
   return {
@@ -59,7 +60,7 @@ function nodeVerdict(p: NodePath): ReportNodeVerdict {
   return { node: p.node, address: p.address, port: p.port, result: p.unavailable ? 'indeterminate' : p.result, deliveredShare: p.deliveredShare, why };
 }
 
-function summary(ctx: CheckContext, nodes: ReportNodeVerdict[], run: RunResult): string {
+function summary(ctx: Analysis, nodes: ReportNodeVerdict[], run: RunResult): string {
   const q = ctx.question;
   const top = run.findings.find((f) => f.severity !== 'info') ?? null;
   const svc = `${q.namespace}/${q.service}`;

@@ -4,34 +4,14 @@
  * changing or removing one needs a new apiVersion.
  */
 import { z } from 'zod';
-import { SEVERITIES, STAGES } from '../run/check.js';
+import { CheckResultSchema, FindingFieldsSchema } from '../check-kit/model.js';
 
 export const REPORT_API_VERSION = 'np-doctor/v1';
 
 const ClientResult = z.enum(['delivered', 'refused', 'timeout', 'blocked', 'indeterminate'])
   .describe('what the client sees: delivered (a pod gets the connection), refused (RST / port unreachable), timeout (silently dropped), blocked (an ICMP error such as host-prohibited), indeterminate (the rules could not be decided)');
 
-const Evidence = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('rule'), node: z.string(), source: z.string(), table: z.string(), chain: z.string(),
-    line: z.number().int().describe('1-based line in the dump; for nftables, the rule handle'), rule: z.string().nullable().describe('null: the chain policy'), action: z.string().optional(),
-    family: z.string().optional().describe('nftables: the table family (ip, ip6, inet)'),
-    handle: z.number().int().optional().describe('nftables: the rule handle (nft -a list ruleset)'),
-  }),
-  z.object({ kind: z.literal('object'), ref: z.string().describe('e.g. "Service shop/frontend"'), field: z.string().optional(), value: z.unknown().optional() }),
-  z.object({ kind: z.literal('sysctl'), node: z.string(), name: z.string(), value: z.string().nullable().describe('null: not set / module not loaded') }),
-  z.object({ kind: z.literal('path'), node: z.string(), summary: z.string() }),
-  z.object({ kind: z.literal('output'), node: z.string().optional(), command: z.string(), excerpt: z.string() }),
-]);
-
-const Finding = z.object({
-  id: z.string().describe('the check id; docs/checks.md#<id>'),
-  severity: z.enum(SEVERITIES),
-  title: z.string(),
-  message: z.string(),
-  node: z.string().optional(),
-  stage: z.enum(STAGES),
-  evidence: z.array(Evidence),
+const Finding = FindingFieldsSchema.extend({
   remediation: z.object({
     summary: z.string(),
     commands: z.array(z.string()).describe('each command as a POSIX shell line: every word from the cluster is quoted, so it reads back as one word'),
@@ -102,12 +82,7 @@ export const ReportSchema = z.object({
   }),
   findings: z.array(Finding).describe('most severe first'),
   paths: z.array(NodePath),
-  checks: z.array(z.object({
-    id: z.string(),
-    status: z.enum(['passed', 'failed', 'skipped', 'error', 'timeout']),
-    reason: z.string().optional(),
-    durationMs: z.number(),
-  })),
+  checks: z.array(CheckResultSchema),
   gatherErrors: z.array(z.object({
     stage: z.enum(['cluster', 'node']), node: z.string().optional(), what: z.string(), why: z.string(),
     code: z.union([z.number(), z.string()]).optional(), hint: z.string().optional(),

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defineCheck, type Check, type CheckDefinition } from './check.js';
+import { defineCheck, type Check, type CheckDefinition } from '../check-kit/define.js';
 
 export class PluginError extends Error {
   override readonly name = 'PluginError';

@@ -1,17 +1,19 @@
 /**
  * Turns what the user asked (service, port, client, ingress node) and a snapshot into the
- * analysis context every check reads: the typed cluster, the question, and the replayed paths.
+ * analysis the checks read: the typed cluster, the question, and the replayed paths.
  */
-import { isLoopback, parseAddr } from '../engine/address.js';
+import { parseAddr } from '../engine/address.js';
 import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
+import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
-import type { PolicyPod, PolicyWorld } from '../engine/netpol/index.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { ClusterModel } from '../model/cluster.js';
-import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
+import type { ServiceInfo, ServicePort } from '../model/kube.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import type { CheckContext, Question } from './check.js';
+import { isLoopbackIp } from '../check-kit/address.js';
+import type { Analysis, Question } from '../check-kit/context.js';
+import { endpointPod, endpointSlicesOf, policyPod, policyWorld } from '../check-kit/cluster-queries.js';
 import { gatherErrorsFor } from './requirements.js';
 
 export interface Ask {
@@ -35,9 +37,9 @@ export class QuestionError extends Error {
 const DEFAULT_CLIENT = { 4: '203.0.113.7', 6: '2001:db8::7' } as const;
 const DEFAULT_CLIENT_PORT = 40000;
 
-export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new ClusterModel(snapshot)): CheckContext {
+export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new ClusterModel(snapshot)): Analysis {
   const service = cluster.service(ask.namespace, ask.service) ?? null;
-  if (ask.node !== undefined && ask.nodeIp !== undefined && !isLoopbackText(ask.nodeIp)) {
+  if (ask.node !== undefined && ask.nodeIp !== undefined && !isLoopbackIp(ask.nodeIp)) {
     throw new QuestionError('--node and --node-ip both name the ingress node: give one');
   }
   const port = service === null ? null : pickPort(service, ask.port, ask.protocol);
@@ -45,7 +47,7 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
   const ingress = wrongTarget ? [] : pickIngress(cluster, ask);
   const family = ingress[0] !== undefined && ingress[0].address.includes(':') ? 6 : 4;
   // Dialling loopback (or a node's own address from itself) is a process on the node: the OUTPUT path.
-  const loopback = ask.nodeIp !== undefined && isLoopbackText(ask.nodeIp);
+  const loopback = ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp);
   const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
   const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip) ? { ...i, localProcess: true } : i));
   const question: Question = { namespace: ask.namespace, service: ask.service, port, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
@@ -57,7 +59,7 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
       ingress: pathIngress,
       nodes: pathNodes(cluster, ingress.map((i) => i.node)),
       backends: backends(cluster, service, port),
-      policy: policyWorld(cluster, ask.namespace),
+      policy: policyOf(cluster, ask.namespace),
       nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.internalIPs])),
       // Each walk's time budget (the engine has no clock): a hostile dump cannot stall a diagnosis.
       limits: { now: () => performance.now(), timeLimitMs: DEFAULT_TIME_LIMIT_MS },
@@ -90,7 +92,7 @@ function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
     const n = cluster.node(name);
     return n?.internalIPs.find((a) => !a.includes(':')) ?? n?.internalIPs[0] ?? cluster.snapshot.nodes.find((s) => s.name === name)?.address ?? name;
   };
-  if (ask.nodeIp !== undefined && isLoopbackText(ask.nodeIp)) {
+  if (ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp)) {
     // Every node has loopback: --node says which one, else every node read dials its own.
     const names = ask.node !== undefined ? [ask.node] : cluster.snapshot.nodes.map((n) => n.name);
     return names.map((node) => ({ node, address: ask.nodeIp! }));
@@ -111,11 +113,6 @@ function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
   // replayed as "unavailable", never skipped (an eTP Local drop lives on the nodes without pods).
   const names = cluster.nodes.length > 0 ? cluster.nodes.map((n) => n.name) : cluster.snapshot.nodes.map((n) => n.name);
   return names.map((name) => ({ node: name, address: addressOf(name) }));
-}
-
-function isLoopbackText(ip: string): boolean {
-  const a = parseAddr(ip);
-  return a !== null && isLoopback(a);
 }
 
 /** Whether `ip` is configured on the node (per its `ip -j addr`). */
@@ -147,39 +144,16 @@ function pathNodes(cluster: ClusterModel, ingress: string[]): Map<string, PathNo
   return out;
 }
 
-/** kube-proxy sends to ready endpoints; when none is ready, to serving terminating ones. */
+/** The endpoints kube-proxy sends to, with their pods. */
 function backends(cluster: ClusterModel, svc: ServiceInfo, port: ServicePort): PathBackend[] {
-  const eps = cluster.endpoints(svc, port).filter((e) => e.port !== null);
-  const ready = eps.filter((e) => e.ready);
-  const use = ready.length > 0 ? ready : eps.filter((e) => e.serving && e.terminating);
-  return use.map((e) => {
-    const pod = e.pod ? cluster.pod(e.pod.namespace, e.pod.name) : cluster.podByIp(e.address);
-    return { ip: e.address, port: e.port!, node: e.nodeName ?? pod?.nodeName ?? null, pod: pod ? policyPod(pod) : null, hostNetwork: pod?.hostNetwork ?? false };
+  return endpointSlicesOf(cluster).used(svc, port).map((e) => {
+    const pod = endpointPod(cluster, e);
+    return { ip: e.address, port: e.port, node: e.nodeName ?? pod?.nodeName ?? null, pod: pod ? policyPod(pod) : null, hostNetwork: pod?.hostNetwork ?? false };
   });
 }
 
-export function policyPod(p: PodInfo): PolicyPod {
-  return {
-    namespace: p.namespace, name: p.name, labels: p.labels, ips: p.ips, hostNetwork: p.hostNetwork,
-    ...(p.nodeName ? { nodeName: p.nodeName } : {}),
-    containerPorts: p.ports.map((c) => ({ ...(c.name ? { name: c.name } : {}), port: c.port, protocol: c.protocol })),
-  };
-}
-
-export function policyWorld(cluster: ClusterModel, namespace: string): PolicyWorld | { unavailable: string } {
+/** The NetworkPolicy world, or why it is unknown: the policies of the namespace could not be read. */
+function policyOf(cluster: ClusterModel, namespace: string): PolicyWorld | { unavailable: string } {
   const refused = gatherErrorsFor(cluster.snapshot, 'networkPolicies', namespace);
-  if (refused.length > 0) return { unavailable: refused.map((e) => `${e.what}: ${e.why}`).join('; ') };
-  const ns = cluster.snapshot.cluster.namespaces;
-  return {
-    policies: cluster.snapshot.cluster.networkPolicies,
-    pods: cluster.pods.map(policyPod),
-    namespaces: ns === undefined ? null : ns.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })),
-    nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, [...new Set([...n.addresses.map((a) => a.address), ...nodeLocalIps(cluster, n.name)])]])),
-    podCidrs: cluster.podCidrs(),
-  };
-}
-
-function nodeLocalIps(cluster: ClusterModel, name: string): string[] {
-  const r = cluster.nodeDataOf(name).rulesFor(4);
-  return r.ok ? r.context.localIps.map((l) => l.split('/')[0]!).filter((a) => !a.startsWith('127.')) : [];
+  return refused.length > 0 ? { unavailable: refused.map((e) => `${e.what}: ${e.why}`).join('; ') } : policyWorld(cluster);
 }

@@ -5,7 +5,8 @@
  */
 import { stepOf, type GatherStep } from '../snapshot/gather-step.js';
 import type { GatherError, Snapshot } from '../snapshot/schema.js';
-import type { CheckContext, Requirement } from './check.js';
+import type { Analysis } from '../check-kit/context.js';
+import type { Requirement } from '../check-kit/define.js';
 
 /**
  * Why a requirement is not met. The first three say the question's own target does not exist,
@@ -30,6 +31,8 @@ const isList = (s: GatherStep, resource: string): s is Extract<GatherStep, { kin
 
 /** The gather steps each API requirement depends on, for a question about `namespace`. */
 const API_READS: Partial<Record<Requirement, (s: GatherStep, namespace: string) => boolean>> = {
+  // kube-dns is read with `get services` too; it is coreDns's.
+  services: (s) => s.kind === 'api' && s.resource === 'services' && (s.verb === 'get' || s.verb === 'list') && s.name !== 'kube-dns',
   endpointSlices: (s, ns) => isList(s, ENDPOINT_SLICES) && s.namespace === ns,
   pods: (s, ns) => isList(s, 'pods') && s.namespace === ns,
   nodes: (s) => isList(s, 'nodes'),
@@ -37,6 +40,8 @@ const API_READS: Partial<Record<Requirement, (s: GatherStep, namespace: string) 
   // kube-proxy's pods are listed by label in kube-system; the step names only the namespace.
   kubeProxy: (s) => s.kind === 'kube-proxy-config' || (s.kind === 'api' && s.name === 'kube-proxy') || (isList(s, 'pods') && s.namespace === SYSTEM),
   coreDns: (s) => (s.kind === 'api' && (s.name === 'coredns' || s.name === 'kube-dns')) || (isList(s, ENDPOINT_SLICES) && s.namespace === SYSTEM),
+  // kube-apiserver's static pods are listed by label in kube-system, like kube-proxy's.
+  apiServer: (s) => isList(s, 'pods') && s.namespace === SYSTEM,
 };
 
 /** The gather errors that make an API requirement unavailable for a question about `namespace`. */
@@ -48,7 +53,7 @@ export function gatherErrorsFor(snapshot: Snapshot, req: keyof typeof API_READS,
   });
 }
 
-export function availability(ctx: CheckContext): Availability {
+export function availability(ctx: Analysis): Availability {
   const { question: q, service, cluster, paths } = ctx;
   const apiRead = (req: Requirement): Unmet | null => {
     const errs = gatherErrorsFor(ctx.snapshot, req, q.namespace);
@@ -61,6 +66,7 @@ export function availability(ctx: CheckContext): Availability {
   const replayed = paths.filter((p) => p.unavailable === null);
   return {
     service: svc,
+    services: apiRead('services'),
     nodePort: svc ?? (q.port === null ? { kind: 'no-ports', why: `Service ${q.namespace}/${q.service} has no ports` }
       : q.port.nodePort === null ? { kind: 'no-node-port', why: `port ${q.port.name || q.port.port} of Service ${q.namespace}/${q.service} has no nodePort (type ${service!.type})` } : null),
     endpointSlices: apiRead('endpointSlices'),
@@ -69,6 +75,7 @@ export function availability(ctx: CheckContext): Availability {
     networkPolicies: apiRead('networkPolicies'),
     kubeProxy: apiRead('kubeProxy'),
     coreDns: apiRead('coreDns'),
+    apiServer: apiRead('apiServer'),
     nodeState: reachable > 0 ? null : {
       kind: 'not-gathered',
       why: away.length > 0 ? away.map((d) => `${d.name}: ${d.unavailable}`).join('; ') : 'no node state was gathered',

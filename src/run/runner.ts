@@ -1,35 +1,17 @@
 /**
- * Runs checks in registry order against one analysis context. A check whose required data is
- * missing is skipped with the reason; a check that throws, returns something malformed, or
- * overruns its time is reported against itself while the others still run.
+ * Runs checks in registry order against one analysis. A check whose required data is missing is
+ * skipped with the reason; a check that throws, returns something malformed, or overruns its time
+ * is reported against itself while the others still run.
  */
 import { performance } from 'node:perf_hooks';
-import { SEVERITIES, STAGES, formatMessage, type Check, type CheckContext, type Evidence, type Remediation, type Severity, type Stage } from './check.js';
-import { toCommand } from './command.js';
+import { toCommand } from '../check-kit/command.js';
+import { checkContext, type Analysis } from '../check-kit/context.js';
+import { formatMessage, type Check } from '../check-kit/define.js';
+import { SEVERITIES, STAGES, type CheckResult as ReportedCheckResult, type Evidence, type Finding, type Remediation, type Severity } from '../check-kit/model.js';
 import { availability, type Unmet, type UnmetKind } from './requirements.js';
 
-export interface Finding {
-  id: string;
-  severity: Severity;
-  title: string;
-  message: string;
-  node?: string;
-  stage: Stage;
-  evidence: Evidence[];
-  remediation: Remediation;
-}
-
-export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'error' | 'timeout';
-
-export interface CheckResult {
-  id: string;
-  status: CheckStatus;
-  /** Why it was skipped, crashed or timed out. */
-  reason?: string;
-  /** Skipped: what kind of requirement was unmet (the Report keeps only the words). */
-  unmet?: UnmetKind[];
-  durationMs: number;
-}
+/** How one check ended, as the runner records it: a skip also says what kind of requirement was unmet (the Report keeps only the words). */
+export type CheckResult = ReportedCheckResult & { unmet?: UnmetKind[] };
 
 export interface RunResult {
   findings: Finding[];
@@ -47,8 +29,9 @@ export interface RunOptions {
   onCheck?: (event: CheckResult | { id: string; status: 'running' }) => void;
 }
 
-export async function runChecks(checks: readonly Check[], ctx: CheckContext, opts: RunOptions = {}): Promise<RunResult> {
-  const have = availability(ctx);
+export async function runChecks(checks: readonly Check[], analysis: Analysis, opts: RunOptions = {}): Promise<RunResult> {
+  const have = availability(analysis);
+  const ctx = checkContext(analysis);
   const findings: Finding[] = [];
   const results: CheckResult[] = [];
   const record = (r: CheckResult) => {

@@ -1,7 +1,8 @@
 /**
  * The catalogue keeps itself honest, as ESLint's rule meta-tests do: every file in checks/ is
- * registered under its own name, the registry is sorted, and every check has a docs page and at
- * least one scenario in which it is the top finding.
+ * registered under its own name, the registry is sorted, and every check has a docs page, at
+ * least one scenario in which it is the top finding, and its own test file whose cases use every
+ * one of its messages. Over the whole corpus, no check reads data it does not require.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -9,8 +10,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CHECKS } from '../../checks/index.js';
-import type { Check } from '../../src/run/check.js';
+import type { Check } from '../../src/check-kit/index.js';
+import { availability } from '../../src/run/requirements.js';
 import { loadScenarios } from '../scenarios/load.js';
+import { caseContext, collectCases, guardedContext } from './tester.js';
 
 const files = readdirSync('checks').filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3)).sort();
 
@@ -53,4 +56,51 @@ describe('the check catalogue', () => {
     assert.ok(scenarios.length - healthy.length >= 30, `${scenarios.length - healthy.length} broken scenarios`);
     assert.ok(healthy.length >= 6, `${healthy.length} healthy scenarios`);
   });
+
+  test('every check has its own test file, test/checks/<id>.test.ts, with checkTester cases for it', async () => {
+    const cases = await checkCases();
+    for (const c of CHECKS) {
+      const declared = cases.filter((x) => x.file === `${c.id}.test.ts`);
+      assert.equal(declared.length, 1, `test/checks/${c.id}.test.ts calls checkTester once`);
+      assert.equal(declared[0]?.check, c, `test/checks/${c.id}.test.ts tests checks/${c.id}.ts`);
+    }
+  });
+
+  test('every message of every check is reported by some case of its test file', async () => {
+    const cases = await checkCases();
+    const unused = CHECKS.flatMap((c) => {
+      const used = new Set(cases.filter((x) => x.check === c).flatMap((x) => x.cases.invalid.flatMap((i) => i.findings.map((f) => f.messageId))));
+      return Object.keys(c.messages).filter((m) => !used.has(m)).map((m) => `${c.id}: ${m}`);
+    });
+    assert.deepEqual(unused, [], 'messages no test case expects');
+  });
+
+  test('no check reads data it does not require, in any scenario of the corpus', async () => {
+    const reads = new Set<string>();
+    for (const s of await loadScenarios()) {
+      const { analysis, ctx } = await caseContext({ scenario: s.name });
+      const have = availability(analysis);
+      for (const c of CHECKS) {
+        if (c.requires.some((r) => have[r] !== null)) continue;
+        await c.run(guardedContext(ctx, c.requires, (member) => reads.add(`${c.id} reads ctx.${member} without requiring it (${s.name})`)));
+      }
+    }
+    assert.deepEqual([...reads], []);
+  });
 });
+
+/** The checkTester calls of every test file in test/checks/, collected instead of run. */
+let declared: Promise<{ file: string; check: Check; cases: ReturnType<typeof collectCases>[number]['cases'] }[]> | undefined;
+function checkCases() {
+  declared ??= (async () => {
+    const collected = collectCases();
+    const out = [];
+    for (const file of readdirSync('test/checks').filter((f) => f.endsWith('.test.ts') && f !== 'meta.test.ts').sort()) {
+      const before = collected.length;
+      await import(pathToFileURL(join(process.cwd(), 'test/checks', file)).href);
+      out.push(...collected.slice(before).map((c) => ({ file, ...c })));
+    }
+    return out;
+  })();
+  return declared;
+}

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { CheckDefinitionError, defineCheck, type CheckDefinition } from '../../src/run/check.js';
-import { sh } from '../../src/run/command.js';
+import { CheckDefinitionError, defineCheck, sh, type CheckDefinition } from '../../src/check-kit/index.js';
 import { loadPlugins, PluginError } from '../../src/run/plugins.js';
 import { buildContext } from '../../src/run/question.js';
 import { runChecks } from '../../src/run/runner.js';
@@ -82,7 +81,7 @@ describe('check runner', () => {
 describe('--plugin', () => {
   const dir = mkdtempSync(join(tmpdir(), 'npd-plugin-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const checkModule = pathToFileURL(join(process.cwd(), 'src/run/check.ts')).href;
+  const checkModule = pathToFileURL(join(process.cwd(), 'src/check-kit/define.ts')).href;
 
   test('loads a check module from a file, validated like a built-in one', async () => {
     const file = join(dir, 'team-check.mjs');

@@ -9,7 +9,7 @@ import type { Protocol } from '../../engine/packet/contract.js';
 import { ClusterModel } from '../../model/cluster.js';
 import { healthOf, type Health } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
-import type { Check } from '../../run/check.js';
+import type { Check } from '../../check-kit/define.js';
 import { diagnose } from '../../diagnose.js';
 import { QuestionError, type Ask } from '../../run/question.js';
 import type { Snapshot } from '../../snapshot/schema.js';

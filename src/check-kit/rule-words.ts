@@ -7,7 +7,7 @@
  * prints any of those inside a rule, so a rule that holds one (or a NUL, which no argv can carry)
  * gets no command at all.
  */
-import { tokenize } from '../../src/engine/iptables/tokenize.js';
+import { tokenize } from './engine.js';
 
 /** Short options a saved rule uses: addresses, protocol, interfaces, fragments, modules, target, goto. */
 const RULE_SHORT = new Set(['-s', '-d', '-p', '-i', '-o', '-f', '-m', '-j', '-g']);

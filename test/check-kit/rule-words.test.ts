@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ruleSpecWords } from '../../checks/lib/rule-words.js';
+import { ruleSpecWords } from '../../src/check-kit/rule-words.js';
 
 describe('ruleSpecWords', () => {
   test('gives the words after -A CHAIN, a quoted comment as one word', () => {

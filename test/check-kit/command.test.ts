@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CommandError, quoteWord, renderCommand, sh, toCommand, type Command } from '../../src/run/command.js';
+import { CommandError, quoteWord, renderCommand, sh, toCommand, type Command } from '../../src/check-kit/command.js';
 import { posixWords } from '../support/posix-words.js';
 
 /** Words a shell must not split, expand or interpret, whatever it is. */

@@ -1,0 +1,15 @@
+/** Address tests for checks, on the engine's own parser (canonical forms only, as the kernel prints them). */
+import { cidrContains, isLoopback, parseAddr, parseCidr } from './engine.js';
+
+/** Whether `ip` lies inside `cidr`; a bare address is a host (/32 or /128). */
+export function inCidr(ip: string, cidr: string): boolean {
+  const a = parseAddr(ip);
+  const c = parseCidr(cidr);
+  return a !== null && c !== null && cidrContains(c, a);
+}
+
+/** 127.0.0.0/8 and ::1. */
+export function isLoopbackIp(ip: string): boolean {
+  const a = parseAddr(ip);
+  return a !== null && isLoopback(a);
+}

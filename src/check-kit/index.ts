@@ -1,0 +1,25 @@
+/**
+ * The check kit: everything a check uses, built-in or plugin. checks/ imports from here (and from
+ * checks/lib); the package root (src/api.ts) exports it as it is.
+ */
+export { defineCheck, formatMessage, CheckDefinitionError, REQUIREMENTS } from './define.js';
+export type { Check, CheckDefinition, FindingInput, FindingMessage, MessageData, Messages, Placeholders, Requirement } from './define.js';
+export { DATA_REQUIREMENTS } from './context.js';
+export type { CheckContext, CheckQuestion, ClusterData, DataRequirement, FullCheckContext, NodePortOf } from './context.js';
+export type { ApiServer, CoreDns, EndpointSlices, KubeProxy, NetworkPolicies, Nodes, Pods, PortedEndpoint, Services } from './cluster-queries.js';
+export type { GatheredNode, IptablesDumpId } from './node-state.js';
+export { SEVERITIES, STAGES } from './model.js';
+export type { Evidence, Remediation, Severity, Stage } from './model.js';
+export { sh, renderCommand, quoteWord, CommandError } from './command.js';
+export type { Command, Interpolation } from './command.js';
+export { ruleSpecWords } from './rule-words.js';
+export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
+export { inCidr, isLoopbackIp } from './address.js';
+export { rulesOf } from './engine.js';
+export type {
+  Chain, ClientResult, Hop, IpvsReal, IpvsService, IpvsState, NftSetElement, NftTable, NodePath, Outcome, PathBranch,
+  PathStage, PolicyDecision, Protocol, Rule, Ruleset,
+} from './engine.js';
+export type { ContainerPort, NodeInfo, PodInfo, ServiceInfo, ServicePort, SliceEndpoint } from '../model/kube.js';
+export type { ObservedMode } from '../model/proxy-mode.js';
+export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';

@@ -1,0 +1,96 @@
+/**
+ * What gathering recorded on one node, as checks read it: command output, sysctls, listening
+ * sockets, the iptables dumps the walk replays, IPVS state, kube-proxy's nft table and the modes
+ * its rules show. A node that was not reached answers "unknown" (null, undefined) everywhere.
+ */
+import type { ClusterModel } from '../model/cluster.js';
+import type { NodeData } from '../model/node-data.js';
+import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
+import type { CommandOutput } from '../snapshot/schema.js';
+import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
+
+/** The iptables-save dumps a node may have: per backend, and the unsuffixed one of older nodes. */
+export type IptablesDumpId = 'iptables-nft-save' | 'iptables-legacy-save' | 'iptables-save';
+
+export interface GatheredNode {
+  readonly name: string;
+  /** Why nothing was gathered from this node, or null when something was. */
+  readonly unavailable: string | null;
+  /** A command's output (ids in collect/node/commands.ts), or undefined when it did not run or was cut. */
+  command(id: string): CommandOutput | undefined;
+  /** `sysctl -e` values; empty when the command did not run. */
+  readonly sysctls: ReadonlyMap<string, string>;
+  sysctl(name: string): string | undefined;
+  /** Listening ports in the host network namespace (`tcp/22`), loopback-only ones left out; null when not gathered. */
+  readonly listening: ReadonlySet<string> | null;
+  /** The IPv4 dumps the walk replays (both backends when both hold rules); null when they cannot be read. */
+  readonly rulesets: Ruleset[] | null;
+  /** One backend's IPv4 dump, null when empty, not run or unreadable. */
+  backendDump(backend: 'legacy' | 'nft'): Ruleset | null;
+  /**
+   * One iptables-save dump that ran and succeeded: its argv and its rules (null when it printed no
+   * table); null when it did not run, failed, or cannot be parsed.
+   */
+  iptablesDump(id: IptablesDumpId): { argv: string; ruleset: Ruleset | null } | null;
+  /** IPVS virtual services (`ipvsadm-save -n`), null when not read. */
+  readonly ipvs: IpvsState | null;
+  /** Whether `ipset list` shows the set (false when it does not, or was not read). */
+  hasIpset(name: string): boolean;
+  /** kube-proxy's `table ip kube-proxy` (nftables mode), null when the node has none or its rules were not read. */
+  readonly kubeProxyTable: NftTable | null;
+  /** Every kube-proxy mode whose rules the node holds; null when its rules were not read. */
+  readonly proxyModes: ObservedMode[] | null;
+}
+
+export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode {
+  const data = cluster.nodeDataOf(name);
+  const rules = () => data.rulesFor(4);
+  return {
+    name,
+    get unavailable() {
+      return data.unavailable;
+    },
+    command: (id) => data.command(id),
+    get sysctls() {
+      return data.sysctls;
+    },
+    sysctl: (key) => data.sysctl(key),
+    get listening() {
+      return data.listening;
+    },
+    get rulesets() {
+      const r = rules();
+      return r.ok ? r.rulesets : null;
+    },
+    backendDump: (backend) => data.backendDump(backend),
+    iptablesDump: (id) => iptablesDump(data, id),
+    get ipvs() {
+      const r = rules();
+      return r.ok ? r.plane.ipvs ?? null : null;
+    },
+    hasIpset(set) {
+      const r = rules();
+      return r.ok && r.plane.ipsets?.get(set) !== undefined;
+    },
+    get kubeProxyTable() {
+      const r = rules();
+      return r.ok ? kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? []) : null;
+    },
+    get proxyModes() {
+      return observedModes(cluster, name);
+    },
+  };
+}
+
+function iptablesDump(data: NodeData, id: IptablesDumpId): { argv: string; ruleset: Ruleset | null } | null {
+  const out = data.command(id);
+  if (out?.exitCode !== 0) return null;
+  const argv = out.argv.join(' ');
+  // An empty dump (no `*table` line) is "no rules", which says something; a missing one says nothing.
+  if (!/^\*/m.test(out.stdout)) return { argv, ruleset: null };
+  try {
+    return { argv, ruleset: parseIptablesSave(out.stdout, { source: `${data.name}:${id}` }) };
+  } catch {
+    return null;
+  }
+}
