@@ -2,11 +2,12 @@
  * `npm run test:fast`: the unit tier. Every test file but those below, which need root, network
  * namespaces, real sshd, tmux or Kubernetes, or the built CLI (`npm test` runs them all), with
  * NP_DOCTOR_TIER=fast so the lab and built-CLI parts of the files it runs skip even as root
- * (test/support/tier.ts). Files run one process each, as many at a time as there are cores: most
- * of a file's time is starting Node and tsx and loading modules. Extra arguments go to `node
- * --test` (`npm run test:fast -- --test-name-pattern=verdict`).
+ * (test/support/tier.ts). The files are dealt into one group per core, and each group runs in one
+ * process (scripts/run-test-files.ts): starting Node and tsx and loading modules once per file
+ * was most of the time. A group's TAP is printed when it ends. Extra arguments are node options
+ * for every group (`npm run test:fast -- --test-name-pattern=verdict`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -37,8 +38,31 @@ function testFiles(dir: string): string[] {
 
 const excluded = (file: string): boolean => Object.keys(NOT_FAST).some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p));
 const files = testFiles('test').filter((f) => !excluded(f)).sort();
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${availableParallelism()}`, ...process.argv.slice(2), ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, NP_DOCTOR_TIER: 'fast' },
-});
-process.exitCode = run.status ?? 1;
+const cores = availableParallelism();
+const groups = Array.from({ length: Math.min(cores, files.length) }, (_, g) => files.filter((_, i) => i % cores === g));
+
+/** One group in one process; its output is kept and printed whole, so groups never interleave. */
+function runGroup(group: string[]): Promise<{ code: number; tap: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...process.argv.slice(2), 'scripts/run-test-files.ts', ...group], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NP_DOCTOR_TIER: 'fast' },
+  });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => out.push(b));
+  return new Promise((done) => {
+    child.on('close', (code) => {
+      const tap = Buffer.concat(out).toString();
+      process.stdout.write(tap);
+      done({ code: code ?? 1, tap });
+    });
+  });
+}
+
+const started = performance.now();
+const results = await Promise.all(groups.map(runGroup));
+/** The groups' TAP summary lines (`# pass 12`) added up. */
+const total = (what: string) => results.reduce((n, r) => n + Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(r.tap)?.[1] ?? 0), 0);
+const ok = results.every((r) => r.code === 0);
+console.log(`test:fast: ${files.length} files in ${groups.length} processes, ${total('pass')} passed, ${total('fail')} failed, ${total('skipped')} skipped, ${((performance.now() - started) / 1000).toFixed(1)} s${ok ? '' : ' — FAILED'}`);
+process.exitCode = ok ? 0 : 1;
