@@ -5,7 +5,9 @@
  * readiness, externalTrafficPolicy, the nodes around it) through the options.
  */
 import type { RealCluster } from '../../support/k8s-lab/cluster.js';
+import { createAllocatedService } from '../../support/k8s-lab/kit-to-api.js';
 import type { LabPod } from '../../support/k8s-lab/pods.js';
+import { service, serviceObject } from '../../support/scenario-kit/index.js';
 
 export const APP_PORT = 8080;
 
@@ -38,16 +40,14 @@ export interface Web {
 export async function deployWeb(c: RealCluster, o: WebOptions): Promise<Web> {
   const name = 'web';
   await c.createNamespace(o.namespace);
-  const svc = await c.create<{ spec: { ports: { nodePort: number }[] } }>(`/api/v1/namespaces/${o.namespace}/services`, {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name, namespace: o.namespace },
-    spec: {
-      type: 'NodePort',
-      selector: o.selector ?? { app: 'web' },
-      externalTrafficPolicy: o.externalTrafficPolicy ?? 'Cluster',
-      ports: [{ name: 'http', port: 80, targetPort: o.targetPort ?? APP_PORT, protocol: 'TCP' }],
-    },
+  const spec = service(o.namespace, name, {
+    type: 'NodePort',
+    selector: o.selector ?? { app: 'web' },
+    externalTrafficPolicy: o.externalTrafficPolicy ?? 'Cluster',
+    ports: [{ name: 'http', port: 80, targetPort: o.targetPort ?? APP_PORT }],
   });
+  // A NodePort Service has no healthCheckNodePort; the apiserver allocates its ClusterIP and nodePort.
+  const svc = await createAllocatedService(c.cp, serviceObject(spec, 0)) as { spec: { ports: { nodePort: number }[] } };
   const pods: LabPod[] = [];
   for (const [i, p] of o.pods.entries()) {
     pods.push(await c.pods.add({

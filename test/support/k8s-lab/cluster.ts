@@ -131,7 +131,7 @@ export async function startRealCluster(o: RealClusterOptions): Promise<RealClust
     const ssh = await startNodeSsh(dir, nodes);
     dirs.push(...ssh.dirs);
     cleanups.push(() => ssh.stop());
-    const pods = new LabPods(cp, net.topo, nodes.map((n) => n.name), nodes.map((n) => n.ip));
+    const pods = new LabPods(cp, net.topo, nodes);
     cleanups.push(() => pods.stopAll());
 
     const create = async <T>(path: string, obj: unknown): Promise<T> => {

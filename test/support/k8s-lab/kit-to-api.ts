@@ -11,6 +11,9 @@
  *   ConfigMap and Deployment (applyKubeSystem: the rest a gathering reads); seedKitCluster does
  *   both and waits for the slices.
  *
+ * The real-cluster lab (cluster.ts) creates single kit objects the same way: createPod, and
+ * createAllocatedService for a Service whose ClusterIP and nodePorts the apiserver allocates.
+ *
  * Terminating pods: a Pod that has a nodeName and is not in a terminal phase is deleted
  * gracefully (pod strategy CheckGracefulDelete): the apiserver only sets deletionTimestamp and
  * waits for the kubelet to confirm, and no kubelet runs here, so the Pod stays terminating with
@@ -63,7 +66,7 @@ export async function createNamespace(cp: ControlPlane, name: string, labels: Re
 }
 
 /** A kit Pod created with its nodeName, then the status a kubelet would report (phase, IPs, Ready). */
-async function createPod(cp: ControlPlane, pod: KubeObject): Promise<void> {
+export async function createPod(cp: ControlPlane, pod: KubeObject): Promise<void> {
   const body = forCreate(pod) as { spec: Record<string, unknown> };
   const { priority: _p, preemptionPolicy: _pp, ...podSpec } = body.spec;
   const path = `/api/v1/namespaces/${nsOf(pod)}/pods`;
@@ -72,6 +75,17 @@ async function createPod(cp: ControlPlane, pod: KubeObject): Promise<void> {
   // The EndpointSlice controller reads phase, podIP(s) and Ready.
   const status = Object.fromEntries(['phase', 'conditions', 'podIP', 'podIPs', 'hostIP', 'hostIPs', 'startTime'].filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
   await call(cp, 'PATCH', `${path}/${pod.metadata.name}/status`, { status }, MERGE);
+}
+
+/**
+ * A kit Service created without its ClusterIP: the apiserver allocates one from its own range, as
+ * it does the nodePorts the spec left open (the kit's stable address comes from the spec's
+ * serviceCIDR, which this apiserver need not share). Resolves with the created Service.
+ */
+export async function createAllocatedService(cp: ControlPlane, svc: KubeObject): Promise<unknown> {
+  const body = forCreate(svc) as { spec: Record<string, unknown> };
+  const { clusterIP: _ip, clusterIPs: _ips, ...spec } = body.spec;
+  return call(cp, 'POST', `/api/v1/namespaces/${nsOf(svc)}/services`, { ...body, spec });
 }
 
 /** Creates every object of the spec the cluster needs for kube-proxy's view, in dependency order. */
@@ -96,6 +110,8 @@ export async function applySpec(cp: ControlPlane, spec: ClusterSpec): Promise<vo
     if (key === APISERVER_SERVICE) continue;
     for (const s of slices) await call(cp, 'POST', `/apis/discovery.k8s.io/v1/namespaces/${s.metadata.namespace ?? ''}/endpointslices`, forCreate(s));
   }
+
+  for (const np of objects.networkPolicies) await call(cp, 'POST', `/apis/networking.k8s.io/v1/namespaces/${nsOf(np)}/networkpolicies`, forCreate(np));
 
   const terminating = new Set(spec.pods.filter((p) => p.terminating === true).map((p) => `${p.namespace}/${p.name}`));
   for (const pod of objects.pods) {

@@ -1,16 +1,19 @@
 /**
  * Pods without a kubelet: for each, a network namespace wired to its node as Calico would
  * (test/kernel/lab/topology.ts addPod) with a real server listening (test/kernel/lab/servers.ts,
- * it answers `pod=<name> peer=<ip>:<port>`), a Pod object with spec.nodeName and its containers'
- * ports, and then the status a kubelet would write (phase Running, podIP(s), hostIP, Ready),
- * patched through /status. The EndpointSlice controller does the rest; the lab never writes a
- * slice. Pods are deleted with gracePeriodSeconds 0: a graceful delete waits for a kubelet that
+ * it answers `pod=<name> peer=<ip>:<port>`), and the scenario kit's Pod object (one container
+ * `app` with the declared ports, on its node, with its IP) created as kit-to-api.ts creates the
+ * kit's pods: with spec.nodeName, then the status a kubelet would write (phase Running, podIP(s),
+ * hostIP, Ready) through /status. The EndpointSlice controller does the rest; the lab never writes
+ * a slice. Pods are deleted with gracePeriodSeconds 0: a graceful delete waits for a kubelet that
  * never comes (the pod would stay Terminating).
  */
 import { addNamespace, addPod, podNamespace, type Topology } from '../../kernel/lab/topology.js';
 import { deleteNamespace } from '../../kernel/lab/netns.js';
 import { Servers } from '../../kernel/lab/servers.js';
+import { pod as kitPod, workloadPod, type NodeSpec } from '../scenario-kit/index.js';
 import type { ControlPlane } from './control-plane.js';
+import { createPod } from './kit-to-api.js';
 
 export interface PodInput {
   namespace: string;
@@ -35,22 +38,9 @@ export interface LabPod {
   ns: string;
 }
 
-const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-
 async function ok(what: string, p: Promise<{ status: number; body: unknown }>, want: number[]): Promise<void> {
   const r = await p;
   if (!want.includes(r.status)) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-}
-
-function readyConditions(ready: boolean, now: string): Record<string, unknown>[] {
-  const s = ready ? 'True' : 'False';
-  const why = ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [app]' };
-  return [
-    { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
-    { type: 'Initialized', status: 'True', lastTransitionTime: now },
-    { type: 'ContainersReady', status: s, lastTransitionTime: now, ...why },
-    { type: 'Ready', status: s, lastTransitionTime: now, ...why },
-  ];
 }
 
 export class LabPods {
@@ -62,8 +52,8 @@ export class LabPods {
   constructor(
     private readonly cp: ControlPlane,
     private readonly topo: Topology,
-    private readonly nodeNames: string[],
-    private readonly nodeIps: string[],
+    /** The lab's nodes, as the kit sees them (name, InternalIP). */
+    private readonly nodes: NodeSpec[],
   ) {}
 
   /** Starts the pod's namespace and server, creates the Pod and patches it Running (Ready unless told). */
@@ -81,36 +71,12 @@ export class LabPods {
     const pod: LabPod = { namespace: p.namespace, name: p.name, node: p.node, ip, ns };
     this.all.push(pod);
 
-    const path = `/api/v1/namespaces/${p.namespace}/pods`;
-    await ok(`create Pod ${p.namespace}/${p.name}`, this.cp.api('POST', path, {
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
-      spec: {
-        nodeName: this.nodeNames[p.node],
-        containers: [{ name: 'app', image: 'registry.example/lab-server:1', ports: p.ports.map((x) => ({ ...x, protocol: 'TCP' })) }],
-      },
-    }), [201]);
-    const now = stamp();
-    const hostIp = this.nodeIps[p.node]!;
-    await ok(`Pod ${p.namespace}/${p.name} status`, this.cp.api('PATCH', `${path}/${p.name}/status`, {
-      status: {
-        phase: 'Running', hostIP: hostIp, hostIPs: [{ ip: hostIp }], podIP: ip, podIPs: [{ ip }], startTime: now,
-        conditions: readyConditions(p.ready ?? true, now),
-        containerStatuses: [{ name: 'app', image: 'registry.example/lab-server:1', imageID: '', ready: p.ready ?? true, started: true, restartCount: 0, state: { running: { startedAt: now } } }],
-      },
-    }, 'application/merge-patch+json'), [200]);
+    const spec = kitPod(p.namespace, p.name, {
+      node: this.nodes[p.node]!.name, ip, labels: p.labels, ready: p.ready,
+      containers: [{ name: 'app', image: 'registry.example/lab-server:1', ports: p.ports }],
+    });
+    await createPod(this.cp, workloadPod({ nodes: this.nodes }, spec, 0));
     return pod;
-  }
-
-  /** Flips the Ready condition, as a kubelet does when the readiness probe starts or stops failing. */
-  async setReady(pod: LabPod, ready: boolean): Promise<void> {
-    const now = stamp();
-    await ok(`Pod ${pod.namespace}/${pod.name} readiness`, this.cp.api('PATCH', `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}/status`, {
-      status: {
-        conditions: readyConditions(ready, now),
-        containerStatuses: [{ name: 'app', image: 'registry.example/lab-server:1', imageID: '', ready, started: true, restartCount: 0, state: { running: { startedAt: now } } }],
-      },
-    }, 'application/merge-patch+json'), [200]);
   }
 
   /** Deletes the Pod at once (gracePeriodSeconds 0) and its namespace (which ends its server). */

@@ -7,7 +7,7 @@ export * from './spec.js';
 export { ufw, firewalld, firewalldNft, dropNodePortRange } from './host-firewall.js';
 export { buildScenarioSnapshot, DEFAULT_TARGET, type BuildOptions } from './build.js';
 export { buildScenarioSnapshotFromKernel, loadNodeRules, nodeLoadInput, roundTrip, roundTripNode, type NodeLoadInput } from './kernel.js';
-export { buildObjects, clusterObjects, type ClusterObjects } from './objects.js';
+export { buildObjects, clusterObjects, serviceObject, workloadPod, type ClusterObjects } from './objects.js';
 export { endpointSlices } from './endpoint-slices.js';
 export { kubeProxyInput, nodeRestoreInput, nodeRulesets, type NodeRestoreInput } from './node-rules.js';
 export { kubeProxySettings, servicePortPlans, type KubeProxySettings, type ServicePortPlan } from './kube-proxy-rules.js';

@@ -38,9 +38,9 @@ export function buildObjects(spec: ClusterSpec): ClusterObjects {
   return {
     namespaces: spec.namespaces.map((ns) => versioned(namespaceObject(ns.name, ns.labels))),
     nodes: spec.nodes.map((n) => versioned(nodeObject(spec, n))),
-    services: spec.services.map((s) => versioned(serviceObject(spec, s))),
+    services: spec.services.map((s) => versioned(serviceObject(s, healthCheckNodePortOf(spec, s)))),
     endpointSlices: endpointSlices(spec).map(versioned),
-    pods: spec.pods.map((p) => versioned(workloadPod(spec, p))),
+    pods: spec.pods.map((p) => versioned(workloadPod(spec, p, spec.pods.filter((q) => q.namespace === p.namespace).indexOf(p)))),
     networkPolicies: spec.networkPolicies.map((np) => versioned(withDefaults(np, 'NetworkPolicy', WORKLOADS + 4, { generation: 1 }))),
     kubeProxy: {
       configMap: versioned(kubeProxyConfigMap(spec)),
@@ -183,9 +183,9 @@ function nodeObject(spec: ClusterSpec, n: NodeSpec): KubeObject {
 // ---------------------------------------------------------------------------------------------
 // Services
 
-function serviceObject(spec: ClusterSpec, s: ServiceSpec): KubeObject {
+/** One Service as the API serves it; `healthCheckNodePort` 0 is none (healthCheckNodePortOf gives the spec's). */
+export function serviceObject(s: ServiceSpec, healthCheckNodePort: number): KubeObject {
   const external = s.type === 'NodePort' || s.type === 'LoadBalancer';
-  const hc = healthCheckNodePortOf(spec, s);
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -196,7 +196,7 @@ function serviceObject(spec: ClusterSpec, s: ServiceSpec): KubeObject {
       clusterIPs: [s.clusterIP],
       ...(s.externalIPs !== undefined ? { externalIPs: s.externalIPs } : {}),
       ...(external ? { externalTrafficPolicy: s.externalTrafficPolicy ?? 'Cluster' } : {}),
-      ...(hc !== 0 ? { healthCheckNodePort: hc } : {}),
+      ...(healthCheckNodePort !== 0 ? { healthCheckNodePort } : {}),
       internalTrafficPolicy: s.internalTrafficPolicy ?? 'Cluster',
       ipFamilies: ['IPv4'],
       ipFamilyPolicy: 'SingleStack',
@@ -330,10 +330,14 @@ function podObject(p: PodIn): KubeObject {
   };
 }
 
-function workloadPod(spec: ClusterSpec, p: PodSpec): KubeObject {
+/**
+ * One workload Pod as the API serves it, on its node of `spec.nodes` (the hostIP; a hostNetwork
+ * pod's IP). `order`, its place among its namespace's pods, staggers the creation times.
+ */
+export function workloadPod(spec: Pick<ClusterSpec, 'nodes'>, p: PodSpec, order: number): KubeObject {
   const system = p.namespace === 'kube-system';
   const owner = p.owner ?? { kind: 'ReplicaSet', name: p.name.split('-').slice(0, 2).join('-') };
-  const minutes = (system ? 4 : WORKLOADS + 2) + (spec.pods.filter((q) => q.namespace === p.namespace).indexOf(p) % 20);
+  const minutes = (system ? 4 : WORKLOADS + 2) + (order % 20);
   const node = p.node === null ? null : findNode(spec, p.node);
   return podObject({
     name: p.name,

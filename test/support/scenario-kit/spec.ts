@@ -514,7 +514,7 @@ export function endpointSlice(
 // ---------------------------------------------------------------------------------------------
 // Lookups and one-line edits
 
-export function findNode(spec: ClusterSpec, name: string): NodeSpec {
+export function findNode(spec: Pick<ClusterSpec, 'nodes'>, name: string): NodeSpec {
   const node = spec.nodes.find((n) => n.name === name);
   if (node === undefined) throw new Error(`no node "${name}" in the spec (nodes: ${spec.nodes.map((n) => n.name).join(', ')})`);
   return node;
@@ -567,17 +567,17 @@ export function healthCheckNodePortOf(spec: ClusterSpec, svc: ServiceSpec): numb
 export const internalIPOf = (node: NodeSpec): string => node.internalIP ?? node.ip;
 
 /** The pod's IP: hostNetwork pods have their node's InternalIP. */
-export function podIPOf(spec: ClusterSpec, pod: PodSpec): string | null {
+export function podIPOf(spec: Pick<ClusterSpec, 'nodes'>, pod: PodSpec): string | null {
   return pod.hostNetwork === true && pod.node !== null ? internalIPOf(findNode(spec, pod.node)) : pod.ip;
 }
 
 /** The pod's phase: Pending until it is scheduled and has an IP, then Running unless told otherwise. */
-export function podPhaseOf(spec: ClusterSpec, pod: PodSpec): NonNullable<PodSpec['phase']> {
+export function podPhaseOf(spec: Pick<ClusterSpec, 'nodes'>, pod: PodSpec): NonNullable<PodSpec['phase']> {
   return pod.phase ?? (pod.node === null || podIPOf(spec, pod) === null ? 'Pending' : 'Running');
 }
 
 /** Readiness as podutil.IsPodReady sees it. */
-export const isPodReady = (spec: ClusterSpec, pod: PodSpec): boolean =>
+export const isPodReady = (spec: Pick<ClusterSpec, 'nodes'>, pod: PodSpec): boolean =>
   podPhaseOf(spec, pod) === 'Running' && pod.ready !== false && pod.crashLoop !== true;
 
 /** Checks what would otherwise surface as a confusing failure deep in the build. */
