@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EC_KEY, openssl } from '../openssl.js';
+import { EC_KEY, makeCa, makeServingCert, openssl } from '../openssl.js';
 
 export interface Pki {
   dir: string;
@@ -22,33 +22,10 @@ export interface ClientCert {
   key: string;
 }
 
-const CA_CONFIG = `[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = np-doctor-lab-ca
-[v3_ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign,digitalSignature
-subjectKeyIdentifier = hash
-`;
-
 /** SANs: every address the apiserver is dialled at, and the in-cluster names and ClusterIP. */
-function servingConfig(addresses: string[], clusterIp: string): string {
-  const sans = [...new Set(['127.0.0.1', ...addresses, clusterIp])].map((a) => `IP:${a}`);
-  return `[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = kube-apiserver
-[v3_server]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = ${[...sans, 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'].join(',')}
-authorityKeyIdentifier = keyid
-`;
+function servingSans(addresses: string[], clusterIp: string): string[] {
+  const ips = [...new Set(['127.0.0.1', ...addresses, clusterIp])].map((a) => `IP:${a}`);
+  return [...ips, 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'];
 }
 
 const CLIENT_EXT = `[v3_client]
@@ -59,13 +36,9 @@ authorityKeyIdentifier = keyid
 `;
 
 export async function makePki(dir: string, addresses: string[], clusterIp: string): Promise<Pki> {
-  await writeFile(join(dir, 'ca.cnf'), CA_CONFIG);
-  await writeFile(join(dir, 'serving.cnf'), servingConfig(addresses, clusterIp));
+  await makeCa(dir, 'np-doctor-lab-ca');
+  await makeServingCert(dir, 'serving', servingSans(addresses, clusterIp));
   await writeFile(join(dir, 'client.cnf'), CLIENT_EXT);
-  await openssl(['req', '-x509', '-config', 'ca.cnf', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2'], dir);
-  await openssl(['req', '-new', '-config', 'serving.cnf', ...EC_KEY, '-keyout', 'serving.key', '-out', 'serving.csr'], dir);
-  await openssl(['x509', '-req', '-in', 'serving.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'serving.crt',
-    '-days', '2', '-extfile', 'serving.cnf', '-extensions', 'v3_server'], dir);
   // Service account tokens: RS256, which every apiserver version verifies.
   await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
   await openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
