@@ -9,6 +9,7 @@
  */
 import type { ClusterModel } from '../model/cluster.js';
 import type { ServiceInfo, ServicePort } from '../model/kube.js';
+import type { Probe } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import {
   endpointSlicesOf, kubeProxyOf, networkPoliciesOf, nodesOf, podsOf, servicesOf,
@@ -86,6 +87,11 @@ interface Always {
    * "unknown" (null, undefined) to every query, never "nothing there".
    */
   nodeState(node: string): GatheredNode;
+  /**
+   * What --probe saw on the wire, every probe with its result; null when it was not given (a
+   * snapshot without probes, or gathered without --probe: then nothing was sent).
+   */
+  probes: readonly Probe[] | null;
 }
 
 /** Everything, as the runner hands it to every check. */
@@ -117,6 +123,7 @@ export function checkContext(analysis: Analysis): FullCheckContext {
     paths: analysis.paths,
     hopEvidence: (node, hop) => hopEvidence(node, hop, nodeState(node).rulesets?.[0]?.source),
     nodeState,
+    probes: snapshot.probes ?? null,
     services: servicesOf(cluster),
     endpointSlices: endpointSlicesOf(cluster),
     pods: podsOf(cluster),

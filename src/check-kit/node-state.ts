@@ -6,6 +6,7 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { NodeData } from '../model/node-data.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
+import type { PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
 
@@ -23,6 +24,8 @@ export interface GatheredNode {
   sysctl(name: string): string | undefined;
   /** Listening ports in the host network namespace (`tcp/22`), loopback-only ones left out; null when not gathered. */
   readonly listening: ReadonlySet<string> | null;
+  /** The listening sockets in the network namespace that holds one of `podIps` (a pod on this node). */
+  podSockets(podIps: readonly string[]): PodSockets;
   /** The IPv4 dumps the walk replays (both backends when both hold rules); null when they cannot be read. */
   readonly rulesets: Ruleset[] | null;
   /** One backend's IPv4 dump, null when empty, not run or unreadable. */
@@ -58,6 +61,8 @@ export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode 
     get listening() {
       return data.listening;
     },
+    // CONTRACT STUB (issue 16): the sockets helper implements this in model/node-data.ts.
+    podSockets: () => ({ state: 'unknown', why: 'pod sockets are not read yet' }),
     get rulesets() {
       const r = rules();
       return r.ok ? r.rulesets : null;

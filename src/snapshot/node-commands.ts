@@ -54,6 +54,13 @@ export const NODE_COMMANDS = {
     root: false,
   },
   'listening-sockets': { argv: ['ss', '-H', '-l', '-n', '-t', '-u', '-p'], root: true },
+  // Pods' own sockets. containerd and CRI-O name each pod's network namespace under /var/run/netns,
+  // which `ip -all netns exec` walks, printing "netns: NAME" before each one's output; the
+  // addresses say which namespace is which pod. Runtimes that keep namespaces elsewhere (Docker
+  // through cri-dockerd: /var/run/docker/netns) or inside a VM (Kata, gVisor) show none here.
+  // Entering a namespace (setns) needs CAP_SYS_ADMIN, which the default debug pod does not have.
+  'pod-netns-addresses': { argv: ['ip', '-all', 'netns', 'exec', 'ip', '-j', 'addr'], root: true },
+  'pod-netns-sockets': { argv: ['ip', '-all', 'netns', 'exec', 'ss', '-H', '-l', '-n', '-t', '-u', '-p'], root: true },
 } as const satisfies Record<string, { argv: readonly string[]; root: boolean }>;
 
 export type NodeCommandId = keyof typeof NODE_COMMANDS;

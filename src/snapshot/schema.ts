@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { GatherStepSchema } from './gather-step.js';
+import { ProbeSchema } from './probe.js';
 
 export const SNAPSHOT_API_VERSION = 'np-doctor/v1';
 export const SNAPSHOT_KIND = 'Snapshot';
@@ -115,6 +116,8 @@ export const SnapshotSchema = z.object({
   cluster: Cluster,
   nodes: z.array(NodeState),
   errors: z.array(GatherError),
+  probes: z.array(ProbeSchema).optional()
+    .describe('what --probe saw, every probe with its result; absent when --probe was not given (then nothing was sent)'),
 });
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;

@@ -64,6 +64,9 @@ export function nodeCommands(spec: ClusterSpec, node: NodeSpec, dumps: NodeDumps
     sysctls: ok(sysctlText(spec, node)),
     'sysctls-per-interface': ok(perInterfaceSysctls(spec, node, ifaces)),
     'listening-sockets': ok(listeningSockets(spec, node)),
+    // CONTRACT STUB (issue 16): the sockets helper writes each pod's namespace here.
+    'pod-netns-addresses': ok(''),
+    'pod-netns-sockets': ok(''),
   };
   return Object.fromEntries(NODE_COMMAND_IDS.map((id) => [id, { argv: [...NODE_COMMANDS[id].argv], ...out[id] }]));
 }
