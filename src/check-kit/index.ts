@@ -15,6 +15,7 @@ export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
 export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
 export { inCidr, isLoopbackIp } from './address.js';
+export { probeEvidence, probeTargetText } from './probes.js';
 export { rulesOf } from './engine.js';
 export type {
   Chain, ClientResult, Hop, IpvsReal, IpvsService, IpvsState, NftSetElement, NftTable, NodePath, Outcome, PathBranch,

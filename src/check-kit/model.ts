@@ -4,6 +4,7 @@
  * the runner's findings and the report's cannot drift apart.
  */
 import { z } from 'zod';
+import { PROBE_KINDS, PROBE_RESULTS } from '../snapshot/probe.js';
 import type { Command } from './command.js';
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;
@@ -12,8 +13,10 @@ export type Severity = (typeof SEVERITIES)[number];
 /**
  * Where the problem sits on the way from the client to the pod. Findings of equal severity are
  * ordered by stage, so the most basic cause (no Service, no endpoints) comes before what it causes.
+ * `network` is what lies outside every node's rules: between the client and the node (a cloud
+ * firewall) or between nodes (the CNI's overlay), seen only by --probe.
  */
-export const STAGES = ['service', 'endpoints', 'kube-proxy', 'node', 'path', 'policy', 'backend', 'context'] as const;
+export const STAGES = ['service', 'endpoints', 'kube-proxy', 'node', 'network', 'path', 'policy', 'backend', 'context'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Proof a reader can check: a rule line, an object field, a sysctl, a walk, command output. */
@@ -28,6 +31,11 @@ export const EvidenceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sysctl'), node: z.string(), name: z.string(), value: z.string().nullable().describe('null: not set / module not loaded') }),
   z.object({ kind: z.literal('path'), node: z.string(), summary: z.string() }),
   z.object({ kind: z.literal('output'), node: z.string().optional(), command: z.string(), excerpt: z.string() }),
+  z.object({
+    kind: z.literal('probe'), probe: z.enum(PROBE_KINDS), from: z.string().describe('"here" or a node name'),
+    target: z.string().describe('ip:port ([ip]:port for IPv6) and the protocol, e.g. "192.168.1.2:30080/TCP"'),
+    result: z.enum(PROBE_RESULTS), ms: z.number().nullable(), at: z.string(),
+  }).describe('what one --probe connect saw on the wire'),
 ]);
 export type Evidence = z.infer<typeof EvidenceSchema>;
 

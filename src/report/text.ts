@@ -114,6 +114,8 @@ export function evidenceText(e: ReportFinding['evidence'][number]): string {
       return `${e.node}: ${e.summary}`;
     case 'output':
       return `${e.node ? `${e.node} ` : ''}$ ${e.command}: ${e.excerpt}`;
+    case 'probe':
+      return `probe ${e.probe} from ${e.from} to ${e.target}: ${e.result}${e.ms !== null ? ` in ${Math.round(e.ms)} ms` : ''} (${e.at})`;
   }
 }
 
