@@ -1,108 +1,200 @@
 /**
- * The endpoint is reached, but nothing listens on its port there, or the app listens on loopback
- * only: the kernel answers the SYN with a reset ("connection refused"). Proven where socket data
- * exists: a hostNetwork backend's sockets are its node's `ss -l` output.
+ * The endpoint is reached, but nothing listens on its port there, the app listens on loopback only,
+ * or only for the other protocol: the kernel answers a TCP SYN with a reset ("connection refused"),
+ * a UDP datagram with ICMP port unreachable. Proven from the sockets: a hostNetwork backend's are
+ * its node's `ss -l` output, any other pod's those of the network namespace holding its IP.
+ *
+ * Ownership (checks/lib/backend-sockets.ts): a numeric targetPort no selected pod declares, with
+ * nothing listening on it and a declared port listening, is target-port-mismatch's finding; this
+ * check stays silent for those pods. Pods whose sockets could not be read are named in one info
+ * finding per reason (an older snapshot, a debug pod that cannot enter namespaces, a runtime
+ * np-doctor does not read): info, so that a diagnosis with nothing else to report still exits 0.
  */
-import { defineCheck, sh, type Evidence, type FindingInput, type PodInfo } from '../src/check-kit/index.js';
-
-interface Socket { proto: string; host: string; port: number; line: string }
-
-/** `ss -H -l -n -t -u -p` lines: `tcp LISTEN 0 4096 127.0.0.1:8080 0.0.0.0:* users:(("app",pid=1,fd=3))`. */
-function sockets(stdout: string): Socket[] {
-  const out: Socket[] = [];
-  for (const line of stdout.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    const local = f[4];
-    if ((f[0] !== 'tcp' && f[0] !== 'udp') || local === undefined) continue;
-    const colon = local.lastIndexOf(':');
-    const port = Number(local.slice(colon + 1));
-    if (!Number.isInteger(port)) continue;
-    out.push({ proto: f[0], host: local.slice(0, colon).replace(/%.*$/, '').replace(/^\[|\]$/g, ''), port, line: line.trim() });
-  }
-  return out;
-}
-
-const loopback = (host: string) => host.startsWith('127.') || host === '::1' || host.startsWith('::ffff:127.');
+import { defineCheck, sh, type Command, type Evidence, type FindingInput, type NodePath, type PodInfo, type ServiceInfo, type ServicePort } from '../src/check-kit/index.js';
+import {
+  backendSockets, boundText, declaredListening, listenerFor, listensText, misdirected, podProbeEvidence, socketEvidence, socketProtocol,
+  type BackendSockets, type Listener,
+} from './lib/backend-sockets.js';
 
 const MESSAGES = {
   nothing: 'Nothing listens on {{proto}} port {{port}} on {{node}}, where the endpoint {{pod}} (hostNetwork) runs: connections translated to {{address}}:{{port}} are refused by the kernel.{{hint}}',
   loopback: '{{pod}} (hostNetwork, on {{node}}) listens on {{bound}} only: connections to {{address}}:{{port}} arrive on the node\'s own address and are refused. The app must bind 0.0.0.0 (or the node address).',
+  podNothing: 'Nothing in {{pod}} (on {{node}}) listens on {{port}}/{{proto}}, the endpoint port: {{listens}}. Connections to {{address}}:{{port}} are {{refused}}.',
+  podLoopback: '{{pod}} (on {{node}}) listens on {{bound}} only: connections to {{address}}:{{port}} arrive on the pod\'s own address and are {{refused}}. The app must bind 0.0.0.0 (or ::).',
+  podOtherProtocol: '{{pod}} (on {{node}}) listens on {{port}}/{{other}}, but the Service port is {{proto}}: connections to {{address}}:{{port}} are {{refused}}.',
+  socketsUnknown: 'np-doctor could not see what {{pods}} listen on, so it cannot prove whether the app accepts connections there: {{why}}',
 } as const;
+
+type Finding = FindingInput<typeof MESSAGES>;
+
+/** What the kernel does with a connection to a port nothing listens on, per protocol. */
+const REFUSED = { TCP: 'refused by the kernel (a reset)', UDP: 'answered with ICMP port unreachable' } as const;
+
+/** One endpoint whose sockets refuse it, with what every finding about it shows. */
+interface Refusal {
+  svc: ServiceInfo;
+  port: ServicePort;
+  pod: PodInfo;
+  node: string;
+  address: string;
+  bport: number;
+  proto: 'TCP' | 'UDP';
+  read: BackendSockets;
+  /** The objects first, then (after the sockets) the replayed paths and --probe connects. */
+  objects: Evidence[];
+  tail: Evidence[];
+}
 
 export default defineCheck({
   id: 'backend-not-listening',
   title: 'Nothing listens on the endpoint port',
-  description: 'The endpoint is reached but no socket listens on its port, or only on 127.0.0.1 (hostNetwork backends, from ss).',
+  description: 'The endpoint is reached but no socket listens on its port, only on 127.0.0.1, or only for the other protocol (from the node\'s or the pod\'s own ss).',
   severity: 'error',
   stage: 'backend',
   requires: ['service', 'nodePort', 'endpointSlices', 'nodeState', 'pods'],
   messages: MESSAGES,
   run(ctx) {
     const { service: svc, port } = ctx;
-    const proto = port.protocol === 'UDP' ? 'udp' : port.protocol === 'TCP' ? 'tcp' : null;
+    const proto = socketProtocol(port);
     if (proto === null) return [];
-    const findings: FindingInput<typeof MESSAGES>[] = [];
+    const findings: Finding[] = [];
+    const unknown = new Map<string, { pods: PodInfo[]; nodes: Set<string> }>();
+    const selected = ctx.pods.selectedBy(svc);
     const seen = new Set<string>();
     for (const e of ctx.endpointSlices.used(svc, port)) {
       const key = `${e.address}:${e.port}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const pod: PodInfo | undefined = e.pod ? ctx.pods.get(e.pod.namespace ?? svc.namespace, e.pod.name) : undefined;
-      if (pod === undefined || !pod.hostNetwork) continue;
-      const node = e.nodeName ?? pod.nodeName;
-      if (node === null) continue;
-      const out = ctx.nodeState(node).command('listening-sockets');
-      if (out === undefined || out.exitCode !== 0) continue;
-      const bport = e.port;
-      const onPort = sockets(out.stdout).filter((s) => s.proto === proto && s.port === bport);
-      if (onPort.some((s) => !loopback(s.host))) continue;
-      const podName = `pod ${pod.namespace}/${pod.name}`;
-      const ss = 'ss -H -l -n -t -u -p';
-      const paths = ctx.paths
-        .filter((p) => p.branches.some((b) => b.failedAt === 'pod' && b.backend?.ip === e.address && b.backend.port === bport))
-        .flatMap((p): Evidence[] => p.branches.filter((b) => b.failedAt === 'pod' && b.backend?.ip === e.address).slice(0, 1).map((b) => ({ kind: 'path', node: p.node, summary: b.why })));
-      const evidence: Evidence[] = [
-        { kind: 'object', ref: `Pod ${pod.namespace}/${pod.name}`, field: 'spec.hostNetwork', value: true },
-        { kind: 'object', ref: `EndpointSlice ${svc.namespace}/${e.slice}`, field: `endpoints[${e.address}]`, value: { port: bport, ready: e.ready, nodeName: node } },
-      ];
-      const inspect = sh`kubectl exec -n ${pod.namespace} ${pod.name} -- sh -c ${'ss -ltnup 2>/dev/null || netstat -ltnup'}`;
-      if (onPort.length > 0) {
-        findings.push({
-          messageId: 'loopback',
-          node,
-          data: { pod: podName, node, bound: onPort.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(', '), address: e.address, port: bport },
-          evidence: [...evidence, { kind: 'output', node, command: ss, excerpt: onPort.map((s) => s.line).join('\n') }, ...paths],
-          remediation: {
-            summary: `Configure the app in ${pod.name} to listen on 0.0.0.0:${bport} (its bind/host/listen-address setting) instead of loopback, then restart it.`,
-            commands: [inspect, sh`kubectl logs -n ${pod.namespace} ${pod.name}`],
-          },
-        });
+      const node = e.nodeName ?? pod?.nodeName ?? null;
+      if (pod === undefined || node === null || ctx.nodeState(node).unavailable !== null) continue;
+      const read = backendSockets(ctx, pod, node, e.address);
+      if ('unknown' in read) {
+        // A hostNetwork pod's node without sockets says nothing, as before pods' own were read.
+        if (pod.hostNetwork) continue;
+        const u = unknown.get(read.unknown) ?? { pods: [], nodes: new Set<string>() };
+        u.pods.push(pod);
+        u.nodes.add(node);
+        unknown.set(read.unknown, u);
         continue;
       }
-      // A port the pod declares that does listen points at a wrong targetPort.
-      const all = sockets(out.stdout).filter((s) => s.proto === proto && !loopback(s.host));
-      const declared = pod.ports.filter((c) => c.protocol === port.protocol && c.port !== bport && all.some((s) => s.port === c.port));
-      const listening = declared[0];
-      const hint = listening !== undefined
-        ? ` The pod declares containerPort ${declared.map((c) => c.port).join(', ')}, which is listening: the Service's targetPort (${String(port.targetPort)}) is probably wrong.`
-        : ' The app is not running, not ready to accept connections, or listens on another port.';
-      findings.push({
-        messageId: 'nothing',
-        node,
-        data: { proto: proto.toUpperCase(), port: bport, node, pod: podName, address: e.address, hint },
-        evidence: [...evidence, { kind: 'output', node, command: ss, excerpt: `no ${proto} socket on port ${bport}${declared.length > 0 ? `; ${all.filter((s) => declared.some((c) => c.port === s.port)).map((s) => s.line).join('; ')}` : ''}` }, ...paths],
-        remediation: {
-          summary: listening !== undefined
-            ? `Point the Service's targetPort at ${listening.port}, the port the app listens on.`
-            : `Find out why the app in ${pod.name} does not listen on ${bport}: its log, its configured port.`,
-          commands: [
-            ...(listening !== undefined ? [sh`kubectl patch service ${svc.name} -n ${svc.namespace} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/spec/ports/${svc.ports.indexOf(port)}/targetPort`, value: listening.port }])}`] : []),
-            sh`kubectl logs -n ${pod.namespace} ${pod.name}`,
-            inspect,
-          ],
-        },
-      });
+      const listener = listenerFor(read.sockets, e.address, e.port, proto);
+      if (listener.state === 'listens') continue;
+      if (listener.state === 'nothing' && misdirected(selected, port, pod, read.sockets, e.address)) continue;
+      const r: Refusal = {
+        svc, port, pod, node, address: e.address, bport: e.port, proto, read,
+        objects: [
+          ...(pod.hostNetwork ? [{ kind: 'object', ref: `Pod ${pod.namespace}/${pod.name}`, field: 'spec.hostNetwork', value: true } as const] : []),
+          { kind: 'object', ref: `EndpointSlice ${svc.namespace}/${e.slice}`, field: `endpoints[${e.address}]`, value: { port: e.port, ready: e.ready, nodeName: node } },
+        ],
+        tail: [...pathEvidence(ctx.paths, e.address, e.port), ...podProbeEvidence(ctx, e.address, e.port)],
+      };
+      findings.push(pod.hostNetwork ? hostNetworkFinding(r, listener) : podFinding(r, listener));
     }
+    for (const [why, u] of unknown) findings.push(unknownFinding(why, u.pods, u.nodes));
     return findings;
   },
 });
+
+const podText = (pod: PodInfo): string => `pod ${pod.namespace}/${pod.name}`;
+const inspect = (pod: PodInfo): Command => sh`kubectl exec -n ${pod.namespace} ${pod.name} -- sh -c ${'ss -ltnup 2>/dev/null || netstat -ltnup'}`;
+const logs = (pod: PodInfo): Command => sh`kubectl logs -n ${pod.namespace} ${pod.name}`;
+const bindFix = (pod: PodInfo, port: number): string =>
+  `Configure the app in ${pod.name} to listen on 0.0.0.0:${port} (its bind/host/listen-address setting) instead of loopback, then restart it.`;
+
+/** A hostNetwork backend: the messages as they were before pods' own sockets were read. */
+function hostNetworkFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }>): Finding {
+  const { pod, node, address, bport, proto, read, svc, port } = r;
+  const data = { pod: podText(pod), node, address, port: bport };
+  if (listener.state === 'loopback') {
+    return {
+      messageId: 'loopback', node,
+      data: { ...data, bound: listener.sockets.map(boundText).join(', ') },
+      evidence: [...r.objects, { kind: 'output', node, command: read.command, excerpt: listener.sockets.map((s) => s.line).join('\n') }, ...r.tail],
+      remediation: { summary: bindFix(pod, bport), commands: [inspect(pod), logs(pod)] },
+    };
+  }
+  // A port the pod declares that does listen points at a wrong targetPort.
+  const declared = declaredListening(pod, read.sockets, address, proto).filter((c) => c.port !== bport);
+  const [listening] = declared;
+  const hint = listening !== undefined
+    ? ` The pod declares containerPort ${declared.map((c) => c.port).join(', ')}, which is listening: the Service's targetPort (${String(port.targetPort)}) is probably wrong.`
+    : ' The app is not running, not ready to accept connections, or listens on another port.';
+  const declaredLines = read.sockets.filter((s) => s.protocol === proto && declared.some((c) => c.port === s.port)).map((s) => s.line);
+  return {
+    messageId: 'nothing', node,
+    data: { ...data, proto, hint },
+    evidence: [...r.objects, { kind: 'output', node, command: read.command, excerpt: `no ${proto.toLowerCase()} socket on port ${bport}${declaredLines.length > 0 ? `; ${declaredLines.join('; ')}` : ''}` }, ...r.tail],
+    remediation: {
+      summary: listening !== undefined
+        ? `Point the Service's targetPort at ${listening.port}, the port the app listens on.`
+        : `Find out why the app in ${pod.name} does not listen on ${bport}: its log, its configured port.`,
+      commands: [
+        ...(listening !== undefined ? [sh`kubectl patch service ${svc.name} -n ${svc.namespace} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/spec/ports/${svc.ports.indexOf(port)}/targetPort`, value: listening.port }])}`] : []),
+        logs(pod),
+        inspect(pod),
+      ],
+    },
+  };
+}
+
+/** A pod in its own network namespace, from that namespace's sockets. */
+function podFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }>): Finding {
+  const { pod, node, address, bport, proto, read, svc } = r;
+  const data = { pod: podText(pod), node, address, port: bport, refused: REFUSED[proto] };
+  if (listener.state === 'loopback') {
+    return {
+      messageId: 'podLoopback', node,
+      data: { ...data, bound: listener.sockets.map(boundText).join(', ') },
+      evidence: [...r.objects, socketEvidence(node, read, listener.sockets), ...r.tail],
+      remediation: { summary: bindFix(pod, bport), commands: [inspect(pod), logs(pod)] },
+    };
+  }
+  if (listener.state === 'other-protocol') {
+    const other = proto === 'TCP' ? 'UDP' : 'TCP';
+    return {
+      messageId: 'podOtherProtocol', node,
+      data: { ...data, proto, other },
+      evidence: [...r.objects, socketEvidence(node, read, listener.sockets), ...r.tail],
+      remediation: {
+        summary: `The app in ${pod.name} serves ${other} on ${bport}: set the Service port's protocol (and the containerPort's) to ${other}, or configure the app for ${proto}.`,
+        commands: [sh`kubectl get service ${svc.name} -n ${svc.namespace} -o jsonpath=${'{.spec.ports}'}`, inspect(pod)],
+      },
+    };
+  }
+  const any = read.sockets.length > 0;
+  return {
+    messageId: 'podNothing', node,
+    data: {
+      ...data, proto,
+      listens: any ? `the container listens on ${listensText(read.sockets, address)}` : 'nothing in it listens at all (the app is not running, or not accepting connections yet)',
+    },
+    evidence: [...r.objects, socketEvidence(node, read, read.sockets), ...r.tail],
+    remediation: {
+      summary: any
+        ? `Make the app in ${pod.name} listen on ${bport}/${proto}, or point the Service's targetPort (and the containerPort) at the port it listens on.`
+        : `Find out why the app in ${pod.name} does not listen: its log, its configured port.`,
+      commands: [logs(pod), inspect(pod)],
+    },
+  };
+}
+
+function unknownFinding(why: string, pods: PodInfo[], nodes: Set<string>): Finding {
+  const [only] = nodes;
+  const [first] = pods;
+  return {
+    messageId: 'socketsUnknown', severity: 'info',
+    ...(nodes.size === 1 && only !== undefined ? { node: only } : {}),
+    data: { pods: pods.slice(0, 4).map(podText).join(', ') + (pods.length > 4 ? ` and ${pods.length - 4} more` : ''), why },
+    evidence: [],
+    remediation: {
+      summary: 'Gather again over SSH (or with --debug-privileged) so np-doctor reads the pods\' sockets, or look inside a pod yourself.',
+      commands: first === undefined ? [] : [inspect(first)],
+    },
+  };
+}
+
+/** The replayed branches that reached this endpoint and failed at the pod, one per ingress node. */
+function pathEvidence(paths: readonly NodePath[], ip: string, port: number): Evidence[] {
+  return paths.flatMap((p): Evidence[] => p.branches.filter((b) => b.failedAt === 'pod' && b.backend?.ip === ip && b.backend.port === port).slice(0, 1).map((b) => ({ kind: 'path', node: p.node, summary: b.why })));
+}

@@ -2,9 +2,16 @@
  * The Service's targetPort does not fit the pods. A named targetPort that no selected pod's
  * container declares cannot be resolved: the EndpointSlice controller lists the pod without the
  * port, so kube-proxy has no endpoint for it. A numeric targetPort the pods do not declare is only
- * suspicious (containerPort is informational, kubernetes#73049), so it is a warning.
+ * suspicious (containerPort is informational, kubernetes#73049), so it is a warning, until the
+ * pods' sockets prove it: nothing listens on the targetPort while a declared port does. Then it is
+ * an error, and this check's alone: backend-not-listening stays silent for those pods
+ * (checks/lib/backend-sockets.ts), and reports every other refusal the sockets show. When every
+ * pod's sockets were read and none proves it, the sockets have answered and the warning is not given.
  */
 import { defineCheck, sh, type ContainerPort, type Evidence, type PodInfo } from '../src/check-kit/index.js';
+import {
+  backendSockets, declaredListening, listensText, misdirected, podProbeEvidence, socketEvidence, socketProtocol, undeclaredNumericTargetPort,
+} from './lib/backend-sockets.js';
 
 const portText = (c: ContainerPort) => `${c.container}: ${c.name ? `${c.name} ` : ''}${c.port}/${c.protocol}`;
 
@@ -18,6 +25,7 @@ export default defineCheck({
   messages: {
     namedMissing: 'Service {{service}} port {{port}} has targetPort "{{targetPort}}", but no selected pod declares a {{protocol}} container port named "{{targetPort}}" ({{declared}}): the EndpointSlice controller lists the pods without that port, so kube-proxy has no endpoint for it and rejects the connection.',
     namedMissingSome: 'Service {{service}} port {{port}} has targetPort "{{targetPort}}", which {{missing}} of the {{count}} selected pods do not declare ({{pods}}): those pods are listed without the port and never receive traffic.',
+    numericProven: 'Service {{service}} port {{port}} sends to targetPort {{targetPort}}, but nothing in {{pods}} listens on it: the container listens on {{listens}} (declared containerPort {{declared}}), so the kernel refuses every connection.',
     numericNotDeclared: 'Service {{service}} port {{port}} sends to targetPort {{targetPort}}, but the selected pods declare only {{declared}}: if the app listens there rather than on {{targetPort}}, connections are refused (containerPort is informational, so this is not proof).',
   },
   run(ctx) {
@@ -77,12 +85,45 @@ export default defineCheck({
       }];
     }
 
-    // Numeric: only a hint, and only when the pods declare ports at all.
+    // Numeric: a hint when the pods declare other ports, an error when their sockets prove it.
     const declaring = pods.filter((p) => sameProto(p).length > 0);
     const [firstDeclaring] = declaring;
-    if (firstDeclaring === undefined || declaring.some((p) => sameProto(p).some((c) => c.port === tp))) return [];
-    // With socket data for hostNetwork backends, backend-not-listening proves (or disproves) it.
-    if (pods.every((p) => p.hostNetwork && p.nodeName !== null && ctx.nodeState(p.nodeName).command('listening-sockets')?.exitCode === 0)) return [];
+    const protocol = socketProtocol(port);
+    if (firstDeclaring === undefined || undeclaredNumericTargetPort(port, pods) === null || protocol === null) return [];
+    const read = pods.map((p) => {
+      const [ip] = p.ips;
+      const node = p.nodeName;
+      if (ip === undefined || node === null) return null;
+      const r = backendSockets(ctx, p, node, ip);
+      return 'unknown' in r ? null : { pod: p, ip, node, read: r };
+    });
+    const proven = read.flatMap((r) => (r !== null && misdirected(pods, port, r.pod, r.read.sockets, r.ip) ? [r] : []));
+    const [first] = proven;
+    if (first !== undefined) {
+      const listening = declaredListening(first.pod, first.read.sockets, first.ip, protocol);
+      const [target] = listening;
+      return [{
+        messageId: 'numericProven',
+        node: proven.every((r) => r.node === first.node) ? first.node : undefined,
+        data: {
+          service: name, port: portLabel, targetPort: tp,
+          pods: `${proven.length === 1 ? 'pod' : 'pods'} ${proven.slice(0, 3).map((r) => r.pod.name).join(', ')}${proven.length > 3 ? ` and ${proven.length - 3} more` : ''}`,
+          listens: listensText(first.read.sockets.filter((x) => x.protocol === protocol), first.ip),
+          declared: listening.map((c) => `${c.port}/${c.protocol}`).join(', '),
+        },
+        evidence: [
+          svcEvidence, ...podEvidence(proven.map((r) => r.pod)),
+          ...proven.slice(0, 3).map((r) => socketEvidence(r.node, r.read, r.read.sockets)),
+          ...proven.slice(0, 3).flatMap((r) => podProbeEvidence(ctx, r.ip, tp)),
+        ],
+        remediation: {
+          summary: `Point targetPort at ${target?.port ?? 'the port the app listens on'}, where the app listens; if the app should listen on ${tp}, fix its configuration and declare containerPort ${tp}.`,
+          commands: [...(target !== undefined ? [patch(String(target.port))] : []), showPorts],
+        },
+      }];
+    }
+    // Every pod's sockets were read and none proves it: the sockets answered (backend-not-listening reports other refusals).
+    if (read.every((r) => r !== null)) return [];
     const suggestion = numbers.length === 1 ? numbers[0] ?? null : null;
     return [{
       messageId: 'numericNotDeclared',

@@ -6,7 +6,7 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { NodeData } from '../model/node-data.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
-import type { PodSockets } from '../model/sockets.js';
+import type { ListeningSocket, PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
 
@@ -22,9 +22,14 @@ export interface GatheredNode {
   /** `sysctl -e` values; empty when the command did not run. */
   readonly sysctls: ReadonlyMap<string, string>;
   sysctl(name: string): string | undefined;
+  /** The listening sockets of the host network namespace (`ss -l`), loopback ones included; null when not gathered. */
+  readonly sockets: readonly ListeningSocket[] | null;
   /** Listening ports in the host network namespace (`tcp/22`), loopback-only ones left out; null when not gathered. */
   readonly listening: ReadonlySet<string> | null;
-  /** The listening sockets in the network namespace that holds one of `podIps` (a pod on this node). */
+  /**
+   * The listening sockets in the network namespace that holds one of `podIps` (a pod with its own
+   * network namespace on this node), or "unknown" and why, in words a person can act on.
+   */
   podSockets(podIps: readonly string[]): PodSockets;
   /** The IPv4 dumps the walk replays (both backends when both hold rules); null when they cannot be read. */
   readonly rulesets: Ruleset[] | null;
@@ -61,8 +66,10 @@ export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode 
     get listening() {
       return data.listening;
     },
-    // CONTRACT STUB (issue 16): the sockets helper implements this in model/node-data.ts.
-    podSockets: () => ({ state: 'unknown', why: 'pod sockets are not read yet' }),
+    get sockets() {
+      return data.sockets;
+    },
+    podSockets: (podIps) => data.podSockets(podIps),
     get rulesets() {
       const r = rules();
       return r.ok ? r.rulesets : null;

@@ -10,6 +10,8 @@ import type { Dataplane } from '../engine/walk/walk.js';
 import { complete, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane } from './dataplane.js';
+import { PodNetns } from './pod-netns.js';
+import { parseListeningSockets, type ListeningSocket, type PodSockets } from './sockets.js';
 
 export type Family = 4 | 6;
 
@@ -20,7 +22,9 @@ export type NodeRules =
 
 export class NodeData {
   private readonly rules = new Map<Family, NodeRules>();
-  private sockets: Set<string> | null | undefined;
+  private socketTable: ListeningSocket[] | null | undefined;
+  private listeningPorts: Set<string> | null | undefined;
+  private podNetns: PodNetns | { why: string } | undefined;
   private readonly backendDumps = new Map<string, Ruleset | null>();
   private sysctlMap: Map<string, string> | undefined;
 
@@ -86,28 +90,55 @@ export class NodeData {
     return this.sysctls.get(name);
   }
 
+  /** The listening sockets of the host network namespace (`ss -H -l -n -t -u -p`); null when not gathered. */
+  get sockets(): ListeningSocket[] | null {
+    if (this.socketTable === undefined) {
+      const out = this.command('listening-sockets');
+      this.socketTable = out?.exitCode === 0 ? parseListeningSockets(out.stdout) : null;
+    }
+    return this.socketTable;
+  }
+
   /**
-   * Listening ports in the host network namespace as `tcp/22`, `udp/53`, from `ss -H -l -n -t -u`;
-   * null when not gathered. A socket bound to loopback only is left out: a client cannot reach it.
+   * Listening ports in the host network namespace as `tcp/22`, `udp/53`; null when not gathered.
+   * A socket bound to loopback only is left out: a client cannot reach it.
    */
   get listening(): Set<string> | null {
-    if (this.sockets === undefined) {
-      const out = this.command('listening-sockets');
-      if (out?.exitCode !== 0) this.sockets = null;
-      else {
-        this.sockets = new Set();
-        for (const line of out.stdout.split('\n')) {
-          const f = line.trim().split(/\s+/);
-          const local = f[4];
-          if ((f[0] !== 'tcp' && f[0] !== 'udp') || local === undefined) continue;
-          const colon = local.lastIndexOf(':');
-          const host = local.slice(0, colon).replace(/%.*$/, '').replace(/^\[|\]$/g, '');
-          if (host.startsWith('127.') || host === '::1') continue;
-          this.sockets.add(`${f[0]}/${local.slice(colon + 1)}`);
-        }
-      }
+    if (this.listeningPorts === undefined) {
+      const sockets = this.sockets;
+      this.listeningPorts = sockets === null ? null
+        : new Set(sockets.filter((s) => s.reach !== 'loopback').map((s) => `${s.protocol.toLowerCase()}/${s.port}`));
     }
-    return this.sockets;
+    return this.listeningPorts;
+  }
+
+  /** The listening sockets in the network namespace that holds one of `podIps` (a pod on this node), or why they are unknown. */
+  podSockets(podIps: readonly string[]): PodSockets {
+    this.podNetns ??= this.loadPodNetns();
+    return this.podNetns instanceof PodNetns ? this.podNetns.find(podIps) : { state: 'unknown', why: this.podNetns.why };
+  }
+
+  private loadPodNetns(): PodNetns | { why: string } {
+    const away = this.unavailable;
+    if (away !== null || this.state === null) return { why: `nothing was read from ${this.name} (${away ?? 'not gathered'})` };
+    if (this.state.access === 'files') return { why: `${this.name} was read from --node-dump files, which hold no pod's sockets` };
+    const addresses = this.podNetnsOutput('pod-netns-addresses');
+    if (typeof addresses === 'string') return { why: addresses };
+    const sockets = this.podNetnsOutput('pod-netns-sockets');
+    if (typeof sockets === 'string') return { why: sockets };
+    return new PodNetns({ node: this.name, addresses, sockets, debugPod: this.state.access === 'debug-pod' });
+  }
+
+  /** One of the pod namespace commands' output, or why it cannot be read. */
+  private podNetnsOutput(id: 'pod-netns-addresses' | 'pod-netns-sockets'): CommandOutput | string {
+    if (this.state?.commands[id] === undefined) {
+      return 'the snapshot holds no pods\' sockets (it was written before np-doctor read them): gather a new one to prove what the pods listen on';
+    }
+    const out = this.command(id);
+    if (out === undefined) return `the output of ${id} on ${this.name} was larger than np-doctor keeps (--max-output), so it is not read`;
+    if (out.exitCode === 0) return out;
+    const said = out.stderr.trim().split('\n').pop()?.slice(0, 200) ?? '';
+    return `${out.argv.join(' ')} failed on ${this.name} (${out.exitCode === null ? 'did not finish' : `exit ${out.exitCode}`})${said ? `: ${said}` : ''}`;
   }
 
   private loadRules(family: Family): NodeRules {

@@ -1,12 +1,43 @@
 import check from '../../checks/backend-not-listening.js';
-import { updatePods } from '../support/scenario-kit/spec.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { findService, updatePods } from '../support/scenario-kit/spec.js';
+import { nodeCommand } from './snapshot-edits.js';
 import { checkTester } from './tester.js';
+
+const POD2 = 'pod shop/frontend-xgf88pr6rs-5hr8x';
+const POD3 = 'pod shop/frontend-xgf88pr6rs-bvvl9';
+const RESET = 'refused by the kernel (a reset)';
+
+/** A snapshot from before np-doctor read pods' sockets: no pod-netns commands at all. */
+const withoutPodSockets = (s: Snapshot) => {
+  for (const n of s.nodes) {
+    delete n.commands['pod-netns-addresses'];
+    delete n.commands['pod-netns-sockets'];
+  }
+};
+
+/** node-2 read by the default debug pod: ip prints each namespace's header, then cannot enter it. */
+const debugPodWithoutSysAdmin = (s: Snapshot) => {
+  const node = s.nodes.find((n) => n.name === 'node-2');
+  if (node === undefined) throw new Error('no node-2');
+  node.access = 'debug-pod';
+  for (const id of ['pod-netns-addresses', 'pod-netns-sockets']) {
+    const out = nodeCommand(s, 'node-2', id);
+    const names = [...out.stdout.matchAll(/^netns: (.*)$/gm)].map((m) => m[1] ?? '');
+    out.stdout = names.map((n) => `\nnetns: ${n}\n`).join('');
+    out.stderr = names.map((n) => `setting the network namespace "${n}" failed: Operation not permitted\n`).join('');
+  }
+};
 
 checkTester(check, {
   valid: [
     { scenario: 'healthy-etp-cluster' },
     // hostNetwork backends that listen on every address.
     { scenario: 'ufw-blocks-hostnetwork-backend' },
+    // One cause, one finding: a numeric targetPort the pods do not declare is target-port-mismatch's.
+    { scenario: 'targetport-nothing-listens' },
+    // An IPv6 socket without IPV6_V6ONLY (ss prints `*`) takes IPv4 connections too.
+    { scenario: 'healthy-etp-cluster', name: 'the app listens on *:8080 (dual-stack)', spec: (s) => { updatePods(s, 'shop', { app: 'frontend' }, { listens: [{ port: 8080, address: '*' }] }); } },
   ],
   invalid: [
     {
@@ -46,6 +77,91 @@ checkTester(check, {
             pod: 'pod shop/frontend-xgf88pr6rs-bvvl9',
             address: '192.168.1.103',
             hint: ' The app is not running, not ready to accept connections, or listens on another port.',
+          },
+        },
+      ],
+    },
+    {
+      scenario: 'app-listens-on-localhost',
+      findings: [
+        { messageId: 'podLoopback', node: 'node-2', data: { pod: POD2, node: 'node-2', bound: '127.0.0.1:8080', address: '10.244.1.2', port: 8080, refused: RESET } },
+        { messageId: 'podLoopback', node: 'node-3', data: { pod: POD3, node: 'node-3', bound: '127.0.0.1:8080', address: '10.244.2.2', port: 8080, refused: RESET } },
+      ],
+    },
+    {
+      scenario: 'app-listens-udp-not-tcp',
+      findings: [
+        { messageId: 'podOtherProtocol', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, other: 'UDP', proto: 'TCP', address: '10.244.1.2', refused: RESET } },
+        { messageId: 'podOtherProtocol', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, other: 'UDP', proto: 'TCP', address: '10.244.2.2', refused: RESET } },
+      ],
+    },
+    {
+      scenario: 'app-listens-udp-not-tcp', name: 'a UDP Service port whose app serves TCP',
+      spec: (s) => {
+        findService(s, 'shop/frontend').ports = [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080, protocol: 'UDP' }];
+        updatePods(s, 'shop', { app: 'frontend' }, { listens: [{ port: 8080 }] });
+      },
+      findings: [
+        { messageId: 'podOtherProtocol', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, other: 'TCP', proto: 'UDP', address: '10.244.1.2', refused: 'answered with ICMP port unreachable' } },
+        { messageId: 'podOtherProtocol', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, other: 'TCP', proto: 'UDP', address: '10.244.2.2', refused: 'answered with ICMP port unreachable' } },
+      ],
+    },
+    {
+      scenario: 'healthy-etp-cluster', name: 'pods that declare no port, targetPort 8081, the app on 8080: says where it listens',
+      spec: (s) => {
+        findService(s, 'shop/frontend').ports = [{ name: 'http', port: 80, targetPort: 8081, nodePort: 30080 }];
+        for (const p of s.pods.filter((x) => x.labels.app === 'frontend')) {
+          p.containers = p.containers.map(({ ports: _ports, ...c }) => c);
+          p.listens = [{ port: 8080 }];
+        }
+      },
+      findings: [
+        { messageId: 'podNothing', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8081, proto: 'TCP', listens: 'the container listens on 8080/TCP', address: '10.244.1.2', refused: RESET } },
+        { messageId: 'podNothing', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8081, proto: 'TCP', listens: 'the container listens on 8080/TCP', address: '10.244.2.2', refused: RESET } },
+      ],
+    },
+    {
+      scenario: 'healthy-etp-cluster', name: 'an IPv6-only socket ([::]:8080) refuses the IPv4 pod address',
+      spec: (s) => { updatePods(s, 'shop', { app: 'frontend' }, { listens: [{ port: 8080, address: '::' }] }); },
+      findings: [
+        { messageId: 'podNothing', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, proto: 'TCP', listens: 'the container listens on [::]:8080/TCP', address: '10.244.1.2', refused: RESET } },
+        { messageId: 'podNothing', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, proto: 'TCP', listens: 'the container listens on [::]:8080/TCP', address: '10.244.2.2', refused: RESET } },
+      ],
+    },
+    {
+      scenario: 'healthy-etp-cluster', name: 'nothing in the pod listens at all',
+      spec: (s) => { updatePods(s, 'shop', { app: 'frontend' }, { listens: [] }); },
+      findings: [
+        {
+          messageId: 'podNothing', node: 'node-2',
+          data: { pod: POD2, node: 'node-2', port: 8080, proto: 'TCP', listens: 'nothing in it listens at all (the app is not running, or not accepting connections yet)', address: '10.244.1.2', refused: RESET },
+        },
+        {
+          messageId: 'podNothing', node: 'node-3',
+          data: { pod: POD3, node: 'node-3', port: 8080, proto: 'TCP', listens: 'nothing in it listens at all (the app is not running, or not accepting connections yet)', address: '10.244.2.2', refused: RESET },
+        },
+      ],
+    },
+    {
+      scenario: 'app-listens-on-localhost', name: 'a snapshot from before np-doctor read pods\' sockets: one info finding, no guess',
+      snapshot: withoutPodSockets,
+      findings: [
+        {
+          messageId: 'socketsUnknown', severity: 'info',
+          data: { pods: `${POD2}, ${POD3}`, why: 'the snapshot holds no pods\' sockets (it was written before np-doctor read them): gather a new one to prove what the pods listen on' },
+        },
+      ],
+    },
+    {
+      scenario: 'app-listens-on-localhost', name: 'a debug pod without CAP_SYS_ADMIN on node-2: node-3 is still proven',
+      snapshot: debugPodWithoutSysAdmin,
+      findings: [
+        { messageId: 'podLoopback', node: 'node-3', data: { pod: POD3, node: 'node-3', bound: '127.0.0.1:8080', address: '10.244.2.2', port: 8080, refused: RESET } },
+        {
+          messageId: 'socketsUnknown', severity: 'info', node: 'node-2',
+          data: {
+            pods: POD2,
+            why: 'np-doctor could not enter 1 of the 1 network namespaces on node-2 (Operation not permitted): entering a network namespace needs CAP_SYS_ADMIN, which the default debug pod does not have; gather with --debug-privileged, or over SSH; the one holding 10.244.1.2 may be among them',
           },
         },
       ],

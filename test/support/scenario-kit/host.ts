@@ -4,7 +4,7 @@
  * (calico), and the extra addresses of the spec. node-commands.ts prints them as `ip -j addr` and
  * derives the routes; kube-proxy reads them for --nodeport-addresses.
  */
-import { hex, linkLocal, macAddress, nthAddress, parseCidr } from './net.js';
+import { broadcastOf, hex, linkLocal, macAddress, nthAddress, parseCidr } from './net.js';
 import { podPhaseOf, type ClusterSpec, type NodeSpec, type PodSpec } from './spec.js';
 
 export interface Address {
@@ -82,3 +82,46 @@ export const localAddresses = (ifaces: Iface[]): string[] => ifaces.flatMap((f) 
 
 /** An interface's IPv6 link-local address (every non-loopback, non-ipip device has one). */
 export const linkLocalOf = (f: Iface): string | null => (f.kind === 'loopback' || f.kind === 'ipip' ? null : linkLocal(f.mac));
+
+// ---------------------------------------------------------------------------------------------
+// ip -j addr
+
+const FOREVER = { valid_life_time: 4294967295, preferred_life_time: 4294967295 };
+
+/** One interface as `ip -j addr` prints it; `idle`: a bridge without carrier. */
+export function ipAddrJson(f: Iface, idle: boolean): Record<string, unknown> {
+  const inet = f.addrs.map((a) => ({
+    family: 'inet',
+    local: a.ip,
+    prefixlen: a.prefix,
+    ...(a.prefix < 31 && f.kind !== 'loopback' ? { broadcast: broadcastOf(`${a.ip}/${a.prefix}`) } : {}),
+    scope: f.kind === 'loopback' && a.ip.startsWith('127.') ? 'host' : 'global',
+    ...(a.secondary === true ? { secondary: true } : {}),
+    label: f.name,
+    ...FOREVER,
+  }));
+  const ll = linkLocalOf(f);
+  const inet6 = f.kind === 'loopback'
+    ? [{ family: 'inet6', local: '::1', prefixlen: 128, scope: 'host', ...FOREVER }]
+    : ll === null ? [] : [{ family: 'inet6', local: ll, prefixlen: 64, scope: 'link', ...FOREVER }];
+  const flags = f.kind === 'loopback' ? ['LOOPBACK', 'UP', 'LOWER_UP']
+    : f.kind === 'ipip' ? ['NOARP', 'UP', 'LOWER_UP']
+      : idle ? ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'] : ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'];
+  return {
+    ifindex: f.ifindex,
+    ...(f.kind === 'veth' ? { link_index: f.name.startsWith('cali') ? 4 : 3 } : {}),
+    ifname: f.name,
+    flags,
+    mtu: f.mtu,
+    qdisc: f.kind === 'ether' ? 'fq_codel' : 'noqueue',
+    ...(f.master !== undefined ? { master: f.master } : {}),
+    operstate: f.kind === 'loopback' || f.kind === 'ipip' ? 'UNKNOWN' : idle ? 'DOWN' : 'UP',
+    group: 'default',
+    txqlen: 1000,
+    link_type: f.kind === 'loopback' ? 'loopback' : f.kind === 'ipip' ? 'ipip' : 'ether',
+    address: f.mac,
+    broadcast: f.kind === 'loopback' ? '00:00:00:00:00:00' : f.kind === 'ipip' ? '0.0.0.0' : 'ff:ff:ff:ff:ff:ff',
+    ...(f.netnsid !== undefined ? { link_netnsid: f.netnsid } : {}),
+    addr_info: [...inet, ...inet6],
+  };
+}

@@ -1,17 +1,19 @@
 /**
  * One node's `commands` record of a snapshot: the raw output of every fixed command of
  * src/snapshot/node-commands.ts as that node would print it (iptables dumps per backend, `ip -j`
- * addresses, routes and rules, sysctls, listening sockets, the nft ruleset), gathered over SSH as
- * root.
+ * addresses, routes and rules, sysctls, listening sockets, the nft ruleset, pods' namespaces),
+ * gathered over SSH as root.
  */
 import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../../../src/snapshot/node-commands.js';
 import type { CommandOutput } from '../../../src/snapshot/schema.js';
-import { interfacesOf, linkLocalOf, type Iface } from './host.js';
+import { interfacesOf, ipAddrJson, linkLocalOf, type Iface } from './host.js';
 import { ipsetListText, ipvsadmSaveText } from './kube-proxy-ipvs.js';
 import { kubeProxySettings, type KubeProxyInput } from './kube-proxy-rules.js';
 import { broadcastOf, ipToInt, networkOf, nthAddress, parseCidr, sha256 } from './net.js';
 import { defaultBackendOf, kubeProxyInput } from './node-rules.js';
-import { internalIPOf, podIPOf, type ClusterSpec, type NodeSpec, type PodSpec } from './spec.js';
+import { podNetnsAddresses, podNetnsSockets } from './pod-netns.js';
+import { nodeSockets } from './ss.js';
+import { podIPOf, type ClusterSpec, type NodeSpec, type PodSpec } from './spec.js';
 
 /** The host's iptables (the kube-proxy image's may be newer, see NodeSpec.iptablesVersionSkew). */
 export const IPTABLES_VERSION = '1.8.9';
@@ -63,55 +65,15 @@ export function nodeCommands(spec: ClusterSpec, node: NodeSpec, dumps: NodeDumps
     'ip-rule': ok(JSON.stringify([{ priority: 0, src: 'all', table: 'local' }, { priority: 32766, src: 'all', table: 'main' }, { priority: 32767, src: 'all', table: 'default' }])),
     sysctls: ok(sysctlText(spec, node)),
     'sysctls-per-interface': ok(perInterfaceSysctls(spec, node, ifaces)),
-    'listening-sockets': ok(listeningSockets(spec, node)),
-    // CONTRACT STUB (issue 16): the sockets helper writes each pod's namespace here.
-    'pod-netns-addresses': ok(''),
-    'pod-netns-sockets': ok(''),
+    'listening-sockets': ok(nodeSockets(spec, node)),
+    'pod-netns-addresses': ok(podNetnsAddresses(spec, node)),
+    'pod-netns-sockets': ok(podNetnsSockets(spec, node)),
   };
   return Object.fromEntries(NODE_COMMAND_IDS.map((id) => [id, { argv: [...NODE_COMMANDS[id].argv], ...out[id] }]));
 }
 
 // ---------------------------------------------------------------------------------------------
 // ip -j addr / route
-
-const FOREVER = { valid_life_time: 4294967295, preferred_life_time: 4294967295 };
-
-function ipAddrJson(f: Iface, idle: boolean): Record<string, unknown> {
-  const inet = f.addrs.map((a) => ({
-    family: 'inet',
-    local: a.ip,
-    prefixlen: a.prefix,
-    ...(a.prefix < 31 && f.kind !== 'loopback' ? { broadcast: broadcastOf(`${a.ip}/${a.prefix}`) } : {}),
-    scope: f.kind === 'loopback' && a.ip.startsWith('127.') ? 'host' : 'global',
-    ...(a.secondary === true ? { secondary: true } : {}),
-    label: f.name,
-    ...FOREVER,
-  }));
-  const ll = linkLocalOf(f);
-  const inet6 = f.kind === 'loopback'
-    ? [{ family: 'inet6', local: '::1', prefixlen: 128, scope: 'host', ...FOREVER }]
-    : ll === null ? [] : [{ family: 'inet6', local: ll, prefixlen: 64, scope: 'link', ...FOREVER }];
-  const flags = f.kind === 'loopback' ? ['LOOPBACK', 'UP', 'LOWER_UP']
-    : f.kind === 'ipip' ? ['NOARP', 'UP', 'LOWER_UP']
-      : idle ? ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'] : ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'];
-  return {
-    ifindex: f.ifindex,
-    ...(f.kind === 'veth' ? { link_index: f.name.startsWith('cali') ? 4 : 3 } : {}),
-    ifname: f.name,
-    flags,
-    mtu: f.mtu,
-    qdisc: f.kind === 'ether' ? 'fq_codel' : 'noqueue',
-    ...(f.master !== undefined ? { master: f.master } : {}),
-    operstate: f.kind === 'loopback' || f.kind === 'ipip' ? 'UNKNOWN' : idle ? 'DOWN' : 'UP',
-    group: 'default',
-    txqlen: 1000,
-    link_type: f.kind === 'loopback' ? 'loopback' : f.kind === 'ipip' ? 'ipip' : 'ether',
-    address: f.mac,
-    broadcast: f.kind === 'loopback' ? '00:00:00:00:00:00' : f.kind === 'ipip' ? '0.0.0.0' : 'ff:ff:ff:ff:ff:ff',
-    ...(f.netnsid !== undefined ? { link_netnsid: f.netnsid } : {}),
-    addr_info: [...inet, ...inet6],
-  };
-}
 
 function ipv4Routes(spec: ClusterSpec, node: NodeSpec, ifaces: Iface[], idle: Set<string>): Record<string, unknown>[] {
   const main: Record<string, unknown>[] = [
@@ -213,64 +175,4 @@ function perInterfaceSysctls(spec: ClusterSpec, node: NodeSpec, ifaces: Iface[])
     lines.push(`net.ipv4.conf.${name}.route_localnet = ${flag(localnet)}`, `net.ipv4.conf.${name}.rp_filter = ${rp}`);
   }
   return `${lines.sort().join('\n')}\n`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// ss -H -l -n -t -u -p
-
-interface Socket {
-  proto: 'tcp' | 'udp';
-  host: string;
-  port: number;
-  process: string;
-  fd: number;
-  /** listen(2) backlog, ss's Send-Q for a listening socket. Default 4096 (Go's and most daemons'). */
-  backlog?: number;
-}
-
-const pidOf = (node: string, process: string): number => 400 + (sha256(`pid/${node}/${process}`).readUInt16BE(0) % 30000);
-
-function listeningSockets(spec: ClusterSpec, node: NodeSpec): string {
-  const ip = internalIPOf(node);
-  const socks: Socket[] = [
-    { proto: 'udp', host: '127.0.0.1', port: 323, process: 'chronyd', fd: 5 },
-    { proto: 'udp', host: '[::1]', port: 323, process: 'chronyd', fd: 6 },
-    { proto: 'tcp', host: '0.0.0.0', port: 22, process: 'sshd', fd: 3, backlog: 128 },
-    { proto: 'tcp', host: '[::]', port: 22, process: 'sshd', fd: 4, backlog: 128 },
-    { proto: 'tcp', host: '127.0.0.1', port: 10248, process: 'kubelet', fd: 21 },
-    { proto: 'tcp', host: '*', port: 10250, process: 'kubelet', fd: 24 },
-    { proto: 'tcp', host: '127.0.0.1', port: 37529 + (sha256(node.name).readUInt16BE(0) % 2000), process: 'containerd', fd: 12 },
-  ];
-  if (node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true) {
-    socks.push({ proto: 'tcp', host: '127.0.0.1', port: 10249, process: 'kube-proxy', fd: 10 }, { proto: 'tcp', host: '*', port: 10256, process: 'kube-proxy', fd: 11 });
-  }
-  if (node.controlPlane === true) {
-    socks.push(
-      { proto: 'tcp', host: '*', port: 6443, process: 'kube-apiserver', fd: 3 },
-      { proto: 'tcp', host: '127.0.0.1', port: 2379, process: 'etcd', fd: 9 },
-      { proto: 'tcp', host: ip, port: 2379, process: 'etcd', fd: 8 },
-      { proto: 'tcp', host: ip, port: 2380, process: 'etcd', fd: 7 },
-      { proto: 'tcp', host: '127.0.0.1', port: 2381, process: 'etcd', fd: 14 },
-      { proto: 'tcp', host: '127.0.0.1', port: 10257, process: 'kube-controller', fd: 3 },
-      { proto: 'tcp', host: '127.0.0.1', port: 10259, process: 'kube-scheduler', fd: 3 },
-    );
-  }
-  if (spec.cni === 'calico') {
-    socks.push({ proto: 'tcp', host: '0.0.0.0', port: 179, process: 'bird', fd: 7 }, { proto: 'tcp', host: '127.0.0.1', port: 9099, process: 'calico-node', fd: 8 });
-  }
-  for (const pod of spec.pods.filter((p) => p.node === node.name && p.hostNetwork === true && p.listening !== false)) {
-    for (const c of pod.containers) {
-      for (const cp of c.ports ?? []) {
-        socks.push({ proto: cp.protocol === 'UDP' ? 'udp' : 'tcp', host: pod.listening === 'loopback' ? '127.0.0.1' : '0.0.0.0', port: cp.containerPort, process: c.name.slice(0, 15), fd: 7 });
-      }
-    }
-  }
-  // ss prints UDP before TCP; the local address is right-aligned, ":port" follows it.
-  const sorted = [...socks.filter((s) => s.proto === 'udp'), ...socks.filter((s) => s.proto === 'tcp')];
-  const hostWidth = Math.max(...sorted.map((s) => s.host.length));
-  return sorted.map((s) => {
-    const local = `${s.host.padStart(hostWidth)}:${String(s.port).padEnd(5)}`;
-    const peer = s.host.startsWith('[') ? '[::]:*' : s.host === '*' ? '*:*' : '0.0.0.0:*';
-    return `${s.proto.padEnd(5)} ${(s.proto === 'tcp' ? 'LISTEN' : 'UNCONN').padEnd(6)} 0      ${String(s.proto === 'tcp' ? s.backlog ?? 4096 : 0).padEnd(6)} ${local} ${peer.padStart(9)}    users:(("${s.process}",pid=${pidOf(node.name, s.process)},fd=${s.fd}))\n`;
-  }).join('');
 }

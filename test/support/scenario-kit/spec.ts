@@ -339,6 +339,19 @@ export interface ContainerPortSpec {
   protocol?: Protocol;
 }
 
+/** One listening socket of a pod's app. */
+export interface ListenSpec {
+  port: number;
+  /**
+   * `0.0.0.0` (IPv4 wildcard, the default), `127.0.0.1` or `::1` (loopback: refused from outside
+   * the pod), `*` (an IPv6 socket that takes IPv4 too: Go's and Java's `:8080`), `::` (IPV6_V6ONLY,
+   * nginx's `listen [::]:80`: IPv4 connections are refused).
+   */
+  address?: '0.0.0.0' | '127.0.0.1' | '::1' | '*' | '::';
+  /** Default TCP. */
+  protocol?: 'TCP' | 'UDP';
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -373,6 +386,13 @@ export interface PodSpec {
    * listens). Default any.
    */
   listening?: 'any' | 'loopback' | false;
+  /**
+   * Pods with their own network namespace: where the app really listens, as `ss` in the pod's
+   * namespace shows it (pod-netns-sockets). Default: every declared containerPort on 0.0.0.0, or,
+   * for a pod that declares none, the numeric targetPort of every Service that selects it; nothing
+   * while the pod crash-loops. `[]`: nothing listens.
+   */
+  listens?: ListenSpec[];
   /** The controller that owns it. Default: a ReplicaSet named after the pod's first two name parts. */
   owner?: { kind: 'ReplicaSet' | 'DaemonSet' | 'StatefulSet' | 'Node'; name: string };
 }
