@@ -9,7 +9,8 @@
  * cluster state redacts to the same document and equal IDs stay equal. No check reads any of them.
  */
 
-const UUID = /(?<![0-9A-Za-z-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z-])/g;
+// `cni-` is containerd's prefix for a pod's network namespace (`cni-<uuid>`, pod-netns-* output).
+const UUID = /(?<=^|[^0-9A-Za-z-]|cni-)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z-])/g;
 const HEX64 = /(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
 /** Ethernet (6 bytes) and InfiniBand (20 bytes) addresses as ip prints them. */
 const MAC = /(?<![0-9A-Za-z:.])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}(?:(?::[0-9a-fA-F]{2}){14})?(?![0-9A-Za-z:])/g;
