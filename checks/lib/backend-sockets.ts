@@ -9,8 +9,10 @@
  * whose sockets refuse the endpoint (nothing on the port, loopback only, the other protocol).
  */
 import {
-  probeEvidence, type CheckContext, type ContainerPort, type Evidence, type ListeningSocket, type PodInfo, type ServicePort,
+  listenerFor, probeEvidence, reaches, type CheckContext, type ContainerPort, type Evidence, type ListeningSocket, type PodInfo, type ServicePort,
 } from '../../src/check-kit/index.js';
+
+export { listenerFor, reaches, type Listener } from '../../src/check-kit/index.js';
 
 export interface BackendSockets {
   sockets: readonly ListeningSocket[];
@@ -29,37 +31,6 @@ export function backendSockets(ctx: Pick<CheckContext, 'nodeState'>, pod: PodInf
   }
   const read = state.podSockets([...new Set([ip, ...pod.ips])]);
   return read.state === 'read' ? { sockets: read.sockets, command: read.command, netns: read.netns } : { unknown: read.why };
-}
-
-export type Listener =
-  | { state: 'listens' }
-  /** Only on loopback addresses: refused from outside the namespace. */
-  | { state: 'loopback'; sockets: ListeningSocket[] }
-  /** Nothing of the Service port's protocol, but the port listens for the other one. */
-  | { state: 'other-protocol'; sockets: ListeningSocket[] }
-  | { state: 'nothing' };
-
-/** Whether a connection to `ip` from outside the namespace reaches the socket. */
-export function reaches(s: ListeningSocket, ip: string): boolean {
-  switch (s.reach) {
-    case 'any': return true;
-    case 'any-ipv4': return !ip.includes(':');
-    case 'any-ipv6': return ip.includes(':');
-    case 'address': return s.address === ip;
-    case 'loopback': return false;
-  }
-}
-
-/** How the sockets answer a connection to ip:port over `protocol` (TCP or UDP). */
-export function listenerFor(sockets: readonly ListeningSocket[], ip: string, port: number, protocol: 'TCP' | 'UDP'): Listener {
-  const onPort = sockets.filter((s) => s.port === port);
-  const same = onPort.filter((s) => s.protocol === protocol);
-  if (same.some((s) => reaches(s, ip))) return { state: 'listens' };
-  const loopback = same.filter((s) => s.reach === 'loopback');
-  if (loopback.length > 0) return { state: 'loopback', sockets: loopback };
-  const other = onPort.filter((s) => s.protocol !== protocol && reaches(s, ip));
-  if (other.length > 0) return { state: 'other-protocol', sockets: other };
-  return { state: 'nothing' };
 }
 
 /** `127.0.0.1:8080`, `[::1]:8080`, `*:8080`. */

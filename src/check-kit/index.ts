@@ -23,6 +23,7 @@ export type {
 } from './engine.js';
 export type { ContainerPort, NodeInfo, PodInfo, ServiceInfo, ServicePort, SliceEndpoint } from '../model/kube.js';
 export type { ObservedMode } from '../model/proxy-mode.js';
-export type { ListeningSocket, PodSockets } from '../model/sockets.js';
+export { listenerFor, reaches } from '../model/sockets.js';
+export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
 export type { Probe, ProbeKind, ProbeResult } from '../snapshot/probe.js';

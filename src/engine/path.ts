@@ -77,6 +77,11 @@ export interface PathBackend {
   node: string | null;
   pod: PolicyPod | null;
   hostNetwork: boolean;
+  /**
+   * What the pod's own listening sockets say about the endpoint port (not hostNetwork, whose
+   * sockets are its node's `listening`): null when they were not read.
+   */
+  sockets?: { accepts: true } | { accepts: false; why: string } | null;
 }
 
 export interface PathQuestion {
@@ -218,8 +223,13 @@ function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch 
     const listening = q.nodes.get(backend.node)?.listening?.has(`${q.protocol}/${bport}`) ?? null;
     stages.push({ stage: 'pod', node: backend.node, ok: listening, summary: listening === false ? `nothing listens on ${q.protocol}/${bport} on ${backend.node}` : `hostNetwork pod on ${backend.node}` });
     if (listening === false) return fail(o.probability, 'refused', 'pod', `nothing listens on ${bport} on ${backend.node} (hostNetwork backend)`, backendRef, source, stages);
+  } else if (backend.sockets?.accepts === false) {
+    // The kernel in the pod's namespace answers the SYN with a reset (a UDP datagram with ICMP port unreachable).
+    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: false, summary: backend.sockets.why });
+    return fail(o.probability, 'refused', 'pod', backend.sockets.why, backendRef, source, stages);
   } else {
-    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: true, summary: `reaches ${backendRef.pod ?? backend.ip} at ${backend.ip}:${bport}` });
+    const unread = backend.sockets == null ? ' (its sockets were not read)' : '';
+    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: true, summary: `reaches ${backendRef.pod ?? backend.ip} at ${backend.ip}:${bport}${unread}` });
   }
 
   // The return path: without SNAT the pod answers the client directly. On a remote node that reply

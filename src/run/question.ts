@@ -9,7 +9,8 @@ import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { ClusterModel } from '../model/cluster.js';
-import type { ServiceInfo, ServicePort } from '../model/kube.js';
+import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
+import { listenerFor, type ListeningSocket } from '../model/sockets.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { isLoopbackIp } from '../check-kit/address.js';
 import type { Analysis, Question } from '../check-kit/context.js';
@@ -148,8 +149,26 @@ function pathNodes(cluster: ClusterModel, ingress: string[]): Map<string, PathNo
 function backends(cluster: ClusterModel, svc: ServiceInfo, port: ServicePort): PathBackend[] {
   return endpointSlicesOf(cluster).used(svc, port).map((e) => {
     const pod = endpointPod(cluster, e);
-    return { ip: e.address, port: e.port, node: e.nodeName ?? pod?.nodeName ?? null, pod: pod ? policyPod(pod) : null, hostNetwork: pod?.hostNetwork ?? false };
+    const node = e.nodeName ?? pod?.nodeName ?? null;
+    const sockets = pod !== undefined && !pod.hostNetwork && node !== null ? podListener(cluster, node, pod, e.address, e.port, port.protocol) : null;
+    return { ip: e.address, port: e.port, node, pod: pod ? policyPod(pod) : null, hostNetwork: pod?.hostNetwork ?? false, sockets };
   });
+}
+
+/** Whether the pod's own sockets take a connection to ip:port; null when they were not read (or SCTP, which ss -t -u does not list). */
+function podListener(cluster: ClusterModel, node: string, pod: PodInfo, ip: string, port: number, protocol: string): PathBackend['sockets'] {
+  if (protocol !== 'TCP' && protocol !== 'UDP') return null;
+  const read = cluster.nodeDataOf(node).podSockets([...new Set([ip, ...pod.ips])]);
+  if (read.state !== 'read') return null;
+  const l = listenerFor(read.sockets, ip, port, protocol);
+  const who = `pod ${pod.namespace}/${pod.name}`;
+  const bound = (list: readonly ListeningSocket[]) => [...new Set(list.map((s) => `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}/${s.protocol}`))].slice(0, 4).join(', ');
+  switch (l.state) {
+    case 'listens': return { accepts: true };
+    case 'loopback': return { accepts: false, why: `${who} listens on ${bound(l.sockets)} only: nothing outside the pod can connect` };
+    case 'other-protocol': return { accepts: false, why: `${who} listens on ${port}/${l.sockets[0]?.protocol ?? ''}, not ${protocol}: nothing listens on ${protocol}/${port}` };
+    case 'nothing': return { accepts: false, why: `nothing in ${who} listens on ${protocol}/${port}` };
+  }
 }
 
 /** The NetworkPolicy world, or why it is unknown: the policies of the namespace could not be read. */
