@@ -18,19 +18,18 @@ import { pinnedVersions } from '../support/k8s-lab/binaries.js';
 import { realClusterSuites } from '../support/k8s-lab/suite.js';
 import { LATE_DROP_TABLE } from '../support/k8s-lab/late-drop.js';
 import { connectFromHere, connectFromNode, expectConnections } from './lib/connect.js';
+import { withoutCounters } from './lib/evidence.js';
 import { logMark, silentConnections } from './lib/listeners.js';
 import { diagnose, findingsText } from './lib/np-doctor.js';
 import { rejects, serves } from './lib/rules.js';
 import { waitServing } from './lib/sync.js';
 import { APP_PORT, deployWeb, type Web } from './lib/web.js';
 
-const noCounters = (s: string) => s.replace(/counter packets \d+ bytes \d+/g, 'counter').replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '');
-
 /** Every rule node k holds, as its own tools print them (what np-doctor's replay reads), counters left out. */
 async function nodeRules(c: RealCluster, k: number): Promise<string> {
   const ipt = await c.inNode(k, 'iptables-save', []);
   const nft = await c.inNode(k, 'nft', ['list', 'ruleset']);
-  return noCounters(ipt.stdout + nft.stdout);
+  return withoutCounters(ipt.stdout + nft.stdout);
 }
 
 interface Obj { metadata: { name: string }; spec?: Record<string, unknown>; status?: Record<string, unknown>; data?: Record<string, string> }
@@ -94,6 +93,8 @@ realClusterSuites('the real-cluster lab', (cluster, on) => {
   });
 });
 
+// The faults sit outside kube-proxy (the wire, the sessions' PATH, the pods' sockets), so one
+// release in one mode shows them; probe.test.ts meets them in both modes.
 realClusterSuites('the real-cluster lab\'s faults outside the nodes\' rules', (cluster) => {
   let web: Web;
   test('a pod on node-b serves the nodePort through both nodes; each node\'s sessions see only its own pods\' namespaces', async () => {

@@ -15,7 +15,14 @@ export type ObjectEvidence = Extract<Evidence, { kind: 'object' }>;
 export type OutputEvidence = Extract<Evidence, { kind: 'output' }>;
 export type ProbeEvidence = Extract<Evidence, { kind: 'probe' }>;
 
-const noCounters = (s: string) => s.replace(/counter packets \d+ bytes \d+/g, 'counter').trim();
+/**
+ * Rules as a node's tools print them, without what traffic and time change: nft's rule counters,
+ * iptables-save's chain counters (`:INPUT ACCEPT [12:345]`) and its dated comment lines.
+ */
+export const withoutCounters = (s: string): string =>
+  s.replace(/counter packets \d+ bytes \d+/g, 'counter').replace(/ \[\d+:\d+\]$/gm, '').replace(/^#.*$/gm, '');
+
+const noCounters = (s: string) => withoutCounters(s).trim();
 
 export function ruleEvidence(f: ReportFinding, match: (e: RuleEvidence) => boolean = () => true): RuleEvidence {
   const e = f.evidence.find((x): x is RuleEvidence => x.kind === 'rule' && match(x));
