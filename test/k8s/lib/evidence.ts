@@ -1,17 +1,28 @@
 /**
  * Evidence np-doctor cites must be what the node really has: a rule it names is looked up in the
- * node's own live listing (iptables-save, or `nft -a list table` for nftables, by handle). Packet
- * counters are left out of the comparison, since traffic moves them between the two readings.
+ * node's own live listing (iptables-save, or `nft -a list table` for nftables, by handle), a pod's
+ * sockets in what `ss` prints in the pod's namespace. Packet counters are left out of the
+ * comparison, since traffic moves them between the two readings.
  */
 import assert from 'node:assert/strict';
 import type { ReportFinding } from '../../../src/report/model.js';
 import type { RealCluster } from '../../support/k8s-lab/cluster.js';
+import type { LabPod } from '../../support/k8s-lab/pods.js';
 
 type Evidence = ReportFinding['evidence'][number];
 export type RuleEvidence = Extract<Evidence, { kind: 'rule' }>;
 export type ObjectEvidence = Extract<Evidence, { kind: 'object' }>;
+export type OutputEvidence = Extract<Evidence, { kind: 'output' }>;
+export type ProbeEvidence = Extract<Evidence, { kind: 'probe' }>;
 
-const noCounters = (s: string) => s.replace(/counter packets \d+ bytes \d+/g, 'counter').trim();
+/**
+ * Rules as a node's tools print them, without what traffic and time change: nft's rule counters,
+ * iptables-save's chain counters (`:INPUT ACCEPT [12:345]`) and its dated comment lines.
+ */
+export const withoutCounters = (s: string): string =>
+  s.replace(/counter packets \d+ bytes \d+/g, 'counter').replace(/ \[\d+:\d+\]$/gm, '').replace(/^#.*$/gm, '');
+
+const noCounters = (s: string) => withoutCounters(s).trim();
 
 export function ruleEvidence(f: ReportFinding, match: (e: RuleEvidence) => boolean = () => true): RuleEvidence {
   const e = f.evidence.find((x): x is RuleEvidence => x.kind === 'rule' && match(x));
@@ -22,6 +33,30 @@ export function ruleEvidence(f: ReportFinding, match: (e: RuleEvidence) => boole
 export function objectEvidence(f: ReportFinding, ref: string, field: string): ObjectEvidence {
   const e = f.evidence.find((x): x is ObjectEvidence => x.kind === 'object' && x.ref === ref && x.field === field);
   assert.ok(e, `${f.id}: no evidence ${ref} ${field} in ${JSON.stringify(f.evidence)}`);
+  return e;
+}
+
+/** The finding's --probe evidence of `probe` kind to `target` (`ip:port/PROTO`). */
+export function probeEvidence(f: ReportFinding, probe: ProbeEvidence['probe'], target: string): ProbeEvidence {
+  const e = f.evidence.find((x): x is ProbeEvidence => x.kind === 'probe' && x.probe === probe && x.target === target);
+  assert.ok(e, `${f.id}: no ${probe} probe evidence to ${target} in ${JSON.stringify(f.evidence)}`);
+  return e;
+}
+
+const words = (s: string) => s.trim().split(/\s+/).join(' ');
+
+/**
+ * The finding shows the pod's sockets as the pod's own network namespace lists them now: output
+ * evidence from that pod's node, naming the namespace, with every line `ss` prints there.
+ */
+export async function assertPodSocketsShown(c: RealCluster, f: ReportFinding, pod: LabPod): Promise<OutputEvidence> {
+  const node = c.nodes[pod.node]!.name;
+  const e = f.evidence.find((x): x is OutputEvidence => x.kind === 'output' && x.node === node && x.command.includes(pod.ns));
+  assert.ok(e, `${f.id}: no sockets of ${pod.ns} on ${node} in ${JSON.stringify(f.evidence)}`);
+  const real = (await c.inNode(pod.node, 'ip', ['netns', 'exec', pod.ns, 'ss', '-H', '-l', '-n', '-t', '-u', '-p'])).stdout.split('\n').filter((l) => l.trim() !== '');
+  assert.ok(real.length > 0, `${pod.ns} listens on nothing`);
+  const shown = e.excerpt.split('\n').map(words);
+  for (const line of real) assert.ok(shown.includes(words(line)), `${f.id}: the sockets shown lack "${line}":\n${e.excerpt}`);
   return e;
 }
 

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Report, ReportFinding } from '../../../src/report/model.js';
+import type { Probe } from '../../../src/snapshot/probe.js';
 import type { RealCluster } from '../../support/k8s-lab/cluster.js';
 
 export const CLI = 'dist/src/cli.js';
@@ -55,6 +56,9 @@ export async function diagnose(c: RealCluster, namespace: string, service: strin
   }
   return { ...r, report };
 }
+
+/** The probes a report lists (--probe), or undefined when nothing was sent. */
+export const reportProbes = (r: Report): Probe[] | undefined => (r as Report & { probes?: Probe[] }).probes;
 
 /** One line per finding, for assertion messages. */
 export const findingsText = (r: Report): string =>

@@ -3,10 +3,10 @@ import type { RealCluster } from '../../support/k8s-lab/cluster.js';
 import { dropsNoLocal, rejects, serves } from './rules.js';
 import { APP_PORT, type Web } from './web.js';
 
-/** Every node sends the nodePort to every pod of `web` (eTP Cluster), nothing rejects or drops it. */
-export function waitServing(c: RealCluster, web: Web): Promise<void> {
-  return c.waitForSync(`send ${web.svcPort} to ${web.pods.map((p) => p.ip).join(', ')}`, (r) =>
-    web.pods.every((p) => serves(r, p.ip, APP_PORT)) && !rejects(c.mode, r, web.svcPort, web.nodePort) && !dropsNoLocal(c.mode, r, web.svcPort, web.nodePort));
+/** Every node sends the nodePort to every pod of `web` (eTP Cluster) at `port`, nothing rejects or drops it. */
+export function waitServing(c: RealCluster, web: Web, port = APP_PORT): Promise<void> {
+  return c.waitForSync(`send ${web.svcPort} to ${web.pods.map((p) => `${p.ip}:${port}`).join(', ')}`, (r) =>
+    web.pods.every((p) => serves(r, p.ip, port)) && !rejects(c.mode, r, web.svcPort, web.nodePort) && !dropsNoLocal(c.mode, r, web.svcPort, web.nodePort));
 }
 
 /** Every node rejects the nodePort: kube-proxy sees no usable endpoint. */

@@ -6,6 +6,7 @@
  */
 import type { RealCluster } from '../../support/k8s-lab/cluster.js';
 import { createAllocatedService } from '../../support/k8s-lab/kit-to-api.js';
+import type { Listen } from '../../kernel/lab/servers.js';
 import type { LabPod } from '../../support/k8s-lab/pods.js';
 import { service, serviceObject } from '../../support/scenario-kit/index.js';
 
@@ -16,6 +17,8 @@ export interface WebPod {
   /** Default { app: 'web' }. */
   labels?: Record<string, string>;
   ready?: boolean;
+  /** Where its server really listens; default 8080 on TCP and UDP, every address. */
+  listen?: Listen[];
 }
 
 export interface WebOptions {
@@ -53,6 +56,7 @@ export async function deployWeb(c: RealCluster, o: WebOptions): Promise<Web> {
     pods.push(await c.pods.add({
       namespace: o.namespace, name: `${name}-${i + 1}`, node: p.node, labels: p.labels ?? { app: 'web' },
       ports: [{ name: 'web', containerPort: APP_PORT }], ...(p.ready !== undefined ? { ready: p.ready } : {}),
+      ...(p.listen !== undefined ? { listen: p.listen } : {}),
     }));
   }
   return { namespace: o.namespace, name, nodePort: svc.spec.ports[0]!.nodePort, svcPort: `${o.namespace}/${name}:http`, pods };

@@ -10,7 +10,9 @@
  * client learns which pod answered and which source address that pod saw (masquerade or not).
  * It also logs one JSON line per connection/datagram to stdout, with the token the client sent:
  * when the reply is lost on the way back (missing MASQUERADE) this log still shows what the pod saw.
- * Argument: {"name": string, "ports": number[], "v6": boolean}.
+ * Argument: {"name": string, "ports": number[], "v6": boolean, "sockets"?: [{"proto", "host", "port"}]}:
+ * each of `ports` on TCP and UDP on every address (and `::` with v6), plus exactly the `sockets`
+ * given (a pod that listens on 127.0.0.1 only, or on UDP only).
  */
 export const SERVER_JS = String.raw`
 import net from 'node:net';
@@ -18,12 +20,16 @@ import dgram from 'node:dgram';
 const cfg = JSON.parse(process.argv[1]);
 const log = (o) => process.stdout.write(JSON.stringify({ pod: cfg.name, ...o }) + '\n');
 const line = (addr, port) => 'pod=' + cfg.name + ' peer=' + addr.replace(/^::ffff:/, '') + ':' + port + '\n';
-let pending = 0;
+const hosts = cfg.v6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
+const sockets = [
+  ...cfg.ports.flatMap((port) => hosts.flatMap((host) => [{ proto: 'tcp', host, port }, { proto: 'udp', host, port }])),
+  ...(cfg.sockets ?? []),
+];
+let pending = sockets.length;
 const ready = () => { if (--pending === 0) log({ ready: true }); };
-const hosts = cfg.v6 ? [['0.0.0.0', 'udp4'], ['::', 'udp6']] : [['0.0.0.0', 'udp4']];
-for (const port of cfg.ports) {
-  for (const [host, udpType] of hosts) {
-    pending += 2;
+for (const { proto, host, port } of sockets) {
+  const v6 = host.includes(':');
+  if (proto === 'tcp') {
     const srv = net.createServer((c) => {
       const peer = c.remoteAddress.replace(/^::ffff:/, '') + ':' + c.remotePort;
       c.on('error', () => {});
@@ -34,8 +40,9 @@ for (const port of cfg.ports) {
       c.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) { done(buf.slice(0, i)); c.end(); } });
       c.on('close', () => done(null));
     });
-    srv.listen({ host, port, ipv6Only: host === '::' }, ready);
-    const u = dgram.createSocket({ type: udpType, ipv6Only: udpType === 'udp6' });
+    srv.listen({ host, port, ipv6Only: v6 }, ready);
+  } else {
+    const u = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
     u.on('message', (msg, r) => {
       log({ proto: 'udp', port, peer: r.address + ':' + r.port, token: msg.toString().trim() });
       u.send(line(r.address, r.port), r.port, r.address);

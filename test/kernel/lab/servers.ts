@@ -14,13 +14,25 @@ export interface ServerLog {
   token: string | null;
 }
 
+/**
+ * One socket a server listens on, beside its plain ports (each of those is TCP and UDP on every
+ * address): a pod that listens only on 127.0.0.1, or only on UDP.
+ */
+export interface Listen {
+  proto: 'tcp' | 'udp';
+  /** The address bound: `0.0.0.0`, `127.0.0.1`, `::1`. */
+  host: string;
+  port: number;
+}
+
 export class Servers {
   private readonly procs: ChildProcess[] = [];
   readonly logs: ServerLog[] = [];
 
-  /** Starts one server and resolves once it listens on every port. */
-  async start(ns: string, name: string, ports: number[], v6: boolean): Promise<void> {
-    const child = start(process.execPath, ['--input-type=module', '-e', SERVER_JS, JSON.stringify({ name, ports, v6 })], { ns });
+  /** Starts one server and resolves once it listens on every port (TCP and UDP) and every socket in `sockets`. */
+  async start(ns: string, name: string, ports: number[], v6: boolean, sockets: readonly Listen[] = []): Promise<void> {
+    if (ports.length === 0 && sockets.length === 0) throw new Error(`server ${name}: nothing to listen on`);
+    const child = start(process.execPath, ['--input-type=module', '-e', SERVER_JS, JSON.stringify({ name, ports, v6, sockets })], { ns });
     this.procs.push(child);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

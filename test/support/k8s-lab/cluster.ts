@@ -7,7 +7,9 @@
  *   - a Node object per node namespace (nodes.ts) and the real kube-proxy inside each (kube-proxy.ts,
  *     iptables or nftables mode), shown to the API as kubeadm shows it (kube-system.ts);
  *   - real sshd in each node namespace, with a user key and known_hosts (ssh.ts);
- *   - pods on demand (pods.ts), EndpointSlices from the real controller.
+ *   - pods on demand (pods.ts), EndpointSlices from the real controller;
+ *   - faults outside every node's rules, switched on and off: the cloud firewall, the broken
+ *     overlay (network.ts), and rules that change right after np-doctor read them (late-drop.ts).
  *
  * One cluster per version × mode is meant to carry many scenarios, each in its own Kubernetes
  * namespace, undoing what it changed on the nodes. close() stops everything and removes every
@@ -22,6 +24,8 @@ import { probe, reserveSports, type TryResult } from '../../kernel/lab/client.js
 import { run, type RunResult } from '../../kernel/lab/exec.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { onInterrupt } from './interrupt.js';
+import type { LabSwitch } from './bridge-filter.js';
+import { dropNodePortAfterRead } from './late-drop.js';
 import { startKubeProxy, waitForRules, type KubeProxy, type KubeProxyOptions, type ProxyMode } from './kube-proxy.js';
 import { publishKubeProxy, updateKubeProxyConfig } from './kube-system.js';
 import { buildNetwork, type LabNetwork } from './network.js';
@@ -64,6 +68,12 @@ export interface RealCluster {
   kubeconfig: string;
   ssh: NodeSsh;
   pods: LabPods;
+  /** Drops the NodePort range between the outside (this machine, the client) and the nodes. */
+  firewall: LabSwitch;
+  /** Drops pod traffic between nodes, outside every node's rules. */
+  overlay: LabSwitch;
+  /** Node k drops `nodePort` right after np-doctor's next read of its rules; the function returned undoes it. */
+  dropAfterRead(k: number, nodePort: number): Promise<() => Promise<void>>;
   /** A scratch directory, removed by close(); `home` in it is an empty HOME for the CLI. */
   dir: string;
   home: string;
@@ -88,7 +98,7 @@ const servesApiserver = (rules: string) => rules.includes('default/kubernetes');
 export async function startRealCluster(o: RealClusterOptions): Promise<RealCluster> {
   const count = o.nodes ?? 2;
   if (count > NODE_NAMES.length) throw new Error(`at most ${NODE_NAMES.length} nodes`);
-  const net: LabNetwork = await buildNetwork(count);
+  const net: LabNetwork = await buildNetwork(count, CLUSTER_CIDR);
   const cleanups: (() => Promise<unknown>)[] = [() => net.close()];
   /** Temp directories to remove if the run is interrupted (close() removes them in order). */
   const dirs: string[] = [];
@@ -128,10 +138,10 @@ export async function startRealCluster(o: RealClusterOptions): Promise<RealClust
     };
     await waitForSync('serve default/kubernetes', servesApiserver);
 
-    const ssh = await startNodeSsh(dir, nodes);
+    const ssh = await startNodeSsh(dir, nodes.map((n, k) => ({ ns: n.ns, ip: n.ip, netnsDir: net.netns.dir(k) })));
     dirs.push(...ssh.dirs);
     cleanups.push(() => ssh.stop());
-    const pods = new LabPods(cp, net.topo, nodes);
+    const pods = new LabPods(cp, net.topo, nodes, net.netns);
     cleanups.push(() => pods.stopAll());
 
     const create = async <T>(path: string, obj: unknown): Promise<T> => {
@@ -141,6 +151,8 @@ export async function startRealCluster(o: RealClusterOptions): Promise<RealClust
     };
     return {
       version: o.version, mode: o.mode, cp, nodes, kubeconfig: cp.admin, ssh, pods, dir, home,
+      firewall: net.firewall, overlay: net.overlay,
+      dropAfterRead: (k, nodePort) => dropNodePortAfterRead({ ns: nodes[k]!.ns, pathDir: ssh.pathDirs[k]! }, nodePort, dir),
       client: { ns: net.topo.client, ip: CLIENT_IP },
       create,
       async createNamespace(name, labels = {}) {

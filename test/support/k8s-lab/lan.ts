@@ -83,17 +83,18 @@ export async function claimLan(): Promise<LanClaim> {
 }
 
 /**
- * A veth from this namespace onto the LAN bridge (`br0` in namespace `lanNs`), with `hostIp`/24.
+ * A veth from this namespace onto a bridge of the LAN (`br0` in namespace `bridgeNs`: the LAN's own,
+ * or the firewall hop's in front of it, firewall.ts), with `hostIp`/24.
  * A veth dies with its peer's namespace; the returned function deletes it explicitly (a lab that
  * failed halfway), synchronously so Ctrl-C can use it too.
  */
-export async function addHostLeg(lanNs: string, ifname: string, hostIp: string): Promise<() => void> {
-  await run('ip', ['link', 'add', ifname, 'type', 'veth', 'peer', 'name', 'p-host', 'netns', lanNs]);
+export async function addHostLeg(bridgeNs: string, ifname: string, hostIp: string): Promise<() => void> {
+  await run('ip', ['link', 'add', ifname, 'type', 'veth', 'peer', 'name', 'p-host', 'netns', bridgeNs]);
   const remove = () => {
     execFileSync('ip', ['link', 'del', ifname], { stdio: 'ignore' });
   };
   try {
-    await run('ip', ['-n', lanNs, 'link', 'set', 'p-host', 'master', 'br0', 'up']);
+    await run('ip', ['-n', bridgeNs, 'link', 'set', 'p-host', 'master', 'br0', 'up']);
     await run('ip', ['addr', 'add', `${hostIp}/24`, 'dev', ifname]);
     await run('ip', ['link', 'set', ifname, 'up']);
   } catch (e) {

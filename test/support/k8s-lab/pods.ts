@@ -6,14 +6,16 @@
  * kit's pods: with spec.nodeName, then the status a kubelet would write (phase Running, podIP(s),
  * hostIP, Ready) through /status. The EndpointSlice controller does the rest; the lab never writes
  * a slice. Pods are deleted with gracePeriodSeconds 0: a graceful delete waits for a kubelet that
- * never comes (the pod would stay Terminating).
+ * never comes (the pod would stay Terminating). Each pod's namespace shows in its own node's
+ * /run/netns only (node-netns.ts), as a container runtime's would.
  */
 import { addNamespace, addPod, podNamespace, type Topology } from '../../kernel/lab/topology.js';
 import { deleteNamespace } from '../../kernel/lab/netns.js';
-import { Servers } from '../../kernel/lab/servers.js';
+import { Servers, type Listen } from '../../kernel/lab/servers.js';
 import { pod as kitPod, workloadPod, type NodeSpec } from '../scenario-kit/index.js';
 import type { ControlPlane } from './control-plane.js';
 import { createPod } from './kit-to-api.js';
+import type { NodeNetns } from './node-netns.js';
 
 export interface PodInput {
   namespace: string;
@@ -23,8 +25,11 @@ export interface PodInput {
   labels: Record<string, string>;
   /** The container's declared ports (name optional, TCP). */
   ports: { name?: string; containerPort: number }[];
-  /** Where the server really listens; default every declared containerPort. */
-  listen?: number[];
+  /**
+   * Exactly where the server really listens (another port, 127.0.0.1 only, UDP only); default
+   * every declared containerPort, TCP and UDP, on every address.
+   */
+  listen?: Listen[];
   /** The Ready condition; default true. */
   ready?: boolean;
 }
@@ -54,6 +59,7 @@ export class LabPods {
     private readonly topo: Topology,
     /** The lab's nodes, as the kit sees them (name, InternalIP). */
     private readonly nodes: NodeSpec[],
+    private readonly netns: NodeNetns,
   ) {}
 
   /** Starts the pod's namespace and server, creates the Pod and patches it Running (Ready unless told). */
@@ -67,7 +73,8 @@ export class LabPods {
     this.topo.pods.set(key, ns);
     await addNamespace(ns);
     await addPod(this.topo, { name: key, node: p.node, ip, ports: [] }, false);
-    await this.servers.start(ns, p.name, p.listen ?? p.ports.map((x) => x.containerPort), false);
+    await this.netns.add(p.node, ns);
+    await this.servers.start(ns, p.name, p.listen === undefined ? p.ports.map((x) => x.containerPort) : [], false, p.listen ?? []);
     const pod: LabPod = { namespace: p.namespace, name: p.name, node: p.node, ip, ns };
     this.all.push(pod);
 
@@ -84,6 +91,7 @@ export class LabPods {
     // DeleteOptions as a query parameter: Node sends a DELETE body without framing (no chunking
     // by default for DELETE), which kube-apiserver does not read.
     await ok(`delete Pod ${pod.namespace}/${pod.name}`, this.cp.api('DELETE', `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}?gracePeriodSeconds=0`), [200, 404]);
+    await this.netns.remove(pod.node, pod.ns);
     await deleteNamespace(pod.ns);
     this.all.splice(this.all.indexOf(pod), 1);
   }
