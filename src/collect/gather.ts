@@ -125,25 +125,25 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
     nodes: gathered,
     errors: errs,
   });
-  // --probe is planned from the API objects and the nodes about to be read (no output yet); see
-  // probe/run.ts for when each probe is sent.
-  const probes = req.probe === undefined ? null : new ProbeRun(req.probe.plan(snapshot([
-    ...fromFiles.map((t) => ({ name: t.name, address: t.address ?? null, access: 'files' as const, commands: {} })),
-    ...targets.map((t) => ({ name: t.name, address: t.address ?? null, access: req.collect === 'none' ? 'files' as const : req.collect, commands: {} })),
-  ], [])).probes, req.probe.timeoutMs);
+  // Debug pods go where kubectl debug would put them without -n: -n names the Service's namespace,
+  // which may well forbid privileged pods.
+  const shell = targets.length === 0 ? null : await makeShell(req, api, kube.contextNamespace);
+  const files = new FilesShell(req.nodeDumps, req.outputLimitBytes);
+  // --probe is planned from the API objects and the nodes about to be read, without their output
+  // yet; probe/run.ts says when each probe is sent.
+  const unread = (sh: NodeShell, ts: NodeTarget[]): NodeState[] => ts.map((t) => ({ name: t.name, address: t.address ?? null, access: sh.method, commands: {} }));
+  const probes = req.probe === undefined ? null
+    : new ProbeRun(req.probe.plan(snapshot([...unread(files, fromFiles), ...(shell === null ? [] : unread(shell, targets))], [])).probes, req.probe.timeoutMs);
   const opts = {
     concurrency: req.nodeConcurrency, signal: req.signal, progress: req.progress,
     afterCommands: probes === null ? undefined : (node: string, session: NodeSession) => probes.onNode(node, session, req.signal),
   };
 
   if (fromFiles.length > 0) {
-    const r = await gatherNodes(new FilesShell(req.nodeDumps, req.outputLimitBytes), fromFiles, opts);
+    const r = await gatherNodes(files, fromFiles, opts);
     nodes.push(...r.nodes);
     all.push(...r.errors);
   }
-  // Debug pods go where kubectl debug would put them without -n: -n names the Service's namespace,
-  // which may well forbid privileged pods.
-  const shell = targets.length === 0 ? null : await makeShell(req, api, kube.contextNamespace);
   if (shell !== null) {
     const r = await gatherNodes(shell, targets, opts);
     nodes.push(...r.nodes);
