@@ -13,6 +13,7 @@ import { exitCodeFor, loadChecks, parseFailOn, parseOutput, parseProtocol, REPOR
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { inCi, UsageError, type Io } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
+import { PROBE_FLAGS, PROBE_HELP, probeFlags, probeRequest } from './probe-flags.js';
 import { obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
@@ -41,6 +42,7 @@ ${OVERWRITE_HELP}
   -v, --verbose             show every rule each branch passed
       --no-tui              plain text even in a terminal (the default when output is piped or CI is set)
 
+${PROBE_HELP}
 ${GATHER_HELP}
 Exit codes: 0 nothing at or above --fail-on and every check ran; 1 findings at or above --fail-on;
 2 usage error; 3 could not gather enough to decide (checks skipped, nodes unread); 130 interrupted.
@@ -49,11 +51,13 @@ Examples:
   np-doctor diagnose svc/frontend -n shop --node-ip 192.168.1.101
   np-doctor diagnose svc/frontend -n shop --snapshot examples/demo.json
   np-doctor diagnose svc/frontend -n shop -o json --fail-on warning > report.json
+  np-doctor diagnose svc/frontend -n shop --probe
 `;
 
 const FLAGS = {
   ...GATHER_FLAGS,
   ...REPORT_FLAGS,
+  ...PROBE_FLAGS,
   port: { type: 'string' },
   protocol: { type: 'string' },
   from: { type: 'string' },
@@ -88,21 +92,24 @@ export const run = command({
     if (values['all-namespaces']) throw new UsageError('-A is for np-doctor scan; diagnose looks at one Service');
     const service = serviceArg(positionals[0]);
     if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
+    const probing = probeFlags(values);
     const checks = await loadChecks(CHECKS, values.plugin ?? []);
     const saveTo = values['save-snapshot'] === undefined ? null : { file: values['save-snapshot'], overwrite: values.overwrite ?? false };
     if (saveTo !== null) await checkOutputFile(saveTo.file, saveTo.overwrite);
+    const ask: DiagnoseOptions['ask'] = {
+      ...(values.port !== undefined ? { port: values.port } : {}),
+      ...(protocol !== undefined ? { protocol } : {}),
+      ...(values.from !== undefined ? { from: values.from } : {}),
+      ...(values.node !== undefined ? { node: values.node } : {}),
+      ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
+      ...(values['all-nodes'] ? { allNodes: true } : {}),
+    };
+    // Without a named ingress node every node is replayed, so every node is read.
+    const source = snapshotSource(values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values);
     const opts: DiagnoseOptions = {
       service, namespace: values.namespace, checks, saveTo, quiet: output === 'json',
-      // Without a named ingress node every node is replayed, so every node is read.
-      source: snapshotSource(values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values),
-      ask: {
-        ...(values.port !== undefined ? { port: values.port } : {}),
-        ...(protocol !== undefined ? { protocol } : {}),
-        ...(values.from !== undefined ? { from: values.from } : {}),
-        ...(values.node !== undefined ? { node: values.node } : {}),
-        ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
-        ...(values['all-nodes'] ? { allNodes: true } : {}),
-      },
+      source: probing === null || service === null || 'file' in source ? source : { ...source, probe: probeRequest(probing.timeoutMs, service, ask, values.namespace) },
+      ask,
     };
     // Ink draws in a terminal only: not piped, not under CI, not for JSON or --no-tui.
     const terminal = output === 'text' && !values['no-tui'] && !inCi(io.env) && io.env.TERM !== 'dumb' ? io.terminal : undefined;

@@ -5,6 +5,7 @@
  */
 import { gather, type GatherRequest, type GatherResult } from '../collect/gather.js';
 import type { Progress } from '../collect/gather-progress.js';
+import type { ProbeRequest } from '../collect/probe/plan.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
 import { EXIT, UserError } from '../exit.js';
 import { loadSnapshot } from '../snapshot/file.js';
@@ -14,7 +15,8 @@ import { GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-fla
 import { UsageError, type Io } from './io.js';
 import { spinner } from './spinner.js';
 
-export type SnapshotSource = { file: string } | { live: GatherFlagValues };
+/** `probe`: --probe, live only (without it the gathering sends nothing to the Service). */
+export type SnapshotSource = { file: string } | { live: GatherFlagValues; probe?: ProbeRequest };
 
 /** Flags that only mean something when gathering live. */
 const LIVE_ONLY = (Object.keys(GATHER_FLAGS) as (keyof GatherFlagValues)[])
@@ -49,7 +51,7 @@ export async function obtainSnapshot(source: SnapshotSource, service: string | n
   Promise<{ snapshot: Snapshot; file: string | null }> {
   if ('file' in source) return { snapshot: await readSnapshotFile(source.file, display), file: source.file };
   const progress = display ?? await spinner(io, quiet);
-  const snapshot = await gatherLive(gatherRequest(source.live, { service }, io, progress), io, command);
+  const snapshot = await gatherLive({ ...gatherRequest(source.live, { service }, io, progress), probe: source.probe }, io, command);
   if (!quiet) io.stderr(renderGatherErrors(snapshot.errors));
   return { snapshot, file: null };
 }

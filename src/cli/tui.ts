@@ -7,12 +7,14 @@ import { gather } from '../collect/gather.js';
 import { SILENT } from '../collect/gather-progress.js';
 import { GatherFatalError } from '../collect/kube/cluster.js';
 import { EXIT } from '../exit.js';
+import { PROBE_TIMEOUT_MS } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { Gatherer, WhatIf } from '../tui/state/session.js';
 import { command } from './command.js';
 import { loadChecks, parseProtocol, PLUGIN_FLAG } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
 import { inCi, UsageError, type Io } from './io.js';
+import { probeRequest } from './probe-flags.js';
 import { readSnapshotFile, snapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
@@ -32,6 +34,8 @@ node, client, port or protocol) from what was gathered, without gathering again.
 
 ${GATHER_HELP}
 Live sessions read every node, so what-if can switch the ingress node without gathering again.
+Nothing is sent to the Service unless you press P in a diagnosis: that gathers again with probes, as
+np-doctor diagnose --probe does (see its help for what each probe sends).
 Needs a terminal on stdin and stdout; np-doctor diagnose and scan print text or JSON anywhere.
 `;
 
@@ -75,13 +79,13 @@ export const run = command({
       const live = source.live;
       gatherRequest({ ...live, 'all-nodes': true }, { service: null }, heldIo, SILENT);
       let gatheredOnce = false;
-      gatherer = async (namespace, progress, signal) => {
+      gatherer = async (namespace, progress, signal, probe) => {
         // The first gathering follows the flags (no -n: the kubeconfig's namespace); later ones, the namespace picked.
         const scope = !gatheredOnce ? {} : namespace === null ? { 'all-namespaces': true, namespace: undefined } : { 'all-namespaces': false, namespace };
         gatheredOnce = true;
         const request = gatherRequest({ ...live, ...scope, 'all-nodes': true }, { service: null }, heldIo, progress);
         try {
-          const result = await gather({ ...request, signal });
+          const result = await gather({ ...request, signal, ...(probe !== undefined ? { probe: probeRequest(PROBE_TIMEOUT_MS, probe.service, probe, probe.namespace) } : {}) });
           leftovers.push(...result.leftovers);
           return result.snapshot;
         } catch (e) {

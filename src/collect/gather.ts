@@ -1,6 +1,7 @@
 /**
  * Live cluster → Snapshot. Steps: kubeconfig, the API objects the question needs, which nodes to
- * read, then the nodes themselves (dump files first, the chosen NodeShell for the rest). Everything
+ * read, then the nodes themselves (dump files first, the chosen NodeShell for the rest), then, with
+ * --probe, the probes from here (each node's own probes run in its session). Everything
  * that fails without stopping the run lands in `snapshot.errors`. The whole run has one deadline
  * (`timeoutMs`, --timeout), carried by the same signal as Ctrl-C.
  */
@@ -14,11 +15,13 @@ import { resolveKubeconfig, type KubeconfigOptions } from './kube/kubeconfig.js'
 import { DebugPodShell, type DebugPodOptions } from './node/debug-pod.js';
 import { FilesShell } from './node/files.js';
 import { LocalShell } from './node/local.js';
-import type { NodeShell, NodeTarget } from './node/shell.js';
+import type { NodeSession, NodeShell, NodeTarget } from './node/shell.js';
 import type { SshShellOptions } from './node/ssh.js';
 import { gatherNodes } from './nodes.js';
 import { internalIp, planNodes, type NodeSelection } from './plan.js';
 import type { Progress } from './gather-progress.js';
+import type { ProbeRequest } from './probe/plan.js';
+import { ProbeRun } from './probe/run.js';
 import { boundMessage } from './untrusted-text.js';
 
 /** How nodes are read: a shell for the planned nodes, or none (only --node-dump files). */
@@ -47,6 +50,8 @@ export interface GatherRequest {
   localNodeName: string;
   signal: AbortSignal | undefined;
   progress: Progress;
+  /** --probe: what to probe and the connect timeout; absent, no probe is planned and no packet sent. */
+  probe?: ProbeRequest | undefined;
   /** Things the user should know that do not make the snapshot incomplete (stderr). */
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -81,7 +86,6 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
 
   const all: GatherError[] = [...errors];
   const nodes: NodeState[] = [];
-  const opts = { concurrency: req.nodeConcurrency, signal: req.signal, progress: req.progress };
   const byName = new Map(cluster.nodes.map((n) => [n.metadata.name, n]));
   const addressOf = (name: string) => {
     const n = byName.get(name);
@@ -91,11 +95,6 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
   // A dump file stands for its node; the node's address (from the Node object) lets a replay
   // know which destination is local even without `ip addr` output.
   const fromFiles: NodeTarget[] = [...req.nodeDumps.keys()].map((name) => ({ name, address: addressOf(name) }));
-  if (fromFiles.length > 0) {
-    const r = await gatherNodes(new FilesShell(req.nodeDumps, req.outputLimitBytes), fromFiles, opts);
-    nodes.push(...r.nodes);
-    all.push(...r.errors);
-  }
   let targets: NodeTarget[] = [];
   if (req.collect === 'local') {
     const name = req.nodes.node ?? req.localNodeName;
@@ -109,35 +108,53 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
       targets = targets.filter((t) => byName.has(t.name) || cluster.nodes.length === 0);
     }
   }
+  const snapshot = (gathered: NodeState[], errs: GatherError[]): Snapshot => ({
+    apiVersion: SNAPSHOT_API_VERSION,
+    kind: SNAPSHOT_KIND,
+    createdAt,
+    tool: { name: 'np-doctor', version: VERSION },
+    source: {
+      context: kube.context,
+      server: kube.server,
+      collect: req.collect,
+      ...(kube.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+    },
+    target: question,
+    redacted: false,
+    cluster,
+    nodes: gathered,
+    errors: errs,
+  });
   // Debug pods go where kubectl debug would put them without -n: -n names the Service's namespace,
   // which may well forbid privileged pods.
   const shell = targets.length === 0 ? null : await makeShell(req, api, kube.contextNamespace);
+  const files = new FilesShell(req.nodeDumps, req.outputLimitBytes);
+  // --probe is planned from the API objects and the nodes about to be read, without their output
+  // yet; probe/run.ts says when each probe is sent.
+  const unread = (sh: NodeShell, ts: NodeTarget[]): NodeState[] => ts.map((t) => ({ name: t.name, address: t.address ?? null, access: sh.method, commands: {} }));
+  const probes = req.probe === undefined ? null
+    : new ProbeRun(req.probe.plan(snapshot([...unread(files, fromFiles), ...(shell === null ? [] : unread(shell, targets))], [])).probes, req.probe.timeoutMs);
+  const opts = {
+    concurrency: req.nodeConcurrency, signal: req.signal, progress: req.progress,
+    afterCommands: probes === null ? undefined : (node: string, session: NodeSession) => probes.onNode(node, session, req.signal),
+  };
+
+  if (fromFiles.length > 0) {
+    const r = await gatherNodes(files, fromFiles, opts);
+    nodes.push(...r.nodes);
+    all.push(...r.errors);
+  }
   if (shell !== null) {
     const r = await gatherNodes(shell, targets, opts);
     nodes.push(...r.nodes);
     all.push(...r.errors);
   }
   nodes.sort((a, b) => a.name.localeCompare(b.name));
+  await probes?.fromHere(req.signal, req.progress);
 
   return {
-    snapshot: {
-      apiVersion: SNAPSHOT_API_VERSION,
-      kind: SNAPSHOT_KIND,
-      createdAt,
-      tool: { name: 'np-doctor', version: VERSION },
-      source: {
-        context: kube.context,
-        server: kube.server,
-        collect: req.collect,
-        ...(kube.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
-      },
-      target: question,
-      redacted: false,
-      cluster,
-      nodes,
-      // Every message is bounded where it is made; this is the last guard before the snapshot.
-      errors: all.map(bounded),
-    },
+    // Every message is bounded where it is made; this is the last guard before the snapshot.
+    snapshot: { ...snapshot(nodes, all.map(bounded)), ...(probes === null ? {} : { probes: probes.probes(req.signal) }) },
     leftovers: shell instanceof DebugPodShell ? shell.leftovers : [],
   };
 }

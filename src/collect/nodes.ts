@@ -3,14 +3,15 @@
  * command in order, one session per node. A node that cannot be reached becomes a GatherError for
  * that node; the others still finish. So does a command that printed more than the output limit
  * (its output is kept cut and marked truncated; readers must not use it as complete), and a node
- * the gathering deadline cut short. Sessions are always closed (which deletes debug pods), also
+ * the gathering deadline cut short. With --probe, the node's probes run last in its session
+ * (afterCommands). Sessions are always closed (which deletes debug pods), also
  * when the run is interrupted.
  */
 import type { GatherError, NodeState } from '../snapshot/schema.js';
 import { deadlinePassed, stopReason } from './deadline.js';
 import { mapLimit } from './limit.js';
 import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../snapshot/node-commands.js';
-import { NodeAccessError, type NodeShell, type NodeTarget } from './node/shell.js';
+import { NodeAccessError, type NodeSession, type NodeShell, type NodeTarget } from './node/shell.js';
 import type { Progress } from './gather-progress.js';
 import { boundMessage, formatBytes } from './untrusted-text.js';
 
@@ -18,6 +19,8 @@ export interface NodeGatherOptions {
   concurrency: number;
   signal: AbortSignal | undefined;
   progress: Progress;
+  /** Runs after the node's fixed commands, in the same session, before it closes (--probe). */
+  afterCommands?: ((node: string, session: NodeSession) => Promise<void>) | undefined;
 }
 
 const IPTABLES_DUMPS = ['iptables-legacy-save', 'iptables-nft-save', 'iptables-save'] as const;
@@ -51,6 +54,10 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
         state.commands[command] = { argv: [...NODE_COMMANDS[command].argv], ...out };
         const cut = truncationError(state, command);
         if (cut !== null) errors.push(cut);
+      }
+      if (opts.afterCommands !== undefined && !opts.signal?.aborted) {
+        opts.progress.start(id, `${target.name}: probing`);
+        await opts.afterCommands(target.name, session);
       }
     } catch (e) {
       if (!(e instanceof NodeAccessError)) throw e;

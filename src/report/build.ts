@@ -5,8 +5,10 @@
 import type { ClientResult, NodePath } from '../engine/path.js';
 import { renderCommand } from '../check-kit/command.js';
 import type { Analysis } from '../check-kit/context.js';
+import { endpointSlicesOf } from '../check-kit/cluster-queries.js';
 import type { Finding } from '../check-kit/model.js';
 import type { RunResult } from '../run/runner.js';
+import type { Probe } from '../snapshot/probe.js';
 import { VERSION } from '../version.js';
 import { REPORT_API_VERSION, type Report, type ReportFinding, type ReportNodeVerdict } from './model.js';
 
@@ -42,7 +44,19 @@ export function buildReport(ctx: Analysis, run: RunResult, meta: { snapshotFile:
     // for np-doctor's own decisions (the exit code, which checks a gather error skips).
     checks: run.checks.map(({ unmet: _kinds, ...c }) => c),
     gatherErrors: snapshot.errors.map(({ step: _step, ...e }) => e),
+    ...(snapshot.probes !== undefined ? { probes: probesFor(ctx, snapshot.probes) } : {}),
   };
+}
+
+/**
+ * The probes that belong to this question: to its nodePort, or to its Service port's endpoints. A
+ * snapshot gathered for one Service may be read for another (the interactive session).
+ */
+function probesFor(ctx: Analysis, probes: readonly Probe[]): Probe[] {
+  const port = ctx.question.port;
+  if (ctx.service === null || port === null) return [];
+  const endpoints = new Set(endpointSlicesOf(ctx.cluster).used(ctx.service, port).map((e) => `${e.address} ${e.port}`));
+  return probes.filter((p) => p.protocol === port.protocol.toUpperCase() && (p.kind === 'node-to-pod' ? endpoints.has(`${p.ip} ${p.port}`) : p.port === port.nodePort));
 }
 
 /** Commands leave the run as the lines a person copies, with their words beside them. */

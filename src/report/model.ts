@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CheckResultSchema, FindingFieldsSchema } from '../check-kit/model.js';
+import { ProbeSchema } from '../snapshot/probe.js';
 
 export const REPORT_API_VERSION = 'np-doctor/v1';
 
@@ -87,6 +88,8 @@ export const ReportSchema = z.object({
     stage: z.enum(['cluster', 'node']), node: z.string().optional(), what: z.string(), why: z.string(),
     code: z.union([z.number(), z.string()]).optional(), hint: z.string().optional(),
   })),
+  probes: z.array(ProbeSchema).optional()
+    .describe('--probe: every probe for this Service port and its result, in the order sent; absent when the snapshot has none (nothing was sent)'),
 });
 
 export type Report = z.infer<typeof ReportSchema>;

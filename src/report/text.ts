@@ -4,6 +4,8 @@
  * checked. A pure function of the Report.
  */
 import type { Report, ReportFinding } from './model.js';
+import { probeTargetText } from '../check-kit/probes.js';
+import { HERE, OVER_BOUND, type Probe } from '../snapshot/probe.js';
 import { sanitizeDeep } from '../text/sanitize.js';
 
 export interface TextOptions {
@@ -61,6 +63,8 @@ export function renderReport(report: Report, opts: TextOptions): string {
     out.push('');
   }
 
+  if (r.probes !== undefined) out.push(...probeLines(r.probes, paint), '');
+
   const counts = new Map<string, number>();
   for (const c of r.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
   out.push(`${bold('Checks')} ${['passed', 'failed', 'skipped', 'error', 'timeout'].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(', ')}`);
@@ -73,6 +77,27 @@ export function renderReport(report: Report, opts: TextOptions): string {
     for (const e of r.gatherErrors) out.push(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+const PROBE_TONE: Record<Probe['result'], string> = { connected: '32', refused: '31', 'timed-out': '31', unreachable: '31', error: '33', 'not-run': '2' };
+
+/**
+ * The "Probes" section: each probe on a line (kind, from → target, result, time, why), the ones
+ * over the count bound folded into one line.
+ */
+export function probeLines(probes: readonly Probe[], paint: Paint = (_c, s) => s): string[] {
+  const lines = [`${paint('1', 'Probes')} ${paint('2', '(--probe: a TCP connect each, closed at once)')}`];
+  if (probes.length === 0) lines.push(paint('2', '  none planned: no ingress node with a nodePort to probe'));
+  const over = probes.filter((p) => p.result === 'not-run' && p.detail === OVER_BOUND);
+  for (const p of probes.filter((x) => !over.includes(x))) {
+    const from = p.from === HERE && p.fromAddress ? `here (${p.fromAddress})` : p.from;
+    const pod = p.pod !== undefined ? ` (${p.pod.namespace}/${p.pod.name}${p.node ? ` on ${p.node}` : ''})` : '';
+    const result = p.result === 'not-run' ? 'not run' : p.result;
+    const time = p.ms !== null ? ` in ${Math.round(p.ms)} ms` : '';
+    lines.push(`  ${p.kind.padEnd(14)} ${from} → ${probeTargetText(p)}${pod}  ${paint(PROBE_TONE[p.result], result)}${time}${p.detail ? paint('2', `: ${p.detail}`) : ''}`);
+  }
+  if (over.length > 0) lines.push(paint('2', `  … ${over.length} more not run: ${OVER_BOUND}`));
+  return lines;
 }
 
 /** ` port http/TCP nodePort 30080`: the Service port asked about, or nothing. */

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { parseAddr } from '../engine/address.js';
+import { follows, type RuleName } from './identifiers.js';
 
 /**
  * client-to-node: from where np-doctor runs to an ingress node's nodePort;
@@ -26,14 +27,23 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
 export const PROBE_RESULTS = ['connected', 'refused', 'timed-out', 'unreachable', 'error', 'not-run'] as const;
 export type ProbeResult = (typeof PROBE_RESULTS)[number];
 
+/** `from` of a probe sent from where np-doctor ran. */
+export const HERE = 'here';
+
+/** Names in a probe follow the rules the rest of the snapshot does (a snapshot is untrusted input). */
+const named = (rule: RuleName, what: string, or?: string) => z.string().refine((v) => v === or || follows(rule, v), `not ${what}`);
+
 export const ProbeSchema = z.object({
   kind: z.enum(PROBE_KINDS),
-  from: z.string().describe('"here" (where np-doctor ran) or the name of the node the probe ran on'),
-  fromAddress: z.string().nullable().optional()
+  from: named('nodeStateName', `"${HERE}" or a node name`, HERE).describe('"here" (where np-doctor ran) or the name of the node the probe ran on'),
+  fromAddress: z.string().refine((v) => parseAddr(v) !== null, 'not an IP address').nullable().optional()
     .describe('client-to-node: the source address this machine\'s routing picks for the target, when known'),
-  node: z.string().describe('the ingress node whose nodePort is dialled, or the node the pod runs on'),
-  pod: z.object({ namespace: z.string(), name: z.string() }).optional().describe('node-to-pod: the backend pod'),
-  ip: z.string(),
+  node: named('nodeStateName', 'a node name', '').describe('the ingress node whose nodePort is dialled, or the node the pod runs on ("" when unknown)'),
+  pod: z.object({
+    namespace: named('dns1123Label', 'a namespace name'),
+    name: named('dns1123Subdomain', 'a pod name'),
+  }).optional().describe('node-to-pod: the backend pod'),
+  ip: z.string().refine((v) => parseAddr(v) !== null, 'not an IP address'),
   port: z.number().int().min(1).max(65535),
   protocol: z.enum(['TCP', 'UDP', 'SCTP']),
   result: z.enum(PROBE_RESULTS),
@@ -49,6 +59,11 @@ export const PROBE_TIMEOUT_MS = 3000;
 export const PROBE_TIMEOUT_MAX_MS = 30_000;
 /** At most this many probes per run, whatever the cluster's size (ingress nodes × backends). */
 export const MAX_PROBES = 64;
+
+/** Why a UDP probe is not sent. */
+export const NOT_A_CONNECT = 'UDP cannot be proven by a connect: a UDP socket "connects" without sending anything, and a server may stay silent either way';
+/** Why a probe past MAX_PROBES is not sent. */
+export const OVER_BOUND = `over the bound of ${MAX_PROBES} probes per run`;
 
 export class ProbeTargetError extends Error {
   override readonly name = 'ProbeTargetError';

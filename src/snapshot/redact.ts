@@ -21,6 +21,7 @@ import { idPseudonyms } from './redact-ids.js';
 import { Pseudonyms, serviceNamesInRules, SYSTEM_NAMESPACES } from './redact-names.js';
 import { sshDetailsRedactor } from './redact-ssh.js';
 import type { GatherStep } from './gather-step.js';
+import { HERE, type Probe } from './probe.js';
 import type { ClusterState, KubeObject, Snapshot } from './schema.js';
 
 type Rewrite = (s: string) => string;
@@ -81,7 +82,7 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
   const inRules = serviceNamesInRules(snapshot.nodes.flatMap((n) => Object.entries(n.commands).map(([id, out]) => ({ id, stdout: out.stdout }))));
   const names = new Pseudonyms();
   names.add('ns', [...user.map((o) => o.metadata.namespace ?? ''), ...(c.namespaces ?? []).map((n) => n.metadata.name), snapshot.target.namespace ?? '', ...inRules.namespaces]);
-  names.add('node', c.nodes.map((o) => o.metadata.name).concat(snapshot.nodes.map((n) => n.name)));
+  names.add('node', c.nodes.map((o) => o.metadata.name).concat(snapshot.nodes.map((n) => n.name), probeNodes(snapshot.probes ?? [])));
   names.add('host', c.nodes.flatMap((n) => ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [])
     .filter((a) => a.type.endsWith('DNS') || a.type === 'Hostname').map((a) => a.address)));
   names.add('svc', c.services.filter((o) => !isSystem(o)).map((o) => o.metadata.name).concat(snapshot.target.service ?? '', inRules.services));
@@ -178,6 +179,9 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
         }),
       ),
     })),
+    ...(snapshot.probes !== undefined ? {
+      probes: snapshot.probes.map((p) => redactProbe(p, { name: both, address: readdress, words: (t) => chains.rewrite(ssh.any(both(t))) })),
+    } : {}),
     errors: snapshot.errors.map((e, i) => {
       const [what, why, hint] = renamedErrors[i]!;
       const details = e.stage === 'node' ? ssh.nodeError : ssh.any;
@@ -190,6 +194,24 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
         ...(e.hint !== undefined ? { hint: chains.rewrite(details(hint!)) } : {}),
       };
     }),
+  };
+}
+
+/** Node names a probe holds: where it was sent from (unless here) and the node it aimed at. */
+function probeNodes(probes: readonly Probe[]): string[] {
+  return probes.flatMap((p) => [p.node, ...(p.from === HERE ? [] : [p.from])]);
+}
+
+/** A probe's names and addresses get the pseudonyms the rest of the document gave them. */
+function redactProbe(p: Probe, r: { name: Rewrite; address: Rewrite; words: Rewrite }): Probe {
+  return {
+    ...p,
+    from: p.from === HERE ? HERE : r.name(p.from),
+    ...(p.fromAddress !== undefined ? { fromAddress: p.fromAddress === null ? null : r.address(p.fromAddress) } : {}),
+    node: r.name(p.node),
+    ...(p.pod !== undefined ? { pod: { namespace: r.name(p.pod.namespace), name: r.name(p.pod.name) } } : {}),
+    ip: r.address(p.ip),
+    ...(p.detail !== undefined ? { detail: r.words(p.detail) } : {}),
   };
 }
 

@@ -104,6 +104,7 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
     if (input === 'n' && screen === 'list') return go('namespaces');
     if ((screen === 'diagnosis' || screen === 'path') && state.diagnosis?.report) {
       if (input === 'p' && screen === 'diagnosis') return go('path');
+      if (input === 'P' && screen === 'diagnosis') return void session.probe();
       if (input === 'w') return go('what-if');
     }
   });

@@ -30,6 +30,7 @@ export const SCREEN_KEYS: Record<Screen, readonly KeyHelp[]> = {
     { keys: 'PgUp PgDn', does: 'scroll the detail' },
     { keys: 'p', does: 'the packet\'s path, node by node', bar: 'p path' },
     { keys: 'w', does: 'what-if: another node, client, port or protocol', bar: 'w what-if' },
+    { keys: 'P', does: 'probe the wire (live sessions): gather again and send TCP connects to the nodePort and the pods, as --probe does', bar: 'P probe' },
   ],
   path: [
     { keys: '← → h l', does: 'previous / next ingress node', bar: '←→ node' },

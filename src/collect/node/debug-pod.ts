@@ -16,7 +16,8 @@ import { deadlinePassed, stopReason } from '../deadline.js';
 import { classify, type KubeApi } from '../kube/api.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
-import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
+import { NODE_COMMANDS } from '../../snapshot/node-commands.js';
+import { probeCommand } from './probe-command.js';
 import { DEBUG_POD_RESOURCES, debugPodManifest, type DebugPodSpec } from './debug-pod-manifest.js';
 import { NodeAccessError, type CommandResult, type NodeSession, type NodeShell, type NodeTarget } from './shell.js';
 
@@ -68,7 +69,11 @@ export class DebugPodShell implements NodeShell {
     }
     let closed: Promise<void> | undefined;
     return {
-      run: (command, sig) => this.exec(node.name, name, command, sig),
+      run: (command, sig) => this.exec(node.name, name, {
+        argv: NODE_COMMANDS[command].argv, timeoutMs: this.opts.commandTimeoutMs, outputLimitBytes: this.opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
+      }, sig),
+      // The pod's one user is root, with only the capabilities of debug-pod-manifest.ts; a connect needs none of them.
+      probe: (target, timeoutMs, sig) => this.exec(node.name, name, probeCommand(target, timeoutMs), sig),
       close: () => (closed ??= remove()),
     };
   }
@@ -126,10 +131,9 @@ export class DebugPodShell implements NodeShell {
     }
   }
 
-  private async exec(node: string, pod: string, command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult> {
-    const spec = NODE_COMMANDS[command];
+  private async exec(node: string, pod: string, spec: { argv: readonly string[]; timeoutMs: number; outputLimitBytes: number }, signal?: AbortSignal): Promise<CommandResult> {
     const argv = ['chroot', '/host', ...spec.argv];
-    const capture = new CommandCapture(this.opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES);
+    const capture = new CommandCapture(spec.outputLimitBytes);
     let status: V1Status | undefined;
     const exec = new this.api.k8s.Exec(this.api.kc);
     if (signal?.aborted) return { stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null };
@@ -150,7 +154,7 @@ export class DebugPodShell implements NodeShell {
       },
     });
     const onAbort = () => stop(undefined);
-    const timer = setTimeout(() => stop('timeout'), this.opts.commandTimeoutMs);
+    const timer = setTimeout(() => stop('timeout'), spec.timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const ws = await Promise.race([
@@ -172,7 +176,7 @@ export class DebugPodShell implements NodeShell {
     }
     if (signal?.aborted) return capture.result(null, `np-doctor: ${stopReason(signal)}`);
     if (stoppedBy === 'overflow') return capture.result(null, capture.stopNote(spec.argv));
-    if (stoppedBy === 'timeout') return capture.result(null, `np-doctor: no result within ${this.opts.commandTimeoutMs / 1000} s`);
+    if (stoppedBy === 'timeout') return capture.result(null, `np-doctor: no result within ${spec.timeoutMs / 1000} s`);
     if (status === undefined) return capture.result(null, 'np-doctor: the exec stream closed without an exit status');
     if (status.status === 'Success') return capture.result(0);
     const code = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;

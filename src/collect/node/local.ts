@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { stopReason } from '../deadline.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
 import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
+import type { ProbeTarget } from '../../snapshot/probe.js';
+import { probeCommand } from './probe-command.js';
 import type { CommandResult, NodeSession, NodeShell, NodeTarget } from './shell.js';
 
 export interface LocalShellOptions {
@@ -26,18 +28,24 @@ export class LocalShell implements NodeShell {
 
   open(_node: NodeTarget): Promise<NodeSession> {
     return Promise.resolve({
-      run: (command: NodeCommandId, signal?: AbortSignal) => this.run(command, signal),
+      run: (command: NodeCommandId, signal?: AbortSignal) => {
+        const spec = NODE_COMMANDS[command];
+        return this.exec(spec.argv, spec.root, this.#o.commandTimeoutMs, this.#o.outputLimitBytes, signal);
+      },
+      probe: (target: ProbeTarget, timeoutMs: number, signal?: AbortSignal) => {
+        const p = probeCommand(target, timeoutMs);
+        return this.exec(p.argv, false, p.timeoutMs, p.outputLimitBytes, signal);
+      },
       close: () => Promise.resolve(),
     });
   }
 
-  private run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult> {
-    const spec = NODE_COMMANDS[command];
-    const asRoot = spec.root && process.getuid?.() !== 0;
-    const [file, ...args] = (asRoot ? ['sudo', '-n', ...spec.argv] : [...spec.argv]) as [string, ...string[]];
+  private exec(argv: readonly string[], root: boolean, timeoutMs: number, outputLimitBytes: number, signal?: AbortSignal): Promise<CommandResult> {
+    const asRoot = root && process.getuid?.() !== 0;
+    const [file, ...args] = (asRoot ? ['sudo', '-n', ...argv] : [...argv]) as [string, ...string[]];
     if (signal?.aborted === true) return Promise.resolve({ stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null });
     return new Promise((resolve) => {
-      const capture = new CommandCapture(this.#o.outputLimitBytes);
+      const capture = new CommandCapture(outputLimitBytes);
       let note: string | undefined;
       let settled = false;
       const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,7 +57,7 @@ export class LocalShell implements NodeShell {
         child.stdout.destroy();
         child.stderr.destroy();
       };
-      const timer = setTimeout(() => stop(`np-doctor: no result within ${this.#o.commandTimeoutMs / 1000} s`), this.#o.commandTimeoutMs);
+      const timer = setTimeout(() => stop(`np-doctor: no result within ${timeoutMs / 1000} s`), timeoutMs);
       const onAbort = () => stop(`np-doctor: ${stopReason(signal)}`);
       signal?.addEventListener('abort', onAbort, { once: true });
       const finish = (r: CommandResult) => {
@@ -60,7 +68,7 @@ export class LocalShell implements NodeShell {
         resolve(r);
       };
       const take = (into: CommandCapture['stdout']) => (b: Buffer) => {
-        if (!into.push(b)) stop(capture.stopNote(spec.argv));
+        if (!into.push(b)) stop(capture.stopNote(argv));
       };
       child.stdout.on('data', take(capture.stdout));
       child.stderr.on('data', take(capture.stderr));

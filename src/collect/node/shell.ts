@@ -4,6 +4,7 @@
  * commands from the fixed list in snapshot/node-commands.ts and nothing else.
  */
 import type { NodeCommandId } from '../../snapshot/node-commands.js';
+import type { ProbeTarget } from '../../snapshot/probe.js';
 import type { CollectMethod } from '../../snapshot/schema.js';
 
 /** A node as the gatherer knows it: its Kubernetes name and the address to reach it at. */
@@ -27,6 +28,11 @@ export interface NodeSession {
   readonly commands?: readonly NodeCommandId[];
   /** Runs one fixed command. Rejects with NodeAccessError only when the session itself fails. */
   run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult>;
+  /**
+   * --probe only: one TCP connect from the node to `target` (probeArgv in snapshot/probe.ts, never
+   * through sudo), bounded by `timeoutMs`. Absent where the session has no shell (dump files).
+   */
+  probe?(target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult>;
   /** Releases what open() took (closes the connection, deletes the pod). Never throws. */
   close(): Promise<void>;
 }

@@ -15,6 +15,8 @@ import { stopReason } from '../deadline.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture } from './bounded-output.js';
 import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
+import type { ProbeTarget } from '../../snapshot/probe.js';
+import { probeCommand } from './probe-command.js';
 import { NodeAccessError, type CommandResult, type NodeSession } from './shell.js';
 import { abortReason, type SshLink } from './ssh-connect.js';
 import { explainSudoFailure, needsSudo, remoteCommandLine, takeToolPath } from './ssh-command.js';
@@ -67,6 +69,14 @@ class Slots {
   }
 }
 
+/** One command line to run: a fixed command, or the probe. */
+interface Command {
+  argv: readonly string[];
+  root: boolean;
+  timeoutMs: number;
+  outputLimitBytes: number;
+}
+
 const stopped = (signal: AbortSignal | undefined): CommandResult => ({ stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null });
 
 export class SshSession implements NodeSession {
@@ -100,12 +110,12 @@ export class SshSession implements NodeSession {
     for (const end of [...this.#running]) end(note);
   }
 
-  #unusable(id: NodeCommandId): NodeAccessError | undefined {
-    if (this.#closing !== undefined) return new NodeAccessError(this.#o.node, `run ${id}`, 'the SSH session was already closed');
+  #unusable(what: string): NodeAccessError | undefined {
+    if (this.#closing !== undefined) return new NodeAccessError(this.#o.node, `run ${what}`, 'the SSH session was already closed');
     if (this.#lost !== undefined || this.#target.isClosed) {
       return new NodeAccessError(
         this.#o.node,
-        `run ${id}`,
+        `run ${what}`,
         `the SSH connection to ${this.#o.endpoint} was lost: ${this.#lost ?? 'closed'}`,
         'the node may have rebooted or the network dropped; run np-doctor again',
       );
@@ -113,9 +123,19 @@ export class SshSession implements NodeSession {
     return undefined;
   }
 
-  async run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult> {
+  run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult> {
+    const spec = NODE_COMMANDS[command];
+    return this.#start(command, { argv: spec.argv, root: spec.root, timeoutMs: this.#o.commandTimeoutMs, outputLimitBytes: this.#o.outputLimitBytes }, signal);
+  }
+
+  probe(target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+    return this.#start('a probe', { ...probeCommand(target, timeoutMs), root: false }, signal);
+  }
+
+  /** Waits for a channel slot and runs one command; `what` names it in a session error. */
+  async #start(what: string, cmd: Command, signal: AbortSignal | undefined): Promise<CommandResult> {
     if (signal?.aborted === true) return stopped(signal);
-    const early = this.#unusable(command);
+    const early = this.#unusable(what);
     if (early !== undefined) throw early;
     let release: () => void;
     try {
@@ -124,21 +144,20 @@ export class SshSession implements NodeSession {
       return stopped(signal);
     }
     try {
-      const late = this.#unusable(command);
+      const late = this.#unusable(what);
       if (late !== undefined) throw late;
-      return await this.#exec(command, signal);
+      return await this.#exec(cmd, signal);
     } finally {
       release();
     }
   }
 
-  #exec(id: NodeCommandId, signal: AbortSignal | undefined): Promise<CommandResult> {
-    const spec = NODE_COMMANDS[id];
+  #exec(spec: Command, signal: AbortSignal | undefined): Promise<CommandResult> {
     const sudo = needsSudo(spec, this.#o.user);
     const line = remoteCommandLine(spec.argv, sudo);
-    const timeoutMs = this.#o.commandTimeoutMs;
+    const timeoutMs = spec.timeoutMs;
     return new Promise((resolve, reject) => {
-      const capture = new CommandCapture(this.#o.outputLimitBytes);
+      const capture = new CommandCapture(spec.outputLimitBytes);
       let exit: { code: number } | { signal: string } | undefined;
       let channel: ClientChannel | undefined;
       let settled = false;
@@ -220,7 +239,7 @@ export class SshSession implements NodeSession {
         });
       } catch (e) {
         cleanup();
-        reject(new NodeAccessError(this.#o.node, `run ${id}`, `the SSH connection to ${this.#o.endpoint} is gone: ${(e as Error).message}`));
+        reject(new NodeAccessError(this.#o.node, `run ${spec.argv.join(' ')}`, `the SSH connection to ${this.#o.endpoint} is gone: ${(e as Error).message}`));
       }
     });
   }

@@ -17,8 +17,11 @@ import { ProgressStore } from './progress-store.js';
 import { saveSession, type SaveResult } from './save.js';
 import { namespacesOf, serviceRows, type ServiceRow } from './services.js';
 
-/** Gathers a fresh snapshot of one namespace (null: all). Throws an Error whose message is for a person. */
-export type Gatherer = (namespace: string | null, progress: Progress, signal: AbortSignal) => Promise<Snapshot>;
+/**
+ * Gathers a fresh snapshot of one namespace (null: all), with --probe's probes for `probe` when
+ * given (and only then: without it no packet is sent). Throws an Error whose message is for a person.
+ */
+export type Gatherer = (namespace: string | null, progress: Progress, signal: AbortSignal, probe?: Ask) => Promise<Snapshot>;
 
 /** What the user may change and replay without gathering again. */
 export interface WhatIf {
@@ -81,6 +84,23 @@ export interface SessionOptions {
   cwd: string;
 }
 
+/** `; 12 probes: 10 connected, 2 timed-out (below the findings)`, or nothing without probes. */
+function probeSummary(probes: Snapshot['probes']): string {
+  if (probes === undefined) return '';
+  const counts = new Map<string, number>();
+  for (const p of probes) counts.set(p.result, (counts.get(p.result) ?? 0) + 1);
+  return `; ${probes.length} probe${probes.length === 1 ? '' : 's'}: ${[...counts].map(([r, n]) => `${n} ${r}`).join(', ') || 'none planned'} (listed below the detail)`;
+}
+
+/** The question a diagnosis asks: its Service, with the what-if changes (none: every node). */
+function askOf(row: ServiceRow, whatIf: WhatIf): Ask {
+  return {
+    namespace: row.namespace, service: row.name,
+    ...whatIf,
+    ...(whatIf.node === undefined && whatIf.nodeIp === undefined ? { allNodes: true } : {}),
+  };
+}
+
 export class Session {
   private state: SessionState;
   private readonly listeners = new Set<() => void>();
@@ -126,8 +146,11 @@ export class Session {
     return this.cluster;
   }
 
-  /** Gathers (live) and replaces the snapshot. Resolves when done, failed or stopped. */
-  async regather(namespace = this.state.namespace): Promise<void> {
+  /**
+   * Gathers (live) and replaces the snapshot; with `probe`, also probes the wire for that question.
+   * Resolves when done, failed or stopped.
+   */
+  async regather(namespace = this.state.namespace, probe?: Ask): Promise<void> {
     const gather = this.opts.gather;
     if (gather === undefined) {
       this.notify({ text: 'offline: this session replays a snapshot file; run np-doctor tui without --snapshot to gather live', tone: 'error' });
@@ -139,13 +162,13 @@ export class Session {
     this.gathering = abort;
     this.set({ phase: 'gathering', progress, notice: null });
     try {
-      const snapshot = await gather(namespace, progress, abort.signal);
+      const snapshot = await gather(namespace, progress, abort.signal, probe);
       // An interrupted gathering can still return what it had: half a snapshot is not an answer.
       if (abort.signal.aborted) throw new Error('stopped');
       this.set({ namespace });
       this.useSnapshot(snapshot, null);
       const errors = snapshot.errors;
-      const when = `gathered ${new Date(snapshot.createdAt).toLocaleTimeString()}`;
+      const when = `gathered ${new Date(snapshot.createdAt).toLocaleTimeString()}${probeSummary(snapshot.probes)}`;
       this.notify(errors.length === 0
         ? { text: when, tone: 'info' }
         : { text: `${when}; ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}`).join('; ')}`, tone: 'error' });
@@ -157,6 +180,17 @@ export class Session {
       progress.stop();
       this.gathering = null;
     }
+  }
+
+  /** Gathers again, probing the wire (--probe) for the open diagnosis's question. */
+  async probe(): Promise<void> {
+    const d = this.state.diagnosis;
+    if (d === null) return;
+    if (!this.live) {
+      this.notify({ text: 'probes need a live cluster: this session replays a snapshot file (np-doctor diagnose --probe, or np-doctor tui without --snapshot)', tone: 'error' });
+      return;
+    }
+    await this.regather(this.state.namespace, askOf(d.row, d.whatIf));
   }
 
   /** Shows one namespace (null: all). A namespace the snapshot does not hold is gathered, when live. */
@@ -184,13 +218,8 @@ export class Session {
     // While the new answer is worked out there is none: the old one under the new question would mislead.
     this.set({ diagnosis: { seq, row, whatIf, report: known ?? null, progress, error: null } });
     if (known !== undefined) return;
-    const ask: Ask = {
-      namespace: row.namespace, service: row.name,
-      ...whatIf,
-      ...(whatIf.node === undefined && whatIf.nodeIp === undefined ? { allNodes: true } : {}),
-    };
     try {
-      const report = await diagnose(snapshot, ask, { checks: this.opts.checks, snapshotFile: this.state.file, cluster: this.cluster, onCheck: progress.check });
+      const report = await diagnose(snapshot, askOf(row, whatIf), { checks: this.opts.checks, snapshotFile: this.state.file, cluster: this.cluster, onCheck: progress.check });
       if (this.state.diagnosis?.seq !== seq) return; // another question was asked meanwhile
       this.set({ diagnosis: { seq, row, whatIf, report, progress, error: null } });
     } catch (e) {

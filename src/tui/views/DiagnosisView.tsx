@@ -2,7 +2,7 @@ import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import type { Report, ReportFinding } from '../../report/model.js';
-import { evidenceText, wrap } from '../../report/text.js';
+import { evidenceText, probeLines, wrap } from '../../report/text.js';
 import Spinner from '../components/Spinner.js';
 import { useStore, windowStart } from '../hooks.js';
 import type { Diagnosis } from '../state/session.js';
@@ -64,7 +64,7 @@ export default function DiagnosisView({ diagnosis, width, height, active, onCopy
   const verdictHeight = 3;
   const listHeight = side ? height - verdictHeight - 1 : Math.min(findings.length + 1, Math.max(2, Math.floor((height - verdictHeight) / 3)));
   const detailHeight = side ? height - verdictHeight - 1 : height - verdictHeight - listHeight - 1;
-  const lines = finding ? detailLines(finding, cmd, detailWidth - 2) : noFindingLines(report, detailWidth - 2);
+  const lines = [...(finding ? detailLines(finding, cmd, detailWidth - 2) : noFindingLines(report, detailWidth - 2)), ...probeBlock(report)];
   const top = Math.min(scroll, Math.max(0, lines.length - (detailHeight - 1)));
   const listStart = windowStart(findings.length, at, listHeight - 1);
 
@@ -123,6 +123,13 @@ function noFindingLines(report: Report, width: number): Line[] {
   lines.push(...report.verdict.nodes.map((n) => ({ text: `  ${n.result === 'delivered' ? '✓' : '✗'} ${n.node} ${n.address}: ${n.result}`, color: n.result === 'delivered' ? 'green' : 'red' })));
   for (const c of skipped) lines.push(...wrap(`${c.status} ${c.id}: ${c.reason ?? ''}`, 2, width).map((text) => ({ text, dim: true })));
   return lines;
+}
+
+/** What --probe (the P key) saw, below the detail: every probe and its result. */
+function probeBlock(report: Report): Line[] {
+  if (report.probes === undefined) return [];
+  const [head, ...rest] = probeLines(report.probes);
+  return [{ text: '' }, { text: head ?? '', bold: true }, ...rest.map((text) => ({ text }))];
 }
 
 /** While the checks run: each one as it starts and ends. */
