@@ -20,6 +20,9 @@ import { run, start, stop, type RunResult } from '../kernel/lab/exec.js';
 import { cleanupOwn, cleanupStale, NS_PREFIX } from '../kernel/lab/netns.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 
+/** `ip -all netns exec …`: setns into each pod namespace, which only CAP_SYS_ADMIN allows (--debug-privileged has it). */
+const POD_NAMESPACE_COMMANDS: readonly NodeCommandId[] = ['pod-netns-addresses', 'pod-netns-sockets'];
+
 const executable = (p: string) => {
   try {
     accessSync(p, constants.X_OK);
@@ -87,6 +90,7 @@ if (labGate('debug pod capability measurement', problem, 'root, the kernel lab t
       assert.deepEqual([...DEBUG_POD_CAPABILITIES], ['NET_ADMIN', 'NET_RAW', 'SYS_CHROOT']);
       const compared: string[] = [];
       for (const id of NODE_COMMAND_IDS) {
+        if (POD_NAMESPACE_COMMANDS.includes(id)) continue; // they need CAP_SYS_ADMIN: measured below
         const argv = NODE_COMMANDS[id].argv;
         const full = await asPod(all.map((c) => c.slice(4)), argv);
         const pod = await asPod(DEBUG_POD_CAPABILITIES, argv);
@@ -120,6 +124,20 @@ if (labGate('debug pod capability measurement', problem, 'root, the kernel lab t
       const named = await asPod([...DEBUG_POD_CAPABILITIES, 'SYS_PTRACE', 'DAC_READ_SEARCH'], argv);
       assert.match(named.stdout, /:7001 .*users:\(\("node"/);
       assert.match(named.stdout, /:7002 .*users:\(\("node"/);
+    });
+
+    test('entering the pods\' namespaces needs CAP_SYS_ADMIN (setns): without it ip says so for each one, with it the sections are printed', async () => {
+      for (const id of POD_NAMESPACE_COMMANDS) {
+        const argv = NODE_COMMANDS[id].argv;
+        const pod = await asPod(DEBUG_POD_CAPABILITIES, argv);
+        assert.match(pod.stderr, new RegExp(`setting the network namespace "${ns}" failed: Operation not permitted`), `${id} without CAP_SYS_ADMIN`);
+        const privileged = await asPod([...DEBUG_POD_CAPABILITIES, 'SYS_ADMIN'], argv);
+        assert.equal(privileged.code, 0, `${id} with CAP_SYS_ADMIN: ${privileged.stderr}`);
+        assert.match(privileged.stdout, new RegExp(`^netns: ${ns}$`, 'm'), `${id} with CAP_SYS_ADMIN prints the lab namespace's section`);
+      }
+      const sockets = await asPod([...DEBUG_POD_CAPABILITIES, 'SYS_ADMIN'], NODE_COMMANDS['pod-netns-sockets'].argv);
+      const section = sockets.stdout.split(`netns: ${ns}\n`)[1]?.split('\nnetns: ')[0] ?? '';
+      assert.match(section, /:7001 /, 'the namespace\'s own listener is in its section');
     });
 
     test('each of the three is needed', async () => {
