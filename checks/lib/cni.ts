@@ -5,6 +5,7 @@
  * Calico's network requirements, Cilium's firewall rules, Weave Net's installation notes).
  */
 import type { CheckContext } from '../../src/check-kit/index.js';
+import { linksOf } from './ip-addr.js';
 
 export type CniName = 'flannel' | 'Calico' | 'Cilium' | 'Weave Net';
 
@@ -94,11 +95,11 @@ export function cniOf(ctx: CheckContext, nodes: readonly string[]): CniSeen {
   const seen: (CniSeen['seen'][number] & { cni: CniName; tunnel: Device['tunnel'] })[] = [];
   let devicesRead = false;
   for (const node of nodes) {
-    const devices = devicesOf(ctx, node);
+    const devices = linksOf(ctx, node);
     if (devices !== null) devicesRead = true;
     for (const d of devices ?? []) {
       const known = DEVICES[d.name];
-      if (known !== undefined && !(d.name === 'tunl0' && !d.addressed)) seen.push({ node, what: d.name, kind: 'device', source: IP_ADDR, cni: known.cni, tunnel: known.tunnel });
+      if (known !== undefined && !(d.name === 'tunl0' && d.addresses.length === 0)) seen.push({ node, what: d.name, kind: 'device', source: IP_ADDR, cni: known.cni, tunnel: known.tunnel });
       else if (CALICO_VETH.test(d.name) && !seen.some((s) => s.node === node && s.what === 'cali*')) seen.push({ node, what: 'cali*', kind: 'device', source: IP_ADDR, cni: 'Calico', tunnel: null });
     }
   }
@@ -122,23 +123,6 @@ export function cniOf(ctx: CheckContext, nodes: readonly string[]): CniSeen {
     routed,
     modeUnknown,
   };
-}
-
-/** A node's device names from `ip -j addr`, and whether each has an address; null when not read. */
-function devicesOf(ctx: CheckContext, node: string): { name: string; addressed: boolean }[] | null {
-  const out = ctx.nodeState(node).command('ip-addr');
-  if (out === undefined || out.exitCode !== 0) return null;
-  let links: unknown;
-  try {
-    links = JSON.parse(out.stdout);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(links)) return null;
-  return links.flatMap((l: unknown) => {
-    const link = l as { ifname?: unknown; addr_info?: unknown };
-    return typeof link.ifname === 'string' ? [{ name: link.ifname, addressed: Array.isArray(link.addr_info) && link.addr_info.length > 0 }] : [];
-  });
 }
 
 /** The chain names of a node's replayed dumps, with the dump; [] when not read. */

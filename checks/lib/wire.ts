@@ -12,6 +12,7 @@
  *   says whether the node answers its own nodePort.
  */
 import { inCidr, isLoopbackIp, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
+import { linksOf } from './ip-addr.js';
 import { percent } from './text.js';
 
 /** The results a connect can see when the probe ran; `error` and `not-run` say nothing about the wire. */
@@ -135,9 +136,11 @@ function podReading(ctx: CheckContext, probe: Probe): ProbeReading {
     if (expected.results.has(probe.result)) return 'agrees';
     if (!expected.results.has('connected')) return 'contradiction';
     if (probe.result === 'refused') return refusalClass(ctx, expected.backend?.node ?? null, probe.ip, probe.port, probe.protocol);
-    // Only a pod on another node is reached across the network between nodes.
+    // Only a pod on another node is reached across the overlay; a hostNetwork one (its node's own
+    // address) is not in the pod network at all.
     const podNode = expected.backend?.node ?? null;
-    return podNode !== null && podNode !== path?.node ? 'overlay' : 'contradiction';
+    const hostNetwork = podNode !== null && (linksOf(ctx, podNode) ?? []).some((l) => l.addresses.includes(probe.ip));
+    return podNode !== null && podNode !== path?.node && !hostNetwork ? 'overlay' : 'contradiction';
   })();
   return { probe, expected, class: cls };
 }

@@ -1,5 +1,5 @@
 import check from '../../checks/overlay-blocked.js';
-import { updateNode } from '../support/scenario-kit/index.js';
+import { updateNode, updatePods } from '../support/scenario-kit/index.js';
 import { probesFor, type Wire } from '../support/scenario-kit/probes.js';
 import { checkTester } from './tester.js';
 
@@ -22,6 +22,13 @@ checkTester(check, {
     {
       scenario: 'healthy-etp-cluster', name: 'pods on other nodes refuse (pod-refuses-connection\'s)',
       spec: (s) => { s.probes = probesFor(s, { toPod: (from, pod) => (pod.node === from ? 'connected' : 'refused') }); },
+    },
+    {
+      scenario: 'healthy-etp-cluster', name: 'hostNetwork backends on other nodes do not answer: node to node, not the overlay (replay-contradicts-wire\'s)',
+      spec: (s) => {
+        updatePods(s, 'shop', { app: 'frontend' }, { hostNetwork: true });
+        s.probes = probesFor(s, crossNodeLost);
+      },
     },
     {
       scenario: 'firewalld-rejects-nodeport', name: 'the replay stops before the pods (host-firewall-drop\'s): a lost connect says nothing more',

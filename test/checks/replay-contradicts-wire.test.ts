@@ -1,4 +1,5 @@
 import check from '../../checks/replay-contradicts-wire.js';
+import { updatePods } from '../support/scenario-kit/index.js';
 import { probesFor } from '../support/scenario-kit/probes.js';
 import { checkTester } from './tester.js';
 
@@ -45,6 +46,22 @@ checkTester(check, {
       findings: [{
         messageId: 'contradicts',
         data: { probes: [1, 2, 3].map((n) => `client-to-node from here to 192.168.1.10${n}:30080/TCP timed-out, where ${delivered(n)}`).join('; '), from: '' },
+      }],
+    },
+    {
+      scenario: 'healthy-etp-cluster', name: 'hostNetwork backends on other nodes do not answer (no overlay carries them)',
+      spec: (s) => {
+        updatePods(s, 'shop', { app: 'frontend' }, { hostNetwork: true });
+        s.probes = probesFor(s, { toPod: (from, pod) => (pod.node === from ? 'connected' : 'timed-out') });
+      },
+      findings: [{
+        messageId: 'contradicts',
+        data: {
+          probes: [['1', '2', 'xgf88pr6rs-5hr8x'], ['1', '3', 'xgf88pr6rs-bvvl9'], ['2', '3', 'xgf88pr6rs-bvvl9'], ['3', '2', 'xgf88pr6rs-5hr8x']]
+            .map(([from = '', to = '', pod = '']) => `node-to-pod from node-${from} to 192.168.1.10${to}:8080/TCP timed-out, where the replay through node-${from} reaches shop/frontend-${pod} on node-${to} at 192.168.1.10${to}:8080`)
+            .join('; '),
+          from: '',
+        },
       }],
     },
     {
