@@ -33,8 +33,12 @@ import nftKubeProxyTableMissing from './nft-kube-proxy-table-missing.js';
 import noReadyEndpoints from './no-ready-endpoints.js';
 import nodeNotReady from './node-not-ready.js';
 import nodeportAddressesExcluded from './nodeport-addresses-excluded.js';
+import nodeportBlockedBeforeNode from './nodeport-blocked-before-node.js';
 import nodeportOutOfRange from './nodeport-out-of-range.js';
 import nodeportRuleMissing from './nodeport-rule-missing.js';
+import overlayBlocked from './overlay-blocked.js';
+import podRefusesConnection from './pod-refuses-connection.js';
+import replayContradictsWire from './replay-contradicts-wire.js';
 import rpFilterStrict from './rp-filter-strict.js';
 import serviceMissing from './service-missing.js';
 import serviceNotNodeport from './service-not-nodeport.js';
@@ -72,8 +76,12 @@ export const CHECKS: readonly Check[] = [
   noReadyEndpoints,
   nodeNotReady,
   nodeportAddressesExcluded,
+  nodeportBlockedBeforeNode,
   nodeportOutOfRange,
   nodeportRuleMissing,
+  overlayBlocked,
+  podRefusesConnection,
+  replayContradictsWire,
   rpFilterStrict,
   serviceMissing,
   serviceNotNodeport,

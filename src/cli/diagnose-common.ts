@@ -1,4 +1,5 @@
 /** What `diagnose` and `scan` share: output, --fail-on and plugin flags, and the exit code. */
+import replayContradictsWire from '../../checks/replay-contradicts-wire.js';
 import type { Diagnosis } from '../diagnose.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { EXIT } from '../exit.js';
@@ -54,13 +55,16 @@ export async function loadChecks(builtIn: readonly Check[], plugins: string[]): 
 
 /**
  * 1: a finding at or above --fail-on. 3: nothing found, but something could not be decided (a
- * check skipped or broken, a node not replayed): a clean bill needs every check to have run.
+ * check skipped or broken, a node not replayed, the replay contradicted by --probe): a clean bill
+ * needs every check to have run and the wire to agree.
  */
 export function exitCodeFor(diagnoses: readonly Diagnosis[], failOn: FailOn): number {
   const limit = failOn === 'none' ? -1 : SEVERITIES.indexOf(failOn);
   if (diagnoses.some(({ report }) => report.findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit))) return EXIT.findings;
   const undecided = diagnoses.some(({ report, checks }) =>
     checks.some((c) => !decided(c)) ||
+    // The replay disagrees with the wire: whatever --fail-on says, that is no clean bill.
+    report.findings.some((f) => f.id === replayContradictsWire.id) ||
     // A node that fails with nothing to explain it is not a clean bill either.
     report.verdict.nodes.some((n) => n.result !== 'delivered'));
   return undecided ? EXIT.cannotDecide : EXIT.ok;

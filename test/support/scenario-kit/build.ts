@@ -57,6 +57,7 @@ export function buildScenarioSnapshot(spec: ClusterSpec, opts: BuildOptions = {}
     cluster: clusterState(spec, target),
     nodes,
     errors,
+    ...(spec.probes === undefined ? {} : { probes: spec.probes }),
   };
   return SnapshotSchema.parse(snapshot);
 }

@@ -10,6 +10,7 @@
  * over a `cni0` bridge.
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
+import type { Probe } from '../../../src/snapshot/probe.js';
 import { cidrContains, ipToInt, intToIp, nameSuffix, nthAddress, parseCidr, sha256 } from './net.js';
 import type { NftTableSpec } from './nft-model.js';
 
@@ -71,6 +72,8 @@ export interface ClusterSpec {
   coreDns: CoreDnsSpec;
   /** An ip-masq-agent DaemonSet on every node: its IP-MASQ-AGENT chain in nat POSTROUTING. */
   ipMasqAgent?: IpMasqAgentSpec;
+  /** What --probe saw (probes.ts builds them from what the wire does); absent: gathered without --probe. */
+  probes?: Probe[];
 }
 
 export interface NodeSpec {
