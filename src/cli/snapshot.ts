@@ -7,6 +7,7 @@ import { renderGatherErrors } from './gather-errors.js';
 import { GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
 import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
+import { PROBE_FLAGS, PROBE_HELP, probeFlags, probeRequest } from './probe-flags.js';
 import { gatherLive } from './snapshot-source.js';
 import { spinner } from './spinner.js';
 import { serviceArg } from './target.js';
@@ -25,6 +26,7 @@ ${OVERWRITE_HELP}
                             (for sharing in a ticket)
 
 ${GATHER_HELP}
+${PROBE_HELP}
 Exit codes: 0 written, 2 usage error, 3 written but incomplete (see the problems listed), or
 nothing written because the cluster could not be read, 130 interrupted.
 
@@ -34,16 +36,25 @@ Example:
 
 export const run = command({
   help: SNAPSHOT_HELP,
-  flags: { ...GATHER_FLAGS, output: { type: 'string', short: 'o' }, redact: { type: 'boolean' }, ...OVERWRITE_FLAG },
+  flags: { ...GATHER_FLAGS, ...PROBE_FLAGS, output: { type: 'string', short: 'o' }, redact: { type: 'boolean' }, ...OVERWRITE_FLAG },
   positionals: true,
   async run({ values, positionals }, io) {
     if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
     if (values.output === undefined) throw new UsageError('-o FILE is required (FILE.gz to gzip, - for stdout)');
     const toStdout = values.output === '-';
+    const service = serviceArg(positionals[0]);
+    const probing = probeFlags(values);
+    if (probing !== null && service === null) throw new UsageError('--probe needs one Service: np-doctor snapshot svc/NAME -n NAMESPACE --probe');
     if (!toStdout) await checkOutputFile(values.output, values.overwrite ?? false);
     const progress = await spinner(io, toStdout);
-    const request = gatherRequest(values, { service: serviceArg(positionals[0]) }, io, progress);
-    const snapshot = await gatherLive(request, io, 'snapshot', 'interrupted; nothing written');
+    const request = gatherRequest(values, { service }, io, progress);
+    const ask = {
+      ...(values.node !== undefined ? { node: values.node } : {}),
+      ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
+      ...(values['all-nodes'] === true || (values.node === undefined && values['node-ip'] === undefined) ? { allNodes: true } : {}),
+    };
+    const probe = probing === null || service === null ? undefined : probeRequest(probing.timeoutMs, service, ask, values.namespace);
+    const snapshot = await gatherLive({ ...request, probe }, io, 'snapshot', 'interrupted; nothing written');
     const out = values.redact ? redactSnapshot(snapshot) : snapshot;
     // What we write must load again: a cluster object the schema does not expect is our bug, caught here.
     const check = SnapshotSchema.safeParse(out);

@@ -23,6 +23,7 @@
 import { isIP } from 'node:net';
 import { sanitize } from '../text/sanitize.js';
 import type { KubeObject, Snapshot } from './schema.js';
+import { HERE } from './probe.js';
 
 interface Rule {
   /** What the value must be, for the error message. */
@@ -264,6 +265,12 @@ export function identifierProblems(s: Snapshot, limit = 5): { problems: Identifi
   if (dns.service !== null) w.service(['cluster', 'coreDns', 'service'], dns.service);
   dns.endpointSlices.forEach((o, i) => w.endpointSlice(['cluster', 'coreDns', 'endpointSlices', i], o));
   s.nodes.forEach((n, i) => w.value(['nodes', i, 'name'], n.name, 'nodeStateName'));
+  (s.probes ?? []).forEach((p, i) => {
+    if (p.from !== HERE) w.value(['probes', i, 'from'], p.from, 'nodeStateName');
+    if (p.node !== '') w.value(['probes', i, 'node'], p.node, 'nodeStateName');
+    w.value(['probes', i, 'pod', 'namespace'], p.pod?.namespace, 'dns1123Label');
+    w.value(['probes', i, 'pod', 'name'], p.pod?.name, 'dns1123Subdomain');
+  });
   return { problems: w.problems, count: w.count };
 }
 

@@ -8,7 +8,6 @@
  */
 import { z } from 'zod';
 import { parseAddr } from '../engine/address.js';
-import { follows, type RuleName } from './identifiers.js';
 
 /**
  * client-to-node: from where np-doctor runs to an ingress node's nodePort;
@@ -30,18 +29,16 @@ export type ProbeResult = (typeof PROBE_RESULTS)[number];
 /** `from` of a probe sent from where np-doctor ran. */
 export const HERE = 'here';
 
-/** Names in a probe follow the rules the rest of the snapshot does (a snapshot is untrusted input). */
-const named = (rule: RuleName, what: string, or?: string) => z.string().refine((v) => v === or || follows(rule, v), `not ${what}`);
-
 export const ProbeSchema = z.object({
   kind: z.enum(PROBE_KINDS),
-  from: named('nodeStateName', `"${HERE}" or a node name`, HERE).describe('"here" (where np-doctor ran) or the name of the node the probe ran on'),
+  // Names are judged with the rest of the snapshot's identifiers when a file is loaded (identifiers.ts).
+  from: z.string().describe('"here" (where np-doctor ran) or the name of the node the probe ran on'),
   fromAddress: z.string().refine((v) => parseAddr(v) !== null, 'not an IP address').nullable().optional()
     .describe('client-to-node: the source address this machine\'s routing picks for the target, when known'),
-  node: named('nodeStateName', 'a node name', '').describe('the ingress node whose nodePort is dialled, or the node the pod runs on ("" when unknown)'),
+  node: z.string().describe('the ingress node whose nodePort is dialled, or the node the pod runs on ("" when unknown)'),
   pod: z.object({
-    namespace: named('dns1123Label', 'a namespace name'),
-    name: named('dns1123Subdomain', 'a pod name'),
+    namespace: z.string(),
+    name: z.string(),
   }).optional().describe('node-to-pod: the backend pod'),
   ip: z.string().refine((v) => parseAddr(v) !== null, 'not an IP address'),
   port: z.number().int().min(1).max(65535),

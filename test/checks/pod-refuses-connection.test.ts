@@ -21,6 +21,10 @@ checkTester(check, {
       scenario: 'healthy-etp-cluster', name: 'only the probe from here is refused, the pods answer (replay-contradicts-wire\'s)',
       spec: (s) => { s.probes = probesFor(s, { fromHere: () => 'refused' }); },
     },
+    {
+      scenario: 'healthy-etp-cluster', name: 'a pod refuses although its sockets were read and show it listening (replay-contradicts-wire\'s)',
+      spec: (s) => { s.probes = probesFor(s, { toPod: (from, pod) => (from === 'node-1' && pod.node === 'node-3' ? 'refused' : 'connected') }); },
+    },
   ],
   invalid: [
     {
@@ -32,7 +36,10 @@ checkTester(check, {
     },
     {
       scenario: 'healthy-etp-cluster', name: 'one pod refuses, probed from node-1 only',
-      spec: (s) => { s.probes = probesFor(s, { toPod: (from, pod) => (from === 'node-1' && pod.node === 'node-3' ? 'refused' : 'connected') }); },
+      spec: (s) => {
+        s.nodes = s.nodes.map((n) => ({ ...n, podNamespacesDenied: true }));
+        s.probes = probesFor(s, { toPod: (from, pod) => (from === 'node-1' && pod.node === 'node-3' ? 'refused' : 'connected') });
+      },
       findings: [refused('frontend-xgf88pr6rs-bvvl9', 'node-3', '10.244.2.2', 'node-1')],
     },
   ],

@@ -26,3 +26,14 @@ test('the help says what --probe sends, from where, and that it is off by defaul
   assert.match(r.out, /from here, a TCP connect to each ingress\s+node's nodePort/);
   assert.match(r.out, /Each connect is\s+closed at once and carries no data; at most 64 in all/);
 });
+
+test('snapshot --probe: one Service, live only; the help lists it too', async () => {
+  const all = await runMain(['snapshot', '-n', 'shop', '--collect', 'none', '--probe', '-o', '-']);
+  assert.equal(all.code, 2);
+  assert.match(all.err, /--probe needs one Service: np-doctor snapshot svc\/NAME -n NAMESPACE --probe/);
+  const timeout = await runMain(['snapshot', 'svc/frontend', '-n', 'shop', '--collect', 'none', '--probe-timeout', '2s', '-o', '-']);
+  assert.equal(timeout.code, 2);
+  assert.match(timeout.err, /--probe-timeout only applies with --probe/);
+  const help = await runMain(['snapshot', '--help']);
+  assert.match(help.out, /Probes \(off by default: without --probe np-doctor sends nothing to the Service\)/);
+});

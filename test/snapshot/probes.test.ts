@@ -59,9 +59,9 @@ test('a file whose probe names a node or pod against the rules, or dials a non-a
   writeFileSync(file, JSON.stringify(good));
   assert.deepEqual((await loadSnapshot(file)).probes, good.probes);
   for (const [patch, path] of [
-    [{ from: 'node-a\u001b[2J' }, /probes\.1\.from/],
+    [{ from: 'node-a\u001b[2J' }, /probes\[1\]\.from/],
     [{ ip: '$(reboot)' }, /probes\.1\.ip/],
-    [{ pod: { namespace: 'Shop', name: 'x' } }, /probes\.1\.pod\.namespace/],
+    [{ pod: { namespace: 'Shop', name: 'x' } }, /probes\[1\]\.pod\.namespace/],
   ] as const) {
     const bad = withProbes();
     bad.probes![1] = { ...bad.probes![1]!, ...patch };

@@ -7,6 +7,8 @@ import type { Scenario } from '../scenario.js';
  * read: every connect to a pod is refused, and so is every connect from here.
  */
 const spec = baseCluster();
+// Read through the default debug pod, which cannot enter the pods' namespaces.
+spec.nodes = spec.nodes.map((n) => ({ ...n, podNamespacesDenied: true }));
 spec.probes = probesFor(spec, { fromHere: () => 'refused', toPod: () => 'refused' });
 
 export default {

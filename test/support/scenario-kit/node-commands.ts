@@ -11,7 +11,7 @@ import { ipsetListText, ipvsadmSaveText } from './kube-proxy-ipvs.js';
 import { kubeProxySettings, type KubeProxyInput } from './kube-proxy-rules.js';
 import { broadcastOf, ipToInt, networkOf, nthAddress, parseCidr, sha256 } from './net.js';
 import { defaultBackendOf, kubeProxyInput } from './node-rules.js';
-import { podNetnsAddresses, podNetnsSockets } from './pod-netns.js';
+import { podNetnsAddresses, podNetnsDenied, podNetnsSockets } from './pod-netns.js';
 import { nodeSockets } from './ss.js';
 import { podIPOf, type ClusterSpec, type NodeSpec, type PodSpec } from './spec.js';
 
@@ -66,8 +66,8 @@ export function nodeCommands(spec: ClusterSpec, node: NodeSpec, dumps: NodeDumps
     sysctls: ok(sysctlText(spec, node)),
     'sysctls-per-interface': ok(perInterfaceSysctls(spec, node, ifaces)),
     'listening-sockets': ok(nodeSockets(spec, node)),
-    'pod-netns-addresses': ok(podNetnsAddresses(spec, node)),
-    'pod-netns-sockets': ok(podNetnsSockets(spec, node)),
+    'pod-netns-addresses': node.podNamespacesDenied === true ? podNetnsDenied(spec, node) : ok(podNetnsAddresses(spec, node)),
+    'pod-netns-sockets': node.podNamespacesDenied === true ? podNetnsDenied(spec, node) : ok(podNetnsSockets(spec, node)),
   };
   return Object.fromEntries(NODE_COMMAND_IDS.map((id) => [id, { argv: [...NODE_COMMANDS[id].argv], ...out[id] }]));
 }

@@ -122,6 +122,11 @@ export interface NodeSpec {
    * `-j DNAT [unsupported revision]` and drops `--random-fully`. Implies the legacy backend.
    */
   iptablesVersionSkew?: boolean;
+  /**
+   * The pods' network namespaces could not be entered (a debug pod without CAP_SYS_ADMIN): `ip
+   * -all netns exec` prints each one's header, nothing under it, and the setns error on stderr.
+   */
+  podNamespacesDenied?: boolean;
   /** How this node's kube-proxy differs from a healthy one reading the shared ConfigMap. */
   kubeProxy?: NodeKubeProxySpec;
 }
