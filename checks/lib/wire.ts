@@ -11,7 +11,7 @@
  * - node-to-self is a process on the node (nat OUTPUT, not PREROUTING): never replayed, it only
  *   says whether the node answers its own nodePort.
  */
-import { inCidr, isLoopbackIp, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
+import { inCidr, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
 import { linksOf } from './ip-addr.js';
 import { percent } from './text.js';
 
@@ -181,7 +181,8 @@ function podExpectation(path: NodePath | null, probe: Probe): Expectation {
 function refusalClass(ctx: CheckContext, node: string | null, ip: string, port: number, protocol: Probe['protocol']): WireClass {
   const s = node === null ? null : ctx.nodeState(node).podSockets([ip]);
   if (s === null || s.state === 'unknown') return 'pod-refuses';
-  return s.sockets.some((k) => k.protocol === protocol && k.port === port && !isLoopbackIp(k.address)) ? 'contradiction' : 'pod-not-listening';
+  if (protocol === 'SCTP') return 'contradiction'; // ss -t -u lists no SCTP socket (and --probe sends TCP only)
+  return listenerFor(s.sockets, ip, port, protocol).state === 'listens' ? 'contradiction' : 'pod-not-listening';
 }
 
 /** A client-to-node probe: compared with its ingress node's replay, then explained by the other probes. */

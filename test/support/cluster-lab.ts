@@ -19,13 +19,15 @@ import { join } from 'node:path';
 import { run } from '../kernel/lab/exec.js';
 import { cleanupOwn, cleanupStale } from '../kernel/lab/netns.js';
 import type { PodSpec as LabPodSpec, Scenario } from '../kernel/lab/scenario.js';
-import { buildTopology } from '../kernel/lab/topology.js';
+import { Servers, type Listen } from '../kernel/lab/servers.js';
+import { buildTopology, type Topology } from '../kernel/lab/topology.js';
 import * as A from '../kernel/lab/addressing.js';
 import { apiCluster, apiClusterObjects } from './api-cluster.js';
 import { netnsExecHandler, startFakeApiserver, type FakeApiserver } from './fake-apiserver/index.js';
 import { addHostLeg, subnetInUse } from './k8s-lab/lan.js';
 import { loadNodeRules, nodeLoadInput, updateService, type ClusterSpec } from './scenario-kit/index.js';
 import { networkOf, nthAddress } from './scenario-kit/net.js';
+import { podListens } from './scenario-kit/pod-netns.js';
 import { routeLocalnet } from './scenario-kit/node-commands.js';
 import { generateKey, startSshd, type KeyPair, type Sshd } from './sshd.js';
 
@@ -40,6 +42,8 @@ export interface ClusterLab {
   spec: ClusterSpec;
   nodes: LabNode[];
   apiserver: FakeApiserver;
+  /** The pods' servers, listening where the kit says each app listens; their logs count connections. */
+  servers: Servers;
   kubeconfig: string;
   /** Temp dir: the user key, known_hosts, and an empty HOME for the CLI. */
   dir: string;
@@ -83,6 +87,21 @@ function topologyOf(spec: ClusterSpec): Scenario {
   };
 }
 
+/**
+ * A real server in each pod's namespace on the sockets the kit says its app listens on (as the
+ * kit's `ss` output shows them), so what np-doctor reads from the pods is what the kernel does.
+ */
+async function startPodServers(spec: ClusterSpec, topo: Topology, servers: Servers): Promise<void> {
+  for (const [i, p] of spec.pods.entries()) {
+    const ns = topo.pods.get(`p${i}`);
+    const sockets = podListens(spec, p).map((l): Listen => {
+      if (l.address === '*') throw new Error(`${p.name}: the lab's servers bind one family per socket, not "*"`);
+      return { proto: l.protocol === 'UDP' ? 'udp' : 'tcp', host: l.address ?? '0.0.0.0', port: l.port };
+    });
+    if (ns !== undefined && sockets.length > 0) await servers.start(ns, p.name, [], false, sockets);
+  }
+}
+
 export async function startClusterLab(service: LabService = 'etp-cluster'): Promise<ClusterLab> {
   const spec = labCluster(service);
   const first = spec.nodes[0];
@@ -99,6 +118,9 @@ export async function startClusterLab(service: LabService = 'etp-cluster'): Prom
     cleanups.push(() => cleanupOwn());
     const topo = await buildTopology(topologyOf(spec), { lan: { net, gw: nthAddress(net, 1), nodeIp: (k) => spec.nodes[k]!.ip } });
     const nodes = spec.nodes.map((n, k): LabNode => ({ name: n.name, ns: topo.nodes[k]!, ip: n.ip }));
+    const servers = new Servers();
+    cleanups.push(() => servers.stopAll());
+    await startPodServers(spec, topo, servers);
     for (const [k, n] of spec.nodes.entries()) await loadNodeRules(topo.nodes[k]!, nodeLoadInput(spec, n));
 
     // The test process's own leg on the LAN; deleting the lab namespaces removes it too.
@@ -127,7 +149,7 @@ export async function startClusterLab(service: LabService = 'etp-cluster'): Prom
     });
     cleanups.push(() => apiserver.stop());
     const kubeconfig = await apiserver.writeKubeconfig({ context: 'lab', path: join(dir, 'kubeconfig') });
-    return { spec, nodes, apiserver, kubeconfig, dir, home, userKey, knownHosts, close };
+    return { spec, nodes, apiserver, servers, kubeconfig, dir, home, userKey, knownHosts, close };
   } catch (e) {
     await close();
     throw e;
