@@ -94,6 +94,10 @@ function summary(ctx: Analysis, nodes: ReportNodeVerdict[], run: RunResult): str
     head = `connections to port ${port} ${parts.join('; ')}`;
   }
   const allGood = nodes.every((n) => n.result === 'delivered');
+  // A cause only --probe saw contradicts the replay's "reach a pod": say which is which.
+  if (top !== null && top.evidence.some((e) => e.kind === 'probe') && nodes.some((n) => n.result === 'delivered')) {
+    return `by the nodes' rules, ${head}; on the wire: ${top.message}`;
+  }
   if (top !== null) return `${head}: ${top.message}`;
   if (allGood) return head;
   const why = nodes.find((n) => n.result !== 'delivered')?.why;

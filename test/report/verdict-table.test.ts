@@ -10,6 +10,7 @@ import { CHECKS } from '../../checks/index.js';
 import { diagnose } from '../../src/diagnose.js';
 import type { Ask } from '../../src/run/question.js';
 import { baseCluster, buildScenarioSnapshot, updateNode, updateService, type ClusterSpec } from '../support/scenario-kit/index.js';
+import { probesFor } from '../support/scenario-kit/probes.js';
 
 interface Case {
   name: string;
@@ -29,6 +30,13 @@ const etpLocal = (): ClusterSpec => updateService(baseCluster(), 'shop/frontend'
 const staleOnNode1 = (): ClusterSpec => updateNode(baseCluster(), 'node-1', {
   kubeProxy: { staleEndpoints: { 'shop/frontend': [{ ip: '10.244.1.2', node: 'node-2' }, { ip: '10.244.2.99', node: 'node-3' }] } },
 });
+
+/** The rules deliver, but --probe saw connections from here time out while each node answers itself. */
+const firewalled = (): ClusterSpec => {
+  const spec = baseCluster();
+  spec.probes = probesFor(spec, { fromHere: () => 'timed-out' });
+  return spec;
+};
 
 const CASES: Case[] = [
   {
@@ -68,6 +76,13 @@ const CASES: Case[] = [
     summary: /^connections to 192\.168\.1\.101:30080 time out \(50% of connections\): /,
     nodes: [['node-1', 'timeout', 0.5]],
     why: /10\.244\.2\.99:8080, which is not a ready endpoint of the Service/,
+  },
+  {
+    name: 'a cause only --probe saw: what the rules say, then what the wire says',
+    spec: firewalled(),
+    ask: { service: 'frontend', node: 'node-1' },
+    summary: /^by the nodes' rules, connections to 192\.168\.1\.101:30080 reach a pod; on the wire: Connections from .* time out on node-1/,
+    nodes: [['node-1', 'delivered', 1]],
   },
   {
     name: 'a ClusterIP Service has no NodePort to replay',
