@@ -6,9 +6,7 @@
  *
  * Ownership (checks/lib/backend-sockets.ts): a numeric targetPort no selected pod declares, with
  * nothing listening on it and a declared port listening, is target-port-mismatch's finding; this
- * check stays silent for those pods. Pods whose sockets could not be read are named in one info
- * finding per reason (an older snapshot, a debug pod that cannot enter namespaces, a runtime
- * np-doctor does not read): info, so that a diagnosis with nothing else to report still exits 0.
+ * check stays silent for those pods. Pods whose sockets could not be read are pod-sockets-unread's.
  */
 import { defineCheck, sh, type Command, type Evidence, type FindingInput, type NodePath, type PodInfo, type ServiceInfo, type ServicePort } from '../src/check-kit/index.js';
 import {
@@ -22,7 +20,6 @@ const MESSAGES = {
   podNothing: 'Nothing in {{pod}} (on {{node}}) listens on {{port}}/{{proto}}, the endpoint port: {{listens}}. Connections to {{address}}:{{port}} are {{refused}}.',
   podLoopback: '{{pod}} (on {{node}}) listens on {{bound}} only: connections to {{address}}:{{port}} arrive on the pod\'s own address and are {{refused}}. The app must bind 0.0.0.0 (or ::).',
   podOtherProtocol: '{{pod}} (on {{node}}) listens on {{port}}/{{other}}, but the Service port is {{proto}}: connections to {{address}}:{{port}} are {{refused}}.',
-  socketsUnknown: 'np-doctor could not see what {{pods}} listen on, so it cannot prove whether the app accepts connections there: {{why}}',
 } as const;
 
 type Finding = FindingInput<typeof MESSAGES>;
@@ -58,7 +55,6 @@ export default defineCheck({
     const proto = socketProtocol(port);
     if (proto === null) return [];
     const findings: Finding[] = [];
-    const unknown = new Map<string, { pods: PodInfo[]; nodes: Set<string> }>();
     const selected = ctx.pods.selectedBy(svc);
     const seen = new Set<string>();
     for (const e of ctx.endpointSlices.used(svc, port)) {
@@ -69,15 +65,7 @@ export default defineCheck({
       const node = e.nodeName ?? pod?.nodeName ?? null;
       if (pod === undefined || node === null || ctx.nodeState(node).unavailable !== null) continue;
       const read = backendSockets(ctx, pod, node, e.address);
-      if ('unknown' in read) {
-        // A hostNetwork pod's node without sockets says nothing, as before pods' own were read.
-        if (pod.hostNetwork) continue;
-        const u = unknown.get(read.unknown) ?? { pods: [], nodes: new Set<string>() };
-        u.pods.push(pod);
-        u.nodes.add(node);
-        unknown.set(read.unknown, u);
-        continue;
-      }
+      if ('unknown' in read) continue;
       const listener = listenerFor(read.sockets, e.address, e.port, proto);
       if (listener.state === 'listens') continue;
       if (listener.state === 'nothing' && misdirected(selected, port, pod, read.sockets, e.address)) continue;
@@ -91,7 +79,6 @@ export default defineCheck({
       };
       findings.push(pod.hostNetwork ? hostNetworkFinding(r, listener) : podFinding(r, listener));
     }
-    for (const [why, u] of unknown) findings.push(unknownFinding(why, u.pods, u.nodes));
     return findings;
   },
 });
@@ -175,21 +162,6 @@ function podFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }
         ? `Make the app in ${pod.name} listen on ${bport}/${proto}, or point the Service's targetPort (and the containerPort) at the port it listens on.`
         : `Find out why the app in ${pod.name} does not listen: its log, its configured port.`,
       commands: [logs(pod), inspect(pod)],
-    },
-  };
-}
-
-function unknownFinding(why: string, pods: PodInfo[], nodes: Set<string>): Finding {
-  const [only] = nodes;
-  const [first] = pods;
-  return {
-    messageId: 'socketsUnknown', severity: 'info',
-    ...(nodes.size === 1 && only !== undefined ? { node: only } : {}),
-    data: { pods: pods.slice(0, 4).map(podText).join(', ') + (pods.length > 4 ? ` and ${pods.length - 4} more` : ''), why },
-    evidence: [],
-    remediation: {
-      summary: 'Gather again over SSH (or with --debug-privileged) so np-doctor reads the pods\' sockets, or look inside a pod yourself.',
-      commands: first === undefined ? [] : [inspect(first)],
     },
   };
 }

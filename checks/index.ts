@@ -38,6 +38,7 @@ import nodeportOutOfRange from './nodeport-out-of-range.js';
 import nodeportRuleMissing from './nodeport-rule-missing.js';
 import overlayBlocked from './overlay-blocked.js';
 import podRefusesConnection from './pod-refuses-connection.js';
+import podSocketsUnread from './pod-sockets-unread.js';
 import replayContradictsWire from './replay-contradicts-wire.js';
 import rpFilterStrict from './rp-filter-strict.js';
 import serviceMissing from './service-missing.js';
@@ -81,6 +82,7 @@ export const CHECKS: readonly Check[] = [
   nodeportRuleMissing,
   overlayBlocked,
   podRefusesConnection,
+  podSocketsUnread,
   replayContradictsWire,
   rpFilterStrict,
   serviceMissing,

@@ -23,6 +23,8 @@ export interface Scenario {
     top: string | null;
     /** Every check id expected at warning or error, top included. */
     findings: string[];
+    /** Every check id expected at info, when the scenario is about one (otherwise info is not compared). */
+    info?: string[];
   };
 }
 

@@ -31,6 +31,9 @@ describe('scenario corpus', () => {
       assert.deepEqual(crashed, [], 'no check crashed or timed out');
       assert.deepEqual(got, { top: want.top, findings: [...want.findings].sort() },
         `findings:\n${serious.map((f) => `  ${f.severity} ${f.id}${f.node ? ` (${f.node})` : ''}: ${f.message}`).join('\n') || '  none'}\nverdict: ${report.verdict.summary}`);
+      if (want.info !== undefined) {
+        assert.deepEqual([...new Set(report.findings.filter((f) => f.severity === 'info').map((f) => f.id))].sort(), [...want.info].sort(), 'the info findings');
+      }
       assert.equal(validate(report), true, JSON.stringify(validate.errors));
       const first = renderReport(report, { color: false }).split('\n')[0] ?? '';
       assert.equal(first.slice(2), report.verdict.summary, 'the text starts with the verdict');

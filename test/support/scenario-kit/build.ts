@@ -43,7 +43,7 @@ export function buildScenarioSnapshot(spec: ClusterSpec, opts: BuildOptions = {}
       errors.push(unreachable(node));
       continue;
     }
-    nodes.push({ name: node.name, address: internalIPOf(node), access: 'ssh', commands: nodeCommands(spec, node, nodeDumps(spec, node, slices, opts.dumps?.[node.name])) });
+    nodes.push({ name: node.name, address: internalIPOf(node), access: node.podNamespacesDenied === true ? 'debug-pod' : 'ssh', commands: nodeCommands(spec, node, nodeDumps(spec, node, slices, opts.dumps?.[node.name])) });
   }
   const cp = spec.nodes.find((n) => n.controlPlane === true) ?? spec.nodes[0];
   const snapshot: Snapshot = {

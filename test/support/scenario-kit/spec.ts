@@ -123,8 +123,9 @@ export interface NodeSpec {
    */
   iptablesVersionSkew?: boolean;
   /**
-   * The pods' network namespaces could not be entered (a debug pod without CAP_SYS_ADMIN): `ip
-   * -all netns exec` prints each one's header, nothing under it, and the setns error on stderr.
+   * Read through the default debug pod, which cannot enter the pods' network namespaces (no
+   * CAP_SYS_ADMIN): `ip -all netns exec` prints each one's header, nothing under it, and the setns
+   * error on stderr.
    */
   podNamespacesDenied?: boolean;
   /** How this node's kube-proxy differs from a healthy one reading the shared ConfigMap. */
