@@ -118,10 +118,14 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
   if (node === undefined || 'unavailable' in node.rules) {
     return { ...base, unavailable: node === undefined ? `node ${nodeName} was not gathered` : (node.rules as { unavailable: string }).unavailable };
   }
+  const loopback = parseAddr(address);
+  if (loopback === null) {
+    // A Node object without a usable InternalIP (or a hostile one): nothing to dial, nothing to replay.
+    return { ...base, unavailable: `node ${nodeName} has no IP address to dial: ${JSON.stringify(address.slice(0, 64))} is not one (its Node object lists no usable InternalIP; name one with --node-ip)` };
+  }
   const { plane, context } = node.rules;
   const assumptions: string[] = [];
   let dst = address;
-  const loopback = parseAddr(address);
   if (!localProcess && !(loopback !== null && isLoopback(loopback)) && !context.localIps.some((l) => l.split('/')[0] === address)) {
     // A cloud's 1:1 NAT (ExternalIP, floating IP) delivers to the node's own address.
     const family = loopback?.family;

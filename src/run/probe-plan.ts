@@ -11,7 +11,6 @@
 import type { PlannedProbe, ProbePlan } from '../collect/probe/plan.js';
 import { isLoopbackIp } from '../check-kit/address.js';
 import { parseAddr } from '../engine/address.js';
-import { PacketError } from '../engine/packet/initial-branch.js';
 import { endpointPod, endpointSlicesOf, type PortedEndpoint } from '../check-kit/cluster-queries.js';
 import { HERE, type Probe } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/schema.js';
@@ -26,9 +25,8 @@ export function planProbes(gathered: Snapshot, ask: Ask, podsPerNode = POD_PROBE
   try {
     ctx = buildContext(gathered, ask);
   } catch (e) {
-    // The diagnosis will say what is wrong with the question (or refuse an address that is not an
-    // IP, PacketError); there is nothing to probe for it.
-    if (e instanceof QuestionError || e instanceof PacketError) return { probes: [] };
+    // The diagnosis will say what is wrong with the question; there is nothing to probe for it.
+    if (e instanceof QuestionError) return { probes: [] };
     throw e;
   }
   const { question: q, service, cluster } = ctx;
@@ -42,6 +40,8 @@ export function planProbes(gathered: Snapshot, ask: Ask, podsPerNode = POD_PROBE
 
   const probes: PlannedProbe[] = [];
   for (const { node, address } of q.ingress) {
+    // A node with no usable address (its Node object lists none) is not replayed, nor dialled.
+    if (parseAddr(address) === null) continue;
     // A loopback address is the node's own: from here it would reach this machine instead.
     if (!isLoopbackIp(address)) probes.push({ kind: 'client-to-node', from: HERE, node, ip: address, port: nodePort, protocol });
     probes.push({ kind: 'node-to-self', from: node, node, ip: address, port: nodePort, protocol });

@@ -91,7 +91,8 @@ function clusterIpTarget(cluster: ClusterModel, ip: string | undefined): Questio
 function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
   const addressOf = (name: string): string => {
     const n = cluster.node(name);
-    return n?.internalIPs.find((a) => !a.includes(':')) ?? n?.internalIPs[0] ?? cluster.snapshot.nodes.find((s) => s.name === name)?.address ?? name;
+    const ips = (n?.internalIPs ?? []).filter((a) => parseAddr(a) !== null);
+    return ips.find((a) => !a.includes(':')) ?? ips[0] ?? cluster.snapshot.nodes.find((s) => s.name === name)?.address ?? n?.internalIPs[0] ?? name;
   };
   if (ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp)) {
     // Every node has loopback: --node says which one, else every node read dials its own.

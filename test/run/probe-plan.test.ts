@@ -41,7 +41,11 @@ test('every ingress node: from here to its nodePort, from itself to it, then to 
   // An address from the API that is not an IP is never dialled.
   const odd = structuredClone(snapshot);
   (odd.cluster.nodes[0]!.status as { addresses: { address: string }[] }).addresses[0]!.address = 'node-1.example;reboot';
-  assert.deepEqual(planProbes(odd, frontend).probes, [], 'the replay refuses such a node address too');
+  const dialled = planProbes(odd, frontend).probes.filter((p) => p.node === 'node-1' && p.kind !== 'node-to-pod').map((p) => p.ip);
+  assert.deepEqual(dialled, ['192.168.1.101', '192.168.1.101'], 'node-1 is dialled where np-doctor reached it, never at the Node object\'s non-address');
+  const unreachable = structuredClone(odd);
+  unreachable.nodes[0]!.address = null;
+  assert.deepEqual(planProbes(unreachable, frontend).probes.filter((p) => p.from === 'node-1' || p.node === 'node-1' && p.kind !== 'node-to-pod'), [], 'no usable address at all: node-1 is neither probed nor probes');
   const slice = odd.cluster.endpointSlices.find((s) => s.metadata.name.startsWith('frontend'))!;
   (slice.endpoints as { addresses: string[] }[])[0]!.addresses = ['$(reboot)'];
   assert.equal(planProbes({ ...odd, cluster: { ...odd.cluster, nodes: snapshot.cluster.nodes } }, frontend).probes.filter((p) => p.kind === 'node-to-pod').length, 3, 'one pod left, probed from each node');
