@@ -118,18 +118,17 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
   if (node === undefined || 'unavailable' in node.rules) {
     return { ...base, unavailable: node === undefined ? `node ${nodeName} was not gathered` : (node.rules as { unavailable: string }).unavailable };
   }
-  const loopback = parseAddr(address);
-  if (loopback === null) {
+  const dialled = parseAddr(address);
+  if (dialled === null) {
     // A Node object without a usable InternalIP (or a hostile one): nothing to dial, nothing to replay.
     return { ...base, unavailable: `node ${nodeName} has no IP address to dial: ${JSON.stringify(address.slice(0, 64))} is not one (its Node object lists no usable InternalIP; name one with --node-ip)` };
   }
   const { plane, context } = node.rules;
   const assumptions: string[] = [];
   let dst = address;
-  if (!localProcess && !(loopback !== null && isLoopback(loopback)) && !context.localIps.some((l) => l.split('/')[0] === address)) {
+  if (!localProcess && !isLoopback(dialled) && !context.localIps.some((l) => l.split('/')[0] === address)) {
     // A cloud's 1:1 NAT (ExternalIP, floating IP) delivers to the node's own address.
-    const family = loopback?.family;
-    const own = (q.nodeAddresses[nodeName] ?? []).find((a) => parseAddr(a)?.family === family && context.localIps.some((l) => l.split('/')[0] === a));
+    const own = (q.nodeAddresses[nodeName] ?? []).find((a) => parseAddr(a)?.family === dialled.family && context.localIps.some((l) => l.split('/')[0] === a));
     if (own !== undefined) {
       assumptions.push(`${address} is not configured on ${nodeName}; assumed the network translates it to ${own} (ExternalIP / floating IP)`);
       dst = own;
