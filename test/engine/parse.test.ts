@@ -71,6 +71,13 @@ COMMIT
     assert.deepEqual([legacy6.backend, legacy6.family, legacy6.version], ['legacy', 6, '1.8.9']);
   });
 
+  test('takes blanks after a chain line\'s counters, as iptables-restore does (a pasted dump)', () => {
+    const rs = parseIptablesSave('*filter\n:INPUT DROP [0:0]  \n:KUBE-X - [0:0]\t\n-A INPUT -j KUBE-X\nCOMMIT\n');
+    assert.equal(chain(rs, 'filter', 'INPUT').policy, 'DROP');
+    assert.equal(chain(rs, 'filter', 'KUBE-X').policy, null);
+    assert.throws(() => parseIptablesSave('*filter\n:INPUT DROP [0:0] x\nCOMMIT\n'), /:NAME POLICY/, 'anything else after the counters is still refused');
+  });
+
   test('strips [pkts:bytes] counters from iptables-save -c and CRLF line ends', () => {
     const rs = parseIptablesSave(dump('[5:300] -A INPUT -s 10.0.0.0/8 -j DROP').replace(/\n/g, '\r\n'));
     const [rule] = rulesOf(rs, chain(rs, 'filter', 'INPUT'));

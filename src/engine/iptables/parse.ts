@@ -147,7 +147,10 @@ function sameBytes(b: Buffer, start: number, end: number, otherStart: number, ot
 }
 
 /** `NAME POLICY [packets:bytes]` (after the `:`); user chains print `-` as the policy. */
-function declareChain(t: Table, bytes: Buffer, start: number, end: number, lineNo: number, fail: (problem: string) => never): void {
+function declareChain(t: Table, bytes: Buffer, start: number, lineEnd: number, lineNo: number, fail: (problem: string) => never): void {
+  // iptables-restore takes blanks after the counters (a pasted dump often has them).
+  let end = lineEnd;
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === 9 /* \t */)) end--;
   // A 10k-Service dump declares 40k chains: only the name is decoded, the rest is read as bytes.
   let sp1 = start;
   while (sp1 < end && bytes[sp1] !== SPACE) sp1++;
