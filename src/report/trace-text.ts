@@ -50,7 +50,7 @@ export function renderTraceText(input: WalkResult, plane: Dataplane, opts: TextO
   const n = results.length;
   lines.push('', `${n} ${n === 1 ? 'result' : 'results'}${summary(results)}`);
   results.forEach((r, i) => {
-    lines.push('', ...renderResult(r, i + 1, n, paint));
+    lines.push('', ...renderResult(r, i + 1, n, paint, unhandledNodePort(r.shown, p.proto, p.dport)));
   });
   return `${lines.join('\n')}\n`;
 }
@@ -114,7 +114,24 @@ function notesOf(r: Result): string[] {
   return [...notes];
 }
 
-function renderResult(r: Result, i: number, n: number, paint: Paint): string[] {
+/**
+ * A packet to a node's own address that kube-proxy's dispatch saw and let through untranslated:
+ * no rule of this dump handles the port. iptables: nat KUBE-NODEPORTS was entered (kube-proxy jumps
+ * there for local destinations) and nothing in it matched. nftables: kube-proxy's `services` chain
+ * was entered and no element of its maps (service-ips, service-nodeports) matched.
+ */
+function unhandledNodePort(o: Outcome, proto: string, dport: number | undefined): string | null {
+  if (o.delivery !== 'local' || o.verdict !== 'ACCEPT' || o.dnat || dport === undefined) return null;
+  const nft = (h: Hop) => h.family !== undefined && h.table === 'kube-proxy';
+  const entry = o.hops.find((h) => (h.family === undefined && h.table === 'nat' && h.action === 'JUMP KUBE-NODEPORTS') || (nft(h) && h.action === 'JUMP services'));
+  if (entry === undefined) return null;
+  const inside = entry.family === undefined ? (h: Hop) => h.family === undefined && h.table === 'nat' && h.chain === 'KUBE-NODEPORTS' : (h: Hop) => nft(h) && h.chain === 'services';
+  if (o.hops.some(inside)) return null;
+  const where = entry.family === undefined ? 'no rule in nat KUBE-NODEPORTS' : `no element of ${entry.family} kube-proxy's maps service-ips and service-nodeports`;
+  return `${where}${entry.source ? ` (${entry.source})` : ''} handles ${proto.toUpperCase()} port ${dport}: no Service has this nodePort on this node, or kube-proxy has not synced it. The packet is the node's own: refused unless something on the node listens on ${dport}.`;
+}
+
+function renderResult(r: Result, i: number, n: number, paint: Paint, unhandled: string | null): string[] {
   const o = r.shown;
   const iface = o.outIface ? ` out ${flat(o.outIface)}` : '';
   const where = o.delivery === 'local' ? 'delivered to a local socket' : o.delivery === 'forward' ? `forwarded${iface}` : o.delivery === 'output' ? `sent${iface}` : '';
@@ -125,6 +142,7 @@ function renderResult(r: Result, i: number, n: number, paint: Paint): string[] {
   const marks = [...new Set(r.outcomes.map((x) => x.mark))].filter((m) => m !== o.mark);
   out.push(`  mark      ${o.mark}${marks.length ? ` on the path shown; other branches: ${marks.join(', ')}` : ''}`);
   if (o.reason) out.push(`  why       ${flat(o.reason)}`);
+  if (unhandled !== null) out.push(`  ${paint('33', 'no rule')}   ${unhandled}`);
   for (const note of notesOf(r)) out.push(`  ${paint('33', 'undecided')} ${note}`);
   const assumptions = new Set(r.outcomes.flatMap((x) => x.assumptions ?? []));
   for (const a of assumptions) out.push(`  assumes   ${flat(a)}`);

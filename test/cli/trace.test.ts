@@ -52,6 +52,21 @@ describe('np-doctor trace', () => {
     assert.ok(!out.includes('\x1b['), 'no colour when stdout is not a TTY');
   });
 
+  test('a nodePort no rule handles says so plainly, in iptables and nftables dumps; a handled one does not', async () => {
+    for (const [demo, where] of [
+      ['examples/demo.json', /no rule in nat KUBE-NODEPORTS \(node-1:iptables-nft-save\) handles TCP port 31999: no Service has this nodePort on this node, or kube-proxy has not synced it/],
+      ['examples/demo-nftables.json', /no element of ip kube-proxy's maps service-ips and service-nodeports \(node-1:nft-ruleset\) handles TCP port 31999: no Service has this nodePort/],
+    ] as const) {
+      const miss = await run(['trace', '--snapshot', demo, '--node', 'node-1', '--to', '192.168.1.101:31999']);
+      assert.equal(miss.code, 0, miss.err);
+      assert.match(miss.out, where);
+      const hit = await run(['trace', '--snapshot', demo, '--node', 'node-1', '--to', '192.168.1.101:30090']);
+      assert.equal(hit.code, 0, hit.err);
+      assert.match(hit.out, /DNAT/, `${demo}: 30090 is a Service's nodePort`);
+      assert.doesNotMatch(hit.out, /no rule in|no element of/);
+    }
+  });
+
   const usage: [string, string[], RegExp][] = [
     ['an unknown flag', [...BASE, '--frobnicate'], /Unknown option '--frobnicate'/],
     ['a missing --iptables', ['trace', '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80'], /--iptables FILE or --nft FILE \(or --snapshot FILE --node NODE\) is required/],
