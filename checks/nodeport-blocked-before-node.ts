@@ -5,9 +5,9 @@
  * Azure network security group), and they drop silently; a corporate firewall does the same, or
  * answers with an ICMP error.
  */
-import { defineCheck, probeEvidence, sh, type Evidence } from '../src/check-kit/index.js';
+import { defineCheck, isIp, probeEvidence, sh, type Evidence } from '../src/check-kit/index.js';
 import { listText } from './lib/text.js';
-import { isIp, readProbes, replayEvidence } from './lib/wire.js';
+import { readProbes, replayEvidence } from './lib/wire.js';
 
 /** kube-apiserver's --service-node-port-range when the flag is not given. */
 const DEFAULT_RANGE = '30000-32767';

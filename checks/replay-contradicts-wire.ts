@@ -5,8 +5,8 @@
  * look, so this finding is an error and lists every such probe: an analysis that disagrees with
  * the wire must never read as a clean bill.
  */
-import { defineCheck, probeEvidence, probeTargetText, sh, type Evidence } from '../src/check-kit/index.js';
-import { isIp, readProbes, replayEvidence } from './lib/wire.js';
+import { defineCheck, isIp, probeEvidence, probeTargetText, sh, type Evidence } from '../src/check-kit/index.js';
+import { readProbes, replayEvidence } from './lib/wire.js';
 
 /** At most this many probes named in the message (every one stays in the evidence). */
 const MAX_NAMED = 6;

@@ -9,10 +9,10 @@
  * whose sockets refuse the endpoint (nothing on the port, loopback only, the other protocol).
  */
 import {
-  listenerFor, probeEvidence, reaches, type CheckContext, type ContainerPort, type Evidence, type ListeningSocket, type PodInfo, type ServicePort,
+  boundText, listenerFor, probeEvidence, reaches, type CheckContext, type ContainerPort, type Evidence, type ListeningSocket, type PodInfo, type ServicePort,
 } from '../../src/check-kit/index.js';
 
-export { listenerFor, reaches, type Listener } from '../../src/check-kit/index.js';
+export { boundText, listenerFor, reaches, type Listener } from '../../src/check-kit/index.js';
 
 export interface BackendSockets {
   sockets: readonly ListeningSocket[];
@@ -33,10 +33,6 @@ export function backendSockets(ctx: Pick<CheckContext, 'nodeState'>, pod: PodInf
   return read.state === 'read' ? { sockets: read.sockets, command: read.command, netns: read.netns } : { unknown: read.why };
 }
 
-/** `127.0.0.1:8080`, `[::1]:8080`, `*:8080`. */
-export function boundText(s: ListeningSocket): string {
-  return `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`;
-}
 
 /** `8080/TCP`, or `127.0.0.1:9000/TCP` for a socket not reachable at `ip`; at most six, deduplicated. */
 export function listensText(sockets: readonly ListeningSocket[], ip: string): string {

@@ -11,7 +11,7 @@
  * - node-to-self is a process on the node (nat OUTPUT, not PREROUTING): never replayed, it only
  *   says whether the node answers its own nodePort.
  */
-import { inCidr, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
+import { isIp, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
 import { linksOf } from './ip-addr.js';
 import { percent } from './text.js';
 
@@ -73,8 +73,6 @@ export function readProbes(ctx: CheckContext): ProbeReading[] {
     : clientReading(ctx, probe, probes, podReadings)));
 }
 
-/** A valid IPv4 or IPv6 address in canonical form. */
-export const isIp = (s: string): boolean => inCidr(s, '0.0.0.0/0') || inCidr(s, '::/0');
 
 const NOT_REPLAYED_SELF: Expectation = {
   results: new Set(), path: null,

@@ -8,6 +8,11 @@ export function inCidr(ip: string, cidr: string): boolean {
   return a !== null && c !== null && cidrContains(c, a);
 }
 
+/** An IPv4 or IPv6 address in canonical form (as the kernel prints it). */
+export function isIp(ip: string): boolean {
+  return parseAddr(ip) !== null;
+}
+
 /** 127.0.0.0/8 and ::1. */
 export function isLoopbackIp(ip: string): boolean {
   const a = parseAddr(ip);

@@ -14,7 +14,7 @@ export { sh, renderCommand, quoteWord, CommandError } from './command.js';
 export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
 export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
-export { inCidr, isLoopbackIp } from './address.js';
+export { inCidr, isIp, isLoopbackIp } from './address.js';
 export { probeEvidence, probeTargetText } from './probes.js';
 export { rulesOf } from './engine.js';
 export type {
@@ -23,7 +23,7 @@ export type {
 } from './engine.js';
 export type { ContainerPort, NodeInfo, PodInfo, ServiceInfo, ServicePort, SliceEndpoint } from '../model/kube.js';
 export type { ObservedMode } from '../model/proxy-mode.js';
-export { listenerFor, reaches } from '../model/sockets.js';
+export { boundText, listenerFor, reaches } from '../model/sockets.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
 export type { Probe, ProbeKind, ProbeResult } from '../snapshot/probe.js';

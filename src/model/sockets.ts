@@ -110,3 +110,8 @@ export function listenerFor(sockets: readonly ListeningSocket[], ip: string, por
   if (other.length > 0) return { state: 'other-protocol', sockets: other };
   return { state: 'nothing' };
 }
+
+/** `127.0.0.1:8080`, `[::1]:8080`, `*:8080`. */
+export function boundText(s: ListeningSocket): string {
+  return `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`;
+}

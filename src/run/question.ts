@@ -10,7 +10,7 @@ import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { ClusterModel } from '../model/cluster.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
-import { listenerFor, type ListeningSocket } from '../model/sockets.js';
+import { boundText, listenerFor, type ListeningSocket } from '../model/sockets.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { isLoopbackIp } from '../check-kit/address.js';
 import type { Analysis, Question } from '../check-kit/context.js';
@@ -163,7 +163,7 @@ function podListener(cluster: ClusterModel, node: string, pod: PodInfo, ip: stri
   if (read.state !== 'read') return null;
   const l = listenerFor(read.sockets, ip, port, protocol);
   const who = `pod ${pod.namespace}/${pod.name}`;
-  const bound = (list: readonly ListeningSocket[]) => [...new Set(list.map((s) => `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}/${s.protocol}`))].slice(0, 4).join(', ');
+  const bound = (list: readonly ListeningSocket[]) => [...new Set(list.map((s) => `${boundText(s)}/${s.protocol}`))].slice(0, 4).join(', ');
   switch (l.state) {
     case 'listens': return { accepts: true };
     case 'loopback': return { accepts: false, why: `${who} listens on ${bound(l.sockets)} only: nothing outside the pod can connect` };
