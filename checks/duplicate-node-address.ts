@@ -5,20 +5,9 @@
  * traffic to another node or to nowhere: NodePort works only on the node that runs the pod.
  */
 import { defineCheck, renderCommand, sh, type Command, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { linksOf } from './lib/ip-addr.js';
 
 interface Addr { iface: string; ip: string }
-
-/** `ip -j addr` → the node's addresses with their interface; null when not gathered or unreadable. */
-function localAddresses(stdout: string | undefined): Addr[] | null {
-  if (stdout === undefined) return null;
-  try {
-    const links = JSON.parse(stdout) as { ifname?: string; addr_info?: { local?: string }[] }[];
-    if (!Array.isArray(links)) return null;
-    return links.flatMap((l) => (l.addr_info ?? []).flatMap((a) => (typeof a.local === 'string' ? [{ iface: l.ifname ?? '?', ip: a.local }] : [])));
-  } catch {
-    return null;
-  }
-}
 
 const ipv4 = (l: Addr[]) => l.filter((a) => !a.ip.includes(':')).map((a) => `${a.iface} ${a.ip}`).join(', ');
 
@@ -40,10 +29,8 @@ export default defineCheck({
   messages: MESSAGES,
   run(ctx) {
     const findings: FindingInput<typeof MESSAGES>[] = [];
-    const addressesOf = (name: string) => {
-      const out = ctx.nodeState(name).command('ip-addr');
-      return out?.exitCode === 0 ? localAddresses(out.stdout) : null;
-    };
+    // The node's addresses with their interface; null when `ip -j addr` was not read or is unreadable.
+    const addressesOf = (name: string): Addr[] | null => linksOf(ctx, name)?.flatMap((l) => l.addresses.map((ip) => ({ iface: l.name, ip }))) ?? null;
     const usable = (name: string, bad: string) => (addressesOf(name) ?? [])
       .filter((a) => !a.ip.includes(':') && a.ip !== bad && !a.ip.startsWith('127.') && !a.ip.startsWith('169.254.') && !VIRTUAL.test(a.iface));
 

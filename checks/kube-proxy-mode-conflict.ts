@@ -10,6 +10,7 @@
  *   IPVS's kube-ipvs0 addresses both claim Service addresses).
  */
 import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { linksOf, type Link } from './lib/ip-addr.js';
 import { listText } from './lib/text.js';
 
 const MESSAGES = {
@@ -43,7 +44,7 @@ export default defineCheck({
         findings.push({ messageId: 'mismatch', node, data: { node, configured: configured.mode, source: configured.source, observed: only.mode, evidence: only.evidence }, evidence,
           remediation: { summary: `Check the kube-proxy DaemonSet's command line and the pod on ${node} (flags override the ConfigMap), then restart it.`, commands: [sh`kubectl -n kube-system get pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} -o yaml`] } });
       }
-      const cilium = ciliumOn(ctx.nodeState(node).command('ip-addr')?.stdout);
+      const cilium = ciliumOn(linksOf(ctx, node) ?? []);
       if (cilium !== null && observed.some((m) => m.mode === 'ipvs')) {
         findings.push({ messageId: 'cilium', node, data: { node, cilium }, evidence: [...evidence, { kind: 'output', node, command: 'ip -j addr', excerpt: cilium }],
           remediation: { summary: 'Run kube-proxy in iptables or nftables mode beside Cilium, or let Cilium replace kube-proxy (kubeProxyReplacement) and remove kube-proxy.', commands: [sh`kubectl -n kube-system edit configmap kube-proxy`] } });
@@ -53,8 +54,8 @@ export default defineCheck({
   },
 });
 
-/** Cilium's devices (`cilium_host`, `cilium_vxlan`…) in `ip -j addr`, or null. */
-function ciliumOn(ipAddr: string | undefined): string | null {
-  const names = [...(ipAddr ?? '').matchAll(/"ifname":\s*"(cilium_[^"]+)"/g)].flatMap((m) => m[1] ?? []);
+/** Cilium's devices (`cilium_host`, `cilium_vxlan`…) among the node's, or null. */
+function ciliumOn(links: readonly Link[]): string | null {
+  const names = links.map((l) => l.name).filter((n) => n.startsWith('cilium_'));
   return names.length ? `interfaces ${[...new Set(names)].join(', ')}` : null;
 }
