@@ -16,8 +16,7 @@ import { deadlinePassed, stopReason } from '../deadline.js';
 import { classify, type KubeApi } from '../kube/api.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
-import { NODE_COMMANDS } from '../../snapshot/node-commands.js';
-import { probeCommand } from './probe-command.js';
+import { fixedCommand, probeCommand, type CommandSpec } from './command-spec.js';
 import { DEBUG_POD_RESOURCES, debugPodManifest, type DebugPodSpec } from './debug-pod-manifest.js';
 import { NodeAccessError, type CommandResult, type NodeSession, type NodeShell, type NodeTarget } from './shell.js';
 
@@ -69,9 +68,7 @@ export class DebugPodShell implements NodeShell {
     }
     let closed: Promise<void> | undefined;
     return {
-      run: (command, sig) => this.exec(node.name, name, {
-        argv: NODE_COMMANDS[command].argv, timeoutMs: this.opts.commandTimeoutMs, outputLimitBytes: this.opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
-      }, sig),
+      run: (command, sig) => this.exec(node.name, name, fixedCommand(command, this.opts.commandTimeoutMs, this.opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES), sig),
       // The pod's one user is root, with only the capabilities of debug-pod-manifest.ts; a connect needs none of them.
       probe: (target, timeoutMs, sig) => this.exec(node.name, name, probeCommand(target, timeoutMs), sig),
       close: () => (closed ??= remove()),
@@ -131,7 +128,7 @@ export class DebugPodShell implements NodeShell {
     }
   }
 
-  private async exec(node: string, pod: string, spec: { argv: readonly string[]; timeoutMs: number; outputLimitBytes: number }, signal?: AbortSignal): Promise<CommandResult> {
+  private async exec(node: string, pod: string, spec: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
     const argv = ['chroot', '/host', ...spec.argv];
     const capture = new CommandCapture(spec.outputLimitBytes);
     let status: V1Status | undefined;

@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { stopReason } from '../deadline.js';
 import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
-import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
+import type { NodeCommandId } from '../../snapshot/node-commands.js';
 import type { ProbeTarget } from '../../snapshot/probe.js';
-import { probeCommand } from './probe-command.js';
+import { fixedCommand, probeCommand, type CommandSpec } from './command-spec.js';
 import type { CommandResult, NodeSession, NodeShell, NodeTarget } from './shell.js';
 
 export interface LocalShellOptions {
@@ -28,19 +28,13 @@ export class LocalShell implements NodeShell {
 
   open(_node: NodeTarget): Promise<NodeSession> {
     return Promise.resolve({
-      run: (command: NodeCommandId, signal?: AbortSignal) => {
-        const spec = NODE_COMMANDS[command];
-        return this.exec(spec.argv, spec.root, this.#o.commandTimeoutMs, this.#o.outputLimitBytes, signal);
-      },
-      probe: (target: ProbeTarget, timeoutMs: number, signal?: AbortSignal) => {
-        const p = probeCommand(target, timeoutMs);
-        return this.exec(p.argv, false, p.timeoutMs, p.outputLimitBytes, signal);
-      },
+      run: (command: NodeCommandId, signal?: AbortSignal) => this.exec(fixedCommand(command, this.#o.commandTimeoutMs, this.#o.outputLimitBytes), signal),
+      probe: (target: ProbeTarget, timeoutMs: number, signal?: AbortSignal) => this.exec(probeCommand(target, timeoutMs), signal),
       close: () => Promise.resolve(),
     });
   }
 
-  private exec(argv: readonly string[], root: boolean, timeoutMs: number, outputLimitBytes: number, signal?: AbortSignal): Promise<CommandResult> {
+  private exec({ argv, root, timeoutMs, outputLimitBytes }: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
     const asRoot = root && process.getuid?.() !== 0;
     const [file, ...args] = (asRoot ? ['sudo', '-n', ...argv] : [...argv]) as [string, ...string[]];
     if (signal?.aborted === true) return Promise.resolve({ stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null });

@@ -14,9 +14,9 @@ import type { ClientChannel } from 'ssh2';
 import { stopReason } from '../deadline.js';
 import { boundMessage } from '../untrusted-text.js';
 import { CommandCapture } from './bounded-output.js';
-import { NODE_COMMANDS, type NodeCommandId } from '../../snapshot/node-commands.js';
+import type { NodeCommandId } from '../../snapshot/node-commands.js';
 import type { ProbeTarget } from '../../snapshot/probe.js';
-import { probeCommand } from './probe-command.js';
+import { fixedCommand, probeCommand, type CommandSpec } from './command-spec.js';
 import { NodeAccessError, type CommandResult, type NodeSession } from './shell.js';
 import { abortReason, type SshLink } from './ssh-connect.js';
 import { explainSudoFailure, needsSudo, remoteCommandLine, takeToolPath } from './ssh-command.js';
@@ -69,14 +69,6 @@ class Slots {
   }
 }
 
-/** One command line to run: a fixed command, or the probe. */
-interface Command {
-  argv: readonly string[];
-  root: boolean;
-  timeoutMs: number;
-  outputLimitBytes: number;
-}
-
 const stopped = (signal: AbortSignal | undefined): CommandResult => ({ stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null });
 
 export class SshSession implements NodeSession {
@@ -124,16 +116,15 @@ export class SshSession implements NodeSession {
   }
 
   run(command: NodeCommandId, signal?: AbortSignal): Promise<CommandResult> {
-    const spec = NODE_COMMANDS[command];
-    return this.#start(command, { argv: spec.argv, root: spec.root, timeoutMs: this.#o.commandTimeoutMs, outputLimitBytes: this.#o.outputLimitBytes }, signal);
+    return this.#start(command, fixedCommand(command, this.#o.commandTimeoutMs, this.#o.outputLimitBytes), signal);
   }
 
   probe(target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
-    return this.#start('a probe', { ...probeCommand(target, timeoutMs), root: false }, signal);
+    return this.#start('a probe', probeCommand(target, timeoutMs), signal);
   }
 
   /** Waits for a channel slot and runs one command; `what` names it in a session error. */
-  async #start(what: string, cmd: Command, signal: AbortSignal | undefined): Promise<CommandResult> {
+  async #start(what: string, cmd: CommandSpec, signal: AbortSignal | undefined): Promise<CommandResult> {
     if (signal?.aborted === true) return stopped(signal);
     const early = this.#unusable(what);
     if (early !== undefined) throw early;
@@ -152,7 +143,7 @@ export class SshSession implements NodeSession {
     }
   }
 
-  #exec(spec: Command, signal: AbortSignal | undefined): Promise<CommandResult> {
+  #exec(spec: CommandSpec, signal: AbortSignal | undefined): Promise<CommandResult> {
     const sudo = needsSudo(spec, this.#o.user);
     const line = remoteCommandLine(spec.argv, sudo);
     const timeoutMs = spec.timeoutMs;
