@@ -104,6 +104,8 @@ export function complete(node: NodeState, id: string): NodeState['commands'][str
 
 interface IpAddr {
   ifname?: string;
+  /** The bridge (bond, VRF) this link is enslaved to. */
+  master?: string;
   addr_info?: { family?: string; local?: string; prefixlen?: number }[];
 }
 
@@ -131,7 +133,9 @@ function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
   const addrs = json<IpAddr>(node, 'ip-addr');
   if (addrs !== undefined) {
     const interfaceOf: Record<string, string> = {};
+    const masterOf: Record<string, string> = {};
     for (const link of addrs) {
+      if (typeof link === 'object' && link !== null && typeof link.ifname === 'string' && typeof link.master === 'string') masterOf[link.ifname] = link.master;
       if (typeof link !== 'object' || link === null || !Array.isArray(link.addr_info)) continue;
       for (const a of link.addr_info) {
         if (typeof a !== 'object' || a === null || typeof a.local !== 'string' || (a.family !== 'inet' && a.family !== 'inet6')) continue;
@@ -144,6 +148,7 @@ function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
       }
     }
     ctx.interfaceOf = interfaceOf;
+    ctx.masterOf = masterOf;
   } else if (node.address !== null) {
     ctx.localIps.push(node.address);
   }

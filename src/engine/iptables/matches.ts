@@ -4,6 +4,7 @@ import type { MatchResult } from '../packet/match-result.js';
 import { protocolNumber } from '../packet/protocols.js';
 import { addrType } from '../packet/routing.js';
 import type { IpSetLookup, WalkEnv } from '../packet/walk-env.js';
+import { physdevOption } from './physdev.js';
 import { RuleSyntaxError } from './rule.js';
 import type { MatchSpec, RuleOption } from './ruleset.js';
 
@@ -100,7 +101,7 @@ const SERVICE_PORTS: Record<string, number> = { ssh: 22, domain: 53, http: 80, h
 
 const inRange = (p: number | undefined, [lo, hi]: [number, number]): boolean => p !== undefined && p >= lo && p <= hi;
 
-function ifaceMatch(pattern: string, iface: string): boolean {
+export function ifaceMatch(pattern: string, iface: string): boolean {
   // A trailing `+` matches any interface with that prefix (`eth+`, `cali+`); `+` alone matches all.
   return pattern.endsWith('+') ? iface.startsWith(pattern.slice(0, -1)) : pattern === iface;
 }
@@ -470,4 +471,5 @@ const MODULES: Record<string, OptionCompiler> = {
   hashlimit: limit,
   pkttype: pkttype,
   policy: policy,
+  physdev: (o, _f, module) => physdevOption(o, (x) => unknownOption(x, module)),
 };

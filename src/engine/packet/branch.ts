@@ -58,6 +58,8 @@ export interface Branch {
   icmpType: number | undefined;
   icmpCode: number | undefined;
   inIface: string | undefined;
+  /** Made by a process on the node: it entered by no interface (so by no bridge port either). */
+  localOrigin: boolean;
   /** Known after the routing decision; undefined before it or when the routes are unknown. */
   outIface: string | undefined;
   outIfaceKnown: boolean;

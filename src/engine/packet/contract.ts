@@ -39,6 +39,11 @@ export interface NodeContext {
   localIps: string[];
   /** Which interface carries each local address, for choosing a source address; optional. */
   interfaceOf?: Record<string, string>;
+  /**
+   * Each link enslaved to another (a bridge port, a bond or VRF member) and the link it is enslaved
+   * to, as `ip addr` prints `master`; absent means the links are not known (`-m physdev`).
+   */
+  masterOf?: Record<string, string>;
   routes?: Route[];
   /** Sysctls that change the first packet's path. Absent means unknown. */
   sysctls?: {

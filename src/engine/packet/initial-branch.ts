@@ -44,6 +44,7 @@ export function initialBranch(p: Packet, env: WalkEnv, limits: WalkLimits = {}):
     icmpType: p.proto === 'icmp' ? p.icmpType ?? (family === 4 ? 8 : 128) : undefined,
     icmpCode: p.proto === 'icmp' ? p.icmpCode ?? 0 : undefined,
     inIface: p.localProcess ? undefined : p.inIface,
+    localOrigin: p.localProcess === true,
     outIface: undefined,
     outIfaceKnown: false,
     hook: p.localProcess ? 'OUTPUT' : 'PREROUTING',
