@@ -5,6 +5,7 @@ import type { NodeContext, Packet, Protocol, Route } from '../engine/packet/cont
 import { PacketError } from '../engine/packet/initial-branch.js';
 import { walk } from '../engine/walk/walk.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
+import type { TraceInputs } from '../report/ipvs-gaps.js';
 import { renderTraceText } from '../report/trace-text.js';
 import { parseDataplane, type ParsedDataplane } from '../model/dataplane.js';
 import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../model/node-view.js';
@@ -99,12 +100,14 @@ export const run = command({
     const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
 
     let node: NodeContext;
+    let inputs: TraceInputs = { kind: 'files' };
     const files = { dumps: [] as NodeDump[], nft: null as NodeDump | null, ipvs: null as NodeDump | null, ipsets: null as NodeDump | null };
     if (values.snapshot !== undefined) {
       const clash = (['iptables', 'nft', 'ipvs', 'ipset', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
       if (clash.length > 0) throw new UsageError(`--snapshot already gives the node's rules, addresses, routes and sysctls; leave out --${clash.join(', --')}`);
       const view = await snapshotNode(values.snapshot, values.node, packet.dst.includes(':') ? 6 : 4);
       node = view.context;
+      inputs = { kind: 'snapshot', node: view.context.name ?? values.node ?? '?' };
       Object.assign(files, { dumps: view.dumps, nft: view.nft, ipvs: view.ipvs, ipsets: view.ipsets });
     } else {
       if (values.node !== undefined) throw new UsageError('--node picks a node of a --snapshot; without one, give --iptables and --local-ip');
@@ -133,7 +136,7 @@ export const run = command({
       if (e instanceof PacketError) throw new UsageError(e.message);
       throw e;
     }
-    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: io.isTTY && !io.env.NO_COLOR }));
+    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: io.isTTY && !io.env.NO_COLOR, inputs }));
     return EXIT.ok;
   },
 });

@@ -2,9 +2,12 @@ import { hostPort } from '../engine/address.js';
 import type { Hop, Outcome, WalkResult } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
 import { sanitize, sanitizeDeep } from '../text/sanitize.js';
+import { ipvsGapNotes, ipvsMayTake, type TraceInputs } from './ipvs-gaps.js';
 
 export interface TextOptions {
   color: boolean;
+  /** Where the dumps came from, for what a missing one asks for (default: files named by flags). */
+  inputs?: TraceInputs;
 }
 
 type Paint = (code: string, s: string) => string;
@@ -46,11 +49,15 @@ export function renderTraceText(input: WalkResult, plane: Dataplane, opts: TextO
   }
   if (plane.ipvs) lines.push(`Rules    ${flat(plane.ipvs.source)} (IPVS: ${plane.ipvs.services.length} virtual services)`);
   if (plane.ipsets) lines.push(`Rules    ipset list (${plane.ipsets.size} sets)`);
+  ipvsGapNotes(plane, result.outcomes, opts.inputs ?? { kind: 'files' }).forEach((note, i) => {
+    lines.push(`         ${paint('33', `${i === 0 ? 'note: ' : '      '}${flat(note)}`)}`);
+  });
   const results = resultsOf(result.outcomes);
   const n = results.length;
   lines.push('', `${n} ${n === 1 ? 'result' : 'results'}${summary(results)}`);
   results.forEach((r, i) => {
-    lines.push('', ...renderResult(r, i + 1, n, paint, unhandledNodePort(r.shown, p.proto, p.dport)));
+    const missing = [unhandledNodePort(r.shown, p.proto, p.dport), ipvsMayTake(r.shown, plane, p.dst, p.dport)].filter((m): m is string => m !== null);
+    lines.push('', ...renderResult(r, i + 1, n, paint, missing));
   });
   return `${lines.join('\n')}\n`;
 }
@@ -131,7 +138,7 @@ function unhandledNodePort(o: Outcome, proto: string, dport: number | undefined)
   return `${where}${entry.source ? ` (${entry.source})` : ''} handles ${proto.toUpperCase()} port ${dport}: no Service has this nodePort on this node, or kube-proxy has not synced it. The packet is the node's own: refused unless something on the node listens on ${dport}.`;
 }
 
-function renderResult(r: Result, i: number, n: number, paint: Paint, unhandled: string | null): string[] {
+function renderResult(r: Result, i: number, n: number, paint: Paint, missing: string[]): string[] {
   const o = r.shown;
   const iface = o.outIface ? ` out ${flat(o.outIface)}` : '';
   const where = o.delivery === 'local' ? 'delivered to a local socket' : o.delivery === 'forward' ? `forwarded${iface}` : o.delivery === 'output' ? `sent${iface}` : '';
@@ -142,7 +149,7 @@ function renderResult(r: Result, i: number, n: number, paint: Paint, unhandled: 
   const marks = [...new Set(r.outcomes.map((x) => x.mark))].filter((m) => m !== o.mark);
   out.push(`  mark      ${o.mark}${marks.length ? ` on the path shown; other branches: ${marks.join(', ')}` : ''}`);
   if (o.reason) out.push(`  why       ${flat(o.reason)}`);
-  if (unhandled !== null) out.push(`  ${paint('33', 'no rule')}   ${unhandled}`);
+  for (const m of missing) out.push(`  ${paint('33', 'missing')}   ${flat(m)}`);
   for (const note of notesOf(r)) out.push(`  ${paint('33', 'undecided')} ${note}`);
   const assumptions = new Set(r.outcomes.flatMap((x) => x.assumptions ?? []));
   for (const a of assumptions) out.push(`  assumes   ${flat(a)}`);

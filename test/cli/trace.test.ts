@@ -67,6 +67,51 @@ describe('np-doctor trace', () => {
     }
   });
 
+  test('an IPVS-mode dump without --ipvs or --ipset says what is missing and what to pass, each on its own', async () => {
+    const snapFile = 'test/scenarios/healthy-ipvs-mode/snapshot.json';
+    const snap = JSON.parse(readFileSync(snapFile, 'utf8')) as { nodes: { name: string; commands: Record<string, { stdout: string }> }[] };
+    const node = snap.nodes.find((n) => n.name === 'node-1')!;
+    const [rules, ipvs, ipset] = (['iptables-nft-save', 'ipvsadm-save', 'ipset-list'] as const).map((id) => tmpFile(node.commands[id]!.stdout));
+    const argv = ['trace', '--iptables', rules!, '--local-ip', '192.168.1.101,10.244.0.1', '--to', '192.168.1.101:30080', '--in-iface', 'eth0'];
+    const mode = /^ {9}note: kube-proxy runs in IPVS mode on this node \(nat chain KUBE-NODE-PORT\)/m;
+    const noIpvs = /No --ipvs was given, so the walk has no virtual services: a packet IPVS would take ends at a local socket instead\. Pass --ipvs FILE, the output of `ipvsadm-save -n` on the node\./;
+    const noSets = /No --ipset was given, so no -m set match \(here KUBE-NODE-PORT-TCP, .*\) can be tested: the walk follows both sides of each, half the share each.*Pass --ipset FILE, the output of `ipset list` on the node\./;
+    const snapshotHint = /`np-doctor snapshot` gathers both, and `np-doctor trace --snapshot FILE --node NODE` replays them\./;
+
+    const bare = await run(argv);
+    assert.equal(bare.code, 0, bare.err);
+    for (const re of [mode, noIpvs, noSets, snapshotHint]) assert.match(bare.out, re);
+    assert.match(bare.out, /^Result 1 of \d · .* · ACCEPT · delivered to a local socket\n(?:.*\n)*? {2}missing {3}IPVS was not replayed: if a virtual service holds 192\.168\.1\.101:30080, IPVS takes this packet at INPUT/m);
+
+    const setsOnly = await run([...argv, '--ipset', ipset!]);
+    assert.match(setsOnly.out, noIpvs);
+    assert.doesNotMatch(setsOnly.out, /No --ipset/);
+    // With the ipsets the rules show the port is a Service's: the walk says so instead of "if".
+    assert.match(setsOnly.out, /missing {3}IPVS was not replayed: line \d+ of nat KUBE-NODE-PORT matched, so kube-proxy serves 192\.168\.1\.101:30080/);
+
+    const ipvsOnly = await run([...argv, '--ipvs', ipvs!]);
+    assert.match(ipvsOnly.out, noSets);
+    assert.doesNotMatch(ipvsOnly.out, /No --ipvs|missing {3}IPVS/);
+    assert.match(ipvsOnly.out, /DNAT {6}→ 10\.244\.[12]\.2:8080/, 'IPVS replayed');
+
+    const both = await run([...argv, '--ipvs', ipvs!, '--ipset', ipset!]);
+    assert.doesNotMatch(both.out, /IPVS mode|missing/);
+
+    // From a snapshot whose node could not run ipvsadm and ipset: what the snapshot lacks.
+    const { ['ipvsadm-save']: _v, ['ipset-list']: _s, ...rest } = node.commands;
+    const lacking = join(tmp, 'ipvs-lacking.json');
+    writeFileSync(lacking, JSON.stringify({ ...snap, nodes: snap.nodes.map((n) => (n === node ? { ...n, commands: rest } : n)) }));
+    const fromSnap = await run(['trace', '--snapshot', lacking, '--node', 'node-1', '--to', '192.168.1.101:30080', '--in-iface', 'eth0']);
+    assert.equal(fromSnap.code, 0, fromSnap.err);
+    assert.match(fromSnap.out, mode);
+    assert.match(fromSnap.out, /The snapshot holds no ipvsadm-save -n output for node-1 \(ipvsadm is not installed there, failed, or printed nothing\)/);
+    assert.match(fromSnap.out, /The snapshot holds no ipset list output for node-1/);
+    assert.doesNotMatch(fromSnap.out, /Pass --ipvs/);
+
+    // An iptables-mode dump says nothing of IPVS.
+    assert.doesNotMatch((await run(BASE)).out, /IPVS/);
+  });
+
   const usage: [string, string[], RegExp][] = [
     ['an unknown flag', [...BASE, '--frobnicate'], /Unknown option '--frobnicate'/],
     ['a missing --iptables', ['trace', '--local-ip', '1.2.3.4', '--to', '1.2.3.4:80'], /--iptables FILE or --nft FILE \(or --snapshot FILE --node NODE\) is required/],
