@@ -84,6 +84,58 @@ describe('rules that cannot change anything do not fork', () => {
   });
 });
 
+describe('an undecidable match whose sides lead to the same place does not fork (issue 17)', () => {
+  /** A walk allowed no second branch: it finishes only if nothing forked. */
+  const noFork = { maxBranches: 1 };
+  const eth9 = (rules: string[]) => run(rules, noFork).outcomes.map(line);
+  /** The same rules with the undecided fact decided each way: what the kernel would do on either node. */
+  const decided = (rules: string[]) => ['eth9', 'eth0'].map((inIface) => run(rules, {}, { ...PACKET, inIface }).outcomes.map(line));
+
+  const cases: [string, string[], string][] = [
+    ['ACCEPT as the last rule of a chain whose policy is ACCEPT', ['-A PREROUTING -i eth9 -j ACCEPT'], '1 ACCEPT mark=0x0'],
+    ['ACCEPT in a user chain whose caller accepts after it', ['-A PREROUTING -j A', '-A A -i eth9 -j ACCEPT', '-A A -j LOG'], '1 ACCEPT mark=0x0'],
+    ['DROP before an unconditional DROP', ['-A PREROUTING -i eth9 -j DROP', '-A PREROUTING -m comment --comment "the rest" -j DROP'], '1 DROP mark=0x0'],
+    ['a goto to a chain that drops, before a DROP', ['-A PREROUTING -i eth9 -g B', '-A PREROUTING -j DROP', '-A B -m comment --comment x -j DROP'], '1 DROP mark=0x0'],
+    ['a jump to a chain whose only rule is an undecided ACCEPT, under policy ACCEPT', ['-A PREROUTING -i eth9 -j A', '-A A -i eth8 -j ACCEPT'], '1 ACCEPT mark=0x0'],
+    ['RETURN as the last rule of a chain entered by goto', ['-A PREROUTING -g A', '-A A -i eth9 -j RETURN'], '1 ACCEPT mark=0x0'],
+  ];
+  for (const [what, rules, want] of cases) {
+    test(`${what}: no fork, the outcome the decided walks give`, () => {
+      assert.deepEqual(eth9(rules), [want]);
+      assert.deepEqual(decided(rules), [[want], [want]]);
+    });
+  }
+
+  const forks: [string, string[]][] = [
+    ['ACCEPT when the caller marks after the jump', ['-A PREROUTING -j A', '-A PREROUTING -j MARK --set-xmark 0x1/0xffffffff', '-A A -i eth9 -j ACCEPT']],
+    ['DROP under policy ACCEPT', ['-A PREROUTING -i eth9 -j DROP']],
+    ['DROP before a DROP that is itself undecided', ['-A PREROUTING -i eth9 -j DROP', '-A PREROUTING -i eth8 -j DROP']],
+    // The list changes for later rules of the same traversal (a later --rcheck sees it).
+    ['a target-less rule that adds to a recent list', ['-A PREROUTING -i eth9 -m recent --set --name X']],
+    ['SET, which adds to an ipset later rules may test', ['-A PREROUTING -i eth9 -j SET --add-set S src']],
+  ];
+  for (const [what, rules] of forks) {
+    test(`${what}: still a fork`, () => {
+      assert.match(eth9(rules).at(-1) ?? '', /INDETERMINATE/, 'with one branch allowed, the walk gave up');
+    });
+  }
+
+  test('nft: accept as the last rule under policy accept, drop before a drop; drop under policy accept forks', () => {
+    const nft = (policy: string, rules: unknown[][]) => {
+      const items: unknown[] = [{ table: { family: 'ip', name: 't', handle: 1 } }];
+      items.push({ chain: { family: 'ip', table: 't', name: 'c', handle: 2, type: 'filter', hook: 'prerouting', prio: 0, policy } });
+      rules.forEach((expr, i) => items.push({ rule: { family: 'ip', table: 't', chain: 'c', handle: 10 + i, expr } }));
+      return { iptables: [], nft: [parseNftJson(JSON.stringify({ nftables: items }), { source: 'nft' })] } satisfies Dataplane;
+    };
+    const iif = { match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'eth9' } };
+    const walkNft = (plane: Dataplane) => walk(plane, NODE, PACKET, noFork).outcomes.map(line);
+    assert.deepEqual(walkNft(nft('accept', [[iif, { counter: null }, { accept: null }]])), ['1 ACCEPT mark=0x0']);
+    assert.deepEqual(walkNft(nft('accept', [[iif, { drop: null }], [{ drop: null }]])), ['1 DROP mark=0x0']);
+    assert.deepEqual(walkNft(nft('drop', [[iif, { drop: null }]])), ['1 DROP mark=0x0']);
+    assert.match(walkNft(nft('accept', [[iif, { drop: null }]])).at(-1) ?? '', /INDETERMINATE/);
+  });
+});
+
 describe('branches that reach the same state merge', () => {
   test('both sides of an undecidable fork end alike: one outcome, the fork and its reason gone', () => {
     const r = run(['-A PREROUTING -i eth9 -j MARK --set-xmark 0x1/0xffffffff', '-A PREROUTING -j MARK --set-xmark 0x1/0xffffffff']);

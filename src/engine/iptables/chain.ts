@@ -5,7 +5,8 @@ import { setDestination, setSource } from '../packet/nat.js';
 import { natSource, redirectTarget } from '../packet/routing.js';
 import { nextAtRule, RuleQueue } from '../packet/rule-queue.js';
 import { compile, type ChainCtx, type Compiled } from './compile.js';
-import { ruleInert } from './inert.js';
+import type { ChainAfter } from '../packet/inertness.js';
+import { exitAfter, policyExit, ruleInert } from './inert.js';
 import type { MatchFn } from './matches.js';
 import { ruleAt, ruleKeys } from './parse.js';
 import type { Chain, Rule } from './ruleset.js';
@@ -16,12 +17,17 @@ type StepEnd = ChainEnd | { b: Branch; end: 'continue' };
 /** The kernel refuses rule sets that loop; this guards against hand-written dumps that do. */
 const MAX_DEPTH = 64;
 
+/** Where a chain goes on when it returns, when nothing says: not known. */
+const UNKNOWN_EXIT: ChainAfter = () => undefined;
+
 /**
  * Walks one chain for a set of branches and returns how each ended. Branches are taken rule by
  * rule (RuleQueue), so branches that reach a rule in the same state merge there. When the walk's
- * budget runs out, every branch still in the chain is handed to the budget (abandoned).
+ * budget runs out, every branch still in the chain is handed to the budget (abandoned). `exit` is
+ * where the chain goes on when it returns (a built-in chain: its policy), so a rule whose verdict
+ * equals that does not fork.
  */
-export function runChain(ctx: ChainCtx, starts: Branch[], chain: Chain, depth = 0): ChainEnd[] {
+export function runChain(ctx: ChainCtx, starts: Branch[], chain: Chain, depth = 0, exit: ChainAfter = policyExit(chain) ?? UNKNOWN_EXIT): ChainEnd[] {
   const first = starts[0];
   if (first === undefined) return [];
   if (depth > MAX_DEPTH) return starts.map((b) => ({ b, end: 'stop', why: `chains nest deeper than ${MAX_DEPTH} at ${chain.name}: the dump loops` }));
@@ -47,11 +53,11 @@ export function runChain(ctx: ChainCtx, starts: Branch[], chain: Chain, depth = 
     const rule = ruleAt(ctx.ruleset, chain, i);
     const c = compile(ctx, rule);
     let inert: boolean | undefined;
-    const isInert = () => (inert ??= ruleInert(ctx, chain, i));
+    const isInert = () => (inert ??= ruleInert(ctx, chain, i, exit));
     const yes: Branch[] = [];
     const no: Branch[] = [];
     for (const b of bs) matchBranches(ctx, b, c.matches, rule, isInert, yes, (n) => no.push(n));
-    for (const r of applyTarget(ctx, yes, rule, c, depth)) {
+    for (const r of applyTarget(ctx, yes, rule, c, depth, () => exitAfter(ctx, chain, i, rule.target?.goto === true, exit))) {
       if (r.end === 'continue') queue.add(skip(r.b, i + 1), r.b);
       else out.push(r);
     }
@@ -127,7 +133,7 @@ function hop(ctx: ChainCtx, b: Branch, rule: Rule, action: string): void {
 }
 
 /** What the rule's target does to the branches that matched it; a jump walks them together. */
-function applyTarget(ctx: ChainCtx, bs: Branch[], rule: Rule, c: Compiled, depth: number): StepEnd[] {
+function applyTarget(ctx: ChainCtx, bs: Branch[], rule: Rule, c: Compiled, depth: number, jumpExit: () => ChainAfter): StepEnd[] {
   const target = rule.target;
   if (bs.length === 0) return [];
   if (!target) {
@@ -136,7 +142,7 @@ function applyTarget(ctx: ChainCtx, bs: Branch[], rule: Rule, c: Compiled, depth
   }
   if (c.jump) {
     for (const b of bs) hop(ctx, b, rule, `${target.goto ? 'GOTO' : 'JUMP'} ${target.name}`);
-    return runChain(ctx, bs, c.jump, depth + 1).map((r): StepEnd => {
+    return runChain(ctx, bs, c.jump, depth + 1, jumpExit()).map((r): StepEnd => {
       // Returning from a chain entered by -g returns from the chain that did the goto as well.
       if (r.end === 'return' && !target.goto) return { b: r.b, end: 'continue' };
       return r;

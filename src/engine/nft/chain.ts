@@ -12,7 +12,8 @@ import type { ChainEnd } from '../packet/chain-end.js';
 import type { Hop } from '../packet/contract.js';
 import { nextAtRule, RuleQueue } from '../packet/rule-queue.js';
 import type { WalkEnv } from '../packet/walk-env.js';
-import { ruleInert } from './inert.js';
+import type { ChainAfter } from '../packet/inertness.js';
+import { exitAfter, ruleInert } from './inert.js';
 import { NftRuleError, type EvalCtx } from './read.js';
 import { compileRule, runRule, type RuleOutcome } from './rule.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from './ruleset.js';
@@ -44,7 +45,9 @@ export function runNftChain(ctx: NftChainCtx, bs: Branch[], chain: NftChain): Ch
   const base = chain.base;
   // nat chains run inside the NAT core at -100/100 whatever their own priority, after conntrack.
   const beforeConntrack = base !== null && base.type !== 'nat' && (base.hook === 'PREROUTING' || base.hook === 'OUTPUT') && base.priority < CONNTRACK_PRIORITY;
-  return walkChain(ctx, bs, chain, { beforeConntrack }, 0);
+  // Falling off a base chain applies its policy; a rule whose verdict is that one changes nothing.
+  const policy = base === null ? undefined : base.policy.toUpperCase();
+  return walkChain(ctx, bs, chain, { beforeConntrack }, 0, () => policy);
 }
 
 function hop(ctx: NftChainCtx, b: Branch, chain: NftChain, rule: NftRule, action: string, element?: Hop['element']): void {
@@ -54,7 +57,7 @@ function hop(ctx: NftChainCtx, b: Branch, chain: NftChain, rule: NftRule, action
   });
 }
 
-function walkChain(ctx: NftChainCtx, starts: Branch[], chain: NftChain, ec: EvalCtx, depth: number): ChainEnd[] {
+function walkChain(ctx: NftChainCtx, starts: Branch[], chain: NftChain, ec: EvalCtx, depth: number, exit: ChainAfter): ChainEnd[] {
   const first = starts[0];
   if (first === undefined) return [];
   if (depth > MAX_DEPTH) return starts.map((b) => ({ b, end: 'stop', why: `chains nest deeper than ${MAX_DEPTH} at ${ctx.table.family} ${ctx.table.name} ${chain.name}: the dump loops` }));
@@ -73,7 +76,7 @@ function walkChain(ctx: NftChainCtx, starts: Branch[], chain: NftChain, ec: Eval
     }
     budget.step(bs.length);
     const c = compileRule(ctx.ruleset, ctx.table, chain, rule);
-    const rc = { ...ec, where: c.where, ...(ruleInert(ctx, chain, i) ? { inert: true } : {}) };
+    const rc = { ...ec, where: c.where, ...(ruleInert(ctx, chain, i, exit) ? { inert: true } : {}) };
     // Branches ending in a jump or goto to the same chain walk it together. Branches for the next
     // rule are queued after those coming back from a jump, so the matching side stays first.
     const jumps = new Map<NftChain, { b: Branch; e: End }[]>();
@@ -116,7 +119,8 @@ function walkChain(ctx: NftChainCtx, starts: Branch[], chain: NftChain, ec: Eval
       // from this chain too (the goto did not push a return address).
       for (const kind of ['jump', 'goto'] as const) {
         const group = list.filter((x) => x.e.end === kind).map((x) => x.b);
-        for (const r of walkChain(ctx, group, target, ec, depth + 1)) {
+        if (group.length === 0) continue;
+        for (const r of walkChain(ctx, group, target, ec, depth + 1, exitAfter(ctx, chain, i, kind === 'goto', exit))) {
           if (r.end === 'return' && kind === 'jump') queue.add(i + 1, r.b);
           else out.push(r);
         }

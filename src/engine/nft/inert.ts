@@ -1,9 +1,10 @@
 /**
  * nftables rules that cannot change a packet's fate (see ../packet/inertness.ts): a rule that only
- * matches, counts, logs or limits; a return; a jump or goto to an inert chain.
+ * matches, counts, logs or limits; a return, jump or goto, or an accept or drop that the rest of
+ * the chain reaches anyway.
  */
 import { ParseError } from '../errors.js';
-import { ruleInert as inertIn, type ChainGraph, type RuleShape } from '../packet/inertness.js';
+import { afterRule, ruleInert as inertIn, type ChainAfter, type ChainGraph, type RuleShape } from '../packet/inertness.js';
 import { compileRule } from './rule.js';
 import type { NftChain, NftRuleset, NftTable } from './ruleset.js';
 
@@ -21,8 +22,14 @@ function shapeOf(w: Where, chain: NftChain, i: number): RuleShape<NftChain> {
   }
 }
 
-/** True when the i-th rule of `chain` changes nothing whether it matches or not. */
-export function ruleInert(w: Where, chain: NftChain, i: number): boolean {
-  const graph: ChainGraph<NftChain> = { length: (c) => c.rules.length, shape: (c, k) => shapeOf(w, c, k) };
-  return inertIn(graph, chain, i);
+const graphOf = (w: Where): ChainGraph<NftChain> => ({ length: (c) => c.rules.length, shape: (c, k) => shapeOf(w, c, k) });
+
+/** True when the i-th rule of `chain` changes nothing whether it matches or not (`exit`: where the chain goes on). */
+export function ruleInert(w: Where, chain: NftChain, i: number, exit: ChainAfter): boolean {
+  return inertIn(graphOf(w), chain, i, exit);
+}
+
+/** Where the chain entered from rule i of `chain` (by jump, or goto) goes on when it returns. */
+export function exitAfter(w: Where, chain: NftChain, i: number, goto: boolean, exit: ChainAfter): ChainAfter {
+  return afterRule(graphOf(w), chain, i, goto, exit);
 }

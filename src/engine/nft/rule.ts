@@ -31,19 +31,30 @@ export type RuleShape = GenericShape<NftChain>;
 
 /** Statements that leave the packet and its fate as they are (limits and quotas act as matches). */
 const PASSIVE = new Set(['counter', 'log', 'flow', 'dup', 'secmark', 'last', 'ct helper', 'ct timeout', 'ct expectation', 'limit', 'quota', 'ct count']);
+/** Passive statements that may break out of the rule, as a failing match does. */
+const MATCH_LIKE = new Set(['match', 'limit', 'quota', 'ct count']);
 
 function shapeOf(rule: NftRule, table: NftTable): RuleShape {
+  // `always`: nothing before the verdict can break out of the rule.
+  let always = true;
   for (const e of rule.expr) {
     const k = exprKind(e);
-    if (k === 'match' || (k !== null && PASSIVE.has(k))) continue;
     const body = typeof e === 'object' && e !== null && k !== null ? (e as Record<string, unknown>)[k] : undefined;
-    if (k === 'xt' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'match') continue;
+    if (k === 'xt' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'match') {
+      always = false;
+      continue;
+    }
+    if (k === 'match' || (k !== null && PASSIVE.has(k))) {
+      if (MATCH_LIKE.has(k)) always = false;
+      continue;
+    }
     if (k === 'continue') return { kind: 'none' };
-    if (k === 'return') return { kind: 'return' };
+    if (k === 'return') return { kind: 'return', always };
+    if (k === 'accept' || k === 'drop') return { kind: 'verdict', verdict: k.toUpperCase(), always };
     if (k === 'jump' || k === 'goto') {
       const target = typeof body === 'object' && body !== null ? (body as { target?: unknown }).target : undefined;
       const chain = typeof target === 'string' ? table.chains.get(target) : undefined;
-      return chain ? { kind: k, chain } : { kind: 'acts' };
+      return chain ? { kind: k, chain, always } : { kind: 'acts' };
     }
     return { kind: 'acts' };
   }
