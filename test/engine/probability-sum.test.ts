@@ -93,6 +93,8 @@ function factsOf(s: Scenario, k: number, nftables: string | undefined): NodeFact
   return {
     ns: `lab-n${k}`,
     addresses,
+    // The lab's nodes have no bridges: no link is enslaved.
+    masterOf: {},
     routes,
     ipForward: true,
     routeLocalnet: spec.routeLocalnet === true,

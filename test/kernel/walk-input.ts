@@ -41,6 +41,7 @@ export function nodeContextOf(node: NodeFacts): NodeContext {
     name: node.ns,
     localIps: Object.keys(node.addresses),
     interfaceOf: { ...node.addresses },
+    masterOf: { ...node.masterOf },
     routes: node.routes.map((r) => ({ dst: r.dst, dev: r.dev, ...(r.src !== undefined ? { src: r.src } : {}) })),
     sysctls: { ipForward: node.ipForward, routeLocalnet: node.routeLocalnet },
   };

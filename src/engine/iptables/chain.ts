@@ -57,9 +57,11 @@ export function runChain(ctx: ChainCtx, starts: Branch[], chain: Chain, depth = 
     const yes: Branch[] = [];
     const no: Branch[] = [];
     for (const b of bs) matchBranches(ctx, b, c.matches, rule, isInert, yes, (n) => no.push(n));
-    for (const r of applyTarget(ctx, yes, rule, c, depth, () => exitAfter(ctx, chain, i, rule.target?.goto === true, exit))) {
-      if (r.end === 'continue') queue.add(skip(r.b, i + 1), r.b);
-      else out.push(r);
+    if (yes.length > 0) {
+      for (const r of applyTarget(ctx, yes, rule, c, depth, { chain, i, exit })) {
+        if (r.end === 'continue') queue.add(skip(r.b, i + 1), r.b);
+        else out.push(r);
+      }
     }
     // Queued after the matching side, so outcomes list the branch that matched first.
     for (const n of no) queue.add(skip(n, i + 1), n);
@@ -132,17 +134,24 @@ function hop(ctx: ChainCtx, b: Branch, rule: Rule, action: string): void {
   addHop(b, { table: rule.table, chain: rule.chain, line: rule.line, rule: rule.text, action, ...hopLabel(ctx) });
 }
 
+/** Where a rule is: its chain, its index, and where that chain goes on when it returns. */
+interface At {
+  chain: Chain;
+  i: number;
+  exit: ChainAfter;
+}
+
 /** What the rule's target does to the branches that matched it; a jump walks them together. */
-function applyTarget(ctx: ChainCtx, bs: Branch[], rule: Rule, c: Compiled, depth: number, jumpExit: () => ChainAfter): StepEnd[] {
+function applyTarget(ctx: ChainCtx, bs: Branch[], rule: Rule, c: Compiled, depth: number, at: At): StepEnd[] {
   const target = rule.target;
-  if (bs.length === 0) return [];
   if (!target) {
     for (const b of bs) hop(ctx, b, rule, 'CONTINUE');
     return bs.map((b) => ({ b, end: 'continue' }));
   }
   if (c.jump) {
     for (const b of bs) hop(ctx, b, rule, `${target.goto ? 'GOTO' : 'JUMP'} ${target.name}`);
-    return runChain(ctx, bs, c.jump, depth + 1, jumpExit()).map((r): StepEnd => {
+    const exit = exitAfter(ctx, at.chain, at.i, target.goto, at.exit);
+    return runChain(ctx, bs, c.jump, depth + 1, exit).map((r): StepEnd => {
       // Returning from a chain entered by -g returns from the chain that did the goto as well.
       if (r.end === 'return' && !target.goto) return { b: r.b, end: 'continue' };
       return r;

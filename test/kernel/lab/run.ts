@@ -23,6 +23,8 @@ export interface NodeFacts {
   ns: string;
   /** address → interface, every address on the node (both families). */
   addresses: Record<string, string>;
+  /** Each enslaved link → its master (bridge ports), as `ip addr` shows `master`. */
+  masterOf: Record<string, string>;
   routes: { dst: string; dev: string; src?: string; family: 4 | 6 }[];
   ipForward: boolean;
   routeLocalnet: boolean;
@@ -93,9 +95,12 @@ interface Loaded {
 async function nodeFacts(ns: string, loaded: Loaded): Promise<NodeFacts> {
   const addrs = JSON.parse((await run('ip', ['-j', 'addr', 'show'], { ns })).stdout) as {
     ifname: string;
+    master?: string;
     addr_info?: { family: string; local: string; scope: string }[];
   }[];
   const addresses: Record<string, string> = {};
+  const masterOf: Record<string, string> = {};
+  for (const i of addrs) if (i.master !== undefined) masterOf[i.ifname] = i.master;
   for (const i of addrs) for (const a of i.addr_info ?? []) if (a.scope !== 'link') addresses[a.local] = i.ifname;
   const routes: NodeFacts['routes'] = [];
   for (const family of [4, 6] as const) {
@@ -113,6 +118,7 @@ async function nodeFacts(ns: string, loaded: Loaded): Promise<NodeFacts> {
   return {
     ns,
     addresses,
+    masterOf,
     routes,
     ipForward: await sysctl('net.ipv4.ip_forward'),
     routeLocalnet: await sysctl('net.ipv4.conf.all.route_localnet'),

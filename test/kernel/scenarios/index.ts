@@ -19,6 +19,7 @@ import { threeEndpoints } from './three-endpoints.js';
 import { dnatConflict } from './dnat-conflict.js';
 import { oldMarkDrop } from './old-mark-drop.js';
 import { calicoForward } from './calico-forward.js';
+import { physdevRouted } from './physdev-routed.js';
 import { ctstateDnat } from './ctstate-dnat.js';
 import { nftKubeProxyScenarios } from './nft-kube-proxy.js';
 import { nftFirewalldAllow, nftFirewalldReject } from './nft-firewalld.js';
@@ -48,6 +49,7 @@ export const scenarios: Scenario[] = [
   dnatConflict,
   oldMarkDrop,
   calicoForward,
+  physdevRouted,
   ctstateDnat,
   // Native nftables (walked from `nft -j list ruleset`, traced with `nft monitor trace`).
   ...nftKubeProxyScenarios,
