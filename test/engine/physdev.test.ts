@@ -9,6 +9,8 @@ import { ParseError } from '../../src/engine/errors.js';
 import { parseIptablesSave } from '../../src/engine/iptables/parse.js';
 import type { NodeContext, Outcome, Packet, WalkResult } from '../../src/engine/packet/contract.js';
 import { walk } from '../../src/engine/walk/walk.js';
+import { nodeView } from '../../src/model/node-view.js';
+import type { CommandOutput } from '../../src/snapshot/schema.js';
 
 /** A filter table with these rules; a packet that survives them is marked 0x1 when it matched `-j M`. */
 function dump(rules: string[]): string {
@@ -89,5 +91,19 @@ describe('-m physdev', () => {
     assert.throws(() => run(['-A INPUT -m physdev --physdev-is-in eth0 -j DROP'], toNode), (e) => e instanceof ParseError && /^test:7: --physdev-is-in takes no value/.test(e.message));
     const r = run(['-A INPUT -m physdev --physdev-frob -j DROP'], toNode);
     assert.match(r.outcomes[0]?.indeterminate ?? '', /--physdev-frob of -m physdev is not modelled/);
+  });
+
+  test('a snapshot\'s ip addr says which links are bridge ports (master); without it the links are not known', () => {
+    const ok = (argv: string[], stdout: string): CommandOutput => ({ argv, stdout, stderr: '', exitCode: 0 });
+    const links = [
+      { ifname: 'eth0', addr_info: [{ family: 'inet', local: '192.168.0.2', prefixlen: 24 }] },
+      { ifname: 'cni0', addr_info: [{ family: 'inet', local: '10.244.0.1', prefixlen: 24 }] },
+      { ifname: 'veth1', master: 'cni0', addr_info: [] },
+    ];
+    const commands = { 'iptables-nft-save': ok(['iptables-nft-save'], dump([])), 'ip-addr': ok(['ip', '-j', 'addr'], JSON.stringify(links)) };
+    const view = nodeView({ name: 'n1', address: '192.168.0.2', access: 'ssh', commands }, 4);
+    assert.deepEqual(view.context.masterOf, { veth1: 'cni0' });
+    const { 'ip-addr': _, ...withoutLinks } = commands;
+    assert.equal(nodeView({ name: 'n1', address: '192.168.0.2', access: 'ssh', commands: withoutLinks }, 4).context.masterOf, undefined);
   });
 });
