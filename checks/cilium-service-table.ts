@@ -3,11 +3,13 @@
  * --exec-agent: `cilium-dbg service list -o json`) disagrees with the Service: the nodePort has no
  * NodePort frontend there (Cilium lists 0.0.0.0:NP and one frontend per node address), or its
  * frontends have no active backend among the endpoints the EndpointSlices list. Either way the
- * eBPF load balancer has nothing to send the connection to.
+ * eBPF load balancer has nothing to send the connection to. With externalTrafficPolicy Local the
+ * NodePort frontends hold only the node's own endpoints.
  *
  * Not this check: a Service without ready endpoints (the endpoint checks say so first).
  */
-import { defineCheck, sh, type CiliumService, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { frontendText, nodePortFrontends, tableExcerpt } from './lib/cilium-table.js';
 import { listText } from './lib/text.js';
 
 const MESSAGES = {
@@ -30,7 +32,6 @@ export default defineCheck({
   run(ctx) {
     const { service: svc, port } = ctx;
     const { nodePort } = port;
-    const proto = port.protocol.toLowerCase();
     const name = `${svc.namespace}/${svc.name}`;
     const endpoints = ctx.endpointSlices.used(svc, port);
     // No endpoints at all: no-ready-endpoints and its kin explain it before any table does.
@@ -43,8 +44,7 @@ export default defineCheck({
       const table = data.ciliumServices;
       if (table.state !== 'read') continue;
       const nodePorts = table.services.filter((s) => s.type === 'NodePort');
-      const mine = nodePorts.filter((s) => s.frontend.port === nodePort && (s.frontend.protocol === proto || s.frontend.protocol === 'any')
-        && (s.service === null || (s.service.namespace === svc.namespace && s.service.name === svc.name)));
+      const mine = nodePortFrontends(table.services, nodePort, port.protocol, svc);
       const evidence: Evidence[] = [{ kind: 'object', ref: `Service ${name}`, field: `spec.ports[${port.name || port.port}].nodePort`, value: nodePort }];
       const remediation = {
         summary: `Look at the Cilium agent on ${node}: its log for the Service and its status (kube-proxy replacement, NodePort devices); restarting the agent makes it sync every Service again.`,
@@ -71,13 +71,17 @@ export default defineCheck({
         continue;
       }
 
-      const wanted = new Set(endpoints.map((e) => `${e.address}:${e.port}`));
+      // externalTrafficPolicy Local: a NodePort frontend has only the node's own endpoints as
+      // backends, and none on a node without one (Cilium drops there, by design).
+      const expected = svc.externalTrafficPolicy === 'Local' ? ctx.endpointSlices.local(svc, port, node) : endpoints;
+      if (expected.length === 0) continue;
+      const wanted = new Set(expected.map((e) => `${e.address}:${e.port}`));
       const backends = mine.flatMap((s) => s.backends);
       const active = backends.filter((b) => b.state === 'active' && wanted.has(`${b.ip}:${b.port}`));
       if (active.length > 0) continue;
       const states = [...new Set(backends.map((b) => b.state))].sort();
       const stray = backends.filter((b) => !wanted.has(`${b.ip}:${b.port}`)).map((b) => `${b.ip}:${b.port}`);
-      evidence.push({ kind: 'output', node, command: table.command, excerpt: mine.map((s) => `${frontendText(s)} => ${s.backends.map((b) => `${b.ip}:${b.port} (${b.state})`).join(', ') || 'no backends'}`).join('; ').slice(0, 600) });
+      evidence.push({ kind: 'output', node, command: table.command, excerpt: tableExcerpt(mine) });
       findings.push({
         messageId: 'noActiveBackends', node,
         data: {
@@ -87,7 +91,7 @@ export default defineCheck({
           backends: backends.length === 0 ? 'they have no backends'
             : stray.length === backends.length ? `their backends (${listText(shown([...new Set(stray)]))}) are none of the Service's endpoints`
               : `none of their backends is active (${states.join(', ')})`,
-          endpoints: `${endpoints.length} ready endpoint${endpoints.length === 1 ? '' : 's'} (${listText(shown(endpoints.map((e) => `${e.address}:${e.port}`)))})`,
+          endpoints: `${expected.length} ready endpoint${expected.length === 1 ? '' : 's'}${expected === endpoints ? '' : ` on ${node} (externalTrafficPolicy Local)`} (${listText(shown(expected.map((e) => `${e.address}:${e.port}`)))})`,
         },
         evidence,
         remediation,
@@ -96,7 +100,3 @@ export default defineCheck({
     return findings;
   },
 });
-
-function frontendText(s: CiliumService): string {
-  return `${s.frontend.ip}:${s.frontend.port}/${s.frontend.protocol.toUpperCase()}`;
-}

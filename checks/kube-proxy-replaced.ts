@@ -7,6 +7,7 @@
  * the command that shows the replacement's own service table.
  */
 import { defineCheck, sh, type Evidence, type FindingInput, type ProxyReplacement } from '../src/check-kit/index.js';
+import { nodePortFrontends, tableExcerpt } from './lib/cilium-table.js';
 import { listText } from './lib/text.js';
 
 const MESSAGES = {
@@ -34,12 +35,22 @@ export default defineCheck({
     }
     const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const { r, nodes } of byName.values()) {
-      const evidence: Evidence[] = nodes.map((node) => {
-        const own = ctx.nodeState(node).proxyReplacement ?? r;
-        return { kind: 'output', node, command: own.command, excerpt: own.evidence.join(', ') };
+      const evidence: Evidence[] = nodes.flatMap((node): Evidence[] => {
+        const state = ctx.nodeState(node);
+        const own = state.proxyReplacement ?? r;
+        const table = state.ciliumServices;
+        // The replacement's own table, where it was read: what it does with this nodePort.
+        const frontends = table.state === 'read' && ctx.port?.nodePort != null ? nodePortFrontends(table.services, ctx.port.nodePort, ctx.port.protocol) : null;
+        return [
+          { kind: 'output', node, command: own.command, excerpt: own.evidence.join(', ') },
+          ...(table.state === 'read' && frontends !== null
+            ? [{ kind: 'output' as const, node, command: table.command, excerpt: frontends.length === 0 ? `no NodePort frontend for ${ctx.port?.nodePort}` : tableExcerpt(frontends) }]
+            : []),
+        ];
       });
       const tables = nodes.map((n) => ctx.nodeState(n).ciliumServices);
       const read = tables.filter((t) => t.state === 'read').length;
+      const failed = tables.find((t) => t.state === 'unknown' && t.asked);
       const first = nodes[0] ?? '';
       findings.push({
         messageId: 'replaced',
@@ -53,7 +64,8 @@ export default defineCheck({
           command: r.command,
           table: r.name !== 'Cilium' ? ''
             : read > 0 ? ` (np-doctor read it on ${read} of ${nodes.length} node${nodes.length === 1 ? '' : 's'} and compares it with the Service: cilium-service-table)`
-              : ' (np-doctor reads it with --exec-agent, which needs create and get on pods/exec in kube-system)',
+              : failed?.state === 'unknown' ? ` (np-doctor could not read it: ${failed.why})`
+                : ' (np-doctor reads it with --exec-agent, which needs create and get on pods/exec in kube-system)',
         },
         evidence,
         remediation: {

@@ -50,28 +50,30 @@ export interface CiliumService {
 /** The table on one node, or why it cannot be read. */
 export type CiliumTable =
   | { state: 'read'; services: CiliumService[]; pod: string; command: string }
-  | { state: 'unknown'; why: string };
+  | { state: 'unknown'; why: string; /** The agent was asked (--exec-agent) and did not answer with a table. */ asked: boolean };
 
 const CILIUM_SERVICE_LIST_ARGV = AGENT_COMMANDS['cilium-service-list'].argv;
 
 export function ciliumTableOn(outputs: readonly AgentOutput[] | undefined, node: string): CiliumTable {
   const out = outputs?.find((o) => o.node === node && o.argv.join(' ') === CILIUM_SERVICE_LIST_ARGV.join(' '));
   if (out === undefined) {
-    return { state: 'unknown', why: outputs === undefined ? 'the agent was not asked (gather with --exec-agent)' : `no Cilium agent output for ${node}` };
+    return outputs === undefined
+      ? { state: 'unknown', why: 'the agent was not asked (gather with --exec-agent)', asked: false }
+      : { state: 'unknown', why: `no Cilium agent answered for ${node} (no running agent pod there, or the exec was refused)`, asked: true };
   }
   const command = `kubectl -n kube-system exec ${out.pod} -c ${out.container} -- ${out.argv.join(' ')}`;
-  if (out.truncated !== undefined) return { state: 'unknown', why: `\`${command}\` printed more than ${out.truncated.limitBytes} bytes and was cut` };
-  if (out.exitCode !== 0) return { state: 'unknown', why: `\`${command}\` failed (exit ${out.exitCode ?? 'none'}): ${out.stderr.trim().slice(0, 300) || 'no message'}` };
+  if (out.truncated !== undefined) return { state: 'unknown', why: `\`${command}\` printed more than ${out.truncated.limitBytes} bytes and was cut`, asked: true };
+  if (out.exitCode !== 0) return { state: 'unknown', why: `\`${command}\` failed (exit ${out.exitCode ?? 'none'}): ${out.stderr.trim().slice(0, 300) || 'no message'}`, asked: true };
   let json: unknown;
   try {
     json = JSON.parse(out.stdout);
   } catch (e) {
-    return { state: 'unknown', why: `\`${command}\` did not print JSON: ${(e as Error).message.slice(0, 200)}` };
+    return { state: 'unknown', why: `\`${command}\` did not print JSON: ${(e as Error).message.slice(0, 200)}`, asked: true };
   }
   const parsed = Table.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { state: 'unknown', why: `\`${command}\` printed an unexpected table: ${issue === undefined ? 'invalid' : `${issue.path.join('.') || '(top)'}: ${issue.message}`}` };
+    return { state: 'unknown', why: `\`${command}\` printed an unexpected table: ${issue === undefined ? 'invalid' : `${issue.path.join('.') || '(top)'}: ${issue.message}`}`, asked: true };
   }
   const services = parsed.data.map((e): CiliumService => {
     const f = e.spec['frontend-address'];

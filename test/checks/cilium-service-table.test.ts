@@ -1,6 +1,6 @@
 import check from '../../checks/cilium-service-table.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
-import { ciliumCluster } from '../support/scenario-kit/index.js';
+import { ciliumCluster, updateService } from '../support/scenario-kit/index.js';
 import { checkTester } from './tester.js';
 
 /** Rewrites every agent's `cilium-dbg service list -o json` (the kit prints the same table on each node). */
@@ -26,6 +26,12 @@ checkTester(check, {
       scenario: 'cilium-nodeport-missing-from-table', name: 'an agent printed something that is not the table',
       snapshot: (s) => { for (const o of s.cluster.proxyReplacement!.agentOutputs!) o.stdout = '{"error": "agent not ready"}'; },
     },
+    // externalTrafficPolicy Local: each node's NodePort frontends hold its own endpoints; node-1 has none, and an empty list there is by design.
+    { scenario: 'cilium-kpr-healthy', name: 'externalTrafficPolicy Local', spec: (s) => { updateService(s, 'shop/frontend', { externalTrafficPolicy: 'Local' }); } },
+    {
+      scenario: 'cilium-kpr-healthy', name: 'externalTrafficPolicy Local, no backends on node-1 which has no endpoint', ask: { node: 'node-1' },
+      spec: (s) => { updateService(ciliumCluster(s, { noBackends: ['shop/frontend'] }), 'shop/frontend', { externalTrafficPolicy: 'Local' }); },
+    },
     // One active backend among several terminating ones is enough.
     {
       scenario: 'cilium-kpr-healthy', name: 'one of two backends terminating',
@@ -49,6 +55,17 @@ checkTester(check, {
       findings: [{
         messageId: 'noActiveBackends', node: 'node-2',
         data: { node: 'node-2', pod: 'cilium-eeeda', service: 'shop/frontend', nodePort: 30080, plural: 's', frontends: NODE_PORT_FRONTENDS, backends: 'they have no backends', endpoints: ENDPOINTS },
+      }],
+    },
+    {
+      scenario: 'cilium-kpr-healthy', name: 'externalTrafficPolicy Local, no backends on node-2, which has an endpoint', ask: { node: 'node-2' },
+      spec: (s) => { updateService(ciliumCluster(s, { noBackends: ['shop/frontend'] }), 'shop/frontend', { externalTrafficPolicy: 'Local' }); },
+      findings: [{
+        messageId: 'noActiveBackends', node: 'node-2',
+        data: {
+          node: 'node-2', pod: 'cilium-eeeda', service: 'shop/frontend', nodePort: 30080, plural: 's', frontends: NODE_PORT_FRONTENDS, backends: 'they have no backends',
+          endpoints: '1 ready endpoint on node-2 (externalTrafficPolicy Local) (10.244.1.2:8080)',
+        },
       }],
     },
     {

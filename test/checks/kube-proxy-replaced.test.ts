@@ -57,6 +57,23 @@ checkTester(check, {
       }],
     },
     {
+      scenario: 'cilium-kpr-healthy', name: 'the agent on node-1 could not answer', ask: { node: 'node-1' },
+      snapshot: (s) => {
+        const out = s.cluster.proxyReplacement!.agentOutputs!.find((o) => o.node === 'node-1')!;
+        Object.assign(out, { stdout: '', stderr: 'Error: Get "http://localhost/v1/service": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory\n', exitCode: 1 });
+      },
+      findings: [{
+        messageId: 'replaced', node: 'node-1',
+        data: {
+          name: 'Cilium', nodes: 'node-1',
+          evidence: 'cilium-config kube-proxy-replacement: true, agent pod cilium-bedfc, link cilium_host, link cilium_net, no kube-proxy rules',
+          datapath: CILIUM_DATAPATH, target: 'nodePort 30080',
+          command: 'kubectl -n kube-system exec cilium-bedfc -c cilium-agent -- cilium-dbg service list',
+          table: ' (np-doctor could not read it: `kubectl -n kube-system exec cilium-bedfc -c cilium-agent -- cilium-dbg service list -o json` failed (exit 1): Error: Get "http://localhost/v1/service": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory)',
+        },
+      }],
+    },
+    {
       scenario: 'cilium-kpr-healthy', name: 'cilium-config refused (no kube-proxy rules on the node decide it)',
       snapshot: (s) => {
         const r = s.cluster.proxyReplacement!;

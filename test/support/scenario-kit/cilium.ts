@@ -6,8 +6,9 @@
  * the agent's cilium_net/cilium_host devices (cilium_host holds the node's router address, the
  * first of its pod CIDR), and on each node what `cilium-dbg service list -o json` prints: per
  * Service port a ClusterIP frontend, and for a nodePort 0.0.0.0:NP plus one frontend per node
- * address (type NodePort), each with the Service's ready endpoints as active backends (Cilium's
- * API ServiceSpec). CILIUM_* iptables chains are not generated (the nodes' dumps stay the kit's).
+ * address (type NodePort), each with the Service's ready endpoints as active backends (only the
+ * node's own for a NodePort frontend of an externalTrafficPolicy Local Service) (Cilium's API
+ * ServiceSpec). CILIUM_* iptables chains are not generated (the nodes' dumps stay the kit's).
  *
  * Hooks: ClusterSpec.cilium (spec.ts) and one call in build.ts.
  */
@@ -50,9 +51,9 @@ export function withCilium(spec: ClusterSpec, cilium: CiliumSpec, snapshot: Snap
     agentPods: agents.map((p) => keepFields(p, 'Pod')).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)),
   };
   if (cilium.execAgent !== false) {
-    const table = serviceTable(spec, cilium, snapshot);
     state.agentOutputs = snapshot.nodes.map((n): AgentOutput => {
       const cmd = AGENT_COMMANDS['cilium-service-list'];
+      const table = serviceTable(spec, cilium, snapshot, n.name);
       return { node: n.name, pod: agentName(n.name), container: cmd.container, argv: [...cmd.argv], stdout: `${JSON.stringify(table, null, 2)}\n`, stderr: '', exitCode: 0 };
     });
   }
@@ -113,8 +114,8 @@ function ciliumLinks(n: NodeSpec, last: number): Record<string, unknown>[] {
   ];
 }
 
-/** `cilium-dbg service list -o json` for the snapshot's Services: the same on every node (the agents share the cluster's state). */
-function serviceTable(spec: ClusterSpec, cilium: CiliumSpec, snapshot: Snapshot): unknown[] {
+/** `cilium-dbg service list -o json` for the snapshot's Services as the agent on `agentNode` prints it. */
+function serviceTable(spec: ClusterSpec, cilium: CiliumSpec, snapshot: Snapshot, agentNode: string): unknown[] {
   const model = new ClusterModel(snapshot);
   const slices = endpointSlicesOf(model);
   const out: unknown[] = [];
@@ -123,14 +124,17 @@ function serviceTable(spec: ClusterSpec, cilium: CiliumSpec, snapshot: Snapshot)
     const key = `${svc.namespace}/${svc.name}`;
     for (const port of svc.ports) {
       const protocol = port.protocol.toLowerCase();
-      const backends = cilium.noBackends?.includes(key) === true ? [] : slices.used(svc, port).map((e) => ({
+      const all = cilium.noBackends?.includes(key) === true ? [] : slices.used(svc, port);
+      const backends = (node: string | null) => all.filter((e) => node === null || e.nodeName === node).map((e) => ({
         ip: e.address, port: e.port, ...(e.nodeName !== null ? { nodeName: e.nodeName } : {}), state: 'active', preferred: true,
       }));
+      // externalTrafficPolicy Local: NodePort frontends list only the agent's own node's endpoints.
+      const local = svc.externalTrafficPolicy === 'Local' ? agentNode : null;
       const entry = (ip: string, type: string) => {
         const s = {
           id: ++id,
           'frontend-address': { ip, port: type === 'NodePort' ? port.nodePort : port.port, protocol, scope: 'external' },
-          'backend-addresses': backends,
+          'backend-addresses': backends(type === 'NodePort' ? local : null),
           flags: { type, trafficPolicy: svc.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster', name: svc.name, namespace: svc.namespace },
         };
         return { spec: s, status: { realized: s } };
