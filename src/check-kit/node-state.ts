@@ -62,6 +62,8 @@ export interface GatheredNode {
 export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode {
   const data = cluster.nodeDataOf(name);
   const rules = () => data.rulesFor(4);
+  let replacement: ProxyReplacement | null | undefined;
+  let table: CiliumTable | undefined;
   return {
     name,
     get unavailable() {
@@ -101,10 +103,13 @@ export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode 
       return observedModes(cluster, name);
     },
     get proxyReplacement() {
-      return proxyReplacementOn(cluster, name);
+      if (replacement === undefined) replacement = proxyReplacementOn(cluster, name);
+      return replacement;
     },
     get ciliumServices() {
-      return ciliumTableOn(cluster.snapshot.cluster.proxyReplacement?.agentOutputs, name);
+      // Parsed once per node: several checks read it.
+      table ??= ciliumTableOn(cluster.snapshot.cluster.proxyReplacement?.agentOutputs, name);
+      return table;
     },
   };
 }
