@@ -27,7 +27,8 @@ export default defineCheck({
   description: "Cilium's own service table (cilium-dbg service list, read with --exec-agent) has no NodePort frontend for the Service, or no active backend among its endpoints.",
   severity: 'error',
   stage: 'kube-proxy',
-  requires: ['service', 'nodePort', 'endpointSlices', 'nodeState'],
+  // Not nodeState: the agents' tables are read through the API (--exec-agent works with --collect none).
+  requires: ['service', 'nodePort', 'endpointSlices'],
   messages: MESSAGES,
   run(ctx) {
     const { service: svc, port } = ctx;

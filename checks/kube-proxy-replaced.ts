@@ -20,7 +20,8 @@ export default defineCheck({
   description: 'Cilium, kube-router or OVN-Kubernetes does kube-proxy\'s job on an ingress node, outside the rules np-doctor replays: the replay there is undecided.',
   severity: 'warning',
   stage: 'kube-proxy',
-  requires: ['nodeState'],
+  // Nothing: a node that was not reached is judged by the API (cilium-config, the agent pods).
+  requires: [],
   messages: MESSAGES,
   run(ctx) {
     const nodePort = ctx.port?.nodePort ?? null;

@@ -158,7 +158,9 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
   nodes.sort((a, b) => a.name.localeCompare(b.name));
   await probes?.fromHere(req.signal, req.progress);
   if (req.execAgent === true && cluster.proxyReplacement !== undefined) {
-    const names = [...new Set([...fromFiles, ...targets].map((t) => t.name))];
+    // The nodes read; without node access (--collect none), the nodes the question concerns.
+    const read = [...fromFiles, ...targets];
+    const names = [...new Set((read.length > 0 ? read : planNodes(cluster, req.nodes).targets).map((t) => t.name))];
     const r = await gatherAgents(api, cluster, { nodes: names, timeoutMs: req.commandTimeoutMs, outputLimitBytes: req.outputLimitBytes, concurrency: req.nodeConcurrency, signal: req.signal });
     cluster.proxyReplacement.agentOutputs = r.outputs;
     all.push(...r.errors);

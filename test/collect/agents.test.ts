@@ -42,10 +42,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const snapshot = async (name: string, extra: string[]) => {
+const snapshot = async (name: string, extra: string[], nodes = ['--node-dump', `node-1=${dump}`]) => {
   const file = join(dir, `${name}.json`);
-  const r = await runMain(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, ...extra, '-o', file], { HOME: dir });
-  return { r, snap: r.code === 0 || r.code === 3 ? await loadSnapshot(file) : null };
+  const r = await runMain(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', ...nodes, ...extra, '-o', file], { HOME: dir });
+  return { r, file, snap: r.code === 0 || r.code === 3 ? await loadSnapshot(file) : null };
 };
 
 test('without --exec-agent: cilium-config (only its kube-proxy-replacement key) and the agent pods are read, nothing is exec\'d', async () => {
@@ -100,4 +100,19 @@ test('cilium-config refused (a Role from an older README): noted beside the agen
   assert.equal(pr?.ciliumConfig, null);
   assert.match(pr?.ciliumConfigRefused ?? '', /cilium-config.*forbidden|forbidden.*cilium-config/);
   assert.equal(pr?.agentPods.length, 3);
+});
+
+test('--exec-agent without node access (--collect none): the agents on the nodes the question concerns; diagnose names Cilium from the API and compares its tables', async () => {
+  server.clearFaults();
+  execs.length = 0;
+  const { r, file } = await snapshot('api-only', ['--exec-agent'], []);
+  assert.equal(r.code, 0, r.err);
+  // The Service's endpoint nodes (node-2, node-3), as planned for a gathering with node access.
+  assert.equal(execs.length, 2);
+  const d = await runMain(['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', file, '-o', 'json'], { HOME: dir });
+  const report = JSON.parse(d.out) as { findings: { id: string; node?: string; message: string }[]; verdict: { nodes: { result: string }[] } };
+  assert.deepEqual(report.findings.map((f) => f.id), ['kube-proxy-replaced'], d.out);
+  assert.match(report.findings[0]?.message ?? '', /^Cilium replaces kube-proxy on node-1, node-2 and node-3 \(cilium-config kube-proxy-replacement: true, agent pod cilium-[a-z]+\)/);
+  assert.ok(report.verdict.nodes.every((n) => n.result === 'indeterminate'));
+  assert.equal(d.code, 3, 'undecided replays: no clean bill');
 });
