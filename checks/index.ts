@@ -5,6 +5,7 @@
 import type { Check } from '../src/check-kit/index.js';
 import backendNotListening from './backend-not-listening.js';
 import brNetfilterOff from './br-netfilter-off.js';
+import ciliumServiceTable from './cilium-service-table.js';
 import clientWrongTarget from './client-wrong-target.js';
 import conntrackInvalidDrop from './conntrack-invalid-drop.js';
 import conntrackTableFull from './conntrack-table-full.js';
@@ -25,6 +26,7 @@ import kubeProxyMissing from './kube-proxy-missing.js';
 import kubeProxyModeConflict from './kube-proxy-mode-conflict.js';
 import kubeProxyNodeNameMismatch from './kube-proxy-node-name-mismatch.js';
 import kubeProxyOutOfSync from './kube-proxy-out-of-sync.js';
+import kubeProxyReplaced from './kube-proxy-replaced.js';
 import localhostNodeportUnsupported from './localhost-nodeport-unsupported.js';
 import masqueradeMissing from './masquerade-missing.js';
 import netpolBlocksSnatedSource from './netpol-blocks-snated-source.js';
@@ -49,6 +51,7 @@ import unexpectedSnat from './unexpected-snat.js';
 export const CHECKS: readonly Check[] = [
   backendNotListening,
   brNetfilterOff,
+  ciliumServiceTable,
   clientWrongTarget,
   conntrackInvalidDrop,
   conntrackTableFull,
@@ -69,6 +72,7 @@ export const CHECKS: readonly Check[] = [
   kubeProxyModeConflict,
   kubeProxyNodeNameMismatch,
   kubeProxyOutOfSync,
+  kubeProxyReplaced,
   localhostNodeportUnsupported,
   masqueradeMissing,
   netpolBlocksSnatedSource,

@@ -30,6 +30,8 @@ export default defineCheck({
     const all = ctx.endpointSlices.of(svc, port).filter((e) => e.port !== null && e.ready);
     const working = [...new Set(all.map((e) => e.nodeName).filter((n): n is string => n !== null))].sort();
     for (const p of ctx.paths) {
+      // A kube-proxy replacement handles NodePorts here: kube-proxy-replaced says so.
+      if (ctx.nodeState(p.node).proxyReplacement !== null) continue;
       const state = ctx.nodeState(p.node).ipvs;
       if (state === null) continue;
       const vs = virtualService(state, p.protocol, p.address, nodePort);

@@ -29,6 +29,8 @@ export default defineCheck({
     const { nodePort } = port;
     const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const p of ctx.paths) {
+      // A kube-proxy replacement handles NodePorts here: kube-proxy-replaced says so.
+      if (ctx.nodeState(p.node).proxyReplacement !== null) continue;
       const state = ctx.nodeState(p.node).ipvs;
       if (state === null || state.services.length === 0) continue;
       const vs = virtualService(state, p.protocol, p.address, nodePort);

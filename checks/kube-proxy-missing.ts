@@ -1,20 +1,14 @@
 /**
  * No kube-proxy on a node of the path: no kube-proxy pod there and none of its chains in any of
  * the node's rules, so nothing translates a NodePort on that node. A dataplane that replaces
- * kube-proxy (Cilium, OVN-Kubernetes, kube-router's proxy) is recognised by its own chains and
- * keeps the check quiet; so does kube-proxy in nftables mode (its `kube-proxy` nft table).
+ * kube-proxy (Cilium, OVN-Kubernetes, kube-router's proxy: nodeState().proxyReplacement) keeps the
+ * check quiet (kube-proxy-replaced says so); so does kube-proxy in nftables mode (its `kube-proxy`
+ * nft table).
  */
 import { defineCheck, sh, type Evidence, type FindingInput, type IptablesDumpId, type Ruleset } from '../src/check-kit/index.js';
 import { hasKubeProxyRules } from './lib/kube-proxy-rules.js';
 
 const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save'] as const;
-
-/** Chains of dataplanes that do kube-proxy's job themselves. */
-const REPLACEMENTS: [RegExp, string][] = [
-  [/^CILIUM_/, 'Cilium'],
-  [/^OVN-KUBE-/, 'OVN-Kubernetes'],
-  [/^KUBE-ROUTER-/, 'kube-router'],
-];
 
 const MESSAGES = {
   absent: 'kube-proxy does not run on {{node}}: there is no kube-proxy pod on it{{daemonSet}}, and its iptables rules have no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). Nothing on {{node}} translates NodePorts, so {{node}}:{{nodePort}} is refused or reaches whatever listens there.',
@@ -55,8 +49,7 @@ export default defineCheck({
       if (nft?.exitCode === 0 && /"name":\s*"kube-proxy"/.test(nft.stdout)) continue;
       // In nftables mode a missing table is nft-kube-proxy-table-missing's finding.
       if (mode === 'nftables') continue;
-      if (read.some((r) => r.rs !== null && replacedBy(r.rs) !== null)) continue;
-      if (nft?.exitCode === 0 && /cilium|ovn/i.test(nft.stdout)) continue;
+      if (data.proxyReplacement !== null) continue;
 
       const dumps = read.map((r) => r.rs === null ? `${r.id}: empty` : `${r.id}: ${[...r.rs.tables.keys()].join(', ') || 'no tables'}`).join('; ');
       const evidence: Evidence[] = read.map((r) => ({
@@ -120,12 +113,3 @@ export default defineCheck({
     return findings;
   },
 });
-
-function replacedBy(rs: Ruleset): string | null {
-  for (const t of rs.tables.values()) {
-    for (const c of t.chains.keys()) {
-      for (const [re, name] of REPLACEMENTS) if (re.test(c)) return name;
-    }
-  }
-  return null;
-}

@@ -31,6 +31,10 @@ export default defineCheck({
     const configured = ctx.kubeProxy.configuredMode;
     const findings: FindingInput<typeof MESSAGES>[] = [];
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
+      // kube-router's IPVS is not kube-proxy's, and OVN-Kubernetes' chains are its own: kube-proxy-replaced
+      // says who handles NodePorts. Cilium beside kube-proxy's own rules is this check's `cilium` case.
+      const replacement = ctx.nodeState(node).proxyReplacement;
+      if (replacement !== null && replacement.name !== 'Cilium') continue;
       const observed = ctx.nodeState(node).proxyModes;
       const [only, ...more] = observed ?? [];
       if (observed === null || only === undefined) continue;

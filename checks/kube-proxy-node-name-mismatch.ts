@@ -30,6 +30,8 @@ export default defineCheck({
     const findings: FindingInput<typeof MESSAGES>[] = [];
 
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
+      // A kube-proxy replacement handles NodePorts here: kube-proxy-replaced says so.
+      if (ctx.nodeState(node).proxyReplacement !== null) continue;
       const rss = ctx.nodeState(node).rulesets;
       if (rss === null) continue;
       const hits = rss.flatMap((rs) => noLocalEndpointRules(rs, name, nodePort).map((rule) => ({ rs, rule })));

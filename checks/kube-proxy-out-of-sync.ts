@@ -43,6 +43,8 @@ export default defineCheck({
     const findings: FindingInput<typeof MESSAGES>[] = [];
 
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
+      // A kube-proxy replacement handles NodePorts here: kube-proxy-replaced says so.
+      if (ctx.nodeState(node).proxyReplacement !== null) continue;
       const rss = (ctx.nodeState(node).rulesets ?? []).filter(hasKubeProxyRules);
       // Rules in both backends are iptables-backend-split's finding: one set is stale by nature.
       const [rs, ...others] = rss;

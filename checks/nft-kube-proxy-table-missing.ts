@@ -35,6 +35,8 @@ export default defineCheck({
       const data = ctx.nodeState(node);
       const nft = data.command('nft-ruleset');
       if (data.unavailable !== null || nft === undefined) continue;
+      // A kube-proxy replacement handles NodePorts here: kube-proxy-replaced says so.
+      if (data.proxyReplacement !== null) continue;
       if (nft.exitCode === 0 && data.kubeProxyTable !== null) continue;
       const evidence: Evidence[] = [{ kind: 'object', ref: configured.source, field: 'mode', value: 'nftables' }];
       const reasons: string[] = [];

@@ -23,6 +23,8 @@ export type {
 } from './engine.js';
 export type { ContainerPort, NodeInfo, PodInfo, ServiceInfo, ServicePort, SliceEndpoint } from '../model/kube.js';
 export type { ObservedMode } from '../model/proxy-mode.js';
+export type { ProxyReplacement, ReplacementName } from '../model/proxy-replacement.js';
+export type { CiliumBackend, CiliumService, CiliumTable } from '../model/cilium-services.js';
 export { boundText, listenerFor, reaches } from '../model/sockets.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';

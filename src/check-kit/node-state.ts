@@ -5,7 +5,9 @@
  */
 import type { ClusterModel } from '../model/cluster.js';
 import type { NodeData } from '../model/node-data.js';
+import { ciliumTableOn, type CiliumTable } from '../model/cilium-services.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
+import { proxyReplacementOn, type ProxyReplacement } from '../model/proxy-replacement.js';
 import type { ListeningSocket, PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
@@ -48,11 +50,20 @@ export interface GatheredNode {
   readonly kubeProxyTable: NftTable | null;
   /** Every kube-proxy mode whose rules the node holds; null when its rules were not read. */
   readonly proxyModes: ObservedMode[] | null;
+  /**
+   * The dataplane that replaces kube-proxy on this node (Cilium, kube-router, OVN-Kubernetes), from
+   * the node's devices and rules and the API's agent pods and cilium-config; null when none is seen.
+   */
+  readonly proxyReplacement: ProxyReplacement | null;
+  /** Cilium's service table as the node's agent printed it (--exec-agent), or why it is unknown. */
+  readonly ciliumServices: CiliumTable;
 }
 
 export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode {
   const data = cluster.nodeDataOf(name);
   const rules = () => data.rulesFor(4);
+  let replacement: ProxyReplacement | null | undefined;
+  let table: CiliumTable | undefined;
   return {
     name,
     get unavailable() {
@@ -90,6 +101,15 @@ export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode 
     },
     get proxyModes() {
       return observedModes(cluster, name);
+    },
+    get proxyReplacement() {
+      if (replacement === undefined) replacement = proxyReplacementOn(cluster, name);
+      return replacement;
+    },
+    get ciliumServices() {
+      // Parsed once per node: several checks read it.
+      table ??= ciliumTableOn(cluster.snapshot.cluster.proxyReplacement?.agentOutputs, name);
+      return table;
     },
   };
 }

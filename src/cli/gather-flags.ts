@@ -38,6 +38,7 @@ export const GATHER_FLAGS = {
   'debug-image': { type: 'string' },
   'debug-namespace': { type: 'string' },
   'debug-privileged': { type: 'boolean' },
+  'exec-agent': { type: 'boolean' },
 } as const;
 
 export const GATHER_HELP = `Cluster (like kubectl):
@@ -72,6 +73,11 @@ NET_ADMIN, NET_RAW and SYS_CHROOT, deleted afterwards):
       --debug-image IMAGE   image with chroot and sleep (default busybox 1.37, pinned by digest)
       --debug-namespace NS  where the pod runs (default: the context's namespace; -n does not change it)
       --debug-privileged    run the pod privileged (nodes where the capabilities are not enough, e.g. SELinux)
+
+kube-proxy replacements (Cilium):
+      --exec-agent          also run \`cilium-dbg service list -o json\` in the Cilium agent pod of each node
+                            read (kube-system, container cilium-agent), to compare its service table with
+                            the Service; needs create and get on pods/exec in kube-system (off by default)
 `;
 
 /** The gather flags as parsed: strings, string lists and booleans, each absent when not given. */
@@ -209,6 +215,7 @@ export function gatherRequest(
     localNodeName: hostname(),
     signal: io.interrupt,
     progress,
+    execAgent: values['exec-agent'] === true,
     onWarning: warn,
   };
 }

@@ -8,6 +8,7 @@
 import type { CollectMethod, GatherError, NodeState, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/schema.js';
 import { VERSION } from '../version.js';
+import { gatherAgents } from './agents.js';
 import { gatherSignal } from './deadline.js';
 import { makeKubeApi, type KubeApi } from './kube/api.js';
 import { gatherCluster, type ClusterQuestion } from './kube/cluster.js';
@@ -52,6 +53,11 @@ export interface GatherRequest {
   progress: Progress;
   /** --probe: what to probe and the connect timeout; absent, no probe is planned and no packet sent. */
   probe?: ProbeRequest | undefined;
+  /**
+   * --exec-agent: run the kube-proxy replacement's read-only service listing in its agent pod on
+   * each node read (collect/agents.ts); needs pods/exec in kube-system. Off unless asked.
+   */
+  execAgent?: boolean | undefined;
   /** Things the user should know that do not make the snapshot incomplete (stderr). */
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -151,6 +157,14 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
   }
   nodes.sort((a, b) => a.name.localeCompare(b.name));
   await probes?.fromHere(req.signal, req.progress);
+  if (req.execAgent === true && cluster.proxyReplacement !== undefined) {
+    // The nodes read; without node access (--collect none), the nodes the question concerns.
+    const read = [...fromFiles, ...targets];
+    const names = [...new Set((read.length > 0 ? read : planNodes(cluster, req.nodes).targets).map((t) => t.name))];
+    const r = await gatherAgents(api, cluster, { nodes: names, timeoutMs: req.commandTimeoutMs, outputLimitBytes: req.outputLimitBytes, concurrency: req.nodeConcurrency, signal: req.signal });
+    cluster.proxyReplacement.agentOutputs = r.outputs;
+    all.push(...r.errors);
+  }
 
   return {
     // Every message is bounded where it is made; this is the last guard before the snapshot.

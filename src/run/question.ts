@@ -10,6 +10,7 @@ import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { ClusterModel } from '../model/cluster.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
+import { replayBlockedBy } from '../model/proxy-replacement.js';
 import { boundText, listenerFor, type ListeningSocket } from '../model/sockets.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { isLoopbackIp } from '../check-kit/address.js';
@@ -141,7 +142,9 @@ function pathNodes(cluster: ClusterModel, ingress: string[]): Map<string, PathNo
   for (const name of names) {
     const d = cluster.nodeDataOf(name);
     const r = d.rulesFor(4);
-    out.set(name, { name, rules: r.ok ? { plane: r.plane, context: r.context } : { unavailable: r.why }, sysctls: d.sysctls, listening: d.listening });
+    // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
+    const replaced = replayBlockedBy(cluster, name);
+    out.set(name, { name, rules: replaced !== null ? { unavailable: replaced } : r.ok ? { plane: r.plane, context: r.context } : { unavailable: r.why }, sysctls: d.sysctls, listening: d.listening });
   }
   return out;
 }

@@ -62,7 +62,8 @@ export const KEPT_FLAGS: Readonly<Record<string, readonly string[]>> = {
   DaemonSet: ['config', 'proxy-mode', 'cluster-cidr', 'nodeport-addresses', 'iptables-masquerade-bit', 'iptables-localhost-nodeports', 'hostname-override'],
   // kube-apiserver static pods: collect/kube/kube-proxy-config.ts (serviceNodePortRange) reads the
   // NodePort range while gathering. kube-proxy pods are stored, but nothing reads their command.
-  Pod: ['service-node-port-range'],
+  // kube-router's agent pods: model/proxy-replacement.ts reads whether its service proxy is on.
+  Pod: ['service-node-port-range', 'run-service-proxy'],
 };
 
 const KEPT_BINARIES = new Set(['kube-proxy', 'kube-apiserver']);

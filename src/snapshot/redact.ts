@@ -162,6 +162,17 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
         corefile: c.coreDns.corefile === null ? null : readdress(redactDomains(c.coreDns.corefile)),
       },
       apiServer: c.apiServer,
+      // System objects keep their names; the agents' service tables hold Service names and addresses.
+      ...(c.proxyReplacement !== undefined ? {
+        proxyReplacement: {
+          ...c.proxyReplacement,
+          ciliumConfig: one(c.proxyReplacement.ciliumConfig),
+          agentPods: all(c.proxyReplacement.agentPods),
+          ...(c.proxyReplacement.agentOutputs !== undefined ? {
+            agentOutputs: c.proxyReplacement.agentOutputs.map((o) => ({ ...o, node: both(o.node), stdout: redactJsonText(o.stdout, both), stderr: ssh.any(both(o.stderr)) })),
+          } : {}),
+        },
+      } : {}),
     },
     nodes: snapshot.nodes.map((n) => ({
       ...n,
@@ -195,6 +206,17 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
       };
     }),
   };
+}
+
+/** JSON output: its string values renamed, never its keys (a Service named "frontend" must not rename `frontend-address`). */
+function redactJsonText(text: string, rewrite: Rewrite): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return rewrite(text);
+  }
+  return JSON.stringify(mapJson(v, { value: rewrite }));
 }
 
 /** Node names a probe holds: where it was sent from (unless here) and the node it aimed at. */

@@ -71,6 +71,26 @@ const KubeProxyConfig = z.object({
   source: z.string().describe('where these values were read, e.g. "ConfigMap kube-system/kube-proxy config.conf"'),
 });
 
+/** What an exec into a kube-proxy replacement's agent pod printed (--exec-agent). */
+const AgentOutput = CommandOutput.extend({
+  node: z.string().describe('the node the agent pod runs on'),
+  pod: z.string().describe('the agent pod (namespace kube-system)'),
+  container: z.string(),
+});
+
+/**
+ * What the API says about a dataplane that replaces kube-proxy (Cilium, kube-router). Present only
+ * when something was found or refused, so snapshots of clusters without one are unchanged.
+ */
+const ProxyReplacementState = z.object({
+  ciliumConfig: KubeObject.nullable()
+    .describe('ConfigMap kube-system/cilium-config with only its kube-proxy-replacement key; null when absent or refused'),
+  ciliumConfigRefused: z.string().optional().describe('why cilium-config could not be read (RBAC), when it could not'),
+  agentPods: z.array(KubeObject).describe('kube-system pods labelled k8s-app=cilium or k8s-app=kube-router'),
+  agentOutputs: z.array(AgentOutput).optional()
+    .describe('--exec-agent: what the agent on each node printed (cilium-dbg service list -o json); absent without the flag'),
+});
+
 const Cluster = z.object({
   services: z.array(KubeObject),
   endpointSlices: z.array(KubeObject),
@@ -94,6 +114,8 @@ const Cluster = z.object({
   apiServer: z.object({
     serviceNodePortRange: z.string().nullable().describe('--service-node-port-range of a kube-apiserver static pod'),
   }),
+  proxyReplacement: ProxyReplacementState.optional()
+    .describe('a dataplane that may replace kube-proxy, as the API shows it; absent when none was found, and in older snapshots'),
 });
 
 export const SnapshotSchema = z.object({
@@ -127,6 +149,8 @@ export type CommandOutput = z.infer<typeof CommandOutput>;
 export type GatherError = z.infer<typeof GatherError>;
 export type KubeProxyConfig = z.infer<typeof KubeProxyConfig>;
 export type ClusterState = z.infer<typeof Cluster>;
+export type ProxyReplacementState = z.infer<typeof ProxyReplacementState>;
+export type AgentOutput = z.infer<typeof AgentOutput>;
 
 /** The published JSON Schema (draft 2020-12) of Snapshot v1; schema/snapshot.v1.json is this, written out. */
 export function snapshotJsonSchema(): Record<string, unknown> {

@@ -1,4 +1,6 @@
 import check from '../../checks/kube-proxy-missing.js';
+import { ciliumCluster } from '../support/scenario-kit/index.js';
+import { kubeRouter, ovnOn } from './replacement-edits.js';
 import { checkTester } from './tester.js';
 
 checkTester(check, {
@@ -8,8 +10,23 @@ checkTester(check, {
     { scenario: 'healthy-nftables-mode' },
     // A kube-proxy pod that is there but not ready: kube-proxy-crashlooping.
     { scenario: 'kube-proxy-crashloop' },
+    // kube-proxy replaced: kube-proxy-replaced says so, and installing kube-proxy would be wrong.
+    { scenario: 'cilium-kpr-healthy' },
+    { scenario: 'kube-proxy-not-running', name: 'kube-router runs the service proxy', snapshot: kubeRouter },
+    { scenario: 'kube-proxy-not-running', name: 'OVN-Kubernetes on node-1', snapshot: ovnOn('node-1') },
   ],
   invalid: [
+    {
+      // Cilium only as the CNI: nothing replaces the kube-proxy that is not there.
+      scenario: 'cilium-kpr-healthy', name: 'cilium-config says kube-proxy-replacement "false"', ask: { node: 'node-3' },
+      spec: (s) => { ciliumCluster(s, { kubeProxyReplacement: 'false' }); },
+      findings: [
+        {
+          messageId: 'absent', node: 'node-3',
+          data: { node: 'node-3', daemonSet: ' and no kube-proxy DaemonSet in kube-system', dumps: 'iptables-nft-save: mangle, filter, nat; iptables-legacy-save: empty', nodePort: 30080 },
+        },
+      ],
+    },
     {
       scenario: 'kube-proxy-not-running',
       findings: [

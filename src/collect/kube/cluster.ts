@@ -4,8 +4,9 @@
  * CoreDNS in kube-system, and kube-apiserver's NodePort range. A refused or failed read becomes a
  * GatherError and the rest goes on; only an unreachable API or a missing target Service stops it.
  */
+import { AGENT_POD_SELECTOR, CILIUM_CONFIG } from '../../snapshot/agent-commands.js';
 import { stepOf, type ApiRequest } from '../../snapshot/gather-step.js';
-import type { ClusterState, GatherError, KubeObject } from '../../snapshot/schema.js';
+import type { ClusterState, GatherError, KubeObject, ProxyReplacementState } from '../../snapshot/schema.js';
 import { mapLimit } from '../limit.js';
 import type { Progress } from '../gather-progress.js';
 import { boundMessage } from '../untrusted-text.js';
@@ -101,7 +102,7 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   const single = services.length === 1 ? services[0] : undefined;
   const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-  progress.start('objects', 'reading endpoints, pods, nodes, policies, kube-proxy and CoreDNS');
+  progress.start('objects', 'reading endpoints, pods, nodes, policies, kube-proxy (or what replaces it) and CoreDNS');
   const cluster: ClusterState = {
     services, endpointSlices: [], pods: [], nodes: [], networkPolicies: [], namespaces: [],
     kubeProxy: { configMap: null, daemonSet: null, pods: [], config: null },
@@ -109,6 +110,7 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
     apiServer: { serviceNodePortRange: null },
   };
   let apiServerPods: KubeObject[] = [];
+  const replacement: ProxyReplacementState = { ciliumConfig: null, agentPods: [] };
 
   const tasks: (() => Promise<void>)[] = [
     async () => {
@@ -172,6 +174,26 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       cluster.coreDns.corefile = cm?.data?.Corefile ?? null;
     },
     async () => {
+      // Cilium's kube-proxy replacement setting. Optional: a Role without cilium-config among its
+      // resourceNames (written from an older README) is noted, not an error; the node still shows Cilium.
+      const step: ApiRequest = { verb: 'get', resource: 'configmaps', namespace: CILIUM_CONFIG.namespace, name: CILIUM_CONFIG.name };
+      try {
+        const cm = await getOrNull(api, step, () => core.readNamespacedConfigMap({ name: CILIUM_CONFIG.name, namespace: CILIUM_CONFIG.namespace }, o));
+        const wired = await wireOne(cm, CONFIGMAP);
+        replacement.ciliumConfig = wired && keepConfigMapKey(wired, CILIUM_CONFIG.key);
+      } catch (e) {
+        if (!(e instanceof ApiCallError)) throw e;
+        if (isFatal(e)) throw new GatherFatalError(e.error);
+        replacement.ciliumConfigRefused = boundMessage(e.error.why, 512);
+      }
+    },
+    async () => {
+      // The agents of Cilium and kube-router: which nodes they run on, kube-router's --run-service-proxy.
+      const items = await list({ verb: 'list', resource: 'pods', namespace: SYSTEM }, (c) =>
+        core.listNamespacedPod({ namespace: SYSTEM, labelSelector: AGENT_POD_SELECTOR, ...page, _continue: c }, o));
+      replacement.agentPods = await wireAll(items, POD);
+    },
+    async () => {
       // kubeadm-style control planes run kube-apiserver as a static pod whose flags we can read;
       // managed control planes (EKS, GKE, AKS) show none, and the range stays unknown.
       const items = await list({ verb: 'list', resource: 'pods', namespace: SYSTEM }, (c) =>
@@ -188,6 +210,12 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
     errors.push({ stage: 'cluster', step: { kind: 'kube-proxy-config' }, what: `read kube-proxy's ${KUBE_PROXY_CONFIG_KEY}`, why: `not valid YAML: ${boundMessage((e as Error).message.split('\n')[0] ?? '', 512)}` });
   }
   cluster.apiServer.serviceNodePortRange = serviceNodePortRange(apiServerPods);
+  // Stored only when there is something to say, so snapshots of other clusters stay as they were
+  // (a refused cilium-config matters only where Cilium runs).
+  if (replacement.ciliumConfig !== null || replacement.agentPods.length > 0) {
+    replacement.agentPods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    cluster.proxyReplacement = replacement;
+  }
   sortObjects(cluster);
 
   const summary = `${cluster.endpointSlices.length} EndpointSlices, ${cluster.pods.length} pods, ${cluster.nodes.length} nodes, ${cluster.networkPolicies.length} NetworkPolicies`;

@@ -10,14 +10,14 @@
  * np-doctor itself dies, and the managed-by label and owner annotations let `np-doctor cleanup`
  * find leftovers.
  */
-import { Writable } from 'node:stream';
-import type { V1Pod, V1Status } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { deadlinePassed, stopReason } from '../deadline.js';
 import { classify, type KubeApi } from '../kube/api.js';
 import { boundMessage } from '../untrusted-text.js';
-import { CommandCapture, DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
+import { DEFAULT_OUTPUT_LIMIT_BYTES } from './bounded-output.js';
 import { fixedCommand, probeCommand, type CommandSpec } from './command-spec.js';
 import { DEBUG_POD_RESOURCES, debugPodManifest, type DebugPodSpec } from './debug-pod-manifest.js';
+import { execInPod } from './pod-exec.js';
 import { NodeAccessError, type CommandResult, type NodeSession, type NodeShell, type NodeTarget } from './shell.js';
 
 export { DEBUG_POD_SELECTOR } from './debug-pod-owner.js';
@@ -129,59 +129,14 @@ export class DebugPodShell implements NodeShell {
   }
 
   private async exec(node: string, pod: string, spec: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
-    const argv = ['chroot', '/host', ...spec.argv];
-    const capture = new CommandCapture(spec.outputLimitBytes);
-    let status: V1Status | undefined;
-    const exec = new this.api.k8s.Exec(this.api.kc);
-    if (signal?.aborted) return { stdout: '', stderr: `np-doctor: ${stopReason(signal)}\n`, exitCode: null };
-    // One deadline and one abort for the whole exec, the WebSocket handshake included: client-node
-    // sets no handshake timeout, so a stalled upgrade would otherwise block for good.
-    let stoppedBy: 'timeout' | 'overflow' | undefined;
-    let socket: { terminate(): void } | undefined;
-    let giveUp: (() => void) | undefined;
-    const stop = (why: 'timeout' | 'overflow' | undefined) => {
-      stoppedBy ??= why;
-      socket?.terminate();
-      giveUp?.();
-    };
-    const sink = (into: CommandCapture['stdout']) => new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        if (!into.push(chunk)) stop('overflow');
-        cb();
-      },
-    });
-    const onAbort = () => stop(undefined);
-    const timer = setTimeout(() => stop('timeout'), spec.timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const ws = await Promise.race([
-        // tty=false keeps stdout and stderr apart. The promise resolves when the socket opens.
-        exec.exec(this.opts.namespace, pod, 'reader', argv, sink(capture.stdout), sink(capture.stderr), null, false, (s) => { status = s; }),
-        new Promise<never>((_, reject) => { giveUp = () => reject(new Error('gave up')); }),
-      ]);
-      socket = ws;
-      if (stoppedBy !== undefined || signal?.aborted) ws.terminate();
-      else await new Promise<void>((resolve) => { giveUp = resolve; ws.on('close', () => resolve()); });
-    } catch (e) {
-      if (stoppedBy === undefined && !signal?.aborted) {
-        throw new NodeAccessError(node, `exec in debug pod ${pod}`, classify(e, { verb: 'create', resource: 'pods/exec', namespace: this.opts.namespace, name: pod }, this.api).error.why,
-          'the debug-pod mode needs create on pods/exec');
-      }
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
-    if (signal?.aborted) return capture.result(null, `np-doctor: ${stopReason(signal)}`);
-    if (stoppedBy === 'overflow') return capture.result(null, capture.stopNote(spec.argv));
-    if (stoppedBy === 'timeout') return capture.result(null, `np-doctor: no result within ${spec.timeoutMs / 1000} s`);
-    if (status === undefined) return capture.result(null, 'np-doctor: the exec stream closed without an exit status');
-    if (status.status === 'Success') return capture.result(0);
-    const code = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
-    if (code === undefined || !/^\d{1,3}$/.test(code)) return capture.result(null, said(status.message ?? 'exec failed'));
-    const exitCode = Number(code);
-    // 128 + SIGKILL: most often the pod's memory limit, which the commands share.
-    const oom = exitCode === 137 ? `np-doctor: "${spec.argv.join(' ')}" was killed (exit 137), perhaps by the debug pod's memory limit of ${DEBUG_POD_RESOURCES.limits.memory}` : undefined;
-    return capture.result(exitCode, oom);
+    const r = await execInPod(this.api, {
+      namespace: this.opts.namespace, pod, container: 'reader', argv: ['chroot', '/host', ...spec.argv], shownArgv: spec.argv,
+      timeoutMs: spec.timeoutMs, outputLimitBytes: spec.outputLimitBytes,
+      // 128 + SIGKILL: most often the pod's memory limit, which the commands share.
+      exitNote: (code) => code === 137 ? `np-doctor: "${spec.argv.join(' ')}" was killed (exit 137), perhaps by the debug pod's memory limit of ${DEBUG_POD_RESOURCES.limits.memory}` : undefined,
+    }, signal);
+    if ('refused' in r) throw new NodeAccessError(node, `exec in debug pod ${pod}`, r.refused.why, 'the debug-pod mode needs create on pods/exec');
+    return r;
   }
 
   /** Deletes one pod at once (gracePeriodSeconds 0); a pod already gone is fine. Never throws. */

@@ -11,6 +11,7 @@ import { KUBE_PROXY_CONFIG_KEY, kubeProxyConfig, serviceNodePortRange } from '..
 import { keepConfigMapKey } from '../../../src/collect/kube/wire.js';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, SnapshotSchema, type ClusterState, type GatherError, type KubeObject, type NodeState, type Snapshot } from '../../../src/snapshot/schema.js';
 import { VERSION } from '../../../src/version.js';
+import { withCilium } from './cilium.js';
 import { asOldIptablesSave, saveText, withSaveDate } from './iptables-text.js';
 import { nftRulesetJson } from './nft-json.js';
 import { IPTABLES_VERSION, nodeCommands, OLD_IPTABLES_VERSION, type NodeDumps } from './node-commands.js';
@@ -59,7 +60,7 @@ export function buildScenarioSnapshot(spec: ClusterSpec, opts: BuildOptions = {}
     errors,
     ...(spec.probes === undefined ? {} : { probes: spec.probes }),
   };
-  return SnapshotSchema.parse(snapshot);
+  return SnapshotSchema.parse(spec.cilium === undefined ? snapshot : withCilium(spec, spec.cilium, snapshot));
 }
 
 /** What the node's save tools print: given (normalised to the kit's date) or rendered from the spec. */

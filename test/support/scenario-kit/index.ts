@@ -9,6 +9,7 @@ export { buildScenarioSnapshot, DEFAULT_TARGET, type BuildOptions } from './buil
 export { buildScenarioSnapshotFromKernel, loadNodeRules, nodeLoadInput, roundTrip, roundTripNode, type NodeLoadInput } from './kernel.js';
 export { buildObjects, clusterObjects, serviceObject, workloadPod, type ClusterObjects } from './objects.js';
 export { endpointSlices } from './endpoint-slices.js';
+export { ciliumCluster, ciliumObjects, type CiliumSpec } from './cilium.js';
 export { kubeProxyInput, nodeRestoreInput, nodeRulesets, type NodeRestoreInput } from './node-rules.js';
 export { kubeProxySettings, servicePortPlans, type KubeProxySettings, type ServicePortPlan } from './kube-proxy-rules.js';
 export { kubeProxyNftTable } from './kube-proxy-nft.js';

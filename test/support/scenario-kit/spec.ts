@@ -10,6 +10,7 @@
  * over a `cni0` bridge.
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
+import type { CiliumSpec } from './cilium.js';
 import type { Probe } from '../../../src/snapshot/probe.js';
 import { cidrContains, ipToInt, intToIp, nameSuffix, nthAddress, parseCidr, sha256 } from './net.js';
 import type { NftTableSpec } from './nft-model.js';
@@ -74,6 +75,8 @@ export interface ClusterSpec {
   ipMasqAgent?: IpMasqAgentSpec;
   /** What --probe saw (probes.ts builds them from what the wire does); absent: gathered without --probe. */
   probes?: Probe[];
+  /** Cilium replaces kube-proxy (cilium.ts: `ciliumCluster()` sets it and stops kube-proxy on every node). */
+  cilium?: CiliumSpec;
 }
 
 export interface NodeSpec {
