@@ -257,7 +257,8 @@ const ALIASES: Record<string, string> = { '--source-port': '--sport', '--destina
 const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
 
 function saveOptions(module: string, options: Option[], family: Family): string[] {
-  const opts = options.map((o) => ({ ...o, name: ALIASES[o.name] ?? o.name }));
+  // `-m state --state` keeps its own name; only conntrack's --state is read as --ctstate.
+  const opts = options.map((o) => ({ ...o, name: (module === 'state' ? undefined : ALIASES[o.name]) ?? o.name }));
   const order = MODULE_ORDER[module];
   if (order !== undefined) opts.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   switch (module) {

@@ -106,7 +106,8 @@ function expressions(table: Table, rule: string, family: 'ip' | 'ip6'): unknown[
       expr.push({ limit: { rate: Number(rate), burst: Number(opt('--limit-burst')?.values[0] ?? 5), per: LIMIT_UNITS[unit] ?? unit } });
       continue;
     }
-    expr.push({ xt: { type: 'match', name: m.name } });
+    // iptables ≥ 1.8 loads `-m state` as the conntrack match (libxt_state's real_name).
+    expr.push({ xt: { type: 'match', name: m.name === 'state' ? 'conntrack' : m.name } });
   }
   expr.push({ counter: { packets: 0, bytes: 0 } });
   const t = r.target;
