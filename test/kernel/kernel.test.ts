@@ -53,7 +53,7 @@ function walkFor(node: NodeFacts, packet: ProbeRun['packet']): WalkResult {
   const family = packet.dst.includes(':') ? 6 : 4;
   // Nodes without native nftables rules keep the plain-array call (iptables dumps only).
   const plane = node.nftables !== undefined ? planeFor(node, family) : rulesetsFor(node, family);
-  return walk(plane, nodeContextOf(node), packetOf({ packet }));
+  return walk(plane, nodeContextOf(node, family), packetOf({ packet }));
 }
 
 const prereqProblem = missingPrerequisites();

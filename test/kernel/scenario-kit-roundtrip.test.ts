@@ -1,7 +1,8 @@
 /**
  * The scenario kit against the real kernel: every node's rules of the base cluster and of knob
- * variants load with iptables-nft-restore / iptables-legacy-restore and `nft -f` (kube-proxy's
- * `table ip kube-proxy` in nftables mode, firewalld's `table inet firewalld`), the save tools and
+ * variants load with iptables-nft-restore / iptables-legacy-restore, ip6tables-*-restore in a
+ * dual-stack cluster, and `nft -f` (kube-proxy's `table ip kube-proxy` and `table ip6 kube-proxy`
+ * in nftables mode, firewalld's `table inet firewalld`), the save tools and
  * `nft -j list ruleset` print exactly what the kit renders on its own (so pure snapshots are what a
  * node would print), and the round-tripped dumps walk to the same outcomes. Root only.
  */
@@ -13,8 +14,8 @@ import { walk } from '../../src/engine/walk/walk.js';
 import { findNode, nodeView } from '../../src/model/node-view.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
-  baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, firewalld, firewalldNft, nodeRestoreInput,
-  roundTrip, service, ufw, updateNode, updatePods, updateService, type ClusterSpec, type NftablesLayout,
+  baseCluster, buildScenarioSnapshot, buildScenarioSnapshotFromKernel, deploymentPods, dropNodePortRange, dualStack, firewalld, firewalldNft, nodeRestoreInput,
+  roundTrip, service, ufw, updateNode, updatePods, updateService, type ClusterSpec, type KubeProxyMode, type NftablesLayout,
 } from '../support/scenario-kit/index.js';
 import { run } from './lab/exec.js';
 import { labGate, missingPrerequisites } from './lab/prereq.js';
@@ -73,6 +74,43 @@ const VARIANTS: Record<string, () => ClusterSpec> = {
   },
 };
 
+/**
+ * A dual-stack cluster with every IPv6 case: a PreferDualStack eTP Local frontend, a SingleStack
+ * IPv6 Service, a RequireDualStack LoadBalancer with an IPv6 VIP, IPv6 source ranges and affinity,
+ * a UDP one with no endpoints; per node nodePortAddresses of both families, `primary`, a host
+ * firewall and FORWARD policy in ip6tables, IPv6 forwarding off, the v6 proxier's missing NodePort.
+ */
+function dualStackCluster(mode: KubeProxyMode, layout: NftablesLayout = 'v1.34'): () => ClusterSpec {
+  return () => {
+    const s = dualStack(baseCluster({ kubernetesVersion: layout === 'v1.33' ? 'v1.33.5' : layout === 'v1.37' ? 'v1.37.2' : 'v1.34.1' }));
+    s.kubeProxy.mode = mode;
+    s.kubeProxy.nftablesLayout = layout;
+    updateService(s, 'shop/frontend', { ipFamilyPolicy: 'PreferDualStack', externalTrafficPolicy: 'Local' });
+    s.services.push(service('shop', 'v6only', { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30082 }], selector: { app: 'frontend' } }));
+    s.services.push(service('shop', 'lb', {
+      type: 'LoadBalancer', ipFamilyPolicy: 'RequireDualStack', ports: [{ name: 'https', port: 443, targetPort: 8443, nodePort: 31443 }], selector: { app: 'lb' },
+      loadBalancerIngress: ['198.51.100.10', '2001:db8:100::10'], loadBalancerSourceRanges: ['203.0.113.0/24', '2001:db8:7::/48', 'fd00:192:168:1::/64'], sessionAffinity: 'ClientIP',
+      externalIPs: ['2001:db8:200::1'],
+    }));
+    s.pods.push(...deploymentPods(s, 'shop', 'lb', { nodes: ['node-2', 'node-3'], ports: [{ name: 'https', containerPort: 8443 }] }));
+    s.services.push(service('shop', 'empty', { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6'], ports: [{ port: 514, protocol: 'UDP', nodePort: 30514 }], selector: { app: 'nothing' } }));
+    updateNode(s, 'node-1', { kubeProxy: { nodePortAddresses: ['192.168.1.0/24', 'fd00:192:168:1::/64', '::1/128'] }, sysctls: { ipv6Forwarding: false } });
+    updateNode(s, 'node-2', {
+      kubeProxy: { nodePortAddresses: ['primary'], missingNodePort6: ['shop/v6only'] },
+      hostFirewall6: { filter: { append: ['-A INPUT -p tcp -m tcp --dport 30000:32767 -j DROP'] } }, forwardPolicy6: 'DROP',
+      extraAddresses: [{ iface: 'eth0', ip: 'fd00:192:168:1::202', prefix: 64 }],
+    });
+    return s;
+  };
+}
+
+Object.assign(VARIANTS, {
+  'dual-stack, iptables mode': dualStackCluster('iptables'),
+  'dual-stack, nftables v1.33': dualStackCluster('nftables', 'v1.33'),
+  'dual-stack, nftables v1.34': dualStackCluster('nftables', 'v1.34'),
+  'dual-stack, nftables v1.37': dualStackCluster('nftables', 'v1.37'),
+});
+
 /** The base cluster with kube-proxy in nftables mode, then `edit`. */
 function nftablesCluster(layout: NftablesLayout, edit: (s: ClusterSpec) => void = () => undefined): () => ClusterSpec {
   return () => {
@@ -120,18 +158,19 @@ for (const layout of ['v1.33', 'v1.34'] as const) {
   });
 }
 
-const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save', 'nft-ruleset'];
+const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save', 'ip6tables-nft-save', 'ip6tables-legacy-save', 'ip6tables-save', 'nft-ruleset'];
 
-/** Every walk outcome of a client connecting to the node's NodePort 30080. */
-function outcomes(snapshot: Snapshot, node: string): unknown {
+/** Every walk outcome of a client connecting to the node's NodePort 30080 (over IPv6: to its global IPv6 address, if it has one). */
+function outcomes(snapshot: Snapshot, node: string, family: 4 | 6 = 4): unknown {
   const state = findNode(snapshot, node);
-  const view = nodeView(state, 4);
+  const view = nodeView(state, family);
   const rulesets = view.dumps.map((d) => {
     const rs = parseIptablesSave(d.text, { source: d.source });
     validateAll(rs);
     return rs;
   });
-  const packet: Packet = { src: '203.0.113.7', dst: state.address ?? '', proto: 'tcp', sport: 40000, dport: 30080, inIface: 'eth0' };
+  const dst = family === 4 ? state.address ?? '' : view.context.localIps.find((ip) => ip.startsWith('fd00:192:'))?.split('/')[0] ?? '';
+  const packet: Packet = { src: family === 4 ? '203.0.113.7' : '2001:db8:7::7', dst, proto: 'tcp', sport: 40000, dport: 30080, inIface: 'eth0' };
   return walk(rulesets, view.context, packet).outcomes.map((o) => ({ ...o, hops: o.hops.map((h) => `${h.table}/${h.chain} ${h.rule ?? h.action}`) }));
 }
 
@@ -170,6 +209,7 @@ if (labGate('scenario kit kernel round trip', missingPrerequisites(), 'root and 
           const k = findNode(kernel, node.name);
           for (const id of DUMPS) assert.equal(k.commands[id]?.stdout, node.commands[id]?.stdout, `${node.name} ${id}`);
           assert.deepEqual(outcomes(kernel, node.name), outcomes(pure, node.name), `${node.name}: walk outcomes`);
+          if (name.startsWith('dual-stack')) assert.deepEqual(outcomes(kernel, node.name, 6), outcomes(pure, node.name, 6), `${node.name}: IPv6 walk outcomes`);
         }
         assert.deepEqual(kernel, pure);
       });

@@ -36,14 +36,15 @@ export function planeFor(node: NodeFacts, family: 4 | 6): Dataplane {
   return { iptables: rulesetsFor(node, family), ...(nft !== null ? { nft: [nft] } : {}) };
 }
 
-export function nodeContextOf(node: NodeFacts): NodeContext {
+/** The node as the walk sees it for a packet of `family`: its forwarding switch is that family's. */
+export function nodeContextOf(node: NodeFacts, family: 4 | 6 = 4): NodeContext {
   return {
     name: node.ns,
     localIps: Object.keys(node.addresses),
     interfaceOf: { ...node.addresses },
     masterOf: { ...node.masterOf },
     routes: node.routes.map((r) => ({ dst: r.dst, dev: r.dev, ...(r.src !== undefined ? { src: r.src } : {}) })),
-    sysctls: { ipForward: node.ipForward, routeLocalnet: node.routeLocalnet },
+    sysctls: { ipForward: family === 6 ? node.ipv6Forward ?? true : node.ipForward, routeLocalnet: node.routeLocalnet },
   };
 }
 

@@ -9,8 +9,14 @@
  *   checkout  :30443  the selector says app=check-out, the pods are app=checkout: no endpoints
  *   payments  :30090  a NetworkPolicy admits only the client network, but cross-node traffic
  *                     arrives masqueraded to the ingress node's address
+ *   search    :30100  dual-stack (PreferDualStack), pods on node-2 and node-3: IPv4 answers on
+ *                     every node; IPv6 times out on node-1, whose net.ipv6.conf.all.forwarding
+ *                     is 0 (its sysctl drop-in, from the install guide, sets only net.ipv4.ip_forward)
+ *
+ * The cluster is dual-stack (IPv4 first); the other Services are SingleStack IPv4, as Services
+ * created before a cluster turns dual-stack stay.
  */
-import { baseCluster, deploymentPods, networkPolicy, service, updateNode, updateService, type ClusterSpec } from './scenario-kit/index.js';
+import { baseCluster, deploymentPods, dualStack, networkPolicy, service, updateNode, updateService, type ClusterSpec } from './scenario-kit/index.js';
 
 /** The demo cluster in kube-proxy's iptables mode. */
 export function demoCluster(): ClusterSpec {
@@ -35,7 +41,16 @@ export function demoCluster(): ClusterSpec {
     policyTypes: ['Ingress'],
     ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 'http' }] }],
   }));
-  return spec;
+
+  dualStack(spec);
+  spec.services.push(service('shop', 'search', {
+    ipFamilyPolicy: 'PreferDualStack',
+    ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30100 }],
+    selector: { app: 'search' },
+    labels: { app: 'search' },
+  }));
+  spec.pods.push(...deploymentPods(spec, 'shop', 'search', { nodes: ['node-2', 'node-3'], ports: http }));
+  return updateNode(spec, 'node-1', { sysctls: { ipv6Forwarding: false } });
 }
 
 /** The same cluster with kube-proxy in nftables mode and a VIP on node-1. */

@@ -70,7 +70,7 @@ test('s writes the snapshot and the open report; both read back', async () => {
   const f = await app.until('saved incident-42.snapshot.json and incident-42.report.json');
   assert.match(f, /Findings \(1\)/, 'back on the diagnosis');
   const snapshot = parseSnapshot(readFileSync(join(session.cwd, 'incident-42.snapshot.json')), 'saved');
-  assert.equal(snapshot.cluster.services.length, 3);
+  assert.equal(snapshot.cluster.services.length, 4);
   const report = ReportSchema.parse(JSON.parse(readFileSync(join(session.cwd, 'incident-42.report.json'), 'utf8')));
   assert.equal(report.target.service, 'checkout');
   assert.equal(report.findings[0]?.id, 'no-ready-endpoints');
@@ -134,7 +134,7 @@ test('an existing file is replaced only after y; n goes back to the name', async
   await app.until('exists. Replace?');
   await app.press('y');
   await app.until('saved incident.snapshot.json');
-  assert.equal(parseSnapshot(readFileSync(join(session.cwd, 'incident.snapshot.json')), 'saved').cluster.services.length, 3);
+  assert.equal(parseSnapshot(readFileSync(join(session.cwd, 'incident.snapshot.json')), 'saved').cluster.services.length, 4);
   assert.equal(statSync(join(session.cwd, 'incident.snapshot.json')).mode & 0o777, 0o600, 'replaced by a 0600 file');
   app.unmount();
 });

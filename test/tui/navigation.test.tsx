@@ -8,11 +8,11 @@ import { demoSession, KEY, renderApp } from './support.js';
 
 test('the list shows every NodePort Service of the demo with its nodePort and top finding', async () => {
   const app = await renderApp(await demoSession());
-  const f = await app.until(/✗ shop\s+payments/);
+  const f = await app.until(/[✓✗] shop\s+search/);
   for (const [name, port, top] of [['checkout', '30443/TCP', 'no-ready-endpoints'], ['frontend', '30080/TCP', 'etp-local-no-local-endpoint'], ['payments', '30090/TCP', 'netpol-blocks-snated-source']]) {
     assert.match(f, new RegExp(`✗ shop\\s+${name}\\s+NodePort\\s+${port}.*${top}`), `row for ${name}`);
   }
-  assert.match(f, /3 with a nodePort in namespace shop/);
+  assert.match(f, /4 with a nodePort in namespace shop/);
   app.unmount();
 });
 
@@ -89,6 +89,6 @@ test('n switches namespace; one the offline snapshot does not hold is explained,
   assert.match(f, /▶ shop {2}●/, 'the cursor starts on the namespace shown');
   await app.press('k', KEY.enter);
   f = await app.until('holds namespace shop only');
-  assert.match(f, /3 with a nodePort in namespace shop/);
+  assert.match(f, /4 with a nodePort in namespace shop/);
   app.unmount();
 });

@@ -31,9 +31,9 @@ describe('np-doctor tui in tmux', { skip }, () => {
   test('80×24: list → finding → path with the dropping rule highlighted → another node → quit', async () => {
     const tty = await session(80, 24);
     try {
-      let s = await tty.waitFor(/✗ shop\s+payments/);
+      let s = await tty.waitFor(/[✓✗] shop\s+search/);
       console.log(`80x24 service list:\n${s.replace(/^/gm, '| ')}`);
-      assert.match(s, /Services 3 with a nodePort in namespace shop/);
+      assert.match(s, /Services 4 with a nodePort in namespace shop/);
       assert.match(s, /^ {2}NAMESPACE {2}NAME/m);
       assert.match(s, /^✗ shop {7}checkout {2}NodePort {2}30443\/TCP/m);
       assert.match(s, /^✗ shop {7}frontend {2}NodePort/m, 'every row lines up with the header');
@@ -78,7 +78,7 @@ describe('np-doctor tui in tmux', { skip }, () => {
   test('200×50 shows the list; a resize to 80×24 and back redraws to fit', async () => {
     const tty = await session(200, 50);
     try {
-      let s = await tty.waitFor(/✗ shop\s+payments/);
+      let s = await tty.waitFor(/[✓✗] shop\s+search/);
       console.log(`200x50 service list:\n${s.split('\n').slice(0, 8).join('\n').replace(/^/gm, '| ')}`);
       assert.match(s, /✗ shop\s+frontend\s+NodePort\s+30080\/TCP\s+Local\s+etp-local-no-local-endpoint/);
       await type(tty, 'j', 'Enter');
@@ -103,7 +103,7 @@ describe('np-doctor tui in tmux', { skip }, () => {
     try {
       assert.equal(await tty.waitForExit(), 1);
       const s = await tty.screen();
-      assert.match(s, /✓ examples\/demo\.json: 3 services, 3 nodes, gathered 2026-11-22T08:00:00\.000Z {2}\d+ ms/);
+      assert.match(s, /✓ examples\/demo\.json: 4 services, 3 nodes, gathered 2026-11-22T08:00:00\.000Z {2}\d+ ms/);
       assert.match(s, new RegExp(`✓ ${CHECKS.length} checks: ${CHECKS.length - 1} passed, 1 failed {2}\\d+ ms`));
       assert.match(s, /✗ connections to port 30080 time out on node-1/);
       assert.doesNotMatch(s, /running checks/, 'the live line is gone once done');

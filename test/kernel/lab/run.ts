@@ -27,6 +27,8 @@ export interface NodeFacts {
   masterOf: Record<string, string>;
   routes: { dst: string; dev: string; src?: string; family: 4 | 6 }[];
   ipForward: boolean;
+  /** net.ipv6.conf.all.forwarding (absent: facts read before it was recorded, taken as on). */
+  ipv6Forward?: boolean;
   routeLocalnet: boolean;
   /** The node's dumps, exactly as the save tools printed them. */
   dumps: Partial<Record<Backend, string>>;
@@ -121,6 +123,7 @@ async function nodeFacts(ns: string, loaded: Loaded): Promise<NodeFacts> {
     masterOf,
     routes,
     ipForward: await sysctl('net.ipv4.ip_forward'),
+    ipv6Forward: await sysctl('net.ipv6.conf.all.forwarding'),
     routeLocalnet: await sysctl('net.ipv4.conf.all.route_localnet'),
     dumps: loaded.dumps,
     ...(loaded.nftables !== undefined ? { nftables: loaded.nftables } : {}),

@@ -44,6 +44,8 @@ export interface NodeSpec {
   extraIps?: string[];
   /** net.ipv4.conf.all.route_localnet; default 0. */
   routeLocalnet?: boolean;
+  /** net.ipv6.conf.all.forwarding in an IPv6 scenario; default 1. */
+  ipv6Forwarding?: boolean;
   /** Host-network servers in the node namespace: name and ports. */
   hostServers?: { name: string; ports: number[] }[];
   /** Load the legacy rules before the nft rules (the order decides which table the kernel runs

@@ -105,7 +105,7 @@ export async function buildTopology(s: Scenario, o: TopologyOptions = {}): Promi
       `net.ipv4.conf.all.route_localnet=${spec.routeLocalnet === true ? 1 : 0}`,
     );
     if (v6) {
-      await sysctl(ns, 'net.ipv6.conf.all.forwarding=1');
+      await sysctl(ns, `net.ipv6.conf.all.forwarding=${spec.ipv6Forwarding === false ? 0 : 1}`);
       await ip(ns, '-6', 'addr', 'add', `${A.nodeIp6(k)}/64`, 'dev', 'eth0', 'nodad');
       await ip(ns, '-6', 'route', 'add', A.CLIENT_NET6, 'dev', 'eth0');
     }

@@ -13,6 +13,7 @@ import { localhostLocalnet0, localhostLocalnet1, nodeSelfNodePort } from './node
 import { udpNodePort } from './udp-nodeport.js';
 import { splitForwardDrop, splitLegacyDnat } from './split-backends.js';
 import { dualStack } from './dual-stack.js';
+import { ipv6Scenarios } from './ipv6.js';
 import { clusterIp } from './cluster-ip.js';
 import { markCollision } from './mark-collision.js';
 import { threeEndpoints } from './three-endpoints.js';
@@ -43,6 +44,7 @@ export const scenarios: Scenario[] = [
   splitForwardDrop,
   splitLegacyDnat,
   dualStack,
+  ...ipv6Scenarios,
   clusterIp,
   markCollision,
   threeEndpoints,

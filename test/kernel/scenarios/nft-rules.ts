@@ -3,7 +3,7 @@
  * writers produce:
  *
  *   - kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go; reference kube-proxy-dataplane.md
- *     §3): `table ip kube-proxy`, in the ≤ v1.33 base-chain layout or the v1.34+ one, with kube-proxy's
+ *     §3): `table ip kube-proxy` (the IPv6 proxier's `table ip6 kube-proxy` with `family: 'ip6'`), in the ≤ v1.33 base-chain layout or the v1.34+ one, with kube-proxy's
  *     real chain names (`service-ULMVA6XW-ns/svc/tcp/port`, hashed as hashAndTruncate does), maps,
  *     element comments and per-service rules, written as knftables writes a transaction.
  *   - a firewalld-like `table inet firewalld` (firewalld's nftables backend: zone dispatch chains,
@@ -50,6 +50,11 @@ export interface KubeProxyNftOptions {
   clusterCidr?: string;
   /** The service CIDR (`cluster-ips-check` drops unallocated ClusterIPs in it). */
   serviceCidr?: string;
+  /**
+   * `ip6`: the IPv6 proxier's `table ip6 kube-proxy` (ipv6_addr sets, `ip6 daddr`, NodePorts never
+   * on ::1; proxier.go ipX / ipvX_addr / noLocalhost); its defaults CIDRs fd00:244::/48 and fd00:96::/112.
+   */
+  family?: 'ip' | 'ip6';
 }
 
 const portBase = (s: NftServicePort): string => `${s.namespace}/${s.name}/${s.proto}/${s.portName}`;
@@ -59,7 +64,8 @@ export const kpChain = {
   service: (s: NftServicePort): string => `service-${hashAndTruncate(portBase(s))}`,
   local: (s: NftServicePort): string => `local-${hashAndTruncate(portBase(s))}`,
   external: (s: NftServicePort): string => `external-${hashAndTruncate(portBase(s))}`,
-  endpoint: (s: NftServicePort, e: { ip: string; port: number }): string => `endpoint-${hashAndTruncate(`${portBase(s)}__${e.ip}/${e.port}`)}`,
+  // An IPv6 endpoint's colons become dots: a chain name cannot hold them.
+  endpoint: (s: NftServicePort, e: { ip: string; port: number }): string => `endpoint-${hashAndTruncate(`${portBase(s)}__${e.ip.replaceAll(':', '.')}/${e.port}`)}`,
 };
 
 /** ServicePortName.String(): `ns/name:port`, the element comments. */
@@ -134,9 +140,13 @@ const q = (s: string): string => `"${s}"`;
  * chains, sets and maps, then per service port its chains, rules and elements.
  */
 export function kubeProxyNft(o: KubeProxyNftOptions): string {
-  const clusterCidr = o.clusterCidr ?? '10.244.0.0/16';
-  const serviceCidr = o.serviceCidr ?? '10.96.0.0/12';
-  const T = 'ip kube-proxy';
+  const ipX = o.family ?? 'ip';
+  const v6 = ipX === 'ip6';
+  const addr = v6 ? 'ipv6_addr' : 'ipv4_addr';
+  const noLocalhost = v6 ? 'ip6 daddr != ::1' : 'ip daddr != 127.0.0.0/8';
+  const clusterCidr = o.clusterCidr ?? (v6 ? 'fd00:244::/48' : '10.244.0.0/16');
+  const serviceCidr = o.serviceCidr ?? (v6 ? 'fd00:96::/112' : '10.96.0.0/12');
+  const T = `${ipX} kube-proxy`;
   const out: string[] = [`add table ${T} { comment "rules for kube-proxy" ; }`];
   const chains = new Set<string>();
   const chain = (name: string, comment?: string) => {
@@ -162,32 +172,32 @@ export function kubeProxyNft(o: KubeProxyNftOptions): string {
   rule('masquerading', `mark set mark xor ${MASQ_MARK}`);
   rule('masquerading', 'masquerade fully-random');
 
-  out.push(`add set ${T} cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }`);
-  rule('cluster-ips-check', 'ip daddr @cluster-ips reject', 'Reject traffic to invalid ports of ClusterIPs');
-  rule('cluster-ips-check', `ip daddr { ${serviceCidr} } drop`, 'Drop traffic to unallocated ClusterIPs');
+  out.push(`add set ${T} cluster-ips { type ${addr} ; comment "Active ClusterIPs" ; }`);
+  rule('cluster-ips-check', `${ipX} daddr @cluster-ips reject`, 'Reject traffic to invalid ports of ClusterIPs');
+  rule('cluster-ips-check', `${ipX} daddr { ${serviceCidr} } drop`, 'Drop traffic to unallocated ClusterIPs');
 
   const restricted = o.nodePortIps !== undefined;
   if (restricted) {
-    out.push(`add set ${T} nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }`);
+    out.push(`add set ${T} nodeport-ips { type ${addr} ; comment "IPs that accept NodePort traffic" ; }`);
     for (const ip of o.nodePortIps!) element('nodeport-ips', ip);
   }
 
-  out.push(`add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
+  out.push(`add map ${T} no-endpoint-services { type ${addr} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
   out.push(`add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`);
   chain('reject-chain', 'helper for @no-endpoint-services / @no-endpoint-nodeports');
   rule('reject-chain', 'reject');
-  rule('service-endpoints-check', 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services');
-  rule('nodeport-endpoints-check', `${restricted ? 'ip daddr @nodeport-ips' : 'ip daddr != 127.0.0.0/8'} meta l4proto . th dport vmap @no-endpoint-nodeports`);
+  rule('service-endpoints-check', `${ipX} daddr . meta l4proto . th dport vmap @no-endpoint-services`);
+  rule('nodeport-endpoints-check', `${restricted ? `${ipX} daddr @nodeport-ips` : noLocalhost} meta l4proto . th dport vmap @no-endpoint-nodeports`);
 
-  out.push(`add map ${T} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`);
-  rule('firewall-check', 'ip daddr . meta l4proto . th dport vmap @firewall-ips');
+  out.push(`add map ${T} firewall-ips { type ${addr} . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`);
+  rule('firewall-check', `${ipX} daddr . meta l4proto . th dport vmap @firewall-ips`);
 
-  out.push(`add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`);
+  out.push(`add map ${T} service-ips { type ${addr} . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`);
   out.push(`add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`);
-  rule('services', 'ip daddr . meta l4proto . th dport vmap @service-ips');
-  rule('services', `${restricted ? 'ip daddr @nodeport-ips' : 'fib daddr type local ip daddr != 127.0.0.0/8'} meta l4proto . th dport vmap @service-nodeports`);
+  rule('services', `${ipX} daddr . meta l4proto . th dport vmap @service-ips`);
+  rule('services', `${restricted ? `${ipX} daddr @nodeport-ips` : `fib daddr type local ${noLocalhost}`} meta l4proto . th dport vmap @service-nodeports`);
 
-  for (const s of o.services) servicePort(s, o.layout, clusterCidr, { chain, rule, element });
+  for (const s of o.services) servicePort(s, o.layout, clusterCidr, ipX, { chain, rule, element });
   return `${out.join('\n')}\n`;
 }
 
@@ -198,7 +208,7 @@ interface Emit {
 }
 
 /** syncProxyRules for one service port (CategorizeEndpoints with every endpoint ready, iTP=Cluster). */
-function servicePort(s: NftServicePort, layout: KubeProxyLayout, clusterCidr: string, e: Emit): void {
+function servicePort(s: NftServicePort, layout: KubeProxyLayout, clusterCidr: string, ipX: 'ip' | 'ip6', e: Emit): void {
   const local = s.externalTrafficPolicy === 'Local';
   const clusterEndpoints = s.endpoints;
   const localEndpoints = s.endpoints.filter((x) => x.local);
@@ -231,15 +241,15 @@ function servicePort(s: NftServicePort, layout: KubeProxyLayout, clusterCidr: st
     // Masquerade off-cluster traffic to the ClusterIP (detect-local: cluster CIDR).
     const masq =
       layout === 'v1.33'
-        ? `ip daddr ${s.clusterIp} ${s.proto} dport ${s.port} ip saddr != ${clusterCidr} jump mark-for-masquerade`
-        : `ip daddr ${s.clusterIp} ip saddr != ${clusterCidr} jump mark-for-masquerade`;
+        ? `${ipX} daddr ${s.clusterIp} ${s.proto} dport ${s.port} ${ipX} saddr != ${clusterCidr} jump mark-for-masquerade`
+        : `${ipX} daddr ${s.clusterIp} ${ipX} saddr != ${clusterCidr} jump mark-for-masquerade`;
     e.rule(svcChain, masq);
   }
 
   if (usesExternalChain) {
     if (!local) e.rule(extChain, 'jump mark-for-masquerade');
     else {
-      e.rule(extChain, `ip saddr ${clusterCidr} goto ${svcChain}`, 'short-circuit pod traffic');
+      e.rule(extChain, `${ipX} saddr ${clusterCidr} goto ${svcChain}`, 'short-circuit pod traffic');
       e.rule(extChain, 'fib saddr type local jump mark-for-masquerade', 'masquerade local traffic');
       e.rule(extChain, `fib saddr type local goto ${svcChain}`, 'short-circuit local traffic');
     }
@@ -253,8 +263,9 @@ function servicePort(s: NftServicePort, layout: KubeProxyLayout, clusterCidr: st
 
   for (const ep of clusterEndpoints) {
     const c = kpChain.endpoint(s, ep);
-    e.rule(c, `ip saddr ${ep.ip} jump mark-for-masquerade`);
-    e.rule(c, `meta l4proto ${s.proto} dnat to ${ep.ip}:${ep.port}`);
+    e.rule(c, `${ipX} saddr ${ep.ip} jump mark-for-masquerade`);
+    // net.JoinHostPort: an IPv6 endpoint is [addr]:port.
+    e.rule(c, `meta l4proto ${s.proto} dnat to ${ipX === 'ip6' ? `[${ep.ip}]` : ep.ip}:${ep.port}`);
   }
 }
 

@@ -68,11 +68,15 @@ function nodeDumps(spec: ClusterSpec, node: NodeSpec, slices: ReturnType<typeof 
   const rules = nodeRulesets(spec, node.name, slices);
   const save = (backend: 'nft' | 'legacy'): string =>
     withSaveDate(given?.[backend] ?? saveText(rules[backend], { backend, tool: 'iptables-nft-save', version: IPTABLES_VERSION, date: SAVE_DATE }), SAVE_DATE);
+  const save6 = (backend: 'nft' | 'legacy'): string =>
+    withSaveDate(given?.[`${backend}6`] ?? saveText(rules[`${backend}6`], { backend, tool: 'iptables-nft-save', version: IPTABLES_VERSION, date: SAVE_DATE }), SAVE_DATE);
   const legacy = save('legacy');
   return {
     nft: save('nft'),
     legacy: node.iptablesVersionSkew === true ? asOldIptablesSave(legacy, OLD_IPTABLES_VERSION) : legacy,
-    nftRuleset: given?.nftRuleset ?? nftRulesetJson(rules.nft, rules.nftables),
+    nft6: save6('nft'),
+    legacy6: save6('legacy'),
+    nftRuleset: given?.nftRuleset ?? nftRulesetJson(rules.nft, rules.nftables, rules.nft6),
   };
 }
 

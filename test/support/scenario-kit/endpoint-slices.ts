@@ -8,11 +8,14 @@
  * pod (a named targetPort through the pod's container ports with the same protocol; a pod lacking
  * it has no such port), and endpoints with different resolved port sets go to different slices
  * (a pod that resolves no port at all lands in a slice with `ports: null`, which kube-proxy ignores).
+ * A dual-stack Service gets slices per family in spec.ipFamilies order (addressType IPv4 / IPv6,
+ * each with the pods' address of that family); kube-proxy's proxier of each family reads only its
+ * own (slicesOfFamily).
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
-import { nameSuffix, stableUid } from './net.js';
-import type { ClusterSpec, PodSpec, Protocol, ServicePortSpec, ServiceSpec, StaleEndpoint } from './spec.js';
-import { isPodReady, podIPOf, podPhaseOf, servicePortName } from './spec.js';
+import { joinHostPort, nameSuffix, stableUid } from './net.js';
+import type { ClusterSpec, Family, PodSpec, Protocol, ServicePortSpec, ServiceSpec, StaleEndpoint } from './spec.js';
+import { familyOf, ipFamiliesOf, ipFamilyOf, isPodReady, podIPOfFamily, podPhaseOf, servicePortName } from './spec.js';
 import { at, WORKLOADS } from './time.js';
 
 const SERVICE_NAME = 'kubernetes.io/service-name';
@@ -29,8 +32,12 @@ export function slicesOf(spec: ClusterSpec, svc: ServiceSpec): KubeObject[] {
   const override = spec.endpointSlicesOverride[key];
   if (override !== undefined) return override.map((s) => withMetadata(s, svc));
   if (svc.selector === undefined || Object.keys(svc.selector).length === 0) return [];
-  return controllerSlices(spec, svc);
+  return ipFamiliesOf(spec, svc).flatMap((f) => controllerSlices(spec, svc, familyOf(f)));
 }
+
+/** The slices of one family (a slice without addressType is IPv4): what that family's proxier reads; FQDN slices are ignored. */
+export const slicesOfFamily = (slices: KubeObject[], family: Family): KubeObject[] =>
+  slices.filter((s) => ((s.addressType as string | undefined) ?? 'IPv4') === ipFamilyOf(family));
 
 const protocolOf = (p: { protocol?: Protocol }): Protocol => p.protocol ?? 'TCP';
 
@@ -47,10 +54,10 @@ export function findPort(pod: PodSpec, port: ServicePortSpec): number | undefine
 export const selects = (svc: ServiceSpec, pod: PodSpec): boolean =>
   pod.namespace === svc.namespace && svc.selector !== undefined && Object.entries(svc.selector).every(([k, v]) => pod.labels[k] === v);
 
-function controllerSlices(spec: ClusterSpec, svc: ServiceSpec): KubeObject[] {
+function controllerSlices(spec: ClusterSpec, svc: ServiceSpec, family: Family): KubeObject[] {
   const groups = new Map<string, { ports: Record<string, unknown>[]; endpoints: Record<string, unknown>[] }>();
   for (const pod of spec.pods) {
-    const ip = podIPOf(spec, pod);
+    const ip = podIPOfFamily(spec, pod, family);
     const phase = podPhaseOf(spec, pod);
     if (!selects(svc, pod) || ip === null || phase === 'Succeeded' || phase === 'Failed') continue;
     const ports = svc.ports.flatMap((p) => {
@@ -77,11 +84,11 @@ function controllerSlices(spec: ClusterSpec, svc: ServiceSpec): KubeObject[] {
   // protobuf and come back from the API as null.
   if (groups.size === 0) groups.set('[]', { ports: [], endpoints: [] });
   return [...groups.values()].map((g, i) => {
-    const name = `${svc.name}-${nameSuffix(`slice/${svc.namespace}/${svc.name}/${i}`, 5)}`;
+    const name = `${svc.name}-${nameSuffix(`slice/${svc.namespace}/${svc.name}/${family === 6 ? 'IPv6/' : ''}${i}`, 5)}`;
     return {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      addressType: 'IPv4',
+      addressType: ipFamilyOf(family),
       endpoints: g.endpoints.length === 0 ? null : g.endpoints,
       metadata: {
         annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': at(WORKLOADS + 3) },
@@ -126,7 +133,8 @@ export interface ProxyEndpoint {
   terminating: boolean;
 }
 
-export const hostPort = (ep: { ip: string; port: number }): string => `${ep.ip}:${ep.port}`;
+/** `ip:port` as kube-proxy prints an endpoint (net.JoinHostPort: `[ip]:port` for IPv6). */
+export const hostPort = (ep: { ip: string; port: number }): string => joinHostPort(ep.ip, ep.port);
 
 interface WireEndpoint {
   addresses?: string[];

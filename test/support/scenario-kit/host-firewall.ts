@@ -4,10 +4,11 @@
  * style zones, REJECT icmp-host-prohibited), a single range DROP (all three in iptables-save
  * form: they load at boot, so their rules follow kubelet's and kube-proxy's jumps, which are
  * prepended, and precede the CNI's, appended later), and firewalld ≥1.0 with its nftables backend
- * (`table inet firewalld`, created at boot before any iptables table).
+ * (`table inet firewalld`, created at boot before any iptables table); for ip6tables (NodeSpec.hostFirewall6),
+ * iptables-services' default IPv6 ruleset.
  */
 import { nft, NftTransaction, type NftBaseChain, type NftStmt } from './nft-model.js';
-import type { HostFirewallSpec } from './spec.js';
+import type { HostFirewallSpec, NodeSpec } from './spec.js';
 
 /** `22/tcp` → [22, 'tcp']; a bare port means both protocols, as ufw reads it. */
 function ports(list: string[]): { port: string; proto: 'tcp' | 'udp' }[] {
@@ -123,6 +124,27 @@ export function firewalld(o: { ports?: string[] } = {}): HostFirewallSpec {
         ...zone('IN_public'),
         '-A IN_public -p icmp -j ACCEPT',
         ...ports(['22/tcp', ...(o.ports ?? [])]).map((p) => `-A IN_public_allow -p ${p.proto} -m ${p.proto} --dport ${p.port} -m conntrack --ctstate NEW,UNTRACKED -j ACCEPT`),
+      ],
+    },
+  };
+}
+
+/**
+ * RHEL's iptables-services default /etc/sysconfig/ip6tables, for NodeSpec.hostFirewall6: ssh,
+ * ICMPv6 and DHCPv6 replies in, everything else new rejected with icmp6-adm-prohibited, FORWARD
+ * included (an IPv4 ruleset opened for Kubernetes while the IPv6 one kept its defaults).
+ */
+export function iptablesServices6(): NonNullable<NodeSpec['hostFirewall6']> {
+  return {
+    filter: {
+      append: [
+        '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
+        '-A INPUT -p ipv6-icmp -j ACCEPT',
+        '-A INPUT -i lo -j ACCEPT',
+        '-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT',
+        '-A INPUT -d fe80::/64 -p udp -m state --state NEW -m udp --dport 546 -j ACCEPT',
+        '-A INPUT -j REJECT --reject-with icmp6-adm-prohibited',
+        '-A FORWARD -j REJECT --reject-with icmp6-adm-prohibited',
       ],
     },
   };

@@ -4,7 +4,7 @@
  * real kernel (kernel.ts). See spec.ts for the knobs and baseCluster() for the healthy starting point.
  */
 export * from './spec.js';
-export { ufw, firewalld, firewalldNft, dropNodePortRange } from './host-firewall.js';
+export { ufw, firewalld, firewalldNft, dropNodePortRange, iptablesServices6 } from './host-firewall.js';
 export { buildScenarioSnapshot, DEFAULT_TARGET, type BuildOptions } from './build.js';
 export { buildScenarioSnapshotFromKernel, loadNodeRules, nodeLoadInput, roundTrip, roundTripNode, type NodeLoadInput } from './kernel.js';
 export { buildObjects, clusterObjects, serviceObject, workloadPod, type ClusterObjects } from './objects.js';

@@ -1,7 +1,7 @@
 /**
  * The kernel round trip: a node's rules loaded with the real `nft -f` (native nftables tables:
  * a boot-time firewalld's first, kube-proxy's in nftables mode last), iptables-legacy-restore and
- * iptables-nft-restore (after `nfacct add` of the counters kube-proxy's nfacct matches name) into
+ * iptables-nft-restore, and in a dual-stack cluster ip6tables-legacy-restore and ip6tables-nft-restore (after `nfacct add` of the counters kube-proxy's nfacct matches name) into
  * a fresh network namespace and read back with the real save tools and
  * `nft -j list ruleset`, so a scenario's dumps are exactly what iptables v1.8.9 and nft 1.0.6 print.
  * Needs root. Every namespace is named npd-kit-<pid>-<n> and deleted in `finally`; all commands
@@ -17,6 +17,8 @@ import type { Backend, ClusterSpec, NodeSpec } from './spec.js';
 
 const RESTORE: Record<Backend, string> = { nft: 'iptables-nft-restore', legacy: 'iptables-legacy-restore' };
 const SAVE: Record<Backend, string> = { nft: 'iptables-nft-save', legacy: 'iptables-legacy-save' };
+const RESTORE6: Record<Backend, string> = { nft: 'ip6tables-nft-restore', legacy: 'ip6tables-legacy-restore' };
+const SAVE6: Record<Backend, string> = { nft: 'ip6tables-nft-save', legacy: 'ip6tables-legacy-save' };
 
 let counter = 0;
 let staleRemoved: Promise<void> | undefined;
@@ -68,9 +70,9 @@ async function ensureNfacct(ns: string, texts: string[]): Promise<void> {
   }
 }
 
-async function restore(ns: string, backend: Backend, text: string): Promise<void> {
+async function restore(ns: string, backend: Backend, text: string, family: 4 | 6 = 4): Promise<void> {
   // -w: wait for the xtables lock rather than fail when another restore holds it.
-  if (text !== '') await run(RESTORE[backend], ['-w'], { ns, input: text });
+  if (text !== '') await run((family === 6 ? RESTORE6 : RESTORE)[backend], ['-w'], { ns, input: text });
 }
 
 /** iptables-restore input → what iptables-save prints for it (counters [0:0], today's date). */
@@ -97,9 +99,11 @@ export async function loadNodeRules(ns: string, input: NodeLoadInput): Promise<v
   // IPVS mode: kube-proxy creates its ipsets before the rules that match them (-m set).
   if (input.ipsets) await run('ipset', ['restore'], { ns, input: input.ipsets });
   await nftLoad(ns, input.nftablesBoot ?? '');
-  await ensureNfacct(ns, [input.legacy, input.nft]);
+  await ensureNfacct(ns, [input.legacy, input.nft, input.legacy6 ?? '', input.nft6 ?? '']);
   await restore(ns, 'legacy', input.legacy);
   await restore(ns, 'nft', input.nft);
+  await restore(ns, 'legacy', input.legacy6 ?? '', 6);
+  await restore(ns, 'nft', input.nft6 ?? '', 6);
   await nftLoad(ns, input.nftablesLate ?? '');
 }
 
@@ -110,6 +114,8 @@ export async function roundTripNode(input: NodeLoadInput): Promise<NodeDumps> {
     return {
       nft: (await run(SAVE.nft, [], { ns })).stdout,
       legacy: (await run(SAVE.legacy, [], { ns })).stdout,
+      nft6: (await run(SAVE6.nft, [], { ns })).stdout,
+      legacy6: (await run(SAVE6.legacy, [], { ns })).stdout,
       nftRuleset: (await run('nft', ['-j', 'list', 'ruleset'], { ns })).stdout,
     };
   });

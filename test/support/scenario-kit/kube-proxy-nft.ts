@@ -14,6 +14,10 @@
  * nat-postrouting (100) in both. v1.37 (read from the real v1.37.2 by test/k8s/kit-vs-real.test.ts):
  * v1.34's chains, masquerading and DNAT reworked (Layout.inlineMasquerade, singleEndpointDnat).
  *
+ * Dual-stack: the IPv6 proxier writes `table ip6 kube-proxy` with the same names, ipv6_addr sets,
+ * `ip6 daddr`/`ip6 saddr`, and `ip6 daddr != ::1` where IPv4 excludes 127.0.0.0/8 (proxier.go
+ * ipX / ipvX_addr / noLocalhost).
+ *
  * Differences from a live kube-proxy, invisible in what nft lists: services are written in
  * service-port-name order and the endpoint union of a Local-policy service sorted by "ip:port"
  * (kube-proxy ranges over Go maps), and handles are those of the first sync (later syncs renumber
@@ -22,16 +26,16 @@
 import type { ProxyEndpoint } from './endpoint-slices.js';
 import { hashAndTruncate } from './kube-proxy-names.js';
 import { nodePortMissing, servicePortPlans, type KubeProxyInput, type ServicePortPlan } from './kube-proxy-rules.js';
-import { key, nft, NftTransaction, type NftBaseChain, type NftTableSpec } from './nft-model.js';
-import { cidrContains } from './net.js';
-import type { NftablesLayout } from './spec.js';
+import { key, nft, NftTransaction, type NftAddrProto, type NftBaseChain, type NftTableSpec } from './nft-model.js';
+import { inCidr } from './net.js';
+import { clusterCIDROf, type NftablesLayout } from './spec.js';
 
 /** servicePortChainNameBase: `HASH-ns/svc/proto/portName` (portName empty for an unnamed port). */
 const chainBase = (plan: ServicePortPlan): string => hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}`);
 
-/** servicePortEndpointChainNameBase: `HASH-ns/svc/proto/portName__ip/port`. */
+/** servicePortEndpointChainNameBase: `HASH-ns/svc/proto/portName__ip/port`, an IPv6 address's colons as dots (a chain name cannot hold them). */
 const endpointBase = (plan: ServicePortPlan, e: ProxyEndpoint): string =>
-  hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}__${e.ip}/${e.port}`);
+  hashAndTruncate(`${plan.svc.namespace}/${plan.svc.name}/${plan.proto}/${plan.port.name ?? ''}__${e.ip.replaceAll(':', '.')}/${e.port}`);
 
 const base = (type: NftBaseChain['type'], hook: NftBaseChain['hook'], prio: number): NftBaseChain => ({ type, hook, prio, prioText: String(prio) });
 
@@ -117,11 +121,22 @@ const CONTAINERS: [string, boolean][] = [
   ['cluster-ips', false], ['service-ips', true], ['firewall-ips', true], ['no-endpoint-services', true], ['no-endpoint-nodeports', true], ['service-nodeports', true],
 ];
 
-/** kube-proxy's `table ip kube-proxy` for one node: the commands of its first full sync. */
+/** The words of one family's table: `ip`/`ip6`, ipv4_addr/ipv6_addr, the loopback NodePorts never answer on. */
+interface FamilyWords {
+  ipX: NftAddrProto;
+  addr: string;
+  loopback: string;
+}
+
+const familyWords = (input: KubeProxyInput): FamilyWords =>
+  (input.settings.family === 6 ? { ipX: 'ip6', addr: 'ipv6_addr', loopback: '::1' } : { ipX: 'ip', addr: 'ipv4_addr', loopback: '127.0.0.0/8' });
+
+/** kube-proxy's `table ip kube-proxy` (`table ip6 kube-proxy` for the IPv6 proxier) for one node: the commands of its first full sync. */
 export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
   const { settings, spec } = input;
   const layout = LAYOUTS[settings.nftablesLayout];
-  const tx = new NftTransaction('ip', 'kube-proxy');
+  const { ipX, addr, loopback } = familyWords(input);
+  const tx = new NftTransaction(ipX, 'kube-proxy');
   const created = new Set<string>();
   // ensureChain: add and flush a chain once per transaction.
   const ensureChain = (name: string): void => {
@@ -149,36 +164,37 @@ export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
     if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.masquerade(true)]);
   } else {
     for (const c of ['services', 'cluster-ips-check', 'masquerading']) ensureChain(c);
-    tx.addSet('hairpin-connections', { type: ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service'], comment: 'service hairpin connections' });
+    tx.addSet('hairpin-connections', { type: [addr, addr, 'inet_proto', 'inet_service'], comment: 'service hairpin connections' });
     // noMasqueradeRule: the mark is still cleared, nothing is masqueraded.
     tx.addRule('masquerading', [nft.markAndIsNotZero(mark), nft.markSet('xor', mark), ...(settings.noMasqueradeRule ? [] : [nft.masquerade(true)])]);
-    if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.ctStatus('dnat'), nft.connectionInSet('hairpin-connections'), nft.masquerade(true)]);
+    if (!settings.noMasqueradeRule) tx.addRule('masquerading', [nft.ctStatus('dnat'), nft.connectionInSet('hairpin-connections', ipX), nft.masquerade(true)]);
   }
 
-  tx.addSet('cluster-ips', { type: ['ipv4_addr'], comment: 'Active ClusterIPs' });
-  tx.addRule('cluster-ips-check', [nft.ip('daddr', '@cluster-ips'), nft.reject()], 'Reject traffic to invalid ports of ClusterIPs');
-  // The ServiceCIDRs kube-proxy watches (the default one: --service-cluster-ip-range).
-  tx.addRule('cluster-ips-check', [nft.ipSet('daddr', [spec.serviceCIDR]), nft.drop()], 'Drop traffic to unallocated ClusterIPs');
+  tx.addSet('cluster-ips', { type: [addr], comment: 'Active ClusterIPs' });
+  tx.addRule('cluster-ips-check', [nft.ip('daddr', '@cluster-ips', false, ipX), nft.reject(ipX)], 'Reject traffic to invalid ports of ClusterIPs');
+  // The ServiceCIDRs of its family kube-proxy watches (the default one: --service-cluster-ip-range).
+  const serviceCIDR = settings.family === 6 ? spec.ipv6?.serviceCIDR ?? '' : spec.serviceCIDR;
+  tx.addRule('cluster-ips-check', [nft.ipSet('daddr', [serviceCIDR], false, ipX), nft.drop()], 'Drop traffic to unallocated ClusterIPs');
 
-  tx.addSet('nodeport-ips', { type: ['ipv4_addr'], comment: 'IPs that accept NodePort traffic' });
+  tx.addSet('nodeport-ips', { type: [addr], comment: 'IPs that accept NodePort traffic' });
   if (matchAll) {
     tx.deleteSet('nodeport-ips');
   } else {
     tx.flushSet('nodeport-ips');
     const cidrs = settings.nodePortAddresses ?? [];
     // "--nodeport-addresses includes localhost but localhost NodePorts are not supported"
-    for (const ip of input.localAddresses.filter((a) => cidrs.some((c) => cidrContains(c, a)) && !a.startsWith('127.'))) tx.addElement('nodeport-ips', [key.ipv4(ip)]);
+    for (const ip of input.localAddresses.filter((a) => cidrs.some((c) => inCidr(c, a)) && !a.startsWith('127.') && a !== '::1')) tx.addElement('nodeport-ips', [key.addr(ip)]);
   }
 
   const endpointVerdictMap = (name: string, withIp: boolean, comment: string): void => {
-    tx.addSet(name, { type: [...(withIp ? ['ipv4_addr'] : []), 'inet_proto', 'inet_service'], map: true, comment });
+    tx.addSet(name, { type: [...(withIp ? [addr] : []), 'inet_proto', 'inet_service'], map: true, comment });
   };
   endpointVerdictMap('no-endpoint-services', true, 'vmap to drop or reject packets to services with no endpoints');
   endpointVerdictMap('no-endpoint-nodeports', false, 'vmap to drop or reject packets to service nodeports with no endpoints');
   tx.addChain('reject-chain', { comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports' }).flushChain('reject-chain');
-  tx.addRule('reject-chain', [nft.reject()]);
-  tx.addRule('service-endpoints-check', [nft.vmapDispatch(true, 'no-endpoint-services')]);
-  tx.addRule('nodeport-endpoints-check', [matchAll ? nft.ip('daddr', '127.0.0.0/8', true) : nft.ip('daddr', '@nodeport-ips'), nft.vmapDispatch(false, 'no-endpoint-nodeports')]);
+  tx.addRule('reject-chain', [nft.reject(ipX)]);
+  tx.addRule('service-endpoints-check', [nft.vmapDispatch(true, 'no-endpoint-services', ipX)]);
+  tx.addRule('nodeport-endpoints-check', [matchAll ? nft.ip('daddr', loopback, true, ipX) : nft.ip('daddr', '@nodeport-ips', false, ipX), nft.vmapDispatch(false, 'no-endpoint-nodeports')]);
   if (layout.inlineMasquerade) {
     // Localhost NodePorts (gate KubeProxyNFTablesLocalhostNodePorts, off): the reject map, and a
     // chain and a named counter per protocol, are made sure not to exist (added, then deleted).
@@ -192,19 +208,19 @@ export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
 
   endpointVerdictMap('firewall-ips', true, 'destinations that are subject to LoadBalancerSourceRanges');
   ensureChain('firewall-check');
-  tx.addRule('firewall-check', [nft.vmapDispatch(true, 'firewall-ips')]);
+  tx.addRule('firewall-check', [nft.vmapDispatch(true, 'firewall-ips', ipX)]);
 
   endpointVerdictMap('service-ips', true, 'ClusterIP, ExternalIP and LoadBalancer IP traffic');
   endpointVerdictMap('service-nodeports', false, 'NodePort traffic');
   if (layout.inlineMasquerade) {
     // Masquerade ClusterIP traffic that does not come from a pod (or all of it): once, for every ClusterIP.
-    if (settings.masqueradeAll) tx.addRule('services', [nft.ip('daddr', '@cluster-ips'), nft.markSet('or', mark)], 'masquerade all clusterIP traffic');
-    else tx.addRule('services', [nft.ip('daddr', '@cluster-ips'), nft.ip('saddr', spec.clusterCIDR, true), nft.markSet('or', mark)], 'masquerade clusterIP traffic from outside cluster');
+    if (settings.masqueradeAll) tx.addRule('services', [nft.ip('daddr', '@cluster-ips', false, ipX), nft.markSet('or', mark)], 'masquerade all clusterIP traffic');
+    else tx.addRule('services', [nft.ip('daddr', '@cluster-ips', false, ipX), nft.ip('saddr', clusterCIDROf(spec, settings.family), true, ipX), nft.markSet('or', mark)], 'masquerade clusterIP traffic from outside cluster');
   }
-  tx.addRule('services', [nft.vmapDispatch(true, 'service-ips')]);
+  tx.addRule('services', [nft.vmapDispatch(true, 'service-ips', ipX)]);
   tx.addRule('services', matchAll
-    ? [nft.fibTypeLocal('daddr'), nft.ip('daddr', '127.0.0.0/8', true), nft.vmapDispatch(false, 'service-nodeports')]
-    : [nft.ip('daddr', '@nodeport-ips'), nft.vmapDispatch(false, 'service-nodeports')]);
+    ? [nft.fibTypeLocal('daddr'), nft.ip('daddr', loopback, true, ipX), nft.vmapDispatch(false, 'service-nodeports')]
+    : [nft.ip('daddr', '@nodeport-ips', false, ipX), nft.vmapDispatch(false, 'service-nodeports')]);
   for (const [name, map] of CONTAINERS) tx.flushSet(name, map);
   if (layout.inlineMasquerade) tx.flushSet('hairpin-connections');
 
@@ -214,7 +230,7 @@ export function kubeProxyNftTable(input: KubeProxyInput): NftTableSpec {
     const id = `${e.ip}/${proto}/${e.port}`;
     if (hairpins.has(id)) return;
     hairpins.add(id);
-    tx.addElement('hairpin-connections', [key.ipv4(e.ip), key.ipv4(e.ip), key.proto(proto), key.port(e.port)]);
+    tx.addElement('hairpin-connections', [key.addr(e.ip), key.addr(e.ip), key.proto(proto), key.port(e.port)]);
   };
   for (const plan of servicePortPlans(input)) writeServicePort(tx, ensureChain, hairpin, input, layout, plan);
   return tx.spec;
@@ -225,7 +241,10 @@ function writeServicePort(
   input: KubeProxyInput, layout: Layout, plan: ServicePortPlan,
 ): void {
   const { settings, spec } = input;
-  const { svc, port, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, hasEndpoints } = plan;
+  const { port, clusterIP, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, hasEndpoints } = plan;
+  const { svc } = plan;
+  const { ipX, addr } = familyWords(input);
+  const clusterCIDR = clusterCIDROf(spec, settings.family);
   const chainName = chainBase(plan);
   const clusterPolicyChain = `service-${chainName}`;
   const localPolicyChain = `local-${chainName}`;
@@ -248,12 +267,12 @@ function writeServicePort(
   // No endpoints at all: reject; no endpoints for this kind of traffic (a Local policy): drop.
   const internalVerdict = !hasEndpoints ? nft.goto('reject-chain') : nft.drop();
   const externalVerdict = internalVerdict;
-  const vip = (ip: string, p: number) => [key.ipv4(ip), key.proto(proto), key.port(p)];
+  const vip = (ip: string, p: number) => [key.addr(ip), key.proto(proto), key.port(p)];
   const np = (p: number) => [key.proto(proto), key.port(p)];
 
-  tx.addElement('cluster-ips', [key.ipv4(svc.clusterIP)]);
-  if (plan.hasInternalEndpoints) tx.addElement('service-ips', vip(svc.clusterIP, port.port), { value: nft.goto(internalTrafficChain) });
-  else tx.addElement('no-endpoint-services', vip(svc.clusterIP, port.port), { value: internalVerdict, comment: name });
+  tx.addElement('cluster-ips', [key.addr(clusterIP)]);
+  if (plan.hasInternalEndpoints) tx.addElement('service-ips', vip(clusterIP, port.port), { value: nft.goto(internalTrafficChain) });
+  else tx.addElement('no-endpoint-services', vip(clusterIP, port.port), { value: internalVerdict, comment: name });
 
   for (const ip of externalIPs) {
     if (hasEndpoints) tx.addElement('service-ips', vip(ip, port.port), { value: nft.goto(externalTrafficChain) });
@@ -280,16 +299,16 @@ function writeServicePort(
 
   // Internal traffic: masquerade what does not come from a pod (v1.37: one rule in `services` for all).
   if (plan.hasInternalEndpoints && !layout.inlineMasquerade) {
-    const target = [nft.ip('daddr', svc.clusterIP), ...(layout.masqueradeMatchesPort ? [nft.dport(proto, port.port)] : [])];
+    const target = [nft.ip('daddr', clusterIP, false, ipX), ...(layout.masqueradeMatchesPort ? [nft.dport(proto, port.port)] : [])];
     if (settings.masqueradeAll) tx.addRule(internalTrafficChain, [...target, nft.jump('mark-for-masquerade')]);
-    else tx.addRule(internalTrafficChain, [...target, nft.ip('saddr', spec.clusterCIDR, true), nft.jump('mark-for-masquerade')]);
+    else tx.addRule(internalTrafficChain, [...target, nft.ip('saddr', clusterCIDR, true, ipX), nft.jump('mark-for-masquerade')]);
   }
 
   if (plan.usesExternalTrafficChain) {
     if (!plan.externalLocal) {
       tx.addRule(externalTrafficChain, [markMasquerade], layout.inlineMasquerade ? 'masquerade' : undefined);
     } else {
-      tx.addRule(externalTrafficChain, [nft.ip('saddr', spec.clusterCIDR), nft.goto(clusterPolicyChain)], 'short-circuit pod traffic');
+      tx.addRule(externalTrafficChain, [nft.ip('saddr', clusterCIDR, false, ipX), nft.goto(clusterPolicyChain)], 'short-circuit pod traffic');
       tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), markMasquerade], 'masquerade local traffic');
       tx.addRule(externalTrafficChain, [nft.fibTypeLocal('saddr'), nft.goto(clusterPolicyChain)], 'short-circuit local traffic');
     }
@@ -298,21 +317,21 @@ function writeServicePort(
 
   if (usesFWChain) {
     const sources = [...sourceRanges];
-    if (sourceRanges.some((c) => cidrContains(c, input.nodeIP))) sources.push(...lbVips);
-    tx.addRule(fwChain, [nft.ipSet('saddr', sources, true), nft.drop()]);
+    if (sourceRanges.some((c) => inCidr(c, input.nodeIP))) sources.push(...lbVips);
+    tx.addRule(fwChain, [nft.ipSet('saddr', sources, true, ipX), nft.drop()]);
   }
 
   if (plan.affinity) {
-    for (const e of eps.all) tx.addSet(affinitySet(e), { type: ['ipv4_addr'], flags: ['dynamic', 'timeout'], timeout: plan.affinitySeconds });
+    for (const e of eps.all) tx.addSet(affinitySet(e), { type: [addr], flags: ['dynamic', 'timeout'], timeout: plan.affinitySeconds });
   }
 
   const toEndpoints = (chain: string, endpoints: ProxyEndpoint[]): void => {
     if (layout.inlineMasquerade && !plan.affinity) {
       // v1.37: the service chain DNATs itself.
-      tx.addRule(chain, [layout.singleEndpointDnat && endpoints.length === 1 ? nft.dnat(proto, endpoints[0]!.ip, endpoints[0]!.port) : nft.dnatNumgenMap(proto, endpoints)]);
+      tx.addRule(chain, [layout.singleEndpointDnat && endpoints.length === 1 ? nft.dnat(proto, endpoints[0]!.ip, endpoints[0]!.port) : nft.dnatNumgenMap(proto, endpoints, ipX)]);
       return;
     }
-    if (plan.affinity) for (const e of endpoints) tx.addRule(chain, [nft.ip('saddr', `@${affinitySet(e)}`), nft.goto(endpointChain(e))]);
+    if (plan.affinity) for (const e of endpoints) tx.addRule(chain, [nft.ip('saddr', `@${affinitySet(e)}`, false, ipX), nft.goto(endpointChain(e))]);
     tx.addRule(chain, [nft.numgenVmap(endpoints.map(endpointChain))]);
   };
   if (plan.usesClusterPolicyChain) toEndpoints(clusterPolicyChain, eps.cluster);
@@ -322,8 +341,8 @@ function writeServicePort(
   for (const e of eps.all) {
     const chain = endpointChain(e);
     // Hairpin: a pod reaching itself through the service (v1.37: the hairpin-connections set instead).
-    if (!layout.inlineMasquerade) tx.addRule(chain, [nft.ip('saddr', e.ip), nft.jump('mark-for-masquerade')]);
-    if (plan.affinity) tx.addRule(chain, [nft.updateSaddr(affinitySet(e))]);
+    if (!layout.inlineMasquerade) tx.addRule(chain, [nft.ip('saddr', e.ip, false, ipX), nft.jump('mark-for-masquerade')]);
+    if (plan.affinity) tx.addRule(chain, [nft.updateSaddr(affinitySet(e), ipX)]);
     tx.addRule(chain, [nft.dnat(proto, e.ip, e.port)]);
   }
 }

@@ -17,6 +17,12 @@
  * test/k8s/kit-vs-real.test.ts checks these rules against the real kube-proxy v1.34 and v1.37,
  * which write the same iptables rules.
  *
+ * Dual-stack (pkg/proxy/metaproxier; iptables/proxier.go NewDualStackProxier): one proxier per
+ * family, each with its own KubeProxyInput (`family`): the Services that have a ClusterIP of that
+ * family, the EndpointSlices of that addressType, that family's node addresses, nodePortAddresses
+ * and cluster CIDR. The IPv6 proxier writes the same chains into ip6tables, with the NodePort tail
+ * `! -d ::1/128` (localhost NodePorts never work on IPv6) and no localnet DROP.
+ *
  * Difference from a live kube-proxy, invisible once normalised: services are written in
  * service-port-name order (kube-proxy ranges over a Go map).
  */
@@ -24,15 +30,18 @@ import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { hostPort, proxyEndpoints, staleProxyEndpoints, type ProxyEndpoint } from './endpoint-slices.js';
 import type { Ruleset, Table } from './iptables-text.js';
 import { endpointHash, portProtoHash } from './kube-proxy-names.js';
-import { cidrContains } from './net.js';
+import { slicesOfFamily } from './endpoint-slices.js';
+import { cidrContains, inCidr, isIPv6 } from './net.js';
 import { kubeProxyProbability } from './statistic-probability.js';
 import {
-  healthCheckNodePortOf, internalIPOf, servicePortName,
-  type ClusterSpec, type KubeProxyMode, type NftablesLayout, type NodeSpec, type ServicePortSpec, type ServiceSpec, type StaleEndpoint,
+  clusterCIDROf, clusterIPOf, healthCheckNodePortOf, internalIPOfFamily, servicePortName,
+  type ClusterSpec, type Family, type KubeProxyMode, type NftablesLayout, type NodeSpec, type ServicePortSpec, type ServiceSpec, type StaleEndpoint,
 } from './spec.js';
 
 /** What one node's kube-proxy runs with: the ConfigMap, overridden by the node's knobs. */
 export interface KubeProxySettings {
+  /** The family of this proxier (a dual-stack kube-proxy runs one per family). */
+  family: Family;
   /** The proxy mode this node's kube-proxy runs (the node's knob, else the ConfigMap's; default iptables). */
   mode: KubeProxyMode;
   /** nftables mode: which release's table layout (base chains, masquerade rule). */
@@ -41,7 +50,7 @@ export interface KubeProxySettings {
   nodeName: string;
   /** The masquerade mark as kube-proxy writes it (`%#08x`, e.g. 0x004000). */
   mark: string;
-  /** The IPv4 CIDRs NodePorts answer on, `primary` resolved; null = every local address (match-all). */
+  /** The CIDRs of this family NodePorts answer on, `primary` resolved; null = every local address (match-all). */
   nodePortAddresses: string[] | null;
   /** After NewProxier's check: off unless the NodePort addresses include 127.0.0.1. */
   localhostNodePorts: boolean;
@@ -56,7 +65,7 @@ export interface KubeProxySettings {
 /** The minor version of `v1.N.P` (NaN when the spec says something else). */
 export const minorVersion = (version: string): number => Number(/^v1\.(\d+)\./.exec(version)?.[1] ?? NaN);
 
-export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec): KubeProxySettings {
+export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec, family: Family = 4): KubeProxySettings {
   const k = node.kubeProxy ?? {};
   const mode = k.mode ?? spec.kubeProxy.mode ?? 'iptables';
   const nodeName = k.hostnameOverride ?? node.name;
@@ -64,21 +73,23 @@ export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec): KubeProxyS
   let configured = 'nodePortAddresses' in k ? k.nodePortAddresses ?? null : spec.kubeProxy.nodePortAddresses;
   // cmd/kube-proxy/app/server_linux.go platformApplyDefaults: nftables mode defaults to `primary` (since v1.31).
   if (mode === 'nftables' && (configured === null || configured.length === 0)) configured = ['primary'];
-  const v4 = resolvePrimary(spec, nodeName, configured ?? []).filter((c) => !c.includes(':'));
-  const matchAll = v4.length === 0 || v4.some((c) => c.endsWith('/0'));
+  // util/nodeport_addresses.go: each family keeps its own CIDRs; none left means every address.
+  const own = resolvePrimary(spec, nodeName, configured ?? [], family).filter((c) => isIPv6(c) === (family === 6));
+  const matchAll = own.length === 0 || own.some((c) => c.endsWith('/0'));
   const tcpBeLiberal = node.sysctls?.tcpBeLiberal ?? spec.kubeProxy.tcpBeLiberal;
   return {
+    family,
     mode,
     nftablesLayout: k.nftablesLayout ?? spec.kubeProxy.nftablesLayout ?? 'v1.34',
     nodeName,
     mark: `0x${(2 ** bit).toString(16).padStart(6, '0')}`,
-    nodePortAddresses: matchAll ? null : v4,
-    // nftables mode never serves NodePorts on 127.0.0.1 (and leaves route_localnet alone).
-    localhostNodePorts: mode !== 'nftables' && (k.localhostNodePorts ?? spec.kubeProxy.localhostNodePorts) && (matchAll || v4.some((c) => cidrContains(c, '127.0.0.1'))),
+    nodePortAddresses: matchAll ? null : own,
+    // nftables mode never serves NodePorts on 127.0.0.1 (and leaves route_localnet alone); IPv6 never on ::1.
+    localhostNodePorts: family === 4 && mode !== 'nftables' && (k.localhostNodePorts ?? spec.kubeProxy.localhostNodePorts) && (matchAll || own.some((c) => cidrContains(c, '127.0.0.1'))),
     masqueradeAll: spec.kubeProxy.masqueradeAll,
     ctInvalidDrop: k.ctInvalidDrop ?? !tcpBeLiberal,
     noMasqueradeRule: k.noMasqueradeRule === true,
-    missingNodePort: k.missingNodePort,
+    missingNodePort: family === 6 ? k.missingNodePort6 : k.missingNodePort,
     // PR kubernetes#122812 (v1.30) and #125015 (v1.31) added the counters.
     nfacct: {
       ctStateInvalid: node.kernelNfacct !== false && minorVersion(spec.kubernetesVersion) >= 30,
@@ -89,14 +100,15 @@ export function kubeProxySettings(spec: ClusterSpec, node: NodeSpec): KubeProxyS
 
 /**
  * cmd/kube-proxy/app/server.go newProxyServer: `nodePortAddresses: [primary]` becomes the node's
- * primary IPv4 address as a /32 (the InternalIP of the Node object kube-proxy fetched by its own
- * node name). A kube-proxy that finds no such Node falls back to 127.0.0.1, which is loopback and
- * dropped: the list ends up empty, which means every local address.
+ * IP of the proxier's family as a /32 or /128 (the InternalIPs of the Node object kube-proxy
+ * fetched by its own node name). A kube-proxy that finds no such Node falls back to loopback,
+ * which is dropped: the list ends up empty, which means every local address.
  */
-function resolvePrimary(spec: ClusterSpec, nodeName: string, configured: string[]): string[] {
+function resolvePrimary(spec: ClusterSpec, nodeName: string, configured: string[], family: Family): string[] {
   if (configured.length !== 1 || configured[0] !== 'primary') return configured;
   const self = spec.nodes.find((n) => n.name === nodeName);
-  return self === undefined ? [] : [`${internalIPOf(self)}/32`];
+  const ip = self === undefined ? undefined : internalIPOfFamily(self, family);
+  return ip === undefined ? [] : [`${ip}/${family === 6 ? 128 : 32}`];
 }
 
 export interface KubeProxyInput {
@@ -106,11 +118,11 @@ export interface KubeProxyInput {
   slices: Map<string, KubeObject[]>;
   /** The endpoints the rules were written from when they differ from the slices. */
   staleEndpoints?: Record<string, StaleEndpoint[]>;
-  /** The node's IPv4 addresses in interface order (for --nodeport-addresses). */
+  /** The node's addresses of the proxier's family in interface order (for --nodeport-addresses). */
   localAddresses: string[];
   /**
-   * kube-proxy's node IP: the InternalIP of the Node its node name finds, 127.0.0.1 when it finds
-   * none (a LoadBalancer source range holding it admits the VIPs as sources).
+   * kube-proxy's node IP of the proxier's family: the InternalIP of the Node its node name finds,
+   * loopback when it finds none (a LoadBalancer source range holding it admits the VIPs as sources).
    */
   nodeIP: string;
 }
@@ -168,13 +180,17 @@ export function writeKubeProxyRules(rs: Ruleset, input: KubeProxyInput): void {
   for (const plan of servicePortPlans(input)) writeServicePort(nat, filter, input, plan);
 
   const tail = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  const v6 = settings.family === 6;
   if (settings.nodePortAddresses === null) {
-    nat.append('KUBE-SERVICES', `${tail} -m addrtype --dst-type LOCAL${settings.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j KUBE-NODEPORTS`);
+    // "For IPv6 they never work, and for IPv4 they only work if we previously set route_localnet."
+    const loopback = v6 ? ' ! -d ::1/128' : settings.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
+    nat.append('KUBE-SERVICES', `${tail} -m addrtype --dst-type LOCAL${loopback} -j KUBE-NODEPORTS`);
   } else {
     const cidrs = settings.nodePortAddresses;
-    for (const ip of input.localAddresses.filter((a) => cidrs.some((c) => cidrContains(c, a)))) {
-      // "--nodeport-addresses includes localhost but --iptables-localhost-nodeports=false was passed"
-      if (ip.startsWith('127.') && !settings.localhostNodePorts) continue;
+    for (const ip of input.localAddresses.filter((a) => cidrs.some((c) => inCidr(c, a)))) {
+      // "--nodeport-addresses includes localhost but localhost NodePorts are not supported on IPv6"
+      // / "… but --iptables-localhost-nodeports=false was passed"
+      if (ip === '::1' || (ip.startsWith('127.') && !settings.localhostNodePorts)) continue;
       nat.append('KUBE-SERVICES', `${tail} -d ${ip} -j KUBE-NODEPORTS`);
     }
   }
@@ -220,6 +236,8 @@ function categorize(endpoints: ProxyEndpoint[], usesCluster: boolean, usesLocal:
 export interface ServicePortPlan {
   svc: ServiceSpec;
   port: ServicePortSpec;
+  /** The Service's ClusterIP of the proxier's family. */
+  clusterIP: string;
   /** servicePortName.String(): `ns/svc:port` (`ns/svc` for an unnamed port). */
   name: string;
   /** Lower-case protocol: tcp, udp, sctp. */
@@ -246,22 +264,32 @@ export interface ServicePortPlan {
   affinitySeconds: number;
 }
 
-/** Every service port kube-proxy proxies (headless Services excluded), in service-port-name order. */
+/**
+ * Every service port the proxier proxies (headless Services and Services without a ClusterIP of
+ * its family excluded: the IPv6 proxier skips a SingleStack IPv4 Service, NodePort and all), in
+ * service-port-name order.
+ */
 export function servicePortPlans(input: KubeProxyInput): ServicePortPlan[] {
+  const family = input.settings.family;
   return input.spec.services
-    .filter((s) => s.clusterIP !== 'None' && s.clusterIP !== '')
-    .flatMap((svc) => svc.ports.map((port) => ({ svc, port, name: servicePortName(svc, port) })))
+    .flatMap((svc) => {
+      const clusterIP = clusterIPOf(input.spec, svc, family);
+      return clusterIP === undefined ? [] : svc.ports.map((port) => ({ svc, port, clusterIP, name: servicePortName(svc, port) }));
+    })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ svc, port, name }) => {
-      const slices = input.slices.get(`${svc.namespace}/${svc.name}`) ?? [];
+    .map(({ svc, port, clusterIP, name }) => {
+      const slices = slicesOfFamily(input.slices.get(`${svc.namespace}/${svc.name}`) ?? [], family);
       const current = proxyEndpoints(slices, port);
-      return servicePortPlan(input, svc, port, name, staleProxyEndpoints(input.staleEndpoints, svc, port, current) ?? current);
+      const stale = staleProxyEndpoints(input.staleEndpoints, svc, port, current)?.filter((e) => isIPv6(e.ip) === (family === 6));
+      return servicePortPlan(input, svc, port, clusterIP, name, stale ?? current);
     });
 }
 
-function servicePortPlan(input: KubeProxyInput, svc: ServiceSpec, port: ServicePortSpec, name: string, endpoints: ProxyEndpoint[]): ServicePortPlan {
-  const lbVips = svc.type === 'LoadBalancer' ? svc.loadBalancerIngress ?? [] : [];
-  const externalIPs = svc.externalIPs ?? [];
+function servicePortPlan(input: KubeProxyInput, svc: ServiceSpec, port: ServicePortSpec, clusterIP: string, name: string, endpoints: ProxyEndpoint[]): ServicePortPlan {
+  // serviceport.go: externalIPs, LoadBalancer IPs and source ranges split by family.
+  const own = (ips: string[]): string[] => ips.filter((ip) => isIPv6(ip) === (input.settings.family === 6));
+  const lbVips = own(svc.type === 'LoadBalancer' ? svc.loadBalancerIngress ?? [] : []);
+  const externalIPs = own(svc.externalIPs ?? []);
   const nodePort = svc.type === 'ClusterIP' ? 0 : port.nodePort ?? 0;
   const externallyAccessible = nodePort !== 0 || lbVips.length > 0 || externalIPs.length > 0;
   const internalLocal = svc.internalTrafficPolicy === 'Local';
@@ -272,8 +300,8 @@ function servicePortPlan(input: KubeProxyInput, svc: ServiceSpec, port: ServiceP
   const eps = categorize(endpoints, usesClusterEndpoints, usesLocalEndpoints, input.settings.nodeName);
   const hasEndpoints = eps.hasAny;
   return {
-    svc, port, name, proto: (port.protocol ?? 'TCP').toLowerCase(), eps, lbVips, externalIPs, nodePort,
-    sourceRanges: svc.loadBalancerSourceRanges ?? [],
+    svc, port, clusterIP, name, proto: (port.protocol ?? 'TCP').toLowerCase(), eps, lbVips, externalIPs, nodePort,
+    sourceRanges: own(svc.loadBalancerSourceRanges ?? []),
     externallyAccessible, internalLocal, externalLocal, usesClusterEndpoints, usesLocalEndpoints, hasEndpoints,
     usesClusterPolicyChain: eps.cluster.length > 0 && usesClusterEndpoints,
     usesLocalPolicyChain: eps.local.length > 0 && usesLocalEndpoints,
@@ -291,7 +319,7 @@ export const nodePortMissing = (settings: KubeProxySettings, svc: ServiceSpec): 
 
 function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan: ServicePortPlan): void {
   const { settings, spec } = input;
-  const { svc, port, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, internalLocal, externalLocal, hasEndpoints } = plan;
+  const { svc, port, clusterIP, name, proto, eps, lbVips, externalIPs, nodePort, sourceRanges, internalLocal, externalLocal, hasEndpoints } = plan;
   const { usesClusterPolicyChain, usesLocalPolicyChain, hasInternalEndpoints, hasExternalEndpoints, usesExternalTrafficChain } = plan;
   const hash = portProtoHash(name, proto);
   const svcChain = `KUBE-SVC-${hash}`;
@@ -299,6 +327,7 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan
   const extChain = `KUBE-EXT-${hash}`;
   const fwChain = `KUBE-FW-${hash}`;
   const sepChain = (e: ProxyEndpoint): string => `KUBE-SEP-${endpointHash(name, proto, hostPort(e))}`;
+  const clusterCIDR = clusterCIDROf(spec, settings.family);
 
   const internalTrafficChain = internalLocal ? svlChain : svcChain;
   const externalPolicyChain = externalLocal ? svlChain : svcChain;
@@ -315,8 +344,8 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan
   if (usesFWChain) nat.declare(fwChain);
 
   // The clusterIP.
-  if (hasInternalEndpoints) nat.append('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${match(svc.clusterIP, port.port)} -j ${internalTrafficChain}`);
-  else filter.append('KUBE-SERVICES', `-m comment --comment ${internalFilter.comment} ${match(svc.clusterIP, port.port)} -j ${internalFilter.target}`);
+  if (hasInternalEndpoints) nat.append('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${match(clusterIP, port.port)} -j ${internalTrafficChain}`);
+  else filter.append('KUBE-SERVICES', `-m comment --comment ${internalFilter.comment} ${match(clusterIP, port.port)} -j ${internalFilter.target}`);
 
   for (const ip of externalIPs) {
     if (hasEndpoints) nat.append('KUBE-SERVICES', `-m comment --comment "${name} external IP" ${match(ip, port.port)} -j ${extChain}`);
@@ -348,16 +377,16 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan
 
   // Internal traffic: masquerade what does not come from a pod.
   if (hasInternalEndpoints) {
-    const args = `-m comment --comment "${name} cluster IP" ${match(svc.clusterIP, port.port)}`;
+    const args = `-m comment --comment "${name} cluster IP" ${match(clusterIP, port.port)}`;
     if (settings.masqueradeAll) nat.append(internalTrafficChain, `${args} -j KUBE-MARK-MASQ`);
-    else nat.append(internalTrafficChain, `${args} ! -s ${spec.clusterCIDR} -j KUBE-MARK-MASQ`);
+    else nat.append(internalTrafficChain, `${args} ! -s ${clusterCIDR} -j KUBE-MARK-MASQ`);
   }
 
   if (usesExternalTrafficChain) {
     if (!externalLocal) {
       nat.append(extChain, `-m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
     } else {
-      nat.append(extChain, `-m comment --comment "pod traffic for ${name} external destinations" -s ${spec.clusterCIDR} -j ${svcChain}`);
+      nat.append(extChain, `-m comment --comment "pod traffic for ${name} external destinations" -s ${clusterCIDR} -j ${svcChain}`);
       nat.append(extChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
       nat.append(extChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svcChain}`);
     }
@@ -367,7 +396,7 @@ function writeServicePort(nat: Table, filter: Table, input: KubeProxyInput, plan
   if (usesFWChain) {
     const args = `-m comment --comment "${name} loadbalancer IP"`;
     for (const cidr of sourceRanges) nat.append(fwChain, `${args} -s ${cidr} -j ${extChain}`);
-    if (sourceRanges.some((c) => cidrContains(c, input.nodeIP))) for (const ip of lbVips) nat.append(fwChain, `${args} -s ${ip} -j ${extChain}`);
+    if (sourceRanges.some((c) => inCidr(c, input.nodeIP))) for (const ip of lbVips) nat.append(fwChain, `${args} -s ${ip} -j ${extChain}`);
     nat.append(fwChain, `-m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
   }
 

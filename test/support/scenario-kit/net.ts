@@ -1,6 +1,6 @@
 /**
- * IPv4 arithmetic and the deterministic names, UIDs and MAC addresses the kit hands out. The kit
- * models single-stack IPv4 clusters only, so nothing here knows IPv6 beyond link-local addresses.
+ * IPv4 and IPv6 arithmetic and the deterministic names, UIDs and MAC addresses the kit hands out.
+ * IPv6 addresses are printed in the canonical form (RFC 5952) that `ip`, iptables-save and nft print.
  */
 import { createHash } from 'node:crypto';
 
@@ -49,6 +49,80 @@ export const broadcastOf = (cidr: string): string => {
 };
 
 export const networkOf = (ip: string, bits: number): string => formatCidr(parseCidr(`${ip}/${bits}`));
+
+// ---------------------------------------------------------------------------------------------
+// IPv6
+
+export const isIPv6 = (ip: string): boolean => ip.includes(':');
+
+export function ip6ToBigInt(ip: string): bigint {
+  const [head = '', tail, extra] = ip.split('::');
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const h = groups(head);
+  const t = groups(tail ?? '');
+  const missing = 8 - h.length - t.length;
+  const all = tail === undefined ? h : [...h, ...Array<string>(Math.max(missing, 0)).fill('0'), ...t];
+  if (extra !== undefined || all.length !== 8 || (tail !== undefined && missing < 1) || all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) throw new Error(`not an IPv6 address: ${ip}`);
+  return all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+/** RFC 5952: lower case, no leading zeros, the longest run (first of equals) of two or more zero groups as `::`. */
+export function bigIntToIp6(n: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(16 * (7 - i))) & 0xffffn));
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hexes = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hexes.join(':');
+  return `${hexes.slice(0, best.at).join(':')}::${hexes.slice(best.at + best.len).join(':')}`;
+}
+
+function parseCidr6(text: string): { base: bigint; bits: number } {
+  const [addr = '', bitsText = '128'] = text.split('/');
+  const bits = Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > 128) throw new Error(`not an IPv6 CIDR: ${text}`);
+  const host = (1n << BigInt(128 - bits)) - 1n;
+  return { base: ip6ToBigInt(addr) & ~host, bits };
+}
+
+/** A CIDR (or bare address) of either family in the form the tools print: host bits cleared, /32 or /128 on a host. */
+export function normalCidr(text: string): string {
+  if (!isIPv6(text)) return formatCidr(parseCidr(text));
+  const c = parseCidr6(text);
+  return `${bigIntToIp6(c.base)}/${c.bits}`;
+}
+
+/** Whether `ip` is in `cidr`; false when their families differ. */
+export function inCidr(cidr: string, ip: string): boolean {
+  if (isIPv6(cidr) !== isIPv6(ip)) return false;
+  if (!isIPv6(ip)) return cidrContains(cidr, ip);
+  const c = parseCidr6(cidr);
+  return (ip6ToBigInt(ip) & ~((1n << BigInt(128 - c.bits)) - 1n)) === c.base;
+}
+
+/** The n-th address of an IPv6 CIDR (0 is the subnet-router anycast address). */
+export function nthAddress6(cidr: string, n: number | bigint): string {
+  const c = parseCidr6(cidr);
+  const k = BigInt(n);
+  if (k < 0n || k >= 1n << BigInt(128 - c.bits)) throw new Error(`${cidr} has no address number ${n}`);
+  return bigIntToIp6(c.base + k);
+}
+
+/** The network of an IPv6 address with a prefix length, as `ip route` prints it. */
+export const networkOf6 = (ip: string, bits: number): string => normalCidr(`${ip}/${bits}`);
+
+/** The address's 16 bytes, network order (nft sorts set elements by them). */
+export function ip6Bytes(ip: string): number[] {
+  const n = ip6ToBigInt(ip);
+  return Array.from({ length: 16 }, (_, i) => Number((n >> BigInt(8 * (15 - i))) & 0xffn));
+}
+
+/** net.JoinHostPort: `10.0.0.1:80`, `[fd00::1]:80`. */
+export const joinHostPort = (ip: string, port: number): string => (isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 export const sha256 = (seed: string): Buffer => createHash('sha256').update(seed).digest();
 export const hex = (seed: string, len: number): string => sha256(seed).toString('hex').slice(0, len);

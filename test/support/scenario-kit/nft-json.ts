@@ -3,7 +3,7 @@
  * counted across the netns. Native nftables tables (nft-model.ts) load at boot (a firewalld with
  * the nftables backend) or after kubelet's iptables tables (kube-proxy in nftables mode).
  *
- * The tables iptables-nft holds: one table object per table, base chains (only those that exist:
+ * The tables iptables-nft holds (ip6tables' in family ip6, after the IPv4 ones): one table object per table, base chains (only those that exist:
  * iptables-nft creates them lazily) and user chains in creation order, then each chain's rules.
  * Rule expressions follow iptables-nft v1.8.9's translation: interfaces, protocol, addresses,
  * tcp/udp ports, marks and limits become native expressions (a port match absorbs the protocol
@@ -32,8 +32,8 @@ function baseChain(table: TableName, chain: string): Record<string, unknown> {
   return { type, hook: chain.toLowerCase(), prio };
 }
 
-/** The nft JSON document: boot-time native tables, the nft backend's iptables tables, later native tables. */
-export function nftRulesetJson(rs: Ruleset, native: { boot?: NftTableSpec[]; late?: NftTableSpec[] } = {}): string {
+/** The nft JSON document: boot-time native tables, the nft backend's iptables then ip6tables tables, later native tables. */
+export function nftRulesetJson(rs: Ruleset, native: { boot?: NftTableSpec[]; late?: NftTableSpec[] } = {}, rs6?: Ruleset): string {
   const items: unknown[] = [{ metainfo: NFT_METAINFO }];
   let tableHandle = 0;
   const addNative = (tables: NftTableSpec[]): void => {
@@ -44,16 +44,19 @@ export function nftRulesetJson(rs: Ruleset, native: { boot?: NftTableSpec[]; lat
     }
   };
   addNative(native.boot ?? []);
-  for (const table of rs.tables.values()) {
-    items.push({ table: { family: 'ip', name: table.name, handle: ++tableHandle } });
-    let handle = 0;
-    const chains = [...table.chains.entries()].filter(([c, rules]) => !table.isBuiltin(c) || rules.length > 0 || table.policies.has(c));
-    for (const [chain] of chains) {
-      const base = table.isBuiltin(chain) ? { ...baseChain(table.name, chain), policy: (table.policies.get(chain) ?? 'ACCEPT').toLowerCase() } : {};
-      items.push({ chain: { family: 'ip', table: table.name, name: chain, handle: ++handle, ...base } });
-    }
-    for (const [chain, rules] of chains) {
-      for (const rule of rules) items.push({ rule: { family: 'ip', table: table.name, chain, handle: ++handle, expr: expressions(table, rule) } });
+  for (const set of [rs, ...(rs6 === undefined ? [] : [rs6])]) {
+    const family = set.family === 6 ? 'ip6' : 'ip';
+    for (const table of set.tables.values()) {
+      items.push({ table: { family, name: table.name, handle: ++tableHandle } });
+      let handle = 0;
+      const chains = [...table.chains.entries()].filter(([c, rules]) => !table.isBuiltin(c) || rules.length > 0 || table.policies.has(c));
+      for (const [chain] of chains) {
+        const base = table.isBuiltin(chain) ? { ...baseChain(table.name, chain), policy: (table.policies.get(chain) ?? 'ACCEPT').toLowerCase() } : {};
+        items.push({ chain: { family, table: table.name, name: chain, handle: ++handle, ...base } });
+      }
+      for (const [chain, rules] of chains) {
+        for (const rule of rules) items.push({ rule: { family, table: table.name, chain, handle: ++handle, expr: expressions(table, rule, family) } });
+      }
     }
   }
   addNative(native.late ?? []);
@@ -63,21 +66,21 @@ export function nftRulesetJson(rs: Ruleset, native: { boot?: NftTableSpec[]; lat
 const match = (op: boolean, left: unknown, right: unknown): unknown => ({ match: { op: op ? '!=' : '==', left, right } });
 const payload = (protocol: string, field: string): unknown => ({ payload: { protocol, field } });
 const address = (cidr: string): unknown => {
-  const [addr = '', len = '32'] = cidr.split('/');
-  return len === '32' ? addr : { prefix: { addr, len: Number(len) } };
+  const [addr = '', len] = cidr.split('/');
+  return len === undefined || len === (addr.includes(':') ? '128' : '32') ? addr : { prefix: { addr, len: Number(len) } };
 };
 const port = (v: string): unknown => (v.includes(':') ? { range: v.split(':').map(Number) } : Number(v));
 const LIMIT_UNITS: Record<string, string> = { sec: 'second', second: 'second', min: 'minute', minute: 'minute', hour: 'hour', day: 'day' };
 
-function expressions(table: Table, rule: string): unknown[] {
+function expressions(table: Table, rule: string, family: 'ip' | 'ip6'): unknown[] {
   const r = parseRule(rule);
   const expr: unknown[] = [];
   const l4proto = r.protocol === undefined ? undefined : match(r.protocol.negated, { meta: { key: 'l4proto' } }, r.protocol.value);
   if (r.inIface) expr.push(match(r.inIface.negated, { meta: { key: 'iifname' } }, r.inIface.value.replace(/\+$/, '*')));
   if (r.outIface) expr.push(match(r.outIface.negated, { meta: { key: 'oifname' } }, r.outIface.value.replace(/\+$/, '*')));
   if (l4proto !== undefined) expr.push(l4proto);
-  if (r.source) expr.push(match(r.source.negated, payload('ip', 'saddr'), address(r.source.value)));
-  if (r.destination) expr.push(match(r.destination.negated, payload('ip', 'daddr'), address(r.destination.value)));
+  if (r.source) expr.push(match(r.source.negated, payload(family, 'saddr'), address(r.source.value)));
+  if (r.destination) expr.push(match(r.destination.negated, payload(family, 'daddr'), address(r.destination.value)));
   for (const m of r.modules) {
     const opt = (name: string) => m.options.find((o) => o.name === name);
     if ((m.name === 'tcp' || m.name === 'udp') && m.options.every((o) => o.name === '--sport' || o.name === '--dport')) {
@@ -103,7 +106,8 @@ function expressions(table: Table, rule: string): unknown[] {
       expr.push({ limit: { rate: Number(rate), burst: Number(opt('--limit-burst')?.values[0] ?? 5), per: LIMIT_UNITS[unit] ?? unit } });
       continue;
     }
-    expr.push({ xt: { type: 'match', name: m.name } });
+    // iptables ≥ 1.8 loads `-m state` as the conntrack match (libxt_state's real_name).
+    expr.push({ xt: { type: 'match', name: m.name === 'state' ? 'conntrack' : m.name } });
   }
   expr.push({ counter: { packets: 0, bytes: 0 } });
   const t = r.target;

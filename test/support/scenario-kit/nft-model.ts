@@ -9,8 +9,11 @@
  * listing order. Facts measured with nft 1.0.6 on kernel 6.x; the kernel round trip
  * (test/kernel/scenario-kit-roundtrip.test.ts) checks them.
  */
+import { ip6Bytes, ip6ToBigInt, isIPv6, joinHostPort } from './net.js';
 
-export type NftFamily = 'ip' | 'inet';
+export type NftFamily = 'ip' | 'ip6' | 'inet';
+/** The address payload of a family's rules: `ip daddr` or `ip6 daddr`. */
+export type NftAddrProto = 'ip' | 'ip6';
 
 /** One statement (or match) of a rule: its `nft` words and the JSON expression `nft -j` prints for it. */
 export interface NftStmt {
@@ -333,6 +336,9 @@ const ipv4Bytes = (ip: string): number[] => ip.split('.').map(Number);
 
 export const key = {
   ipv4: (ip: string): NftKeyPart => ({ text: ip, json: ip, bytes: ipv4Bytes(ip) }),
+  ipv6: (ip: string): NftKeyPart => ({ text: ip, json: ip, bytes: ip6Bytes(ip) }),
+  /** An address of either family. */
+  addr: (ip: string): NftKeyPart => (isIPv6(ip) ? key.ipv6(ip) : key.ipv4(ip)),
   proto: (p: string): NftKeyPart => ({ text: p, json: p, bytes: [L4PROTO[p] ?? 0] }),
   port: (n: number): NftKeyPart => ({ text: String(n), json: n, bytes: [(n >> 8) & 0xff, n & 0xff] }),
 };
@@ -360,6 +366,11 @@ function ipv4Json(cidr: string): unknown {
 function ipv4Value(cidr: string): number {
   return ipv4Bytes(cidr.split('/')[0] ?? '').reduce((acc, x) => acc * 256 + x, 0);
 }
+
+/** An address or CIDR of either family as nft prints it. */
+const addrJson = (cidr: string): unknown => (isIPv6(cidr) ? ipv6Json(cidr) : ipv4Json(cidr));
+/** Sort weight of an address (set literals are printed in value order). */
+const addrValue = (cidr: string): number => (isIPv6(cidr) ? Number(ip6ToBigInt(cidr.split('/')[0] ?? '') >> 76n) : ipv4Value(cidr));
 
 /** An IPv6 CIDR as nft prints it (the writer gives it in nft's canonical form). */
 function ipv6Json(cidr: string): unknown {
@@ -393,15 +404,15 @@ export const nft = {
   nfproto: (family: 'ipv4' | 'ipv6'): NftStmt => stmt(`meta nfproto ${family}`, match('==', meta('nfproto'), family)),
   l4proto: (...protos: string[]): NftStmt =>
     literal(protos, (p) => p, (p) => L4PROTO[p] ?? 0, '==', meta('l4proto'), protos.length === 1 ? `meta l4proto ${protos[0]}` : `meta l4proto { ${protos.join(', ')} }`),
-  /** `ip saddr 10.0.0.0/8`, `ip daddr != 127.0.0.0/8`, `ip daddr @cluster-ips`. */
-  ip(field: 'saddr' | 'daddr', value: string, negate = false): NftStmt {
-    const right = value.startsWith('@') ? value : ipv4Json(value);
-    return stmt(`ip ${field} ${negate ? '!= ' : ''}${value}`, match(negate ? '!=' : '==', payload('ip', field), right));
+  /** `ip saddr 10.0.0.0/8`, `ip daddr != 127.0.0.0/8`, `ip daddr @cluster-ips`; `ip6 daddr != ::1` with `proto` ip6. */
+  ip(field: 'saddr' | 'daddr', value: string, negate = false, proto: NftAddrProto = 'ip'): NftStmt {
+    const right = value.startsWith('@') ? value : addrJson(value);
+    return stmt(`${proto} ${field} ${negate ? '!= ' : ''}${value}`, match(negate ? '!=' : '==', payload(proto, field), right));
   },
   /** `ip daddr { 10.96.0.0/12 }`, `ip saddr != { a , b }`: kube-proxy's set literals (a comma is its own word). */
-  ipSet(field: 'saddr' | 'daddr', values: string[], negate = false): NftStmt {
-    const text = `ip ${field} ${negate ? '!= ' : ''}{ ${values.join(' , ')} }`;
-    return literal(values, ipv4Json, ipv4Value, negate ? '!=' : '==', payload('ip', field), text);
+  ipSet(field: 'saddr' | 'daddr', values: string[], negate = false, proto: NftAddrProto = 'ip'): NftStmt {
+    const text = `${proto} ${field} ${negate ? '!= ' : ''}{ ${values.join(' , ')} }`;
+    return literal(values, addrJson, addrValue, negate ? '!=' : '==', payload(proto, field), text);
   },
   /** `ip6 daddr fe80::/64`, `ip6 daddr { … }`; the writer lists a set in nft's order. */
   ip6(field: 'saddr' | 'daddr', values: string[]): NftStmt {
@@ -420,9 +431,9 @@ export const nft = {
   /** firewalld's IPv6 rpfilter: `fib saddr . mark . iif oif missing`. */
   fibRpfilterMissing: (): NftStmt => stmt('fib saddr . mark . iif oif missing', match('==', { fib: { result: 'oif', flags: ['saddr', 'mark', 'iif'] } }, false)),
   /** `ip daddr . meta l4proto . th dport vmap @service-ips`; `meta l4proto . th dport vmap @service-nodeports`. */
-  vmapDispatch(withDaddr: boolean, map: string): NftStmt {
-    const fields = [...(withDaddr ? [payload('ip', 'daddr')] : []), meta('l4proto'), payload('th', 'dport')];
-    return stmt(`${withDaddr ? 'ip daddr . ' : ''}meta l4proto . th dport vmap @${map}`, { vmap: { key: { concat: fields }, data: `@${map}` } });
+  vmapDispatch(withDaddr: boolean, map: string, proto: NftAddrProto = 'ip'): NftStmt {
+    const fields = [...(withDaddr ? [payload(proto, 'daddr')] : []), meta('l4proto'), payload('th', 'dport')];
+    return stmt(`${withDaddr ? `${proto} daddr . ` : ''}meta l4proto . th dport vmap @${map}`, { vmap: { key: { concat: fields }, data: `@${map}` } });
   },
   /** `numgen random mod N vmap { 0 : goto A , 1 : goto B }`: an anonymous map, even with one element. */
   numgenVmap(chains: string[]): NftStmt {
@@ -437,34 +448,34 @@ export const nft = {
   /** `mark and 0x004000 != 0`. */
   markAndIsNotZero: (mark: string): NftStmt => stmt(`mark and ${mark} != 0`, match('!=', { '&': [meta('mark'), Number(mark)] }, 0)),
   /** `ip saddr . ip daddr . meta l4proto . th dport @set`: the connection's addresses, protocol and port in a set. */
-  connectionInSet: (set: string): NftStmt => stmt(
-    `ip saddr . ip daddr . meta l4proto . th dport @${set}`,
-    match('==', { concat: [payload('ip', 'saddr'), payload('ip', 'daddr'), meta('l4proto'), payload('th', 'dport')] }, `@${set}`),
+  connectionInSet: (set: string, proto: NftAddrProto = 'ip'): NftStmt => stmt(
+    `${proto} saddr . ${proto} daddr . meta l4proto . th dport @${set}`,
+    match('==', { concat: [payload(proto, 'saddr'), payload(proto, 'daddr'), meta('l4proto'), payload('th', 'dport')] }, `@${set}`),
   ),
   /**
    * `meta l4proto tcp dnat ip addr . port to numgen random mod N map { 0 : IP . PORT , … }`: an
    * anonymous map, even with one element.
    */
-  dnatNumgenMap: (proto: string, endpoints: { ip: string; port: number }[]): NftStmt[] => [
+  dnatNumgenMap: (proto: string, endpoints: { ip: string; port: number }[], family: NftAddrProto = 'ip'): NftStmt[] => [
     stmt(`meta l4proto ${proto}`, match('==', meta('l4proto'), proto)),
     stmt(
-      `dnat ip addr . port to numgen random mod ${endpoints.length} map { ${endpoints.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(' , ')} }`,
-      { dnat: { family: 'ip', addr: { map: { key: { numgen: { mode: 'random', mod: endpoints.length, offset: 0 } }, data: { set: endpoints.map((e, i) => [i, { concat: [e.ip, e.port] }]) } } } } },
+      `dnat ${family} addr . port to numgen random mod ${endpoints.length} map { ${endpoints.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(' , ')} }`,
+      { dnat: { family, addr: { map: { key: { numgen: { mode: 'random', mod: endpoints.length, offset: 0 } }, data: { set: endpoints.map((e, i) => [i, { concat: [e.ip, e.port] }]) } } } } },
       true,
     ),
   ],
   /** `update @set { ip saddr }`. */
-  updateSaddr: (set: string): NftStmt => stmt(`update @${set} { ip saddr }`, { set: { op: 'update', elem: payload('ip', 'saddr'), set: `@${set}` } }),
-  /** `meta l4proto tcp dnat to 10.244.1.5:8080`. */
+  updateSaddr: (set: string, proto: NftAddrProto = 'ip'): NftStmt => stmt(`update @${set} { ${proto} saddr }`, { set: { op: 'update', elem: payload(proto, 'saddr'), set: `@${set}` } }),
+  /** `meta l4proto tcp dnat to 10.244.1.5:8080` (`[fd00::5]:8080` for IPv6). */
   dnat: (proto: string, ip: string, port: number): NftStmt[] =>
-    [stmt(`meta l4proto ${proto}`, match('==', meta('l4proto'), proto)), stmt(`dnat to ${ip}:${port}`, { dnat: { addr: ip, port } })],
+    [stmt(`meta l4proto ${proto}`, match('==', meta('l4proto'), proto)), stmt(`dnat to ${joinHostPort(ip, port)}`, { dnat: { addr: ip, port } })],
   masquerade: (fullyRandom = false): NftStmt => stmt(fullyRandom ? 'masquerade fully-random' : 'masquerade', { masquerade: fullyRandom ? { flags: 'fully-random' } : null }),
   jump: (chain: string): NftStmt => stmt(`jump ${chain}`, { jump: { target: chain } }),
   goto: (chain: string): NftStmt => stmt(`goto ${chain}`, { goto: { target: chain } }),
   accept: (): NftStmt => stmt('accept', { accept: null }),
   drop: (): NftStmt => stmt('drop', { drop: null }),
   return: (): NftStmt => stmt('return', { return: null }),
-  /** Plain `reject` in an ip table: ICMP port unreachable. */
-  reject: (): NftStmt => stmt('reject', { reject: { type: 'icmp', expr: 'port-unreachable' } }),
+  /** Plain `reject` in an ip table: ICMP port unreachable (ICMPv6 in an ip6 table). */
+  reject: (proto: NftAddrProto = 'ip'): NftStmt => stmt('reject', { reject: { type: proto === 'ip6' ? 'icmpv6' : 'icmp', expr: 'port-unreachable' } }),
   rejectWith: (type: 'icmpx' | 'icmpv6' | 'icmp', code: string): NftStmt => stmt(`reject with ${type} ${code}`, { reject: { type, expr: code } }),
 };

@@ -7,6 +7,12 @@
  * tables: a host firewall's (firewalld's nftables backend) load at boot, before any iptables
  * table; kube-proxy in nftables mode (kube-proxy-nft.ts) creates `table ip kube-proxy` after
  * kubelet's iptables tables exist, and writes no iptables rule at all.
+ *
+ * In a dual-stack cluster the same writers fill ip6tables too: kubelet only its hint and canary
+ * chains (its KUBE-FIREWALL localnet DROP is IPv4-only), kube-proxy's IPv6 proxier (its
+ * `table ip6 kube-proxy` after `table ip kube-proxy` in nftables mode), the host firewall's
+ * hostFirewall6 / forwardPolicy6, flannel with its IPv6 networks. A stale kube-proxy copy and
+ * ip-masq-agent stay IPv4-only.
  */
 import type { KubeObject } from '../../../src/snapshot/schema.js';
 import { slicesOf } from './endpoint-slices.js';
@@ -16,13 +22,18 @@ import { kubeProxyNftTable } from './kube-proxy-nft.js';
 import { kubeProxySettings, writeKubeProxyRules, type KubeProxyInput } from './kube-proxy-rules.js';
 import { writeKubeProxyIpvsRules } from './kube-proxy-ipvs.js';
 import { nftText, type NftTableSpec } from './nft-model.js';
-import { findNode, internalIPOf, type Backend, type ClusterSpec, type HostFirewallSpec, type IpMasqAgentSpec, type NodeSpec, type TableName } from './spec.js';
+import {
+  findNode, internalIPOfFamily, type Backend, type ClusterSpec, type Family, type HostFirewallSpec, type IpMasqAgentSpec, type NodeSpec, type TableName,
+} from './spec.js';
 
 export interface NodeRulesets {
   /** What plain `iptables` uses on the host. */
   defaultBackend: Backend;
   nft: Ruleset;
   legacy: Ruleset;
+  /** The ip6tables rulesets (empty in a single-stack cluster). */
+  nft6: Ruleset;
+  legacy6: Ruleset;
   /** Native nftables tables, in creation order: `boot` ones before any iptables table, `late` ones after. */
   nftables: { boot: NftTableSpec[]; late: NftTableSpec[] };
 }
@@ -35,6 +46,9 @@ export interface NodeRestoreInput {
   legacy: string;
   /** iptables-nft-restore input. */
   nft: string;
+  /** ip6tables-legacy-restore and ip6tables-nft-restore input ('' in a single-stack cluster). */
+  legacy6: string;
+  nft6: string;
   /** `nft -f` input of the tables written later (kube-proxy in nftables mode); '' when none. */
   nftablesLate: string;
 }
@@ -51,20 +65,26 @@ export function nodeRulesets(spec: ClusterSpec, nodeName: string, slices: Map<st
   const defaultBackend = defaultBackendOf(node);
   const split = node.splitBackend ?? {};
   const sets: Record<Backend, Ruleset> = { nft: new Ruleset(), legacy: new Ruleset() };
+  const sets6: Record<Backend, Ruleset> = { nft: new Ruleset(6), legacy: new Ruleset(6) };
   const backend = (b: Backend | undefined): Ruleset => sets[b ?? defaultBackend];
+  const backend6 = (b: Backend | undefined): Ruleset => sets6[b ?? defaultBackend];
+  const dual = spec.ipv6 !== undefined;
 
   const nftables: NodeRulesets['nftables'] = { boot: [...(node.hostFirewall?.nftables ?? [])], late: [] };
 
   writeKubeletRules(backend(split.kubelet));
+  if (dual) writeKubeletRules(backend6(split.kubelet));
   const input = kubeProxyInput(spec, node, slices);
+  // One proxier per family (metaproxier), IPv4 first.
+  const inputs = dual ? [input, kubeProxyInput(spec, node, slices, 6)] : [input];
   if (node.kubeProxy?.running !== false && node.kubeProxy?.crashLooping !== true) {
     switch (input.settings.mode) {
       case 'iptables':
-        writeKubeProxyRules(backend(split.kubeProxy), input);
+        for (const i of inputs) writeKubeProxyRules((i.settings.family === 6 ? backend6 : backend)(split.kubeProxy), i);
         break;
       case 'nftables':
         // kube-proxy refuses nftables mode on kernels older than 5.13 and exits: no table.
-        if (!kernelBefore(node.kernelRelease, 5, 13)) nftables.late.push(kubeProxyNftTable(input));
+        if (!kernelBefore(node.kernelRelease, 5, 13)) nftables.late.push(...inputs.map(kubeProxyNftTable));
         break;
       case 'ipvs':
         // node-commands.ts prints the IPVS state itself (ipvsadm-save, ipset list).
@@ -81,30 +101,40 @@ export function nodeRulesets(spec: ClusterSpec, nodeName: string, slices: Map<st
   const firewall = backend(split.hostFirewall);
   writeHostFirewall(firewall, node.hostFirewall ?? {});
   if (node.forwardPolicy !== undefined) firewall.table('filter').policies.set('FORWARD', node.forwardPolicy);
-  if (spec.cni === 'bridge') writeFlannelRules(backend(split.cni), spec.clusterCIDR, node.podCIDR);
+  if (dual) {
+    const firewall6 = backend6(split.hostFirewall);
+    writeHostFirewall(firewall6, node.hostFirewall6 ?? {});
+    if (node.forwardPolicy6 !== undefined) firewall6.table('filter').policies.set('FORWARD', node.forwardPolicy6);
+  }
+  if (spec.cni === 'bridge') writeFlannelRules(backend(split.cni), spec.clusterCIDR, node.podCIDR, '224.0.0.0/4');
+  if (spec.cni === 'bridge' && spec.ipv6 !== undefined && node.podCIDR6 !== undefined) writeFlannelRules(backend6(split.cni), spec.ipv6.clusterCIDR, node.podCIDR6, 'ff00::/8');
   if (spec.ipMasqAgent !== undefined) writeIpMasqAgentRules(backend(split.cni), spec.ipMasqAgent);
-  return { defaultBackend, nft: sets.nft, legacy: sets.legacy, nftables };
+  return { defaultBackend, nft: sets.nft, legacy: sets.legacy, nft6: sets6.nft, legacy6: sets6.legacy, nftables };
 }
 
-/** What one node's kube-proxy works from: its settings, the Services' slices, the node's addresses. */
-export function kubeProxyInput(spec: ClusterSpec, node: NodeSpec, slices: Map<string, KubeObject[]> = slicesByService(spec)): KubeProxyInput {
-  const settings = kubeProxySettings(spec, node);
-  // cmd/kube-proxy/app/server.go detectNodeIPs: the InternalIP of the Node its own name finds, else 127.0.0.1.
+/** What one node's kube-proxy (its proxier of `family`) works from: its settings, the Services' slices, the node's addresses. */
+export function kubeProxyInput(spec: ClusterSpec, node: NodeSpec, slices: Map<string, KubeObject[]> = slicesByService(spec), family: Family = 4): KubeProxyInput {
+  const settings = kubeProxySettings(spec, node, family);
+  // cmd/kube-proxy/app/server.go detectNodeIPs: the InternalIP of the Node its own name finds, else loopback.
   const self = spec.nodes.find((n) => n.name === settings.nodeName);
+  const loopback = family === 6 ? '::1' : '127.0.0.1';
   return {
     spec,
     settings,
     slices,
     staleEndpoints: node.kubeProxy?.staleEndpoints,
-    localAddresses: localAddresses(interfacesOf(spec, node)),
-    nodeIP: self === undefined ? '127.0.0.1' : internalIPOf(self),
+    localAddresses: localAddresses(interfacesOf(spec, node), family),
+    nodeIP: (self === undefined ? undefined : internalIPOfFamily(self, family)) ?? loopback,
   };
 }
 
 /** The loading input for a node's rulesets (see NodeRestoreInput). */
 export function restoreInputOf(r: NodeRulesets): NodeRestoreInput {
   const nftFile = (tables: NftTableSpec[]): string => tables.map(nftText).join('');
-  return { nftablesBoot: nftFile(r.nftables.boot), legacy: restoreText(r.legacy), nft: restoreText(r.nft), nftablesLate: nftFile(r.nftables.late) };
+  return {
+    nftablesBoot: nftFile(r.nftables.boot), legacy: restoreText(r.legacy), nft: restoreText(r.nft),
+    legacy6: restoreText(r.legacy6), nft6: restoreText(r.nft6), nftablesLate: nftFile(r.nftables.late),
+  };
 }
 
 /** The node's rules as restore input: iptables per backend ('' when a backend holds nothing) and `nft -f` text. */
@@ -112,20 +142,21 @@ export function nodeRestoreInput(spec: ClusterSpec, nodeName: string): NodeResto
   return restoreInputOf(nodeRulesets(spec, nodeName));
 }
 
-/** pkg/kubelet/kubelet_network_linux.go (IPv4): the backend hint, the canary, the localnet guard. */
+/** pkg/kubelet/kubelet_network_linux.go: the backend hint, the canary, and (IPv4 only: "ipv6 doesn't have this issue") the localnet guard. */
 function writeKubeletRules(rs: Ruleset): void {
   const mangle = rs.table('mangle');
   mangle.declare('KUBE-IPTABLES-HINT');
   const nat = rs.table('nat');
   const filter = rs.table('filter');
   for (const t of [mangle, nat, filter]) t.declare('KUBE-KUBELET-CANARY');
+  if (rs.family === 6) return;
   filter.append('KUBE-FIREWALL', '-m comment --comment "block incoming localnet connections" --dst 127.0.0.0/8 ! --src 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
   filter.ensureFirst('OUTPUT', '-j KUBE-FIREWALL');
   filter.ensureFirst('INPUT', '-j KUBE-FIREWALL');
 }
 
-/** flannel's iptables rules (pkg/trafficmngr/iptables), in its own save-style words. */
-function writeFlannelRules(rs: Ruleset, clusterCIDR: string, podCIDR: string): void {
+/** flannel's iptables rules (pkg/trafficmngr/iptables; ip6tables with EnableIPv6), in its own save-style words. */
+function writeFlannelRules(rs: Ruleset, clusterCIDR: string, podCIDR: string, multicast: string): void {
   const nat = rs.table('nat');
   const masq = '-m comment --comment "flanneld masq"';
   nat.append('POSTROUTING', `${masq} -j FLANNEL-POSTRTG`);
@@ -133,7 +164,7 @@ function writeFlannelRules(rs: Ruleset, clusterCIDR: string, podCIDR: string): v
   nat.append('FLANNEL-POSTRTG', `-s ${podCIDR} -d ${clusterCIDR} ${masq} -j RETURN`);
   nat.append('FLANNEL-POSTRTG', `-s ${clusterCIDR} -d ${podCIDR} ${masq} -j RETURN`);
   nat.append('FLANNEL-POSTRTG', `! -s ${clusterCIDR} -d ${podCIDR} ${masq} -j RETURN`);
-  nat.append('FLANNEL-POSTRTG', `-s ${clusterCIDR} ! -d 224.0.0.0/4 ${masq} -j MASQUERADE --random-fully`);
+  nat.append('FLANNEL-POSTRTG', `-s ${clusterCIDR} ! -d ${multicast} ${masq} -j MASQUERADE --random-fully`);
   nat.append('FLANNEL-POSTRTG', `! -s ${clusterCIDR} -d ${clusterCIDR} ${masq} -j MASQUERADE --random-fully`);
   const filter = rs.table('filter');
   const fwd = '-m comment --comment "flanneld forward"';

@@ -11,7 +11,7 @@ import { tunnelAddress } from './host.js';
 import { hex, nameSuffix, stableUid } from './net.js';
 import { KERNEL_RELEASE } from './node-commands.js';
 import {
-  findNode, healthCheckNodePortOf, internalIPOf, isPodReady, podIPOf, podPhaseOf,
+  clusterIPsOf, findNode, healthCheckNodePortOf, internalIPOf, ipFamiliesOf, isPodReady, podIP6Of, podIPOf, podPhaseOf,
   type ClusterSpec, type ContainerSpec, type KubeProxyConfigSpec, type NodeSpec, type PodSpec, type ServiceSpec,
 } from './spec.js';
 import { at, beforeSnapshot, WORKLOADS } from './time.js';
@@ -38,7 +38,7 @@ export function buildObjects(spec: ClusterSpec): ClusterObjects {
   return {
     namespaces: spec.namespaces.map((ns) => versioned(namespaceObject(ns.name, ns.labels))),
     nodes: spec.nodes.map((n) => versioned(nodeObject(spec, n))),
-    services: spec.services.map((s) => versioned(serviceObject(s, healthCheckNodePortOf(spec, s)))),
+    services: spec.services.map((s) => versioned(serviceObject(s, healthCheckNodePortOf(spec, s), spec))),
     endpointSlices: endpointSlices(spec).map(versioned),
     pods: spec.pods.map((p) => versioned(workloadPod(spec, p, spec.pods.filter((q) => q.namespace === p.namespace).indexOf(p)))),
     networkPolicies: spec.networkPolicies.map((np) => versioned(withDefaults(np, 'NetworkPolicy', WORKLOADS + 4, { generation: 1 }))),
@@ -115,6 +115,7 @@ function nodeObject(spec: ClusterSpec, n: NodeSpec): KubeObject {
               'flannel.alpha.coreos.com/backend-type': 'host-gw',
               'flannel.alpha.coreos.com/kube-subnet-manager': 'true',
               'flannel.alpha.coreos.com/public-ip': n.ip,
+              ...(n.ip6 !== undefined ? { 'flannel.alpha.coreos.com/backend-v6-data': 'null', 'flannel.alpha.coreos.com/public-ipv6': n.ip6 } : {}),
             }),
         'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///var/run/containerd/containerd.sock',
         'node.alpha.kubernetes.io/ttl': '0',
@@ -131,7 +132,7 @@ function nodeObject(spec: ClusterSpec, n: NodeSpec): KubeObject {
     }),
     spec: {
       podCIDR: n.podCIDR,
-      podCIDRs: [n.podCIDR],
+      podCIDRs: n.podCIDR6 !== undefined ? [n.podCIDR, n.podCIDR6] : [n.podCIDR],
       ...(n.controlPlane === true || !ready
         ? {
             taints: [
@@ -147,6 +148,7 @@ function nodeObject(spec: ClusterSpec, n: NodeSpec): KubeObject {
     status: {
       addresses: [
         { address: internalIPOf(n), type: 'InternalIP' },
+        ...(n.ip6 !== undefined ? [{ address: n.ip6, type: 'InternalIP' }] : []),
         ...(n.externalIP !== undefined ? [{ address: n.externalIP, type: 'ExternalIP' }] : []),
         { address: n.name, type: 'Hostname' },
       ],
@@ -183,23 +185,27 @@ function nodeObject(spec: ClusterSpec, n: NodeSpec): KubeObject {
 // ---------------------------------------------------------------------------------------------
 // Services
 
-/** One Service as the API serves it; `healthCheckNodePort` 0 is none (healthCheckNodePortOf gives the spec's). */
-export function serviceObject(s: ServiceSpec, healthCheckNodePort: number): KubeObject {
+/**
+ * One Service as the API serves it; `healthCheckNodePort` 0 is none (healthCheckNodePortOf gives
+ * the spec's); `cluster` says whether the cluster is dual-stack (default single-stack IPv4).
+ */
+export function serviceObject(s: ServiceSpec, healthCheckNodePort: number, cluster: Pick<ClusterSpec, 'ipv6'> = {}): KubeObject {
   const external = s.type === 'NodePort' || s.type === 'LoadBalancer';
+  const clusterIPs = clusterIPsOf(cluster, s);
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(s.name, s.namespace, 'Service', s.namespace === 'default' || s.namespace === 'kube-system' ? 1 : WORKLOADS + 1, s.labels !== undefined ? { labels: s.labels } : {}),
     spec: {
       ...(s.type === 'LoadBalancer' ? { allocateLoadBalancerNodePorts: true } : {}),
-      clusterIP: s.clusterIP,
-      clusterIPs: [s.clusterIP],
+      clusterIP: clusterIPs[0],
+      clusterIPs,
       ...(s.externalIPs !== undefined ? { externalIPs: s.externalIPs } : {}),
       ...(external ? { externalTrafficPolicy: s.externalTrafficPolicy ?? 'Cluster' } : {}),
       ...(healthCheckNodePort !== 0 ? { healthCheckNodePort } : {}),
       internalTrafficPolicy: s.internalTrafficPolicy ?? 'Cluster',
-      ipFamilies: ['IPv4'],
-      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: ipFamiliesOf(cluster, s),
+      ipFamilyPolicy: s.ipFamilyPolicy ?? 'SingleStack',
       ...(s.loadBalancerSourceRanges !== undefined ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges } : {}),
       ports: s.ports.map((p) => ({
         ...(p.name ? { name: p.name } : {}),
@@ -230,6 +236,9 @@ interface PodIn {
   nodeName: string | null;
   hostIP: string | null;
   podIP: string | null;
+  /** Dual-stack: the node's IPv6 address, the pod's IPv6 address. */
+  hostIP6?: string | null;
+  podIP6?: string | null;
   phase: NonNullable<PodSpec['phase']>;
   /** The Ready condition (readiness probe passing, containers running). */
   ready: boolean;
@@ -321,9 +330,9 @@ function podObject(p: PodIn): KubeObject {
     status: {
       conditions,
       ...(scheduled ? { containerStatuses: p.containers.map(containerStatus) } : {}),
-      ...(p.hostIP !== null ? { hostIP: p.hostIP, hostIPs: [{ ip: p.hostIP }] } : {}),
+      ...(p.hostIP !== null ? { hostIP: p.hostIP, hostIPs: [p.hostIP, p.hostIP6 ?? null].flatMap((ip) => (ip === null ? [] : [{ ip }])) } : {}),
       phase: p.phase,
-      ...(p.podIP !== null ? { podIP: p.podIP, podIPs: [{ ip: p.podIP }] } : {}),
+      ...(p.podIP !== null ? { podIP: p.podIP, podIPs: [p.podIP, p.podIP6 ?? null].flatMap((ip) => (ip === null ? [] : [{ ip }])) } : {}),
       qosClass: p.containers.some((c) => c.resources !== undefined) ? 'Burstable' : 'BestEffort',
       ...(scheduled ? { startTime: at(p.minutes) } : {}),
     },
@@ -334,7 +343,7 @@ function podObject(p: PodIn): KubeObject {
  * One workload Pod as the API serves it, on its node of `spec.nodes` (the hostIP; a hostNetwork
  * pod's IP). `order`, its place among its namespace's pods, staggers the creation times.
  */
-export function workloadPod(spec: Pick<ClusterSpec, 'nodes'>, p: PodSpec, order: number): KubeObject {
+export function workloadPod(spec: Pick<ClusterSpec, 'nodes' | 'ipv6'>, p: PodSpec, order: number): KubeObject {
   const system = p.namespace === 'kube-system';
   const owner = p.owner ?? { kind: 'ReplicaSet', name: p.name.split('-').slice(0, 2).join('-') };
   const minutes = (system ? 4 : WORKLOADS + 2) + (order % 20);
@@ -349,6 +358,8 @@ export function workloadPod(spec: Pick<ClusterSpec, 'nodes'>, p: PodSpec, order:
     nodeName: p.node,
     hostIP: node === null ? null : internalIPOf(node),
     podIP: podIPOf(spec, p),
+    hostIP6: node?.ip6 ?? null,
+    podIP6: podIP6Of(spec, p),
     phase: podPhaseOf(spec, p),
     ready: isPodReady(spec, p),
     terminating: p.terminating === true,
@@ -445,17 +456,20 @@ winkernel:
 `;
 }
 
+/** kube-proxy's clusterCIDR: one CIDR per family, comma-separated (kubeadm's dual-stack form). */
+const clusterCIDRs = (spec: ClusterSpec): string => (spec.ipv6 === undefined ? spec.clusterCIDR : `${spec.clusterCIDR},${spec.ipv6.clusterCIDR}`);
+
 function kubeProxyConfigMap(spec: ClusterSpec): KubeObject {
   const cp = spec.nodes.find((n) => n.controlPlane === true) ?? spec.nodes[0];
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: meta('kube-proxy', 'kube-system', 'ConfigMap', 1, {
-      annotations: { 'kubeadm.kubernetes.io/component-config.hash': `sha256:${hex(kubeProxyConfigYaml(spec.kubeProxy, spec.clusterCIDR), 64)}` },
+      annotations: { 'kubeadm.kubernetes.io/component-config.hash': `sha256:${hex(kubeProxyConfigYaml(spec.kubeProxy, clusterCIDRs(spec)), 64)}` },
       labels: { app: 'kube-proxy' },
     }),
     data: {
-      'config.conf': kubeProxyConfigYaml(spec.kubeProxy, spec.clusterCIDR),
+      'config.conf': kubeProxyConfigYaml(spec.kubeProxy, clusterCIDRs(spec)),
       'kubeconfig.conf': [
         'apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:',
         '    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
@@ -545,6 +559,8 @@ function kubeProxyPod(spec: ClusterSpec, n: NodeSpec): KubeObject {
     nodeName: n.name,
     hostIP: internalIPOf(n),
     podIP: internalIPOf(n),
+    hostIP6: n.ip6 ?? null,
+    podIP6: n.ip6 ?? null,
     phase: 'Running',
     ready: kubeProxyReady(n),
     terminating: false,
@@ -645,6 +661,8 @@ function apiServerPod(spec: ClusterSpec, n: NodeSpec): KubeObject {
     nodeName: n.name,
     hostIP: ip,
     podIP: ip,
+    hostIP6: n.ip6 ?? null,
+    podIP6: n.ip6 ?? null,
     phase: 'Running',
     ready: n.ready !== false,
     terminating: false,
@@ -661,7 +679,7 @@ function apiServerPod(spec: ClusterSpec, n: NodeSpec): KubeObject {
         `--requestheader-client-ca-file=${pki}/front-proxy-ca.crt`, '--requestheader-extra-headers-prefix=X-Remote-Extra-',
         '--requestheader-group-headers=X-Remote-Group', '--requestheader-username-headers=X-Remote-User', '--secure-port=6443',
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-key-file=${pki}/sa.pub`,
-        `--service-account-signing-key-file=${pki}/sa.key`, `--service-cluster-ip-range=${spec.serviceCIDR}`,
+        `--service-account-signing-key-file=${pki}/sa.key`, `--service-cluster-ip-range=${spec.serviceCIDR}${spec.ipv6 !== undefined ? `,${spec.ipv6.serviceCIDR}` : ''}`,
         `--service-node-port-range=${spec.nodePortRange}`, `--tls-cert-file=${pki}/apiserver.crt`, `--tls-private-key-file=${pki}/apiserver.key`,
       ],
       image: `registry.k8s.io/kube-apiserver:${spec.kubernetesVersion}`,

@@ -9,7 +9,7 @@ import { selects } from './endpoint-slices.js';
 import { podsWithVeth, ipAddrJson, type Iface } from './host.js';
 import { hex, macAddress, parseCidr } from './net.js';
 import { ssText, type Socket } from './ss.js';
-import type { ClusterSpec, ListenSpec, NodeSpec, PodSpec } from './spec.js';
+import { podIP6Of, type ClusterSpec, type ListenSpec, type NodeSpec, type PodSpec } from './spec.js';
 
 /** containerd's name for the pod's namespace: `cni-` and a UUID (stable per pod here). */
 export function netnsName(pod: PodSpec): string {
@@ -39,10 +39,11 @@ export function podNetnsAddresses(spec: ClusterSpec, node: NodeSpec): string {
   const podBits = spec.cni === 'bridge' ? parseCidr(node.podCIDR).bits : 32;
   const hostSide = podsWithVeth(spec, node);
   return walked(spec, node).map((pod) => {
-    const lo: Iface = { ifindex: 1, name: 'lo', kind: 'loopback', mac: '00:00:00:00:00:00', mtu: 65536, addrs: [{ ip: '127.0.0.1', prefix: 8 }] };
+    const lo: Iface = { ifindex: 1, name: 'lo', kind: 'loopback', mac: '00:00:00:00:00:00', mtu: 65536, addrs: [{ ip: '127.0.0.1', prefix: 8 }], addrs6: [] };
+    const ip6 = podIP6Of(spec, pod);
     const eth0: Iface = {
       ifindex: 2, name: 'eth0', kind: 'ether', mac: macAddress(`${pod.namespace}/${pod.name}/eth0`), mtu: spec.cni === 'bridge' ? 1500 : 1480,
-      addrs: [{ ip: pod.ip ?? '', prefix: podBits }], netnsid: 0,
+      addrs: [{ ip: pod.ip ?? '', prefix: podBits }], addrs6: ip6 === null ? [] : [{ ip: ip6, prefix: Number(node.podCIDR6?.split('/')[1] ?? 64) }], netnsid: 0,
     };
     // The peer is the host end of the veth: its ifindex on the node (host.ts numbers them from 4), in the node's namespace (id 0).
     const links = [ipAddrJson(lo, false), { ifindex: 2, link_index: 4 + hostSide.indexOf(pod), ...ipAddrJson(eth0, false) }];
@@ -54,9 +55,11 @@ export function podNetnsAddresses(spec: ClusterSpec, node: NodeSpec): string {
 export function podNetnsSockets(spec: ClusterSpec, node: NodeSpec): string {
   return walked(spec, node).map((pod) => {
     const process = (pod.containers[0]?.name ?? pod.name).slice(0, 15);
+    // A pod with an IPv6 address listens on both families by default (one `*` socket).
+    const wildcard = podIP6Of(spec, pod) === null ? '0.0.0.0' : '*';
     const socks = podListens(spec, pod).map((l, i): Socket => ({
       proto: l.protocol === 'UDP' ? 'udp' : 'tcp',
-      host: l.address === undefined ? '0.0.0.0' : l.address.includes(':') ? `[${l.address}]` : l.address,
+      host: l.address === undefined ? wildcard : l.address.includes(':') ? `[${l.address}]` : l.address,
       port: l.port,
       process,
       fd: 3 + i,

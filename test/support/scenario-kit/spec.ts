@@ -4,7 +4,8 @@
  * or one helper call. Every knob is optional and defaults to the healthy value; build.ts turns a
  * spec into the Snapshot `np-doctor snapshot` would write for that cluster.
  *
- * Scope: single-stack IPv4, kube-proxy in iptables mode (the v1.31 rule layout, which v1.34 and
+ * Scope: single-stack IPv4 or dual-stack (IPv4 first, `dualStack()`; Services SingleStack IPv4 or
+ * IPv6, PreferDualStack, RequireDualStack), kube-proxy in iptables mode (the v1.31 rule layout, which v1.34 and
  * v1.37 still write) or nftables mode (v1.33, v1.34 or v1.37 table layout), kubeadm-style control
  * plane. Defaults follow a three-node cluster on 192.168.1.0/24 with flannel-like host-gw routing
  * over a `cni0` bridge.
@@ -12,7 +13,7 @@
 import type { KubeObject } from '../../../src/snapshot/schema.js';
 import type { CiliumSpec } from './cilium.js';
 import type { Probe } from '../../../src/snapshot/probe.js';
-import { cidrContains, ipToInt, intToIp, nameSuffix, nthAddress, parseCidr, sha256 } from './net.js';
+import { cidrContains, inCidr, ipToInt, intToIp, isIPv6, nameSuffix, normalCidr, nthAddress, nthAddress6, parseCidr, sha256 } from './net.js';
 import type { NftTableSpec } from './nft-model.js';
 
 export type Backend = 'nft' | 'legacy';
@@ -35,6 +36,10 @@ export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs';
  * modelled.
  */
 export type NftablesLayout = 'v1.33' | 'v1.34' | 'v1.37';
+export type IpFamily = 'IPv4' | 'IPv6';
+export type IpFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+/** An address family as kube-proxy runs one proxier per family: 4 (iptables, `table ip`) or 6 (ip6tables, `table ip6`). */
+export type Family = 4 | 6;
 
 export interface ClusterSpec {
   /** kubeconfig context name written into the snapshot's `source`. */
@@ -77,6 +82,13 @@ export interface ClusterSpec {
   probes?: Probe[];
   /** Cilium replaces kube-proxy (cilium.ts: `ciliumCluster()` sets it and stops kube-proxy on every node). */
   cilium?: CiliumSpec;
+  /**
+   * Dual-stack (`dualStack()` sets it): the IPv6 pod network (kube-controller-manager's second
+   * --cluster-cidr, kube-proxy's second clusterCIDR) and service range (kube-apiserver's second
+   * --service-cluster-ip-range). IPv4 stays the primary family. Absent: single-stack IPv4, whose
+   * ip6tables dumps the kit leaves empty.
+   */
+  ipv6?: { clusterCIDR: string; serviceCIDR: string };
 }
 
 export interface NodeSpec {
@@ -95,6 +107,10 @@ export interface NodeSpec {
   ip: string;
   /** Prefix length of eth0's address. Default 24. */
   prefix?: number;
+  /** Dual-stack: eth0's global IPv6 address (a /64), the Node's second InternalIP. */
+  ip6?: string;
+  /** Dual-stack: the node's IPv6 pod CIDR (Node.spec.podCIDRs[1]), on cni0 like the IPv4 one. */
+  podCIDR6?: string;
   /** Node.spec.podCIDR, the CNI's subnet on this node. */
   podCIDR: string;
   /** Runs the control plane (node-role label, kube-apiserver static pod). */
@@ -113,8 +129,12 @@ export interface NodeSpec {
   sysctls?: NodeSysctls;
   /** filter FORWARD policy (Docker and firewalls set DROP), in the host firewall's backend. Default ACCEPT. */
   forwardPolicy?: Policy;
+  /** Dual-stack: ip6tables' filter FORWARD policy (Docker with ip6tables on, a hardening baseline). Default ACCEPT. */
+  forwardPolicy6?: Policy;
   /** Rules another firewall manager wrote (see host-firewall.ts for ufw, firewalld and native-nftables firewalld presets). */
   hostFirewall?: HostFirewallSpec;
+  /** Dual-stack: the host firewall's ip6tables rules (same shape, IPv6 addresses), in the host firewall's backend. */
+  hostFirewall6?: Partial<Record<TableName, HostFirewallTable>>;
   /** The backend plain `iptables` uses on the host, and everyone's unless splitBackend says otherwise. Default nft. */
   iptablesBackend?: Backend;
   /** Writers that use the other backend, and leftover kube-proxy rules (the legacy/nft split). */
@@ -139,7 +159,7 @@ export interface NodeSpec {
 export interface NodeSysctls {
   /** net.ipv4.ip_forward. Default true. */
   ipForward?: boolean;
-  /** net.ipv6.conf.all.forwarding. Default false. */
+  /** net.ipv6.conf.all.forwarding. Default: true in a dual-stack cluster (its CNI needs it), else false. */
   ipv6Forwarding?: boolean;
   /** net.ipv4.conf.all.rp_filter. Default 2 (loose, systemd's default). */
   rpFilter?: 0 | 1 | 2;
@@ -257,6 +277,8 @@ export interface NodeKubeProxySpec {
   staleEndpoints?: Record<string, StaleEndpoint[]>;
   /** No KUBE-NODEPORTS rule (nftables mode: no service-nodeports element): `true` for every Service, or the `ns/service` names that lack it. */
   missingNodePort?: true | string[];
+  /** Dual-stack: the IPv6 proxier's rules lack it (ip6tables, `table ip6 kube-proxy`); `missingNodePort` is the IPv4 proxier's. */
+  missingNodePort6?: true | string[];
   /** KUBE-POSTROUTING without its MASQUERADE rule (nftables mode: chain masquerading without `masquerade fully-random`): marked packets leave unmasqueraded. */
   noMasqueradeRule?: boolean;
   /** This node's --iptables-masquerade-bit, when it differs from the ConfigMap's. */
@@ -320,8 +342,14 @@ export interface ServiceSpec {
   namespace: string;
   name: string;
   type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-  /** 'None' = headless (kube-proxy ignores it). */
+  /** The IPv4 ClusterIP ('None' = headless: kube-proxy ignores it); unused by a SingleStack IPv6 Service. */
   clusterIP: string;
+  /** Dual-stack: the families, primary first (spec.ipFamilies). Default: the policy's (ipFamiliesOf). */
+  ipFamilies?: IpFamily[];
+  /** Default SingleStack. */
+  ipFamilyPolicy?: IpFamilyPolicy;
+  /** The IPv6 ClusterIP. Default: a stable address from the cluster's IPv6 service CIDR. */
+  clusterIP6?: string;
   ports: ServicePortSpec[];
   /** Absent: no EndpointSlices unless endpointSlicesOverride has some. */
   selector?: Record<string, string>;
@@ -355,7 +383,7 @@ export interface ContainerPortSpec {
 export interface ListenSpec {
   port: number;
   /**
-   * `0.0.0.0` (IPv4 wildcard, the default), `127.0.0.1` or `::1` (loopback: refused from outside
+   * `0.0.0.0` (IPv4 wildcard, the default; `*` for a pod with an IPv6 address), `127.0.0.1` or `::1` (loopback: refused from outside
    * the pod), `*` (an IPv6 socket that takes IPv4 too: Go's and Java's `:8080`), `::` (IPV6_V6ONLY,
    * nginx's `listen [::]:80`: IPv4 connections are refused).
    */
@@ -379,6 +407,11 @@ export interface PodSpec {
   node: string | null;
   /** Pod IP; null: not assigned yet (Pending). Ignored for hostNetwork pods: they have their node's InternalIP. */
   ip: string | null;
+  /**
+   * Dual-stack: the pod's IPv6 address. Default: the address at the same offset in its node's
+   * podCIDR6 as `ip` has in podCIDR (10.244.1.5 → fd00:10:244:1::5); null: none.
+   */
+  ip6?: string | null;
   labels: Record<string, string>;
   containers: ContainerSpec[];
   /** Default Running (Pending without node or IP). */
@@ -434,6 +467,13 @@ ${o.loop === false ? '' : '    loop\n'}    reload
     loadbalance
 }
 `;
+}
+
+/** An IPv6 ClusterIP the apiserver could have allocated: stable per name, inside the IPv6 service CIDR. */
+export function clusterIP6For(namespace: string, name: string, serviceCIDR6: string): string {
+  const bits = Number(serviceCIDR6.split('/')[1] ?? 128);
+  const size = 2 ** Math.min(128 - bits, 32);
+  return nthAddress6(serviceCIDR6, 20 + (sha32(`clusterip6/${namespace}/${name}`) % (size - 20)));
 }
 
 /** A ClusterIP the apiserver could have allocated: stable per name, inside 10.96.0.0/12. */
@@ -527,7 +567,7 @@ export function endpointSlice(
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    addressType: 'IPv4',
+    addressType: endpoints.some((e) => isIPv6(e.ip)) ? 'IPv6' : 'IPv4',
     endpoints: endpoints.map((e) => ({
       addresses: [e.ip],
       conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
@@ -598,6 +638,84 @@ export function healthCheckNodePortOf(spec: ClusterSpec, svc: ServiceSpec): numb
 /** The address the Node object reports as InternalIP. */
 export const internalIPOf = (node: NodeSpec): string => node.internalIP ?? node.ip;
 
+// ---------------------------------------------------------------------------------------------
+// Families
+
+export const familyOf = (f: IpFamily): Family => (f === 'IPv6' ? 6 : 4);
+export const ipFamilyOf = (f: Family): IpFamily => (f === 6 ? 'IPv6' : 'IPv4');
+
+/** The cluster's families, primary first: IPv4, plus IPv6 in a dual-stack cluster. */
+export const clusterFamilies = (spec: Pick<ClusterSpec, 'ipv6'>): Family[] => (spec.ipv6 === undefined ? [4] : [4, 6]);
+
+/** The pod network (kube-proxy's local-traffic detector) of one family. */
+export function clusterCIDROf(spec: Pick<ClusterSpec, 'clusterCIDR' | 'ipv6'>, family: Family): string {
+  if (family === 4) return spec.clusterCIDR;
+  if (spec.ipv6 === undefined) throw new Error('the cluster has no IPv6 pod network (see dualStack())');
+  return spec.ipv6.clusterCIDR;
+}
+
+/**
+ * What the apiserver stores in spec.ipFamilies: SingleStack keeps the one family asked for (default
+ * the cluster's primary); Prefer/RequireDualStack get both in a dual-stack cluster, the one asked
+ * for first (PreferDualStack on a single-stack cluster keeps one).
+ */
+export function ipFamiliesOf(spec: Pick<ClusterSpec, 'ipv6'>, svc: ServiceSpec): IpFamily[] {
+  const asked = svc.ipFamilies ?? [];
+  if ((svc.ipFamilyPolicy ?? 'SingleStack') === 'SingleStack') return [asked[0] ?? 'IPv4'];
+  const all = clusterFamilies(spec).map(ipFamilyOf);
+  const first = asked[0] ?? all[0] ?? 'IPv4';
+  return [first, ...all.filter((f) => f !== first)];
+}
+
+/** The Service's ClusterIP of one family; undefined when it has none (or is headless). */
+export function clusterIPOf(spec: Pick<ClusterSpec, 'ipv6'>, svc: ServiceSpec, family: Family): string | undefined {
+  if (svc.clusterIP === 'None' || svc.clusterIP === '') return undefined;
+  if (!ipFamiliesOf(spec, svc).includes(ipFamilyOf(family))) return undefined;
+  if (family === 4) return svc.clusterIP;
+  return svc.clusterIP6 ?? clusterIP6For(svc.namespace, svc.name, spec.ipv6?.serviceCIDR ?? 'fd00:10:96::/112');
+}
+
+/** spec.clusterIPs: one per family, primary first ('None' for a headless Service). */
+export function clusterIPsOf(spec: Pick<ClusterSpec, 'ipv6'>, svc: ServiceSpec): string[] {
+  if (svc.clusterIP === 'None' || svc.clusterIP === '') return [svc.clusterIP];
+  return ipFamiliesOf(spec, svc).map((f) => clusterIPOf(spec, svc, familyOf(f)) ?? '');
+}
+
+/** The Node's InternalIP of one family (the IPv6 one: eth0's ip6), or undefined. */
+export const internalIPOfFamily = (node: NodeSpec, family: Family): string | undefined => (family === 4 ? internalIPOf(node) : node.ip6);
+
+/** The pod's IPv6 address (see PodSpec.ip6); a hostNetwork pod has its node's. */
+export function podIP6Of(spec: Pick<ClusterSpec, 'nodes' | 'ipv6'>, pod: PodSpec): string | null {
+  if (spec.ipv6 === undefined || pod.node === null) return null;
+  const node = findNode(spec, pod.node);
+  if (pod.hostNetwork === true) return node.ip6 ?? null;
+  if (pod.ip6 !== undefined) return pod.ip6;
+  if (pod.ip === null || node.podCIDR6 === undefined) return null;
+  return nthAddress6(node.podCIDR6, ipToInt(pod.ip) - parseCidr(node.podCIDR).base);
+}
+
+/** The pod's address of one family. */
+export const podIPOfFamily = (spec: Pick<ClusterSpec, 'nodes' | 'ipv6'>, pod: PodSpec, family: Family): string | null =>
+  (family === 4 ? podIPOf(spec, pod) : podIP6Of(spec, pod));
+
+/**
+ * Makes the cluster dual-stack, IPv4 first, as kubeadm sets it up with both families (--pod-network-cidr
+ * and --service-cidr with two ranges, kubelet --node-ip=v4,v6, flannel with EnableIPv6): the IPv6
+ * pod network fd00:10:244::/56 (node k's pods on fd00:10:244:k::/64, k the third byte of its IPv4
+ * pod CIDR), Services fd00:10:96::/112, node addresses fd00:192:168:1::<last byte of the IPv4 one>,
+ * IPv6 forwarding on. Existing Services stay SingleStack IPv4 (as after an upgrade to dual-stack);
+ * updateService() makes one dual-stack. Returns the spec.
+ */
+export function dualStack(spec: ClusterSpec): ClusterSpec {
+  spec.ipv6 = { clusterCIDR: 'fd00:10:244::/56', serviceCIDR: 'fd00:10:96::/112' };
+  for (const n of spec.nodes) {
+    const [a = 0, b = 0, c = 0, d = 0] = n.ip.split('.').map(Number);
+    n.ip6 ??= `fd00:${a}:${b}:${c}::${d}`;
+    n.podCIDR6 ??= normalCidr(`fd00:10:244:${(parseCidr(n.podCIDR).base >>> 8) & 0xff}::/64`);
+  }
+  return spec;
+}
+
 /** The pod's IP: hostNetwork pods have their node's InternalIP. */
 export function podIPOf(spec: Pick<ClusterSpec, 'nodes'>, pod: PodSpec): string | null {
   return pod.hostNetwork === true && pod.node !== null ? internalIPOf(findNode(spec, pod.node)) : pod.ip;
@@ -626,6 +744,28 @@ export function validateSpec(spec: ClusterSpec): void {
   for (const s of spec.services) {
     if (s.ports.length > 1 && s.ports.some((p) => !p.name)) throw new Error(`service ${s.namespace}/${s.name}: every port needs a name when there are several`);
     if (s.clusterIP !== 'None') ipToInt(s.clusterIP);
+    const families = ipFamiliesOf(spec, s);
+    if (families.includes('IPv6') && spec.ipv6 === undefined) throw new Error(`service ${s.namespace}/${s.name}: IPv6 needs a dual-stack cluster (dualStack())`);
+    if (s.ipFamilyPolicy === 'RequireDualStack' && families.length < 2) throw new Error(`service ${s.namespace}/${s.name}: RequireDualStack on a single-stack cluster (the apiserver refuses it)`);
+    const ip6 = clusterIPOf(spec, s, 6);
+    if (ip6 !== undefined && !inCidr(spec.ipv6?.serviceCIDR ?? '::/0', ip6)) throw new Error(`service ${s.namespace}/${s.name}: clusterIP6 ${ip6} is outside ${spec.ipv6?.serviceCIDR}`);
+  }
+  validateDualStack(spec);
+}
+
+/** What the kit models of dual-stack: the bridge CNI, kube-proxy in iptables or nftables mode, IPv4 first. */
+function validateDualStack(spec: ClusterSpec): void {
+  if (spec.ipv6 === undefined) {
+    const v6 = spec.nodes.find((n) => n.ip6 !== undefined || n.podCIDR6 !== undefined || n.hostFirewall6 !== undefined || n.forwardPolicy6 !== undefined);
+    if (v6 !== undefined) throw new Error(`node ${v6.name} has IPv6 settings but the cluster is single-stack IPv4 (dualStack())`);
+    return;
+  }
+  if (!isIPv6(spec.ipv6.clusterCIDR) || !isIPv6(spec.ipv6.serviceCIDR)) throw new Error('spec.ipv6 needs IPv6 clusterCIDR and serviceCIDR');
+  if (spec.cni !== 'bridge') throw new Error('dual-stack is modelled for the bridge CNI only');
+  for (const n of spec.nodes) {
+    if (n.ip6 === undefined || n.podCIDR6 === undefined) throw new Error(`node ${n.name}: a dual-stack node needs ip6 and podCIDR6`);
+    if (!inCidr(spec.ipv6.clusterCIDR, n.podCIDR6.split('/')[0] ?? '')) throw new Error(`node ${n.name}: podCIDR6 ${n.podCIDR6} is outside ${spec.ipv6.clusterCIDR}`);
+    if ((n.kubeProxy?.mode ?? spec.kubeProxy.mode) === 'ipvs') throw new Error(`node ${n.name}: IPVS mode is not modelled in dual-stack`);
   }
 }
 
