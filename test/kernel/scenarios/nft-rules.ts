@@ -37,6 +37,8 @@ export interface NftServicePort {
   port: number;
   nodePort?: number;
   externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** sessionAffinity ClientIP: its timeout (s); absent: None. */
+  affinitySeconds?: number;
   endpoints: NftEndpoint[];
 }
 
@@ -60,6 +62,8 @@ export const kpChain = {
   local: (s: NftServicePort): string => `local-${hashAndTruncate(portBase(s))}`,
   external: (s: NftServicePort): string => `external-${hashAndTruncate(portBase(s))}`,
   endpoint: (s: NftServicePort, e: { ip: string; port: number }): string => `endpoint-${hashAndTruncate(`${portBase(s)}__${e.ip}/${e.port}`)}`,
+  /** The endpoint's affinity set (ClientIP): the endpoint chain's name base. */
+  affinity: (s: NftServicePort, e: { ip: string; port: number }): string => `affinity-${hashAndTruncate(`${portBase(s)}__${e.ip}/${e.port}`)}`,
 };
 
 /** ServicePortName.String(): `ns/name:port`, the element comments. */
@@ -187,7 +191,8 @@ export function kubeProxyNft(o: KubeProxyNftOptions): string {
   rule('services', 'ip daddr . meta l4proto . th dport vmap @service-ips');
   rule('services', `${restricted ? 'ip daddr @nodeport-ips' : 'fib daddr type local ip daddr != 127.0.0.0/8'} meta l4proto . th dport vmap @service-nodeports`);
 
-  for (const s of o.services) servicePort(s, o.layout, clusterCidr, { chain, rule, element });
+  const set = (name: string, spec: string) => out.push(`add set ${T} ${name} { ${spec} ; }`);
+  for (const s of o.services) servicePort(s, o.layout, clusterCidr, { chain, rule, element, set });
   return `${out.join('\n')}\n`;
 }
 
@@ -195,6 +200,7 @@ interface Emit {
   chain(name: string): void;
   rule(chain: string, text: string, comment?: string): void;
   element(set: string, key: string, value?: string, comment?: string): void;
+  set(name: string, spec: string): void;
 }
 
 /** syncProxyRules for one service port (CategorizeEndpoints with every endpoint ready, iTP=Cluster). */
@@ -246,14 +252,20 @@ function servicePort(s: NftServicePort, layout: KubeProxyLayout, clusterCidr: st
     if (hasExternalEndpoints) e.rule(extChain, `goto ${local ? localChain : svcChain}`);
   }
 
-  const balance = (c: string, eps: NftEndpoint[]) =>
+  // ClientIP: one dynamic set per endpoint; a source found in one goes back to its endpoint before the split.
+  const affinity = s.affinitySeconds;
+  if (affinity !== undefined) for (const ep of clusterEndpoints) e.set(kpChain.affinity(s, ep), `type ipv4_addr ; flags dynamic,timeout ; timeout ${affinity}s`);
+  const balance = (c: string, eps: NftEndpoint[]) => {
+    if (affinity !== undefined) for (const ep of eps) e.rule(c, `ip saddr @${kpChain.affinity(s, ep)} goto ${kpChain.endpoint(s, ep)}`);
     e.rule(c, `numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ${kpChain.endpoint(s, ep)}`).join(' , ')} }`);
+  };
   if (hasEndpoints) balance(svcChain, clusterEndpoints);
   if (usesLocalChain) balance(localChain, localEndpoints);
 
   for (const ep of clusterEndpoints) {
     const c = kpChain.endpoint(s, ep);
     e.rule(c, `ip saddr ${ep.ip} jump mark-for-masquerade`);
+    if (affinity !== undefined) e.rule(c, `update @${kpChain.affinity(s, ep)} { ip saddr }`);
     e.rule(c, `meta l4proto ${s.proto} dnat to ${ep.ip}:${ep.port}`);
   }
 }
