@@ -14,6 +14,7 @@ import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { inCi, UsageError, type Io } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { PROBE_FLAGS, PROBE_HELP, probeFlags, probeRequest } from './probe-flags.js';
+import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
 import { obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
@@ -31,6 +32,7 @@ Question:
       --node NODE           replay only connections that enter at NODE (at its InternalIP)
       --node-ip IP          replay connections to IP (any address of a node)
       --all-nodes           replay every node (the default when neither --node nor --node-ip is given)
+${RETURNING_CLIENT_HELP}
 
 Input and output:
       --snapshot FILE       analyse a saved snapshot (np-doctor snapshot) instead of the live cluster
@@ -61,6 +63,7 @@ const FLAGS = {
   port: { type: 'string' },
   protocol: { type: 'string' },
   from: { type: 'string' },
+  ...RETURNING_CLIENT_FLAG,
   verbose: { type: 'boolean', short: 'v' },
   'no-tui': { type: 'boolean' },
 } as const;
@@ -103,6 +106,7 @@ export const run = command({
       ...(values.node !== undefined ? { node: values.node } : {}),
       ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
       ...(values['all-nodes'] ? { allNodes: true } : {}),
+      ...returningClient(values),
     };
     // Without a named ingress node every node is replayed, so every node is read.
     const source = snapshotSource(values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values);

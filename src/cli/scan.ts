@@ -11,6 +11,7 @@ import { exitCodeFor, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from 
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
+import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
 import { obtainSnapshot, snapshotSource } from './snapshot-source.js';
 
 export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
@@ -24,12 +25,13 @@ ${OVERWRITE_HELP}
   -o, --output FORMAT       text (default) or json ({"kind": "ScanReport", "reports": [Report…]})
       --fail-on LEVEL       exit 1 when any Service has findings at or above LEVEL (default error)
       --plugin FILE         load more checks from a JS module (repeatable)
+${RETURNING_CLIENT_HELP}
 
 ${GATHER_HELP}
 Exit codes as for diagnose, over all Services.
 `;
 
-const FLAGS = { ...GATHER_FLAGS, ...REPORT_FLAGS } as const;
+const FLAGS = { ...GATHER_FLAGS, ...REPORT_FLAGS, ...RETURNING_CLIENT_FLAG } as const;
 
 export const run = command({
   help: SCAN_HELP,
@@ -49,7 +51,7 @@ export const run = command({
     const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
     const diagnoses: Diagnosis[] = [];
     for (const svc of targets) {
-      diagnoses.push(await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}) }, { checks, snapshotFile: file, cluster }));
+      diagnoses.push(await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}), ...returningClient(values) }, { checks, snapshotFile: file, cluster }));
     }
     const reports = diagnoses.map((d) => d.report);
     if (output === 'json') {

@@ -12,6 +12,7 @@ import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from 
 import { EXIT, UserError } from '../exit.js';
 import { command } from './command.js';
 import { UsageError } from './io.js';
+import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
 
 export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] [--nft FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
        np-doctor trace --snapshot FILE --node NODE --to IP:PORT [flags]
@@ -45,6 +46,7 @@ Packet:
       --proto PROTO         tcp (default), udp, sctp or icmp
       --in-iface NAME       the interface the packet arrives on
       --local-process       the packet comes from a process on the node (OUTPUT path)
+${RETURNING_CLIENT_HELP}
 
 Node (optional, refine the walk):
       --route CIDR=DEV      a route of the node, e.g. 10.244.1.0/24=eth0 or default=eth0 (repeatable)
@@ -70,6 +72,7 @@ const FLAGS = {
   proto: { type: 'string' },
   'in-iface': { type: 'string' },
   'local-process': { type: 'boolean' },
+  ...RETURNING_CLIENT_FLAG,
   route: { type: 'string', multiple: true },
   sysctl: { type: 'string', multiple: true },
   snapshot: { type: 'string' },
@@ -97,7 +100,7 @@ export const run = command({
     if (output !== 'text' && output !== 'json') throw new UsageError(`-o ${output}: use text or json`);
     if (!values.to) throw new UsageError('--to IP:PORT is required');
     if (values['local-process'] && values['in-iface']) throw new UsageError('--in-iface and --local-process exclude each other');
-    const packet = packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true);
+    const packet: Packet = { ...packetOf(values.to, values.from, values.proto ?? 'tcp', values['in-iface'], values['local-process'] === true), ...returningClient(values) };
 
     let node: NodeContext;
     let inputs: TraceInputs = { kind: 'files' };

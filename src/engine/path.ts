@@ -96,6 +96,8 @@ export interface PathQuestion {
   policy: PolicyWorld | { unavailable: string };
   /** Node name → its InternalIPs, for finding which node an address or route belongs to. */
   nodeAddresses: Record<string, string[]>;
+  /** The client connected before (Packet.returningClient): session affinity sends it back to an endpoint the dumps do not show. */
+  returningClient?: boolean;
   /**
    * Budgets for each walk the analysis makes (branches, rule evaluations, and time with the
    * caller's clock: the engine has none). Without them a walk still has its branch and step budgets.
@@ -138,6 +140,7 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
   const result = walk(plane, context, {
     src: q.client.ip, dst, proto: q.protocol, sport: q.client.port, dport: q.nodePort,
     ...(localProcess ? { localProcess: true } : inIface !== undefined ? { inIface } : {}),
+    ...(q.returningClient === true ? { returningClient: true } : {}),
   }, q.limits);
   const rp = localProcess ? null : rpFilterDrop(node, context, q.client.ip, inIface);
   const branches = result.outcomes.map((o) => {

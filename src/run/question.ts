@@ -29,6 +29,8 @@ export interface Ask {
   node?: string;
   nodeIp?: string;
   allNodes?: boolean;
+  /** --returning-client: the client connected before (session affinity holds it); default its first connection. */
+  returningClient?: boolean;
 }
 
 export class QuestionError extends Error {
@@ -63,6 +65,7 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
       backends: backends(cluster, service, port),
       policy: policyOf(cluster, ask.namespace),
       nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.internalIPs])),
+      ...(ask.returningClient === true ? { returningClient: true } : {}),
       // Each walk's time budget (the engine has no clock): a hostile dump cannot stall a diagnosis.
       limits: { now: () => performance.now(), timeLimitMs: DEFAULT_TIME_LIMIT_MS },
     })

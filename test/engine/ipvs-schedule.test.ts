@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ipvsSchedule, parseIpvsadmSave, type IpvsState } from '../../src/engine/ipvs/index.js';
+import { firstConnectionNote, returningClientNote } from '../../src/engine/packet/affinity.js';
 import { branch, type Probe } from './fixtures/ipvs/packet.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/ipvs/${name}`, import.meta.url), 'utf8');
@@ -87,12 +88,23 @@ describe('ipvsSchedule: how the scheduler spreads new connections', () => {
       ['2.2.2.2:80 0.75', '2.2.2.3:80 0.25']);
   });
 
-  test('persistent services say a returning client sticks to its server', () => {
+  test('persistent services: a new client has no template, so the scheduler picks; a masked template covers its network', () => {
     const hit = ipvsSchedule(KUBE, branch(to('192.168.49.2', 30443)));
     assert.deepEqual(hit?.choices.map((c) => c.probability), [0.5, 0.5]);
-    assert.match(hit?.choices[0]?.why ?? '', /persistent service \(-p 10800\): a client that connected within the last 10800 s goes back to the real server it had/);
+    assert.equal(hit?.choices[0]?.why, `persistent service (-p 10800): ${firstConnectionNote('ipvs')}`);
     const masked = ipvsSchedule(FORMS, branch(to('10.0.0.10', 80)));
-    assert.match(masked?.choices[0]?.why ?? '', /a client network \(\/24\)/);
+    assert.match(masked?.choices[0]?.why ?? '', /a template covers the client's \/24, so a new client whose neighbour connected within \d+ s goes where the neighbour went/);
+  });
+
+  test('persistent services: a returning client goes to any real server, weight 0 included, each equally', () => {
+    const hit = ipvsSchedule(KUBE, branch(to('192.168.49.2', 30443)), true);
+    assert.deepEqual(hit?.choices.map((c) => [c.real.address, c.probability]), [['10.244.0.8', 0.5], ['10.244.1.9', 0.5]]);
+    assert.equal(hit?.choices[0]?.why, `persistent service (-p 10800): ${returningClientNote('ipvs')}`);
+    const quiesced = ipvsSchedule(one('-A -t 1.1.1.1:80 -s rr -p 60\n-a -t 1.1.1.1:80 -r 2.2.2.2:80 -m -w 1\n-a -t 1.1.1.1:80 -r 2.2.2.3:80 -m -w 0\n'), branch(to('1.1.1.1', 80)), true);
+    assert.deepEqual(quiesced?.choices.map((c) => [c.real.address, c.probability]), [['2.2.2.2', 0.5], ['2.2.2.3', 0.5]]);
+    assert.match(quiesced?.choices[0]?.why ?? '', /2\.2\.2\.3:80 \(weight 0\) still takes the clients it had, unless net\.ipv4\.vs\.expire_quiescent_template is 1/);
+    // Not persistent: a returning client is scheduled like a new one.
+    assert.deepEqual(ipvsSchedule(KUBE, branch(to('192.168.49.2', 30080)), true)?.choices.map((c) => c.probability), [0.5, 0.5]);
   });
 
   for (const sched of ['lc', 'wlc', 'sed', 'nq', 'lblc', 'lblcr', 'ovf']) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseAddr } from '../../src/engine/address.js';
 import { parseNftJson, runNftChain, type NftRuleset } from '../../src/engine/nft/index.js';
+import { firstConnectionNote, returningClientNote } from '../../src/engine/packet/affinity.js';
 import { hopsOf, type Branch } from '../../src/engine/packet/branch.js';
 import { branch, chainOf, env, fixture, NODE, round, run, runHook, summary, trail } from './fixtures/nft/harness.js';
 
@@ -98,14 +99,35 @@ describe('kube-proxy nftables mode ≤1.33 (real dump)', () => {
     assert.deepEqual(summary(ends), ['1 reject icmp-port-unreachable REJECT']);
   });
 
-  test('session affinity: a client in the dynamic set goes to its endpoint, assuming the entry still holds', () => {
+  test('session affinity: a client the dump shows in an affinity set is a returning client, proven, sent to its endpoint', () => {
     const known = run(rs, 'ip', 'kube-proxy', 'nat-prerouting', external(30084, '192.168.0.2', '203.0.113.7'));
     assert.deepEqual(summary(known), ['1 accept DNAT 10.244.1.7:8080']);
-    assert.match(known[0]!.b.assumptions.join('\n'), /@affinity-Q7T3ZRXP-ns1\/aff\/tcp\/http__10\.244\.1\.7\/8080 is a dynamic set/);
+    assert.deepEqual(known[0]!.b.assumptions, ['the dump shows 203.0.113.7 in @affinity-Q7T3ZRXP-ns1/aff/tcp/http__10.244.1.7/8080, 10799 s before its entry expires: a client that connected before, sent back to the endpoint it had']);
     assert.ok(trail(known[0]!.b).includes('endpoint-Q7T3ZRXP-ns1/aff/tcp/http__10.244.1.7/8080:135 SET update @affinity-Q7T3ZRXP-ns1/aff/tcp/http__10.244.1.7/8080'));
+    // --returning-client changes nothing for a client the dump shows: it knows where it goes.
+    const e = { ...env(), returningClient: true };
+    assert.deepEqual(summary(run(rs, 'ip', 'kube-proxy', 'nat-prerouting', external(30084, '192.168.0.2', '203.0.113.7'), e)), ['1 accept DNAT 10.244.1.7:8080']);
+  });
+
+  test('session affinity: a new client is in no affinity set and takes the numgen split, the assumption listed once', () => {
     const fresh = run(rs, 'ip', 'kube-proxy', 'nat-prerouting', external(30084, '192.168.0.2', '203.0.113.8'));
     assert.deepEqual(summary(fresh), ['0.5 accept DNAT 10.244.1.7:8080', '0.5 accept DNAT 10.244.2.8:8080']);
-    assert.ok(fresh.every((r) => r.b.assumptions.length === 2 && r.b.reasons.length === 0));
+    for (const r of fresh) {
+      assert.deepEqual(r.b.reasons, []);
+      assert.deepEqual(r.b.assumptions, [firstConnectionNote('nft')]);
+      assert.ok(hopsOf(r.b).some((h) => h.rule?.startsWith('numgen random mod 2 vmap') === true), trail(r.b).join('\n'));
+    }
+  });
+
+  test('session affinity: a returning client the dump does not show goes back through either affinity lookup, never numgen', () => {
+    const back = run(rs, 'ip', 'kube-proxy', 'nat-prerouting', external(30084, '192.168.0.2', '203.0.113.8'), { ...env(), returningClient: true });
+    assert.deepEqual(summary(back), ['0.5 accept DNAT 10.244.1.7:8080', '0.5 accept DNAT 10.244.2.8:8080']);
+    for (const r of back) {
+      assert.deepEqual(r.b.assumptions, [returningClientNote('nft')]);
+      const pick = hopsOf(r.b).filter((h) => h.chain.startsWith('service-') && h.action.startsWith('GOTO endpoint-'));
+      assert.equal(pick.length, 1);
+      assert.match(pick[0]!.rule ?? '', /^ip saddr @affinity-/);
+    }
   });
 
   test('masquerading: marked packets are masqueraded to the address of the output device, the mark cleared', () => {

@@ -102,18 +102,45 @@ describe('walk: kube-proxy NodePorts (iptables mode)', () => {
     assert.equal(flows(KUBE_PROXY_DUMP, NODE, external(3003)).result.outcomes[0]?.rejectWith, 'icmp-port-unreachable');
   });
 
-  test('session affinity forks on the recent list, and a fresh client gets the statistic split', () => {
+  test('session affinity: a new client misses every affinity list and takes the statistic split, assumed and listed', () => {
     const { result, lines } = flows(KUBE_PROXY_DUMP, NODE, external(3004));
-    // Each undecidable rcheck splits its branch's share in half: the outcomes sum to 1. The two
-    // ways to reach each pod stay apart: the fork changed the odds (a hit always gets its pod).
-    assert.deepEqual(lines, [
-      '0.5 ACCEPT forward 10.180.0.4:80 masq ?',
-      '0.25 ACCEPT forward 10.180.1.4:80 masq ?',
-      '0.125 ACCEPT forward 10.180.0.4:80 masq ?',
-      '0.125 ACCEPT forward 10.180.1.4:80 masq ?',
-    ], explain(result));
-    assert.match(result.outcomes[0]?.indeterminate ?? '', /--rcheck tests the recent list.*assumes it does$/);
-    assert.match(result.outcomes[2]?.indeterminate ?? '', /assumes it does not/);
+    assert.deepEqual(lines, ['0.5 ACCEPT forward 10.180.0.4:80 masq', '0.5 ACCEPT forward 10.180.1.4:80 masq'], explain(result));
+    for (const o of result.outcomes) {
+      assert.ok(o.assumptions?.some((a) => /^a new client: kube-proxy's session-affinity lists \(-m recent\)/.test(a)), JSON.stringify(o.assumptions));
+      assert.ok(o.hops.some((h) => /--probability|-j KUBE-SEP-4B$/.test(h.rule ?? '')), 'the split decided it');
+      assert.ok(!o.hops.some((h) => / --rcheck /.test(h.rule ?? '')));
+    }
+  });
+
+  test('session affinity: a returning client goes back through an rcheck rule to either endpoint, never the split', () => {
+    const { result, lines } = flows(KUBE_PROXY_DUMP, NODE, { ...external(3004), returningClient: true });
+    assert.deepEqual(lines, ['0.5 ACCEPT forward 10.180.0.4:80 masq', '0.5 ACCEPT forward 10.180.1.4:80 masq'], explain(result));
+    for (const o of result.outcomes) {
+      assert.ok(o.assumptions?.some((a) => /^a returning client: .*every endpoint is taken as equally likely/.test(a)), JSON.stringify(o.assumptions));
+      const svc = o.hops.filter((h) => h.chain === 'KUBE-SVC-4');
+      assert.equal(svc.length, 1);
+      assert.match(svc[0]!.rule ?? '', / --rcheck .* -j KUBE-SEP-4[AB]$/);
+    }
+  });
+
+  test('a recent list something else also fills is not affinity: its test stays undecided, per connection', () => {
+    // KUBE-MARK-MASQ runs for this very packet before KUBE-SVC-4: it would put the client in KUBE-SEP-4A.
+    const dump = KUBE_PROXY_DUMP.replace('-A KUBE-MARK-MASQ -j MARK', '-A KUBE-MARK-MASQ -m recent --set --name KUBE-SEP-4A --rsource\n-A KUBE-MARK-MASQ -j MARK');
+    const lineOf = (text: string) => dump.split('\n').findIndex((l) => l.includes(text)) + 1;
+    const rcheckA = lineOf('--rcheck --seconds 10800 --reap --name KUBE-SEP-4A');
+    const rcheckB = lineOf('--rcheck --seconds 10800 --reap --name KUBE-SEP-4B');
+    const { result } = flows(dump, NODE, external(3004));
+    assert.ok(result.outcomes.some((o) => new RegExp(`line ${rcheckA} may match \\(--rcheck tests the recent list`).test(o.indeterminate ?? '')), explain(result));
+    // KUBE-SEP-4B's list is still only filled by KUBE-SEP-4B: that test is decided.
+    assert.ok(rcheckB > 0 && result.outcomes.every((o) => !(o.indeterminate ?? '').includes(`line ${rcheckB} `)), explain(result));
+  });
+
+  test('port knocking (a list --set by packets to another port) stays undecided, new client or not', () => {
+    const dump = KUBE_PROXY_DUMP.replace('-A KUBE-MARK-MASQ -j MARK', '-A KUBE-NODEPORTS -p tcp -m tcp --dport 1234 -m recent --set --name KNOCK --rsource -j RETURN\n-A KUBE-NODEPORTS -p tcp -m tcp --dport 3009 -m recent --rcheck --seconds 30 --name KNOCK --rsource -j KUBE-MARK-MASQ\n-A KUBE-MARK-MASQ -j MARK');
+    for (const returningClient of [false, true]) {
+      const { result } = flows(dump, NODE, { ...external(3009), returningClient });
+      assert.deepEqual(result.outcomes.map((o) => o.indeterminate !== null), [true, true], explain(result));
+    }
   });
 
   test('masquerade uses the address of the output interface when routes are known', () => {

@@ -49,11 +49,21 @@ function contextOf(s: Scenario, run: ScenarioRun, p: Probe): CompareContext {
   };
 }
 
-function walkFor(node: NodeFacts, packet: ProbeRun['packet']): WalkResult {
+function walkFor(node: NodeFacts, packet: ProbeRun['packet'], returningClient = false): WalkResult {
   const family = packet.dst.includes(':') ? 6 : 4;
   // Nodes without native nftables rules keep the plain-array call (iptables dumps only).
   const plane = node.nftables !== undefined ? planeFor(node, family) : rulesetsFor(node, family);
-  return walk(plane, nodeContextOf(node, family), packetOf({ packet }));
+  return walk(plane, nodeContextOf(node, family), { ...packetOf({ packet }), ...(returningClient ? { returningClient: true } : {}) });
+}
+
+/**
+ * Session affinity: the first try is a new client's first connection (the walk's default); every
+ * later try is the same client again, a returning client (--returning-client). Each part of the
+ * kernel's tries is compared with its own walk.
+ */
+function stickyParts(pr: ProbeRun, first: WalkResult, returning: WalkResult | undefined): [ProbeRun, WalkResult][] {
+  if (returning === undefined) return [[pr, first]];
+  return [[{ ...pr, tries: pr.tries.slice(0, 1) }, first], [{ ...pr, tries: pr.tries.slice(1) }, returning]];
 }
 
 const prereqProblem = missingPrerequisites();
@@ -78,6 +88,8 @@ if (labGate('kernel differential tests', prereqProblem, 'root and iptables(-lega
       let run: ScenarioRun | undefined;
       let runError: unknown = null;
       const walks = new Map<string, WalkResult | Error>();
+      /** Sticky probes: the walk of a returning client, for the tries after the first. */
+      const returningWalks = new Map<string, WalkResult>();
 
       before(async () => {
         try {
@@ -94,7 +106,10 @@ if (labGate('kernel differential tests', prereqProblem, 'root and iptables(-lega
               }
               walks.set(p.name, w);
               // With session affinity later tries repeat the first pod: waiting for all would only burn tries.
-              if (p.intended.sticky === true) return { want: [], pmin: 1 };
+              if (p.intended.sticky === true) {
+                returningWalks.set(p.name, walkFor(node, packet, true));
+                return { want: [], pmin: 1 };
+              }
               const names = namesOf(s, [node]);
               s.pods.forEach((pod) => names.set(normIp(pod.ip), pod.name));
               const prob = new Map<string, number>();
@@ -221,27 +236,18 @@ if (labGate('kernel differential tests', prereqProblem, 'root and iptables(-lega
             const pr = probeRun();
             check(checkIntended(pr));
           });
-          test('(a) verdict', opts('(a) verdict'), () => {
-            const pr = probeRun();
-            check(compareVerdict(pr, walked(), contextOf(s, run!, p)));
-          });
-          test('(b) endpoints', opts('(b) endpoints'), () => {
-            const pr = probeRun();
-            check(compareEndpoints(pr, walked(), contextOf(s, run!, p)));
-          });
-          test('(c) masquerade', opts('(c) masquerade'), () => {
-            const pr = probeRun();
-            check(compareMasquerade(pr, walked(), contextOf(s, run!, p)));
-          });
-          test('(d) per-rule path', opts('(d) per-rule path'), () => {
-            const pr = probeRun();
-            check(comparePath(pr, walked(), contextOf(s, run!, p)));
-          });
+          const compared = (c: (pr: ProbeRun, w: WalkResult, ctx: CompareContext) => string[]) =>
+            check(stickyParts(probeRun(), walked(), returningWalks.get(p.name)).flatMap(([pr, w]) => c(pr, w, contextOf(s, run!, p))));
+          test('(a) verdict', opts('(a) verdict'), () => compared(compareVerdict));
+          test('(b) endpoints', opts('(b) endpoints'), () => compared(compareEndpoints));
+          test('(c) masquerade', opts('(c) masquerade'), () => compared(compareMasquerade));
+          test('(d) per-rule path', opts('(d) per-rule path'), () => compared(comparePath));
           // The walk's outcomes are shares of all first packets: they add up to 1.
           test('outcome probabilities sum to 1', () => {
-            const w = walked();
-            const total = w.outcomes.reduce((sum, o) => sum + o.probability, 0);
-            assert.ok(Math.abs(total - 1) <= 1e-9, `the outcomes sum to ${total}:\n${w.outcomes.map((o) => `  ${o.probability} ${o.verdict} ${o.dnat?.ip ?? '-'}`).join('\n')}`);
+            for (const w of [walked(), ...[returningWalks.get(p.name)].filter((x) => x !== undefined)]) {
+              const total = w.outcomes.reduce((sum, o) => sum + o.probability, 0);
+              assert.ok(Math.abs(total - 1) <= 1e-9, `the outcomes sum to ${total}:\n${w.outcomes.map((o) => `  ${o.probability} ${o.verdict} ${o.dnat?.ip ?? '-'}`).join('\n')}`);
+            }
           });
         });
       }

@@ -30,7 +30,7 @@ export function compile(ctx: ChainCtx, rule: Rule): Compiled {
   try {
     const jump = rule.target ? ctx.table.chains.get(rule.target.name) ?? null : null;
     c = {
-      matches: rule.matches.map((m) => compileMatch(m, ctx.family)),
+      matches: rule.matches.map((m) => compileMatch(m, ctx.family, { ruleset: ctx.ruleset, table: ctx.table, rule })),
       jump,
       effect: rule.target && !jump ? compileTarget(rule.target, ctx.family) : null,
     };

@@ -5,18 +5,23 @@ import { protocolNumber } from '../packet/protocols.js';
 import { addrType } from '../packet/routing.js';
 import type { IpSetLookup, WalkEnv } from '../packet/walk-env.js';
 import { physdevOption } from './physdev.js';
+import { firstConnectionNote, returningClientNote } from '../packet/affinity.js';
+import { affinityList, affinityRest, type RuleAt } from './recent.js';
 import { RuleSyntaxError } from './rule.js';
 import type { MatchSpec, RuleOption } from './ruleset.js';
 
 export type MatchFn = (b: Branch, env: WalkEnv) => MatchResult;
 
-/** Compiles a match into a function, throwing RuleSyntaxError for values iptables would refuse. */
-export function compileMatch(spec: MatchSpec, family: 4 | 6): MatchFn {
+/**
+ * Compiles a match into a function, throwing RuleSyntaxError for values iptables would refuse.
+ * `at` (the rule in its dump) lets `-m recent` tell session affinity from other lists (recent.ts).
+ */
+export function compileMatch(spec: MatchSpec, family: 4 | 6, at?: RuleAt): MatchFn {
   if (spec.unsupportedRevision) {
     const why = `-m ${spec.module} is printed as "[unsupported revision]": the rule was written by a newer iptables than the one that made this dump, so the dump does not say what it matches`;
     return () => ({ unknown: why });
   }
-  const compile = spec.module === 'set' ? setMatch(spec) : MODULES[spec.module];
+  const compile = spec.module === 'set' ? setMatch(spec) : spec.module === 'recent' ? recentMatch(spec, at) : MODULES[spec.module];
   if (!compile) {
     const why = `-m ${spec.module} is not modelled by np-doctor`;
     return () => ({ unknown: why });
@@ -351,15 +356,28 @@ const statistic: OptionCompiler = (o, _f, module) => {
   }
 };
 
-const recent: OptionCompiler = (o, _f, module) => {
+/**
+ * `-m recent`: --set adds the source to the list and always matches. A test of kube-proxy's
+ * session-affinity list (recent.ts) fails for a new client, the walk's question, and for a
+ * returning client picks one of the chain's affinity tests, each equally likely. Any other list
+ * may hold the client for reasons the dump does not show: undecided, and apart per connection.
+ */
+function recentMatch(spec: MatchSpec, at: RuleAt | undefined): OptionCompiler {
+  let rest: number | null | undefined;
+  const affinity = (): number | null => (rest ??= at !== undefined && affinityList(spec, at) !== null ? affinityRest(at) : null);
+  return (o, family, module) => {
+    if (o.name !== '--rcheck' && o.name !== '--update' && o.name !== '--remove') return recentOption(o, family, module);
+    const k = affinity();
+    if (k === null) return () => ({ unknown: `${o.name} tests the recent list, which holds who connected before; a dump does not show it`, perConnection: true });
+    const first = firstConnectionNote('iptables');
+    const back = returningClientNote('iptables');
+    return (_b, env) => (!env.returningClient ? { assumed: false, why: first } : k <= 1 ? { assumed: true, why: back } : { chance: 1 / k, why: back });
+  };
+}
+
+const recentOption: OptionCompiler = (o, _f, module) => {
   switch (o.name) {
     case '--set':
-      // --set adds the source to the list and always matches.
-      return () => true;
-    case '--rcheck':
-    case '--update':
-    case '--remove':
-      return () => ({ unknown: `${o.name} tests the recent list, which holds who connected before (session affinity); a dump does not show it`, perConnection: true });
     case '--name':
     case '--seconds':
     case '--reap':
@@ -462,7 +480,7 @@ const MODULES: Record<string, OptionCompiler> = {
   mark: mark,
   connmark: mark,
   statistic: statistic,
-  recent: recent,
+  // recent: compiled per spec by recentMatch (whether it is affinity depends on the list's name and the rule).
   // set: compiled per spec by setMatch (it needs --return-nomatch from the same match).
   // comment only annotates; nfacct only counts. Both always match.
   comment: always,

@@ -1,4 +1,5 @@
 import { hostPort } from '../address.js';
+import { firstConnectionNote, returningClientNote } from '../packet/affinity.js';
 import type { Branch } from '../packet/branch.js';
 import type { IpvsReal, IpvsService, IpvsState } from './types.js';
 
@@ -42,10 +43,25 @@ export interface IpvsChoice {
  * - lc, wlc, sed, nq, ovf, lblc, lblcr, twos and anything else: the choice depends on live
  *   connection counts (or randomness); each server with weight > 0 gets an equal share here.
  */
-export function ipvsSchedule(state: IpvsState, b: Branch): { service: IpvsService; choices: IpvsChoice[] } | null {
+export function ipvsSchedule(state: IpvsState, b: Branch, returningClient = false): { service: IpvsService; choices: IpvsChoice[] } | null {
   const service = findService(state, b);
   if (!service) return null;
-  return { service, choices: choose(service) };
+  return { service, choices: returningClient && service.persistent !== null ? persisted(service) : choose(service) };
+}
+
+/**
+ * A returning client of a persistent service (ip_vs_sched_persist): its persistence template sends
+ * it back to the real server it had, without asking the scheduler, for as long as that server is
+ * in the service, weight 0 included (unless net.ipv4.vs.expire_quiescent_template is on). Which
+ * server that is a dump does not show: each one, equally.
+ */
+function persisted(s: IpvsService): IpvsChoice[] {
+  const quiesced = s.reals.filter((r) => r.weight === 0);
+  const why = [
+    `persistent service (-p ${s.persistent}): ${returningClientNote('ipvs')}`,
+    ...(quiesced.length ? [`${quiesced.map((r) => hostPort(r.address, r.port)).join(', ')} (weight 0) still take${quiesced.length === 1 ? 's' : ''} the clients ${quiesced.length === 1 ? 'it' : 'they'} had, unless net.ipv4.vs.expire_quiescent_template is 1`] : []),
+  ].join('; ');
+  return s.reals.map((real) => ({ real, probability: 1 / s.reals.length, why }));
 }
 
 function findService(state: IpvsState, b: Branch): IpvsService | null {
@@ -71,7 +87,8 @@ function choose(s: IpvsService): IpvsChoice[] {
   const live = s.reals.filter((r) => r.weight > 0);
   const notes: string[] = [];
   if (s.persistent !== null) {
-    notes.push(`persistent service (-p ${s.persistent}): a client${s.persistenceMask < (s.family === 4 ? 32 : 128) ? ` network (/${s.persistenceMask})` : ''} that connected within the last ${s.persistent} s goes back to the real server it had; only its first connection is scheduled as shown`);
+    const network = s.persistenceMask < (s.family === 4 ? 32 : 128) ? `; a template covers the client's /${s.persistenceMask}, so a new client whose neighbour connected within ${s.persistent} s goes where the neighbour went` : '';
+    notes.push(`persistent service (-p ${s.persistent}): ${firstConnectionNote('ipvs')}${network}`);
   }
   const capped = live.filter((r) => r.upperThreshold > 0);
   if (capped.length) {

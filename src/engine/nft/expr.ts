@@ -8,6 +8,7 @@ import type { MatchResult } from '../packet/match-result.js';
 import type { WalkEnv } from '../packet/walk-env.js';
 import { exprKind, lazyText, printStmt, type Text } from './print.js';
 import { compileLeft, constantNumber, NftRuleError, OneOf, type Comp, type CompileCtx, type EvalCtx, type Left, type Read } from './read.js';
+import { affinityLookup, affinityMatch } from './affinity.js';
 import { Collection, compareConst, dynamicNote, namedCollection, Unsupported, type Lookup } from './sets.js';
 
 export type NftMatchFn = (b: Branch, env: WalkEnv, ec: EvalCtx) => MatchResult;
@@ -76,7 +77,9 @@ export function compileMatch(m: unknown, cc: CompileCtx): NftMatchFn {
     }
     throw e;
   }
-  return (b, env, ec) => decide(left.read(b, env, ec), test, text, dynamic);
+  const generic: NftMatchFn = (b, env, ec) => decide(left.read(b, env, ec), test, text, dynamic);
+  const affinity = dynamic !== null ? affinityLookup(cc.table, m) : undefined;
+  return affinity !== undefined ? affinityMatch(affinity, left, generic) : generic;
 }
 
 function anyBit(c: Comp, mask: number): boolean | null {

@@ -20,6 +20,8 @@ export interface WalkEnv {
   localAddrs: Addr[];
   /** Subnet broadcast addresses of the node's prefixes (addrtype BROADCAST). */
   broadcastAddrs: Addr[];
+  /** Packet.returningClient: session-affinity state holds the client (affinity.ts). */
+  returningClient?: boolean;
 }
 
 /** A node address as given: `192.168.49.2` or `192.168.49.2/24` (the prefix adds its broadcast address). */

@@ -38,6 +38,7 @@ export function walk(plane: Dataplane | Ruleset[], node: NodeContext, packet: Pa
   const p: Dataplane = Array.isArray(plane) ? { iptables: plane } : plane;
   const env = buildEnv(node);
   if (p.ipsets) env.ipsets = p.ipsets;
+  if (packet.returningClient === true) env.returningClient = true;
   const start = initialBranch(packet, env, limits);
   const family = start.src.family;
   const w = new Walker({
@@ -131,7 +132,7 @@ class Walker {
    * Returns false when no virtual service matches: local delivery goes on.
    */
   private ipvsIn(b: Branch, local: Branch[], out: Branch[]): boolean {
-    const hit = ipvsSchedule(this.ipvs!, b);
+    const hit = ipvsSchedule(this.ipvs!, b, this.env.returningClient === true);
     if (hit === null) return false;
     const { service, choices } = hit;
     const hopOf = (action: string, line = service.line, rule = service.text): Hop =>

@@ -30,6 +30,8 @@ export interface WhatIf {
   from?: string;
   port?: string;
   protocol?: Protocol;
+  /** Ask.returningClient: a client that connected before (session affinity). */
+  returningClient?: boolean;
 }
 
 export interface Diagnosis {

@@ -14,11 +14,11 @@ export interface Props {
   readonly onSubmit: (whatIf: WhatIf) => void;
 }
 
-type Field = 'node' | 'nodeIp' | 'from' | 'port' | 'protocol';
-const FIELDS: readonly Field[] = ['node', 'nodeIp', 'from', 'port', 'protocol'];
+type Field = 'node' | 'nodeIp' | 'from' | 'port' | 'protocol' | 'returning';
+const FIELDS: readonly Field[] = ['node', 'nodeIp', 'from', 'port', 'protocol', 'returning'];
 const PROTOCOLS: readonly (Protocol | undefined)[] = [undefined, 'tcp', 'udp', 'sctp'];
 
-/** Ask again with another ingress node, client, port or protocol; the snapshot is replayed, not gathered. */
+/** Ask again with another ingress node, client, port, protocol or a returning client; the snapshot is replayed, not gathered. */
 export default function WhatIfView({ row, nodes, current, active, onSubmit }: Props) {
   const [field, setField] = useState<Field>('node');
   const [node, setNode] = useState<string | undefined>(current.node);
@@ -27,6 +27,7 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
   const ports = row.ports.filter((p) => p.nodePort !== null);
   const [port, setPort] = useState<string | undefined>(current.port);
   const [protocol, setProtocol] = useState<Protocol | undefined>(current.protocol);
+  const [returning, setReturning] = useState(current.returningClient === true);
 
   const cycle = <T,>(list: readonly T[], value: T, step: number): T => list[(list.indexOf(value) + step + list.length) % list.length]!;
   useInput((input, key) => {
@@ -38,6 +39,7 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
       if (field === 'node') setNode(cycle([undefined, ...nodes], node, step));
       if (field === 'port') setPort(cycle([undefined, ...ports.map((p) => p.name || String(p.port))], port, step));
       if (field === 'protocol') setProtocol(cycle(PROTOCOLS, protocol, step));
+      if (field === 'returning') setReturning(!returning);
     } else if (key.return) {
       onSubmit({
         ...(node !== undefined ? { node } : {}),
@@ -45,9 +47,10 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
         ...(from.trim() !== '' ? { from: from.trim() } : {}),
         ...(port !== undefined ? { port } : {}),
         ...(protocol !== undefined ? { protocol } : {}),
+        ...(returning ? { returningClient: true } : {}),
       });
     } else if (input === 'x' && field !== 'nodeIp' && field !== 'from') {
-      setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined);
+      setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined); setReturning(false);
     }
   }, { isActive: active });
 
@@ -76,6 +79,7 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
       {line('from', 'client', <TextField value={from} onChange={setFrom} focused={active && field === 'from'} placeholder="203.0.113.7:40000 (outside the cluster)" />, 'IP[:PORT]')}
       {line('port', 'port', choice(portLabel(port), 'port'), '← →')}
       {line('protocol', 'protocol', choice(protocol ?? 'the port\'s own', 'protocol'), '← →')}
+      {line('returning', 'connected', choice(returning ? 'before (a returning client)' : 'never (its first connection)', 'returning'), 'session affinity')}
       <Text> </Text>
       <Text dimColor>Enter: replay   x: back to the defaults   Esc: cancel</Text>
     </Box>

@@ -28,6 +28,8 @@ export interface WebOptions {
   /** Default 8080. */
   targetPort?: number | string;
   externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** ClientIP: kube-proxy's affinity lists (iptables) or sets (nftables), 10800 s. Default None. */
+  sessionAffinity?: 'None' | 'ClientIP';
   pods: WebPod[];
 }
 
@@ -47,6 +49,7 @@ export async function deployWeb(c: RealCluster, o: WebOptions): Promise<Web> {
     type: 'NodePort',
     selector: o.selector ?? { app: 'web' },
     externalTrafficPolicy: o.externalTrafficPolicy ?? 'Cluster',
+    ...(o.sessionAffinity !== undefined ? { sessionAffinity: o.sessionAffinity } : {}),
     ports: [{ name: 'http', port: 80, targetPort: o.targetPort ?? APP_PORT }],
   });
   // A NodePort Service has no healthCheckNodePort; the apiserver allocates its ClusterIP and nodePort.

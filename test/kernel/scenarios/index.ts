@@ -23,6 +23,7 @@ import { calicoForward } from './calico-forward.js';
 import { physdevRouted } from './physdev-routed.js';
 import { ctstateDnat } from './ctstate-dnat.js';
 import { nftKubeProxyScenarios } from './nft-kube-proxy.js';
+import { nftSessionAffinity } from './nft-session-affinity.js';
 import { nftFirewalldAllow, nftFirewalldReject } from './nft-firewalld.js';
 import { nftMixedIptablesFirst, nftMixedNftablesFirst } from './nft-mixed.js';
 
@@ -55,6 +56,8 @@ export const scenarios: Scenario[] = [
   ctstateDnat,
   // Native nftables (walked from `nft -j list ruleset`, traced with `nft monitor trace`).
   ...nftKubeProxyScenarios,
+  nftSessionAffinity('v1.33'),
+  nftSessionAffinity('v1.34'),
   nftFirewalldReject,
   nftFirewalldAllow,
   nftMixedIptablesFirst,

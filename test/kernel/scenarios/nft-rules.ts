@@ -37,6 +37,8 @@ export interface NftServicePort {
   port: number;
   nodePort?: number;
   externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** sessionAffinity ClientIP: its timeout (s); absent: None. */
+  affinitySeconds?: number;
   endpoints: NftEndpoint[];
 }
 
@@ -60,12 +62,16 @@ export interface KubeProxyNftOptions {
 const portBase = (s: NftServicePort): string => `${s.namespace}/${s.name}/${s.proto}/${s.portName}`;
 
 /** kube-proxy's chain names for a service port (servicePortChainNameBase / servicePortEndpointChainNameBase). */
+/** An endpoint's chain and affinity-set name base; an IPv6 endpoint's colons become dots, as a name cannot hold them. */
+const endpointBase = (s: NftServicePort, e: { ip: string; port: number }): string => `${portBase(s)}__${e.ip.replaceAll(':', '.')}/${e.port}`;
+
 export const kpChain = {
   service: (s: NftServicePort): string => `service-${hashAndTruncate(portBase(s))}`,
   local: (s: NftServicePort): string => `local-${hashAndTruncate(portBase(s))}`,
   external: (s: NftServicePort): string => `external-${hashAndTruncate(portBase(s))}`,
-  // An IPv6 endpoint's colons become dots: a chain name cannot hold them.
-  endpoint: (s: NftServicePort, e: { ip: string; port: number }): string => `endpoint-${hashAndTruncate(`${portBase(s)}__${e.ip.replaceAll(':', '.')}/${e.port}`)}`,
+  endpoint: (s: NftServicePort, e: { ip: string; port: number }): string => `endpoint-${hashAndTruncate(endpointBase(s, e))}`,
+  /** The endpoint's affinity set (ClientIP): the endpoint chain's name base. */
+  affinity: (s: NftServicePort, e: { ip: string; port: number }): string => `affinity-${hashAndTruncate(endpointBase(s, e))}`,
 };
 
 /** ServicePortName.String(): `ns/name:port`, the element comments. */
@@ -197,7 +203,8 @@ export function kubeProxyNft(o: KubeProxyNftOptions): string {
   rule('services', `${ipX} daddr . meta l4proto . th dport vmap @service-ips`);
   rule('services', `${restricted ? `${ipX} daddr @nodeport-ips` : `fib daddr type local ${noLocalhost}`} meta l4proto . th dport vmap @service-nodeports`);
 
-  for (const s of o.services) servicePort(s, o.layout, clusterCidr, ipX, { chain, rule, element });
+  const set = (name: string, spec: string) => out.push(`add set ${T} ${name} { ${spec} ; }`);
+  for (const s of o.services) servicePort(s, o.layout, clusterCidr, ipX, { chain, rule, element, set });
   return `${out.join('\n')}\n`;
 }
 
@@ -205,6 +212,7 @@ interface Emit {
   chain(name: string): void;
   rule(chain: string, text: string, comment?: string): void;
   element(set: string, key: string, value?: string, comment?: string): void;
+  set(name: string, spec: string): void;
 }
 
 /** syncProxyRules for one service port (CategorizeEndpoints with every endpoint ready, iTP=Cluster). */
@@ -256,14 +264,20 @@ function servicePort(s: NftServicePort, layout: KubeProxyLayout, clusterCidr: st
     if (hasExternalEndpoints) e.rule(extChain, `goto ${local ? localChain : svcChain}`);
   }
 
-  const balance = (c: string, eps: NftEndpoint[]) =>
+  // ClientIP: one dynamic set per endpoint; a source found in one goes back to its endpoint before the split.
+  const affinity = s.affinitySeconds;
+  if (affinity !== undefined) for (const ep of clusterEndpoints) e.set(kpChain.affinity(s, ep), `type ${ipX === 'ip6' ? 'ipv6_addr' : 'ipv4_addr'} ; flags dynamic,timeout ; timeout ${affinity}s`);
+  const balance = (c: string, eps: NftEndpoint[]) => {
+    if (affinity !== undefined) for (const ep of eps) e.rule(c, `${ipX} saddr @${kpChain.affinity(s, ep)} goto ${kpChain.endpoint(s, ep)}`);
     e.rule(c, `numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ${kpChain.endpoint(s, ep)}`).join(' , ')} }`);
+  };
   if (hasEndpoints) balance(svcChain, clusterEndpoints);
   if (usesLocalChain) balance(localChain, localEndpoints);
 
   for (const ep of clusterEndpoints) {
     const c = kpChain.endpoint(s, ep);
     e.rule(c, `${ipX} saddr ${ep.ip} jump mark-for-masquerade`);
+    if (affinity !== undefined) e.rule(c, `update @${kpChain.affinity(s, ep)} { ${ipX} saddr }`);
     // net.JoinHostPort: an IPv6 endpoint is [addr]:port.
     e.rule(c, `meta l4proto ${s.proto} dnat to ${ipX === 'ip6' ? `[${ep.ip}]` : ep.ip}:${ep.port}`);
   }

@@ -1,0 +1,45 @@
+/** What-if: replay a returning client (session affinity) from the snapshot, without gathering. */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CHECKS } from '../../checks/index.js';
+import { loadSnapshot } from '../../src/snapshot/file.js';
+import { Session } from '../../src/tui/state/session.js';
+import { KEY, renderApp } from './support.js';
+
+const FILE = 'test/scenarios/healthy-session-affinity/snapshot.json';
+
+test('w → connected before: a ClientIP Service replayed for a returning client, still healthy, the assumption changed', async () => {
+  const session = new Session({ checks: CHECKS, snapshot: await loadSnapshot(FILE), file: FILE, namespace: 'shop', cwd: mkdtempSync(join(tmpdir(), 'np-doctor-tui-')) });
+  const app = await renderApp(session);
+  await app.until('frontend');
+  const row = session.getState().services.findIndex((r) => r.name === 'frontend');
+  assert.ok(row >= 0);
+  await app.press(...Array<string>(row).fill('j'), KEY.enter);
+  await app.until('Findings (0)');
+  const assumptions = () => session.getState().diagnosis?.report?.paths.flatMap((p) => p.assumptions) ?? [];
+  assert.ok(assumptions().some((a) => a.startsWith('a new client: ')), assumptions().join('\n'));
+  await app.press('w');
+  await app.until('What if… shop/frontend');
+  // A key Ink drops while it re-binds the view's input handler (a loaded machine) is pressed again.
+  const pressUntil = async (key: string, what: string | RegExp): Promise<string> => {
+    for (let i = 0; ; i++) {
+      await app.press(key);
+      try {
+        return await app.until(what);
+      } catch (e) {
+        if (i === 2) throw e;
+      }
+    }
+  };
+  for (const label of ['node IP', 'client', 'port', 'protocol']) await pressUntil(KEY.down, `▶ ${label}`);
+  await pressUntil(KEY.down, /▶ connected\s+◀ never \(its first connection\) ▶/);
+  await pressUntil(KEY.right, '◀ before (a returning client) ▶');
+  const f = await pressUntil(KEY.enter, 'what-if: returningClient=true');
+  assert.match(f, /Findings \(0\)/);
+  assert.ok(assumptions().length > 0 && assumptions().every((a) => !a.startsWith('a new client: ')), assumptions().join('\n'));
+  assert.ok(assumptions().some((a) => a.startsWith('a returning client: ')), assumptions().join('\n'));
+  app.unmount();
+});
