@@ -84,6 +84,12 @@ COMMIT
     assert.equal(rule?.target?.name, 'DROP');
   });
 
+  test('reads UTF-8 names and comments (offsets stay byte offsets)', () => {
+    const rs = parseIptablesSave(Buffer.from('*filter\n:INPUT ACCEPT [0:0]\n:ÜBER-✓ - [0:0]\n-A INPUT -m comment --comment "héllo ✓" -j ÜBER-✓\n-A ÜBER-✓ -j DROP\nCOMMIT\n'));
+    assert.deepEqual(rulesOf(rs, chain(rs, 'filter', 'INPUT')).map((r) => [r.text, r.target?.name]), [['-A INPUT -m comment --comment "héllo ✓" -j ÜBER-✓', 'ÜBER-✓']]);
+    assert.deepEqual(rulesOf(rs, chain(rs, 'filter', 'ÜBER-✓')).map((r) => r.line), [5]);
+  });
+
   const broken: [string, string, number, RegExp][] = [
     ['rule outside a table', '-A INPUT -j DROP\n', 1, /outside a table/],
     ['rule of an undeclared chain', dump('-A NOPE -j DROP'), 6, /does not declare/],
