@@ -93,6 +93,7 @@ COMMIT
   const broken: [string, string, number, RegExp][] = [
     ['rule outside a table', '-A INPUT -j DROP\n', 1, /outside a table/],
     ['rule of an undeclared chain', dump('-A NOPE -j DROP'), 6, /does not declare/],
+    ['a rule with no chain name, first in its table', '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n*nat\n:KUBE-X - [0:0]\n-A  -j DROP\nCOMMIT\n', 6, /does not declare/],
     ['no COMMIT', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\n', 1, /no COMMIT/],
     ['a second table before COMMIT', '*filter\n*nat\n', 2, /missing its COMMIT/],
     ['a policy on a user chain', '*filter\n:KUBE-X ACCEPT [0:0]\nCOMMIT\n', 2, /not a built-in chain/],
@@ -194,5 +195,19 @@ describe('ruleKeys: what a rule demands, read without tokenizing', () => {
       [null, null],
       [null, null],
     ]);
+  });
+
+  test('a chain whose rules are interleaved with another chain\'s gets the same keys', () => {
+    const rs = parseIptablesSave(dump([
+      '-A KUBE-X -p tcp -m comment --comment "a" -m tcp --dport 80 -j ACCEPT',
+      '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+      '-A KUBE-X -d 10.0.0.1/32 -j DROP',
+      '-A INPUT -j KUBE-X',
+      '-A KUBE-X -p udp -m udp --dport 53 -j ACCEPT',
+    ].join('\n')));
+    const x = chain(rs, 'filter', 'KUBE-X');
+    assert.ok(x.ids, 'the chain\'s rules are listed one by one');
+    const { dst, dport } = ruleKeys(rs, x);
+    assert.deepEqual([dst, [...dport]], [[null, '10.0.0.1', null], [80, 80, -1, -1, 53, 53]]);
   });
 });

@@ -62,8 +62,8 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
   const n = text.length;
   let table: Table | null = null;
   let chain: Chain | null = null;
-  let chainStart = 0;
-  let chainLen = -1;
+  // The previous rule's chain name as it reads in the latin1 text (null before a table's first rule).
+  let chainName: string | null = null;
   let lineNo = 0;
   let pos = 0;
   let lineStart = 0;
@@ -91,14 +91,13 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
       if (text.charCodeAt(start) !== 45 || text.charCodeAt(start + 1) !== 65 /* A */ || text.charCodeAt(start + 2) !== SPACE) fail('iptables-save prints rules as "-A CHAIN …"');
       if (!table) fail('rule outside a table: a "*table" line must come first');
       const nameStart = start + 3;
-      let nameEnd = nameStart;
-      while (nameEnd < lineEnd && text.charCodeAt(nameEnd) !== SPACE) nameEnd++;
-      if (!sameChars(text, nameStart, nameEnd, chainStart, chainLen)) {
+      let nameEnd = text.indexOf(' ', nameStart);
+      if (nameEnd < 0 || nameEnd > lineEnd) nameEnd = lineEnd;
+      if (chainName === null || nameEnd - nameStart !== chainName.length || !text.startsWith(chainName, nameStart)) {
         const name = decode(nameStart, nameEnd);
         chain = (table as Table).chains.get(name) ?? null;
         if (!chain) fail(`rule for chain ${name}, which table ${(table as Table).name} does not declare (no ":${name}" line)`);
-        chainStart = nameStart;
-        chainLen = nameEnd - nameStart;
+        chainName = text.slice(nameStart, nameEnd);
       }
       if (3 * nRules + 3 > spans.length) {
         const grown = new Int32Array(spans.length * 2);
@@ -125,7 +124,7 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
       if (ruleset.tables.has(name)) fail(`table ${name} appears twice`);
       table = { name, line: lineNo, chains: new Map() };
       ruleset.tables.set(name, table);
-      chainLen = -1;
+      chainName = null;
       continue;
     }
     if (first === 35 /* # */) {
@@ -143,7 +142,7 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
     if (trimmed === 'COMMIT') {
       if (!table) fail('COMMIT without a table');
       table = null;
-      chainLen = -1;
+      chainName = null;
       continue;
     }
     if (trimmed === '') continue;
@@ -155,12 +154,6 @@ export function parseIptablesSave(input: string | Buffer, opts: ParseOptions = {
   return ruleset;
 }
 
-function sameChars(text: string, start: number, end: number, otherStart: number, otherLen: number): boolean {
-  if (end - start !== otherLen) return false;
-  for (let i = 0; i < otherLen; i++) if (text.charCodeAt(start + i) !== text.charCodeAt(otherStart + i)) return false;
-  return true;
-}
-
 /** `NAME POLICY [packets:bytes]` (after the `:`); user chains print `-` as the policy. */
 function declareChain(
   t: Table, text: string, decode: (a: number, b: number) => string, start: number, lineEnd: number, lineNo: number, fail: (problem: string) => never,
@@ -169,10 +162,10 @@ function declareChain(
   let end = lineEnd;
   while (end > start && (text.charCodeAt(end - 1) === SPACE || text.charCodeAt(end - 1) === TAB)) end--;
   // A 10k-Service dump declares 40k chains: only the name is cut out, the rest is read in place.
-  let sp1 = start;
-  while (sp1 < end && text.charCodeAt(sp1) !== SPACE) sp1++;
-  let sp2 = sp1 + 1;
-  while (sp2 < end && text.charCodeAt(sp2) !== SPACE) sp2++;
+  let sp1 = text.indexOf(' ', start);
+  if (sp1 < 0 || sp1 > end) sp1 = end;
+  let sp2 = text.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || sp2 > end) sp2 = end;
   if (sp1 === start || sp1 >= end) fail('a chain line reads ":NAME POLICY [packets:bytes]"');
   if (sp2 < end && !isCounters(text, sp2 + 1, end)) fail('a chain line reads ":NAME POLICY [packets:bytes]"');
   const name = decode(start, sp1);
@@ -265,18 +258,26 @@ export function ruleKeys(ruleset: Ruleset, chain: Chain): RuleKeys {
   const count = chain.count;
   const spans = ruleset.ruleSpans;
   const keys: RuleKeys = { dst: new Array<string | null>(count).fill(null), dport: new Int32Array(2 * count).fill(-1) };
-  // iptables-save prints a chain's rules together: one decode for all of them, then a slice (a
-  // view, no copy) per rule. A chain whose rules are spread out is decoded rule by rule.
-  const base = count > 0 && !chain.ids ? (spans[3 * chain.first + 1] as number) : 0;
-  const text = count > 0 && !chain.ids ? ruleset.bytes.toString('latin1', base, spans[3 * (chain.first + count - 1) + 2]) : '';
+  // iptables-save prints a chain's rules together: they are decoded in one piece and read in
+  // place. A chain whose rules are spread out is decoded rule by rule.
+  const together = count > 0 && !chain.ids;
+  const base = together ? (spans[3 * chain.first + 1] as number) : 0;
+  const whole = together ? ruleset.bytes.toString('latin1', base, spans[3 * (chain.first + count - 1) + 2]) : '';
+  let text = whole;
+  let dports = finder(text, ' --dport ');
+  let quotes = finder(text, '"');
   for (let i = 0; i < count; i++) {
     const id = 3 * ruleId(chain, i);
-    const start = spans[id + 1] as number;
-    const end = spans[id + 2] as number;
-    const line = chain.ids ? ruleset.bytes.toString('latin1', start, end) : text.slice(start - base, end - base);
-    const dst = FIXED_DST.exec(line);
+    let start = (spans[id + 1] as number) - base;
+    let end = (spans[id + 2] as number) - base;
+    if (!together) {
+      text = ruleset.bytes.toString('latin1', start, end);
+      [start, end, dports, quotes] = [0, text.length, finder(text, ' --dport '), finder(text, '"')];
+    }
+    FIXED_DST.lastIndex = start;
+    const dst = FIXED_DST.exec(text);
     if (dst) keys.dst[i] = dst[1] as string;
-    const range = fixedDport(line);
+    const range = fixedDport(text, start, end, dports, quotes);
     if (range) {
       keys.dport[2 * i] = range[0];
       keys.dport[2 * i + 1] = range[1];
@@ -286,45 +287,62 @@ export function ruleKeys(ruleset: Ruleset, chain: Chain): RuleKeys {
   return keys;
 }
 
+/**
+ * The first place `needle` occurs at or after `from`, for `from` that only grows (rule after rule):
+ * each search resumes where the last one ended, so a chain of rules without the needle is scanned
+ * once, not once per rule.
+ */
+function finder(text: string, needle: string): (from: number) => number {
+  let at = -2;
+  return (from) => {
+    if (at !== -1 && at < from) at = text.indexOf(needle, from);
+    return at;
+  };
+}
+
 // iptables-save prints `-A CHAIN [[!] -s X ]-d A.B.C.D/32 …`: -s before -d, both before any -m.
-const FIXED_DST = /^-A \S+ (?:(?:! )?-s \S+ )?-d (\d+\.\d+\.\d+\.\d+)\/32 /;
+// No part of it matches a line end, so from a rule's start it cannot run into the next rule.
+const FIXED_DST = /-A \S+ (?:(?:! )?-s \S+ )?-d (\d+\.\d+\.\d+\.\d+)\/32 /y;
 
 /**
- * `-m tcp|udp|sctp --dport N[:M]`, not negated and not inside a quoted comment. kube-proxy puts a
- * comment before `--dport` on most KUBE-NODEPORTS rules, so only a `--dport` that sits inside the
- * quotes is skipped, not every one after a quote.
+ * `-m tcp|udp|sctp --dport N[:M]` in the rule at [start, end) of `text`, not negated and not
+ * inside a quoted comment. kube-proxy puts a comment before `--dport` on most KUBE-NODEPORTS
+ * rules, so only a `--dport` that sits inside the quotes is skipped, not every one after a quote.
  */
-function fixedDport(line: string): [number, number] | null {
-  let at = line.indexOf(' --dport ');
-  const quote = line.indexOf('"');
-  while (at >= 0 && quote >= 0 && quote < at && insideQuotes(line, at)) at = line.indexOf(' --dport ', at + 1);
-  if (at < 0 || line.charCodeAt(at - 1) === 33 /* ! */) return null;
-  if (!line.endsWith(' -m tcp', at) && !line.endsWith(' -m udp', at) && !line.endsWith(' -m sctp', at)) return null;
-  const end = line.indexOf(' ', at + 9);
-  const m = /^(\d+)(?::(\d+))?$/.exec(line.slice(at + 9, end < 0 ? undefined : end));
+function fixedDport(text: string, start: number, end: number, dports: (from: number) => number, quotes: (from: number) => number): [number, number] | null {
+  let at = dports(start);
+  if (at < 0 || at >= end) return null;
+  const quote = quotes(start);
+  while (at >= 0 && at < end && quote >= 0 && quote < at && insideQuotes(text, start, end, at)) at = dports(at + 1);
+  if (at < 0 || at >= end || text.charCodeAt(at - 1) === 33 /* ! */) return null;
+  // Neither needle holds a line end, so these cannot match across the rule's bounds.
+  if (!text.endsWith(' -m tcp', at) && !text.endsWith(' -m udp', at) && !text.endsWith(' -m sctp', at)) return null;
+  let portEnd = text.indexOf(' ', at + 9);
+  if (portEnd < 0 || portEnd > end) portEnd = end;
+  const m = /^(\d+)(?::(\d+))?$/.exec(text.slice(at + 9, portEnd));
   return m ? [Number(m[1]), Number(m[2] ?? m[1])] : null;
 }
 
 /**
- * Whether position `at` falls inside a quoted word, reading words as tokenize() does: a `"` opens
- * a quote only at the start of a word, and `\"` or `\\` inside it do not close it. An unclosed
- * quote runs to the end of the line.
+ * Whether position `at` of the rule at [start, end) falls inside a quoted word, reading words as
+ * tokenize() does: a `"` opens a quote only at the start of a word, and `\"` or `\\` inside it do
+ * not close it. An unclosed quote runs to the end of the rule.
  */
-function insideQuotes(line: string, at: number): boolean {
-  let i = 0;
+function insideQuotes(text: string, start: number, end: number, at: number): boolean {
+  let i = start;
   while (i < at) {
-    const c = line.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c === SPACE || c === TAB) i++;
     else if (c === QUOTE) {
       let j = i + 1;
-      while (j < line.length && line.charCodeAt(j) !== QUOTE) {
-        const next = line.charCodeAt(j + 1);
-        j += line.charCodeAt(j) === BACKSLASH && (next === QUOTE || next === BACKSLASH) ? 2 : 1;
+      while (j < end && text.charCodeAt(j) !== QUOTE) {
+        const next = text.charCodeAt(j + 1);
+        j += text.charCodeAt(j) === BACKSLASH && (next === QUOTE || next === BACKSLASH) ? 2 : 1;
       }
       if (j >= at) return true;
       i = j + 1;
     } else {
-      while (i < line.length && line.charCodeAt(i) !== SPACE && line.charCodeAt(i) !== TAB) i++;
+      while (i < end && text.charCodeAt(i) !== SPACE && text.charCodeAt(i) !== TAB) i++;
     }
   }
   return false;
