@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ParseError } from '../../src/engine/errors.js';
-import { parseIptablesSave, ruleKeys, rulesOf } from '../../src/engine/iptables/parse.js';
+import { parseIptablesSave, ruleAt, ruleKeys, rulesOf } from '../../src/engine/iptables/parse.js';
 import type { Chain, Ruleset } from '../../src/engine/iptables/ruleset.js';
 
 const chain = (rs: Ruleset, table: string, name: string): Chain => {
@@ -195,6 +195,33 @@ describe('ruleKeys: what a rule demands, read without tokenizing', () => {
       [null, null],
       [null, null],
     ]);
+  });
+
+  test('a port key is set only where the tokenized rule has that unnegated --dport (comments with quotes, escapes and look-alikes)', () => {
+    let seed = 5;
+    const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const bits = ['"', '\\"', '\\\\', '\\', ' ', 'x', '--dport 7', ' -m tcp --dport 8 ', '! '];
+    const comment = () => Array.from({ length: 1 + Math.floor(next() * 6) }, () => bits[Math.floor(next() * bits.length)]).join('');
+    const rules = Array.from({ length: 400 }, (_, i) => `-A KUBE-X -p tcp -m comment --comment ${next() < 0.8 ? '"' : ''}${comment()}${next() < 0.8 ? '"' : ''} -m tcp ${next() < 0.2 ? '! ' : ''}--dport ${1000 + i} -j ACCEPT`);
+    const rs = parseIptablesSave(dump(rules.join('\n'), 'nat').replace(':FORWARD DROP [12:720]\n', ''), { validate: false });
+    const x = chain(rs, 'nat', 'KUBE-X');
+    const { dport } = ruleKeys(rs, x);
+    let keyed = 0;
+    for (let i = 0; i < x.count; i++) {
+      if ((dport[2 * i] as number) < 0) continue;
+      keyed++;
+      let rule;
+      try {
+        rule = ruleAt(rs, x, i);
+      } catch {
+        continue; // refused at load: its key never counts
+      }
+      const ports = rule.matches.filter((m) => m.module === 'tcp').flatMap((m) => m.options.filter((o) => o.name === '--dport'));
+      // A --dport with more than one word is refused at load (it takes one value), so its key never counts.
+      const refused = ports.some((o) => o.values.length !== 1);
+      assert.ok(refused || ports.some((o) => !o.negated && o.values[0] === String(dport[2 * i])), `${rules[i] ?? ''} keyed to ${dport[2 * i] ?? ''}`);
+    }
+    assert.ok(keyed > 100, `only ${keyed} of 400 rules keyed`);
   });
 
   test('a chain whose rules are interleaved with another chain\'s gets the same keys', () => {

@@ -313,7 +313,7 @@ function fixedDport(text: string, start: number, end: number, dports: (from: num
   let at = dports(start);
   if (at < 0 || at >= end) return null;
   const quote = quotes(start);
-  while (at >= 0 && at < end && quote >= 0 && quote < at && insideQuotes(text, start, end, at)) at = dports(at + 1);
+  while (at >= 0 && at < end && quote >= 0 && quote < at && insideQuotes(text, quote, end, at)) at = dports(at + 1);
   if (at < 0 || at >= end || text.charCodeAt(at - 1) === 33 /* ! */) return null;
   // Neither needle holds a line end, so these cannot match across the rule's bounds.
   if (!text.endsWith(' -m tcp', at) && !text.endsWith(' -m udp', at) && !text.endsWith(' -m sctp', at)) return null;
@@ -324,26 +324,33 @@ function fixedDport(text: string, start: number, end: number, dports: (from: num
 }
 
 /**
- * Whether position `at` of the rule at [start, end) falls inside a quoted word, reading words as
- * tokenize() does: a `"` opens a quote only at the start of a word, and `\"` or `\\` inside it do
- * not close it. An unclosed quote runs to the end of the rule.
+ * Whether position `at` of a rule ending at `end` falls inside a quoted word, reading words as
+ * tokenize() does: a `"` opens a quote only at the start of a word, and inside it a backslash
+ * escapes the next `"` or `\\` (so a `"` after an odd run of backslashes does not close it). An
+ * unclosed quote runs to the end of the rule. `quote` is the rule's first `"`: the words before
+ * the one holding it are unquoted, so the scan starts at that word.
  */
-function insideQuotes(text: string, start: number, end: number, at: number): boolean {
-  let i = start;
+function insideQuotes(text: string, quote: number, end: number, at: number): boolean {
+  let i = quote;
+  while (i > 0 && text.charCodeAt(i - 1) !== SPACE && text.charCodeAt(i - 1) !== TAB && text.charCodeAt(i - 1) !== 10 /* \n */) i--;
   while (i < at) {
     const c = text.charCodeAt(i);
     if (c === SPACE || c === TAB) i++;
     else if (c === QUOTE) {
-      let j = i + 1;
-      while (j < end && text.charCodeAt(j) !== QUOTE) {
-        const next = text.charCodeAt(j + 1);
-        j += text.charCodeAt(j) === BACKSLASH && (next === QUOTE || next === BACKSLASH) ? 2 : 1;
-      }
-      if (j >= at) return true;
-      i = j + 1;
+      let close = text.indexOf('"', i + 1);
+      while (close >= 0 && close < end && escaped(text, close)) close = text.indexOf('"', close + 1);
+      if (close < 0 || close >= at) return true;
+      i = close + 1;
     } else {
       while (i < end && text.charCodeAt(i) !== SPACE && text.charCodeAt(i) !== TAB) i++;
     }
   }
   return false;
+}
+
+/** An odd run of backslashes before position `at`. */
+function escaped(text: string, at: number): boolean {
+  let k = at - 1;
+  while (text.charCodeAt(k) === BACKSLASH) k--;
+  return (at - 1 - k) % 2 === 1;
 }
