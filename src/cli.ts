@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import module from 'node:module';
+
+// Node >= 22.1 can keep the V8 code it compiled for np-doctor's modules on disk (in the OS temp
+// dir, keyed by file content) and reuse it on the next start, instead of compiling each module
+// again; older Node has no such function and starts as before. It must run before the modules
+// load, hence the dynamic import below. @types/node 20 does not declare it.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { main } = await import('./main.js');
 
 /**
  * For commands that clean up after themselves: the first Ctrl-C (or SIGTERM) asks the command to

@@ -70,7 +70,10 @@ export class NodeData {
       let parsed: Ruleset | null = null;
       if (out?.exitCode === 0 && /^\*/m.test(out.stdout)) {
         try {
-          parsed = parseIptablesSave(out.stdout, { source: `${this.name}:${id}` });
+          // Structure only: the checks that ask for one backend read which chains it holds. Its
+          // rules are checked where the node is replayed (rulesFor), which refuses a malformed
+          // line and says so; a refused dump must not look like a node without rules here.
+          parsed = parseIptablesSave(out.stdout, { source: `${this.name}:${id}`, validate: false });
         } catch {
           parsed = null;
         }
@@ -148,7 +151,8 @@ export class NodeData {
       const view = nodeView(this.state, family);
       return { ok: true, ...parseDataplane(view), context: view.context };
     } catch (e) {
-      if (e instanceof NodeViewError || e instanceof ParseError) return { ok: false, why: e.message };
+      if (e instanceof ParseError) return { ok: false, why: `the node's rules cannot be replayed: ${e.source} line ${e.line}: ${e.problem}` };
+      if (e instanceof NodeViewError) return { ok: false, why: e.message };
       throw e;
     }
   }

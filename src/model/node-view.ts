@@ -11,7 +11,8 @@ import type { NodeState, Snapshot } from '../snapshot/schema.js';
 export interface NodeDump {
   /** Names the dump in hops and errors: `node1:iptables-nft-save`. */
   source: string;
-  text: string;
+  /** `trace --iptables` passes the file's bytes: the iptables parser scans bytes, so decoding first would only cost time. */
+  text: string | Buffer;
 }
 
 export interface NodeView {
