@@ -18,3 +18,18 @@ export function isLoopbackIp(ip: string): boolean {
   const a = parseAddr(ip);
   return a !== null && isLoopback(a);
 }
+
+/** The address family of `ip`, null when it is not an address. */
+export function familyOf(ip: string): 4 | 6 | null {
+  return parseAddr(ip)?.family ?? null;
+}
+
+/** One host as iptables-save prints it: `10.96.0.10/32`, `fd00::10/128`. */
+export function hostCidr(ip: string): string {
+  return `${ip}/${ip.includes(':') ? 128 : 32}`;
+}
+
+/** An address and port as iptables-save prints a DNAT destination: `10.244.1.2:8080`, `[fd00::2]:8080`. */
+export function hostPort(ip: string, port: number | string): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -14,7 +14,7 @@ export { sh, renderCommand, quoteWord, CommandError } from './command.js';
 export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
 export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
-export { inCidr, isIp, isLoopbackIp } from './address.js';
+export { familyOf, hostCidr, hostPort, inCidr, isIp, isLoopbackIp } from './address.js';
 export { probeEvidence, probeTargetText } from './probes.js';
 export { rulesOf } from './engine.js';
 export type {
