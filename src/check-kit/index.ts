@@ -7,6 +7,7 @@ export type { Check, CheckDefinition, FindingInput, FindingMessage, MessageData,
 export { DATA_REQUIREMENTS } from './context.js';
 export type { CheckContext, CheckQuestion, ClusterData, DataRequirement, FullCheckContext, NodePortOf } from './context.js';
 export type { ApiServer, CoreDns, EndpointSlices, KubeProxy, NetworkPolicies, Nodes, Pods, PortedEndpoint, Services } from './cluster-queries.js';
+export { iptablesDumpIds } from './node-state.js';
 export type { GatheredNode, IptablesDumpId } from './node-state.js';
 export { SEVERITIES, STAGES } from './model.js';
 export type { Evidence, Remediation, Severity, Stage } from './model.js';
@@ -24,6 +25,8 @@ export type {
 export type { ContainerPort, NodeInfo, PodInfo, ServiceInfo, ServicePort, SliceEndpoint } from '../model/kube.js';
 export type { ObservedMode } from '../model/proxy-mode.js';
 export { boundText, listenerFor, reaches } from '../model/sockets.js';
+export { FORWARDING as FORWARDING_SYSCTL } from '../model/node-view.js';
+export { ipFamiliesOf } from '../model/cluster.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
 export type { Probe, ProbeKind, ProbeResult } from '../snapshot/probe.js';

@@ -15,7 +15,7 @@ import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from '
 export type IptablesDumpId = `ip${'' | '6'}tables-${'nft-' | 'legacy-' | ''}save`;
 
 /** A family's dump ids, in the order nodeView reads them: per backend (nft, legacy), then the unsuffixed one. */
-export function iptablesDumpIds(family: Family): IptablesDumpId[] {
+export function iptablesDumpIds(family: Family): [nft: IptablesDumpId, legacy: IptablesDumpId, plain: IptablesDumpId] {
   const tool = family === 4 ? 'iptables' : 'ip6tables';
   return [`${tool}-nft-save`, `${tool}-legacy-save`, `${tool}-save`];
 }

@@ -44,19 +44,6 @@ export class ClusterModel {
       .flatMap((s) => readSliceEndpoints(s, port));
   }
 
-  /**
-   * The address families a Service has, primary first: spec.ipFamilies, else its ClusterIPs'
-   * (an API server before dual-stack, or a hand-written object), else IPv4, the only family there was.
-   */
-  ipFamilies(svc: ServiceInfo): Family[] {
-    const spec = svc.object.spec as { ipFamilies?: unknown } | undefined;
-    const named = Array.isArray(spec?.ipFamilies) ? spec.ipFamilies : [];
-    const listed = named.map((f): Family | null => (f === 'IPv4' ? 4 : f === 'IPv6' ? 6 : null)).filter((f): f is Family => f !== null);
-    const fromIps = svc.clusterIPs.map((ip) => parseAddr(ip)?.family).filter((f): f is Family => f !== undefined);
-    const out = [...new Set(listed.length > 0 ? listed : fromIps)].slice(0, 2);
-    return out.length > 0 ? out : [4];
-  }
-
   /** Pods in the Service's namespace that its selector picks. */
   selectedPods(svc: ServiceInfo): PodInfo[] {
     const sel = svc.selector;
@@ -106,4 +93,17 @@ export class ClusterModel {
     }
     return d;
   }
+}
+
+/**
+ * The address families a Service has, primary first: spec.ipFamilies, else its ClusterIPs'
+ * (an API server before dual-stack, or a hand-written object), else IPv4, the only family there was.
+ */
+export function ipFamiliesOf(svc: ServiceInfo): Family[] {
+  const spec = svc.object.spec as { ipFamilies?: unknown } | undefined;
+  const named = Array.isArray(spec?.ipFamilies) ? spec.ipFamilies : [];
+  const listed = named.map((f): Family | null => (f === 'IPv4' ? 4 : f === 'IPv6' ? 6 : null)).filter((f): f is Family => f !== null);
+  const fromIps = svc.clusterIPs.map((ip) => parseAddr(ip)?.family).filter((f): f is Family => f !== undefined);
+  const out = [...new Set(listed.length > 0 ? listed : fromIps)].slice(0, 2);
+  return out.length > 0 ? out : [4];
 }

@@ -11,7 +11,7 @@ import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js
 import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import type { Protocol } from '../engine/packet/contract.js';
-import { ClusterModel } from '../model/cluster.js';
+import { ClusterModel, ipFamiliesOf } from '../model/cluster.js';
 import type { Family } from '../model/node-data.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
 import { boundText, listenerFor, type ListeningSocket } from '../model/sockets.js';
@@ -52,7 +52,7 @@ export function questionFamilies(cluster: ClusterModel, ask: Ask): Family[] {
   const pinned = pinnedFamily(ask);
   if (pinned !== null) return [pinned];
   const svc = cluster.service(ask.namespace, ask.service);
-  return svc === undefined ? [4] : cluster.ipFamilies(svc);
+  return svc === undefined ? [4] : ipFamiliesOf(svc);
 }
 
 /** The family the addresses asked about name, or null when none does; a contradiction is the user's to fix. */
@@ -76,9 +76,13 @@ export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new Cluster
   }
   const port = service === null ? null : pickPort(service, ask.port, ask.protocol);
   const wrongTarget = clusterIpTarget(cluster, ask.nodeIp);
-  const ingress = wrongTarget ? [] : pickIngress(cluster, ask, family);
   // Dialling loopback (or a node's own address from itself) is a process on the node: the OUTPUT path.
   const loopback = ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp);
+  // A family the Service lacks has no nodePort on any node (kube-proxy's proxier of that family
+  // skips the Service): like a ClusterIP dialled from outside, there is nothing to replay. ::1 is
+  // replayed all the same: localhost-nodeport-unsupported explains it better (no mode serves ::1).
+  const unserved = service !== null && !loopback && !ipFamiliesOf(service).includes(family);
+  const ingress = wrongTarget || unserved ? [] : pickIngress(cluster, ask, family);
   const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
   const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip, family) ? { ...i, localProcess: true } : i));
   const question: Question = { namespace: ask.namespace, service: ask.service, port, family, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
