@@ -125,10 +125,14 @@ function clusterIpTarget(cluster: ClusterModel, ip: string | undefined): Questio
 function pickIngress(cluster: ClusterModel, ask: Ask, family: Family): Question['ingress'] {
   const addressOf = (name: string): string => {
     const n = cluster.node(name);
-    const ofFamily = (a: string | null | undefined) => a !== null && a !== undefined && parseAddr(a)?.family === family;
+    const ofFamily = (a: string | null | undefined): a is string => a !== null && a !== undefined && parseAddr(a)?.family === family;
     const read = cluster.snapshot.nodes.find((s) => s.name === name)?.address;
-    return n?.internalIPs.find(ofFamily) ?? (ofFamily(read) ? read! : undefined) ?? globalAddress(cluster, name, family)
-      ?? (family === 4 ? read ?? n?.internalIPs[0] : undefined) ?? name;
+    const usable = (n?.internalIPs ?? []).filter((a) => parseAddr(a) !== null);
+    return usable.find(ofFamily) ?? (ofFamily(read) ? read : undefined)
+      // A dual-stack node whose Node object lists the other family only (kubelet given one --node-ip).
+      ?? (usable.length > 0 ? globalAddress(cluster, name, family) : undefined)
+      // Nothing usable: what there is, so the path says which value cannot be dialled (never an address of the other family).
+      ?? (family === 4 ? read : null) ?? n?.internalIPs.find((a) => parseAddr(a) === null) ?? name;
   };
   if (ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp)) {
     // Every node has loopback: --node says which one, else every node read dials its own.
