@@ -30,6 +30,8 @@ export interface WhatIf {
   from?: string;
   port?: string;
   protocol?: Protocol;
+  /** One address family of a dual-stack Service (else an IPv6 --from / node IP decides, else each it has). */
+  family?: 4 | 6;
 }
 
 export interface Diagnosis {
