@@ -28,8 +28,3 @@ export function familyOf(ip: string): 4 | 6 | null {
 export function hostCidr(ip: string): string {
   return `${ip}/${ip.includes(':') ? 128 : 32}`;
 }
-
-/** An address and port as iptables-save prints a DNAT destination: `10.244.1.2:8080`, `[fd00::2]:8080`. */
-export function hostPort(ip: string, port: number | string): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}

@@ -15,9 +15,9 @@ export { sh, renderCommand, quoteWord, CommandError } from './command.js';
 export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
 export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
-export { familyOf, hostCidr, hostPort, inCidr, isIp, isLoopbackIp } from './address.js';
+export { familyOf, hostCidr, inCidr, isIp, isLoopbackIp } from './address.js';
 export { probeEvidence, probeTargetText } from './probes.js';
-export { rulesOf } from './engine.js';
+export { hostPort, rulesOf } from './engine.js';
 export type {
   Chain, ClientResult, Hop, IpvsReal, IpvsService, IpvsState, NftSetElement, NftTable, NodePath, Outcome, PathBranch,
   PathStage, PolicyDecision, Protocol, Rule, Ruleset,

@@ -3,6 +3,7 @@
  * results. The verdict is what the client sees on each ingress node, said in one line; for a
  * dual-stack Service, one verdict per address family and a line that says each in turn.
  */
+import { hostPort } from '../engine/address.js';
 import type { ClientResult, NodePath } from '../engine/path.js';
 import { renderCommand } from '../check-kit/command.js';
 import type { Analysis } from '../check-kit/context.js';
@@ -140,11 +141,6 @@ function summary(ctx: Analysis, nodes: ReportNodeVerdict[], run: RunResult): str
 
 function partial(n: ReportNodeVerdict): string {
   return n.result !== 'delivered' && n.deliveredShare > 0 ? ` (${Math.round((1 - n.deliveredShare) * 100)}% of connections)` : '';
-}
-
-function hostPort(ip: string, port: number | null): string {
-  const host = ip.includes(':') ? `[${ip}]` : ip;
-  return port === null ? host : `${host}:${port}`;
 }
 
 function pathOut(p: NodePath, family: Family): Report['paths'][number] {

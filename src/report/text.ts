@@ -5,6 +5,7 @@
  */
 import type { Report, ReportFinding } from './model.js';
 import { probeTargetText } from '../check-kit/probes.js';
+import { hostPort } from '../engine/address.js';
 import { HERE, OVER_BOUND, type Probe } from '../snapshot/probe.js';
 import { sanitizeDeep } from '../text/sanitize.js';
 
@@ -30,7 +31,7 @@ export function renderReport(report: Report, opts: TextOptions): string {
   const mark = failing ? paint('31', '✗') : r.findings.length > 0 ? paint('33', '!') : paint('32', '✓');
   out.push(`${mark} ${bold(r.verdict.summary)}`);
   const families = r.verdict.families ?? [];
-  const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${hostPort(f.client)}`).join(', ') : `client ${hostPort(r.target.client)}`;
+  const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(r.target.client)}`;
   out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, ${clients}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
   if (r.snapshot.insecureSkipTlsVerify) out.push(paint('33', '  the kubeconfig skips TLS verification (insecure-skip-tls-verify): the API objects could come from anyone on the path'));
   out.push('');
@@ -50,7 +51,7 @@ export function renderReport(report: Report, opts: TextOptions): string {
     out.push(bold(block.title));
     for (const p of block.paths) {
       const tone = p.result === 'delivered' ? '32' : p.result === 'indeterminate' ? '33' : '31';
-      out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${hostPort({ ip: p.address, port: p.port })}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
+      out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${hostPort(p.address, p.port)}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
       if (p.unavailable) out.push(`      ${dim(p.unavailable)}`);
       for (const b of p.branches) {
         const pct = `${Math.round(b.probability * 100)}%`.padStart(4);
@@ -106,9 +107,7 @@ export function probeLines(probes: readonly Probe[], paint: Paint = (_c, s) => s
 }
 
 /** `203.0.113.7:40000`, `[2001:db8::7]:40000`. */
-export function hostPort(c: { ip: string; port: number }): string {
-  return `${c.ip.includes(':') ? `[${c.ip}]` : c.ip}:${c.port}`;
-}
+export const clientText = (c: { ip: string; port: number }): string => hostPort(c.ip, c.port);
 
 /** ` port http/TCP nodePort 30080`: the Service port asked about, or nothing. */
 export function portText(port: Report['target']['port']): string {

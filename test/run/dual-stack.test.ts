@@ -130,6 +130,17 @@ describe('an IPv6-only Service', () => {
   });
 });
 
+test('IPVS mode: IPv6 virtual services are not replayed, so IPv6 is undecided there and says why; IPv4 is replayed', async () => {
+  const spec = baseCluster();
+  spec.kubeProxy.mode = 'ipvs';
+  const d = await diagnose(dualStack(buildScenarioSnapshot(spec)));
+  const [v4, v6] = d.report.verdict.families ?? [];
+  assert.deepEqual(v4?.nodes.map((n) => n.result), ['delivered', 'delivered', 'delivered']);
+  assert.deepEqual(v6?.nodes.map((n) => n.result), ['indeterminate', 'indeterminate', 'indeterminate']);
+  assert.match(v6?.nodes[0]?.why ?? "", /node-1 has IPv6 IPVS virtual services \(kube-proxy in IPVS mode\), which np-doctor does not replay yet/);
+  assert.equal(exitCodeFor([d], 'error'), 3);
+});
+
 test('the kube-proxy mode of a family is read from that family\'s rules', () => {
   const m = new ClusterModel(snap());
   assert.deepEqual(observedModes(m, 'node-1', 6)?.map((o) => o.evidence), ['nat KUBE-NODEPORTS / KUBE-SVC-* chains in node-1:ip6tables-nft-save']);

@@ -4,7 +4,8 @@
  * (a.b.c.d → fd00:a:b:c::d, a /24 → /64, a /32 → /128), and each node gains what a dual-stack
  * kube-proxy and kernel show: ip6tables dumps that are the IPv4 ones translated (less kubelet's
  * IPv4-only localnet DROP and localhost NodePort rules, the NodePort tail excluding ::1 as
- * kube-proxy writes it), `ip6` copies of the `ip` tables in `nft -j list ruleset`, inet6
+ * kube-proxy writes it), `ip6` copies of the `ip` tables in `nft -j list ruleset`, IPv6 IPVS
+ * virtual services, inet6
  * addresses, IPv6 routes and net.ipv6.conf.all.forwarding=1. The API objects gain IPv6 podIPs,
  * InternalIPs, podCIDRs, ClusterIPs and IPv6 EndpointSlices, and every Service its ipFamilies.
  */
@@ -114,6 +115,9 @@ function editNode(n: NodeState, o: DualStackOptions, v6Only: boolean): NodeState
   if (v4legacy.trim() !== '') set('ip6tables-legacy-save', ip6tablesOf(v4legacy));
   set('ip6tables-save', ip6tablesOf(commands['iptables-save']?.stdout ?? ''));
   if (commands['nft-ruleset']?.exitCode === 0) set('nft-ruleset', nftWithIp6(commands['nft-ruleset'].stdout));
+  // IPVS mode: kube-proxy's IPv6 proxier adds an IPv6 virtual service beside each IPv4 one (`-t [addr]:port`).
+  const ipvs = commands['ipvsadm-save'];
+  if (ipvs?.exitCode === 0 && ipvs.stdout.trim() !== '') set('ipvsadm-save', ipvs.stdout + translateText(ipvs.stdout));
   if (commands['ip-addr'] !== undefined) set('ip-addr', withInet6(commands['ip-addr'].stdout));
   // Pods' namespaces: `netns: NAME` headers, each with its `ip -j addr` JSON; their servers bound to
   // the wildcard of both families (`*:8080`), as a server on [::] without IPV6_V6ONLY is.

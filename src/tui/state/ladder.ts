@@ -5,7 +5,7 @@
  * moves a cursor over them.
  */
 import type { Report } from '../../report/model.js';
-import { backendText, hostPort } from '../../report/text.js';
+import { backendText, clientText } from '../../report/text.js';
 
 type NodePath = Report['paths'][number];
 type Branch = NodePath['branches'][number];
@@ -42,7 +42,7 @@ export function pathClient(report: Report, path: NodePath): Report['target']['cl
 }
 
 export function ladder(path: NodePath, branch: Branch, client: Report['target']['client']): LadderRow[] {
-  const rows: LadderRow[] = [{ kind: 'client', text: `client ${hostPort(client)} → ${hostPort({ ip: path.address, port: path.port })}/${path.protocol}` }];
+  const rows: LadderRow[] = [{ kind: 'client', text: `client ${clientText(client)} → ${clientText({ ip: path.address, port: path.port })}/${path.protocol}` }];
   for (const s of branch.stages) {
     const node = s.node ?? null;
     rows.push({ kind: 'leg', leg: s.stage, node, ok: s.ok, text: s.summary });

@@ -3,7 +3,7 @@ import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import type { ClusterModel } from '../../model/cluster.js';
 import type { Report } from '../../report/model.js';
-import { hostPort } from '../../report/text.js';
+import { clientText } from '../../report/text.js';
 import { windowStart } from '../hooks.js';
 import { chainRules } from '../state/chain-rules.js';
 import { firstBranch, firstInterest, ladder, legTitle, pathClient, type LadderRow } from '../state/ladder.js';
@@ -74,7 +74,7 @@ export default function PathView({ report, model, height, active }: Props) {
       <Text wrap="truncate-end">
         <Text bold>Path </Text>
         <Text color="cyan">{`◀ ${path.node}${dual ? ` IPv${path.family}` : ''} ▶`}</Text>
-        <Text dimColor>{` node ${nodeAt + 1}/${paths.length}  ${hostPort({ ip: path.address, port: path.port })}/${path.protocol}  `}</Text>
+        <Text dimColor>{` node ${nodeAt + 1}/${paths.length}  ${clientText({ ip: path.address, port: path.port })}/${path.protocol}  `}</Text>
         <Text color={RESULT_COLOR[path.result]} bold>{path.result}</Text>
         {path.result !== 'delivered' && path.deliveredShare > 0 ? <Text dimColor>{` (${Math.round(path.deliveredShare * 100)}% delivered)`}</Text> : null}
       </Text>

@@ -2,7 +2,7 @@ import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { familyHealth, healthOf } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
-import { hostPort, portText, wrap } from '../../report/text.js';
+import { clientText, portText, wrap } from '../../report/text.js';
 import Badge from '../components/Badge.js';
 import type { WhatIf } from '../state/session.js';
 
@@ -23,7 +23,7 @@ export default function Verdict({ report, whatIf, width, height }: Props) {
   const asked = Object.entries(whatIf).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`);
   const room = height - 1;
   const families = report.verdict.families ?? [];
-  const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${hostPort(f.client)}`).join(', ') : `client ${hostPort(t.client)}`;
+  const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(t.client)}`;
   const head = (
     <Text wrap="truncate-end">
       <Text bold>{`${t.namespace}/${t.service}`}</Text>
