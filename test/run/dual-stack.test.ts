@@ -130,6 +130,18 @@ describe('an IPv6-only Service', () => {
   });
 });
 
+test('nftables mode: IPv6 is replayed through `table ip6 kube-proxy`, and that is the mode IPv6 shows', async () => {
+  const spec = baseCluster({ kubernetesVersion: 'v1.34.1' });
+  spec.kubeProxy.mode = 'nftables';
+  const s = dualStack(buildScenarioSnapshot(spec));
+  const d = await diagnose(s);
+  assert.equal(d.report.verdict.summary, 'IPv4 answers; IPv6 answers');
+  const v6Hops = d.report.paths.filter((p) => p.family === 6).flatMap((p) => p.branches.flatMap((b) => b.stages[0]?.hops ?? []));
+  assert.ok(v6Hops.some((h) => h.family === 'ip6' && h.table === 'kube-proxy' && h.chain === 'services'));
+  assert.ok(!v6Hops.some((h) => h.family === 'ip'), 'no IPv4 rule in an IPv6 walk');
+  assert.deepEqual(observedModes(new ClusterModel(s), 'node-1', 6)?.map((o) => o.evidence.replace(/\d+ chains/, 'N chains')), ['nft table ip6 kube-proxy (N chains)']);
+});
+
 test('IPVS mode: IPv6 virtual services are not replayed, so IPv6 is undecided there and says why; IPv4 is replayed', async () => {
   const spec = baseCluster();
   spec.kubeProxy.mode = 'ipvs';
