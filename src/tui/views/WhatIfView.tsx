@@ -1,6 +1,6 @@
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import type { Protocol } from '../../engine/packet/contract.js';
 import TextField from '../components/TextField.js';
 import type { WhatIf } from '../state/session.js';
@@ -30,6 +30,19 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
   const [protocol, setProtocol] = useState<Protocol | undefined>(current.protocol);
   const [family, setFamily] = useState<4 | 6 | undefined>(current.family);
 
+  // What the screen shows, as of the last render: Ink may deliver Enter to the handler of an
+  // earlier render (it re-subscribes after drawing), which would submit the values before the
+  // last keys or a paste.
+  const shown = useRef<WhatIf>({});
+  shown.current = {
+    ...(node !== undefined ? { node } : {}),
+    ...(nodeIp.trim() !== '' ? { nodeIp: nodeIp.trim() } : {}),
+    ...(from.trim() !== '' ? { from: from.trim() } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    ...(family !== undefined ? { family } : {}),
+  };
+
   const cycle = <T,>(list: readonly T[], value: T, step: number): T => list[(list.indexOf(value) + step + list.length) % list.length]!;
   useInput((input, key) => {
     const i = FIELDS.indexOf(field);
@@ -42,14 +55,7 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
       if (field === 'protocol') setProtocol(cycle(PROTOCOLS, protocol, step));
       if (field === 'family') setFamily(cycle(FAMILIES, family, step));
     } else if (key.return) {
-      onSubmit({
-        ...(node !== undefined ? { node } : {}),
-        ...(nodeIp.trim() !== '' ? { nodeIp: nodeIp.trim() } : {}),
-        ...(from.trim() !== '' ? { from: from.trim() } : {}),
-        ...(port !== undefined ? { port } : {}),
-        ...(protocol !== undefined ? { protocol } : {}),
-        ...(family !== undefined ? { family } : {}),
-      });
+      onSubmit(shown.current);
     } else if (input === 'x' && field !== 'nodeIp' && field !== 'from') {
       setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined); setFamily(undefined);
     }
