@@ -10,10 +10,11 @@ import { after, describe, test } from 'node:test';
 import { serializeSnapshot } from '../../src/snapshot/file.js';
 import { dualStack } from '../support/dual-stack-fixture.js';
 import { baseCluster, buildScenarioSnapshot } from '../support/scenario-kit/index.js';
+import { builtCliSkip } from '../support/tier.js';
 import { haveTmux, startTmux } from '../support/tmux.js';
 
 const CLI = 'dist/src/cli.js';
-const skip = !haveTmux() ? 'tmux is not installed (npm test installs it: scripts/test-deps.sh)' : false;
+const skip = builtCliSkip() || (!haveTmux() ? 'tmux is not installed (npm test installs it: scripts/test-deps.sh)' : false);
 
 describe('np-doctor tui in tmux, dual-stack', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'np-doctor-tmux-dual-'));
