@@ -69,7 +69,9 @@ function pinnedFamily(ask: Ask): Family | null {
   return first?.[1] ?? null;
 }
 
-export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new ClusterModel(snapshot), family = questionFamilies(cluster, ask)[0]!): Analysis {
+export function buildContext(snapshot: Snapshot, given: Ask, cluster = new ClusterModel(snapshot), family = questionFamilies(cluster, given)[0]!): Analysis {
+  // An IPv6 address as the kernel prints it (`ip -j addr`, the Node object), however it was typed.
+  const ask = given.nodeIp === undefined ? given : { ...given, nodeIp: parseAddr(given.nodeIp)?.text ?? given.nodeIp };
   const service = cluster.service(ask.namespace, ask.service) ?? null;
   if (ask.node !== undefined && ask.nodeIp !== undefined && !isLoopbackIp(ask.nodeIp)) {
     throw new QuestionError('--node and --node-ip both name the ingress node: give one');
@@ -189,7 +191,7 @@ function parseClient(from: string | undefined, family: Family): Question['client
   if (a === null) throw new QuestionError(`--from ${from} is not an IP address (optionally with :port; [IPv6]:port)`);
   if (port < 1 || port > 65535) throw new QuestionError(`--from ${from}: port must be 1-65535`);
   if (a.family !== family) throw new QuestionError(`--from ${from} is IPv${a.family}, but the question is IPv${family}`);
-  return { ip, port };
+  return { ip: a.text, port };
 }
 
 function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Map<string, PathNode> {

@@ -41,6 +41,7 @@ describe('the family a question replays', () => {
     ['--from an IPv6 address', { from: '2001:db8::9', node: 'node-1' }, 6, NODE1_V6],
     ['--from [IPv6]:port', { from: '[2001:db8::9]:41000', node: 'node-1' }, 6, NODE1_V6],
     ['--node-ip an IPv6 address of a node', { nodeIp: NODE1_V6 }, 6, NODE1_V6],
+    ['--node-ip typed in capitals and long form: read as the kernel prints it', { nodeIp: 'FD00:C0:A8:1:0:0:0:65' }, 6, NODE1_V6],
     ['--from an IPv4 address on a dual-stack Service', { from: '198.51.100.4', node: 'node-1' }, 4, '192.168.1.101'],
     ['nothing pinned: the primary family (spec.ipFamilies[0])', { node: 'node-1' }, 4, '192.168.1.101'],
   ];
