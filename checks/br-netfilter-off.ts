@@ -4,18 +4,19 @@
  * Frames switched between two pods on the bridge then never meet conntrack or kube-proxy's NAT:
  * a pod that reaches the Service (ClusterIP or NodePort) and is sent to a backend on the same
  * bridge gets the reply straight from the backend's address, which it drops; hairpin traffic
- * breaks the same way. kubeadm refuses to install without it for this reason.
+ * breaks the same way. kubeadm refuses to install without it for this reason. IPv6 traffic is
+ * handed to ip6tables by its own switch, net.bridge.bridge-nf-call-ip6tables.
  */
 import { defineCheck, inCidr, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { nodesOnPaths } from './lib/path-nodes.js';
 
-const SYSCTL = 'net.bridge.bridge-nf-call-iptables';
+const SYSCTL = { 4: 'net.bridge.bridge-nf-call-iptables', 6: 'net.bridge.bridge-nf-call-ip6tables' } as const;
 const BRIDGES = new Set(['cni0', 'docker0', 'cbr0']);
 
 interface IpLink { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }
 
-/** The node's bridge devices with their IPv4 subnets, from `ip -j addr`. */
-function bridges(stdout: string): { name: string; cidr: string; address: string }[] {
+/** The node's bridge devices with their subnets of one family (`inet` or `inet6`), from `ip -j addr`. */
+function bridges(stdout: string, family: 'inet' | 'inet6'): { name: string; cidr: string; address: string }[] {
   let links: unknown;
   try {
     links = JSON.parse(stdout);
@@ -27,7 +28,7 @@ function bridges(stdout: string): { name: string; cidr: string; address: string 
   for (const l of links as IpLink[]) {
     if (typeof l?.ifname !== 'string' || !BRIDGES.has(l.ifname)) continue;
     for (const a of l.addr_info ?? []) {
-      if (a.family === 'inet' && typeof a.local === 'string' && typeof a.prefixlen === 'number') out.push({ name: l.ifname, cidr: `${a.local}/${a.prefixlen}`, address: a.local });
+      if (a.family === family && typeof a.local === 'string' && typeof a.prefixlen === 'number') out.push({ name: l.ifname, cidr: `${a.local}/${a.prefixlen}`, address: a.local });
     }
   }
   return out;
@@ -50,35 +51,37 @@ export default defineCheck({
   messages: MESSAGES,
   run(ctx) {
     const findings: FindingInput<typeof MESSAGES>[] = [];
+    const sysctl = SYSCTL[ctx.question.family];
+    const inet = ctx.question.family === 4 ? 'inet' : 'inet6';
     for (const node of nodesOnPaths(ctx)) {
       const data = ctx.nodeState(node);
       const addr = data.command('ip-addr');
       const sysctls = data.command('sysctls');
       // Both must have run: a key absent from a sysctl run that did not happen proves nothing.
       if (addr?.exitCode !== 0 || sysctls?.exitCode !== 0) continue;
-      const value = data.sysctl(SYSCTL);
+      const value = data.sysctl(sysctl);
       if (value !== undefined && value !== '0') continue;
-      for (const br of bridges(addr.stdout)) {
+      for (const br of bridges(addr.stdout, inet)) {
         const pods = ctx.pods.all.filter((p) => p.nodeName === node && !p.hostNetwork && p.ips.some((ip) => inCidr(ip, br.cidr)));
         if (pods.length === 0) continue;
         const names = pods.map((p) => `${p.namespace}/${p.name}`);
         const evidence: Evidence[] = [
-          { kind: 'sysctl', node, name: SYSCTL, value: value ?? null },
-          { kind: 'output', node, command: 'ip -j addr', excerpt: `${br.name}: inet ${br.cidr}` },
+          { kind: 'sysctl', node, name: sysctl, value: value ?? null },
+          { kind: 'output', node, command: 'ip -j addr', excerpt: `${br.name}: ${inet} ${br.cidr}` },
           ...pods.slice(0, 5).map((p): Evidence => ({ kind: 'object', ref: `Pod ${p.namespace}/${p.name}`, field: 'status.podIP', value: p.ips[0] })),
         ];
         findings.push({
           messageId: value === undefined ? 'notLoaded' : 'disabled',
           node,
-          data: { node, bridge: br.name, cidr: br.cidr, pods: names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', '), sysctl: SYSCTL },
+          data: { node, bridge: br.name, cidr: br.cidr, pods: names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', '), sysctl },
           evidence,
           remediation: {
             summary: `Load br_netfilter on ${node} and make bridged traffic go through iptables, now and at boot.`,
             commands: [
               sh`modprobe br_netfilter`,
               sh`echo br_netfilter | tee /etc/modules-load.d/k8s.conf`,
-              sh`sysctl -w ${SYSCTL}=1`,
-              sh`printf ${`${SYSCTL} = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\n`} | tee /etc/sysctl.d/99-kubernetes-br-netfilter.conf`,
+              sh`sysctl -w ${sysctl}=1`,
+              sh`printf ${`${SYSCTL[4]} = 1\\n${SYSCTL[6]} = 1\\n`} | tee /etc/sysctl.d/99-kubernetes-br-netfilter.conf`,
               sh`sysctl --system`,
             ],
           },

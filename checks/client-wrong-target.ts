@@ -3,7 +3,7 @@
  * ClusterIP is virtual: kube-proxy answers it only for packets that pass through a cluster node's
  * rules (pods, nodes), and only on the Service `port`, never on the nodePort.
  */
-import { defineCheck, sh, type Evidence } from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostPort, sh, type Evidence } from '../src/check-kit/index.js';
 
 export default defineCheck({
   id: 'client-wrong-target',
@@ -27,9 +27,10 @@ export default defineCheck({
     const nodes = (ready.length > 0 ? ready : ctx.nodes.all);
     const addresses = nodes.flatMap((n) => {
       const ext = n.addresses.filter((a) => a.type === 'ExternalIP').map((a) => a.address);
-      return [...ext, ...n.internalIPs].filter((a) => !a.includes(':')).slice(0, 1);
+      // A node address of the family the client used (it dialled an IPv6 ClusterIP: an IPv6 node address).
+      return [...ext, ...n.internalIPs].filter((a) => familyOf(a) === q.family).slice(0, 1);
     });
-    const shown = addresses.slice(0, 3).map((a) => (nodePort !== null ? `${a}:${nodePort}` : a));
+    const shown = addresses.slice(0, 3).map((a) => (nodePort !== null ? hostPort(a, nodePort) : a));
     const use = shown.length > 0
       ? `${shown.join(', ')}${nodePort === null ? ` (port ${port?.port ?? '?'} has no nodePort yet)` : ''}`
       : 'see kubectl get nodes -o wide';

@@ -8,7 +8,7 @@ import { defineCheck, hopRule, ingressOutcomes, sh, type Evidence, type FindingI
 import { commentOf } from './lib/iptables-rule.js';
 import { NO_ENDPOINT_NODEPORTS, nodePortElement, noEndpointHop, verdictOf } from './lib/kube-proxy-nft.js';
 import { NO_LOCAL, noLocalEndpointRules, servicePortName } from './lib/kube-proxy-rules.js';
-import { listText, nodeLabel } from './lib/text.js';
+import { listText, nodeIp, nodeLabel } from './lib/text.js';
 
 const MESSAGES = {
   dropped: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy\'s rule "{{comment}}" in {{table}}/{{chain}} (line {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
@@ -70,13 +70,13 @@ export default defineCheck({
         });
       }
 
-      const first = ctx.nodes.get(firstWorking)?.internalIPs[0];
+      const first = nodeIp(ctx.nodes, firstWorking, ctx.question.family);
       const selector = svc.selector === null ? null : Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
       const { element } = hop;
       const rule = hopRule(hop);
       const data = {
         node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}`,
-        table: hop.table, chain: hop.chain, line: hop.line, working: listText(working.map((n) => nodeLabel(ctx.nodes, n))),
+        table: hop.table, chain: hop.chain, line: hop.line, working: listText(working.map((n) => nodeLabel(ctx.nodes, n, ctx.question.family))),
       };
       findings.push({
         ...(element !== undefined

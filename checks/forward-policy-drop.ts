@@ -8,8 +8,9 @@
  * cannot overrule another table's drop at the same hook: there the drop is nobody's missing rule.
  */
 import {
-  defineCheck, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset,
+  defineCheck, familyOf, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset,
 } from '../src/check-kit/index.js';
+import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 interface Hit {
@@ -101,7 +102,9 @@ export default defineCheck({
   run(ctx) {
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
-    const podCidr = ctx.nodes.podCidrs().join(',') || 'the pod CIDR';
+    // The family's pod CIDRs and tool: an IPv6 connection is filtered by ip6tables' own FORWARD chain.
+    const podCidr = ctx.nodes.podCidrs().filter((c) => familyOf(c.split('/')[0] ?? '') === ctx.question.family).join(',') || 'the pod CIDR';
+    const ipt = iptablesFor(ctx.question.family);
     const firstCidr = podCidr.split(',')[0] ?? podCidr;
     for (const [node, list] of hits(ctx.paths)) {
       const gathered = ctx.nodeState(node);
@@ -160,17 +163,17 @@ export default defineCheck({
         findings.push({
           messageId: 'nftablesMode', data,
           ...fix(`On ${node}, let forwarded pod traffic through: set the FORWARD policy to ACCEPT, or accept traffic to and from the pod network in FORWARD (kube-proxy in nftables mode leaves that to the node's firewall or the CNI; restarting it does not help).${persist}`, [
-            sh`iptables -P FORWARD ACCEPT`,
+            ipt`-P FORWARD ACCEPT`,
             ...policyFix,
-            sh`iptables -I FORWARD -d ${firstCidr} -j ACCEPT`,
-            sh`iptables -I FORWARD -s ${firstCidr} -j ACCEPT`,
+            ipt`-I FORWARD -d ${firstCidr} -j ACCEPT`,
+            ipt`-I FORWARD -s ${firstCidr} -j ACCEPT`,
           ]),
         });
       } else if (missing !== null && !backendOnly) {
         findings.push({
           messageId: 'noKubeForward', data: { ...data, missing },
           ...fix(`On ${node}, accept forwarded traffic again: set the FORWARD policy to ACCEPT now, and get kube-proxy to rewrite its KUBE-FORWARD rules.${persist}`, [
-            sh`iptables -P FORWARD ACCEPT`,
+            ipt`-P FORWARD ACCEPT`,
             ...policyFix,
             proxyLogs,
             proxyRestart,
@@ -182,15 +185,15 @@ export default defineCheck({
           ...fix(`On ${node}, make kube-proxy use one masquerade bit everywhere (iptables.masqueradeBit in its ConfigMap and --iptables-masquerade-bit), then restart it; until then, accept forwarded traffic with the FORWARD policy.`, [
             sh`kubectl -n kube-system get configmap kube-proxy -o yaml`,
             proxyRestart,
-            sh`iptables -P FORWARD ACCEPT`,
+            ipt`-P FORWARD ACCEPT`,
           ]),
         });
       } else {
         const summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${persist}`;
         const commands = [
-          sh`iptables -P FORWARD ACCEPT`,
+          ipt`-P FORWARD ACCEPT`,
           ...policyFix,
-          sh`iptables -I FORWARD -d ${firstCidr} -j ACCEPT`,
+          ipt`-I FORWARD -d ${firstCidr} -j ACCEPT`,
           ...(missing !== null ? [proxyLogs] : []),
         ];
         findings.push(backendOnly

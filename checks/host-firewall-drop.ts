@@ -6,9 +6,10 @@
  * filter FORWARD (ufw's "default deny incoming" is the INPUT policy); FORWARD's is forward-policy-drop's.
  */
 import {
-  defineCheck, ruleSpecWords, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type Outcome, type PathBranch,
+  defineCheck, familyOf, hostCidr, hostPort, ruleSpecWords, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type Outcome, type PathBranch,
   type Ruleset,
 } from '../src/check-kit/index.js';
+import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
@@ -17,8 +18,8 @@ const KUBE_ROUTER = /^KUBE-(ROUTER-|POD-FW-|NWPLCY-)/;
 
 /** Written by kube-proxy or kubelet: another check explains those. */
 const kubeOwned = (chain: string) => chain.startsWith('KUBE-') && !KUBE_ROUTER.test(chain);
-/** kube-proxy in nftables mode keeps its rules in `table ip kube-proxy`; IPVS hops are kube-proxy's too. */
-const kubeProxyHop = (h: Hop) => (h.family === 'ip' && h.table === 'kube-proxy') || h.table === 'ipvs';
+/** kube-proxy in nftables mode keeps its rules in `table ip kube-proxy` (`ip6` for IPv6); IPVS hops are kube-proxy's too. */
+const kubeProxyHop = (h: Hop) => ((h.family === 'ip' || h.family === 'ip6') && h.table === 'kube-proxy') || h.table === 'ipvs';
 
 type Tool = 'ufw' | 'firewalld' | 'calico-hep' | 'calico' | 'docker' | 'flannel' | 'kube-router' | 'iptables-services' | 'other';
 
@@ -123,7 +124,8 @@ export default defineCheck({
 
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
-    const podCidr = ctx.nodes.podCidrs()[0] ?? '10.244.0.0/16';
+    const v6 = ctx.question.family === 6;
+    const familyCidr = ctx.nodes.podCidrs().find((c) => familyOf(c.split('/')[0] ?? '') === ctx.question.family);
     for (const { node, hits: list } of byRule.values()) {
       const [{ hop, outcome: o, hook, path: firstPath, branch: firstBranch }] = list;
       const rulesets = ctx.nodeState(node).rulesets;
@@ -146,6 +148,7 @@ export default defineCheck({
       const dport = backend?.port ?? o.dnat?.port ?? port;
       const translated = backend !== null || o.dnat !== null;
       const pods = [...new Set(list.map((h) => h.branch.backend?.pod).filter((p): p is string => !!p))];
+      const podCidr = familyCidr ?? (v6 ? hostCidr(dstIp) : '10.244.0.0/16');
 
       const byIngress = new Map<string, { path: NodePath; share: number; why: string }>();
       for (const h of list) {
@@ -174,7 +177,9 @@ export default defineCheck({
         const i = isPolicy ? -1 : rulesOf(rs, chain).findIndex((r) => r.line === hop.line);
         position = i >= 0 ? i + 1 : chain.count + 1;
       }
-      const dest = forwarded ? podCidr : `${dstIp}/32`;
+      const dest = forwarded ? podCidr : hostCidr(dstIp);
+      const daddr = v6 ? 'ip6' : 'ip';
+      const iptables = iptablesFor(ctx.question.family);
       const iface = o.outIface ?? 'cni0';
       let summary: string;
       let commands: Command[];
@@ -182,7 +187,7 @@ export default defineCheck({
         case 'ufw':
           summary = forwarded
             ? `Allow ufw on ${node} to route traffic to the pods (NodePort traffic is forwarded, so "ufw allow" for input does not cover it).`
-            : `Allow ${proto} port ${dport} in ufw on ${node}: the NodePort connection reaches INPUT ${translated ? `already translated to ${dstIp}:${dport}, so opening ${port} is not enough` : `on ${port}`}.`;
+            : `Allow ${proto} port ${dport} in ufw on ${node}: the NodePort connection reaches INPUT ${translated ? `already translated to ${hostPort(dstIp, dport)}, so opening ${port} is not enough` : `on ${port}`}.`;
           commands = forwarded
             ? [sh`ufw route allow proto ${proto} to ${podCidr} port ${dport}`, sh`ufw status verbose`]
             : [sh`ufw allow ${dport}/${proto}`, sh`ufw status verbose`];
@@ -190,7 +195,7 @@ export default defineCheck({
         case 'firewalld':
           summary = forwarded
             ? `Let firewalld on ${node} forward to the pod network: put the pod bridge ${iface} and the pod CIDR in the trusted zone.`
-            : `Open ${proto} port ${dport} in firewalld on ${node}${translated ? ` (the connection reaches INPUT translated to ${dstIp}:${dport})` : ''}.`;
+            : `Open ${proto} port ${dport} in firewalld on ${node}${translated ? ` (the connection reaches INPUT translated to ${hostPort(dstIp, dport)})` : ''}.`;
           commands = forwarded
             ? [sh`firewall-cmd --permanent --zone=trusted --add-interface=${iface}`, sh`firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, sh`firewall-cmd --reload`]
             : [sh`firewall-cmd --permanent --add-port=${dport}/${proto}`, sh`firewall-cmd --reload`];
@@ -206,9 +211,9 @@ export default defineCheck({
               ? `On ${node}, accept the NodePort traffic in ${hop.family} ${hop.table}/${hop.chain} before its drop policy applies, and make the change persistent where these rules are loaded from (/etc/nftables.conf, or the tool that writes them).`
               : `On ${node}, accept the NodePort traffic before rule handle ${hop.line} of ${hop.family} ${hop.table}/${hop.chain} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent where these rules are loaded from (/etc/nftables.conf, or the tool that writes them).`;
             commands = isPolicy
-              ? [sh`nft add rule ${family} ${hop.table} ${hop.chain} ip daddr ${dest} ${proto} dport ${dport} accept`]
+              ? [sh`nft add rule ${family} ${hop.table} ${hop.chain} ${daddr} daddr ${dest} ${proto} dport ${dport} accept`]
               : [
-                sh`nft insert rule ${family} ${hop.table} ${hop.chain} handle ${hop.line} ip daddr ${dest} ${proto} dport ${dport} accept`,
+                sh`nft insert rule ${family} ${hop.table} ${hop.chain} handle ${hop.line} ${daddr} daddr ${dest} ${proto} dport ${dport} accept`,
                 sh`nft delete rule ${family} ${hop.table} ${hop.chain} handle ${hop.line}`,
               ];
             break;
@@ -218,8 +223,8 @@ export default defineCheck({
             ? `On ${node}, accept the NodePort traffic in ${hop.table}/${hop.chain} before its DROP policy applies, and make the change persistent in whatever manages these rules.`
             : `On ${node}, accept the NodePort traffic before ${hop.chain} line ${hop.line} ${reject ? 'rejects' : 'drops'} it (or delete that rule), then make the change persistent in whatever manages these rules${tool === 'iptables-services' ? ' (iptables-services: /etc/sysconfig/iptables)' : ''}.`;
           commands = [
-            sh`iptables -t ${hop.table} -I ${hop.chain} ${position} -d ${dest} -p ${proto} --dport ${dport} -j ACCEPT`,
-            ...(spec !== null ? [sh`iptables -t ${hop.table} -D ${hop.chain} ${spec}`] : []),
+            iptables`-t ${hop.table} -I ${hop.chain} ${position} -d ${dest} -p ${proto} --dport ${dport} -j ACCEPT`,
+            ...(spec !== null ? [iptables`-t ${hop.table} -D ${hop.chain} ${spec}`] : []),
             // iptables-services loads /etc/sysconfig/iptables at boot; its init script writes it.
             ...(tool === 'iptables-services' ? [sh`service iptables save`] : []),
           ];
@@ -227,7 +232,7 @@ export default defineCheck({
       }
       const common = {
         node, port, table: hop.table, chain: hop.chain,
-        toWhat: forwarded ? `forwarded to ${pods.join(', ') || `${dstIp}:${dport}`}` : `to ${dstIp}:${dport} on the node itself${pods.length ? ` (${pods.join(', ')}, host network)` : ''}`,
+        toWhat: forwarded ? `forwarded to ${pods.join(', ') || hostPort(dstIp, dport)}` : `to ${hostPort(dstIp, dport)} on the node itself${pods.length ? ` (${pods.join(', ')}, host network)` : ''}`,
         affected: [...byIngress.values()].map((e) => `${percent(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', '),
       };
       const dropped = rule === null ? null : {

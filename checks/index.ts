@@ -43,6 +43,7 @@ import podRefusesConnection from './pod-refuses-connection.js';
 import podSocketsUnread from './pod-sockets-unread.js';
 import replayContradictsWire from './replay-contradicts-wire.js';
 import rpFilterStrict from './rp-filter-strict.js';
+import serviceFamilyNotServed from './service-family-not-served.js';
 import serviceMissing from './service-missing.js';
 import serviceNotNodeport from './service-not-nodeport.js';
 import targetPortMismatch from './target-port-mismatch.js';
@@ -89,6 +90,7 @@ export const CHECKS: readonly Check[] = [
   podSocketsUnread,
   replayContradictsWire,
   rpFilterStrict,
+  serviceFamilyNotServed,
   serviceMissing,
   serviceNotNodeport,
   targetPortMismatch,

@@ -2,12 +2,11 @@
  * net.ipv4.ip_forward=0 on a node NodePort traffic is routed through: the ingress node, which
  * DNATs the connection to a pod and forwards it, or the backend's node, which forwards it into the
  * pod's veth. Hardening baselines, `service network restart` and sysctl drop-in ordering turn it
- * off; KubeSkoop marks it fatal.
+ * off; KubeSkoop marks it fatal. For IPv6 the switch is net.ipv6.conf.all.forwarding (ip6_forward
+ * reads the `all` value), and forwarded packets are then dropped without an ICMP error.
  */
-import { defineCheck, sh, type CheckContext, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, FORWARDING_SYSCTL, sh, type CheckContext, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { percent } from './lib/text.js';
-
-const SYSCTL = 'net.ipv4.ip_forward';
 
 /** Node → why NodePort traffic is forwarded there. */
 function forwardingNodes(ctx: CheckContext): Map<string, string> {
@@ -37,7 +36,7 @@ const MESSAGES = {
 export default defineCheck({
   id: 'ip-forward-disabled',
   title: 'IP forwarding is off on a node NodePort traffic goes through',
-  description: 'net.ipv4.ip_forward is 0 on an ingress or backend node, so the kernel does not route NodePort traffic to the pods.',
+  description: 'net.ipv4.ip_forward (IPv6: net.ipv6.conf.all.forwarding) is 0 on an ingress or backend node, so the kernel does not route NodePort traffic to the pods.',
   severity: 'error',
   stage: 'node',
   requires: ['nodeState'],
@@ -45,13 +44,14 @@ export default defineCheck({
   run(ctx) {
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
+    const SYSCTL = FORWARDING_SYSCTL[ctx.question.family];
     for (const [node, role] of forwardingNodes(ctx)) {
       const value = ctx.nodeState(node).sysctl(SYSCTL);
       if (value !== '0') continue;
       const evidence: Evidence[] = [{ kind: 'sysctl', node, name: SYSCTL, value }];
       const affected: string[] = [];
       for (const p of ctx.paths) {
-        const failing = p.branches.filter((b) => b.stages.some((s) => s.ok === false && (s.node ?? p.node) === node && s.summary.includes('ip_forward')));
+        const failing = p.branches.filter((b) => b.stages.some((s) => s.ok === false && (s.node ?? p.node) === node && s.summary.includes(SYSCTL)));
         const share = failing.reduce((s, b) => s + b.probability, 0);
         const [first] = failing;
         if (share === 0 || first === undefined) continue;
@@ -64,12 +64,14 @@ export default defineCheck({
         data: { node, sysctl: SYSCTL, role, port, affected: affected.join(', ') || 'every connection forwarded through it' },
         evidence,
         remediation: {
-          summary: `Turn IP forwarding on for ${node} now and at boot (a drop-in late in /etc/sysctl.d so no other file turns it off again).`,
+          summary: `Turn IP forwarding on for ${node} now and at boot (a drop-in late in /etc/sysctl.d so no other file turns it off again).${ctx.question.family === 6
+            ? ' With IPv6 forwarding on, the kernel ignores router advertisements on an interface whose accept_ra is 1: set accept_ra=2 there if the node takes its default route from them.'
+            : ''}`,
           commands: [
             sh`sysctl -w ${SYSCTL}=1`,
             sh`echo ${`${SYSCTL}=1`} | tee /etc/sysctl.d/99-kubernetes-ip-forward.conf`,
             sh`sysctl --system`,
-            sh`grep -rn ip_forward /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/ /run/sysctl.d/`,
+            sh`grep -rn ${ctx.question.family === 4 ? 'ip_forward' : 'forwarding'} /etc/sysctl.conf /etc/sysctl.d/ /usr/lib/sysctl.d/ /run/sysctl.d/`,
           ],
         },
       });

@@ -51,7 +51,7 @@ export default defineCheck({
         data: {
           node: p.node, service: `${svc.namespace}/${svc.name}`, address: p.address, nodePort, protocol: p.protocol.toUpperCase(),
           client: p.client.ip, reals: listText(remote.map((r) => `${r.address}:${r.port}`)),
-          working: listText(working.map((n) => nodeLabel(ctx.nodes, n))) || 'none',
+          working: listText(working.map((n) => nodeLabel(ctx.nodes, n, ctx.question.family))) || 'none',
         },
         evidence,
         remediation: {

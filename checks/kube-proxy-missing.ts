@@ -5,10 +5,9 @@
  * check quiet (kube-proxy-replaced says so); so does kube-proxy in nftables mode (its `kube-proxy`
  * nft table).
  */
-import { defineCheck, sh, type Evidence, type FindingInput, type IptablesDumpId, type Ruleset } from '../src/check-kit/index.js';
+import { defineCheck, iptablesDumpIds, sh, type Evidence, type FindingInput, type IptablesDumpId, type Ruleset } from '../src/check-kit/index.js';
 import { hasKubeProxyRules } from './lib/kube-proxy-rules.js';
 
-const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save'] as const;
 
 const MESSAGES = {
   absent: 'kube-proxy does not run on {{node}}: there is no kube-proxy pod on it{{daemonSet}}, and its iptables rules have no KUBE-SERVICES or KUBE-NODEPORTS chain ({{dumps}}). Nothing on {{node}} translates NodePorts, so {{node}}:{{nodePort}} is refused or reaches whatever listens there.',
@@ -36,12 +35,14 @@ export default defineCheck({
       if (data.unavailable !== null) continue;
       // Only dumps that ran count: an empty successful dump says "no rules", a missing one says nothing.
       const read: { id: IptablesDumpId; rs: Ruleset | null; argv: string }[] = [];
-      for (const id of DUMPS) {
+      // The question's family: ip6tables-save for IPv6, where a dual-stack kube-proxy writes its other proxier's rules.
+      const [nftDump, legacyDump, plain] = iptablesDumpIds(ctx.question.family);
+      for (const id of [nftDump, legacyDump, plain]) {
         const dump = data.iptablesDump(id);
         if (dump !== null) read.push({ id, rs: dump.ruleset, argv: dump.argv });
       }
       // The unsuffixed iptables-save is one of the two backends again: keep it only when neither ran.
-      if (read.some((r) => r.id !== 'iptables-save')) read.splice(0, read.length, ...read.filter((r) => r.id !== 'iptables-save'));
+      if (read.some((r) => r.id !== plain)) read.splice(0, read.length, ...read.filter((r) => r.id !== plain));
       if (read.length === 0) continue;
       if (read.some((r) => r.rs !== null && hasKubeProxyRules(r.rs))) continue;
       const nft = data.command('nft-ruleset');

@@ -7,7 +7,7 @@
  * large clusters) are not needed.
  */
 import {
-  chainEvidence, defineCheck, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type KubeObject, type KubeProxy, type Remediation,
+  chainEvidence, defineCheck, familyOf, hostCidr, hostPort, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type KubeObject, type KubeProxy, type Remediation,
   type Rule, type Ruleset, type ServiceInfo,
 } from '../src/check-kit/index.js';
 import { chainOf, commentOf, dportOf, optionOf, protocolOf, targetOf } from './lib/iptables-rule.js';
@@ -35,7 +35,8 @@ export default defineCheck({
     const { service: svc, port } = ctx;
     const name = servicePortName(svc, port);
     const used = ctx.endpointSlices.used(svc, port);
-    const key = (ip: string, p: number) => `${ip}:${p}`;
+    // As the DNAT prints it, so the rules' destinations and the API's endpoints compare.
+    const key = hostPort;
     const current = used.map((e) => key(e.address, e.port));
     const currentText = current.length > 0 ? listText(current) : 'no ready endpoint';
     const topology = usesTopology(ctx.endpointSlices.objectsOf(svc), svc);
@@ -64,7 +65,7 @@ export default defineCheck({
         continue;
       }
 
-      const graph = serviceGraph(rs, svc, port.port, port.nodePort, port.protocol.toLowerCase(), name);
+      const graph = serviceGraph(rs, svc, ctx.question.family, port.port, port.nodePort, port.protocol.toLowerCase(), name);
       // Rules this node's iptables cannot print say nothing about their DNAT: iptables-version-skew.
       if (graph.entries.length === 0 || graph.undecidable) continue;
       const stale = [...graph.dnat.values()].filter((d) => !expected.has(d.dest));
@@ -110,9 +111,10 @@ interface Graph {
   undecidable: boolean;
 }
 
-function serviceGraph(rs: Ruleset, svc: ServiceInfo, svcPort: number, nodePort: number, proto: string, name: string): Graph {
+function serviceGraph(rs: Ruleset, svc: ServiceInfo, family: 4 | 6, svcPort: number, nodePort: number, proto: string, name: string): Graph {
   const protoOk = (r: Rule) => protocolOf(r) === null || protocolOf(r) === proto;
-  const clusterIps = new Set(svc.clusterIPs.filter((ip) => !ip.includes(':')).map((ip) => `${ip}/32`));
+  // Each family's proxier writes the ClusterIP of its own family only.
+  const clusterIps = new Set(svc.clusterIPs.filter((ip) => familyOf(ip) === family).map(hostCidr));
   const entries = [
     ...readableRules(rs, 'nat', 'KUBE-NODEPORTS').filter((r) => protoOk(r) && (dportOf(r) === nodePort || commentOf(r) === name)),
     ...readableRules(rs, 'nat', 'KUBE-SERVICES').filter((r) => protoOk(r) && ((dportOf(r) === svcPort && clusterIps.has(normalise(optionOf(r, '-d', '')?.values[0]))) || commentOf(r) === `${name} cluster IP`)),
@@ -152,7 +154,7 @@ function serviceGraph(rs: Ruleset, svc: ServiceInfo, svcPort: number, nodePort: 
   return { entries, dnat, reach, undecidable };
 }
 
-const normalise = (cidr: string | undefined): string => cidr === undefined ? '' : cidr.includes('/') ? cidr : `${cidr}/32`;
+const normalise = (cidr: string | undefined): string => cidr === undefined ? '' : cidr.includes('/') ? cidr : hostCidr(cidr);
 
 /** Topology-aware routing legitimately leaves endpoints out of a node's KUBE-SVC chain. */
 function usesTopology(slices: KubeObject[], svc: ServiceInfo): boolean {

@@ -5,7 +5,7 @@
  * pod). IPVS mode never serves localhost NodePorts, nftables mode does not by default, and no mode
  * serves them on ::1, which `localhost` often resolves to.
  */
-import { defineCheck, isLoopbackIp, ruleEvidence, sh, type Command, type Evidence, type FindingInput, type FindingMessage } from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostPort, isLoopbackIp, ruleEvidence, sh, type Command, type Evidence, type FindingInput, type FindingMessage } from '../src/check-kit/index.js';
 import { chainOf, optionOf } from './lib/iptables-rule.js';
 import { nodePortTailRules } from './lib/kube-proxy-rules.js';
 
@@ -33,14 +33,16 @@ export default defineCheck({
     for (const { node, address } of ctx.question.ingress) {
       if (!isLoopbackIp(address)) continue;
       const data = ctx.nodeState(node);
-      const nodeIp = ctx.nodes.get(node)?.internalIPs.find((a) => !a.includes(':'));
-      const base = { node, address, nodePort, advice: ` Dial the node's own address instead${nodeIp ? ` (${nodeIp}:${nodePort})` : ''}; and note that \`localhost\` may resolve to ::1, which no kube-proxy mode serves.` };
+      // The node's own address of the family asked about (::1 → its IPv6 address), else its first.
+      const ips = ctx.nodes.get(node)?.internalIPs ?? [];
+      const nodeIp = ips.find((a) => familyOf(a) === ctx.question.family) ?? ips[0];
+      const base = { node, address, nodePort, advice: ` Dial the node's own address instead${nodeIp ? ` (${hostPort(nodeIp, nodePort)})` : ''}; and note that \`localhost\` may resolve to ::1, which no kube-proxy mode serves.` };
       const dial = nodeIp !== undefined ? [sh`nc -vz ${nodeIp} ${nodePort}`] : [];
       const push = (message: FindingMessage<typeof MESSAGES>, evidence: Evidence[], summary: string, commands: Command[]) =>
         findings.push({ ...message, node, evidence, remediation: { summary, commands: [...dial, ...commands] } });
 
       if (address.includes(':')) {
-        push({ messageId: 'ipv6', data: base }, [], 'Use the node\'s IPv4 address, or 127.0.0.1 explicitly instead of `localhost`.', []);
+        push({ messageId: 'ipv6', data: base }, [], 'Use the node\'s own address, or 127.0.0.1 explicitly instead of `localhost`.', []);
         continue;
       }
       const rss = data.rulesets;

@@ -8,6 +8,7 @@
 import {
   defineCheck, rulesOf, sh, type Evidence, type FindingInput, type NodePath, type Outcome, type PathBranch, type Rule, type Ruleset,
 } from '../src/check-kit/index.js';
+import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 /** The mark a MARK rule sets (`--set-xmark 0x4000/0x4000`, `--or-mark 0x4000`), or the one a mark match tests. */
@@ -139,19 +140,20 @@ export default defineCheck({
       const restart = proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`;
       const logs = proxyPod ? sh`kubectl -n kube-system logs ${proxyPod}` : sh`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide --field-selector spec.nodeName=${node}`;
       const bit = ctx.kubeProxy.config?.masqueradeBit ?? 14;
+      const ipt = iptablesFor(ctx.question.family);
       const remediation = d.messageId === 'markMismatch'
         ? {
           summary: `Run kube-proxy on ${node} with the same masquerade bit as the rest of the cluster (iptables.masqueradeBit ${bit} in ConfigMap kube-system/kube-proxy; check for a --iptables-masquerade-bit flag on this node's kube-proxy), then restart it so it rewrites both chains.`,
           commands: [sh`kubectl -n kube-system get configmap kube-proxy -o yaml`, ...(proxyPod ? [sh`kubectl -n kube-system get pod ${proxyPod} -o jsonpath=${'{.spec.containers[0].command}'}`] : []), restart],
         }
         : {
-          summary: `kube-proxy rewrites KUBE-POSTROUTING, KUBE-MARK-MASQ and the Service chains on every full sync: find out why ${node}'s rules lack masquerading (its logs), then restart it. The iptables command restores the rule by hand until then.`,
+          summary: `kube-proxy rewrites KUBE-POSTROUTING, KUBE-MARK-MASQ and the Service chains on every full sync: find out why ${node}'s rules lack masquerading (its logs), then restart it. The ${ctx.question.family === 4 ? 'iptables' : 'ip6tables'} command restores the rule by hand until then.`,
           commands: [
             logs,
             restart,
-            ...(d.messageId === 'noMasquerade' ? [sh`iptables -t nat -A KUBE-POSTROUTING -m comment --comment ${'kubernetes service traffic requiring SNAT'} -j MASQUERADE --random-fully`] : []),
-            ...(d.messageId === 'noJump' ? [sh`iptables -t nat -I POSTROUTING 1 -m comment --comment ${'kubernetes postrouting rules'} -j KUBE-POSTROUTING`] : []),
-            sh`iptables -t nat -S KUBE-POSTROUTING`,
+            ...(d.messageId === 'noMasquerade' ? [ipt`-t nat -A KUBE-POSTROUTING -m comment --comment ${'kubernetes service traffic requiring SNAT'} -j MASQUERADE --random-fully`] : []),
+            ...(d.messageId === 'noJump' ? [ipt`-t nat -I POSTROUTING 1 -m comment --comment ${'kubernetes postrouting rules'} -j KUBE-POSTROUTING`] : []),
+            ipt`-t nat -S KUBE-POSTROUTING`,
           ],
         };
       findings.push({

@@ -6,7 +6,7 @@
  * would allow the client. Traffic from the pod's own node is always allowed, so the NodePort works
  * only via the node that runs the pod. Any other policy denial is netpol-blocks-traffic's.
  */
-import { defineCheck, sh, type Evidence, type FindingInput, type PolicyDecision } from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostCidr, sh, type Evidence, type FindingInput, type PolicyDecision } from '../src/check-kit/index.js';
 import { applyManifest } from './lib/kubectl-apply.js';
 import { snatedDenial } from './lib/snated-denial.js';
 import { percent } from './lib/text.js';
@@ -83,9 +83,9 @@ export default defineCheck({
         // A tunnel or bridge address in the pod network stands for that node's whole pod subnet.
         const owner = ctx.nodes.byAddress(source);
         const subnet = owner === undefined && ctx.nodes.inPodCidr(source)
-          ? ctx.nodes.all.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs[0]
+          ? ctx.nodes.all.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs.find((c) => familyOf(c.split('/')[0] ?? '') === familyOf(source))
           : undefined;
-        cidrs.push(subnet ?? `${source}/32`);
+        cidrs.push(subnet ?? hostCidr(source));
         for (const l of list) {
           vias.push(`${l.ingress} (${l.address})`);
           evidence.push({ kind: 'path', node: l.ingress, summary: `${percent(l.share)} of connections to ${l.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
@@ -93,7 +93,7 @@ export default defineCheck({
       }
       const sources = [...g.sources.entries()].map(([s, [l]]) => `${s} (${ctx.nodes.byAddress(s) ? `${l.ingress}'s address`
         : ctx.nodes.inPodCidr(s) ? `${l.ingress}'s tunnel or bridge address, inside the pod network` : `an address of ${l.ingress}`})`).join(', ');
-      const subnets = cidrs.some((c) => !c.endsWith('/32'));
+      const subnets = cidrs.some((c) => !c.endsWith('/32') && !c.endsWith('/128'));
       const selector = svc?.selector ?? ctx.pods.get(ns, name)?.labels ?? {};
       const proto = (ctx.paths[0]?.protocol ?? 'tcp').toUpperCase();
       const allowNodes = {

@@ -4,7 +4,7 @@
  * port that is not the targetPort, a namespaceSelector that matches no external client. The case
  * where only the ingress node's masquerade address is refused is netpol-blocks-snated-source's.
  */
-import { defineCheck, sh, type Evidence, type FindingInput, type NodePath, type PolicyDecision } from '../src/check-kit/index.js';
+import { defineCheck, hostCidr, sh, type Evidence, type FindingInput, type NodePath, type PolicyDecision } from '../src/check-kit/index.js';
 import { applyManifest } from './lib/kubectl-apply.js';
 import { percent } from './lib/text.js';
 import { snatedDenial } from './lib/snated-denial.js';
@@ -80,7 +80,7 @@ export default defineCheck({
       const allowClient = {
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
         metadata: { name: `allow-${ctx.service?.name ?? name}-nodeport-clients`, namespace: ns },
-        spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: `${client}/32` } }], ports: [{ protocol: proto, port: g.port }] }] },
+        spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: hostCidr(client) } }], ports: [{ protocol: proto, port: g.port }] }] },
       };
       const svc = ctx.service;
       const data = {

@@ -16,7 +16,7 @@ function release(text: string | undefined): [number, number] | null {
 const older = (v: [number, number], min: [number, number]) => v[0] < min[0] || (v[0] === min[0] && v[1] < min[1]);
 
 const MESSAGES = {
-  missing: 'kube-proxy is configured for nftables mode ({{source}}), but {{node}} has no `table ip kube-proxy` in its nft ruleset, so nothing on {{node}} translates NodePorts.{{why}}',
+  missing: 'kube-proxy is configured for nftables mode ({{source}}), but {{node}} has no `table {{table}}` in its nft ruleset, so nothing on {{node}} translates NodePorts.{{why}}',
 } as const;
 
 export default defineCheck({
@@ -31,6 +31,8 @@ export default defineCheck({
     const configured = ctx.kubeProxy.configuredMode;
     if (configured?.mode !== 'nftables') return [];
     const findings: FindingInput<typeof MESSAGES>[] = [];
+    // A dual-stack kube-proxy keeps each family's rules in a table of that family.
+    const table = `${ctx.question.family === 4 ? 'ip' : 'ip6'} kube-proxy`;
     for (const node of [...new Set(ctx.question.ingress.map((i) => i.node))]) {
       const data = ctx.nodeState(node);
       const nft = data.command('nft-ruleset');
@@ -44,7 +46,7 @@ export default defineCheck({
         reasons.push(` \`nft -j list ruleset\` failed there (${nft.stderr.trim().split('\n')[0] || `exit ${nft.exitCode}`}): nft may be missing or too old.`);
         evidence.push({ kind: 'output', node, command: nft.argv.join(' '), excerpt: nft.stderr.trim() || `exit ${nft.exitCode}` });
       } else {
-        evidence.push({ kind: 'output', node, command: 'nft -j list ruleset', excerpt: 'no table ip kube-proxy' });
+        evidence.push({ kind: 'output', node, command: 'nft -j list ruleset', excerpt: `no table ${table}` });
       }
       const kernel = data.command('kernel-release')?.stdout.trim();
       const k = release(kernel);
@@ -64,7 +66,7 @@ export default defineCheck({
       findings.push({
         messageId: 'missing',
         node,
-        data: { node, source: configured.source, why: reasons.join('') },
+        data: { node, table, source: configured.source, why: reasons.join('') },
         evidence,
         remediation: {
           summary: 'Read kube-proxy\'s log on the node. On a kernel older than 5.13 (or without nft 1.0.1) use mode: iptables, or upgrade the node.',

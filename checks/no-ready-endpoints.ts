@@ -4,7 +4,7 @@
  * and nobody created an EndpointSlice. kube-proxy then rejects the nodePort ("has no endpoints"),
  * which the client sees as "connection refused".
  */
-import { defineCheck, sh, type Evidence, type PodInfo } from '../src/check-kit/index.js';
+import { defineCheck, ipFamiliesOf, sh, type Evidence, type PodInfo } from '../src/check-kit/index.js';
 import { noEndpointsRejectEvidence } from './lib/no-endpoints-evidence.js';
 import { editDistance } from './lib/text.js';
 
@@ -68,7 +68,8 @@ export default defineCheck({
   },
   run(ctx) {
     const { service: svc, port } = ctx;
-    if (port === null) return [];
+    // A family the Service lacks has no EndpointSlices by design (service-family-not-served).
+    if (port === null || !ipFamiliesOf(svc).includes(ctx.question.family)) return [];
     // Any address at all, even unready or without the port: that is endpoints-not-ready's or target-port-mismatch's.
     if (ctx.endpointSlices.of(svc, port).length > 0) return [];
     const name = `${svc.namespace}/${svc.name}`;

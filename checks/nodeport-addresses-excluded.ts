@@ -6,7 +6,7 @@
  * tail rule, is never translated, and reaches the host itself.
  */
 import {
-  defineCheck, inCidr, ingressOutcomes, isLoopbackIp, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type NftTable,
+  defineCheck, hostCidr, hostPort, inCidr, ingressOutcomes, isLoopbackIp, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type NftTable,
   type NodePath, type Outcome,
 } from '../src/check-kit/index.js';
 import { chainOf, dportOf, optionOf } from './lib/iptables-rule.js';
@@ -14,7 +14,7 @@ import { nodePortTailRules } from './lib/kube-proxy-rules.js';
 import { listText } from './lib/text.js';
 
 const MESSAGES = {
-  excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `ip daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
+  excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `{{daddr}} daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
   excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
 } as const;
 
@@ -40,7 +40,7 @@ export default defineCheck({
       if (served.some((s) => inCidr(p.address, s))) return null;
       const cfg = config?.nodePortAddresses ?? null;
       const primary = cfg === null || cfg.includes('primary');
-      const evidence: Evidence[] = [{ kind: 'output', node: p.node, command: 'nft -j list ruleset', excerpt: `table ip kube-proxy, set nodeport-ips: { ${served.join(', ')} }` }];
+      const evidence: Evidence[] = [{ kind: 'output', node: p.node, command: 'nft -j list ruleset', excerpt: `table ${table.family} kube-proxy, set nodeport-ips: { ${served.join(', ')} }` }];
       if (config !== null) evidence.push({ kind: 'object', ref: config.source, field: 'nodePortAddresses', value: cfg === null ? '(unset: "primary" in nftables mode)' : cfg.join(', ') });
       const branch = p.branches.find((b) => b.stages[0]?.outcome === o);
       if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${p.address}:${nodePort}: ${branch.why}` });
@@ -49,14 +49,14 @@ export default defineCheck({
         messageId: 'excludedNft',
         node: p.node,
         data: {
-          node: p.node, address: p.address, nodePort, outcome, served: listText(served),
+          node: p.node, address: p.address, nodePort, outcome, served: listText(served), daddr: table.family,
           config: primary
             ? `: nodePortAddresses is ${cfg === null ? 'unset, which in nftables mode means' : ''} "primary", the node's primary IPs only — iptables mode served every local address, so clients of a secondary address or VIP break after the switch to nftables`
             : ` = ${cfg.join(', ')}`,
         },
         evidence,
         remediation: {
-          summary: `Dial an address kube-proxy serves (${listText(served.map((s) => `${s}:${nodePort}`))}), or set nodePortAddresses in the kube-proxy ConfigMap to include ${p.address} (for example ["${p.address}/32"${primary ? ', "primary"' : cfg.map((c) => `, "${c}"`).join('')}], or ["0.0.0.0/0"] for every address as in iptables mode) and restart kube-proxy.`,
+          summary: `Dial an address kube-proxy serves (${listText(served.map((s) => hostPort(s, nodePort)))}), or set nodePortAddresses in the kube-proxy ConfigMap to include ${p.address} (for example ["${hostCidr(p.address)}"${primary ? ', "primary"' : cfg.map((c) => `, "${c}"`).join('')}], or ["${ctx.question.family === 4 ? '0.0.0.0/0' : '::/0'}"] for every address as in iptables mode) and restart kube-proxy.`,
           commands: [sh`kubectl -n kube-system edit configmap kube-proxy`, sh`kubectl -n kube-system rollout restart daemonset kube-proxy`],
         },
       };
@@ -87,7 +87,7 @@ export default defineCheck({
       const dsts = tails.map((r) => optionOf(r, '-d', ''));
       const positive = dsts.filter((d) => d !== undefined && !d.negated);
       if (positive.length !== dsts.length) continue;
-      const served = positive.map((d) => (d?.values[0] ?? '').replace(/\/32$/, ''));
+      const served = positive.map((d) => (d?.values[0] ?? '').replace(/\/(32|128)$/, ''));
       if (served.some((s) => inCidr(p.address, s))) continue;
 
       const hasPort = readableRules(rs, 'nat', 'KUBE-NODEPORTS').some((r) => dportOf(r) === nodePort);
@@ -97,7 +97,7 @@ export default defineCheck({
       const branch = p.branches.find((b) => b.stages[0]?.outcome === o);
       if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${p.address}:${nodePort}: ${branch.why}` });
       const outcome = o.verdict === 'ACCEPT' ? 'connection refused, unless a process there listens on the port' : o.verdict === 'DROP' ? 'dropped' : o.verdict === 'REJECT' ? 'rejected' : 'undecided';
-      const cidrs = [...(cfg ?? served.map((s) => `${s}/32`)), `${p.address}/32`];
+      const cidrs = [...(cfg ?? served.map(hostCidr)), hostCidr(p.address)];
       findings.push({
         messageId: 'excluded',
         node: p.node,
@@ -109,7 +109,7 @@ export default defineCheck({
         },
         evidence,
         remediation: {
-          summary: `Dial an address kube-proxy serves (${listText(served.map((s) => `${s}:${nodePort}`))}), or add ${p.address}/32 (or its subnet) to nodePortAddresses in the kube-proxy ConfigMap (nodePortAddresses: [${cidrs.map((c) => `"${c}"`).join(', ')}]) and restart kube-proxy${cfg === null && config !== null ? " (and remove the --nodeport-addresses flag this node's kube-proxy runs with)" : ''}.${hasPort ? '' : ` Note: KUBE-NODEPORTS on ${p.node} has no rule for ${nodePort} either.`}`,
+          summary: `Dial an address kube-proxy serves (${listText(served.map((s) => hostPort(s, nodePort)))}), or add ${hostCidr(p.address)} (or its subnet) to nodePortAddresses in the kube-proxy ConfigMap (nodePortAddresses: [${cidrs.map((c) => `"${c}"`).join(', ')}]) and restart kube-proxy${cfg === null && config !== null ? " (and remove the --nodeport-addresses flag this node's kube-proxy runs with)" : ''}.${hasPort ? '' : ` Note: KUBE-NODEPORTS on ${p.node} has no rule for ${nodePort} either.`}`,
           commands: [
             sh`kubectl -n kube-system edit configmap kube-proxy`,
             sh`kubectl -n kube-system rollout restart daemonset kube-proxy`,

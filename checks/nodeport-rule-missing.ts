@@ -9,7 +9,7 @@
  * endpoints ("has no endpoints": kube-proxy-out-of-sync; no endpoints at all: the endpoint checks).
  */
 import {
-  chainEvidence, defineCheck, ingressOutcomes, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type Hop,
+  chainEvidence, defineCheck, hostCidr, ingressOutcomes, ipFamiliesOf, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type Hop,
 } from '../src/check-kit/index.js';
 import { chainOf, commentOf, dportOf, optionOf, protocolOf, targetOf } from './lib/iptables-rule.js';
 import { noEndpointsRejectRules, noLocalEndpointRules, servicePortName } from './lib/kube-proxy-rules.js';
@@ -35,6 +35,8 @@ export default defineCheck({
     const proto = port.protocol.toLowerCase();
     const name = servicePortName(svc, port);
     if (ctx.endpointSlices.used(svc, port).length === 0) return [];
+    // A family the Service does not have is never programmed (service-family-not-served says so).
+    if (!ipFamiliesOf(svc).includes(ctx.question.family)) return [];
     const findings: FindingInput<typeof MESSAGES>[] = [];
 
     for (const p of ctx.paths) {
@@ -56,7 +58,7 @@ export default defineCheck({
       if (programmed.length === 0) continue;
 
       const clusterRule = programmed.find((r) => commentOf(r) === `${name} cluster IP`
-        || (dportOf(r) === port.port && svc.clusterIPs.some((ip) => optionOf(r, '-d', '')?.values[0] === `${ip}/32`)));
+        || (dportOf(r) === port.port && svc.clusterIPs.some((ip) => optionOf(r, '-d', '')?.values[0] === hostCidr(ip))));
       const otherPorts = [...new Set(nodePorts.map((r) => dportOf(r)).filter((x): x is number => x !== null))].sort((a, b) => a - b);
       const evidence: Evidence[] = [
         ctx.hopEvidence(p.node, tail),

@@ -25,6 +25,8 @@ export default defineCheck({
   requires: ['paths'],
   messages: MESSAGES,
   run(ctx) {
+    // rp_filter is IPv4's: IPv6 has no such sysctl (its reverse-path test is an nft `fib saddr` or xt rpfilter rule, replayed with the rules).
+    if (ctx.question.family === 6) return [];
     const groups = new Map<string, Group>();
     for (const p of ctx.paths) {
       const perKey = new Map<string, { group: Group; share: number }>();

@@ -5,8 +5,9 @@
  * (its logs, its allow-lists, NetworkPolicy ipBlocks) sees a node address instead of the client.
  */
 import {
-  defineCheck, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch,
+  defineCheck, familyOf, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch,
 } from '../src/check-kit/index.js';
+import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 interface Snat { path: NodePath; branch: PathBranch; seen: string }
@@ -58,7 +59,9 @@ export default defineCheck({
     }
 
     const findings: FindingInput<typeof MESSAGES>[] = [];
-    const podCidr = ctx.nodes.podCidrs()[0] ?? '10.244.0.0/16';
+    const family = ctx.question.family;
+    const podCidr = ctx.nodes.podCidrs().find((c) => familyOf(c.split('/')[0] ?? '') === family) ?? (family === 4 ? '10.244.0.0/16' : 'the pod CIDR');
+    const ipt = iptablesFor(family);
     for (const { node, hop, rule, items } of byRule.values()) {
       const rulesets = ctx.nodeState(node).rulesets;
       const rs = rulesets === null ? undefined : rulesets.find((r) => r.source === hop.source) ?? rulesets[0];
@@ -93,14 +96,14 @@ export default defineCheck({
         commands = [
           sh`kubectl -n kube-system get configmap ip-masq-agent -o yaml`,
           sh`kubectl -n kube-system patch configmap ip-masq-agent --type merge -p ${JSON.stringify({ data: { config } })}`,
-          sh`iptables -t nat -S ${hop.chain}`,
+          ipt`-t nat -S ${hop.chain}`,
         ];
       } else if (owner === 'kube-proxy') {
         summary = 'kube-proxy marks this traffic for masquerading: check iptables.masqueradeAll in ConfigMap kube-system/kube-proxy (it masquerades all Service traffic) and kube-proxy\'s --cluster-cidr / detectLocalMode.';
-        commands = [sh`kubectl -n kube-system get configmap kube-proxy -o yaml`, sh`iptables -t nat -S ${hop.chain}`];
+        commands = [sh`kubectl -n kube-system get configmap kube-proxy -o yaml`, ipt`-t nat -S ${hop.chain}`];
       } else {
         summary = `Exempt traffic to the pod network from this rule on ${node} (it should only masquerade pod traffic leaving the cluster), in the tool that writes it${owner !== 'a' ? ` (${owner})` : ''}.`;
-        commands = [sh`iptables -t nat -I ${hop.chain} 1 -d ${podCidr} -j RETURN`, sh`iptables -t nat -S ${hop.chain}`];
+        commands = [ipt`-t nat -I ${hop.chain} 1 -d ${podCidr} -j RETURN`, ipt`-t nat -S ${hop.chain}`];
       }
       const seen = [...new Set(items.map((i) => i.seen))].join(', ');
       findings.push({

@@ -1,13 +1,15 @@
 /**
  * diagnose = snapshot → analysis context → checks → Report: the composition root of the analysis,
  * above run/ (the checks) and report/ (the Report). The same function serves a live gathering, a
- * snapshot file, `scan` (once per Service), the interactive session and tests.
+ * snapshot file, `scan` (once per Service), the interactive session and tests. A dual-stack
+ * Service with no family pinned is analysed once per family, primary first, into one Report.
  */
 import { ClusterModel } from './model/cluster.js';
-import { buildReport } from './report/build.js';
+import { buildReport, type FamilyAnalysis } from './report/build.js';
 import type { Report } from './report/model.js';
 import type { Check } from './check-kit/define.js';
-import { buildContext, type Ask } from './run/question.js';
+import { mergeFamilyRuns } from './run/families.js';
+import { buildContext, questionFamilies, type Ask } from './run/question.js';
 import { runChecks, type CheckResult, type RunOptions } from './run/runner.js';
 import type { Snapshot } from './snapshot/schema.js';
 
@@ -27,12 +29,19 @@ export interface Diagnosis {
 }
 
 export async function runDiagnosis(snapshot: Snapshot, ask: Ask, opts: DiagnoseOptions): Promise<Diagnosis> {
-  const ctx = buildContext(snapshot, ask, opts.cluster);
-  const run = await runChecks(opts.checks, ctx, {
-    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-    ...(opts.onCheck === undefined ? {} : { onCheck: opts.onCheck }),
-  });
-  return { report: buildReport(ctx, run, { snapshotFile: opts.snapshotFile ?? null }), checks: run.checks };
+  const cluster = opts.cluster ?? new ClusterModel(snapshot);
+  const analyses: FamilyAnalysis[] = [];
+  // Every family's question is built before any check runs: a question wrong for one family is wrong.
+  const contexts = questionFamilies(cluster, ask).map((family) => buildContext(snapshot, ask, cluster, family));
+  for (const ctx of contexts) {
+    const run = await runChecks(opts.checks, ctx, {
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.onCheck === undefined ? {} : { onCheck: opts.onCheck }),
+    });
+    analyses.push({ ctx, run });
+  }
+  const run = mergeFamilyRuns(analyses.map(({ ctx, run: r }) => ({ family: ctx.question.family, run: r })));
+  return { report: buildReport(analyses, run, { snapshotFile: opts.snapshotFile ?? null }), checks: run.checks };
 }
 
 /** runDiagnosis() for callers that need only the Report. */

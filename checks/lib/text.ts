@@ -1,5 +1,5 @@
 /** Words for messages: lists, shares, nodes with their address. */
-import type { Nodes } from '../../src/check-kit/index.js';
+import { familyOf, type Nodes } from '../../src/check-kit/index.js';
 
 /** Joins names for a message: `a`, `a and b`, `a, b and c`. */
 export function listText(items: string[]): string {
@@ -10,10 +10,16 @@ export function listText(items: string[]): string {
 /** A share of connections (0..1) as a whole percentage: `33%`. */
 export const percent = (share: number) => `${Math.round(share * 100)}%`;
 
-/** A node with its first InternalIP, for messages: `node-2 (192.168.1.102)`. */
-export function nodeLabel(nodes: Nodes, node: string): string {
-  const ip = nodes.get(node)?.internalIPs[0];
+/** A node with its first InternalIP of the family asked about (else its first), for messages: `node-2 (192.168.1.102)`. */
+export function nodeLabel(nodes: Nodes, node: string, family: 4 | 6): string {
+  const ip = nodeIp(nodes, node, family);
   return ip === undefined ? node : `${node} (${ip})`;
+}
+
+/** A node's first InternalIP of the family (a dual-stack node lists one per family), else its first. */
+export function nodeIp(nodes: Nodes, node: string, family: 4 | 6): string | undefined {
+  const ips = nodes.get(node)?.internalIPs ?? [];
+  return ips.find((ip) => familyOf(ip) === family) ?? ips[0];
 }
 
 /** Levenshtein distance: the fewest single-character insertions, deletions and substitutions from a to b. */

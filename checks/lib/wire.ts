@@ -11,7 +11,7 @@
  * - node-to-self is a process on the node (nat OUTPUT, not PREROUTING): never replayed, it only
  *   says whether the node answers its own nodePort.
  */
-import { isIp, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
+import { familyOf, isIp, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
 import { linksOf } from './ip-addr.js';
 import { percent } from './text.js';
 
@@ -64,7 +64,8 @@ const MAX_READ = 256;
 /** Every probe with what the replay expected and the class that explains it; [] without --probe. */
 export function readProbes(ctx: CheckContext): ProbeReading[] {
   // A probe whose target is not an address (a hand-edited snapshot) says nothing, and never reaches a command.
-  const probes = (ctx.probes ?? []).slice(0, MAX_READ).filter((p) => isIp(p.ip));
+  // A probe of the other address family is set against that family's replay, not this one.
+  const probes = (ctx.probes ?? []).slice(0, MAX_READ).filter((p) => isIp(p.ip) && familyOf(p.ip) === ctx.question.family);
   // node-to-pod first: what they show explains the client's probes.
   const pods = probes.map((p) => (p.kind === 'node-to-pod' ? podReading(ctx, p) : null));
   const podReadings = pods.filter((r): r is ProbeReading => r !== null);

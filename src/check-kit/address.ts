@@ -18,3 +18,13 @@ export function isLoopbackIp(ip: string): boolean {
   const a = parseAddr(ip);
   return a !== null && isLoopback(a);
 }
+
+/** The address family of `ip`, null when it is not an address. */
+export function familyOf(ip: string): 4 | 6 | null {
+  return parseAddr(ip)?.family ?? null;
+}
+
+/** One host as iptables-save prints it: `10.96.0.10/32`, `fd00::10/128`. */
+export function hostCidr(ip: string): string {
+  return `${ip}/${ip.includes(':') ? 128 : 32}`;
+}

@@ -5,9 +5,11 @@
  * diagnosis shares.
  */
 import type { ClusterModel } from '../model/cluster.js';
+import type { Family } from '../model/node-data.js';
 import { readPod, type NodeInfo, type PodInfo, type ServiceInfo, type ServicePort, type SliceEndpoint } from '../model/kube.js';
 import { configuredMode } from '../model/proxy-mode.js';
 import type { ClusterState, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
+import { isLoopbackIp } from './address.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyProtocol, type PolicyWorld, type Protocol } from './engine.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -22,7 +24,10 @@ export interface Services {
 export type PortedEndpoint = SliceEndpoint & { port: number };
 
 export interface EndpointSlices {
-  /** Every endpoint the API lists for the port (IPv4 slices): ready or not, with or without the port. */
+  /**
+   * Every endpoint the API lists for the port in the slices of the question's address family
+   * (kube-proxy's proxier of each family reads only its own): ready or not, with or without the port.
+   */
   of(svc: ServiceInfo, port: ServicePort): SliceEndpoint[];
   /** The endpoints kube-proxy sends to: ready ones with the port, else serving terminating ones. */
   used(svc: ServiceInfo, port: ServicePort): PortedEndpoint[];
@@ -79,7 +84,7 @@ export function servicesOf(cluster: ClusterModel): Services {
   return { all: cluster.services, get: (namespace, name) => cluster.service(namespace, name) };
 }
 
-export function endpointSlicesOf(cluster: ClusterModel): EndpointSlices {
+export function endpointSlicesOf(cluster: ClusterModel, family: Family): EndpointSlices {
   const ported = (eps: SliceEndpoint[]) => eps.filter((e): e is PortedEndpoint => e.port !== null);
   // kube-proxy sends to ready endpoints; when none is ready, to serving terminating ones.
   const pick = (eps: PortedEndpoint[]) => {
@@ -87,9 +92,9 @@ export function endpointSlicesOf(cluster: ClusterModel): EndpointSlices {
     return ready.length > 0 ? ready : eps.filter((e) => e.serving && e.terminating);
   };
   return {
-    of: (svc, port) => cluster.endpoints(svc, port),
-    used: (svc, port) => pick(ported(cluster.endpoints(svc, port))),
-    local: (svc, port, node) => pick(ported(cluster.endpoints(svc, port)).filter((e) => e.nodeName === node)),
+    of: (svc, port) => cluster.endpoints(svc, port, family),
+    used: (svc, port) => pick(ported(cluster.endpoints(svc, port, family))),
+    local: (svc, port, node) => pick(ported(cluster.endpoints(svc, port, family)).filter((e) => e.nodeName === node)),
     nodeOf: (e) => e.nodeName ?? endpointPod(cluster, e)?.nodeName ?? null,
     objectsOf: (svc) => cluster.snapshot.cluster.endpointSlices
       .filter((s) => s.metadata.namespace === svc.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.name),
@@ -167,8 +172,10 @@ export function policyWorld(cluster: ClusterModel): PolicyWorld {
   };
 }
 
-/** The node's own addresses (`ip -j addr`) other than loopback. */
+/** The node's own addresses of both families (`ip -j addr`, which either family's view holds whole) other than loopback. */
 function nodeLocalIps(cluster: ClusterModel, name: string): string[] {
-  const r = cluster.nodeDataOf(name).rulesFor(4);
-  return r.ok ? r.context.localIps.map((l) => l.split('/')[0] ?? l).filter((a) => !a.startsWith('127.')) : [];
+  const data = cluster.nodeDataOf(name);
+  const v4 = data.rulesFor(4);
+  const r = v4.ok ? v4 : data.rulesFor(6);
+  return r.ok ? r.context.localIps.map((l) => l.split('/')[0] ?? l).filter((a) => !isLoopbackIp(a)) : [];
 }

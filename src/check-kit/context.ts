@@ -8,6 +8,7 @@
  * require is a type error.
  */
 import type { ClusterModel } from '../model/cluster.js';
+import type { Family } from '../model/node-data.js';
 import type { ServiceInfo, ServicePort } from '../model/kube.js';
 import type { Probe } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/schema.js';
@@ -27,6 +28,11 @@ export interface Question {
   service: string;
   /** The Service port asked about (--port), or its only/first port. */
   port: ServicePort | null;
+  /**
+   * The address family replayed: the client, the ingress addresses, the rules (ip6tables, `table
+   * ip6 kube-proxy`) and the EndpointSlices are all of it. A dual-stack Service is asked once per family.
+   */
+  family: Family;
   client: { ip: string; port: number };
   /** Ingress nodes and the address the client dials on each. */
   ingress: { node: string; address: string }[];
@@ -113,7 +119,7 @@ export function checkContext(analysis: Analysis): FullCheckContext {
   const nodes = new Map<string, GatheredNode>();
   const nodeState = (name: string): GatheredNode => {
     let n = nodes.get(name);
-    if (n === undefined) nodes.set(name, (n = gatheredNode(cluster, name)));
+    if (n === undefined) nodes.set(name, (n = gatheredNode(cluster, name, question.family)));
     return n;
   };
   return {
@@ -125,7 +131,7 @@ export function checkContext(analysis: Analysis): FullCheckContext {
     nodeState,
     probes: snapshot.probes ?? null,
     services: servicesOf(cluster),
-    endpointSlices: endpointSlicesOf(cluster),
+    endpointSlices: endpointSlicesOf(cluster, question.family),
     pods: podsOf(cluster),
     nodes: nodesOf(cluster),
     networkPolicies: networkPoliciesOf(cluster),

@@ -13,4 +13,4 @@ export { evaluateIngress } from '../engine/netpol/index.js';
 export { parseIptablesSave, ruleAt, rulesOf } from '../engine/iptables/parse.js';
 export { parseRule } from '../engine/iptables/rule.js';
 export { tokenize } from '../engine/iptables/tokenize.js';
-export { cidrContains, isLoopback, parseAddr, parseCidr } from '../engine/address.js';
+export { cidrContains, hostPort, isLoopback, parseAddr, parseCidr } from '../engine/address.js';

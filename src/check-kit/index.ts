@@ -7,6 +7,7 @@ export type { Check, CheckDefinition, FindingInput, FindingMessage, MessageData,
 export { DATA_REQUIREMENTS } from './context.js';
 export type { CheckContext, CheckQuestion, ClusterData, DataRequirement, FullCheckContext, NodePortOf } from './context.js';
 export type { ApiServer, CoreDns, EndpointSlices, KubeProxy, NetworkPolicies, Nodes, Pods, PortedEndpoint, Services } from './cluster-queries.js';
+export { iptablesDumpIds } from './node-state.js';
 export type { GatheredNode, IptablesDumpId } from './node-state.js';
 export { SEVERITIES, STAGES } from './model.js';
 export type { Evidence, Remediation, Severity, Stage } from './model.js';
@@ -14,9 +15,9 @@ export { sh, renderCommand, quoteWord, CommandError } from './command.js';
 export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
 export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
-export { inCidr, isIp, isLoopbackIp } from './address.js';
+export { familyOf, hostCidr, inCidr, isIp, isLoopbackIp } from './address.js';
 export { probeEvidence, probeTargetText } from './probes.js';
-export { rulesOf } from './engine.js';
+export { hostPort, rulesOf } from './engine.js';
 export type {
   Chain, ClientResult, Hop, IpvsReal, IpvsService, IpvsState, NftSetElement, NftTable, NodePath, Outcome, PathBranch,
   PathStage, PolicyDecision, Protocol, Rule, Ruleset,
@@ -26,6 +27,8 @@ export type { ObservedMode } from '../model/proxy-mode.js';
 export type { ProxyReplacement, ReplacementName } from '../model/proxy-replacement.js';
 export type { CiliumBackend, CiliumService, CiliumTable } from '../model/cilium-services.js';
 export { boundText, listenerFor, reaches } from '../model/sockets.js';
+export { FORWARDING as FORWARDING_SYSCTL } from '../model/node-view.js';
+export { ipFamiliesOf } from '../model/cluster.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
 export type { Probe, ProbeKind, ProbeResult } from '../snapshot/probe.js';

@@ -48,6 +48,8 @@ export const FindingFieldsSchema = z.object({
   node: z.string().optional(),
   stage: z.enum(STAGES),
   evidence: z.array(EvidenceSchema),
+  family: z.union([z.literal(4), z.literal(6)]).optional()
+    .describe('a dual-stack Service: the address family only this finding is about (absent when it holds for both, or the Service has one family)'),
 });
 
 export interface Remediation {

@@ -2,9 +2,10 @@
  * What gathering recorded on one node, as checks read it: command output, sysctls, listening
  * sockets, the iptables dumps the walk replays, IPVS state, kube-proxy's nft table and the modes
  * its rules show. A node that was not reached answers "unknown" (null, undefined) everywhere.
+ * Rules are those of the question's address family: ip6tables and `table ip6 kube-proxy` for IPv6.
  */
 import type { ClusterModel } from '../model/cluster.js';
-import type { NodeData } from '../model/node-data.js';
+import type { Family, NodeData } from '../model/node-data.js';
 import { ciliumTableOn, type CiliumTable } from '../model/cilium-services.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
 import { proxyReplacementOn, type ProxyReplacement } from '../model/proxy-replacement.js';
@@ -12,11 +13,19 @@ import type { ListeningSocket, PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
 
-/** The iptables-save dumps a node may have: per backend, and the unsuffixed one of older nodes. */
-export type IptablesDumpId = 'iptables-nft-save' | 'iptables-legacy-save' | 'iptables-save';
+/** The iptables-save (ip6tables-save) dumps a node may have: per backend, and the unsuffixed one of older nodes. */
+export type IptablesDumpId = `ip${'' | '6'}tables-${'nft-' | 'legacy-' | ''}save`;
+
+/** A family's dump ids, in the order nodeView reads them: per backend (nft, legacy), then the unsuffixed one. */
+export function iptablesDumpIds(family: Family): [nft: IptablesDumpId, legacy: IptablesDumpId, plain: IptablesDumpId] {
+  const tool = family === 4 ? 'iptables' : 'ip6tables';
+  return [`${tool}-nft-save`, `${tool}-legacy-save`, `${tool}-save`];
+}
 
 export interface GatheredNode {
   readonly name: string;
+  /** The address family whose rules this view reads (the question's). */
+  readonly family: Family;
   /** Why nothing was gathered from this node, or null when something was. */
   readonly unavailable: string | null;
   /** A command's output (ids in collect/node/commands.ts), or undefined when it did not run or was cut. */
@@ -33,9 +42,9 @@ export interface GatheredNode {
    * network namespace on this node), or "unknown" and why, in words a person can act on.
    */
   podSockets(podIps: readonly string[]): PodSockets;
-  /** The IPv4 dumps the walk replays (both backends when both hold rules); null when they cannot be read. */
+  /** The family's dumps the walk replays (both backends when both hold rules); null when they cannot be read. */
   readonly rulesets: Ruleset[] | null;
-  /** One backend's IPv4 dump, null when empty, not run or unreadable. */
+  /** One backend's dump of the family, null when empty, not run or unreadable. */
   backendDump(backend: 'legacy' | 'nft'): Ruleset | null;
   /**
    * One iptables-save dump that ran and succeeded: its argv and its rules (null when it printed no
@@ -46,9 +55,9 @@ export interface GatheredNode {
   readonly ipvs: IpvsState | null;
   /** Whether `ipset list` shows the set (false when it does not, or was not read). */
   hasIpset(name: string): boolean;
-  /** kube-proxy's `table ip kube-proxy` (nftables mode), null when the node has none or its rules were not read. */
+  /** kube-proxy's `table ip kube-proxy` (`ip6` for IPv6; nftables mode), null when the node has none or its rules were not read. */
   readonly kubeProxyTable: NftTable | null;
-  /** Every kube-proxy mode whose rules the node holds; null when its rules were not read. */
+  /** Every kube-proxy mode whose rules of the family the node holds; null when its rules were not read. */
   readonly proxyModes: ObservedMode[] | null;
   /**
    * The dataplane that replaces kube-proxy on this node (Cilium, kube-router, OVN-Kubernetes), from
@@ -59,13 +68,14 @@ export interface GatheredNode {
   readonly ciliumServices: CiliumTable;
 }
 
-export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode {
+export function gatheredNode(cluster: ClusterModel, name: string, family: Family): GatheredNode {
   const data = cluster.nodeDataOf(name);
-  const rules = () => data.rulesFor(4);
+  const rules = () => data.rulesFor(family);
   let replacement: ProxyReplacement | null | undefined;
   let table: CiliumTable | undefined;
   return {
     name,
+    family,
     get unavailable() {
       return data.unavailable;
     },
@@ -85,7 +95,7 @@ export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode 
       const r = rules();
       return r.ok ? r.rulesets : null;
     },
-    backendDump: (backend) => data.backendDump(backend),
+    backendDump: (backend) => data.backendDump(backend, family),
     iptablesDump: (id) => iptablesDump(data, id),
     get ipvs() {
       const r = rules();
@@ -97,10 +107,10 @@ export function gatheredNode(cluster: ClusterModel, name: string): GatheredNode 
     },
     get kubeProxyTable() {
       const r = rules();
-      return r.ok ? kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? []) : null;
+      return r.ok ? kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? [], family) : null;
     },
     get proxyModes() {
-      return observedModes(cluster, name);
+      return observedModes(cluster, name, family);
     },
     get proxyReplacement() {
       if (replacement === undefined) replacement = proxyReplacementOn(cluster, name);

@@ -44,6 +44,14 @@ export function parseProtocol(v: string | undefined): Protocol | undefined {
   throw new UsageError(`--protocol ${v}: use tcp, udp or sctp`);
 }
 
+/** --family: 4 or 6 (ipv4 / ipv6 too); undefined replays every family the Service has. */
+export function parseFamily(v: string | undefined): 4 | 6 | undefined {
+  const f = v?.toLowerCase().replace(/^ipv/, '');
+  if (f === undefined) return undefined;
+  if (f === '4' || f === '6') return Number(f) as 4 | 6;
+  throw new UsageError(`--family ${v}: use 4 or 6`);
+}
+
 export async function loadChecks(builtIn: readonly Check[], plugins: string[]): Promise<Check[]> {
   try {
     return [...builtIn, ...(await loadPlugins(plugins, builtIn))];

@@ -9,7 +9,7 @@ import type { Check } from '../check-kit/define.js';
 import { QuestionError, type Ask } from '../run/question.js';
 import type { RunOptions } from '../run/runner.js';
 import { command } from './command.js';
-import { exitCodeFor, loadChecks, parseFailOn, parseOutput, parseProtocol, REPORT_FLAGS } from './diagnose-common.js';
+import { exitCodeFor, loadChecks, parseFailOn, parseFamily, parseOutput, parseProtocol, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { inCi, UsageError, type Io } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
@@ -23,14 +23,18 @@ export const DIAGNOSE_HELP = `Usage: np-doctor diagnose svc/NAME [-n NS] [--node
 Names the root cause when a NodePort Service does not answer, and proves it: gathers the Service,
 its endpoints and pods, the nodes, NetworkPolicies, kube-proxy and CoreDNS, and each involved
 node's iptables, addresses, routes and sysctls; replays the client's connection through the real
-rules node by node; reports findings with evidence and the commands that fix them.
+rules node by node; reports findings with evidence and the commands that fix them. A dual-stack
+Service is replayed once per address family (its IPv4 and IPv6 rules, addresses and endpoints),
+with a verdict for each.
 
 Question:
       --port PORT           Service port name or number, or the nodePort (default: the first port)
       --protocol P          tcp, udp or sctp (default: the port's protocol)
-      --from IP[:PORT]      the client (default 203.0.113.7:40000, a host outside the cluster)
+      --from IP[:PORT]      the client (default 203.0.113.7:40000, or [2001:db8::7]:40000 for IPv6, a host
+                            outside the cluster); an IPv6 client replays IPv6 only: --from [2001:db8::7]:40000
       --node NODE           replay only connections that enter at NODE (at its InternalIP)
-      --node-ip IP          replay connections to IP (any address of a node)
+      --node-ip IP          replay connections to IP (any address of a node, IPv4 or IPv6)
+      --family 4|6          replay one address family of a dual-stack Service (default: each it has)
       --all-nodes           replay every node (the default when neither --node nor --node-ip is given)
 ${RETURNING_CLIENT_HELP}
 
@@ -51,6 +55,7 @@ Exit codes: 0 nothing at or above --fail-on and every check ran; 1 findings at o
 
 Examples:
   np-doctor diagnose svc/frontend -n shop --node-ip 192.168.1.101
+  np-doctor diagnose svc/frontend -n shop --node-ip fd00::101 --from 2001:db8::7
   np-doctor diagnose svc/frontend -n shop --snapshot examples/demo.json
   np-doctor diagnose svc/frontend -n shop -o json --fail-on warning > report.json
   np-doctor diagnose svc/frontend -n shop --probe
@@ -64,6 +69,7 @@ const FLAGS = {
   protocol: { type: 'string' },
   from: { type: 'string' },
   ...RETURNING_CLIENT_FLAG,
+  family: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   'no-tui': { type: 'boolean' },
 } as const;
@@ -92,6 +98,7 @@ export const run = command({
     const output = parseOutput(values.output);
     const failOn = parseFailOn(values['fail-on']);
     const protocol = parseProtocol(values.protocol);
+    const family = parseFamily(values.family);
     if (values['all-namespaces']) throw new UsageError('-A is for np-doctor scan; diagnose looks at one Service');
     const service = serviceArg(positionals[0]);
     if (service === null && values.snapshot === undefined) throw new UsageError('which Service? np-doctor diagnose svc/NAME -n NAMESPACE');
@@ -107,6 +114,7 @@ export const run = command({
       ...(values['node-ip'] !== undefined ? { nodeIp: values['node-ip'] } : {}),
       ...(values['all-nodes'] ? { allNodes: true } : {}),
       ...returningClient(values),
+      ...(family !== undefined ? { family } : {}),
     };
     // Without a named ingress node every node is replayed, so every node is read.
     const source = snapshotSource(values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values);

@@ -9,7 +9,7 @@ import {
   readNode, readPod, readService, readSliceEndpoints, selects,
   type NodeInfo, type PodInfo, type ServiceInfo, type ServicePort, type SliceEndpoint,
 } from './kube.js';
-import { NodeData } from './node-data.js';
+import { NodeData, type Family } from './node-data.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -36,7 +36,7 @@ export class ClusterModel {
    * Every endpoint the API lists for one port of a Service, from its EndpointSlices of one address
    * family (a dual-stack Service has a slice per family; kube-proxy programs each in its own tables).
    */
-  endpoints(svc: ServiceInfo, port: ServicePort, family: 4 | 6 = 4): SliceEndpoint[] {
+  endpoints(svc: ServiceInfo, port: ServicePort, family: Family): SliceEndpoint[] {
     const type = family === 4 ? 'IPv4' : 'IPv6';
     return this.snapshot.cluster.endpointSlices
       .filter((s) => s.metadata.namespace === svc.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.name)
@@ -93,4 +93,17 @@ export class ClusterModel {
     }
     return d;
   }
+}
+
+/**
+ * The address families a Service has, primary first: spec.ipFamilies, else its ClusterIPs'
+ * (an API server before dual-stack, or a hand-written object), else IPv4, the only family there was.
+ */
+export function ipFamiliesOf(svc: ServiceInfo): Family[] {
+  const spec = svc.object.spec as { ipFamilies?: unknown } | undefined;
+  const named = Array.isArray(spec?.ipFamilies) ? spec.ipFamilies : [];
+  const listed = named.map((f): Family | null => (f === 'IPv4' ? 4 : f === 'IPv6' ? 6 : null)).filter((f): f is Family => f !== null);
+  const fromIps = svc.clusterIPs.map((ip) => parseAddr(ip)?.family).filter((f): f is Family => f !== undefined);
+  const out = [...new Set(listed.length > 0 ? listed : fromIps)].slice(0, 2);
+  return out.length > 0 ? out : [4];
 }

@@ -62,8 +62,8 @@ export class NodeData {
     return r;
   }
 
-  /** One backend's IPv4 dump (`iptables-legacy-save` / `iptables-nft-save`), null when empty or not run. */
-  backendDump(backend: 'legacy' | 'nft', family: Family = 4): Ruleset | null {
+  /** One backend's dump of a family (`iptables-legacy-save`, `ip6tables-nft-save`…), null when empty or not run. */
+  backendDump(backend: 'legacy' | 'nft', family: Family): Ruleset | null {
     const id = `ip${family === 6 ? '6' : ''}tables-${backend}-save`;
     if (!this.backendDumps.has(id)) {
       const out = this.command(id);

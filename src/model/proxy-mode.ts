@@ -2,11 +2,14 @@
  * Which kube-proxy mode a node runs. The ConfigMap says what was asked for (`mode:`; empty means
  * iptables on Linux); the node's own state says what kube-proxy actually wrote: its nft table
  * `ip kube-proxy` (nftables), IPVS virtual services and the KUBE-NODE-PORT chain (ipvs), or
- * KUBE-SERVICES with KUBE-NODEPORTS / KUBE-SVC-* chains (iptables).
+ * KUBE-SERVICES with KUBE-NODEPORTS / KUBE-SVC-* chains (iptables). A dual-stack kube-proxy runs
+ * one proxier per family, each writing its own rules (ip6tables, `table ip6 kube-proxy`, IPv6
+ * virtual services), so the mode is read from the rules of the family asked about.
  */
 import type { Ruleset } from '../engine/iptables/ruleset.js';
 import type { NftTable } from '../engine/nft/index.js';
 import type { ClusterModel } from './cluster.js';
+import type { Family } from './node-data.js';
 
 export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
 
@@ -25,14 +28,14 @@ export interface ObservedMode {
   evidence: string;
 }
 
-/** Every mode whose rules the node holds (more than one after a mode switch without clean-up). */
-export function observedModes(cluster: ClusterModel, node: string): ObservedMode[] | null {
-  const r = cluster.nodeDataOf(node).rulesFor(4);
+/** Every mode whose rules of one family the node holds (more than one after a mode switch without clean-up). */
+export function observedModes(cluster: ClusterModel, node: string, family: Family): ObservedMode[] | null {
+  const r = cluster.nodeDataOf(node).rulesFor(family);
   if (!r.ok) return null;
   const out: ObservedMode[] = [];
-  const table = kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? []);
-  if (table !== null && table.chains.size > 0) out.push({ mode: 'nftables', evidence: `nft table ip kube-proxy (${table.chains.size} chains)` });
-  const services = r.plane.ipvs?.services.length ?? 0;
+  const table = kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? [], family);
+  if (table !== null && table.chains.size > 0) out.push({ mode: 'nftables', evidence: `nft table ${table.family} kube-proxy (${table.chains.size} chains)` });
+  const services = r.plane.ipvs?.services.filter((s) => s.family === family).length ?? 0;
   const ipvsChain = r.rulesets.some((rs) => rs.tables.get('nat')?.chains.has('KUBE-NODE-PORT'));
   if (services > 0 || ipvsChain) {
     out.push({ mode: 'ipvs', evidence: [services > 0 ? `${services} IPVS virtual services` : null, ipvsChain ? 'nat chain KUBE-NODE-PORT' : null].filter(Boolean).join(' and ') });
@@ -42,8 +45,10 @@ export function observedModes(cluster: ClusterModel, node: string): ObservedMode
   return out;
 }
 
-export function kubeProxyNftTable(tables: NftTable[]): NftTable | null {
-  return tables.find((t) => t.family === 'ip' && t.name === 'kube-proxy' && !t.iptablesNft) ?? null;
+/** kube-proxy's own table for a family: `table ip kube-proxy`, or `table ip6 kube-proxy` (it never uses inet). */
+export function kubeProxyNftTable(tables: NftTable[], family: Family): NftTable | null {
+  const want = family === 4 ? 'ip' : 'ip6';
+  return tables.find((t) => t.family === want && t.name === 'kube-proxy' && !t.iptablesNft) ?? null;
 }
 
 function iptablesModeChains(rs: Ruleset): boolean {

@@ -170,13 +170,17 @@ function nodeSigns(cluster: ClusterModel, node: string): NodeSigns {
       // Unreadable `ip -j addr`: no link says anything.
     }
   }
-  const r = data.rulesFor(4);
-  if (!r.ok) return { links, chains: new Set(), nftTables: [], kubeProxyRules: null, ipvsServices: 0 };
+  // Which dataplane serves NodePorts is a node's, not a family's: kube-proxy's rules of either family show it runs.
+  const read = ([4, 6] as const).map((f) => data.rulesFor(f)).filter((r) => r.ok);
+  if (read.length === 0) return { links, chains: new Set(), nftTables: [], kubeProxyRules: null, ipvsServices: 0 };
+  const rulesets = read.flatMap((r) => r.rulesets);
   const chains = new Set<string>();
-  for (const rs of r.rulesets) for (const t of rs.tables.values()) for (const c of t.chains.keys()) chains.add(c);
-  const tables = r.plane.nft?.flatMap((rs) => rs.tables) ?? [];
-  const nat = new Set(r.rulesets.flatMap((rs) => [...(rs.tables.get('nat')?.chains.keys() ?? [])]));
+  for (const rs of rulesets) for (const t of rs.tables.values()) for (const c of t.chains.keys()) chains.add(c);
+  // The nft ruleset holds every family's tables, so each family's plane carries the same one.
+  const plane = read[0]!.plane;
+  const tables = plane.nft?.flatMap((rs) => rs.tables) ?? [];
+  const nat = new Set(rulesets.flatMap((rs) => [...(rs.tables.get('nat')?.chains.keys() ?? [])]));
   const kubeProxyRules = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-NODE-PORT'].some((c) => nat.has(c)) || [...nat].some((c) => c.startsWith('KUBE-SVC-'))
-    || kubeProxyNftTable(tables) !== null;
-  return { links, chains, nftTables: tables.map((t) => `${t.family} ${t.name}`), kubeProxyRules, ipvsServices: r.plane.ipvs?.services.length ?? 0 };
+    || kubeProxyNftTable(tables, 4) !== null || kubeProxyNftTable(tables, 6) !== null;
+  return { links, chains, nftTables: tables.map((t) => `${t.family} ${t.name}`), kubeProxyRules, ipvsServices: plane.ipvs?.services.length ?? 0 };
 }

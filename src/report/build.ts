@@ -1,16 +1,19 @@
 /**
  * Assembles the Report from a finished analysis: the question, the replayed paths, the check
- * results. The verdict is what the client sees on each ingress node, said in one line.
+ * results. The verdict is what the client sees on each ingress node, said in one line; for a
+ * dual-stack Service, one verdict per address family and a line that says each in turn.
  */
+import { hostPort } from '../engine/address.js';
 import type { ClientResult, NodePath } from '../engine/path.js';
 import { renderCommand } from '../check-kit/command.js';
 import type { Analysis } from '../check-kit/context.js';
 import { endpointSlicesOf } from '../check-kit/cluster-queries.js';
 import type { Finding } from '../check-kit/model.js';
 import type { RunResult } from '../run/runner.js';
+import type { Family } from '../model/node-data.js';
 import type { Probe } from '../snapshot/probe.js';
 import { VERSION } from '../version.js';
-import { REPORT_API_VERSION, type Report, type ReportFinding, type ReportNodeVerdict } from './model.js';
+import { REPORT_API_VERSION, type Report, type ReportFamilyVerdict, type ReportFinding, type ReportNodeVerdict } from './model.js';
 
 const SAYS: Record<ClientResult, string> = {
   delivered: 'reach a pod',
@@ -20,9 +23,22 @@ const SAYS: Record<ClientResult, string> = {
   indeterminate: 'cannot be decided',
 };
 
-export function buildReport(ctx: Analysis, run: RunResult, meta: { snapshotFile: string | null }): Report {
+/** One address family's analysis and the checks run on it. */
+export interface FamilyAnalysis {
+  ctx: Analysis;
+  run: RunResult;
+}
+
+/**
+ * `analyses`: one per family replayed, primary first (one for a single-family question); `run`:
+ * their checks merged (run/families.ts).
+ */
+export function buildReport(analyses: readonly FamilyAnalysis[], run: RunResult, meta: { snapshotFile: string | null }): Report {
+  const ctx = analyses[0]!.ctx;
   const { question: q, snapshot } = ctx;
-  const nodes = ctx.paths.map(nodeVerdict);
+  const families = analyses.map(familyVerdict);
+  const nodes = families.flatMap((f) => f.nodes);
+  const probes = snapshot.probes === undefined ? undefined : [...new Set(analyses.flatMap((a) => probesFor(a.ctx, snapshot.probes!)))];
   return {
     apiVersion: REPORT_API_VERSION,
     kind: 'Report',
@@ -37,16 +53,35 @@ export function buildReport(ctx: Analysis, run: RunResult, meta: { snapshotFile:
       port: q.port === null ? null : { name: q.port.name, port: q.port.port, nodePort: q.port.nodePort, protocol: q.port.protocol },
       client: q.client,
     },
-    verdict: { summary: summary(ctx, nodes, run), nodes },
+    verdict: { summary: families.length === 1 ? families[0]!.summary : dualSummary(families, analyses), nodes, families },
     findings: run.findings.map(findingOut),
-    paths: ctx.paths.map(pathOut),
+    paths: analyses.flatMap((a) => a.ctx.paths.map((p) => pathOut(p, a.ctx.question.family))),
     // The Report keeps each skip's words and each gather error's words: the kinds beside them are
     // for np-doctor's own decisions (the exit code, which checks a gather error skips).
     checks: run.checks.map(({ unmet: _kinds, ...c }) => c),
     gatherErrors: snapshot.errors.map(({ step: _step, ...e }) => e),
-    ...(snapshot.probes !== undefined ? { probes: probesFor(ctx, snapshot.probes) } : {}),
+    ...(probes !== undefined ? { probes } : {}),
   };
 }
+
+function familyVerdict({ ctx, run }: FamilyAnalysis): ReportFamilyVerdict {
+  const family = ctx.question.family;
+  const nodes = ctx.paths.map((p) => nodeVerdict(p, family));
+  return { family, client: ctx.question.client, summary: summary(ctx, nodes, run), nodes };
+}
+
+/**
+ * `IPv4 answers; IPv6: connections to port 30080 time out on node-1 (fd00::1): …`: a family whose
+ * nodes all deliver and whose own checks found nothing (info aside) answers; any other says its line.
+ */
+function dualSummary(families: readonly ReportFamilyVerdict[], analyses: readonly FamilyAnalysis[]): string {
+  return families.map((f, i) => {
+    const clean = f.nodes.length > 0 && f.nodes.every((n) => n.result === 'delivered') && !analyses[i]!.run.findings.some((x) => x.severity !== 'info');
+    return clean ? `${familyName(f.family)} answers` : `${familyName(f.family)}: ${f.summary}`;
+  }).join('; ');
+}
+
+export const familyName = (f: Family): string => `IPv${f}`;
 
 /**
  * The probes that belong to this question: to its nodePort, or to its Service port's endpoints. A
@@ -55,7 +90,7 @@ export function buildReport(ctx: Analysis, run: RunResult, meta: { snapshotFile:
 function probesFor(ctx: Analysis, probes: readonly Probe[]): Probe[] {
   const port = ctx.question.port;
   if (ctx.service === null || port === null) return [];
-  const endpoints = new Set(endpointSlicesOf(ctx.cluster).used(ctx.service, port).map((e) => `${e.address} ${e.port}`));
+  const endpoints = new Set(endpointSlicesOf(ctx.cluster, ctx.question.family).used(ctx.service, port).map((e) => `${e.address} ${e.port}`));
   return probes.filter((p) => p.protocol === port.protocol.toUpperCase() && (p.kind === 'node-to-pod' ? endpoints.has(`${p.ip} ${p.port}`) : p.port === port.nodePort));
 }
 
@@ -68,10 +103,10 @@ function findingOut(f: Finding): ReportFinding {
   };
 }
 
-function nodeVerdict(p: NodePath): ReportNodeVerdict {
+function nodeVerdict(p: NodePath, family: Family): ReportNodeVerdict {
   const failing = p.branches.filter((b) => b.result === p.result).sort((a, b) => b.probability - a.probability)[0];
   const why = p.unavailable ?? (p.result === 'delivered' ? 'every branch reaches a pod' : failing?.why ?? 'no outcome');
-  return { node: p.node, address: p.address, port: p.port, result: p.unavailable ? 'indeterminate' : p.result, deliveredShare: p.deliveredShare, why };
+  return { node: p.node, address: p.address, port: p.port, result: p.unavailable ? 'indeterminate' : p.result, deliveredShare: p.deliveredShare, why, family };
 }
 
 function summary(ctx: Analysis, nodes: ReportNodeVerdict[], run: RunResult): string {
@@ -108,14 +143,9 @@ function partial(n: ReportNodeVerdict): string {
   return n.result !== 'delivered' && n.deliveredShare > 0 ? ` (${Math.round((1 - n.deliveredShare) * 100)}% of connections)` : '';
 }
 
-function hostPort(ip: string, port: number | null): string {
-  const host = ip.includes(':') ? `[${ip}]` : ip;
-  return port === null ? host : `${host}:${port}`;
-}
-
-function pathOut(p: NodePath): Report['paths'][number] {
+function pathOut(p: NodePath, family: Family): Report['paths'][number] {
   return {
-    node: p.node, address: p.address, port: p.port, protocol: p.protocol, result: p.result, deliveredShare: p.deliveredShare,
+    node: p.node, family, address: p.address, port: p.port, protocol: p.protocol, result: p.result, deliveredShare: p.deliveredShare,
     unavailable: p.unavailable, assumptions: p.assumptions,
     branches: p.branches.map((b) => ({
       probability: b.probability, result: b.result, failedAt: b.failedAt, why: b.why, backend: b.backend, sourceAtPod: b.sourceAtPod,

@@ -13,3 +13,10 @@ export function healthOf(r: Report): Health {
   if (r.findings.some((f) => f.severity === 'warning')) return 'warning';
   return r.verdict.nodes.every((n) => n.result === 'delivered') ? 'ok' : 'undecided';
 }
+
+/** One address family's health: the findings about it (tagged with it, or alike in both families) and its own nodes. */
+export function familyHealth(r: Report, family: 4 | 6): Health {
+  const own = r.findings.filter((f) => f.family === undefined || f.family === family);
+  const nodes = r.verdict.families?.find((f) => f.family === family)?.nodes ?? r.verdict.nodes;
+  return healthOf({ ...r, findings: own, verdict: { ...r.verdict, nodes } });
+}

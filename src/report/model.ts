@@ -48,8 +48,11 @@ const Branch = z.object({
   stages: z.array(Stage),
 });
 
+const Family = z.union([z.literal(4), z.literal(6)]).describe('the address family: 4 (IPv4) or 6 (IPv6)');
+
 const NodePath = z.object({
   node: z.string(),
+  family: Family.optional().describe('the address family replayed (absent in reports before dual-stack)'),
   address: z.string(),
   port: z.number().int(),
   protocol: z.string(),
@@ -58,6 +61,11 @@ const NodePath = z.object({
   unavailable: z.string().nullable(),
   assumptions: z.array(z.string()),
   branches: z.array(Branch),
+});
+
+const NodeVerdict = z.object({
+  node: z.string(), address: z.string(), port: z.number().int().nullable(), result: ClientResult, deliveredShare: z.number(), why: z.string(),
+  family: Family.optional(),
 });
 
 export const ReportSchema = z.object({
@@ -75,11 +83,17 @@ export const ReportSchema = z.object({
     namespace: z.string(),
     service: z.string(),
     port: z.object({ name: z.string(), port: z.number().int(), nodePort: z.number().int().nullable(), protocol: z.string() }).nullable(),
-    client: z.object({ ip: z.string(), port: z.number().int() }),
+    client: z.object({ ip: z.string(), port: z.number().int() }).describe('the client of the primary family (verdict.families has each family\'s)'),
   }),
   verdict: z.object({
-    summary: z.string().describe('one line for a person: what the client sees and why'),
-    nodes: z.array(z.object({ node: z.string(), address: z.string(), port: z.number().int().nullable(), result: ClientResult, deliveredShare: z.number(), why: z.string() })),
+    summary: z.string().describe('one line for a person: what the client sees and why (for a dual-stack Service, each family in turn)'),
+    nodes: z.array(NodeVerdict).describe('per ingress node; for a dual-stack Service, every family\'s nodes, primary family first'),
+    families: z.array(z.object({
+      family: Family,
+      client: z.object({ ip: z.string(), port: z.number().int() }),
+      summary: z.string().describe('this family alone, in one line'),
+      nodes: z.array(NodeVerdict),
+    })).optional().describe('one verdict per address family replayed, primary (spec.ipFamilies[0]) first; two for a dual-stack Service'),
   }),
   findings: z.array(Finding).describe('most severe first'),
   paths: z.array(NodePath),
@@ -95,6 +109,7 @@ export const ReportSchema = z.object({
 export type Report = z.infer<typeof ReportSchema>;
 export type ReportFinding = z.infer<typeof Finding>;
 export type ReportNodeVerdict = Report['verdict']['nodes'][number];
+export type ReportFamilyVerdict = NonNullable<Report['verdict']['families']>[number];
 
 /** `np-doctor scan -o json`: one Report per Service. */
 export const ScanReportSchema = z.object({

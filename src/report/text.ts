@@ -5,6 +5,7 @@
  */
 import type { Report, ReportFinding } from './model.js';
 import { probeTargetText } from '../check-kit/probes.js';
+import { hostPort } from '../engine/address.js';
 import { HERE, OVER_BOUND, type Probe } from '../snapshot/probe.js';
 import { sanitizeDeep } from '../text/sanitize.js';
 
@@ -29,7 +30,9 @@ export function renderReport(report: Report, opts: TextOptions): string {
   const failing = r.findings.some((f) => f.severity === 'error') || r.verdict.nodes.some((n) => n.result !== 'delivered');
   const mark = failing ? paint('31', '✗') : r.findings.length > 0 ? paint('33', '!') : paint('32', '✓');
   out.push(`${mark} ${bold(r.verdict.summary)}`);
-  out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, client ${r.target.client.ip}:${r.target.client.port}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
+  const families = r.verdict.families ?? [];
+  const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(r.target.client)}`;
+  out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, ${clients}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
   if (r.snapshot.insecureSkipTlsVerify) out.push(paint('33', '  the kubeconfig skips TLS verification (insecure-skip-tls-verify): the API objects could come from anyone on the path'));
   out.push('');
 
@@ -41,11 +44,14 @@ export function renderReport(report: Report, opts: TextOptions): string {
     out.push('');
   }
 
-  if (r.paths.length > 0) {
-    out.push(bold(`Paths from ${r.target.client.ip}`));
-    for (const p of r.paths) {
+  // One block per family replayed (paths of reports before dual-stack carry none: one block).
+  const blocks = families.length > 1 ? families.map((f) => ({ title: `Paths from ${f.client.ip} (IPv${f.family})`, paths: r.paths.filter((p) => p.family === f.family) }))
+    : [{ title: `Paths from ${r.target.client.ip}`, paths: r.paths }];
+  for (const block of blocks.filter((b) => b.paths.length > 0)) {
+    out.push(bold(block.title));
+    for (const p of block.paths) {
       const tone = p.result === 'delivered' ? '32' : p.result === 'indeterminate' ? '33' : '31';
-      out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${p.address}:${p.port}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
+      out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${hostPort(p.address, p.port)}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
       if (p.unavailable) out.push(`      ${dim(p.unavailable)}`);
       for (const b of p.branches) {
         const pct = `${Math.round(b.probability * 100)}%`.padStart(4);
@@ -100,6 +106,9 @@ export function probeLines(probes: readonly Probe[], paint: Paint = (_c, s) => s
   return lines;
 }
 
+/** `203.0.113.7:40000`, `[2001:db8::7]:40000`. */
+export const clientText = (c: { ip: string; port: number }): string => hostPort(c.ip, c.port);
+
 /** ` port http/TCP nodePort 30080`: the Service port asked about, or nothing. */
 export function portText(port: Report['target']['port']): string {
   return port ? ` port ${port.name || port.port}/${port.protocol}${port.nodePort ? ` nodePort ${port.nodePort}` : ''}` : '';
@@ -114,7 +123,7 @@ export function backendText(b: Backend): string {
 
 function finding(f: ReportFinding, paint: Paint): string[] {
   const label = f.severity === 'error' ? paint('1;31', 'ERROR') : f.severity === 'warning' ? paint('1;33', 'WARN ') : paint('1;36', 'INFO ');
-  const lines = [`  ${label} ${f.title}${f.node ? ` (${f.node})` : ''}  ${paint('2', f.id)}`];
+  const lines = [`  ${label} ${f.family ? `IPv${f.family}: ` : ''}${f.title}${f.node ? ` (${f.node})` : ''}  ${paint('2', f.id)}`];
   lines.push(...wrap(f.message, 8));
   if (f.evidence.length > 0) {
     lines.push(`        ${paint('2', 'evidence:')}`);

@@ -33,7 +33,7 @@ export function planProbes(gathered: Snapshot, ask: Ask, podsPerNode = POD_PROBE
   const protocol = PROTOCOLS.find((p) => p === q.port?.protocol.toUpperCase());
   if (service === null || q.port === null || q.port.nodePort === null || protocol === undefined) return { probes: [] };
   const nodePort = q.port.nodePort;
-  const slices = endpointSlicesOf(cluster);
+  const slices = endpointSlicesOf(cluster, q.family);
   // An address from the API that is not an IP (a hostile or broken object) cannot be dialled.
   const backends = slices.used(service, q.port).filter((e) => parseAddr(e.address) !== null)
     .map((e) => ({ e, node: slices.nodeOf(e) ?? '', pod: endpointPod(cluster, e) }));

@@ -1,6 +1,9 @@
 /**
  * Turns what the user asked (service, port, client, ingress node) and a snapshot into the
- * analysis the checks read: the typed cluster, the question, and the replayed paths.
+ * analysis the checks read: the typed cluster, the question, and the replayed paths. A question
+ * has one address family, and everything it replays is that family's: the node's ip6tables (or
+ * iptables) rules, its addresses, the Service's EndpointSlices of that addressType. A dual-stack
+ * Service is asked once per family (questionFamilies), as kube-proxy runs one proxier per family.
  */
 import { parseAddr } from '../engine/address.js';
 import { performance } from 'node:perf_hooks';
@@ -8,7 +11,8 @@ import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js
 import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
 import type { Protocol } from '../engine/packet/contract.js';
-import { ClusterModel } from '../model/cluster.js';
+import { ClusterModel, ipFamiliesOf } from '../model/cluster.js';
+import type { Family } from '../model/node-data.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
 import { replayBlockedBy } from '../model/proxy-replacement.js';
 import { boundText, listenerFor, type ListeningSocket } from '../model/sockets.js';
@@ -31,6 +35,8 @@ export interface Ask {
   allNodes?: boolean;
   /** --returning-client: the client connected before (session affinity holds it); default its first connection. */
   returningClient?: boolean;
+  /** Replay only this address family; without it --from / --node-ip decide, else the Service's ipFamilies. */
+  family?: Family;
 }
 
 export class QuestionError extends Error {
@@ -41,28 +47,58 @@ export class QuestionError extends Error {
 const DEFAULT_CLIENT = { 4: '203.0.113.7', 6: '2001:db8::7' } as const;
 const DEFAULT_CLIENT_PORT = 40000;
 
-export function buildContext(snapshot: Snapshot, ask: Ask, cluster = new ClusterModel(snapshot)): Analysis {
+/**
+ * The address families a question replays, primary first: the one --family, --from or --node-ip
+ * pins, else the Service's ipFamilies (both for a dual-stack Service), else IPv4.
+ */
+export function questionFamilies(cluster: ClusterModel, ask: Ask): Family[] {
+  const pinned = pinnedFamily(ask);
+  if (pinned !== null) return [pinned];
+  const svc = cluster.service(ask.namespace, ask.service);
+  return svc === undefined ? [4] : ipFamiliesOf(svc);
+}
+
+/** The family the addresses asked about name, or null when none does; a contradiction is the user's to fix. */
+function pinnedFamily(ask: Ask): Family | null {
+  const named: [string, Family][] = [];
+  if (ask.family !== undefined) named.push([`the IPv${ask.family} question`, ask.family]);
+  const from = ask.from === undefined ? null : parseAddr(splitClient(ask.from).ip);
+  if (from !== null) named.push([`--from ${ask.from}`, from.family]);
+  const nodeIp = ask.nodeIp === undefined ? null : parseAddr(ask.nodeIp);
+  if (nodeIp !== null) named.push([`--node-ip ${ask.nodeIp}`, nodeIp.family]);
+  const [first, ...rest] = named;
+  const other = rest.find(([, f]) => f !== first?.[1]);
+  if (first !== undefined && other !== undefined) throw new QuestionError(`${other[0]} is IPv${other[1]}, but ${first[0]} is IPv${first[1]}: a connection has one address family`);
+  return first?.[1] ?? null;
+}
+
+export function buildContext(snapshot: Snapshot, given: Ask, cluster = new ClusterModel(snapshot), family = questionFamilies(cluster, given)[0]!): Analysis {
+  // An IPv6 address as the kernel prints it (`ip -j addr`, the Node object), however it was typed.
+  const ask = given.nodeIp === undefined ? given : { ...given, nodeIp: parseAddr(given.nodeIp)?.text ?? given.nodeIp };
   const service = cluster.service(ask.namespace, ask.service) ?? null;
   if (ask.node !== undefined && ask.nodeIp !== undefined && !isLoopbackIp(ask.nodeIp)) {
     throw new QuestionError('--node and --node-ip both name the ingress node: give one');
   }
   const port = service === null ? null : pickPort(service, ask.port, ask.protocol);
   const wrongTarget = clusterIpTarget(cluster, ask.nodeIp);
-  const ingress = wrongTarget ? [] : pickIngress(cluster, ask);
-  const family = ingress[0] !== undefined && ingress[0].address.includes(':') ? 6 : 4;
   // Dialling loopback (or a node's own address from itself) is a process on the node: the OUTPUT path.
   const loopback = ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp);
+  // A family the Service lacks has no nodePort on any node (kube-proxy's proxier of that family
+  // skips the Service): like a ClusterIP dialled from outside, there is nothing to replay. ::1 is
+  // replayed all the same: localhost-nodeport-unsupported explains it better (no mode serves ::1).
+  const unserved = service !== null && !loopback && !ipFamiliesOf(service).includes(family);
+  const ingress = wrongTarget || unserved ? [] : pickIngress(cluster, ask, family);
   const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
-  const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip) ? { ...i, localProcess: true } : i));
-  const question: Question = { namespace: ask.namespace, service: ask.service, port, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
+  const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip, family) ? { ...i, localProcess: true } : i));
+  const question: Question = { namespace: ask.namespace, service: ask.service, port, family, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
   const paths = service !== null && port !== null && port.nodePort !== null
     ? analysePaths({
       client,
       protocol: ask.protocol ?? (port.protocol.toLowerCase() as Protocol),
       nodePort: port.nodePort,
       ingress: pathIngress,
-      nodes: pathNodes(cluster, ingress.map((i) => i.node)),
-      backends: backends(cluster, service, port),
+      nodes: pathNodes(cluster, ingress.map((i) => i.node), family),
+      backends: backends(cluster, service, port, family),
       policy: policyOf(cluster, ask.namespace),
       nodeAddresses: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.internalIPs])),
       ...(ask.returningClient === true ? { returningClient: true } : {}),
@@ -92,11 +128,17 @@ function clusterIpTarget(cluster: ClusterModel, ip: string | undefined): Questio
   return svc === undefined ? undefined : { address: ip, clusterIpOf: `${svc.namespace}/${svc.name}` };
 }
 
-function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
+function pickIngress(cluster: ClusterModel, ask: Ask, family: Family): Question['ingress'] {
   const addressOf = (name: string): string => {
     const n = cluster.node(name);
-    const ips = (n?.internalIPs ?? []).filter((a) => parseAddr(a) !== null);
-    return ips.find((a) => !a.includes(':')) ?? ips[0] ?? cluster.snapshot.nodes.find((s) => s.name === name)?.address ?? n?.internalIPs[0] ?? name;
+    const ofFamily = (a: string | null | undefined): a is string => a !== null && a !== undefined && parseAddr(a)?.family === family;
+    const read = cluster.snapshot.nodes.find((s) => s.name === name)?.address;
+    const usable = (n?.internalIPs ?? []).filter((a) => parseAddr(a) !== null);
+    return usable.find(ofFamily) ?? (ofFamily(read) ? read : undefined)
+      // A dual-stack node whose Node object lists the other family only (kubelet given one --node-ip).
+      ?? (usable.length > 0 ? globalAddress(cluster, name, family) : undefined)
+      // Nothing usable: what there is, so the path says which value cannot be dialled (never an address of the other family).
+      ?? (family === 4 ? read : null) ?? n?.internalIPs.find((a) => parseAddr(a) === null) ?? name;
   };
   if (ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp)) {
     // Every node has loopback: --node says which one, else every node read dials its own.
@@ -121,40 +163,63 @@ function pickIngress(cluster: ClusterModel, ask: Ask): Question['ingress'] {
   return names.map((name) => ({ node: name, address: addressOf(name) }));
 }
 
+/**
+ * A node's first global address of the family from its `ip -j addr` (no loopback, no fe80::/10
+ * link-local, which needs a zone to dial): the address when the Node object lists none of the
+ * family (a dual-stack node whose kubelet was given one --node-ip).
+ */
+function globalAddress(cluster: ClusterModel, node: string, family: Family): string | undefined {
+  const r = cluster.nodeDataOf(node).rulesFor(family);
+  if (!r.ok) return undefined;
+  return r.context.localIps.map((l) => l.split('/')[0] ?? l)
+    .find((a) => parseAddr(a)?.family === family && !isLoopbackIp(a) && !/^fe[89ab][0-9a-f]:/i.test(a));
+}
+
 /** Whether `ip` is configured on the node (per its `ip -j addr`). */
-function ownAddress(cluster: ClusterModel, node: string, ip: string): boolean {
-  const r = cluster.nodeDataOf(node).rulesFor(4);
+function ownAddress(cluster: ClusterModel, node: string, ip: string, family: Family): boolean {
+  const r = cluster.nodeDataOf(node).rulesFor(family);
   return r.ok && r.context.localIps.some((l) => l.split('/')[0] === ip);
 }
 
-function parseClient(from: string | undefined, family: 4 | 6): Question['client'] {
-  if (from === undefined) return { ip: DEFAULT_CLIENT[family], port: DEFAULT_CLIENT_PORT };
+/** `203.0.113.7:40000`, `[2001:db8::7]:40000` → address and port; a bare address (IPv6 has colons of its own) has no port. */
+function splitClient(from: string): { ip: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(from) ?? (from.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(from) : null);
-  const ip = m ? m[1]! : from;
-  const port = m ? Number(m[2]) : DEFAULT_CLIENT_PORT;
-  const a = parseAddr(ip);
-  if (a === null) throw new QuestionError(`--from ${from} is not an IP address (optionally with :port)`);
-  if (port < 1 || port > 65535) throw new QuestionError(`--from ${from}: port must be 1-65535`);
-  if (a.family !== family) throw new QuestionError(`--from ${from} is IPv${a.family}, but the node address is IPv${family}`);
-  return { ip, port };
+  const bare = /^\[([^\]]+)\]$/.exec(from);
+  return { ip: m ? m[1]! : bare ? bare[1]! : from, port: m ? Number(m[2]) : DEFAULT_CLIENT_PORT };
 }
 
-function pathNodes(cluster: ClusterModel, ingress: string[]): Map<string, PathNode> {
+function parseClient(from: string | undefined, family: Family): Question['client'] {
+  if (from === undefined) return { ip: DEFAULT_CLIENT[family], port: DEFAULT_CLIENT_PORT };
+  const { ip, port } = splitClient(from);
+  const a = parseAddr(ip);
+  if (a === null) throw new QuestionError(`--from ${from} is not an IP address (optionally with :port; [IPv6]:port)`);
+  if (port < 1 || port > 65535) throw new QuestionError(`--from ${from}: port must be 1-65535`);
+  if (a.family !== family) throw new QuestionError(`--from ${from} is IPv${a.family}, but the question is IPv${family}`);
+  return { ip: a.text, port };
+}
+
+function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Map<string, PathNode> {
   const names = new Set([...ingress, ...cluster.snapshot.nodes.map((n) => n.name)]);
   const out = new Map<string, PathNode>();
   for (const name of names) {
     const d = cluster.nodeDataOf(name);
-    const r = d.rulesFor(4);
+    const r = d.rulesFor(family);
     // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
     const replaced = replayBlockedBy(cluster, name);
-    out.set(name, { name, rules: replaced !== null ? { unavailable: replaced } : r.ok ? { plane: r.plane, context: r.context } : { unavailable: r.why }, sysctls: d.sysctls, listening: d.listening });
+    // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
+    const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
+    const rules = replaced !== null ? { unavailable: replaced }
+      : !r.ok ? { unavailable: r.why }
+        : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
+          : { plane: r.plane, context: r.context };
+    out.set(name, { name, rules, sysctls: d.sysctls, listening: d.listening });
   }
   return out;
 }
 
 /** The endpoints kube-proxy sends to, with their pods. */
-function backends(cluster: ClusterModel, svc: ServiceInfo, port: ServicePort): PathBackend[] {
-  return endpointSlicesOf(cluster).used(svc, port).map((e) => {
+function backends(cluster: ClusterModel, svc: ServiceInfo, port: ServicePort, family: Family): PathBackend[] {
+  return endpointSlicesOf(cluster, family).used(svc, port).map((e) => {
     const pod = endpointPod(cluster, e);
     const node = e.nodeName ?? pod?.nodeName ?? null;
     const sockets = pod !== undefined && !pod.hostNetwork && node !== null ? podListener(cluster, node, pod, e.address, e.port, port.protocol) : null;

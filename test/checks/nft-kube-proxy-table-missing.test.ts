@@ -16,6 +16,7 @@ checkTester(check, {
           data: {
             source: 'ConfigMap kube-system/kube-proxy config.conf',
             node: 'node-1',
+            table: 'ip kube-proxy',
             why: ' Its kernel is 5.10.0-28-amd64; kube-proxy\'s nftables mode needs 5.13 or later and refuses to start on older kernels.',
           },
         },

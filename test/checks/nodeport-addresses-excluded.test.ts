@@ -37,6 +37,7 @@ checkTester(check, {
             address: '192.168.1.201',
             nodePort: 30080,
             outcome: 'connection refused, unless a process there listens on the port',
+            daddr: 'ip',
           },
         },
       ],

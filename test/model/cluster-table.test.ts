@@ -39,7 +39,7 @@ describe('ClusterModel.endpoints: one port of a Service', () => {
       assert.ok(svc !== undefined, key);
       const port = svc.ports.find((p) => p.name === portName);
       assert.ok(port !== undefined, portName);
-      assert.deepEqual(m.endpoints(svc, port).map((e) => [e.address, e.port, e.nodeName, e.ready, e.serving, e.terminating]).sort(), want);
+      assert.deepEqual(m.endpoints(svc, port, 4).map((e) => [e.address, e.port, e.nodeName, e.ready, e.serving, e.terminating]).sort(), want);
     });
   }
 });
@@ -51,7 +51,7 @@ test('ClusterModel.endpoints: each address family from its own slices', () => {
   const m = new ClusterModel(snapshot);
   const svc = m.service('shop', 'frontend')!;
   const port = svc.ports[0]!;
-  assert.deepEqual(m.endpoints(svc, port).map((e) => e.address).sort(), ['10.244.1.2', '10.244.2.2']);
+  assert.deepEqual(m.endpoints(svc, port, 4).map((e) => e.address).sort(), ['10.244.1.2', '10.244.2.2']);
   assert.deepEqual(m.endpoints(svc, port, 6).map((e) => e.address), ['fd00:244:1::2']);
 });
 
@@ -131,7 +131,7 @@ describe('NodeData: what a node says, and why not', () => {
     ['a dump that does not parse', '*filter\n-A NOWHERE -j ACCEPT\n', null],
   ];
   for (const [name, stdout, tables] of dumps) {
-    test(`backendDump: ${name}`, () => assert.equal(withCommand('iptables-legacy-save', stdout).backendDump('legacy')?.tables.size ?? null, tables));
+    test(`backendDump: ${name}`, () => assert.equal(withCommand('iptables-legacy-save', stdout).backendDump('legacy', 4)?.tables.size ?? null, tables));
   }
 });
 

@@ -30,7 +30,7 @@ describe('observedModes: what a node\'s state shows', () => {
   ];
   for (const [name, m, node, want] of cases) {
     test(name, () => {
-      const got = observedModes(m, node);
+      const got = observedModes(m, node, 4);
       if (want === null) {
         assert.equal(got, null);
         return;

@@ -31,8 +31,8 @@ test('a cut dump makes the node unreplayable, naming the limit', () => {
   const rules = data.rulesFor(4);
   assert.equal(rules.ok, false, 'not the legacy dump alone');
   assert.equal(data.command('iptables-nft-save'), undefined, 'checks never see the cut output');
-  assert.equal(data.backendDump('nft'), null);
-  assert.notEqual(data.backendDump('legacy'), null);
+  assert.equal(data.backendDump('nft', 4), null);
+  assert.notEqual(data.backendDump('legacy', 4), null);
 });
 
 test('a cut nft ruleset or ipset list blocks the replay too', () => {

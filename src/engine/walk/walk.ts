@@ -101,7 +101,7 @@ class Walker {
       }
       const fwd = this.env.node.sysctls?.ipForward;
       if (fwd === false) {
-        this.finish(x, 'DROP', 'net.ipv4.ip_forward is 0: the node does not forward the packet');
+        this.finish(x, 'DROP', `${x.src.family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} is 0: the node does not forward the packet`);
         continue;
       }
       if (fwd === undefined) assume(x, 'ip_forward is on (a Kubernetes node needs it)');
@@ -219,7 +219,9 @@ class Walker {
     const v = this.env.node.sysctls?.routeLocalnet;
     if (v === true) return true;
     if (v === false) {
-      this.finish(b, 'DROP', `${b.src.text} → ${b.dst.text} needs net.ipv4.conf.*.route_localnet=1; with 0 the kernel refuses to route loopback addresses off lo`);
+      this.finish(b, 'DROP', b.src.family === 6
+        ? `${b.src.text} → ${b.dst.text}: the kernel never routes ::1 off lo (IPv6 has no route_localnet)`
+        : `${b.src.text} → ${b.dst.text} needs net.ipv4.conf.*.route_localnet=1; with 0 the kernel refuses to route loopback addresses off lo`);
       return false;
     }
     undecided(b, 'the packet uses a 127.0.0.0/8 address off the loopback device, which works only with route_localnet=1; that sysctl is not known');

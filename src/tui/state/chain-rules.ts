@@ -9,8 +9,9 @@ export interface ChainListing {
   rules: { line: number; text: string; matched: boolean }[];
 }
 
-export function chainRules(cluster: ClusterModel, node: string, hop: Hop): ChainListing | { why: string } {
-  const rules = cluster.nodeDataOf(node).rulesFor(4);
+/** `family`: the path's, whose rules (iptables or ip6tables, and the nft ruleset) the hop came from. */
+export function chainRules(cluster: ClusterModel, node: string, hop: Hop, family: 4 | 6): ChainListing | { why: string } {
+  const rules = cluster.nodeDataOf(node).rulesFor(family);
   if (!rules.ok) return { why: rules.why };
   if (hop.family !== undefined) {
     // An nftables rule: its chain from the node's nft ruleset, rules numbered by handle.

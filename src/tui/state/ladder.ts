@@ -5,7 +5,7 @@
  * moves a cursor over them.
  */
 import type { Report } from '../../report/model.js';
-import { backendText } from '../../report/text.js';
+import { backendText, clientText } from '../../report/text.js';
 
 type NodePath = Report['paths'][number];
 type Branch = NodePath['branches'][number];
@@ -36,8 +36,13 @@ export function legTitle(leg: LegName): string {
 /** Actions that end a packet: a rule's DROP/REJECT or a chain policy's DROP. */
 const ENDS = /^(DROP|REJECT|POLICY DROP)\b/;
 
+/** The client of a path's family (a dual-stack Service has one per family). */
+export function pathClient(report: Report, path: NodePath): Report['target']['client'] {
+  return report.verdict.families?.find((f) => f.family === path.family)?.client ?? report.target.client;
+}
+
 export function ladder(path: NodePath, branch: Branch, client: Report['target']['client']): LadderRow[] {
-  const rows: LadderRow[] = [{ kind: 'client', text: `client ${client.ip}:${client.port} → ${path.address}:${path.port}/${path.protocol}` }];
+  const rows: LadderRow[] = [{ kind: 'client', text: `client ${clientText(client)} → ${clientText({ ip: path.address, port: path.port })}/${path.protocol}` }];
   for (const s of branch.stages) {
     const node = s.node ?? null;
     rows.push({ kind: 'leg', leg: s.stage, node, ok: s.ok, text: s.summary });

@@ -32,6 +32,8 @@ export interface WhatIf {
   protocol?: Protocol;
   /** Ask.returningClient: a client that connected before (session affinity). */
   returningClient?: boolean;
+  /** One address family of a dual-stack Service (else an IPv6 --from / node IP decides, else each it has). */
+  family?: 4 | 6;
 }
 
 export interface Diagnosis {

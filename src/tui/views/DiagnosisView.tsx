@@ -80,7 +80,7 @@ export default function DiagnosisView({ diagnosis, width, height, active, onCopy
             return (
               <Text key={`${f.id}-${f.node ?? ''}-${i}`} inverse={mine} wrap="truncate-end">
                 <Text color={SEVERITY[f.severity].color}>{mine ? '▶' : ' '}{SEVERITY[f.severity].label}</Text>
-                {` ${f.id}${f.node ? ` (${f.node})` : ''}`}
+                {` ${f.family ? `IPv${f.family} ` : ''}${f.id}${f.node ? ` (${f.node})` : ''}`}
               </Text>
             );
           })}
@@ -97,7 +97,7 @@ export default function DiagnosisView({ diagnosis, width, height, active, onCopy
 }
 
 function detailLines(f: ReportFinding, selectedCommand: number, width: number): Line[] {
-  const lines: Line[] = [{ text: `${SEVERITY[f.severity].label.trim()}  ${f.title}${f.node ? ` (${f.node})` : ''}`, color: SEVERITY[f.severity].color, bold: true }];
+  const lines: Line[] = [{ text: `${SEVERITY[f.severity].label.trim()}  ${f.family ? `IPv${f.family}: ` : ''}${f.title}${f.node ? ` (${f.node})` : ''}`, color: SEVERITY[f.severity].color, bold: true }];
   lines.push({ text: f.id, dim: true });
   lines.push(...wrap(f.message, 0, width).map((text) => ({ text })));
   if (f.evidence.length > 0) {
@@ -120,7 +120,8 @@ function detailLines(f: ReportFinding, selectedCommand: number, width: number): 
 function noFindingLines(report: Report, width: number): Line[] {
   const skipped = report.checks.filter((c) => c.status !== 'passed' && c.status !== 'failed');
   const lines: Line[] = [{ text: 'No findings.', bold: true }];
-  lines.push(...report.verdict.nodes.map((n) => ({ text: `  ${n.result === 'delivered' ? '✓' : '✗'} ${n.node} ${n.address}: ${n.result}`, color: n.result === 'delivered' ? 'green' : 'red' })));
+  const dual = (report.verdict.families?.length ?? 0) > 1;
+  lines.push(...report.verdict.nodes.map((n) => ({ text: `  ${n.result === 'delivered' ? '✓' : '✗'} ${dual ? `IPv${n.family} ` : ''}${n.node} ${n.address}: ${n.result}`, color: n.result === 'delivered' ? 'green' : 'red' })));
   for (const c of skipped) lines.push(...wrap(`${c.status} ${c.id}: ${c.reason ?? ''}`, 2, width).map((text) => ({ text, dim: true })));
   return lines;
 }

@@ -3,9 +3,10 @@ import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import type { ClusterModel } from '../../model/cluster.js';
 import type { Report } from '../../report/model.js';
+import { clientText } from '../../report/text.js';
 import { windowStart } from '../hooks.js';
 import { chainRules } from '../state/chain-rules.js';
-import { firstBranch, firstInterest, ladder, legTitle, type LadderRow } from '../state/ladder.js';
+import { firstBranch, firstInterest, ladder, legTitle, pathClient, type LadderRow } from '../state/ladder.js';
 
 export interface Props {
   readonly report: Report;
@@ -24,7 +25,7 @@ export default function PathView({ report, model, height, active }: Props) {
   const path = paths[Math.min(nodeAt, paths.length - 1)];
   const [branchAt, setBranchAt] = useState(() => (path ? firstBranch(path) : 0));
   const branch = path?.branches[Math.min(branchAt, path.branches.length - 1)];
-  const rows = path && branch ? ladder(path, branch, report.target.client) : [];
+  const rows = path && branch ? ladder(path, branch, pathClient(report, path)) : [];
   const [cursor, setCursor] = useState(() => firstInterest(rows));
   const [expanded, setExpanded] = useState(false);
   const at = Math.min(cursor, Math.max(0, rows.length - 1));
@@ -35,7 +36,7 @@ export default function PathView({ report, model, height, active }: Props) {
     const b = firstBranch(p);
     setNodeAt(i);
     setBranchAt(b);
-    setCursor(firstInterest(p.branches[b] ? ladder(p, p.branches[b], report.target.client) : []));
+    setCursor(firstInterest(p.branches[b] ? ladder(p, p.branches[b], pathClient(report, p)) : []));
     setExpanded(false);
   };
   useInput((input, key) => {
@@ -44,7 +45,7 @@ export default function PathView({ report, model, height, active }: Props) {
     else if (input === 'b' && path && path.branches.length > 1) {
       const next = (branchAt + 1) % path.branches.length;
       setBranchAt(next);
-      setCursor(firstInterest(ladder(path, path.branches[next]!, report.target.client)));
+      setCursor(firstInterest(ladder(path, path.branches[next]!, pathClient(report, path))));
       setExpanded(false);
     } else if (key.downArrow || input === 'j') {
       setCursor(Math.min(at + 1, rows.length - 1));
@@ -58,8 +59,10 @@ export default function PathView({ report, model, height, active }: Props) {
   if (path === undefined) {
     return <Text dimColor>{`No path to show: ${report.verdict.summary}`}</Text>;
   }
+  // A dual-stack Service: each node once per family, the family beside the node's name.
+  const dual = (report.verdict.families?.length ?? 0) > 1;
   const row = rows[at];
-  const detail = detailLines(row, expanded, model);
+  const detail = detailLines(row, expanded, model, path.family ?? 4);
   const detailHeight = Math.min(detail.length, Math.max(3, Math.floor((height - 3) / 2)));
   const focus = detail.findIndex((l) => l.focus === true);
   const detailStart = windowStart(detail.length, Math.max(0, focus), detailHeight);
@@ -70,8 +73,8 @@ export default function PathView({ report, model, height, active }: Props) {
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end">
         <Text bold>Path </Text>
-        <Text color="cyan">{`◀ ${path.node} ▶`}</Text>
-        <Text dimColor>{` node ${nodeAt + 1}/${paths.length}  ${path.address}:${path.port}/${path.protocol}  `}</Text>
+        <Text color="cyan">{`◀ ${path.node}${dual ? ` IPv${path.family}` : ''} ▶`}</Text>
+        <Text dimColor>{` node ${nodeAt + 1}/${paths.length}  ${clientText({ ip: path.address, port: path.port })}/${path.protocol}  `}</Text>
         <Text color={RESULT_COLOR[path.result]} bold>{path.result}</Text>
         {path.result !== 'delivered' && path.deliveredShare > 0 ? <Text dimColor>{` (${Math.round(path.deliveredShare * 100)}% delivered)`}</Text> : null}
       </Text>
@@ -143,7 +146,7 @@ interface Line {
 }
 
 /** Under the ladder: the selected rule in full, or its whole chain when expanded. */
-function detailLines(row: LadderRow | undefined, expanded: boolean, model: ClusterModel | null): Line[] {
+function detailLines(row: LadderRow | undefined, expanded: boolean, model: ClusterModel | null, family: 4 | 6): Line[] {
   if (row === undefined) return [];
   if (row.kind !== 'hop') return [{ text: row.kind === 'client' ? '' : row.text, dim: true }];
   const h = row.hop;
@@ -153,7 +156,7 @@ function detailLines(row: LadderRow | undefined, expanded: boolean, model: Clust
       { text: h.rule ?? `chain policy: ${h.action}`, color: row.culprit ? 'red' : 'yellow' },
     ];
   }
-  const listing = chainRules(model, row.node, h);
+  const listing = chainRules(model, row.node, h, family);
   if ('why' in listing) return [{ text: `cannot list the chain: ${listing.why}`, color: 'red' }];
   const lines: Line[] = [{ text: listing.title, bold: true }];
   if (listing.rules.length === 0) lines.push({ text: '  (no rules: the policy decides)', dim: true });

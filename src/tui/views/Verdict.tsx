@@ -1,8 +1,8 @@
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import { healthOf } from '../../report/health.js';
+import { familyHealth, healthOf } from '../../report/health.js';
 import type { Report } from '../../report/model.js';
-import { portText, wrap } from '../../report/text.js';
+import { clientText, portText, wrap } from '../../report/text.js';
 import Badge from '../components/Badge.js';
 import type { WhatIf } from '../state/session.js';
 
@@ -14,19 +14,42 @@ export interface Props {
   readonly height: number;
 }
 
-/** What was asked and what the client sees, in the words of the text report's first line. */
+/**
+ * What was asked and what the client sees, in the words of the text report's first line; for a
+ * dual-stack Service, one line per address family, each with its own badge.
+ */
 export default function Verdict({ report, whatIf, width, height }: Props) {
   const t = report.target;
   const asked = Object.entries(whatIf).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`);
-  const summary = wrap(report.verdict.summary, 0, width - 2);
   const room = height - 1;
+  const families = report.verdict.families ?? [];
+  const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(t.client)}`;
+  const head = (
+    <Text wrap="truncate-end">
+      <Text bold>{`${t.namespace}/${t.service}`}</Text>
+      <Text dimColor>{`${portText(t.port)}, ${clients}`}</Text>
+      {asked.length > 0 ? <Text color="magenta">{`  what-if: ${asked.join(' ')}`}</Text> : null}
+    </Text>
+  );
+  if (families.length > 1) {
+    return (
+      <Box flexDirection="column">
+        {head}
+        {families.slice(0, room).map((f) => {
+          const health = familyHealth(report, f.family);
+          return (
+            <Text key={f.family} wrap="truncate-end">
+              <Badge health={health} />{` IPv${f.family} ${health === 'ok' ? 'answers' : f.summary}`}
+            </Text>
+          );
+        })}
+      </Box>
+    );
+  }
+  const summary = wrap(report.verdict.summary, 0, width - 2);
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">
-        <Text bold>{`${t.namespace}/${t.service}`}</Text>
-        <Text dimColor>{`${portText(t.port)}, client ${t.client.ip}:${t.client.port}`}</Text>
-        {asked.length > 0 ? <Text color="magenta">{`  what-if: ${asked.join(' ')}`}</Text> : null}
-      </Text>
+      {head}
       {summary.slice(0, room).map((line, i) => (
         <Text key={i} wrap="truncate-end">
           {i === 0 ? <><Badge health={healthOf(report)} />{' '}</> : '  '}

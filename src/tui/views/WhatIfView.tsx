@@ -1,6 +1,6 @@
 import { Box, useInput } from 'ink';
 import { Text } from '../components/Text.js';
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import type { Protocol } from '../../engine/packet/contract.js';
 import TextField from '../components/TextField.js';
 import type { WhatIf } from '../state/session.js';
@@ -14,11 +14,12 @@ export interface Props {
   readonly onSubmit: (whatIf: WhatIf) => void;
 }
 
-type Field = 'node' | 'nodeIp' | 'from' | 'port' | 'protocol' | 'returning';
-const FIELDS: readonly Field[] = ['node', 'nodeIp', 'from', 'port', 'protocol', 'returning'];
+type Field = 'node' | 'nodeIp' | 'from' | 'port' | 'protocol' | 'family' | 'returning';
+const FIELDS: readonly Field[] = ['node', 'nodeIp', 'from', 'port', 'protocol', 'family', 'returning'];
 const PROTOCOLS: readonly (Protocol | undefined)[] = [undefined, 'tcp', 'udp', 'sctp'];
+const FAMILIES: readonly (4 | 6 | undefined)[] = [undefined, 4, 6];
 
-/** Ask again with another ingress node, client, port, protocol or a returning client; the snapshot is replayed, not gathered. */
+/** Ask again with another ingress node, client, port, protocol, address family or a returning client; the snapshot is replayed, not gathered. */
 export default function WhatIfView({ row, nodes, current, active, onSubmit }: Props) {
   const [field, setField] = useState<Field>('node');
   const [node, setNode] = useState<string | undefined>(current.node);
@@ -27,7 +28,22 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
   const ports = row.ports.filter((p) => p.nodePort !== null);
   const [port, setPort] = useState<string | undefined>(current.port);
   const [protocol, setProtocol] = useState<Protocol | undefined>(current.protocol);
+  const [family, setFamily] = useState<4 | 6 | undefined>(current.family);
   const [returning, setReturning] = useState(current.returningClient === true);
+
+  // What the screen shows, as of the last render: Ink may deliver Enter to the handler of an
+  // earlier render (it re-subscribes after drawing), which would submit the values before the
+  // last keys or a paste.
+  const shown = useRef<WhatIf>({});
+  shown.current = {
+    ...(node !== undefined ? { node } : {}),
+    ...(nodeIp.trim() !== '' ? { nodeIp: nodeIp.trim() } : {}),
+    ...(from.trim() !== '' ? { from: from.trim() } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    ...(family !== undefined ? { family } : {}),
+    ...(returning ? { returningClient: true } : {}),
+  };
 
   const cycle = <T,>(list: readonly T[], value: T, step: number): T => list[(list.indexOf(value) + step + list.length) % list.length]!;
   useInput((input, key) => {
@@ -39,18 +55,12 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
       if (field === 'node') setNode(cycle([undefined, ...nodes], node, step));
       if (field === 'port') setPort(cycle([undefined, ...ports.map((p) => p.name || String(p.port))], port, step));
       if (field === 'protocol') setProtocol(cycle(PROTOCOLS, protocol, step));
+      if (field === 'family') setFamily(cycle(FAMILIES, family, step));
       if (field === 'returning') setReturning(!returning);
     } else if (key.return) {
-      onSubmit({
-        ...(node !== undefined ? { node } : {}),
-        ...(nodeIp.trim() !== '' ? { nodeIp: nodeIp.trim() } : {}),
-        ...(from.trim() !== '' ? { from: from.trim() } : {}),
-        ...(port !== undefined ? { port } : {}),
-        ...(protocol !== undefined ? { protocol } : {}),
-        ...(returning ? { returningClient: true } : {}),
-      });
+      onSubmit(shown.current);
     } else if (input === 'x' && field !== 'nodeIp' && field !== 'from') {
-      setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined); setReturning(false);
+      setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined); setFamily(undefined); setReturning(false);
     }
   }, { isActive: active });
 
@@ -75,10 +85,11 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
       <Text dimColor>Replays the snapshot already gathered with these answers; nothing is read from the cluster.</Text>
       <Text> </Text>
       {line('node', 'ingress node', choice(node ?? 'every node', 'node'), '← →')}
-      {line('nodeIp', 'node IP', <TextField value={nodeIp} onChange={setNodeIp} focused={active && field === 'nodeIp'} placeholder="an address of a node; 127.0.0.1 = a process on it" />, 'instead of the node')}
-      {line('from', 'client', <TextField value={from} onChange={setFrom} focused={active && field === 'from'} placeholder="203.0.113.7:40000 (outside the cluster)" />, 'IP[:PORT]')}
+      {line('nodeIp', 'node IP', <TextField value={nodeIp} onChange={setNodeIp} focused={active && field === 'nodeIp'} placeholder="an address of a node, IPv4 or IPv6; 127.0.0.1 = a process on it" />, 'instead of the node')}
+      {line('from', 'client', <TextField value={from} onChange={setFrom} focused={active && field === 'from'} placeholder="203.0.113.7:40000 or [2001:db8::7]:40000 (outside the cluster)" />, 'IP[:PORT]')}
       {line('port', 'port', choice(portLabel(port), 'port'), '← →')}
       {line('protocol', 'protocol', choice(protocol ?? 'the port\'s own', 'protocol'), '← →')}
+      {line('family', 'family', choice(family === undefined ? 'each the Service has (or the client\'s)' : `IPv${family}`, 'family'), '← →')}
       {line('returning', 'connected', choice(returning ? 'before (a returning client)' : 'never (its first connection)', 'returning'), 'session affinity')}
       <Text> </Text>
       <Text dimColor>Enter: replay   x: back to the defaults   Esc: cancel</Text>

@@ -117,7 +117,7 @@ function ciliumLinks(n: NodeSpec, last: number): Record<string, unknown>[] {
 /** `cilium-dbg service list -o json` for the snapshot's Services as the agent on `agentNode` prints it. */
 function serviceTable(spec: ClusterSpec, cilium: CiliumSpec, snapshot: Snapshot, agentNode: string): unknown[] {
   const model = new ClusterModel(snapshot);
-  const slices = endpointSlicesOf(model);
+  const slices = endpointSlicesOf(model, 4);
   const out: unknown[] = [];
   let id = 0;
   for (const svc of model.services) {

@@ -1,0 +1,89 @@
+/** A dual-stack Service in the interactive session: a verdict line per family, IPv6 findings, IPv6 paths, and what-if per family. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dualStack } from '../support/dual-stack-fixture.js';
+import { baseCluster, buildScenarioSnapshot } from '../support/scenario-kit/index.js';
+import { demoSession, KEY, renderApp, type Rendered } from './support.js';
+
+/** shop/frontend is dual-stack and its IPv6 connections through node-1 time out (node-1's ip6tables FORWARD drops the pods' port). */
+const snapshot = () => dualStack(buildScenarioSnapshot(baseCluster()), {
+  editIp6tables: (node, text) => (node !== 'node-1' ? text : text.replace(':KUBE-SERVICES - [0:0]\n-A INPUT', ':KUBE-SERVICES - [0:0]\n-A FORWARD -p tcp -m tcp --dport 8080 -j DROP\n-A INPUT')),
+});
+
+/**
+ * Presses a key until the screen shows what it should: on a loaded machine Ink can miss a key
+ * typed while it renders, and a key is only pressed again once the screen has shown for 3 s that
+ * the last press did not land.
+ */
+async function pressUntil(app: Rendered, key: string, what: string | RegExp): Promise<void> {
+  for (let i = 0; ; i++) {
+    await app.press(key);
+    try {
+      await app.until(what);
+      return;
+    } catch (e) {
+      if (i === 2) throw e;
+    }
+  }
+}
+
+/** The frame once it shows `what`: a replay of both families can take longer than until()'s 3 s on a loaded machine. */
+async function replayed(app: Rendered, what: string | RegExp): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const f = app.frame();
+    if (typeof what === 'string' ? f.includes(what) : what.test(f)) return f;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`screen never showed ${String(what)}; last frame:\n${app.frame()}`);
+}
+
+test('the diagnosis shows one verdict line per family, the IPv6 finding and the IPv6 path', async () => {
+  const session = await demoSession({ snapshot: snapshot(), file: 'dual.json' });
+  const app = await renderApp(session);
+  await replayed(app, 'frontend');
+  const row = session.getState().services.findIndex((s) => s.key === 'shop/frontend');
+  await app.press(...Array<string>(row).fill('j'), KEY.enter);
+  let f = await replayed(app, 'IPv6 client');
+  assert.match(f, /✓ IPv4 answers/);
+  assert.match(f, /✗ IPv6 connections to port 30080 time out on node-1 \(fd00:c0:a8:1::65\)/);
+  assert.match(f, /IPv6 host-firewall-drop \(node-1\)/);
+  assert.match(f, /IPv6: A host firewall drops NodePort traffic/);
+  // The path view opens on the first failing path: node-1 over IPv6, with the IPv6 client.
+  await app.press('p');
+  f = await app.until('Path ◀ node-1 IPv6 ▶');
+  assert.match(f, /\[fd00:c0:a8:1::65\]:30080\/tcp\s+timeout/);
+  assert.match(f, /client \[2001:db8::7\]:40000 → \[fd00:c0:a8:1::65\]:30080\/tcp/);
+  app.unmount();
+});
+
+test('what-if IPv4 only (the family choice), then an IPv6 client: each replays its family alone', async () => {
+  const session = await demoSession({ snapshot: snapshot(), file: 'dual.json' });
+  const app = await renderApp(session);
+  await replayed(app, 'frontend');
+  const row = session.getState().services.findIndex((s) => s.key === 'shop/frontend');
+  await app.press(...Array<string>(row).fill('j'), KEY.enter);
+  await replayed(app, 'IPv6 client');
+  await app.press('w');
+  await app.until(/family\s+◀ each the Service has/);
+  await pressUntil(app, KEY.up, /▶ ?family/);
+  await pressUntil(app, KEY.right, '◀ IPv4 ▶');
+  await app.press(KEY.enter);
+  let f = await replayed(app, 'what-if: family=4');
+  assert.match(f, /✓ connections to port 30080 reach a pod on node-1 \(192\.168\.1\.101\)/);
+  assert.doesNotMatch(f, /IPv6/);
+
+  await app.press('w');
+  await app.until(/▶ ?ingress node/);
+  await pressUntil(app, 'x', /family\s+◀ each the Service has/);
+  await pressUntil(app, KEY.down, /▶ ?node IP/);
+  await pressUntil(app, KEY.down, /▶ ?client/);
+  // Pasted, as an address usually is: one input the field appends whole.
+  app.stdin.write('[2001:db8::9]:41000');
+  await app.until('[2001:db8::9]:41000');
+  await app.press(KEY.enter);
+  f = await replayed(app, 'what-if: from=[2001:db8::9]');
+  assert.match(f, /client \[2001:db8::9\]:41000/);
+  assert.match(f, /✗ connections to port 30080 time out on node-1 \(fd00:c0:a8:1::65\)/);
+  assert.deepEqual(session.getState().diagnosis?.report?.verdict.families?.map((x) => x.family), [6]);
+  app.unmount();
+});
