@@ -6,7 +6,7 @@
  * conntrack and nat POSTROUTING never sees it. Missing either, a pod on another node answers the
  * client from its own address, the client drops the reply, and the connection times out.
  */
-import { defineCheck, ingressOutcomes, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, ingressOutcomes, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 
 const MESSAGES = {
   notMasqueraded: '{{node}} forwards {{address}}:{{nodePort}}/{{protocol}} through IPVS to {{backend}} without masquerade: {{cause}} The pod answers {{client}} from its own address, the client drops the reply, and the connection times out.',
@@ -52,7 +52,7 @@ export default defineCheck({
         node: p.node,
         data: {
           node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), client: p.client.ip,
-          backend: branch.backend ? `${branch.backend.pod ?? branch.backend.ip} (${branch.backend.ip}:${branch.backend.port}${branch.backend.node ? ` on ${branch.backend.node}` : ''})` : 'a pod',
+          backend: branch.backend ? `${branch.backend.pod ?? branch.backend.ip} (${hostPort(branch.backend.ip, branch.backend.port)}${branch.backend.node ? ` on ${branch.backend.node}` : ''})` : 'a pod',
           cause: causes.join(' '),
         },
         evidence,

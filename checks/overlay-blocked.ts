@@ -4,7 +4,7 @@
  * traffic between the nodes is lost outside every node's rules, in the CNI's overlay (its tunnel
  * blocked by a security group or a firewall between the nodes, or pod addresses not routed).
  */
-import { defineCheck, probeEvidence, sh, type Command, type Evidence } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, probeEvidence, sh, type Command, type Evidence } from '../src/check-kit/index.js';
 import { cniOf, needText, type Need } from './lib/cni.js';
 import { listText } from './lib/text.js';
 import { readProbes, replayEvidence, type ProbeReading } from './lib/wire.js';
@@ -91,7 +91,7 @@ export default defineCheck({
 /** `from node-1 to node-2 (10.244.1.2:8080) and node-3 (…)`, one entry per ingress node. */
 function groupByFrom(pairs: { from: string; to: string; r: ProbeReading }[]): string[] {
   const by = new Map<string, string[]>();
-  for (const p of pairs) by.set(p.from, [...(by.get(p.from) ?? []), `${p.r.expected.backend?.pod ?? p.to} on ${p.to} (${p.r.probe.ip}:${p.r.probe.port} ${p.r.probe.result})`]);
+  for (const p of pairs) by.set(p.from, [...(by.get(p.from) ?? []), `${p.r.expected.backend?.pod ?? p.to} on ${p.to} (${hostPort(p.r.probe.ip, p.r.probe.port)} ${p.r.probe.result})`]);
   return [...by].map(([from, to]) => `from ${from} to ${listText(to)}`);
 }
 

@@ -11,7 +11,7 @@
  * - node-to-self is a process on the node (nat OUTPUT, not PREROUTING): never replayed, it only
  *   says whether the node answers its own nodePort.
  */
-import { familyOf, isIp, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
+import { familyOf, hostPort, isIp, isLoopbackIp, listenerFor, type CheckContext, type NodePath, type PathBranch, type Probe, type ProbeResult } from '../../src/check-kit/index.js';
 import { linksOf } from './ip-addr.js';
 import { percent } from './text.js';
 
@@ -155,7 +155,7 @@ function podExpectation(path: NodePath | null, probe: Probe): Expectation {
   const toPod = path.branches.filter((b) => b.backend?.ip === probe.ip && b.backend.port === probe.port);
   const first = toPod[0];
   if (first === undefined) {
-    const what = `the replay through ${path.node} does not reach ${probe.ip}:${probe.port}`;
+    const what = `the replay through ${path.node} does not reach ${hostPort(probe.ip, probe.port)}`;
     return { results: new Set(), undecided: what, verdict: what, path };
   }
   const results = new Set<WireResult>();
@@ -168,7 +168,7 @@ function podExpectation(path: NodePath | null, probe: Probe): Expectation {
   const target = first.backend;
   const where = `${target?.pod ?? probe.ip}${target?.node ? ` on ${target.node}` : ''}`;
   const verdict = undecided !== null ? `the replay through ${path.node} cannot say whether ${where} answers (${undecided})`
-    : results.has('connected') ? `the replay through ${path.node} reaches ${where} at ${probe.ip}:${probe.port}`
+    : results.has('connected') ? `the replay through ${path.node} reaches ${where} at ${hostPort(probe.ip, probe.port)}`
       : `the replay through ${path.node} reaches ${where}, where nothing listens on ${probe.port}`;
   return { results: undecided === null ? results : new Set(), undecided, verdict, path, ...(target === null ? {} : { backend: target }) };
 }

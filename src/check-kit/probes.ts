@@ -1,10 +1,11 @@
 /** --probe results as checks cite them. */
+import { hostPort } from '../engine/address.js';
 import type { Probe } from '../snapshot/probe.js';
 import type { Evidence } from './model.js';
 
 /** `ip:port/PROTO`, with brackets around an IPv6 address. */
 export function probeTargetText(p: Pick<Probe, 'ip' | 'port' | 'protocol'>): string {
-  return `${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:${p.port}/${p.protocol}`;
+  return `${hostPort(p.ip, p.port)}/${p.protocol}`;
 }
 
 export function probeEvidence(p: Probe): Evidence {

@@ -4,7 +4,7 @@
  * POSTROUTING walk, rp_filter) → NetworkPolicy with the source the packet really has there →
  * the pod → the return path. Pure: nodes come in already parsed, policy as a PolicyWorld.
  */
-import { isLoopback, parseAddr } from './address.js';
+import { hostPort, isLoopback, parseAddr } from './address.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyWorld } from './netpol/index.js';
 import type { WalkLimits } from './packet/budget.js';
 import type { NodeContext, Outcome, Protocol, WalkResult } from './packet/contract.js';
@@ -191,14 +191,14 @@ function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch 
     ingress(false, why);
     return fail(o.probability, listens ? 'indeterminate' : 'refused', 'ingress', why, null, null, stages);
   }
-  ingress(true, `translated to ${o.dnat.ip}:${o.dnat.port ?? q.nodePort}${o.snat ? ` and masqueraded${o.snat.ip ? ` to ${o.snat.ip}` : ''}` : ''}`);
+  ingress(true, `translated to ${hostPort(o.dnat.ip, o.dnat.port ?? q.nodePort)}${o.snat ? ` and masqueraded${o.snat.ip ? ` to ${o.snat.ip}` : ''}` : ''}`);
 
   const backend = q.backends.find((b) => b.ip === o.dnat!.ip && (o.dnat!.port === null || b.port === o.dnat!.port));
   const bport = o.dnat.port ?? q.nodePort;
   const backendRef = { ip: o.dnat.ip, port: bport, node: backend?.node ?? null, pod: backend?.pod ? `${backend.pod.namespace}/${backend.pod.name}` : null };
   const source = o.snat === null ? q.client.ip : o.snat.ip ?? null;
   if (backend === undefined) {
-    const why = `the rules send it to ${o.dnat.ip}:${bport}, which is not a ready endpoint of the Service (stale rules?)`;
+    const why = `the rules send it to ${hostPort(o.dnat.ip, bport)}, which is not a ready endpoint of the Service (stale rules?)`;
     stages.push({ stage: 'backend-node', ok: false, summary: why });
     return fail(o.probability, 'timeout', 'backend-node', why, backendRef, source, stages);
   }
@@ -235,7 +235,7 @@ function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch 
     return fail(o.probability, 'refused', 'pod', backend.sockets.why, backendRef, source, stages);
   } else {
     const unread = backend.sockets == null ? ' (its sockets were not read)' : '';
-    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: true, summary: `reaches ${backendRef.pod ?? backend.ip} at ${backend.ip}:${bport}${unread}` });
+    stages.push({ stage: 'pod', node: backend.node ?? undefined, ok: true, summary: `reaches ${backendRef.pod ?? backend.ip} at ${hostPort(backend.ip, bport)}${unread}` });
   }
 
   // The return path: without SNAT the pod answers the client directly. On a remote node that reply

@@ -118,7 +118,7 @@ type Backend = NonNullable<Report['paths'][number]['branches'][number]['backend'
 
 /** `shop/web-1 (10.244.1.2:8080 on node-2)`: the endpoint a branch reached. */
 export function backendText(b: Backend): string {
-  return `${b.pod ?? b.ip} (${b.ip}:${b.port ?? '?'}${b.node ? ` on ${b.node}` : ''})`;
+  return `${b.pod ?? b.ip} (${b.port === null || b.port === undefined ? `${b.ip}:?` : hostPort(b.ip, b.port)}${b.node ? ` on ${b.node}` : ''})`;
 }
 
 function finding(f: ReportFinding, paint: Paint): string[] {

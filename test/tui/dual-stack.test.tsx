@@ -10,23 +10,6 @@ const snapshot = () => dualStack(buildScenarioSnapshot(baseCluster()), {
   editIp6tables: (node, text) => (node !== 'node-1' ? text : text.replace(':KUBE-SERVICES - [0:0]\n-A INPUT', ':KUBE-SERVICES - [0:0]\n-A FORWARD -p tcp -m tcp --dport 8080 -j DROP\n-A INPUT')),
 });
 
-/**
- * Presses a key until the screen shows what it should: on a loaded machine Ink can miss a key
- * typed while it renders, and a key is only pressed again once the screen has shown for 3 s that
- * the last press did not land.
- */
-async function pressUntil(app: Rendered, key: string, what: string | RegExp): Promise<void> {
-  for (let i = 0; ; i++) {
-    await app.press(key);
-    try {
-      await app.until(what);
-      return;
-    } catch (e) {
-      if (i === 2) throw e;
-    }
-  }
-}
-
 /** The frame once it shows `what`: a replay of both families can take longer than until()'s 3 s on a loaded machine. */
 async function replayed(app: Rendered, what: string | RegExp): Promise<string> {
   for (let i = 0; i < 100; i++) {
@@ -65,8 +48,9 @@ test('what-if IPv4 only (the family choice), then an IPv6 client: each replays i
   await replayed(app, 'IPv6 client');
   await app.press('w');
   await app.until(/family\s+◀ each the Service has/);
-  await pressUntil(app, KEY.up, /▶ ?family/);
-  await pressUntil(app, KEY.right, '◀ IPv4 ▶');
+  await app.pressUntil(KEY.up, /▶ ?connected/);
+  await app.pressUntil(KEY.up, /▶ ?family/);
+  await app.pressUntil(KEY.right, '◀ IPv4 ▶');
   await app.press(KEY.enter);
   let f = await replayed(app, 'what-if: family=4');
   assert.match(f, /✓ connections to port 30080 reach a pod on node-1 \(192\.168\.1\.101\)/);
@@ -74,9 +58,9 @@ test('what-if IPv4 only (the family choice), then an IPv6 client: each replays i
 
   await app.press('w');
   await app.until(/▶ ?ingress node/);
-  await pressUntil(app, 'x', /family\s+◀ each the Service has/);
-  await pressUntil(app, KEY.down, /▶ ?node IP/);
-  await pressUntil(app, KEY.down, /▶ ?client/);
+  await app.pressUntil('x', /family\s+◀ each the Service has/);
+  await app.pressUntil(KEY.down, /▶ ?node IP/);
+  await app.pressUntil(KEY.down, /▶ ?client/);
   // Pasted, as an address usually is: one input the field appends whole.
   app.stdin.write('[2001:db8::9]:41000');
   await app.until('[2001:db8::9]:41000');

@@ -21,8 +21,8 @@ test('the first pass gives every Service a health and its top finding', async ()
     'shop/checkout': { health: 'error', top: 'no-ready-endpoints' },
     'shop/frontend': { health: 'error', top: 'etp-local-no-local-endpoint' },
     'shop/payments': { health: 'error', top: 'netpol-blocks-snated-source' },
-    // Dual-stack, broken only over IPv6: healthy while the replay reads only the IPv4 rules.
-    'shop/search': { health: 'ok', top: null },
+    // Dual-stack, broken only over IPv6 (node-1 does not forward IPv6): the worst family decides.
+    'shop/search': { health: 'error', top: 'ip-forward-disabled' },
   });
 });
 

@@ -25,6 +25,12 @@ export type Rendered = ReturnType<typeof render> & {
   /** The last frame once it satisfies the predicate (polls; fails with the frame after 3 s). */
   until(what: string | RegExp | ((frame: string) => boolean)): Promise<string>;
   frame(): string;
+  /**
+   * Presses a key and waits for the screen it should show. Ink can drop a key typed while it
+   * re-binds a view's input handler (a loaded machine), so a key whose screen has not come after
+   * until()'s 3 s is pressed again, twice at most: a handled key renders long before that.
+   */
+  pressUntil(key: string, what: string | RegExp): Promise<string>;
 };
 
 export async function renderApp(session: Session, props: Partial<AppProps> = {}): Promise<Rendered> {
@@ -41,6 +47,16 @@ export async function renderApp(session: Session, props: Partial<AppProps> = {})
   await tick(); // let useInput subscribe before the first key
   return Object.assign(r, {
     frame, until,
+    async pressUntil(key: string, what: string | RegExp) {
+      for (let attempt = 0; ; attempt++) {
+        r.stdin.write(key);
+        try {
+          return await until(what);
+        } catch (e) {
+          if (attempt === 2) throw e;
+        }
+      }
+    },
     async press(...keys: string[]) {
       for (const k of keys) {
         r.stdin.write(k);

@@ -1,4 +1,4 @@
-import { parseAddr, parseCidr } from '../address.js';
+import { hostPort as hostPortText, parseAddr, parseCidr } from '../address.js';
 import { ParseError } from '../errors.js';
 import type { IpvsReal, IpvsService, IpvsState } from './types.js';
 
@@ -333,9 +333,5 @@ function serviceKey(s: SvcSpec): string {
 
 function describeSvc(s: SvcSpec): string {
   if (s.fwmark !== null) return `fwmark ${s.fwmark}${s.family === 6 ? ' (IPv6)' : ''}`;
-  return `${(s.proto ?? '').toUpperCase()} ${hostPortText(s.address ?? '', s.port)}`;
-}
-
-function hostPortText(ip: string, port: number | null): string {
-  return ip.includes(':') ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
+  return `${(s.proto ?? '').toUpperCase()} ${hostPortText(s.address ?? '', s.port ?? 0)}`;
 }
