@@ -8,7 +8,7 @@
  *
  * Not this check: a Service without ready endpoints (the endpoint checks say so first).
  */
-import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { frontendText, nodePortFrontends, tableExcerpt } from './lib/cilium-table.js';
 import { listText } from './lib/text.js';
 
@@ -92,7 +92,7 @@ export default defineCheck({
           backends: backends.length === 0 ? 'they have no backends'
             : stray.length === backends.length ? `their backends (${listText(shown([...new Set(stray)]))}) are none of the Service's endpoints`
               : `none of their backends is active (${states.join(', ')})`,
-          endpoints: `${expected.length} ready endpoint${expected.length === 1 ? '' : 's'}${expected === endpoints ? '' : ` on ${node} (externalTrafficPolicy Local)`} (${listText(shown(expected.map((e) => `${e.address}:${e.port}`)))})`,
+          endpoints: `${expected.length} ready endpoint${expected.length === 1 ? '' : 's'}${expected === endpoints ? '' : ` on ${node} (externalTrafficPolicy Local)`} (${listText(shown(expected.map((e) => hostPort(e.address, e.port))))})`,
         },
         evidence,
         remediation,

@@ -7,9 +7,7 @@
  * kube-proxy in nftables mode writes no KUBE-FORWARD at all, and an accept in its own nft table
  * cannot overrule another table's drop at the same hook: there the drop is nobody's missing rule.
  */
-import {
-  defineCheck, familyOf, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset,
-} from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostPort, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset } from '../src/check-kit/index.js';
 import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
@@ -141,7 +139,7 @@ export default defineCheck({
         e.share += h.branch.probability;
         byIngress.set(h.path.node, e);
       }
-      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${e.path.address}:${e.path.port}: ${e.why}` });
+      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${hostPort(e.path.address, e.path.port)}: ${e.why}` });
       const affected = [...byIngress.values()].map((e) => `${percent(e.share)} of the connections that enter through ${e.path.node} (${e.path.address})`).join(', ');
       const pods = [...new Set(list.map((h) => {
         const ip = h.branch.backend?.ip ?? h.dnat?.ip;

@@ -167,7 +167,7 @@ export default defineCheck({
         });
       }
       for (const e of byIngress.values()) {
-        evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${e.path.address}:${e.path.port}: ${e.why}` });
+        evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${hostPort(e.path.address, e.path.port)}: ${e.why}` });
       }
 
       // Where in its chain the rule sits, to insert an ACCEPT just before it (at the end for a policy).

@@ -5,7 +5,7 @@
  * off; KubeSkoop marks it fatal. For IPv6 the switch is net.ipv6.conf.all.forwarding (ip6_forward
  * reads the `all` value), and forwarded packets are then dropped without an ICMP error.
  */
-import { defineCheck, FORWARDING_SYSCTL, sh, type CheckContext, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, FORWARDING_SYSCTL, hostPort, sh, type CheckContext, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { percent } from './lib/text.js';
 
 /** Node → why NodePort traffic is forwarded there. */
@@ -19,7 +19,7 @@ function forwardingNodes(ctx: CheckContext): Map<string, string> {
   for (const p of ctx.paths) {
     // The ingress node forwards unless every translation it makes lands on one of its own addresses.
     const local = p.walk !== null && p.walk.outcomes.length > 0 && p.walk.outcomes.every((o) => o.delivery === 'local');
-    if (!local) add(p.node, `it is the ingress node for ${p.address}:${p.port}`);
+    if (!local) add(p.node, `it is the ingress node for ${hostPort(p.address, p.port)}`);
   }
   for (const i of ctx.question.ingress) if (!ctx.paths.some((p) => p.node === i.node)) add(i.node, `it is an ingress node (${i.address})`);
   for (const p of ctx.paths) {
@@ -55,7 +55,7 @@ export default defineCheck({
         const share = failing.reduce((s, b) => s + b.probability, 0);
         const [first] = failing;
         if (share === 0 || first === undefined) continue;
-        evidence.push({ kind: 'path', node: p.node, summary: `${percent(share)} of connections to ${p.address}:${p.port}: ${first.why}` });
+        evidence.push({ kind: 'path', node: p.node, summary: `${percent(share)} of connections to ${hostPort(p.address, p.port)}: ${first.why}` });
         affected.push(`${percent(share)} of the connections that enter through ${p.node} (${p.address})`);
       }
       findings.push({

@@ -6,7 +6,7 @@
  * and so is not masqueraded. The remote pod answers the client from its own address; the client
  * drops that reply and the connection times out.
  */
-import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { serviceEvidence, virtualService } from './lib/ipvs.js';
 import { listText, nodeLabel } from './lib/text.js';
 
@@ -50,7 +50,7 @@ export default defineCheck({
         node: p.node,
         data: {
           node: p.node, service: `${svc.namespace}/${svc.name}`, address: p.address, nodePort, protocol: p.protocol.toUpperCase(),
-          client: p.client.ip, reals: listText(remote.map((r) => `${r.address}:${r.port}`)),
+          client: p.client.ip, reals: listText(remote.map((r) => hostPort(r.address, r.port))),
           working: listText(working.map((n) => nodeLabel(ctx.nodes, n, ctx.question.family))) || 'none',
         },
         evidence,

@@ -5,11 +5,10 @@
  * error in its log), the real servers go stale: new pods get no traffic, deleted pods keep getting
  * it and those connections time out.
  */
-import { defineCheck, sh, type Evidence, type FindingInput, type IpvsReal } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, sh, type Evidence, type FindingInput, type IpvsReal } from '../src/check-kit/index.js';
 import { serviceEvidence, virtualService } from './lib/ipvs.js';
 import { listText } from './lib/text.js';
 
-const hp = (ip: string, port: number) => `${ip}:${port}`;
 
 const MESSAGES = {
   noService: 'kube-proxy (IPVS mode) on {{node}} has no virtual service for {{address}}:{{nodePort}}/{{protocol}}, although Service {{service}} has that NodePort: the NodePort is not served on {{node}} (kube-proxy is not syncing, or {{address}} is not one of the addresses it serves NodePorts on).',
@@ -41,7 +40,7 @@ export default defineCheck({
         if (!state.services.some((s) => s.address === p.address)) continue;
         findings.push({
           messageId: 'noService', node: p.node, data,
-          evidence: [{ kind: 'output', node: p.node, command: 'ipvsadm-save -n', excerpt: `no -A -${p.protocol[0]} ${p.address}:${nodePort} among ${state.services.length} virtual services` }],
+          evidence: [{ kind: 'output', node: p.node, command: 'ipvsadm-save -n', excerpt: `no -A -${p.protocol[0]} ${hostPort(p.address, nodePort)} among ${state.services.length} virtual services` }],
           remediation: restart,
         });
         continue;
@@ -53,8 +52,8 @@ export default defineCheck({
         // IPVS falls back to every endpoint when the node has none (kubernetes PR #97081).
         if (local.length > 0) expected = local;
       }
-      const want = new Set(expected.map((e) => hp(e.address, e.port)));
-      const have = new Set(vs.reals.filter((r: IpvsReal) => r.weight > 0).map((r) => hp(r.address, r.port)));
+      const want = new Set(expected.map((e) => hostPort(e.address, e.port)));
+      const have = new Set(vs.reals.filter((r: IpvsReal) => r.weight > 0).map((r) => hostPort(r.address, r.port)));
       const stale = [...have].filter((x) => !want.has(x)).sort();
       const missing = [...want].filter((x) => !have.has(x)).sort();
       if (stale.length === 0 && missing.length === 0) continue;

@@ -167,7 +167,7 @@ function usesTopology(slices: KubeObject[], svc: ServiceInfo): boolean {
 function sliceEvidence(svc: ServiceInfo, eps: { address: string; port: number | null; slice: string; ready: boolean; nodeName: string | null; pod: { name: string } | null }[]): Evidence[] {
   return eps.map((e) => ({
     kind: 'object' as const, ref: `EndpointSlice ${svc.namespace}/${e.slice}`, field: `endpoints[${e.address}]`,
-    value: `${e.address}:${e.port ?? '?'} ready ${e.ready}${e.nodeName ? ` on ${e.nodeName}` : ''}${e.pod ? ` (pod ${e.pod.name})` : ''}`,
+    value: `${e.port === null ? `${e.address}:?` : hostPort(e.address, e.port)} ready ${e.ready}${e.nodeName ? ` on ${e.nodeName}` : ''}${e.pod ? ` (pod ${e.pod.name})` : ''}`,
   }));
 }
 

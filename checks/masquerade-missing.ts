@@ -5,9 +5,7 @@
  * the ingress node's nat rules to say why: no jump to KUBE-POSTROUTING, no MASQUERADE rule in it,
  * KUBE-MARK-MASQ and KUBE-POSTROUTING using different mark bits, or KUBE-MARK-MASQ never reached.
  */
-import {
-  defineCheck, rulesOf, sh, type Evidence, type FindingInput, type NodePath, type Outcome, type PathBranch, type Rule, type Ruleset,
-} from '../src/check-kit/index.js';
+import { defineCheck, hostPort, rulesOf, sh, type Evidence, type FindingInput, type NodePath, type Outcome, type PathBranch, type Rule, type Ruleset } from '../src/check-kit/index.js';
 import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
@@ -134,7 +132,7 @@ export default defineCheck({
       const pods = [...new Set(branches.map((b) => `${b.backend?.pod ?? b.backend?.ip ?? '?'}${b.backend?.node ? ` (${b.backend.node})` : ''}`))].join(', ');
       const evidence: Evidence[] = [
         ...d.evidence,
-        { kind: 'path', node, summary: `${percent(share)} of connections to ${path.address}:${path.port}: ${why}` },
+        { kind: 'path', node, summary: `${percent(share)} of connections to ${hostPort(path.address, path.port)}: ${why}` },
       ];
       const proxyPod = ctx.kubeProxy.podsOn(node)[0]?.name;
       const restart = proxyPod ? sh`kubectl -n kube-system delete pod ${proxyPod}` : sh`kubectl -n kube-system rollout restart daemonset/kube-proxy`;

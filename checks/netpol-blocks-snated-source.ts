@@ -6,7 +6,7 @@
  * would allow the client. Traffic from the pod's own node is always allowed, so the NodePort works
  * only via the node that runs the pod. Any other policy denial is netpol-blocks-traffic's.
  */
-import { defineCheck, familyOf, hostCidr, sh, type Evidence, type FindingInput, type PolicyDecision } from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostCidr, hostPort, sh, type Evidence, type FindingInput, type PolicyDecision } from '../src/check-kit/index.js';
 import { applyManifest } from './lib/kubectl-apply.js';
 import { snatedDenial } from './lib/snated-denial.js';
 import { percent } from './lib/text.js';
@@ -88,7 +88,7 @@ export default defineCheck({
         cidrs.push(subnet ?? hostCidr(source));
         for (const l of list) {
           vias.push(`${l.ingress} (${l.address})`);
-          evidence.push({ kind: 'path', node: l.ingress, summary: `${percent(l.share)} of connections to ${l.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
+          evidence.push({ kind: 'path', node: l.ingress, summary: `${percent(l.share)} of connections to ${hostPort(l.address, nodePort)} reach ${g.pod} from ${source}: ${l.why}` });
         }
       }
       const sources = [...g.sources.entries()].map(([s, [l]]) => `${s} (${ctx.nodes.byAddress(s) ? `${l.ingress}'s address`

@@ -4,7 +4,7 @@
  * port that is not the targetPort, a namespaceSelector that matches no external client. The case
  * where only the ingress node's masquerade address is refused is netpol-blocks-snated-source's.
  */
-import { defineCheck, hostCidr, sh, type Evidence, type FindingInput, type NodePath, type PolicyDecision } from '../src/check-kit/index.js';
+import { defineCheck, hostCidr, hostPort, sh, type Evidence, type FindingInput, type NodePath, type PolicyDecision } from '../src/check-kit/index.js';
 import { applyManifest } from './lib/kubectl-apply.js';
 import { percent } from './lib/text.js';
 import { snatedDenial } from './lib/snated-denial.js';
@@ -71,7 +71,7 @@ export default defineCheck({
       const affected: string[] = [];
       for (const [source, list] of g.sources) {
         for (const l of list) {
-          evidence.push({ kind: 'path', node: l.path.node, summary: `${percent(l.share)} of connections to ${l.path.address}:${nodePort} reach ${g.pod} from ${source}: ${l.why}` });
+          evidence.push({ kind: 'path', node: l.path.node, summary: `${percent(l.share)} of connections to ${hostPort(l.path.address, nodePort)} reach ${g.pod} from ${source}: ${l.why}` });
           affected.push(`${percent(l.share)} of the connections that enter through ${l.path.node} (${l.path.address})`);
         }
       }

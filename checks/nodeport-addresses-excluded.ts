@@ -43,7 +43,7 @@ export default defineCheck({
       const evidence: Evidence[] = [{ kind: 'output', node: p.node, command: 'nft -j list ruleset', excerpt: `table ${table.family} kube-proxy, set nodeport-ips: { ${served.join(', ')} }` }];
       if (config !== null) evidence.push({ kind: 'object', ref: config.source, field: 'nodePortAddresses', value: cfg === null ? '(unset: "primary" in nftables mode)' : cfg.join(', ') });
       const branch = p.branches.find((b) => b.stages[0]?.outcome === o);
-      if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${p.address}:${nodePort}: ${branch.why}` });
+      if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${hostPort(p.address, nodePort)}: ${branch.why}` });
       const outcome = o.verdict === 'ACCEPT' ? 'connection refused, unless a process there listens on the port' : o.verdict === 'DROP' ? 'dropped' : o.verdict === 'REJECT' ? 'rejected' : 'undecided';
       return {
         messageId: 'excludedNft',
@@ -95,7 +95,7 @@ export default defineCheck({
       const cfg = config?.nodePortAddresses ?? null;
       if (config !== null) evidence.push({ kind: 'object', ref: config.source, field: 'nodePortAddresses', value: cfg === null ? '(unset: every address)' : cfg.join(', ') });
       const branch = p.branches.find((b) => b.stages[0]?.outcome === o);
-      if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${p.address}:${nodePort}: ${branch.why}` });
+      if (branch !== undefined) evidence.push({ kind: 'path', node: p.node, summary: `${hostPort(p.address, nodePort)}: ${branch.why}` });
       const outcome = o.verdict === 'ACCEPT' ? 'connection refused, unless a process there listens on the port' : o.verdict === 'DROP' ? 'dropped' : o.verdict === 'REJECT' ? 'rejected' : 'undecided';
       const cidrs = [...(cfg ?? served.map(hostCidr)), hostCidr(p.address)];
       findings.push({

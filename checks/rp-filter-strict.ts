@@ -4,7 +4,7 @@
  * The kernel uses the larger of `all` and the interface's value, so either being 1 (with the other
  * not 2) makes the filter strict. The path walk decides when this happens; this check reports it.
  */
-import { defineCheck, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { percent } from './lib/text.js';
 
 interface Group { node: string; source: string; iface: string; back: string; items: { share: number; summary: string; ingress: string; address: string }[] }
@@ -43,7 +43,7 @@ export default defineCheck({
         e.share += b.probability;
         perKey.set(key, e);
       }
-      for (const { group, share } of perKey.values()) group.items.push({ share, summary: `${percent(share)} of connections to ${p.address}:${p.port}: ${p.branches.find((b) => b.why.startsWith('strict rp_filter'))?.why ?? ''}`, ingress: p.node, address: p.address });
+      for (const { group, share } of perKey.values()) group.items.push({ share, summary: `${percent(share)} of connections to ${hostPort(p.address, p.port)}: ${p.branches.find((b) => b.why.startsWith('strict rp_filter'))?.why ?? ''}`, ingress: p.node, address: p.address });
     }
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;

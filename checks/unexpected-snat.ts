@@ -4,9 +4,7 @@
  * network, a CNI's masquerade rule, kube-proxy's masqueradeAll. The connection works, but the pod
  * (its logs, its allow-lists, NetworkPolicy ipBlocks) sees a node address instead of the client.
  */
-import {
-  defineCheck, familyOf, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch,
-} from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostPort, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch } from '../src/check-kit/index.js';
 import { iptablesFor } from './lib/family.js';
 import { percent } from './lib/text.js';
 
@@ -81,7 +79,7 @@ export default defineCheck({
         e.share += it.branch.probability;
         byIngress.set(it.path.node, e);
       }
-      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${e.path.address}:${e.path.port} reach the pod from ${e.seen}` });
+      for (const e of byIngress.values()) evidence.push({ kind: 'path', node: e.path.node, summary: `${percent(e.share)} of connections to ${hostPort(e.path.address, e.path.port)} reach the pod from ${e.seen}` });
 
       let summary: string;
       let commands: Command[];
