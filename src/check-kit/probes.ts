@@ -1,5 +1,5 @@
 /** --probe results as checks cite them. */
-import { hostPort } from '../engine/address.js';
+import { hostPort } from './engine.js';
 import type { Probe } from '../snapshot/probe.js';
 import type { Evidence } from './model.js';
 

@@ -150,10 +150,12 @@ function runsServiceProxy(cluster: ClusterModel, podName: string): boolean | nul
   const containers = ((pod?.spec as { containers?: { args?: unknown; command?: unknown }[] } | undefined)?.containers) ?? [];
   const words = containers.flatMap((c) => [c.command, c.args]).flatMap((w) => (Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : []));
   if (words.length === 0) return null;
-  const flag = words.map((w, i) => ({ w, next: words[i + 1] })).find(({ w }) => /^--run-service-proxy(=|$)/.test(w));
+  // A boolean pflag takes no separate value word: `--run-service-proxy` or `--…=VALUE`, read by
+  // strconv.ParseBool; the last occurrence wins.
+  const flag = words.filter((w) => /^--run-service-proxy(=|$)/.test(w)).pop();
   if (flag === undefined) return true;
-  const value = flag.w.includes('=') ? flag.w.slice(flag.w.indexOf('=') + 1) : 'true';
-  return value !== 'false';
+  const value = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : 'true';
+  return !['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value);
 }
 
 const nodeNameOf = (p: KubeObject): string | undefined => (p.spec as { nodeName?: unknown } | undefined)?.nodeName as string | undefined;

@@ -13,7 +13,6 @@ export const AGENT_COMMANDS = {
   },
 } as const satisfies Record<string, { label: { key: string; value: string }; container: string; argv: readonly string[] }>;
 
-export type AgentCommandId = keyof typeof AGENT_COMMANDS;
 
 /** Cilium's ConfigMap, and the one key of it a snapshot keeps. */
 export const CILIUM_CONFIG = { namespace: 'kube-system', name: 'cilium-config', key: 'kube-proxy-replacement' } as const;

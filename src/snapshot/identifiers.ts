@@ -264,6 +264,17 @@ export function identifierProblems(s: Snapshot, limit = 5): { problems: Identifi
   if (dns.deployment !== null) w.workload(['cluster', 'coreDns', 'deployment'], dns.deployment);
   if (dns.service !== null) w.service(['cluster', 'coreDns', 'service'], dns.service);
   dns.endpointSlices.forEach((o, i) => w.endpointSlice(['cluster', 'coreDns', 'endpointSlices', i], o));
+  const pr = c.proxyReplacement;
+  if (pr !== undefined) {
+    if (pr.ciliumConfig !== null) w.metadata(['cluster', 'proxyReplacement', 'ciliumConfig'], pr.ciliumConfig, 'dns1123Subdomain');
+    pr.agentPods.forEach((o, i) => w.pod(['cluster', 'proxyReplacement', 'agentPods', i], o));
+    // The agent pod and container are named in `kubectl exec` commands a person copies.
+    (pr.agentOutputs ?? []).forEach((o, i) => {
+      w.value(['cluster', 'proxyReplacement', 'agentOutputs', i, 'node'], o.node, 'nodeStateName');
+      w.value(['cluster', 'proxyReplacement', 'agentOutputs', i, 'pod'], o.pod, 'dns1123Subdomain');
+      w.value(['cluster', 'proxyReplacement', 'agentOutputs', i, 'container'], o.container, 'dns1123Label');
+    });
+  }
   s.nodes.forEach((n, i) => w.value(['nodes', i, 'name'], n.name, 'nodeStateName'));
   (s.probes ?? []).forEach((p, i) => {
     if (p.from !== HERE) w.value(['probes', i, 'from'], p.from, 'nodeStateName');

@@ -364,7 +364,11 @@ const statistic: OptionCompiler = (o, _f, module) => {
  */
 function recentMatch(spec: MatchSpec, at: RuleAt | undefined): OptionCompiler {
   let rest: number | null | undefined;
-  const affinity = (): number | null => (rest ??= at !== undefined && affinityList(spec, at) !== null ? affinityRest(at) : null);
+  // undefined: not computed yet; null: not an affinity list.
+  const affinity = (): number | null => {
+    if (rest === undefined) rest = at !== undefined && affinityList(spec, at) !== null ? affinityRest(at) : null;
+    return rest;
+  };
   return (o, family, module) => {
     if (o.name !== '--rcheck' && o.name !== '--update' && o.name !== '--remove') return recentOption(o, family, module);
     const k = affinity();
