@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ParseError } from '../../src/engine/errors.js';
-import { parseIptablesSave, ruleAt, ruleKeys, rulesOf } from '../../src/engine/iptables/parse.js';
+import { parseIptablesSave, readPortKey, ruleAt, ruleKeys, rulesOf, UNREAD_PORT } from '../../src/engine/iptables/parse.js';
 import type { Chain, Ruleset } from '../../src/engine/iptables/ruleset.js';
 
 const chain = (rs: Ruleset, table: string, name: string): Chain => {
@@ -173,9 +173,22 @@ describe('parseRule: what real dumps print', () => {
 describe('ruleKeys: what a rule demands, read without tokenizing', () => {
   const keysOf = (rules: string[]) => {
     const rs = parseIptablesSave(dump(rules.join('\n'), 'nat').replace(':FORWARD DROP [12:720]\n', ''));
-    const { dst, dport } = ruleKeys(rs, chain(rs, 'nat', 'KUBE-X'));
-    return rules.map((_, i) => [dst[i], dport[2 * i] === -1 ? null : `${dport[2 * i]}:${dport[2 * i + 1]}`]);
+    const x = chain(rs, 'nat', 'KUBE-X');
+    const { dst, dport } = ruleKeys(rs, x);
+    return rules.map((_, i) => [dst[i], readPortKey(rs, x, i) === -1 ? null : `${dport[2 * i]}:${dport[2 * i + 1]}`]);
   };
+
+  test('the port key of a rule with a destination key is read only when asked for', () => {
+    const rs = parseIptablesSave(dump([
+      '-A KUBE-X -d 10.96.0.1/32 -p tcp -m comment --comment "default/kubernetes:https" -m tcp --dport 443 -j KUBE-SVC-B',
+      '-A KUBE-X -p tcp -m comment --comment "ns/svc:http" -m tcp --dport 30080 -j KUBE-EXT-A',
+    ].join('\n'), 'nat').replace(':FORWARD DROP [12:720]\n', ''));
+    const x = chain(rs, 'nat', 'KUBE-X');
+    const { dport } = ruleKeys(rs, x);
+    assert.deepEqual([...dport], [UNREAD_PORT, UNREAD_PORT, 30080, 30080]);
+    assert.equal(readPortKey(rs, x, 0), 443);
+    assert.deepEqual([...dport], [443, 443, 30080, 30080]);
+  });
 
   test('a --dport after a quoted comment is a key (kube-proxy writes its NodePort rules so); one inside the quotes is not', () => {
     assert.deepEqual(keysOf([
@@ -208,7 +221,7 @@ describe('ruleKeys: what a rule demands, read without tokenizing', () => {
     const { dport } = ruleKeys(rs, x);
     let keyed = 0;
     for (let i = 0; i < x.count; i++) {
-      if ((dport[2 * i] as number) < 0) continue;
+      if (readPortKey(rs, x, i) < 0) continue;
       keyed++;
       let rule;
       try {
@@ -235,6 +248,7 @@ describe('ruleKeys: what a rule demands, read without tokenizing', () => {
     const x = chain(rs, 'filter', 'KUBE-X');
     assert.ok(x.ids, 'the chain\'s rules are listed one by one');
     const { dst, dport } = ruleKeys(rs, x);
+    for (let i = 0; i < x.count; i++) readPortKey(rs, x, i);
     assert.deepEqual([dst, [...dport]], [[null, '10.0.0.1', null], [80, 80, -1, -1, 53, 53]]);
   });
 });

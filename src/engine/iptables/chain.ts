@@ -8,7 +8,7 @@ import { compile, type ChainCtx, type Compiled } from './compile.js';
 import type { ChainAfter } from '../packet/inertness.js';
 import { exitAfter, policyExit, ruleInert } from './inert.js';
 import type { MatchFn } from './matches.js';
-import { ruleAt, ruleKeys } from './parse.js';
+import { readPortKey, ruleAt, ruleKeys, UNREAD_PORT } from './parse.js';
 import type { Chain, Rule } from './ruleset.js';
 import { describeTarget, type TargetEffect } from './targets.js';
 
@@ -34,10 +34,11 @@ export function runChain(ctx: ChainCtx, starts: Branch[], chain: Chain, depth = 
   const budget = first.budget;
   const count = chain.count;
   const { dst, dport } = ruleKeys(ctx.ruleset, chain);
+  const portKey = (i: number): number => (dport[2 * i] === UNREAD_PORT ? readPortKey(ctx.ruleset, chain, i) : (dport[2 * i] as number));
   // A rule that requires another destination or port cannot match: skip it without parsing it.
   const skip = (b: Branch, from: number): number => {
     let i = from;
-    while (i < count && ((dst[i] !== null && dst[i] !== b.dst.text) || ((dport[2 * i] as number) >= 0 && !portIn(b.dport, dport, i)))) i++;
+    while (i < count && ((dst[i] !== null && dst[i] !== b.dst.text) || (portKey(i) >= 0 && !portIn(b.dport, dport, i)))) i++;
     return i;
   };
   const out: ChainEnd[] = [];

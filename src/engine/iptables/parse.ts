@@ -257,7 +257,7 @@ export function ruleKeys(ruleset: Ruleset, chain: Chain): RuleKeys {
   if (chain.keys) return chain.keys;
   const count = chain.count;
   const spans = ruleset.ruleSpans;
-  const keys: RuleKeys = { dst: new Array<string | null>(count).fill(null), dport: new Int32Array(2 * count).fill(-1) };
+  const keys: RuleKeys = { dst: new Array<string | null>(count).fill(null), dport: new Int32Array(2 * count).fill(UNREAD_PORT) };
   // iptables-save prints a chain's rules together: they are decoded in one piece and read in
   // place. A chain whose rules are spread out is decoded rule by rule.
   const together = count > 0 && !chain.ids;
@@ -276,15 +276,33 @@ export function ruleKeys(ruleset: Ruleset, chain: Chain): RuleKeys {
     }
     FIXED_DST.lastIndex = start;
     const dst = FIXED_DST.exec(text);
+    // A rule with a destination key is skipped by it for every other destination (all 10k of
+    // KUBE-SERVICES' rules), so its port key is read only when a packet to that address gets
+    // there (readPortKey): reading them all was most of a cold trace's first walk.
     if (dst) keys.dst[i] = dst[1] as string;
-    const range = fixedDport(text, start, end, dports, quotes);
-    if (range) {
-      keys.dport[2 * i] = range[0];
-      keys.dport[2 * i + 1] = range[1];
-    }
+    else setPortKey(keys, i, fixedDport(text, start, end, dports, quotes));
   }
   chain.keys = keys;
   return keys;
+}
+
+/** In `RuleKeys.dport`: the port key of a rule with a destination key, until readPortKey reads it. */
+export const UNREAD_PORT = -2;
+
+/** The low end of the i-th rule's port key (-1: none), read now if it was left UNREAD_PORT. */
+export function readPortKey(ruleset: Ruleset, chain: Chain, i: number): number {
+  const keys = ruleKeys(ruleset, chain);
+  if (keys.dport[2 * i] === UNREAD_PORT) {
+    const id = 3 * ruleId(chain, i);
+    const text = ruleset.bytes.toString('latin1', ruleset.ruleSpans[id + 1], ruleset.ruleSpans[id + 2]);
+    setPortKey(keys, i, fixedDport(text, 0, text.length, finder(text, ' --dport '), finder(text, '"')));
+  }
+  return keys.dport[2 * i] as number;
+}
+
+function setPortKey(keys: RuleKeys, i: number, range: [number, number] | null): void {
+  keys.dport[2 * i] = range ? range[0] : -1;
+  keys.dport[2 * i + 1] = range ? range[1] : -1;
 }
 
 /**

@@ -88,6 +88,9 @@ export interface Rule {
 export interface RuleKeys {
   /** The single IPv4 destination (`-d A.B.C.D/32`), or null. */
   dst: (string | null)[];
-  /** The destination port range [lo, hi] at 2i, 2i+1; -1 where the rule names none. */
+  /**
+   * The destination port range [lo, hi] at 2i, 2i+1; -1 where the rule names none; UNREAD_PORT
+   * (parse.ts) for a rule with a `dst` key until readPortKey reads it.
+   */
   dport: Int32Array;
 }
