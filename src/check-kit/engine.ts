@@ -5,6 +5,7 @@
  */
 export type { Chain, Rule, Ruleset } from '../engine/iptables/ruleset.js';
 export type { Hop, Outcome, Protocol } from '../engine/packet/contract.js';
+export { FORWARDING_SYSCTL } from '../engine/packet/contract.js';
 export type { ClientResult, NodePath, PathBranch, PathStage } from '../engine/path.js';
 export type { IpvsReal, IpvsService, IpvsState } from '../engine/ipvs/index.js';
 export type { NftSetElement, NftTable } from '../engine/nft/index.js';

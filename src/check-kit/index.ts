@@ -27,7 +27,7 @@ export type { ObservedMode } from '../model/proxy-mode.js';
 export type { ProxyReplacement, ReplacementName } from '../model/proxy-replacement.js';
 export type { CiliumBackend, CiliumService, CiliumTable } from '../model/cilium-services.js';
 export { boundText, listenerFor, reaches } from '../model/sockets.js';
-export { FORWARDING as FORWARDING_SYSCTL } from '../model/node-view.js';
+export { FORWARDING_SYSCTL } from './engine.js';
 export { ipFamiliesOf } from '../model/cluster.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';

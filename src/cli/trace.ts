@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAddr } from '../engine/address.js';
 import { ParseError } from '../engine/errors.js';
-import type { NodeContext, Packet, Protocol, Route } from '../engine/packet/contract.js';
+import { FORWARDING_SYSCTL, type NodeContext, type Packet, type Protocol, type Route } from '../engine/packet/contract.js';
 import { PacketError } from '../engine/packet/initial-branch.js';
 import { walk } from '../engine/walk/walk.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
@@ -50,7 +50,8 @@ ${RETURNING_CLIENT_HELP}
 
 Node (optional, refine the walk):
       --route CIDR=DEV      a route of the node, e.g. 10.244.1.0/24=eth0 or default=eth0 (repeatable)
-      --sysctl NAME=VALUE   net.ipv4.ip_forward and net.ipv4.conf.all.route_localnet (repeatable)
+      --sysctl NAME=VALUE   net.ipv4.ip_forward and net.ipv4.conf.all.route_localnet; for an IPv6
+                            packet net.ipv6.conf.all.forwarding (repeatable)
 
 Output:
   -o, --output text|json    text (default) or JSON (fields: packet, outcomes[].probability, verdict,
@@ -116,7 +117,7 @@ export const run = command({
       if (values.node !== undefined) throw new UsageError('--node picks a node of a --snapshot; without one, give --iptables and --local-ip');
       if (!values.iptables?.length && values.nft === undefined) throw new UsageError('--iptables FILE or --nft FILE (or --snapshot FILE --node NODE) is required');
       if (!values['local-ip']?.length) throw new UsageError('--local-ip is required: the walk needs the node\'s addresses');
-      node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? []);
+      node = nodeContext(values['local-ip'], values.route ?? [], values.sysctl ?? [], packet.dst.includes(':') ? 6 : 4);
       files.dumps = (values.iptables ?? []).map((f) => readDump(f, '--iptables'));
       if (values.nft !== undefined) files.nft = readDump(values.nft, '--nft');
       if (values.ipvs !== undefined) files.ipvs = readDump(values.ipvs, '--ipvs');
@@ -169,7 +170,7 @@ function readDump(file: string, flag: string): NodeDump {
   }
 }
 
-function nodeContext(localIps: string[], routes: string[], sysctls: string[]): NodeContext {
+function nodeContext(localIps: string[], routes: string[], sysctls: string[], family: 4 | 6): NodeContext {
   const ips: string[] = [];
   const interfaceOf: Record<string, string> = {};
   for (const item of localIps.flatMap((v) => v.split(','))) {
@@ -186,9 +187,13 @@ function nodeContext(localIps: string[], routes: string[], sysctls: string[]): N
     const [name, value] = s.split('=');
     if (value !== '0' && value !== '1') throw new UsageError(`--sysctl ${s}: expected NAME=0 or NAME=1`);
     node.sysctls ??= {};
-    if (name === 'net.ipv4.ip_forward') node.sysctls.ipForward = value === '1';
-    else if (name === 'net.ipv4.conf.all.route_localnet') node.sysctls.routeLocalnet = value === '1';
-    else throw new UsageError(`--sysctl ${name}: only net.ipv4.ip_forward and net.ipv4.conf.all.route_localnet change the walk`);
+    // Each family forwards by its own switch; route_localnet is IPv4's alone.
+    if (name === FORWARDING_SYSCTL[family]) node.sysctls.ipForward = value === '1';
+    else if (name === 'net.ipv4.conf.all.route_localnet' && family === 4) node.sysctls.routeLocalnet = value === '1';
+    else {
+      const known = family === 4 ? `${FORWARDING_SYSCTL[4]} and net.ipv4.conf.all.route_localnet change` : `${FORWARDING_SYSCTL[6]} changes`;
+      throw new UsageError(`--sysctl ${name}: for an IPv${family} packet only ${known} the walk`);
+    }
   }
   return node;
 }

@@ -4,7 +4,7 @@
  * change the walk. Built from the raw command output the snapshot keeps.
  */
 import { parseAddr } from '../engine/address.js';
-import type { NodeContext, Route } from '../engine/packet/contract.js';
+import { FORWARDING_SYSCTL, type NodeContext, type Route } from '../engine/packet/contract.js';
 import type { NodeCommandId } from '../snapshot/node-commands.js';
 import type { NodeState, Snapshot } from '../snapshot/schema.js';
 
@@ -129,12 +129,6 @@ function json<T>(node: NodeState, id: NodeCommandId): T[] | undefined {
   }
 }
 
-/**
- * The sysctl that lets a family's packets be forwarded: ip_forward, and for IPv6 the `all`
- * interface's forwarding (ip6_forward reads devconf_all; per-interface values set host/router behaviour only).
- */
-export const FORWARDING = { 4: 'net.ipv4.ip_forward', 6: 'net.ipv6.conf.all.forwarding' } as const;
-
 function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
   const ctx: NodeContext = { name: node.name, localIps: [] };
   const addrs = json<IpAddr>(node, 'ip-addr');
@@ -169,7 +163,7 @@ function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
       .map((r): Route => ({ dst: r.dst!, dev: r.dev!, ...(typeof r.prefsrc === 'string' && parseAddr(r.prefsrc) ? { src: r.prefsrc } : {}) }));
   }
   const sysctls = parseSysctls(node);
-  const forward = sysctls.get(FORWARDING[family]);
+  const forward = sysctls.get(FORWARDING_SYSCTL[family]);
   // route_localnet is IPv4's alone: IPv6 has no such sysctl, and the kernel never routes ::1 off lo.
   const localnet = family === 4 ? sysctls.get('net.ipv4.conf.all.route_localnet') : '0';
   const vsConntrack = sysctls.get('net.ipv4.vs.conntrack');

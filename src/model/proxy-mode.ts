@@ -36,9 +36,9 @@ export function observedModes(cluster: ClusterModel, node: string, family: Famil
   const table = kubeProxyNftTable(r.plane.nft?.flatMap((rs) => rs.tables) ?? [], family);
   if (table !== null && table.chains.size > 0) out.push({ mode: 'nftables', evidence: `nft table ${table.family} kube-proxy (${table.chains.size} chains)` });
   const services = r.plane.ipvs?.services.filter((s) => s.family === family).length ?? 0;
-  const ipvsChain = r.rulesets.some((rs) => rs.tables.get('nat')?.chains.has('KUBE-NODE-PORT'));
+  const ipvsChain = r.rulesets.some(ipvsModeChain);
   if (services > 0 || ipvsChain) {
-    out.push({ mode: 'ipvs', evidence: [services > 0 ? `${services} IPVS virtual services` : null, ipvsChain ? 'nat chain KUBE-NODE-PORT' : null].filter(Boolean).join(' and ') });
+    out.push({ mode: 'ipvs', evidence: [services > 0 ? `${services} IPVS virtual services` : null, ipvsChain ? `nat chain ${IPVS_MODE_CHAIN}` : null].filter(Boolean).join(' and ') });
   }
   const iptables = r.rulesets.find((rs) => iptablesModeChains(rs));
   if (iptables !== undefined) out.push({ mode: 'iptables', evidence: `nat KUBE-NODEPORTS / KUBE-SVC-* chains in ${iptables.source}` });
@@ -49,6 +49,18 @@ export function observedModes(cluster: ClusterModel, node: string, family: Famil
 export function kubeProxyNftTable(tables: NftTable[], family: Family): NftTable | null {
   const want = family === 4 ? 'ip' : 'ip6';
   return tables.find((t) => t.family === want && t.name === 'kube-proxy' && !t.iptablesNft) ?? null;
+}
+
+/** kube-proxy's IPVS mode writes this nat chain (its iptables mode writes KUBE-NODEPORTS instead). */
+export const IPVS_MODE_CHAIN = 'KUBE-NODE-PORT';
+
+export function ipvsModeChain(rs: Ruleset): boolean {
+  return rs.tables.get('nat')?.chains.has(IPVS_MODE_CHAIN) === true;
+}
+
+/** Whether a dump holds kube-proxy's iptables- or IPVS-mode rules. */
+export function kubeProxyChains(rs: Ruleset): boolean {
+  return iptablesModeChains(rs) || ipvsModeChain(rs) || rs.tables.get('nat')?.chains.has('KUBE-SERVICES') === true;
 }
 
 function iptablesModeChains(rs: Ruleset): boolean {

@@ -16,7 +16,7 @@
 import { CILIUM_CONFIG } from '../snapshot/agent-commands.js';
 import type { KubeObject } from '../snapshot/schema.js';
 import type { ClusterModel } from './cluster.js';
-import { kubeProxyNftTable } from './proxy-mode.js';
+import { kubeProxyChains, kubeProxyNftTable } from './proxy-mode.js';
 
 export type ReplacementName = 'Cilium' | 'kube-router' | 'OVN-Kubernetes';
 
@@ -181,8 +181,6 @@ function nodeSigns(cluster: ClusterModel, node: string): NodeSigns {
   // The nft ruleset holds every family's tables, so each family's plane carries the same one.
   const plane = read[0]!.plane;
   const tables = plane.nft?.flatMap((rs) => rs.tables) ?? [];
-  const nat = new Set(rulesets.flatMap((rs) => [...(rs.tables.get('nat')?.chains.keys() ?? [])]));
-  const kubeProxyRules = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-NODE-PORT'].some((c) => nat.has(c)) || [...nat].some((c) => c.startsWith('KUBE-SVC-'))
-    || kubeProxyNftTable(tables, 4) !== null || kubeProxyNftTable(tables, 6) !== null;
+  const kubeProxyRules = rulesets.some(kubeProxyChains) || kubeProxyNftTable(tables, 4) !== null || kubeProxyNftTable(tables, 6) !== null;
   return { links, chains, nftTables: tables.map((t) => `${t.family} ${t.name}`), kubeProxyRules, ipvsServices: plane.ipvs?.services.length ?? 0 };
 }

@@ -9,15 +9,13 @@
 import { hostPort } from '../engine/address.js';
 import type { Outcome } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
+import { IPVS_MODE_CHAIN, ipvsModeChain } from '../model/proxy-mode.js';
 
 /** Where the dumps came from: files named by flags, or a node of a snapshot. */
 export type TraceInputs = { kind: 'files' } | { kind: 'snapshot'; node: string };
 
-/** kube-proxy's IPVS mode leaves this nat chain behind it (what model/proxy-mode.ts also reads). */
-const IPVS_CHAIN = 'KUBE-NODE-PORT';
-
 export function ipvsMode(plane: Dataplane): boolean {
-  return plane.iptables.some((rs) => rs.tables.get('nat')?.chains.has(IPVS_CHAIN) === true);
+  return plane.iptables.some(ipvsModeChain);
 }
 
 /** The ipsets the walk could not look into, as the outcomes name them. */
@@ -35,7 +33,7 @@ export function ipvsGapNotes(plane: Dataplane, outcomes: Outcome[], from: TraceI
   const noIpvs = plane.ipvs == null;
   const noSets = plane.ipsets === undefined;
   if (!noIpvs && !noSets) return [];
-  const lines = [`kube-proxy runs in IPVS mode on this node (nat chain ${IPVS_CHAIN}): IPVS virtual services, not these rules, send a nodePort to its endpoints, and the rules test kube-proxy's ipsets.`];
+  const lines = [`kube-proxy runs in IPVS mode on this node (nat chain ${IPVS_MODE_CHAIN}): IPVS virtual services, not these rules, send a nodePort to its endpoints, and the rules test kube-proxy's ipsets.`];
   const snap = from.kind === 'snapshot' ? from.node : null;
   if (noIpvs) {
     const why = snap === null ? 'No --ipvs was given' : `The snapshot holds no ipvsadm-save -n output for ${snap} (ipvsadm is not installed there, failed, or printed nothing)`;
@@ -58,13 +56,16 @@ export function ipvsGapNotes(plane: Dataplane, outcomes: Outcome[], from: TraceI
 
 /**
  * A result that ends at a local socket untranslated, to a node address and port, when the walk had
- * no IPVS services: IPVS might have taken it there.
+ * no IPVS services for the packet's family: IPVS might have taken it there.
  */
 export function ipvsMayTake(o: Outcome, plane: Dataplane, dst: string, dport: number | undefined): string | null {
-  if (plane.ipvs != null || !ipvsMode(plane) || o.delivery !== 'local' || o.verdict !== 'ACCEPT' || o.dnat || dport === undefined) return null;
+  // The walk replays IPVS for IPv4 only: an IPv6 packet passes IPv6 virtual services by.
+  const notReplayed = plane.ipvs == null ? 'IPVS was not replayed'
+    : dst.includes(':') && plane.ipvs.services.some((v) => v.family === 6) ? 'IPVS was not replayed (np-doctor replays IPv4 virtual services only)' : null;
+  if (notReplayed === null || !ipvsMode(plane) || o.delivery !== 'local' || o.verdict !== 'ACCEPT' || o.dnat || dport === undefined) return null;
   const at = hostPort(dst, dport);
   // kube-proxy marks a nodePort's packets for masquerade in nat KUBE-NODE-PORT only for ports in its ipsets.
-  const served = o.hops.find((h) => h.family === undefined && h.table === 'nat' && h.chain === IPVS_CHAIN);
-  if (served && plane.ipsets !== undefined) return `IPVS was not replayed: line ${served.line} of nat ${IPVS_CHAIN} matched, so kube-proxy serves ${at}, and an IPVS virtual service takes this packet at INPUT and sends it to an endpoint instead.`;
-  return `IPVS was not replayed: if a virtual service holds ${at}, IPVS takes this packet at INPUT and sends it to an endpoint instead.`;
+  const served = o.hops.find((h) => h.family === undefined && h.table === 'nat' && h.chain === IPVS_MODE_CHAIN);
+  if (served && plane.ipsets !== undefined) return `${notReplayed}: line ${served.line} of nat ${IPVS_MODE_CHAIN} matched, so kube-proxy serves ${at}, and an IPVS virtual service takes this packet at INPUT and sends it to an endpoint instead.`;
+  return `${notReplayed}: if a virtual service holds ${at}, IPVS takes this packet at INPUT and sends it to an endpoint instead.`;
 }

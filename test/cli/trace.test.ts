@@ -142,6 +142,21 @@ describe('np-doctor trace', () => {
     assert.match(r.err, /:1: table nat has no COMMIT/);
   });
 
+  test('--sysctl takes the packet\'s own family\'s forwarding switch, and refuses the other family\'s', async () => {
+    const file = tmpFile('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
+    const v6 = ['trace', '--iptables', file, '--local-ip', 'fd00::2', '--to', '[fd00:10::5]:8080', '--from', '[2001:db8::7]:40000', '--in-iface', 'eth0', '-o', 'json'];
+    const verdicts = async (sysctl: string) => {
+      const r = await run([...v6, '--sysctl', sysctl]);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as WalkResult).outcomes.map((o) => `${o.verdict} ${o.reason ?? o.delivery}`);
+    };
+    assert.deepEqual(await verdicts('net.ipv6.conf.all.forwarding=0'), ['DROP net.ipv6.conf.all.forwarding is 0: the node does not forward the packet']);
+    assert.deepEqual(await verdicts('net.ipv6.conf.all.forwarding=1'), ['ACCEPT forward']);
+    const wrong = await run([...v6, '--sysctl', 'net.ipv4.ip_forward=0']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.err, /--sysctl net\.ipv4\.ip_forward: for an IPv6 packet only net\.ipv6\.conf\.all\.forwarding changes the walk/);
+  });
+
   test('text prints each distinct result once, with its total, one path and the undecided facts as notes', async () => {
     // Docker's -i/-o docker0 rules on a node whose interfaces the trace does not know.
     const snap = JSON.parse(readFileSync('test/scenarios/docker-forward-drop/snapshot.json', 'utf8')) as { nodes: { name: string; commands: Record<string, { stdout: string }> }[] };

@@ -136,7 +136,8 @@ function tableStarts(rs: Ruleset): { name: string; offset: number }[] {
     const head = `*${name}`;
     for (let at = rs.bytes.indexOf(head); at >= 0; at = rs.bytes.indexOf(head, at + 1)) {
       const next = rs.bytes[at + head.length];
-      if ((at === 0 || rs.bytes[at - 1] === 0x0a) && (next === 0x0a || next === 0x0d || next === undefined)) {
+      // The line may end in blanks or CR, as the parser accepts it.
+      if ((at === 0 || rs.bytes[at - 1] === 0x0a) && (next === 0x0a || next === 0x0d || next === 0x20 || next === 0x09 || next === undefined)) {
         starts.push({ name, offset: at });
         break;
       }

@@ -38,6 +38,13 @@ export interface Route {
   src?: string;
 }
 
+/**
+ * The sysctl that lets a node forward each family's packets (NodeContext.sysctls.ipForward): for
+ * IPv6 the `all` interface's forwarding (ip6_forward reads devconf_all; per-interface values set
+ * host/router behaviour only).
+ */
+export const FORWARDING_SYSCTL = { 4: 'net.ipv4.ip_forward', 6: 'net.ipv6.conf.all.forwarding' } as const;
+
 /** What the walk knows about the node the packet is on. */
 export interface NodeContext {
   name?: string;

@@ -4,7 +4,7 @@ import { ipvsSchedule, type IpvsState } from '../ipvs/index.js';
 import type { NftRuleset } from '../nft/index.js';
 import { addHop, assume, fork, hopsOf, undecided, type Branch } from '../packet/branch.js';
 import type { Budget, WalkLimits } from '../packet/budget.js';
-import type { Hop, NodeContext, Outcome, Packet, Verdict, WalkResult } from '../packet/contract.js';
+import { FORWARDING_SYSCTL, type Hop, type NodeContext, type Outcome, type Packet, type Verdict, type WalkResult } from '../packet/contract.js';
 import type { Hook } from '../packet/hooks.js';
 import { initialBranch } from '../packet/initial-branch.js';
 import { mergeSame } from '../packet/merge.js';
@@ -101,10 +101,10 @@ class Walker {
       }
       const fwd = this.env.node.sysctls?.ipForward;
       if (fwd === false) {
-        this.finish(x, 'DROP', `${x.src.family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} is 0: the node does not forward the packet`);
+        this.finish(x, 'DROP', `${FORWARDING_SYSCTL[x.src.family]} is 0: the node does not forward the packet`);
         continue;
       }
-      if (fwd === undefined) assume(x, 'ip_forward is on (a Kubernetes node needs it)');
+      if (fwd === undefined) assume(x, `${FORWARDING_SYSCTL[x.src.family]} is 1 (a Kubernetes node needs it)`);
       this.route(x);
       x.delivery = 'forward';
       forward.push(x);
