@@ -72,11 +72,14 @@ function cilium(cluster: ClusterModel, node: string, s: NodeSigns): ProxyReplace
   const chains = [...s.chains].filter((c) => c.startsWith('CILIUM_')).sort();
   if (pod === null && links.length === 0 && chains.length === 0) return null;
   const config = ciliumKpr(cluster);
+  const refused = cluster.snapshot.cluster.proxyReplacement?.ciliumConfigRefused;
   if (config !== null && KPR_OFF.has(config)) return null;
   const on = config !== null && KPR_ON.has(config);
   if (!on && !kubeProxyAbsent(cluster, node, s)) return null;
   const evidence = [
     ...(config !== null ? [`cilium-config ${CILIUM_KPR_KEY}: ${config}`] : []),
+    // Refused (RBAC): the node's own signs decided, and the user learns why the ConfigMap did not.
+    ...(config === null && refused !== undefined ? [`cilium-config not read (${refused.slice(0, 160)})`] : []),
     ...(pod !== null ? [`agent pod ${pod}`] : []),
     ...links.slice(0, 2).map((l) => `link ${l}`),
     ...(chains.length > 0 ? [`chains ${chains.slice(0, 2).join(', ')}${chains.length > 2 ? ', …' : ''}`] : []),

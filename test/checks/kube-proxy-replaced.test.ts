@@ -86,7 +86,7 @@ checkTester(check, {
         messageId: 'replaced', node: 'node-3',
         data: {
           name: 'Cilium', nodes: 'node-3',
-          evidence: 'agent pod cilium-bccda, link cilium_host, link cilium_net, no kube-proxy rules',
+          evidence: 'cilium-config not read (configmaps "cilium-config" is forbidden), agent pod cilium-bccda, link cilium_host, link cilium_net, no kube-proxy rules',
           datapath: CILIUM_DATAPATH, target: 'nodePort 30080',
           command: 'kubectl -n kube-system exec cilium-bccda -c cilium-agent -- cilium-dbg service list',
           table: ' (np-doctor reads it with --exec-agent, which needs create and get on pods/exec in kube-system)',
