@@ -10,28 +10,34 @@
  */
 import type { PlannedProbe, ProbePlan } from '../collect/probe/plan.js';
 import { isLoopbackIp } from '../check-kit/address.js';
+import type { Analysis } from '../check-kit/context.js';
 import { parseAddr } from '../engine/address.js';
+import { ClusterModel } from '../model/cluster.js';
 import { endpointPod, endpointSlicesOf, type PortedEndpoint } from '../check-kit/cluster-queries.js';
 import { HERE, type Probe } from '../snapshot/probe.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import { buildContext, QuestionError, type Ask } from './question.js';
+import { buildContext, QuestionError, questionFamilies, type Ask } from './question.js';
 
 export const POD_PROBES_PER_NODE = 4;
 
 const PROTOCOLS: readonly Probe['protocol'][] = ['TCP', 'UDP', 'SCTP'];
 
 export function planProbes(gathered: Snapshot, ask: Ask, podsPerNode = POD_PROBES_PER_NODE): ProbePlan {
-  let ctx;
+  const cluster = new ClusterModel(gathered);
   try {
-    ctx = buildContext(gathered, ask);
+    // A dual-stack Service is diagnosed once per family, so each family's replay gets its own probes.
+    return { probes: questionFamilies(cluster, ask).flatMap((family) => planFamily(buildContext(gathered, ask, cluster, family), podsPerNode)) };
   } catch (e) {
     // The diagnosis will say what is wrong with the question; there is nothing to probe for it.
     if (e instanceof QuestionError) return { probes: [] };
     throw e;
   }
+}
+
+function planFamily(ctx: Analysis, podsPerNode: number): PlannedProbe[] {
   const { question: q, service, cluster } = ctx;
   const protocol = PROTOCOLS.find((p) => p === q.port?.protocol.toUpperCase());
-  if (service === null || q.port === null || q.port.nodePort === null || protocol === undefined) return { probes: [] };
+  if (service === null || q.port === null || q.port.nodePort === null || protocol === undefined) return [];
   const nodePort = q.port.nodePort;
   const slices = endpointSlicesOf(cluster, q.family);
   // An address from the API that is not an IP (a hostile or broken object) cannot be dialled.
@@ -52,7 +58,7 @@ export function planProbes(gathered: Snapshot, ask: Ask, podsPerNode = POD_PROBE
       });
     }
   }
-  return { probes };
+  return probes;
 }
 
 interface Backend {

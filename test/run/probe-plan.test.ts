@@ -8,7 +8,7 @@ import { admitProbes } from '../../src/collect/probe/admit.js';
 import type { PlannedProbe } from '../../src/collect/probe/plan.js';
 import { planProbes, POD_PROBES_PER_NODE } from '../../src/run/probe-plan.js';
 import { MAX_PROBES, NOT_A_CONNECT, OVER_BOUND, ProbeTargetError } from '../../src/snapshot/probe.js';
-import { baseCluster, buildScenarioSnapshot, deploymentPods, type ClusterSpec } from '../support/scenario-kit/index.js';
+import { baseCluster, buildScenarioSnapshot, deploymentPods, dualStack, updateService, type ClusterSpec } from '../support/scenario-kit/index.js';
 
 const line = (p: PlannedProbe) => `${p.kind} ${p.from} → ${p.ip}:${p.port}/${p.protocol} ${p.node}${p.pod ? ` ${p.pod.namespace}/${p.pod.name}` : ''}`;
 const frontend = { namespace: 'shop', service: 'frontend' };
@@ -86,4 +86,13 @@ test('past MAX_PROBES, the rest is recorded as not run; UDP is never sent, nor a
   assert.deepEqual(few.send.map((a) => a.target), [{ ip: '::ffff:c0a8:165', port: 30053 }], 'the address in its canonical form');
   assert.equal(few.notRun.get(0)?.detail, NOT_A_CONNECT);
   assert.throws(() => admitProbes([bad], 'now'), ProbeTargetError);
+});
+
+test('a dual-stack Service is probed in each family its diagnosis replays; --from pins one', () => {
+  const snapshot = buildScenarioSnapshot(updateService(dualStack(baseCluster()), 'shop/frontend', { ipFamilyPolicy: 'PreferDualStack' }));
+  const toNodes = (ask: object) => planProbes(snapshot, { ...frontend, node: 'node-1', ...ask }).probes.filter((p) => p.kind !== 'node-to-pod').map((p) => `${p.kind} ${p.ip}`);
+  const both = toNodes({});
+  assert.equal(both.length, 4, both.join('\n'));
+  assert.deepEqual(both.map((l) => l.includes(':') ? 6 : 4), [4, 4, 6, 6], 'the primary family first, as diagnose asks');
+  assert.deepEqual(toNodes({ from: '[2001:db8::7]:40000' }).map((l) => l.includes(':')), [true, true]);
 });
