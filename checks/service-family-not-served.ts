@@ -4,7 +4,7 @@
  * and each uses only the ClusterIP of its own family and skips a Service that has none, so the
  * other family's rules hold no nodePort for it on any node.
  */
-import { defineCheck, ipFamiliesOf, isLoopbackIp, sh } from '../src/check-kit/index.js';
+import { defineCheck, ipFamiliesOf, sh } from '../src/check-kit/index.js';
 
 const name = (f: 4 | 6) => `IPv${f}`;
 
@@ -23,8 +23,8 @@ export default defineCheck({
     const { service: svc, port } = ctx;
     const has = ipFamiliesOf(svc);
     const family = ctx.question.family;
-    // ::1 is never served whatever the Service: localhost-nodeport-unsupported says why.
-    if (has.includes(family) || port?.nodePort == null || ctx.question.ingress.some((i) => isLoopbackIp(i.address))) return [];
+    // The question says so (::1 aside: it is never served whatever the Service, and localhost-nodeport-unsupported says why).
+    if (ctx.question.unserved !== true || port?.nodePort == null) return [];
     const spec = (svc.object.spec ?? {}) as { ipFamilies?: unknown; ipFamilyPolicy?: unknown };
     const policy = typeof spec.ipFamilyPolicy === 'string' ? spec.ipFamilyPolicy : 'SingleStack';
     const ref = `Service ${svc.namespace}/${svc.name}`;

@@ -38,6 +38,8 @@ export interface Question {
   ingress: { node: string; address: string }[];
   /** --node-ip named an address no node has, but that is a Service's ClusterIP (the client dials the wrong thing). */
   wrongTarget?: { address: string; clusterIpOf: string };
+  /** The Service has no address of this family, so no node serves its nodePort in it (loopback aside): nothing is replayed. */
+  unserved?: true;
 }
 
 /** One question answered against one snapshot: what the runner checks and the report describes. */

@@ -71,7 +71,6 @@ export interface GatheredNode {
 export function gatheredNode(cluster: ClusterModel, name: string, family: Family): GatheredNode {
   const data = cluster.nodeDataOf(name);
   const rules = () => data.rulesFor(family);
-  let replacement: ProxyReplacement | null | undefined;
   let table: CiliumTable | undefined;
   return {
     name,
@@ -113,8 +112,7 @@ export function gatheredNode(cluster: ClusterModel, name: string, family: Family
       return observedModes(cluster, name, family);
     },
     get proxyReplacement() {
-      if (replacement === undefined) replacement = proxyReplacementOn(cluster, name);
-      return replacement;
+      return proxyReplacementOn(cluster, name);
     },
     get ciliumServices() {
       // Parsed once per node: several checks read it.

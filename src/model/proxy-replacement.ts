@@ -50,10 +50,20 @@ interface NodeSigns {
   ipvsServices: number;
 }
 
+const decided = new WeakMap<ClusterModel, Map<string, ProxyReplacement | null>>();
+
 /** The replacement that handles NodePorts on `node`, or null when kube-proxy (or nothing known) does. */
 export function proxyReplacementOn(cluster: ClusterModel, node: string): ProxyReplacement | null {
-  const signs = nodeSigns(cluster, node);
-  return cilium(cluster, node, signs) ?? kubeRouter(cluster, node, signs) ?? ovn(signs);
+  // Asked by every family's replay and by the checks: decided once per node.
+  let byNode = decided.get(cluster);
+  if (byNode === undefined) decided.set(cluster, byNode = new Map<string, ProxyReplacement | null>());
+  let r = byNode.get(node);
+  if (r === undefined) {
+    const signs = nodeSigns(cluster, node);
+    r = cilium(cluster, node, signs) ?? kubeRouter(cluster, node, signs) ?? ovn(signs);
+    byNode.set(node, r);
+  }
+  return r;
 }
 
 /**

@@ -90,7 +90,7 @@ export function buildContext(snapshot: Snapshot, given: Ask, cluster = new Clust
   const ingress = wrongTarget || unserved ? [] : pickIngress(cluster, ask, family);
   const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
   const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip, family) ? { ...i, localProcess: true } : i));
-  const question: Question = { namespace: ask.namespace, service: ask.service, port, family, client, ingress, ...(wrongTarget ? { wrongTarget } : {}) };
+  const question: Question = { namespace: ask.namespace, service: ask.service, port, family, client, ingress, ...(wrongTarget ? { wrongTarget } : {}), ...(unserved ? { unserved: true } : {}) };
   const paths = service !== null && port !== null && port.nodePort !== null
     ? analysePaths({
       client,

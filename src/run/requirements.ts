@@ -6,8 +6,6 @@
 import { stepOf, type GatherStep } from '../snapshot/gather-step.js';
 import type { GatherError, Snapshot } from '../snapshot/schema.js';
 import type { Analysis } from '../check-kit/context.js';
-import { isLoopbackIp } from '../check-kit/address.js';
-import { ipFamiliesOf } from '../model/cluster.js';
 import type { Requirement } from '../check-kit/define.js';
 
 /**
@@ -72,7 +70,7 @@ export function availability(ctx: Analysis): Availability {
     nodePort: svc ?? (q.port === null ? { kind: 'no-ports', why: `Service ${q.namespace}/${q.service} has no ports` }
       : q.port.nodePort === null ? { kind: 'no-node-port', why: `port ${q.port.name || q.port.port} of Service ${q.namespace}/${q.service} has no nodePort (type ${service!.type})` }
         // kube-proxy's proxier of a family the Service lacks skips it: no nodePort in that family (service-family-not-served).
-        : !ipFamiliesOf(service!).includes(q.family) && !q.ingress.some((i) => isLoopbackIp(i.address)) ? { kind: 'no-node-port', why: `Service ${q.namespace}/${q.service} has no IPv${q.family} address, so no node serves its nodePort over IPv${q.family}` } : null),
+        : q.unserved ? { kind: 'no-node-port', why: `Service ${q.namespace}/${q.service} has no IPv${q.family} address, so no node serves its nodePort over IPv${q.family}` } : null),
     endpointSlices: apiRead('endpointSlices'),
     pods: apiRead('pods'),
     nodes: apiRead('nodes'),
