@@ -104,6 +104,11 @@ export function isLoopback(a: Addr): boolean {
   return a.family === 4 ? a.bytes[0] === 127 : a.bytes.every((b, i) => b === (i === 15 ? 1 : 0));
 }
 
+/** 169.254.0.0/16 or fe80::/10: valid on one link only (an IPv6 one needs a zone to be dialled). */
+export function isLinkLocal(a: Addr): boolean {
+  return a.family === 4 ? a.bytes[0] === 169 && a.bytes[1] === 254 : a.bytes[0] === 0xfe && ((a.bytes[1] ?? 0) & 0xc0) === 0x80;
+}
+
 export function isMulticast(a: Addr): boolean {
   return a.family === 4 ? ((a.bytes[0] ?? 0) & 0xf0) === 0xe0 : a.bytes[0] === 0xff;
 }

@@ -5,7 +5,7 @@
  * iptables) rules, its addresses, the Service's EndpointSlices of that addressType. A dual-stack
  * Service is asked once per family (questionFamilies), as kube-proxy runs one proxier per family.
  */
-import { parseAddr } from '../engine/address.js';
+import { isLinkLocal, isLoopback, parseAddr } from '../engine/address.js';
 import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
 import type { PolicyWorld } from '../engine/netpol/index.js';
@@ -172,7 +172,10 @@ function globalAddress(cluster: ClusterModel, node: string, family: Family): str
   const r = cluster.nodeDataOf(node).rulesFor(family);
   if (!r.ok) return undefined;
   return r.context.localIps.map((l) => l.split('/')[0] ?? l)
-    .find((a) => parseAddr(a)?.family === family && !isLoopbackIp(a) && !/^fe[89ab][0-9a-f]:/i.test(a));
+    .find((a) => {
+      const addr = parseAddr(a);
+      return addr?.family === family && !isLoopback(addr) && !isLinkLocal(addr);
+    });
 }
 
 /** Whether `ip` is configured on the node (per its `ip -j addr`). */

@@ -1,5 +1,5 @@
 /** What the node's addresses and routes decide about a packet: local or not, which way out, which address NAT picks. */
-import { cidrContains, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
+import { cidrContains, isLinkLocal, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
 import type { Branch } from './branch.js';
 import type { WalkEnv } from './walk-env.js';
 
@@ -54,9 +54,6 @@ export function natSource(b: Branch, env: WalkEnv): string | null {
   return env.localAddrs.find((a) => a.family === b.src.family && !isLoopback(a) && !isLinkLocal(a))?.text ?? null;
 }
 
-function isLinkLocal(a: Addr): boolean {
-  return a.family === 4 ? a.bytes[0] === 169 && a.bytes[1] === 254 : a.bytes[0] === 0xfe && ((a.bytes[1] ?? 0) & 0xc0) === 0x80;
-}
 
 /** REDIRECT sends to the input interface's primary address, or to loopback for local traffic. */
 export function redirectTarget(b: Branch, env: WalkEnv): string | null {
