@@ -8,18 +8,18 @@
  * nothing listening on it and a declared port listening, is target-port-mismatch's finding; this
  * check stays silent for those pods. Pods whose sockets could not be read are pod-sockets-unread's.
  */
-import { defineCheck, sh, type Command, type Evidence, type FindingInput, type NodePath, type PodInfo, type ServiceInfo, type ServicePort } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, sh, type Command, type Evidence, type FindingInput, type NodePath, type PodInfo, type ServiceInfo, type ServicePort } from '../src/check-kit/index.js';
 import {
   backendSockets, boundText, declaredListening, listenerFor, listensText, misdirected, podProbeEvidence, socketEvidence, socketProtocol,
   type BackendSockets, type Listener,
 } from './lib/backend-sockets.js';
 
 const MESSAGES = {
-  nothing: 'Nothing listens on {{proto}} port {{port}} on {{node}}, where the endpoint {{pod}} (hostNetwork) runs: connections translated to {{address}}:{{port}} are refused by the kernel.{{hint}}',
-  loopback: '{{pod}} (hostNetwork, on {{node}}) listens on {{bound}} only: connections to {{address}}:{{port}} arrive on the node\'s own address and are refused. The app must bind 0.0.0.0 (or the node address).',
-  podNothing: 'Nothing in {{pod}} (on {{node}}) listens on {{port}}/{{proto}}, the endpoint port: {{listens}}. Connections to {{address}}:{{port}} are {{refused}}.',
-  podLoopback: '{{pod}} (on {{node}}) listens on {{bound}} only: connections to {{address}}:{{port}} arrive on the pod\'s own address and are {{refused}}. The app must bind 0.0.0.0 (or ::).',
-  podOtherProtocol: '{{pod}} (on {{node}}) listens on {{port}}/{{other}}, but the Service port is {{proto}}: connections to {{address}}:{{port}} are {{refused}}.',
+  nothing: 'Nothing listens on {{proto}} port {{port}} on {{node}}, where the endpoint {{pod}} (hostNetwork) runs: connections translated to {{target}} are refused by the kernel.{{hint}}',
+  loopback: '{{pod}} (hostNetwork, on {{node}}) listens on {{bound}} only: connections to {{target}} arrive on the node\'s own address and are refused. The app must bind 0.0.0.0 (or the node address).',
+  podNothing: 'Nothing in {{pod}} (on {{node}}) listens on {{port}}/{{proto}}, the endpoint port: {{listens}}. Connections to {{target}} are {{refused}}.',
+  podLoopback: '{{pod}} (on {{node}}) listens on {{bound}} only: connections to {{target}} arrive on the pod\'s own address and are {{refused}}. The app must bind 0.0.0.0 (or ::).',
+  podOtherProtocol: '{{pod}} (on {{node}}) listens on {{port}}/{{other}}, but the Service port is {{proto}}: connections to {{target}} are {{refused}}.',
 } as const;
 
 type Finding = FindingInput<typeof MESSAGES>;
@@ -92,7 +92,7 @@ const bindFix = (pod: PodInfo, port: number): string =>
 /** A hostNetwork backend: the messages as they were before pods' own sockets were read. */
 function hostNetworkFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }>): Finding {
   const { pod, node, address, bport, proto, read, svc, port } = r;
-  const data = { pod: podText(pod), node, address, port: bport };
+  const data = { pod: podText(pod), node, target: hostPort(address, bport) };
   if (listener.state === 'loopback') {
     return {
       messageId: 'loopback', node,
@@ -110,7 +110,7 @@ function hostNetworkFinding(r: Refusal, listener: Exclude<Listener, { state: 'li
   const declaredLines = read.sockets.filter((s) => s.protocol === proto && declared.some((c) => c.port === s.port)).map((s) => s.line);
   return {
     messageId: 'nothing', node,
-    data: { ...data, proto, hint },
+    data: { ...data, port: bport, proto, hint },
     evidence: [...r.objects, { kind: 'output', node, command: read.command, excerpt: `no ${proto.toLowerCase()} socket on port ${bport}${declaredLines.length > 0 ? `; ${declaredLines.join('; ')}` : ''}` }, ...r.tail],
     remediation: {
       summary: listening !== undefined
@@ -128,7 +128,7 @@ function hostNetworkFinding(r: Refusal, listener: Exclude<Listener, { state: 'li
 /** A pod in its own network namespace, from that namespace's sockets. */
 function podFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }>): Finding {
   const { pod, node, address, bport, proto, read, svc } = r;
-  const data = { pod: podText(pod), node, address, port: bport, refused: REFUSED[proto] };
+  const data = { pod: podText(pod), node, target: hostPort(address, bport), refused: REFUSED[proto] };
   if (listener.state === 'loopback') {
     return {
       messageId: 'podLoopback', node,
@@ -141,7 +141,7 @@ function podFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }
     const other = proto === 'TCP' ? 'UDP' : 'TCP';
     return {
       messageId: 'podOtherProtocol', node,
-      data: { ...data, proto, other },
+      data: { ...data, port: bport, proto, other },
       evidence: [...r.objects, socketEvidence(node, read, listener.sockets), ...r.tail],
       remediation: {
         summary: `The app in ${pod.name} serves ${other} on ${bport}: set the Service port's protocol (and the containerPort's) to ${other}, or configure the app for ${proto}.`,
@@ -153,7 +153,7 @@ function podFinding(r: Refusal, listener: Exclude<Listener, { state: 'listens' }
   return {
     messageId: 'podNothing', node,
     data: {
-      ...data, proto,
+      ...data, port: bport, proto,
       listens: any ? `the container listens on ${listensText(read.sockets, address)}` : 'nothing in it listens at all (the app is not running, or not accepting connections yet)',
     },
     evidence: [...r.objects, socketEvidence(node, read, read.sockets), ...r.tail],

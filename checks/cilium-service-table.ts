@@ -8,7 +8,7 @@
  *
  * Not this check: a Service without ready endpoints (the endpoint checks say so first).
  */
-import { defineCheck, hostPort, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, familyOf, hostPort, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { frontendText, nodePortFrontends, tableExcerpt } from './lib/cilium-table.js';
 import { listText } from './lib/text.js';
 
@@ -44,8 +44,10 @@ export default defineCheck({
       if (data.proxyReplacement?.name !== 'Cilium') continue;
       const table = data.ciliumServices;
       if (table.state !== 'read') continue;
-      const nodePorts = table.services.filter((s) => s.type === 'NodePort');
-      const mine = nodePortFrontends(table.services, nodePort, port.protocol, svc);
+      // The table holds the frontends of both families; the question replays one of them.
+      const ofFamily = table.services.filter((s) => familyOf(s.frontend.ip) === ctx.question.family);
+      const nodePorts = ofFamily.filter((s) => s.type === 'NodePort');
+      const mine = nodePortFrontends(ofFamily, nodePort, port.protocol, svc);
       const evidence: Evidence[] = [{ kind: 'object', ref: `Service ${name}`, field: `spec.ports[${port.name || port.port}].nodePort`, value: nodePort }];
       const remediation = {
         summary: `Look at the Cilium agent on ${node}: its log for the Service and its status (kube-proxy replacement, NodePort devices); restarting the agent makes it sync every Service again.`,
@@ -76,12 +78,12 @@ export default defineCheck({
       // backends, and none on a node without one (Cilium drops there, by design).
       const expected = svc.externalTrafficPolicy === 'Local' ? ctx.endpointSlices.local(svc, port, node) : endpoints;
       if (expected.length === 0) continue;
-      const wanted = new Set(expected.map((e) => `${e.address}:${e.port}`));
+      const wanted = new Set(expected.map((e) => hostPort(e.address, e.port)));
       const backends = mine.flatMap((s) => s.backends);
-      const active = backends.filter((b) => b.state === 'active' && wanted.has(`${b.ip}:${b.port}`));
+      const active = backends.filter((b) => b.state === 'active' && wanted.has(hostPort(b.ip, b.port)));
       if (active.length > 0) continue;
       const states = [...new Set(backends.map((b) => b.state))].sort();
-      const stray = backends.filter((b) => !wanted.has(`${b.ip}:${b.port}`)).map((b) => `${b.ip}:${b.port}`);
+      const stray = backends.map((b) => hostPort(b.ip, b.port)).filter((b) => !wanted.has(b));
       evidence.push({ kind: 'output', node, command: table.command, excerpt: tableExcerpt(mine) });
       findings.push({
         messageId: 'noActiveBackends', node,

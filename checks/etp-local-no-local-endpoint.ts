@@ -4,15 +4,15 @@
  * `"<svc> has no local endpoints"` rule. The proof is that rule in the node's replayed walk; the
  * API says which nodes would answer instead.
  */
-import { defineCheck, hopRule, ingressOutcomes, sh, type Evidence, type FindingInput, type Hop } from '../src/check-kit/index.js';
+import { defineCheck, hopRule, hostPort, ingressOutcomes, sh, type Evidence, type FindingInput, type Hop } from '../src/check-kit/index.js';
 import { commentOf } from './lib/iptables-rule.js';
 import { NO_ENDPOINT_NODEPORTS, nodePortElement, noEndpointHop, verdictOf } from './lib/kube-proxy-nft.js';
 import { NO_LOCAL, noLocalEndpointRules, servicePortName } from './lib/kube-proxy-rules.js';
 import { listText, nodeIp, nodeLabel } from './lib/text.js';
 
 const MESSAGES = {
-  dropped: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy\'s rule "{{comment}}" in {{table}}/{{chain}} (line {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
-  droppedNft: 'Node {{node}} drops connections to {{address}}:{{nodePort}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy (nftables mode) lists {{key}} ("{{comment}}") in its map no-endpoint-nodeports with verdict drop; {{family}} {{table}}/{{chain}} (handle {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
+  dropped: 'Node {{node}} drops connections to {{target}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy\'s rule "{{comment}}" in {{table}}/{{chain}} (line {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
+  droppedNft: 'Node {{node}} drops connections to {{target}}/{{protocol}}: Service {{service}} has externalTrafficPolicy: Local and no ready endpoint runs on {{node}}, so kube-proxy (nftables mode) lists {{key}} ("{{comment}}") in its map no-endpoint-nodeports with verdict drop; {{family}} {{table}}/{{chain}} (handle {{line}}) drops them and the client times out. Nodes that would answer (they run a ready endpoint): {{working}}.',
 } as const;
 
 export default defineCheck({
@@ -75,7 +75,7 @@ export default defineCheck({
       const { element } = hop;
       const rule = hopRule(hop);
       const data = {
-        node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}`,
+        node: p.node, target: hostPort(p.address, nodePort), protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}`,
         table: hop.table, chain: hop.chain, line: hop.line, working: listText(working.map((n) => nodeLabel(ctx.nodes, n, ctx.question.family))),
       };
       findings.push({

@@ -7,8 +7,8 @@
  * kube-proxy in nftables mode writes no KUBE-FORWARD at all, and an accept in its own nft table
  * cannot overrule another table's drop at the same hook: there the drop is nobody's missing rule.
  */
-import { defineCheck, familyOf, hostPort, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset } from '../src/check-kit/index.js';
-import { iptablesFor } from './lib/family.js';
+import { defineCheck, FORWARDING_SYSCTL, hostPort, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch, type Rule, type Ruleset } from '../src/check-kit/index.js';
+import { iptablesFor, podCidrsOf } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 interface Hit {
@@ -57,7 +57,7 @@ function markOf(rule: Rule): [number, number] | null {
 }
 
 /** Whoever set the policy, when its chains say so. */
-function policyOwner(rs: Ruleset): { tool: string; persist?: string; fix: (podCidr: string) => Command[] } | null {
+function policyOwner(rs: Ruleset, family: 4 | 6): { tool: string; persist?: string; fix: (podCidr: string | undefined) => Command[] } | null {
   const chains = [...(rs.tables.get('filter')?.chains.keys() ?? [])];
   if (chains.some((c) => c.startsWith('ufw-'))) {
     return { tool: 'ufw (DEFAULT_FORWARD_POLICY="DROP")', persist: 'ufw restores its routed policy on every reload: change it in ufw.', fix: () => [sh`ufw default allow routed`] };
@@ -66,12 +66,12 @@ function policyOwner(rs: Ruleset): { tool: string; persist?: string; fix: (podCi
     return {
       tool: 'Docker (dockerd sets it when it turns on ip_forward itself)',
       // Docker leaves the policy alone when forwarding is already on when it starts; Engine ≥ 28 can be told directly.
-      persist: 'Docker sets DROP again whenever it starts and finds ip_forward off: turn forwarding on at boot (below), or, with Docker Engine ≥ 28, set "ip-forward-no-drop": true in /etc/docker/daemon.json.',
-      fix: () => [sh`echo net.ipv4.ip_forward=1 | tee /etc/sysctl.d/99-kubernetes-ip-forward.conf`, sh`sysctl --system`],
+      persist: `Docker sets DROP again whenever it starts and finds ${FORWARDING_SYSCTL[family]} off: turn forwarding on at boot (below), or, with Docker Engine ≥ 28, set "ip-forward-no-drop": true in /etc/docker/daemon.json.`,
+      fix: () => [sh`echo ${FORWARDING_SYSCTL[family]}=1 | tee /etc/sysctl.d/99-kubernetes-ip-forward.conf`, sh`sysctl --system`],
     };
   }
   if (chains.some((c) => c === 'FORWARD_direct' || c.startsWith('FWD_') || c.startsWith('FWDI_'))) {
-    return { tool: 'firewalld', fix: (podCidr) => [sh`firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, sh`firewall-cmd --reload`] };
+    return { tool: 'firewalld', fix: (podCidr) => podCidr === undefined ? [] : [sh`firewall-cmd --permanent --zone=trusted --add-source=${podCidr}`, sh`firewall-cmd --reload`] };
   }
   return null;
 }
@@ -101,9 +101,14 @@ export default defineCheck({
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
     // The family's pod CIDRs and tool: an IPv6 connection is filtered by ip6tables' own FORWARD chain.
-    const podCidr = ctx.nodes.podCidrs().filter((c) => familyOf(c.split('/')[0] ?? '') === ctx.question.family).join(',') || 'the pod CIDR';
+    // When no node lists a pod CIDR of the family, the fixes that need one are left out.
+    const podCidrs = podCidrsOf(ctx.nodes.podCidrs(), ctx.question.family);
+    const podCidr = podCidrs.join(',') || 'the pod CIDR';
     const ipt = iptablesFor(ctx.question.family);
-    const firstCidr = podCidr.split(',')[0] ?? podCidr;
+    const [firstCidr] = podCidrs;
+    const acceptTo = firstCidr === undefined ? [] : [ipt`-I FORWARD -d ${firstCidr} -j ACCEPT`];
+    const acceptFrom = firstCidr === undefined ? [] : [ipt`-I FORWARD -s ${firstCidr} -j ACCEPT`];
+    const noCidr = firstCidr === undefined ? ` (no node lists an IPv${ctx.question.family} pod CIDR, so no rule for it is given)` : '';
     for (const [node, list] of hits(ctx.paths)) {
       const gathered = ctx.nodeState(node);
       const rulesets = gathered.rulesets;
@@ -146,7 +151,7 @@ export default defineCheck({
         const pod = h.branch.backend?.pod ?? (ip ? ctx.pods.byIp(ip) : undefined);
         return typeof pod === 'string' ? pod : pod ? `${pod.namespace}/${pod.name}` : ip ?? 'the backends';
       }))].join(', ');
-      const owner = policyOwner(rs);
+      const owner = policyOwner(rs, ctx.question.family);
       const markText = want ? `0x${want[0].toString(16)}/0x${want[1].toString(16)}` : `0x${(1 << (ctx.kubeProxy.config?.masqueradeBit ?? 14)).toString(16)}`;
       const data = { node, port, pods, owner: owner ? `, set by ${owner.tool}` : '', mark: markText, podCidr, affected };
 
@@ -160,11 +165,11 @@ export default defineCheck({
       if (!kf && gathered.kubeProxyTable !== null) {
         findings.push({
           messageId: 'nftablesMode', data,
-          ...fix(`On ${node}, let forwarded pod traffic through: set the FORWARD policy to ACCEPT, or accept traffic to and from the pod network in FORWARD (kube-proxy in nftables mode leaves that to the node's firewall or the CNI; restarting it does not help).${persist}`, [
+          ...fix(`On ${node}, let forwarded pod traffic through: set the FORWARD policy to ACCEPT, or accept traffic to and from the pod network in FORWARD${noCidr} (kube-proxy in nftables mode leaves that to the node's firewall or the CNI; restarting it does not help).${persist}`, [
             ipt`-P FORWARD ACCEPT`,
             ...policyFix,
-            ipt`-I FORWARD -d ${firstCidr} -j ACCEPT`,
-            ipt`-I FORWARD -s ${firstCidr} -j ACCEPT`,
+            ...acceptTo,
+            ...acceptFrom,
           ]),
         });
       } else if (missing !== null && !backendOnly) {
@@ -187,11 +192,11 @@ export default defineCheck({
           ]),
         });
       } else {
-        const summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do.${persist}`;
+        const summary = `On ${node}, let forwarded traffic to the pod network through: set the FORWARD policy to ACCEPT, or accept traffic to the pod network explicitly as CNI plugins such as flannel do${noCidr}.${persist}`;
         const commands = [
           ipt`-P FORWARD ACCEPT`,
           ...policyFix,
-          ipt`-I FORWARD -d ${firstCidr} -j ACCEPT`,
+          ...acceptTo,
           ...(missing !== null ? [proxyLogs] : []),
         ];
         findings.push(backendOnly

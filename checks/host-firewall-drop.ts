@@ -6,10 +6,10 @@
  * filter FORWARD (ufw's "default deny incoming" is the INPUT policy); FORWARD's is forward-policy-drop's.
  */
 import {
-  defineCheck, familyOf, hostCidr, hostPort, ruleSpecWords, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type Outcome, type PathBranch,
+  defineCheck, hostCidr, hostPort, ruleSpecWords, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type Outcome, type PathBranch,
   type Ruleset,
 } from '../src/check-kit/index.js';
-import { iptablesFor } from './lib/family.js';
+import { iptablesFor, podCidrsOf } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
@@ -125,7 +125,7 @@ export default defineCheck({
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const port = ctx.port?.nodePort ?? ctx.paths[0]?.port ?? 0;
     const v6 = ctx.question.family === 6;
-    const familyCidr = ctx.nodes.podCidrs().find((c) => familyOf(c.split('/')[0] ?? '') === ctx.question.family);
+    const [familyCidr] = podCidrsOf(ctx.nodes.podCidrs(), ctx.question.family);
     for (const { node, hits: list } of byRule.values()) {
       const [{ hop, outcome: o, hook, path: firstPath, branch: firstBranch }] = list;
       const rulesets = ctx.nodeState(node).rulesets;

@@ -16,26 +16,37 @@ const OTHER: Record<Backend, Backend> = { legacy: 'nft', nft: 'legacy' };
 
 // A command's program is a literal word, so each backend's tools are spelled out.
 const KUBE_LINES = ['^:KUBE-', '^-A KUBE-', ' -j KUBE-'] as const;
-/** Rewrites a backend's rules without kube-proxy's chains, rules and jumps (the rest stays). */
-function withoutKubeChains(b: Backend): Command {
+/** Rewrites a backend's rules of the family without kube-proxy's chains, rules and jumps (the rest stays). */
+function withoutKubeChains(b: Backend, family: 4 | 6): Command {
   const [decl, rule, jump] = KUBE_LINES;
+  if (family === 6) {
+    return b === 'legacy'
+      ? sh`ip6tables-legacy-save | grep -v -e ${decl} -e ${rule} -e ${jump} | ip6tables-legacy-restore`
+      : sh`ip6tables-nft-save | grep -v -e ${decl} -e ${rule} -e ${jump} | ip6tables-nft-restore`;
+  }
   return b === 'legacy'
     ? sh`iptables-legacy-save | grep -v -e ${decl} -e ${rule} -e ${jump} | iptables-legacy-restore`
     : sh`iptables-nft-save | grep -v -e ${decl} -e ${rule} -e ${jump} | iptables-nft-restore`;
 }
-/** One chain's rules in a backend, with their line numbers. */
-function chainRules(b: Backend, table: string, chain: string): Command {
+/** One chain's rules in a backend of the family, with their line numbers. */
+function chainRules(b: Backend, family: 4 | 6, table: string, chain: string): Command {
+  const line = `^-A ${chain} `;
+  if (family === 6) {
+    return b === 'legacy'
+      ? sh`ip6tables-legacy-save -t ${table} | grep -n ${line}`
+      : sh`ip6tables-nft-save -t ${table} | grep -n ${line}`;
+  }
   return b === 'legacy'
-    ? sh`iptables-legacy-save -t ${table} | grep -n ${`^-A ${chain} `}`
-    : sh`iptables-nft-save -t ${table} | grep -n ${`^-A ${chain} `}`;
+    ? sh`iptables-legacy-save -t ${table} | grep -n ${line}`
+    : sh`iptables-nft-save -t ${table} | grep -n ${line}`;
 }
 const HINTS = ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY'];
 const BACKENDS = ['legacy', 'nft'] as const;
 
 const MESSAGES = {
-  both: '{{node}} has kube-proxy rules in both iptables backends: nat KUBE-SERVICES holds {{legacyCount}} rules in iptables-legacy and {{nftCount}} in iptables-nft. The kernel runs both, so whichever nat table registered first translates new connections{{current}}; the other copy is stale and can send connections to pods that are gone. `iptables` on this node shows {{hostTool}}.',
-  hintElsewhere: 'On {{node}}, kube-proxy writes its rules with iptables-{{proxy}} but kubelet uses iptables-{{kubelet}} (its {{hint}} chain is there), so their rules (kube-proxy\'s KUBE-SERVICES, kubelet\'s KUBE-FIREWALL) live in different backends. `iptables` on this node shows {{hostTool}}. Rules that are meant to work together (kube-proxy\'s accepts, kubelet\'s and the firewall\'s drops) do not see each other, and tools that read one backend miss half of the node\'s rules.',
-  firewallOtherBackend: 'On {{node}} the connection is {{verdict}} by {{table}}/{{chain}} (line {{line}}) in iptables-{{other}}, while kube-proxy writes its rules (and its KUBE-FORWARD accepts) with iptables-{{proxy}}. An ACCEPT in one backend does not override a DROP in the other, and `iptables` on this node shows {{hostTool}}, so {{hidden}}.',
+  both: '{{node}} has kube-proxy rules in both iptables backends: nat KUBE-SERVICES holds {{legacyCount}} rules in {{program}}-legacy and {{nftCount}} in {{program}}-nft. The kernel runs both, so whichever nat table registered first translates new connections{{current}}; the other copy is stale and can send connections to pods that are gone. `iptables` on this node shows {{hostTool}}.',
+  hintElsewhere: 'On {{node}}, kube-proxy writes its rules with {{program}}-{{proxy}} but kubelet uses {{program}}-{{kubelet}} (its {{hint}} chain is there), so their rules (kube-proxy\'s KUBE-SERVICES, kubelet\'s KUBE-FIREWALL) live in different backends. `iptables` on this node shows {{hostTool}}. Rules that are meant to work together (kube-proxy\'s accepts, kubelet\'s and the firewall\'s drops) do not see each other, and tools that read one backend miss half of the node\'s rules.',
+  firewallOtherBackend: 'On {{node}} the connection is {{verdict}} by {{table}}/{{chain}} (line {{line}}) in {{program}}-{{other}}, while kube-proxy writes its rules (and its KUBE-FORWARD accepts) with {{program}}-{{proxy}}. An ACCEPT in one backend does not override a DROP in the other, and `iptables` on this node shows {{hostTool}}, so {{hidden}}.',
 } as const;
 
 export default defineCheck({
@@ -57,6 +68,8 @@ export default defineCheck({
       const dumps: Record<Backend, Ruleset> = { legacy, nft: nftDump };
       const version = data.command('iptables-version')?.stdout ?? '';
       const tool: Backend | null = /\(nf_tables\)/.test(version) ? 'nft' : /\(legacy\)/.test(version) || /v1\.[0-7]\./.test(version) ? 'legacy' : null;
+      // The family's program names the dumps: ip6tables-legacy and ip6tables-nft for an IPv6 question.
+      const program = ctx.question.family === 6 ? 'ip6tables' : 'iptables';
       const hostTool = tool === null ? 'an unknown backend' : `the ${tool} backend ("${version.trim()}")`;
       // kube-proxy's nat KUBE-SERVICES where it holds rules, and kubelet's hint chain, per backend.
       const proxyIn = BACKENDS.flatMap((backend) => {
@@ -67,7 +80,7 @@ export default defineCheck({
         const chain = hintOf(dumps[backend]);
         return chain !== null ? [{ backend, chain }] : [];
       });
-      const hintEvidence = hintIn.map(({ backend, chain }) => chainEvidence(node, dumps[backend], chain, `kubelet's ${chain.name} chain: kubelet uses iptables-${backend}`));
+      const hintEvidence = hintIn.map(({ backend, chain }) => chainEvidence(node, dumps[backend], chain, `kubelet's ${chain.name} chain: kubelet uses ${program}-${backend}`));
       const inLegacy = proxyIn.find((x) => x.backend === 'legacy');
       const inNft = proxyIn.find((x) => x.backend === 'nft');
       const versionEvidence: Evidence[] = version === '' ? [] : [{ kind: 'output', node, command: 'iptables --version', excerpt: version.trim() }];
@@ -79,8 +92,8 @@ export default defineCheck({
           messageId: 'both',
           node,
           data: {
-            node, legacyCount: inLegacy.chain.count, nftCount: inNft.chain.count, hostTool,
-            current: current === null ? '' : ` (kubelet, and so kube-proxy's backend detection, uses iptables-${current}: the copy in iptables-${stale} is the leftover)`,
+            node, program, legacyCount: inLegacy.chain.count, nftCount: inNft.chain.count, hostTool,
+            current: current === null ? '' : ` (kubelet, and so kube-proxy's backend detection, uses ${program}-${current}: the copy in ${program}-${stale} is the leftover)`,
           },
           evidence: [
             chainEvidence(node, dumps.legacy, inLegacy.chain, `${inLegacy.chain.count} rules`),
@@ -90,11 +103,11 @@ export default defineCheck({
           remediation: {
             summary: stale === null
               ? `Find out which backend kube-proxy writes today (its log, or the backend of kube-proxy's image), then remove kube-proxy's chains from the other backend on ${node} and restart kube-proxy.`
-              : `Remove the leftover kube-proxy chains from iptables-${stale} on ${node} (this keeps the other rules of that backend), then restart kube-proxy so it rewrites its rules in iptables-${current}.`,
+              : `Remove the leftover kube-proxy chains from ${program}-${stale} on ${node} (this keeps the other rules of that backend), then restart kube-proxy so it rewrites its rules in ${program}-${current}.`,
             commands: stale === null
               ? [sh`kubectl -n kube-system logs -l k8s-app=kube-proxy --field-selector spec.nodeName=${node} | grep -i iptables`]
               : [
-                withoutKubeChains(stale),
+                withoutKubeChains(stale, ctx.question.family),
                 sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}`,
               ],
           },
@@ -111,13 +124,13 @@ export default defineCheck({
         findings.push({
           messageId: 'hintElsewhere',
           node,
-          data: { node, proxy, kubelet: other, hint: otherHint.name, hostTool },
+          data: { node, program, proxy, kubelet: other, hint: otherHint.name, hostTool },
           evidence: [chainEvidence(node, dumps[proxy], services, `${services.count} rules`), ...hintEvidence, ...versionEvidence],
           remediation: {
             summary: `Make kubelet and kube-proxy use the same backend on ${node}: run a kube-proxy image that detects the backend from KUBE-IPTABLES-HINT (kubernetes-sigs/iptables-wrappers, in every kube-proxy image since v1.17), or point the host's iptables at the backend kube-proxy uses and restart kubelet, then remove the other backend's KUBE chains.`,
             commands: [
               sh`kubectl -n kube-system get daemonset kube-proxy -o jsonpath=${'{.spec.template.spec.containers[0].image}'}`,
-              sh`update-alternatives --set iptables /usr/sbin/iptables-${proxy}`,
+              sh`update-alternatives --set ${program} /usr/sbin/${program}-${proxy}`,
               sh`systemctl restart kubelet`,
             ],
           },
@@ -132,18 +145,18 @@ export default defineCheck({
           severity: 'warning',
           node,
           data: {
-            node, other, proxy, hostTool, table: drop.hop.table, chain: drop.hop.chain, line: drop.hop.line,
+            node, program, other, proxy, hostTool, table: drop.hop.table, chain: drop.hop.chain, line: drop.hop.line,
             verdict: drop.hop.action.includes('REJECT') ? 'rejected' : 'dropped',
-            hidden: tool === proxy ? `\`iptables -L\` does not show the rule that drops it (use iptables-${other}-save)` : `\`iptables -L\` shows that rule but none of kube-proxy's (use iptables-${proxy}-save)`,
+            hidden: tool === proxy ? `\`${program} -L\` does not show the rule that drops it (use ${program}-${other}-save)` : `\`${program} -L\` shows that rule but none of kube-proxy's (use ${program}-${proxy}-save)`,
           },
           evidence: [
             { kind: 'rule', node, source: drop.hop.source ?? dumps[other].source, table: drop.hop.table, chain: drop.hop.chain, line: drop.hop.line, rule: drop.hop.rule, action: drop.hop.action },
-            chainEvidence(node, dumps[proxy], services, `kube-proxy's rules: ${services.count} in iptables-${proxy}`),
+            chainEvidence(node, dumps[proxy], services, `kube-proxy's rules: ${services.count} in ${program}-${proxy}`),
             ...versionEvidence,
           ],
           remediation: {
-            summary: `Allow the NodePort traffic in the firewall that owns the rule (it writes iptables-${other}), or move that firewall to iptables-${proxy}; kube-proxy's accepts in iptables-${proxy} cannot override it.`,
-            commands: [chainRules(other, drop.hop.table, drop.hop.chain)],
+            summary: `Allow the NodePort traffic in the firewall that owns the rule (it writes ${program}-${other}), or move that firewall to ${program}-${proxy}; kube-proxy's accepts in ${program}-${proxy} cannot override it.`,
+            commands: [chainRules(other, ctx.question.family, drop.hop.table, drop.hop.chain)],
           },
         });
       }

@@ -11,7 +11,7 @@ import { serviceEvidence, virtualService } from './lib/ipvs.js';
 import { listText, nodeLabel } from './lib/text.js';
 
 const MESSAGES = {
-  fallback: 'Node {{node}} runs no ready endpoint of {{service}} (externalTrafficPolicy: Local), so kube-proxy in IPVS mode falls back to every endpoint ({{reals}}) for {{address}}:{{nodePort}}/{{protocol}}, but does not masquerade a Local NodePort: the pod answers {{client}} straight from its own address, the client drops the reply, and the connection times out. (iptables and nftables mode drop it on {{node}} instead.) Nodes that serve it: {{working}}.',
+  fallback: 'Node {{node}} runs no ready endpoint of {{service}} (externalTrafficPolicy: Local), so kube-proxy in IPVS mode falls back to every endpoint ({{reals}}) for {{target}}/{{protocol}}, but does not masquerade a Local NodePort: the pod answers {{client}} straight from its own address, the client drops the reply, and the connection times out. (iptables and nftables mode drop it on {{node}} instead.) Nodes that serve it: {{working}}.',
 } as const;
 
 export default defineCheck({
@@ -49,7 +49,7 @@ export default defineCheck({
         messageId: 'fallback',
         node: p.node,
         data: {
-          node: p.node, service: `${svc.namespace}/${svc.name}`, address: p.address, nodePort, protocol: p.protocol.toUpperCase(),
+          node: p.node, service: `${svc.namespace}/${svc.name}`, target: hostPort(p.address, nodePort), protocol: p.protocol.toUpperCase(),
           client: p.client.ip, reals: listText(remote.map((r) => hostPort(r.address, r.port))),
           working: listText(working.map((n) => nodeLabel(ctx.nodes, n, ctx.question.family))) || 'none',
         },

@@ -9,7 +9,7 @@
 import { defineCheck, hostPort, ingressOutcomes, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 
 const MESSAGES = {
-  notMasqueraded: '{{node}} forwards {{address}}:{{nodePort}}/{{protocol}} through IPVS to {{backend}} without masquerade: {{cause}} The pod answers {{client}} from its own address, the client drops the reply, and the connection times out.',
+  notMasqueraded: '{{node}} forwards {{target}}/{{protocol}} through IPVS to {{backend}} without masquerade: {{cause}} The pod answers {{client}} from its own address, the client drops the reply, and the connection times out.',
 } as const;
 
 export default defineCheck({
@@ -51,7 +51,7 @@ export default defineCheck({
         messageId: 'notMasqueraded',
         node: p.node,
         data: {
-          node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), client: p.client.ip,
+          node: p.node, target: hostPort(p.address, nodePort), protocol: p.protocol.toUpperCase(), client: p.client.ip,
           backend: branch.backend ? `${branch.backend.pod ?? branch.backend.ip} (${hostPort(branch.backend.ip, branch.backend.port)}${branch.backend.node ? ` on ${branch.backend.node}` : ''})` : 'a pod',
           cause: causes.join(' '),
         },

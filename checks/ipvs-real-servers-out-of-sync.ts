@@ -11,8 +11,8 @@ import { listText } from './lib/text.js';
 
 
 const MESSAGES = {
-  noService: 'kube-proxy (IPVS mode) on {{node}} has no virtual service for {{address}}:{{nodePort}}/{{protocol}}, although Service {{service}} has that NodePort: the NodePort is not served on {{node}} (kube-proxy is not syncing, or {{address}} is not one of the addresses it serves NodePorts on).',
-  outOfSync: 'kube-proxy (IPVS mode) on {{node}} sends {{address}}:{{nodePort}}/{{protocol}} to {{reals}}, but the ready endpoints of {{service}} are {{endpoints}}.{{stale}}{{missing}} kube-proxy is not syncing IPVS on {{node}}.',
+  noService: 'kube-proxy (IPVS mode) on {{node}} has no virtual service for {{target}}/{{protocol}}, although Service {{service}} has that NodePort: the NodePort is not served on {{node}} (kube-proxy is not syncing, or {{address}} is not one of the addresses it serves NodePorts on).',
+  outOfSync: 'kube-proxy (IPVS mode) on {{node}} sends {{target}}/{{protocol}} to {{reals}}, but the ready endpoints of {{service}} are {{endpoints}}.{{stale}}{{missing}} kube-proxy is not syncing IPVS on {{node}}.',
 } as const;
 
 export default defineCheck({
@@ -33,13 +33,13 @@ export default defineCheck({
       const state = ctx.nodeState(p.node).ipvs;
       if (state === null || state.services.length === 0) continue;
       const vs = virtualService(state, p.protocol, p.address, nodePort);
-      const data = { node: p.node, address: p.address, nodePort, protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}` };
+      const data = { node: p.node, target: hostPort(p.address, nodePort), protocol: p.protocol.toUpperCase(), service: `${svc.namespace}/${svc.name}` };
       const restart = { summary: `Restart kube-proxy on ${p.node} and read its log for the sync error.`, commands: [sh`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${p.node}`, sh`kubectl -n kube-system logs -l k8s-app=kube-proxy --tail 100`] };
       if (vs === null) {
         // Only when kube-proxy serves NodePorts on this address at all: it does for other NodePorts.
         if (!state.services.some((s) => s.address === p.address)) continue;
         findings.push({
-          messageId: 'noService', node: p.node, data,
+          messageId: 'noService', node: p.node, data: { ...data, address: p.address },
           evidence: [{ kind: 'output', node: p.node, command: 'ipvsadm-save -n', excerpt: `no -A -${p.protocol[0]} ${hostPort(p.address, nodePort)} among ${state.services.length} virtual services` }],
           remediation: restart,
         });

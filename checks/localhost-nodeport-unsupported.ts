@@ -5,16 +5,17 @@
  * pod). IPVS mode never serves localhost NodePorts, nftables mode does not by default, and no mode
  * serves them on ::1, which `localhost` often resolves to.
  */
-import { defineCheck, familyOf, hostPort, isLoopbackIp, ruleEvidence, sh, type Command, type Evidence, type FindingInput, type FindingMessage } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, isLoopbackIp, ruleEvidence, sh, type Command, type Evidence, type FindingInput, type FindingMessage } from '../src/check-kit/index.js';
 import { chainOf, optionOf } from './lib/iptables-rule.js';
 import { nodePortTailRules } from './lib/kube-proxy-rules.js';
+import { nodeIp } from './lib/text.js';
 
 const MESSAGES = {
-  ipv6: '{{address}}:{{nodePort}} on {{node}} is the IPv6 loopback address, and kube-proxy never serves NodePorts on ::1 (its tail rule excludes ::1/128). `localhost` often resolves to ::1 first.{{advice}}',
-  mode: 'kube-proxy runs in {{mode}} mode ({{source}}), which does not serve NodePorts on localhost: {{address}}:{{nodePort}} on {{node}} is not translated.{{advice}}',
-  excludedByRule: 'kube-proxy on {{node}} excludes 127.0.0.0/8 from NodePorts: its KUBE-SERVICES tail rule (line {{line}}) {{how}}, so {{address}}:{{nodePort}} is not translated (localhostNodePorts is off{{config}}).{{advice}}',
-  routeLocalnet: 'kube-proxy on {{node}} translates {{address}}:{{nodePort}}, but net.ipv4.conf.all.route_localnet is 0 there, so the kernel refuses to route the 127.x-sourced packet off the loopback device to the pod and the connection fails. kube-proxy sets it to 1 itself when localhostNodePorts is on; something reset it.{{advice}}',
-  configOff: 'kube-proxy\'s configuration ({{source}}) sets localhostNodePorts: false, so {{address}}:{{nodePort}} on {{node}} is not served.{{advice}}',
+  ipv6: '{{target}} on {{node}} is on the IPv6 loopback address, and kube-proxy never serves NodePorts on ::1 (its tail rule excludes ::1/128). `localhost` often resolves to ::1 first.{{advice}}',
+  mode: 'kube-proxy runs in {{mode}} mode ({{source}}), which does not serve NodePorts on localhost: {{target}} on {{node}} is not translated.{{advice}}',
+  excludedByRule: 'kube-proxy on {{node}} excludes 127.0.0.0/8 from NodePorts: its KUBE-SERVICES tail rule (line {{line}}) {{how}}, so {{target}} is not translated (localhostNodePorts is off{{config}}).{{advice}}',
+  routeLocalnet: 'kube-proxy on {{node}} translates {{target}}, but net.ipv4.conf.all.route_localnet is 0 there, so the kernel refuses to route the 127.x-sourced packet off the loopback device to the pod and the connection fails. kube-proxy sets it to 1 itself when localhostNodePorts is on; something reset it.{{advice}}',
+  configOff: 'kube-proxy\'s configuration ({{source}}) sets localhostNodePorts: false, so {{target}} on {{node}} is not served.{{advice}}',
 } as const;
 
 export default defineCheck({
@@ -34,10 +35,9 @@ export default defineCheck({
       if (!isLoopbackIp(address)) continue;
       const data = ctx.nodeState(node);
       // The node's own address of the family asked about (::1 → its IPv6 address), else its first.
-      const ips = ctx.nodes.get(node)?.internalIPs ?? [];
-      const nodeIp = ips.find((a) => familyOf(a) === ctx.question.family) ?? ips[0];
-      const base = { node, address, nodePort, advice: ` Dial the node's own address instead${nodeIp ? ` (${hostPort(nodeIp, nodePort)})` : ''}; and note that \`localhost\` may resolve to ::1, which no kube-proxy mode serves.` };
-      const dial = nodeIp !== undefined ? [sh`nc -vz ${nodeIp} ${nodePort}`] : [];
+      const ownIp = nodeIp(ctx.nodes, node, ctx.question.family);
+      const base = { node, target: hostPort(address, nodePort), advice: ` Dial the node's own address instead${ownIp ? ` (${hostPort(ownIp, nodePort)})` : ''}; and note that \`localhost\` may resolve to ::1, which no kube-proxy mode serves.` };
+      const dial = ownIp !== undefined ? [sh`nc -vz ${ownIp} ${nodePort}`] : [];
       const push = (message: FindingMessage<typeof MESSAGES>, evidence: Evidence[], summary: string, commands: Command[]) =>
         findings.push({ ...message, node, evidence, remediation: { summary, commands: [...dial, ...commands] } });
 

@@ -7,6 +7,7 @@
  * only via the node that runs the pod. Any other policy denial is netpol-blocks-traffic's.
  */
 import { defineCheck, familyOf, hostCidr, hostPort, sh, type Evidence, type FindingInput, type PolicyDecision } from '../src/check-kit/index.js';
+import { podCidrsOf } from './lib/family.js';
 import { applyManifest } from './lib/kubectl-apply.js';
 import { snatedDenial } from './lib/snated-denial.js';
 import { percent } from './lib/text.js';
@@ -83,7 +84,7 @@ export default defineCheck({
         // A tunnel or bridge address in the pod network stands for that node's whole pod subnet.
         const owner = ctx.nodes.byAddress(source);
         const subnet = owner === undefined && ctx.nodes.inPodCidr(source)
-          ? ctx.nodes.all.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs.find((c) => familyOf(c.split('/')[0] ?? '') === familyOf(source))
+          ? podCidrsOf(ctx.nodes.all.find((n) => list.some((l) => l.ingress === n.name))?.podCIDRs ?? [], familyOf(source))[0]
           : undefined;
         cidrs.push(subnet ?? hostCidr(source));
         for (const l of list) {

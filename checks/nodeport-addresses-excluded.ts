@@ -14,8 +14,8 @@ import { nodePortTailRules } from './lib/kube-proxy-rules.js';
 import { listText } from './lib/text.js';
 
 const MESSAGES = {
-  excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `{{daddr}} daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
-  excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{address}}:{{nodePort}} is never translated and reaches {{node}} itself ({{outcome}}).',
+  excludedNft: 'kube-proxy on {{node}} (nftables mode) serves NodePorts only on the addresses of its set nodeport-ips ({{served}}){{config}}, not on {{address}}: the NodePort rule `{{daddr}} daddr @nodeport-ips … vmap @service-nodeports` does not match {{address}}, so {{target}} is never translated and reaches {{node}} itself ({{outcome}}).',
+  excluded: 'kube-proxy on {{node}} serves NodePorts only on {{served}} (nodePortAddresses{{config}}), not on {{address}}: no KUBE-SERVICES tail rule matches {{address}}, so {{target}} is never translated and reaches {{node}} itself ({{outcome}}).',
 } as const;
 
 export default defineCheck({
@@ -49,7 +49,7 @@ export default defineCheck({
         messageId: 'excludedNft',
         node: p.node,
         data: {
-          node: p.node, address: p.address, nodePort, outcome, served: listText(served), daddr: table.family,
+          node: p.node, address: p.address, target: hostPort(p.address, nodePort), outcome, served: listText(served), daddr: table.family,
           config: primary
             ? `: nodePortAddresses is ${cfg === null ? 'unset, which in nftables mode means' : ''} "primary", the node's primary IPs only — iptables mode served every local address, so clients of a secondary address or VIP break after the switch to nftables`
             : ` = ${cfg.join(', ')}`,
@@ -102,7 +102,7 @@ export default defineCheck({
         messageId: 'excluded',
         node: p.node,
         data: {
-          node: p.node, address: p.address, nodePort, outcome, served: listText(served),
+          node: p.node, address: p.address, target: hostPort(p.address, nodePort), outcome, served: listText(served),
           config: cfg === null
             ? config === null ? '' : `: ${config.source} leaves it unset, so this node's kube-proxy was started with its own --nodeport-addresses`
             : ` = ${cfg.join(', ')} in ${config?.source ?? 'the kube-proxy configuration'}`,

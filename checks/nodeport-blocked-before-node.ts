@@ -5,7 +5,7 @@
  * Azure network security group), and they drop silently; a corporate firewall does the same, or
  * answers with an ICMP error.
  */
-import { defineCheck, isIp, probeEvidence, sh, type Evidence } from '../src/check-kit/index.js';
+import { defineCheck, hostCidr, isIp, probeEvidence, sh, type Evidence } from '../src/check-kit/index.js';
 import { listText } from './lib/text.js';
 import { readProbes, replayEvidence } from './lib/wire.js';
 
@@ -32,7 +32,7 @@ export default defineCheck({
     const timedOut = blocked.every((r) => r.probe.result === 'timed-out');
     const from = first.probe.fromAddress ?? null;
     const client = from !== null && isIp(from) ? from : null;
-    const cidr = client === null ? 'CLIENT_CIDR' : `${client}/${client.includes(':') ? 128 : 32}`;
+    const cidr = client === null ? 'CLIENT_CIDR' : hostCidr(client);
     const configured = ctx.apiServer.serviceNodePortRange;
     const proto = protocol.toLowerCase();
     const selves = (ctx.probes ?? []).filter((p) => p.kind === 'node-to-self' && nodes.includes(p.node));

@@ -9,7 +9,7 @@
  * endpoints ("has no endpoints": kube-proxy-out-of-sync; no endpoints at all: the endpoint checks).
  */
 import {
-  chainEvidence, defineCheck, hostCidr, ingressOutcomes, ipFamiliesOf, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type Hop,
+  chainEvidence, defineCheck, hostCidr, hostPort, ingressOutcomes, ipFamiliesOf, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type Hop,
 } from '../src/check-kit/index.js';
 import { chainOf, commentOf, dportOf, optionOf, protocolOf, targetOf } from './lib/iptables-rule.js';
 import { noEndpointsRejectRules, noLocalEndpointRules, servicePortName } from './lib/kube-proxy-rules.js';
@@ -18,7 +18,7 @@ import { noEndpointsRejectRules, noLocalEndpointRules, servicePortName } from '.
 const isNodePortsTail = (h: Hop) => h.table === 'nat' && h.chain === 'KUBE-SERVICES' && h.action === 'JUMP KUBE-NODEPORTS';
 
 const MESSAGES = {
-  missing: 'kube-proxy on {{node}} has no rule for nodePort {{nodePort}}/{{protocol}} of {{service}}: nat KUBE-NODEPORTS there {{others}}{{known}}. Connections to {{address}}:{{nodePort}} are not translated and reach {{node}} itself: {{outcome}}.',
+  missing: 'kube-proxy on {{node}} has no rule for nodePort {{nodePort}}/{{protocol}} of {{service}}: nat KUBE-NODEPORTS there {{others}}{{known}}. Connections to {{target}} are not translated and reach {{node}} itself: {{outcome}}.',
 } as const;
 
 export default defineCheck({
@@ -76,7 +76,7 @@ export default defineCheck({
         messageId: 'missing',
         node: p.node,
         data: {
-          node: p.node, nodePort, protocol: port.protocol, service: `${svc.namespace}/${svc.name}`, address: p.address, outcome,
+          node: p.node, nodePort, protocol: port.protocol, service: `${svc.namespace}/${svc.name}`, target: hostPort(p.address, nodePort), outcome,
           others: nodePorts.length === 0 ? 'is empty' : `holds rules for ${otherPorts.length} other nodePort${otherPorts.length === 1 ? '' : 's'} but none for ${nodePort}`,
           known: clusterRule !== undefined ? ` (it does have the Service's cluster IP rule, line ${clusterRule.line}: the nodePort changed after its last sync, or it skipped the port)` : ' (it has no rule for the Service at all: it has not synced since the Service was created)',
         },

@@ -4,7 +4,7 @@
  * listens on that port there (or only on loopback). The pod's sockets were not read, so the wire
  * is the proof; where they were read, backend-not-listening reports it with the sockets.
  */
-import { defineCheck, probeEvidence, sh, type Evidence } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, probeEvidence, sh, type Evidence } from '../src/check-kit/index.js';
 import { listText } from './lib/text.js';
 import { readProbes, replayEvidence, type ProbeReading } from './lib/wire.js';
 
@@ -16,7 +16,7 @@ export default defineCheck({
   stage: 'backend',
   requires: ['paths'],
   messages: {
-    refused: '{{pod}} on {{node}} refuses connections on {{port}}/{{protocol}}: the replay delivers NodePort {{nodePort}} connections to it at {{ip}}:{{port}}, but a connect from {{from}} to {{ip}}:{{port}} was refused, which is the pod\'s own kernel saying nothing listens there. The app listens on another port, only on 127.0.0.1, or is not up. Its sockets could not be read to say which.',
+    refused: '{{pod}} on {{node}} refuses connections on {{port}}/{{protocol}}: the replay delivers NodePort {{nodePort}} connections to it at {{target}}, but a connect from {{from}} to {{target}} was refused, which is the pod\'s own kernel saying nothing listens there. The app listens on another port, only on 127.0.0.1, or is not up. Its sockets could not be read to say which.',
   },
   run(ctx) {
     const byPod = new Map<string, ProbeReading[]>();
@@ -47,7 +47,7 @@ export default defineCheck({
         data: {
           pod: backend?.pod ? `pod ${backend.pod}` : `the pod at ${ip}`,
           node: node ?? 'its node',
-          port, protocol, ip,
+          port, protocol, target: hostPort(ip, port),
           nodePort: first.expected.path?.port ?? port,
           from: listText([...new Set(list.map((r) => r.probe.from))]),
         },

@@ -3,7 +3,7 @@
  * LoadBalancer created with allocateLoadBalancerNodePorts=false. Nothing on the nodes' addresses
  * answers for it, so a client outside the cluster cannot reach it through a node.
  */
-import { defineCheck, sh } from '../src/check-kit/index.js';
+import { defineCheck, hostPort, sh } from '../src/check-kit/index.js';
 
 export default defineCheck({
   id: 'service-not-nodeport',
@@ -13,7 +13,7 @@ export default defineCheck({
   stage: 'service',
   requires: ['service'],
   messages: {
-    clusterIp: 'Service {{service}} is type {{type}}: it has no nodePort, so nothing on the nodes\' addresses answers for it; its ClusterIP {{clusterIp}}:{{port}} is reachable only from inside the cluster.',
+    clusterIp: 'Service {{service}} is type {{type}}: it has no nodePort, so nothing on the nodes\' addresses answers for it; its ClusterIP {{target}} is reachable only from inside the cluster.',
     externalName: 'Service {{service}} is type ExternalName (a DNS alias for {{externalName}}): it has no ports on the nodes and no ClusterIP, so clients outside the cluster cannot reach anything through it.',
     lbNoNodePorts: 'Service {{service}} is a LoadBalancer with allocateLoadBalancerNodePorts=false: port {{port}} has no nodePort, so the nodes do not answer for it; only a load balancer that sends traffic straight to the pods can reach it.',
     portNoNodePort: 'Port {{port}} of Service {{service}} (type {{type}}) has no nodePort, so the nodes do not answer for it.',
@@ -76,7 +76,7 @@ export default defineCheck({
     }
     return [{
       messageId: 'clusterIp',
-      data: { service: name, type: svc.type, clusterIp: svc.clusterIPs[0] ?? 'None (headless)', port: port.port },
+      data: { service: name, type: svc.type, target: hostPort(svc.clusterIPs[0] ?? 'None (headless)', port.port) },
       evidence: [{ kind: 'object', ref, field: 'spec.type', value: svc.type }, { kind: 'object', ref, field: fieldPath, value: null }],
       remediation: {
         summary: `Make the Service a NodePort (the API server allocates a nodePort in the node-port range), then connect to <node address>:<nodePort>.${svc.clusterIPs.length === 0 ? ' A headless Service (clusterIP: None) must be recreated: its clusterIP cannot be changed.' : ''}`,

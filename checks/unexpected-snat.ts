@@ -4,8 +4,8 @@
  * network, a CNI's masquerade rule, kube-proxy's masqueradeAll. The connection works, but the pod
  * (its logs, its allow-lists, NetworkPolicy ipBlocks) sees a node address instead of the client.
  */
-import { defineCheck, familyOf, hostPort, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch } from '../src/check-kit/index.js';
-import { iptablesFor } from './lib/family.js';
+import { defineCheck, hostPort, rulesOf, sh, type Command, type Evidence, type FindingInput, type Hop, type NodePath, type PathBranch } from '../src/check-kit/index.js';
+import { iptablesFor, podCidrsOf } from './lib/family.js';
 import { percent } from './lib/text.js';
 
 interface Snat { path: NodePath; branch: PathBranch; seen: string }
@@ -58,7 +58,9 @@ export default defineCheck({
 
     const findings: FindingInput<typeof MESSAGES>[] = [];
     const family = ctx.question.family;
-    const podCidr = ctx.nodes.podCidrs().find((c) => familyOf(c.split('/')[0] ?? '') === family) ?? (family === 4 ? '10.244.0.0/16' : 'the pod CIDR');
+    // No node lists a pod CIDR of the family: IPv4 falls back to flannel's default; IPv6 has no common
+    // default, so the fixes that need a CIDR are left out.
+    const podCidr = podCidrsOf(ctx.nodes.podCidrs(), family)[0] ?? (family === 4 ? '10.244.0.0/16' : undefined);
     const ipt = iptablesFor(family);
     for (const { node, hop, rule, items } of byRule.values()) {
       const rulesets = ctx.nodeState(node).rulesets;
@@ -87,21 +89,23 @@ export default defineCheck({
         // Its RETURN rules are the configured nonMasqueradeCIDRs; add the pod network to them.
         const chain = rs?.tables.get('nat')?.chains.get(hop.chain);
         const keep = chain && rs ? rulesOf(rs, chain).filter((r) => r.target?.name === 'RETURN').flatMap((r) => r.matches.flatMap((m) => m.options.filter((x) => x.name === '-d' && !x.negated).flatMap((x) => x.values.slice(0, 1)))) : [];
-        const cidrs = [...new Set([...keep.filter((c) => c !== '169.254.0.0/16'), podCidr])];
         const linkLocal = !keep.includes('169.254.0.0/16');
-        const config = `nonMasqueradeCIDRs:\n${cidrs.map((c) => `- ${c}\n`).join('')}masqLinkLocal: ${linkLocal}\nresyncInterval: 60s\n`;
-        summary = `Add the pod network ${podCidr} to ip-masq-agent's nonMasqueradeCIDRs (ConfigMap kube-system/ip-masq-agent): traffic to pods must never be masqueraded. The agent rewrites its chain within its resync interval.`;
+        const config = (cidr: string) => {
+          const cidrs = [...new Set([...keep.filter((c) => c !== '169.254.0.0/16'), cidr])];
+          return `nonMasqueradeCIDRs:\n${cidrs.map((c) => `- ${c}\n`).join('')}masqLinkLocal: ${linkLocal}\nresyncInterval: 60s\n`;
+        };
+        summary = `Add the pod network ${podCidr ?? `(the cluster's IPv${family} pod CIDR: no node lists one, so no patch is given)`} to ip-masq-agent's nonMasqueradeCIDRs (ConfigMap kube-system/ip-masq-agent): traffic to pods must never be masqueraded. The agent rewrites its chain within its resync interval.`;
         commands = [
           sh`kubectl -n kube-system get configmap ip-masq-agent -o yaml`,
-          sh`kubectl -n kube-system patch configmap ip-masq-agent --type merge -p ${JSON.stringify({ data: { config } })}`,
+          ...(podCidr === undefined ? [] : [sh`kubectl -n kube-system patch configmap ip-masq-agent --type merge -p ${JSON.stringify({ data: { config: config(podCidr) } })}`]),
           ipt`-t nat -S ${hop.chain}`,
         ];
       } else if (owner === 'kube-proxy') {
         summary = 'kube-proxy marks this traffic for masquerading: check iptables.masqueradeAll in ConfigMap kube-system/kube-proxy (it masquerades all Service traffic) and kube-proxy\'s --cluster-cidr / detectLocalMode.';
         commands = [sh`kubectl -n kube-system get configmap kube-proxy -o yaml`, ipt`-t nat -S ${hop.chain}`];
       } else {
-        summary = `Exempt traffic to the pod network from this rule on ${node} (it should only masquerade pod traffic leaving the cluster), in the tool that writes it${owner !== 'a' ? ` (${owner})` : ''}.`;
-        commands = [ipt`-t nat -I ${hop.chain} 1 -d ${podCidr} -j RETURN`, ipt`-t nat -S ${hop.chain}`];
+        summary = `Exempt traffic to the pod network${podCidr === undefined ? ` (no node lists an IPv${family} pod CIDR, so no rule is given)` : ''} from this rule on ${node} (it should only masquerade pod traffic leaving the cluster), in the tool that writes it${owner !== 'a' ? ` (${owner})` : ''}.`;
+        commands = [...(podCidr === undefined ? [] : [ipt`-t nat -I ${hop.chain} 1 -d ${podCidr} -j RETURN`]), ipt`-t nat -S ${hop.chain}`];
       }
       const seen = [...new Set(items.map((i) => i.seen))].join(', ');
       findings.push({

@@ -1,5 +1,10 @@
-/** What differs per address family in a fix: the iptables program (ip6tables for IPv6). */
-import { sh, type Command, type Interpolation } from '../../src/check-kit/index.js';
+/** What differs per address family: the iptables program of a fix (ip6tables for IPv6), the pod CIDRs. */
+import { familyOf, sh, type Command, type Interpolation } from '../../src/check-kit/index.js';
+
+/** The pod CIDRs of one address family: a dual-stack node lists one per family (spec.podCIDRs). */
+export function podCidrsOf(cidrs: readonly string[], family: 4 | 6 | null): string[] {
+  return cidrs.filter((c) => familyOf(c.split('/')[0] ?? '') === family);
+}
 
 /**
  * `sh` for the family's iptables: iptablesFor(6)`-t nat -S X` is `ip6tables -t nat -S X`. The

@@ -117,8 +117,7 @@ export function pathVerdict(p: NodePath): string {
     e.share += b.probability;
     shares.set(key, e);
   }
-  const host = p.address.includes(':') ? `[${p.address}]` : p.address;
-  return [...shares].map(([says, e]) => `${percent(e.share)} of connections to ${host}:${p.port} ${says}${says === SAYS.delivered ? '' : ` (${e.why})`}`).join('; ');
+  return [...shares].map(([says, e]) => `${percent(e.share)} of connections to ${hostPort(p.address, p.port)} ${says}${says === SAYS.delivered ? '' : ` (${e.why})`}`).join('; ');
 }
 
 const SAYS: Record<PathBranch['result'], string> = {

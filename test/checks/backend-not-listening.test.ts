@@ -24,11 +24,11 @@ checkTester(check, {
       findings: [
         {
           messageId: 'loopback', node: 'node-2',
-          data: { pod: 'pod shop/frontend-xgf88pr6rs-5hr8x', node: 'node-2', bound: '127.0.0.1:8080', address: '192.168.1.102', port: 8080 },
+          data: { pod: 'pod shop/frontend-xgf88pr6rs-5hr8x', node: 'node-2', bound: '127.0.0.1:8080', target: '192.168.1.102:8080' },
         },
         {
           messageId: 'loopback', node: 'node-3',
-          data: { pod: 'pod shop/frontend-xgf88pr6rs-bvvl9', node: 'node-3', bound: '127.0.0.1:8080', address: '192.168.1.103', port: 8080 },
+          data: { pod: 'pod shop/frontend-xgf88pr6rs-bvvl9', node: 'node-3', bound: '127.0.0.1:8080', target: '192.168.1.103:8080' },
         },
       ],
     },
@@ -43,7 +43,7 @@ checkTester(check, {
             port: 8080,
             node: 'node-2',
             pod: 'pod shop/frontend-xgf88pr6rs-5hr8x',
-            address: '192.168.1.102',
+            target: '192.168.1.102:8080',
             hint: ' The app is not running, not ready to accept connections, or listens on another port.',
           },
         },
@@ -54,7 +54,7 @@ checkTester(check, {
             port: 8080,
             node: 'node-3',
             pod: 'pod shop/frontend-xgf88pr6rs-bvvl9',
-            address: '192.168.1.103',
+            target: '192.168.1.103:8080',
             hint: ' The app is not running, not ready to accept connections, or listens on another port.',
           },
         },
@@ -63,15 +63,15 @@ checkTester(check, {
     {
       scenario: 'app-listens-on-localhost',
       findings: [
-        { messageId: 'podLoopback', node: 'node-2', data: { pod: POD2, node: 'node-2', bound: '127.0.0.1:8080', address: '10.244.1.2', port: 8080, refused: RESET } },
-        { messageId: 'podLoopback', node: 'node-3', data: { pod: POD3, node: 'node-3', bound: '127.0.0.1:8080', address: '10.244.2.2', port: 8080, refused: RESET } },
+        { messageId: 'podLoopback', node: 'node-2', data: { pod: POD2, node: 'node-2', bound: '127.0.0.1:8080', target: '10.244.1.2:8080', refused: RESET } },
+        { messageId: 'podLoopback', node: 'node-3', data: { pod: POD3, node: 'node-3', bound: '127.0.0.1:8080', target: '10.244.2.2:8080', refused: RESET } },
       ],
     },
     {
       scenario: 'app-listens-udp-not-tcp',
       findings: [
-        { messageId: 'podOtherProtocol', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, other: 'UDP', proto: 'TCP', address: '10.244.1.2', refused: RESET } },
-        { messageId: 'podOtherProtocol', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, other: 'UDP', proto: 'TCP', address: '10.244.2.2', refused: RESET } },
+        { messageId: 'podOtherProtocol', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, other: 'UDP', proto: 'TCP', target: '10.244.1.2:8080', refused: RESET } },
+        { messageId: 'podOtherProtocol', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, other: 'UDP', proto: 'TCP', target: '10.244.2.2:8080', refused: RESET } },
       ],
     },
     {
@@ -81,8 +81,8 @@ checkTester(check, {
         updatePods(s, 'shop', { app: 'frontend' }, { listens: [{ port: 8080 }] });
       },
       findings: [
-        { messageId: 'podOtherProtocol', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, other: 'TCP', proto: 'UDP', address: '10.244.1.2', refused: 'answered with ICMP port unreachable' } },
-        { messageId: 'podOtherProtocol', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, other: 'TCP', proto: 'UDP', address: '10.244.2.2', refused: 'answered with ICMP port unreachable' } },
+        { messageId: 'podOtherProtocol', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, other: 'TCP', proto: 'UDP', target: '10.244.1.2:8080', refused: 'answered with ICMP port unreachable' } },
+        { messageId: 'podOtherProtocol', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, other: 'TCP', proto: 'UDP', target: '10.244.2.2:8080', refused: 'answered with ICMP port unreachable' } },
       ],
     },
     {
@@ -95,16 +95,16 @@ checkTester(check, {
         }
       },
       findings: [
-        { messageId: 'podNothing', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8081, proto: 'TCP', listens: 'the container listens on 8080/TCP', address: '10.244.1.2', refused: RESET } },
-        { messageId: 'podNothing', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8081, proto: 'TCP', listens: 'the container listens on 8080/TCP', address: '10.244.2.2', refused: RESET } },
+        { messageId: 'podNothing', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8081, proto: 'TCP', listens: 'the container listens on 8080/TCP', target: '10.244.1.2:8081', refused: RESET } },
+        { messageId: 'podNothing', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8081, proto: 'TCP', listens: 'the container listens on 8080/TCP', target: '10.244.2.2:8081', refused: RESET } },
       ],
     },
     {
       scenario: 'healthy-etp-cluster', name: 'an IPv6-only socket ([::]:8080) refuses the IPv4 pod address',
       spec: (s) => { updatePods(s, 'shop', { app: 'frontend' }, { listens: [{ port: 8080, address: '::' }] }); },
       findings: [
-        { messageId: 'podNothing', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, proto: 'TCP', listens: 'the container listens on [::]:8080/TCP', address: '10.244.1.2', refused: RESET } },
-        { messageId: 'podNothing', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, proto: 'TCP', listens: 'the container listens on [::]:8080/TCP', address: '10.244.2.2', refused: RESET } },
+        { messageId: 'podNothing', node: 'node-2', data: { pod: POD2, node: 'node-2', port: 8080, proto: 'TCP', listens: 'the container listens on [::]:8080/TCP', target: '10.244.1.2:8080', refused: RESET } },
+        { messageId: 'podNothing', node: 'node-3', data: { pod: POD3, node: 'node-3', port: 8080, proto: 'TCP', listens: 'the container listens on [::]:8080/TCP', target: '10.244.2.2:8080', refused: RESET } },
       ],
     },
     {
@@ -113,11 +113,11 @@ checkTester(check, {
       findings: [
         {
           messageId: 'podNothing', node: 'node-2',
-          data: { pod: POD2, node: 'node-2', port: 8080, proto: 'TCP', listens: 'nothing in it listens at all (the app is not running, or not accepting connections yet)', address: '10.244.1.2', refused: RESET },
+          data: { pod: POD2, node: 'node-2', port: 8080, proto: 'TCP', listens: 'nothing in it listens at all (the app is not running, or not accepting connections yet)', target: '10.244.1.2:8080', refused: RESET },
         },
         {
           messageId: 'podNothing', node: 'node-3',
-          data: { pod: POD3, node: 'node-3', port: 8080, proto: 'TCP', listens: 'nothing in it listens at all (the app is not running, or not accepting connections yet)', address: '10.244.2.2', refused: RESET },
+          data: { pod: POD3, node: 'node-3', port: 8080, proto: 'TCP', listens: 'nothing in it listens at all (the app is not running, or not accepting connections yet)', target: '10.244.2.2:8080', refused: RESET },
         },
       ],
     },
@@ -125,7 +125,7 @@ checkTester(check, {
       scenario: 'app-listens-on-localhost', name: 'a debug pod without CAP_SYS_ADMIN on node-2: node-3 is still proven (node-2 is pod-sockets-unread\'s)',
       snapshot: debugPodWithoutSysAdmin,
       findings: [
-        { messageId: 'podLoopback', node: 'node-3', data: { pod: POD3, node: 'node-3', bound: '127.0.0.1:8080', address: '10.244.2.2', port: 8080, refused: RESET } },
+        { messageId: 'podLoopback', node: 'node-3', data: { pod: POD3, node: 'node-3', bound: '127.0.0.1:8080', target: '10.244.2.2:8080', refused: RESET } },
       ],
     },
   ],

@@ -1,5 +1,6 @@
 import check from '../../checks/cilium-service-table.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
+import { dualStack } from '../support/dual-stack-fixture.js';
 import { ciliumCluster, updateService } from '../support/scenario-kit/index.js';
 import { checkTester } from './tester.js';
 
@@ -39,6 +40,18 @@ checkTester(check, {
     },
   ],
   invalid: [
+    {
+      // The agents list IPv4 frontends only: the IPv6 nodePort is not programmed, whatever the IPv4 ones' backends.
+      scenario: 'cilium-kpr-healthy', name: 'an IPv6 client of a dual-stack Service, IPv4 frontends only', ask: { node: 'node-1', from: '2001:db8::9' },
+      snapshot: (s) => Object.assign(s, dualStack(s)),
+      findings: [{
+        messageId: 'absent', node: 'node-1',
+        data: {
+          node: 'node-1', pod: 'cilium-bedfc', nodePort: 30080, protocol: 'TCP', service: 'shop/frontend',
+          seen: 'it has no NodePort frontend at all; it does have 10.96.120.15:80/TCP, 0.0.0.0:30080/TCP, 192.168.1.101:30080/TCP, 192.168.1.102:30080/TCP and 1 more for the Service',
+        },
+      }],
+    },
     {
       scenario: 'cilium-nodeport-missing-from-table',
       findings: ['node-1', 'node-2', 'node-3'].map((node, i) => ({

@@ -16,8 +16,7 @@ checkTester(check, {
           messageId: 'dropped', node: 'node-1',
           data: {
             node: 'node-1',
-            address: '192.168.1.101',
-            nodePort: 30080,
+            target: '192.168.1.101:30080',
             protocol: 'TCP',
             service: 'shop/frontend',
             comment: 'shop/frontend:http has no local endpoints',
@@ -36,8 +35,7 @@ checkTester(check, {
           messageId: 'droppedNft', node: 'node-1',
           data: {
             node: 'node-1',
-            address: '192.168.1.101',
-            nodePort: 30080,
+            target: '192.168.1.101:30080',
             protocol: 'TCP',
             service: 'shop/frontend',
             key: 'tcp . 30080',
@@ -58,8 +56,7 @@ checkTester(check, {
           messageId: 'droppedNft', node: 'node-1',
           data: {
             node: 'node-1',
-            address: '192.168.1.101',
-            nodePort: 30080,
+            target: '192.168.1.101:30080',
             protocol: 'TCP',
             service: 'shop/frontend',
             key: 'tcp . 30080',

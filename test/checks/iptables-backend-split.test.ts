@@ -17,6 +17,7 @@ checkTester(check, {
           messageId: 'both', node: 'node-1',
           data: {
             node: 'node-1',
+            program: 'iptables',
             legacyCount: 7,
             nftCount: 7,
             current: ' (kubelet, and so kube-proxy\'s backend detection, uses iptables-nft: the copy in iptables-legacy is the leftover)',
@@ -33,6 +34,7 @@ checkTester(check, {
           messageId: 'hintElsewhere', node: 'node-1',
           data: {
             node: 'node-1',
+            program: 'iptables',
             proxy: 'nft',
             kubelet: 'legacy',
             hint: 'KUBE-IPTABLES-HINT',
@@ -50,6 +52,7 @@ checkTester(check, {
           messageId: 'firewallOtherBackend', node: 'node-2', severity: 'warning',
           data: {
             node: 'node-2',
+            program: 'iptables',
             verdict: 'rejected',
             table: 'filter',
             chain: 'FORWARD',

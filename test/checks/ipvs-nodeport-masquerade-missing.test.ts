@@ -15,8 +15,7 @@ checkTester(check, {
           messageId: 'notMasqueraded', node: 'node-1',
           data: {
             node: 'node-1',
-            address: '192.168.1.101',
-            nodePort: 30080,
+            target: '192.168.1.101:30080',
             protocol: 'TCP',
             backend: 'shop/frontend-xgf88pr6rs-5hr8x (10.244.1.2:8080 on node-2)',
             cause: 'net.ipv4.vs.conntrack is 0, so IPVS traffic bypasses conntrack and KUBE-POSTROUTING\'s MASQUERADE never applies (kube-proxy sets it to 1; something reset it).',

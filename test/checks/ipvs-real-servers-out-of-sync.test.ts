@@ -15,8 +15,7 @@ checkTester(check, {
           messageId: 'outOfSync', node: 'node-1',
           data: {
             node: 'node-1',
-            address: '192.168.1.101',
-            nodePort: 30080,
+            target: '192.168.1.101:30080',
             protocol: 'TCP',
             reals: '10.244.1.9:8080 and 10.244.2.2:8080',
             service: 'shop/frontend',
@@ -37,7 +36,7 @@ checkTester(check, {
       findings: [
         {
           messageId: 'noService', node: 'node-1',
-          data: { node: 'node-1', address: '192.168.1.101', nodePort: 30080, protocol: 'TCP', service: 'shop/frontend' },
+          data: { node: 'node-1', address: '192.168.1.101', target: '192.168.1.101:30080', protocol: 'TCP', service: 'shop/frontend' },
         },
       ],
     },

@@ -20,7 +20,7 @@ checkTester(check, {
             service: 'shop/frontend',
             others: 'is empty',
             known: ' (it does have the Service\'s cluster IP rule, line 118: the nodePort changed after its last sync, or it skipped the port)',
-            address: '192.168.1.101',
+            target: '192.168.1.101:30080',
             outcome: 'the kernel refuses them (connection refused)',
           },
         },

@@ -4,7 +4,7 @@ import { checkTester } from './tester.js';
 
 const refused = (pod: string, node: string, ip: string, from: string) => ({
   messageId: 'refused' as const, node,
-  data: { pod: `pod shop/${pod}`, node, port: 8080, protocol: 'TCP', ip, nodePort: 30080, from },
+  data: { pod: `pod shop/${pod}`, node, port: 8080, protocol: 'TCP', target: `${ip}:8080`, nodePort: 30080, from },
 });
 
 checkTester(check, {

@@ -19,7 +19,7 @@ checkTester(check, {
       findings: [
         {
           messageId: 'clusterIp',
-          data: { service: 'shop/frontend', type: 'ClusterIP', clusterIp: '10.96.120.15', port: 80 },
+          data: { service: 'shop/frontend', type: 'ClusterIP', target: '10.96.120.15:80' },
         },
       ],
     },
