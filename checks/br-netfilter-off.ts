@@ -7,31 +7,17 @@
  * breaks the same way. kubeadm refuses to install without it for this reason. IPv6 traffic is
  * handed to ip6tables by its own switch, net.bridge.bridge-nf-call-ip6tables.
  */
-import { defineCheck, inCidr, sh, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { defineCheck, inCidr, sh, type Evidence, type FindingInput, type IpLink } from '../src/check-kit/index.js';
 import { nodesOnPaths } from './lib/path-nodes.js';
 
 const SYSCTL = { 4: 'net.bridge.bridge-nf-call-iptables', 6: 'net.bridge.bridge-nf-call-ip6tables' } as const;
 const BRIDGES = new Set(['cni0', 'docker0', 'cbr0']);
 
-interface IpLink { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }
-
-/** The node's bridge devices with their subnets of one family (`inet` or `inet6`), from `ip -j addr`. */
-function bridges(stdout: string, family: 'inet' | 'inet6'): { name: string; cidr: string; address: string }[] {
-  let links: unknown;
-  try {
-    links = JSON.parse(stdout);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(links)) return [];
-  const out: { name: string; cidr: string; address: string }[] = [];
-  for (const l of links as IpLink[]) {
-    if (typeof l?.ifname !== 'string' || !BRIDGES.has(l.ifname)) continue;
-    for (const a of l.addr_info ?? []) {
-      if (a.family === family && typeof a.local === 'string' && typeof a.prefixlen === 'number') out.push({ name: l.ifname, cidr: `${a.local}/${a.prefixlen}`, address: a.local });
-    }
-  }
-  return out;
+/** The node's bridge devices with their subnets of one family (`inet` or `inet6`). */
+function bridges(links: readonly IpLink[], family: 'inet' | 'inet6'): { name: string; cidr: string; address: string }[] {
+  return links.filter((l) => BRIDGES.has(l.name)).flatMap((l) => l.addresses
+    .filter((a) => a.family === family && a.prefix !== null)
+    .map((a) => ({ name: l.name, cidr: `${a.local}/${a.prefix}`, address: a.local })));
 }
 
 const MESSAGES = {
@@ -55,13 +41,13 @@ export default defineCheck({
     const inet = ctx.question.family === 4 ? 'inet' : 'inet6';
     for (const node of nodesOnPaths(ctx)) {
       const data = ctx.nodeState(node);
-      const addr = data.command('ip-addr');
+      const links = data.links;
       const sysctls = data.command('sysctls');
       // Both must have run: a key absent from a sysctl run that did not happen proves nothing.
-      if (addr?.exitCode !== 0 || sysctls?.exitCode !== 0) continue;
+      if (links === null || sysctls?.exitCode !== 0) continue;
       const value = data.sysctl(sysctl);
       if (value !== undefined && value !== '0') continue;
-      for (const br of bridges(addr.stdout, inet)) {
+      for (const br of bridges(links, inet)) {
         const pods = ctx.pods.all.filter((p) => p.nodeName === node && !p.hostNetwork && p.ips.some((ip) => inCidr(ip, br.cidr)));
         if (pods.length === 0) continue;
         const names = pods.map((p) => `${p.namespace}/${p.name}`);

@@ -30,5 +30,6 @@ export { boundText, listenerFor, reaches } from '../model/sockets.js';
 export { FORWARDING_SYSCTL } from './engine.js';
 export { ipFamiliesOf } from '../model/cluster.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
+export type { IpLink, IpLinkAddress } from '../model/ip-links.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
 export type { Probe, ProbeKind, ProbeResult } from '../snapshot/probe.js';

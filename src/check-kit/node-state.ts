@@ -9,6 +9,8 @@ import type { Family, NodeData } from '../model/node-data.js';
 import { ciliumTableOn, type CiliumTable } from '../model/cilium-services.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
 import { proxyReplacementOn, type ProxyReplacement } from '../model/proxy-replacement.js';
+import type { IpLink } from '../model/ip-links.js';
+import { ipLinksOf } from '../model/node-view.js';
 import type { ListeningSocket, PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
@@ -35,6 +37,8 @@ export interface GatheredNode {
   sysctl(name: string): string | undefined;
   /** The listening sockets of the host network namespace (`ss -l`), loopback ones included; null when not gathered. */
   readonly sockets: readonly ListeningSocket[] | null;
+  /** The node's links and their addresses (`ip -j addr`); null when not read. */
+  readonly links: readonly IpLink[] | null;
   /** Listening ports in the host network namespace (`tcp/22`), loopback-only ones left out; null when not gathered. */
   readonly listening: ReadonlySet<string> | null;
   /**
@@ -85,6 +89,9 @@ export function gatheredNode(cluster: ClusterModel, name: string, family: Family
     sysctl: (key) => data.sysctl(key),
     get listening() {
       return data.listening;
+    },
+    get links() {
+      return data.state === null ? null : ipLinksOf(data.state);
     },
     get sockets() {
       return data.sockets;

@@ -6,6 +6,7 @@
 import { parseAddr } from '../engine/address.js';
 import { FORWARDING_SYSCTL, type NodeContext, type Route } from '../engine/packet/contract.js';
 import type { NodeCommandId } from '../snapshot/node-commands.js';
+import { parseIpLinks, type IpLink } from './ip-links.js';
 import type { NodeState, Snapshot } from '../snapshot/schema.js';
 
 export interface NodeDump {
@@ -103,13 +104,6 @@ export function complete(node: NodeState, id: string): NodeState['commands'][str
   return out?.truncated === undefined ? out : undefined;
 }
 
-interface IpAddr {
-  ifname?: string;
-  /** The bridge (bond, VRF) this link is enslaved to. */
-  master?: string;
-  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
-}
-
 interface IpRoute {
   type?: string;
   dst?: string;
@@ -129,23 +123,24 @@ function json<T>(node: NodeState, id: NodeCommandId): T[] | undefined {
   }
 }
 
+/** The node's links (`ip -j addr`), null when it did not run, failed, was cut or is not a JSON array. */
+export function ipLinksOf(node: NodeState): IpLink[] | null {
+  const out = complete(node, 'ip-addr');
+  return out?.exitCode === 0 ? parseIpLinks(out.stdout) : null;
+}
+
 function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
   const ctx: NodeContext = { name: node.name, localIps: [] };
-  const addrs = json<IpAddr>(node, 'ip-addr');
-  if (addrs !== undefined) {
+  const links = ipLinksOf(node);
+  if (links !== null) {
     const interfaceOf: Record<string, string> = {};
     const masterOf: Record<string, string> = {};
-    for (const link of addrs) {
-      if (typeof link === 'object' && link !== null && typeof link.ifname === 'string' && typeof link.master === 'string') masterOf[link.ifname] = link.master;
-      if (typeof link !== 'object' || link === null || !Array.isArray(link.addr_info)) continue;
-      for (const a of link.addr_info) {
-        if (typeof a !== 'object' || a === null || typeof a.local !== 'string' || (a.family !== 'inet' && a.family !== 'inet6')) continue;
-        const addr = parseAddr(a.local);
-        if (addr === null) throw new NodeViewError(`node "${node.name}": ip -j addr lists "${a.local}", which is not an address`);
-        const max = addr.family === 4 ? 32 : 128;
-        const prefix = Number.isInteger(a.prefixlen) && a.prefixlen! >= 0 && a.prefixlen! <= max ? a.prefixlen : undefined;
-        ctx.localIps.push(prefix === undefined ? a.local : `${a.local}/${prefix}`);
-        if (typeof link.ifname === 'string') interfaceOf[a.local] = link.ifname;
+    for (const link of links) {
+      if (link.master !== null) masterOf[link.name] = link.master;
+      for (const a of link.addresses) {
+        if (parseAddr(a.local) === null) throw new NodeViewError(`node "${node.name}": ip -j addr lists "${a.local}", which is not an address`);
+        ctx.localIps.push(a.prefix === null ? a.local : `${a.local}/${a.prefix}`);
+        interfaceOf[a.local] = link.name;
       }
     }
     ctx.interfaceOf = interfaceOf;

@@ -16,6 +16,7 @@
 import { CILIUM_CONFIG } from '../snapshot/agent-commands.js';
 import type { KubeObject } from '../snapshot/schema.js';
 import type { ClusterModel } from './cluster.js';
+import { ipLinksOf } from './node-view.js';
 import { kubeProxyChains, kubeProxyNftTable } from './proxy-mode.js';
 
 export type ReplacementName = 'Cilium' | 'kube-router' | 'OVN-Kubernetes';
@@ -175,16 +176,8 @@ const nodeNameOf = (p: KubeObject): string | undefined => (p.spec as { nodeName?
 
 function nodeSigns(cluster: ClusterModel, node: string): NodeSigns {
   const data = cluster.nodeDataOf(node);
-  const links = new Set<string>();
-  const out = data.command('ip-addr');
-  if (out?.exitCode === 0) {
-    try {
-      const parsed: unknown = JSON.parse(out.stdout);
-      if (Array.isArray(parsed)) for (const l of parsed) if (typeof (l as { ifname?: unknown })?.ifname === 'string') links.add((l as { ifname: string }).ifname);
-    } catch {
-      // Unreadable `ip -j addr`: no link says anything.
-    }
-  }
+  // Unreadable `ip -j addr`: no link says anything.
+  const links = new Set((data.state === null ? null : ipLinksOf(data.state))?.map((l) => l.name));
   // Which dataplane serves NodePorts is a node's, not a family's: kube-proxy's rules of either family show it runs.
   const read = ([4, 6] as const).map((f) => data.rulesFor(f)).filter((r) => r.ok);
   if (read.length === 0) return { links, chains: new Set(), nftTables: [], kubeProxyRules: null, ipvsServices: 0 };
