@@ -10,18 +10,18 @@ import { ciliumTableOn, type CiliumTable } from '../model/cilium-services.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
 import { proxyReplacementOn, type ProxyReplacement } from '../model/proxy-replacement.js';
 import type { IpLink } from '../model/ip-links.js';
-import { ipLinksOf } from '../model/node-view.js';
+import { DUMPS, ipLinksOf } from '../model/node-view.js';
 import type { ListeningSocket, PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
 
 /** The iptables-save (ip6tables-save) dumps a node may have: per backend, and the unsuffixed one of older nodes. */
-export type IptablesDumpId = `ip${'' | '6'}tables-${'nft-' | 'legacy-' | ''}save`;
+export type IptablesDumpId = (typeof DUMPS)[Family][number][number];
 
 /** A family's dump ids, in the order nodeView reads them: per backend (nft, legacy), then the unsuffixed one. */
 export function iptablesDumpIds(family: Family): [nft: IptablesDumpId, legacy: IptablesDumpId, plain: IptablesDumpId] {
-  const tool = family === 4 ? 'iptables' : 'ip6tables';
-  return [`${tool}-nft-save`, `${tool}-legacy-save`, `${tool}-save`];
+  const [[nft, legacy], [plain]] = DUMPS[family];
+  return [nft, legacy, plain];
 }
 
 export interface GatheredNode {

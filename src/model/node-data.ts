@@ -7,7 +7,7 @@ import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import type { NodeContext } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
-import { complete, nodeView, NodeViewError, parseSysctls } from './node-view.js';
+import { complete, DUMPS, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane } from './dataplane.js';
 import { PodNetns } from './pod-netns.js';
@@ -64,7 +64,7 @@ export class NodeData {
 
   /** One backend's dump of a family (`iptables-legacy-save`, `ip6tables-nft-save`…), null when empty or not run. */
   backendDump(backend: 'legacy' | 'nft', family: Family): Ruleset | null {
-    const id = `ip${family === 6 ? '6' : ''}tables-${backend}-save`;
+    const id = DUMPS[family][0][backend === 'nft' ? 0 : 1];
     if (!this.backendDumps.has(id)) {
       const out = this.command(id);
       let parsed: Ruleset | null = null;

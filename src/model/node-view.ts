@@ -32,10 +32,10 @@ export class NodeViewError extends Error {}
  * The backend-specific dumps first; the unsuffixed command only when neither ran (old nodes, or a
  * dump from a file). Both backends are kept when both have rules: that is the legacy/nft split.
  */
-const DUMPS: Record<4 | 6, NodeCommandId[][]> = {
+export const DUMPS = {
   4: [['iptables-nft-save', 'iptables-legacy-save'], ['iptables-save']],
   6: [['ip6tables-nft-save', 'ip6tables-legacy-save'], ['ip6tables-save']],
-};
+} as const satisfies Record<4 | 6, readonly (readonly NodeCommandId[])[]>;
 
 /** The other dumps the walk replays beside iptables: nft rules, IPVS services, ipset members. */
 const REPLAY_EXTRAS: NodeCommandId[] = ['nft-ruleset', 'ipvsadm-save', 'ipset-list'];
