@@ -71,3 +71,17 @@ test('what-if IPv4 only (the family choice), then an IPv6 client: each replays i
   assert.deepEqual(session.getState().diagnosis?.report?.verdict.families?.map((x) => x.family), [6]);
   app.unmount();
 });
+
+test('the demo\'s dual-stack Service: IPv4 answers, IPv6 times out on node-1, which does not forward IPv6', async () => {
+  const session = await demoSession();
+  const app = await renderApp(session);
+  await replayed(app, 'search');
+  const row = session.getState().services.findIndex((s) => s.key === 'shop/search');
+  assert.ok(row >= 0);
+  await app.press(...Array<string>(row).fill('j'), KEY.enter);
+  const f = await replayed(app, 'IPv6 client');
+  assert.match(f, /✓ IPv4 answers/);
+  assert.match(f, /✗ IPv6 connections to port 30100 time out on node-1 \(fd00:192:168:1::101\)/);
+  assert.match(f, /IPv6 ip-forward-disabled \(node-1\)/);
+  app.unmount();
+});
