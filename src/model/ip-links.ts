@@ -17,6 +17,8 @@ export interface IpLinkAddress {
   local: string;
   /** The prefix length, when it is a whole number in range for the family. */
   prefix: number | null;
+  /** `global`, `link`, `host` (loopback)…, when printed. */
+  scope: string | null;
 }
 
 /** The links of `ip -j addr` output, or null when it is not a JSON array. */
@@ -33,11 +35,11 @@ export function parseIpLinks(stdout: string): IpLink[] | null {
     if (typeof link !== 'object' || link === null || typeof link.ifname !== 'string') return [];
     const info = Array.isArray(link.addr_info) ? (link.addr_info as unknown[]) : [];
     const addresses = info.flatMap((x): IpLinkAddress[] => {
-      const a = x as { family?: unknown; local?: unknown; prefixlen?: unknown } | null;
+      const a = x as { family?: unknown; local?: unknown; prefixlen?: unknown; scope?: unknown } | null;
       if (typeof a !== 'object' || a === null || typeof a.local !== 'string' || (a.family !== 'inet' && a.family !== 'inet6')) return [];
       const max = a.family === 'inet' ? 32 : 128;
       const prefix = typeof a.prefixlen === 'number' && Number.isInteger(a.prefixlen) && a.prefixlen >= 0 && a.prefixlen <= max ? a.prefixlen : null;
-      return [{ family: a.family, local: a.local, prefix }];
+      return [{ family: a.family, local: a.local, prefix, scope: typeof a.scope === 'string' ? a.scope : null }];
     });
     return [{ name: link.ifname, master: typeof link.master === 'string' ? link.master : null, addresses }];
   });

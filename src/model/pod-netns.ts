@@ -12,6 +12,7 @@
  * raw (a newline included), so a header counts only after a blank line, a name seen twice with
  * different output is not trusted, and everything read is bounded.
  */
+import { parseIpLinks } from './ip-links.js';
 import { parseAddr } from '../engine/address.js';
 import type { CommandOutput } from '../snapshot/schema.js';
 import { parseListeningSockets, type PodSockets } from './sockets.js';
@@ -82,30 +83,15 @@ export function netnsFailures(stderr: string): Map<string, string> {
   return out;
 }
 
-interface IpAddrEntry {
-  addr_info?: { local?: unknown; scope?: unknown }[];
-}
-
 /** The addresses a namespace holds (host-scope ones, loopback, left out); null when unreadable. */
 function addressesOf(lines: string[]): string[] | null {
   // `ip -j addr` prints one line of JSON; a name with newlines adds lines before it, never after.
   const json = [...lines].reverse().find((l) => l.startsWith('['));
   if (json === undefined || json.length > MAX_ADDRESS_JSON) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(parsed)) return null;
-  const ips: string[] = [];
-  for (const link of parsed as IpAddrEntry[]) {
-    for (const a of Array.isArray(link?.addr_info) ? link.addr_info : []) {
-      const addr = typeof a?.local === 'string' ? parseAddr(a.local) : null;
-      if (addr !== null && a.scope !== 'host') ips.push(addr.text);
-    }
-  }
-  return ips;
+  return parseIpLinks(json)?.flatMap((link) => link.addresses.flatMap((a) => {
+    const addr = parseAddr(a.local);
+    return addr !== null && a.scope !== 'host' ? [addr.text] : [];
+  })) ?? null;
 }
 
 export interface PodNetnsInput {
