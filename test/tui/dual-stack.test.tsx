@@ -11,14 +11,7 @@ const snapshot = () => dualStack(buildScenarioSnapshot(baseCluster()), {
 });
 
 /** The frame once it shows `what`: a replay of both families can take longer than until()'s 3 s on a loaded machine. */
-async function replayed(app: Rendered, what: string | RegExp): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const f = app.frame();
-    if (typeof what === 'string' ? f.includes(what) : what.test(f)) return f;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`screen never showed ${String(what)}; last frame:\n${app.frame()}`);
-}
+const replayed = (app: Rendered, what: string | RegExp): Promise<string> => app.until(what, 15_000);
 
 test('the diagnosis shows one verdict line per family, the IPv6 finding and the IPv6 path', async () => {
   const session = await demoSession({ snapshot: snapshot(), file: 'dual.json' });

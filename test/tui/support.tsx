@@ -22,8 +22,8 @@ export async function demoSession(extra: Partial<SessionOptions> = {}): Promise<
 export type Rendered = ReturnType<typeof render> & {
   /** Types keys one at a time, as a person does, waiting for each to be handled. */
   press(...keys: string[]): Promise<void>;
-  /** The last frame once it satisfies the predicate (polls; fails with the frame after 3 s). */
-  until(what: string | RegExp | ((frame: string) => boolean)): Promise<string>;
+  /** The last frame once it satisfies the predicate (polls; fails with the frame after `timeoutMs`, 3 s by default). */
+  until(what: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
   frame(): string;
   /**
    * Presses a key and waits for the screen it should show. Ink can drop a key typed while it
@@ -36,9 +36,9 @@ export type Rendered = ReturnType<typeof render> & {
 export async function renderApp(session: Session, props: Partial<AppProps> = {}): Promise<Rendered> {
   const r = render(<App session={session} {...props} />);
   const frame = () => r.lastFrame() ?? '';
-  const until = async (what: string | RegExp | ((f: string) => boolean)) => {
+  const until = async (what: string | RegExp | ((f: string) => boolean), timeoutMs = 3000) => {
     const test = typeof what === 'string' ? (f: string) => f.includes(what) : what instanceof RegExp ? (f: string) => what.test(f) : what;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < timeoutMs / 30; i++) {
       if (test(frame())) return frame();
       await tick(30);
     }
