@@ -29,15 +29,18 @@ test('eight nodes at once: the count and two nodes on the line, then how many mo
   const tty = terminal();
   const io: Io = { stdout: () => {}, stderr: () => {}, env: { TERM: 'xterm' }, isTTY: true, progressStream: tty.stream };
   const p = await spinner(io, false);
-  p.start('nodes', 'nodes 0/100 read');
-  for (let i = 1; i <= 8; i++) p.start(`node:n${i}`, `n${i}: iptables-save`);
-  await until(() => tty.text().includes('+6 more'));
-  // ora redraws with cursor moves: the frame is the text between control sequences.
-  const frames = tty.text().split(new RegExp(`\r|\n|${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`));
-  const last = frames.filter((l) => l.includes('+6 more')).at(-1)!;
-  assert.match(last, /nodes 0\/100 read {2}· {2}n1: iptables-save {2}· {2}n2: iptables-save {2}· {2}\+6 more$/);
-  assert.doesNotMatch(last, /n3:/);
-  p.stop();
+  try {
+    p.start('nodes', 'nodes 0/100 read');
+    for (let i = 1; i <= 8; i++) p.start(`node:n${i}`, `n${i}: iptables-save`);
+    await until(() => tty.text().includes('+6 more'));
+    // ora redraws with cursor moves: the frame is the text between control sequences.
+    const frames = tty.text().split(new RegExp(`\r|\n|${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`));
+    const last = frames.filter((l) => l.includes('+6 more')).at(-1)!;
+    assert.match(last, /nodes 0\/100 read {2}· {2}n1: iptables-save {2}· {2}n2: iptables-save {2}· {2}\+6 more$/);
+    assert.doesNotMatch(last, /n3:/);
+  } finally {
+    p.stop();
+  }
 });
 
 test('silent in CI', async () => {
