@@ -90,7 +90,8 @@ export interface PathQuestion {
   nodePort: number;
   /** `localProcess`: the client is a process on that node (it dials 127.0.0.1, or its own address): the OUTPUT path. */
   ingress: { node: string; address: string; localProcess?: boolean }[];
-  nodes: Map<string, PathNode>;
+  /** Looked up by name only: a caller may read a node's rules on first lookup (one Service's paths touch few nodes). */
+  nodes: Pick<ReadonlyMap<string, PathNode>, 'get'>;
   backends: PathBackend[];
   /** null: NetworkPolicies could not be read; the policy stage is then undecided. */
   policy: PolicyWorld | { unavailable: string };

@@ -129,7 +129,8 @@ export function ipLinksOf(node: NodeState): IpLink[] | null {
   return out?.exitCode === 0 ? parseIpLinks(out.stdout) : null;
 }
 
-function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
+/** The walk's view of the node for a family (addresses, routes, sysctls); throws NodeViewError on an address that is not one. */
+export function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
   const ctx: NodeContext = { name: node.name, localIps: [] };
   const links = ipLinksOf(node);
   if (links !== null) {

@@ -201,23 +201,38 @@ function parseClient(from: string | undefined, family: Family): Question['client
   return { ip: a.text, port };
 }
 
-function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Map<string, PathNode> {
-  const names = new Set([...ingress, ...cluster.snapshot.nodes.map((n) => n.name)]);
-  const out = new Map<string, PathNode>();
-  for (const name of names) {
-    const d = cluster.nodeDataOf(name);
-    const r = d.rulesFor(family);
-    // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
-    const replaced = replayBlockedBy(cluster, name);
-    // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
-    const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
-    const rules = replaced !== null ? { unavailable: replaced }
-      : !r.ok ? { unavailable: r.why }
-        : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
-          : { plane: r.plane, context: r.context };
-    out.set(name, { name, rules, sysctls: d.sysctls, listening: d.listening });
-  }
-  return out;
+/**
+ * The nodes a path may reach (the ingress nodes and every node read), each built on first lookup:
+ * a node's rules are parsed only when a path of this question goes through it.
+ */
+function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Pick<ReadonlyMap<string, PathNode>, 'get'> {
+  const names = new Set(ingress);
+  const built = new Map<string, PathNode>();
+  return {
+    get(name) {
+      if (!names.has(name) && cluster.nodeState(name) === undefined) return undefined;
+      let node = built.get(name);
+      if (node === undefined) {
+        node = pathNode(cluster, name, family);
+        built.set(name, node);
+      }
+      return node;
+    },
+  };
+}
+
+function pathNode(cluster: ClusterModel, name: string, family: Family): PathNode {
+  const d = cluster.nodeDataOf(name);
+  const r = d.rulesFor(family);
+  // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
+  const replaced = replayBlockedBy(cluster, name);
+  // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
+  const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
+  const rules = replaced !== null ? { unavailable: replaced }
+    : !r.ok ? { unavailable: r.why }
+      : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
+        : { plane: r.plane, context: r.context };
+  return { name, rules, sysctls: d.sysctls, listening: d.listening };
 }
 
 /** The endpoints kube-proxy sends to, with their pods. */

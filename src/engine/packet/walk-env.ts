@@ -25,7 +25,21 @@ export interface WalkEnv {
 }
 
 /** A node address as given: `192.168.49.2` or `192.168.49.2/24` (the prefix adds its broadcast address). */
+/**
+ * Envs by context: a node's context is the same for every walk through it, and a node with a veth
+ * per pod has a thousand addresses to parse. Rebuilt when the address list was replaced or grew.
+ */
+const envs = new WeakMap<NodeContext, { localIps: readonly string[]; count: number; env: WalkEnv }>();
+
 export function buildEnv(node: NodeContext): WalkEnv {
+  const known = envs.get(node);
+  if (known !== undefined && known.localIps === node.localIps && known.count === node.localIps.length) return known.env;
+  const env = freshEnv(node);
+  envs.set(node, { localIps: node.localIps, count: node.localIps.length, env });
+  return env;
+}
+
+function freshEnv(node: NodeContext): WalkEnv {
   const localAddrs: Addr[] = [];
   const broadcastAddrs: Addr[] = [];
   for (const text of node.localIps) {

@@ -4,6 +4,7 @@
  * Service, and replays what-if questions against the snapshot it already has. Views subscribe to it
  * and call its methods; they never fetch or diagnose themselves.
  */
+import { performance } from 'node:perf_hooks';
 import type { Progress } from '../../collect/gather-progress.js';
 import type { Protocol } from '../../engine/packet/contract.js';
 import { ClusterModel } from '../../model/cluster.js';
@@ -46,6 +47,9 @@ export interface Diagnosis {
   progress: ProgressStore;
   error: string | null;
 }
+
+/** How long finished badges wait to be shown together (a screen refresh's worth). */
+const BADGE_BATCH_MS = 100;
 
 /** What the first pass found for one Service. */
 export interface FirstPass {
@@ -293,11 +297,27 @@ export class Session {
     void this.firstPass(this.generation);
   }
 
-  /** Every Service replayed on every node, one at a time so the screen stays responsive. */
+  /**
+   * Every Service replayed on every node, one at a time so the screen stays responsive; the
+   * namespace shown first, so its badges come first. All share the session's one model, so each
+   * node's dumps are parsed once for the whole pass.
+   */
   private async firstPass(generation: number): Promise<void> {
     const snapshot = this.state.snapshot;
     if (snapshot === null || this.cluster === null) return;
-    for (const row of this.state.services) {
+    const shown = this.state.namespace;
+    const rows = [...this.state.services].sort((a, b) => Number(b.namespace === shown) - Number(a.namespace === shown));
+    // Badges are handed to the screen in batches: one state change per Service would copy the
+    // whole badge map and redraw once per Service, quadratic over 10k Services.
+    let pending: Record<string, FirstPass> = {};
+    let shownAt = 0;
+    const show = (): void => {
+      if (Object.keys(pending).length === 0) return;
+      this.set({ health: { ...this.state.health, ...pending } });
+      pending = {};
+      shownAt = performance.now();
+    };
+    for (const row of rows) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (generation !== this.generation) return;
       let report: Report;
@@ -310,8 +330,10 @@ export class Session {
       }
       if (generation !== this.generation) return;
       this.firstReports.set(row.key, report);
-      this.set({ health: { ...this.state.health, [row.key]: { health: healthOf(report), top: report.findings[0]?.id ?? null } } });
+      pending[row.key] = { health: healthOf(report), top: report.findings[0]?.id ?? null };
+      if (performance.now() - shownAt >= BADGE_BATCH_MS) show();
     }
+    show();
   }
 
   private set(patch: Partial<SessionState>): void {
