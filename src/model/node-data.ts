@@ -7,7 +7,7 @@ import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import type { NodeContext } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
-import { complete, DUMPS, ipLinksOf, nodeContext, nodeView, NodeViewError, parseSysctls } from './node-view.js';
+import { complete, DUMPS, ipLinksOf, nodeAddresses, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { IpLink } from './ip-links.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane } from './dataplane.js';
@@ -85,7 +85,12 @@ export class NodeData {
     if (!this.structures.has(id)) {
       const out = this.command(id);
       let parsed: Ruleset | null | undefined;
-      if (out?.exitCode === 0) {
+      // The replay's parse when it holds this dump: its structure is the same, read once.
+      const replayed = this.rules.get(DUMPS[4].flat().some((d) => d === id) ? 4 : 6);
+      const same = replayed?.ok === true ? replayed.rulesets.find((rs) => rs.source === `${this.name}:${id}`) : undefined;
+      if (same !== undefined) {
+        parsed = same;
+      } else if (out?.exitCode === 0) {
         try {
           // Structure only: the checks that ask for one dump read which chains it holds. Its
           // rules are checked where the node is replayed (rulesFor), which refuses a malformed
@@ -116,7 +121,7 @@ export class NodeData {
       let ips: string[] = [];
       if (this.unavailable === null && this.state !== null) {
         try {
-          ips = nodeContext(this.state, 4).localIps.map((l) => l.split('/')[0] ?? l);
+          ips = nodeAddresses(this.state, this.links).localIps.map((l) => l.split('/')[0] ?? l);
         } catch (e) {
           if (!(e instanceof NodeViewError)) throw e;
         }
@@ -191,7 +196,7 @@ export class NodeData {
     const away = this.unavailable;
     if (away !== null || this.state === null) return { ok: false, why: away ?? 'not gathered' };
     try {
-      const view = nodeView(this.state, family);
+      const view = nodeView(this.state, family, this.links);
       return { ok: true, ...parseDataplane(view), context: view.context };
     } catch (e) {
       if (e instanceof ParseError) return { ok: false, why: `the node's rules cannot be replayed: ${e.source} line ${e.line}: ${e.problem}` };
