@@ -105,6 +105,9 @@ export function cidrContains(c: Cidr, a: Addr): boolean {
   return true;
 }
 
+/** A key equal for equal addresses (`4:10.0.0.1`, `6:253.0…`): for Sets and Maps of addresses. */
+export const addrKey = (a: Addr): string => `${a.family}:${a.bytes.join('.')}`;
+
 export function sameAddr(a: Addr, b: Addr): boolean {
   return a.family === b.family && a.bytes.every((byte, i) => byte === b.bytes[i]);
 }

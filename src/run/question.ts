@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
 import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
-import type { Protocol } from '../engine/packet/contract.js';
+import type { NodeContext, Protocol } from '../engine/packet/contract.js';
 import { ClusterModel, ipFamiliesOf } from '../model/cluster.js';
 import type { Family } from '../model/node-data.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
@@ -181,7 +181,16 @@ function globalAddress(cluster: ClusterModel, node: string, family: Family): str
 /** Whether `ip` is configured on the node (per its `ip -j addr`). */
 function ownAddress(cluster: ClusterModel, node: string, ip: string, family: Family): boolean {
   const r = cluster.nodeDataOf(node).rulesFor(family);
-  return r.ok && r.context.localIps.some((l) => l.split('/')[0] === ip);
+  return r.ok && addressesOf(r.context).has(ip);
+}
+
+/** A context's addresses without their prefixes, listed once per context: asked for every ingress node of every Service. */
+const ownSets = new WeakMap<NodeContext, Set<string>>();
+
+function addressesOf(context: NodeContext): Set<string> {
+  let set = ownSets.get(context);
+  if (set === undefined) ownSets.set(context, set = new Set(context.localIps.map((l) => l.split('/')[0] ?? l)));
+  return set;
 }
 
 /** `203.0.113.7:40000`, `[2001:db8::7]:40000` → address and port; a bare address (IPv6 has colons of its own) has no port. */

@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr, sameAddr, type Addr } from '../address.js';
+import { addrKey, cidrContains, parseCidr, sameAddr, type Addr } from '../address.js';
 import type { PolicyPod, PolicyWorld } from './types.js';
 
 /**
@@ -45,8 +45,6 @@ interface Holders {
  * all each time.
  */
 const indexes = new WeakMap<PolicyWorld, Holders>();
-
-const addrKey = (a: Addr): string => `${a.family}:${a.bytes.join('.')}`;
 
 function holdersOf(world: PolicyWorld): Holders {
   let h = indexes.get(world);

@@ -1,11 +1,13 @@
 /** What the node's addresses and routes decide about a packet: local or not, which way out, which address NAT picks. */
-import { cidrContains, isLinkLocal, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
+import { addrKey, cidrContains, isLinkLocal, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
 import type { Branch } from './branch.js';
 import type { WalkEnv } from './walk-env.js';
 
 export function isLocal(a: Addr, env: WalkEnv): boolean {
-  return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || env.localAddrs.some((l) => sameAddr(l, a));
+  return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || ownAddress(a, env);
 }
+
+const ownAddress = (a: Addr, env: WalkEnv): boolean => env.localKeys?.has(addrKey(a)) ?? env.localAddrs.some((l) => sameAddr(l, a));
 
 /** The kernel's address type of `a` as seen from the node (inet_addr_type on the local table). */
 export function addrType(a: Addr, env: WalkEnv): string {
@@ -13,7 +15,7 @@ export function addrType(a: Addr, env: WalkEnv): string {
   if (isMulticast(a)) return 'MULTICAST';
   // The local routing table holds every node address and all of 127.0.0.0/8 (`local 127.0.0.0/8 dev lo`).
   if (isLoopback(a) || (a.family === 4 && a.bytes[0] === 127)) return 'LOCAL';
-  if (env.localAddrs.some((l) => sameAddr(l, a))) return 'LOCAL';
+  if (ownAddress(a, env)) return 'LOCAL';
   if (env.broadcastAddrs.some((l) => sameAddr(l, a))) return 'BROADCAST';
   return 'UNICAST';
 }

@@ -1,5 +1,5 @@
 /** What the walk knows about the node, the same for every branch: addresses, routes, sysctls, ipsets. */
-import { parseCidr, type Addr, type Cidr } from '../address.js';
+import { addrKey, parseCidr, type Addr, type Cidr } from '../address.js';
 import type { Branch } from './branch.js';
 import type { NodeContext } from './contract.js';
 
@@ -18,6 +18,8 @@ export interface WalkEnv {
   /** ipsets by name, when `ipset list` was read; absent means their contents are unknown. */
   ipsets?: ReadonlyMap<string, IpSetLookup>;
   localAddrs: Addr[];
+  /** localAddrs by addrKey, when built by buildEnv: a node with a veth per pod has a thousand to look through. */
+  localKeys?: ReadonlySet<string>;
   /** Subnet broadcast addresses of the node's prefixes (addrtype BROADCAST). */
   broadcastAddrs: Addr[];
   /** Packet.returningClient: session-affinity state holds the client (affinity.ts). */
@@ -48,7 +50,7 @@ function freshEnv(node: NodeContext): WalkEnv {
     localAddrs.push(c.addr);
     if (text.includes('/') && c.addr.family === 4 && c.bits < 31) broadcastAddrs.push(broadcastOf(c));
   }
-  return { node, localAddrs, broadcastAddrs };
+  return { node, localAddrs, broadcastAddrs, localKeys: new Set(localAddrs.map(addrKey)) };
 }
 
 function broadcastOf(c: Cidr): Addr {
