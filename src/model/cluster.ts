@@ -9,6 +9,7 @@ import {
   readNode, readPod, readService, readSliceEndpoints, selects,
   type NodeInfo, type PodInfo, type ServiceInfo, type ServicePort, type SliceEndpoint,
 } from './kube.js';
+import type { DumpParses } from './dataplane.js';
 import { NodeData, type Family } from './node-data.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -19,6 +20,8 @@ export class ClusterModel {
   readonly nodes: NodeInfo[];
   readonly kubeProxy: KubeProxyConfig | null;
   private readonly nodeData = new Map<string, NodeData>();
+  /** Nodes with the same dump (most of a cluster's, often) parse it once. */
+  private readonly parses: DumpParses = new Map();
   // Indexes built on first use: a scan asks each of these once per Service, and a linear search
   // per question over 10k Services and their pods is quadratic. Each keeps the first match in
   // the snapshot's order, as the searches they replace did.
@@ -146,7 +149,7 @@ export class ClusterModel {
     if (d === undefined) {
       const state = this.nodeState(name);
       const errors = this.snapshot.errors.filter((e) => e.stage === 'node' && e.node === name);
-      d = new NodeData(name, state ?? null, errors, this.snapshot.source.collect);
+      d = new NodeData(name, state ?? null, errors, this.snapshot.source.collect, this.parses);
       this.nodeData.set(name, d);
     }
     return d;

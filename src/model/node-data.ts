@@ -10,7 +10,7 @@ import type { Dataplane } from '../engine/walk/walk.js';
 import { complete, DUMPS, ipLinksOf, nodeAddresses, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { IpLink } from './ip-links.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
-import { parseDataplane } from './dataplane.js';
+import { parseDataplane, type DumpParses } from './dataplane.js';
 import { PodNetns } from './pod-netns.js';
 import { parseListeningSockets, type ListeningSocket, type PodSockets } from './sockets.js';
 
@@ -37,6 +37,8 @@ export class NodeData {
     readonly state: NodeState | null,
     readonly errors: GatherError[],
     private readonly collect: string,
+    /** Shared with the other nodes of the model: an identical dump is parsed once. */
+    private readonly parses?: DumpParses,
   ) {}
 
   /** Why nothing was gathered from this node, or null when something was. */
@@ -197,7 +199,7 @@ export class NodeData {
     if (away !== null || this.state === null) return { ok: false, why: away ?? 'not gathered' };
     try {
       const view = nodeView(this.state, family, this.links);
-      return { ok: true, ...parseDataplane(view), context: view.context };
+      return { ok: true, ...parseDataplane(view, this.parses), context: view.context };
     } catch (e) {
       if (e instanceof ParseError) return { ok: false, why: `the node's rules cannot be replayed: ${e.source} line ${e.line}: ${e.problem}` };
       if (e instanceof NodeViewError) return { ok: false, why: e.message };
