@@ -90,8 +90,12 @@ export class NodeData {
       // The replay's parse when it holds this dump: its structure is the same, read once.
       const replayed = this.rules.get(DUMPS[4].flat().some((d) => d === id) ? 4 : 6);
       const same = replayed?.ok === true ? replayed.rulesets.find((rs) => rs.source === `${this.name}:${id}`) : undefined;
+      // Or another dump with the same text (`iptables-save` prints what `iptables-nft-save` does), on any node.
+      const twin = out?.exitCode === 0 ? this.parses?.get(out.stdout) : undefined;
       if (same !== undefined) {
         parsed = same;
+      } else if (twin !== undefined && !(twin instanceof ParseError)) {
+        parsed = { ...twin, source: `${this.name}:${id}` };
       } else if (out?.exitCode === 0) {
         try {
           // Structure only: the checks that ask for one dump read which chains it holds. Its

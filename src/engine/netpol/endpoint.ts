@@ -19,21 +19,21 @@ const addrsOf = (texts: string[] | undefined): Addr[] =>
     return c ? [c.addr] : [];
   });
 
-/** The addresses of `node`, or null when the node or its addresses are not known. */
-export function nodeAddrs(world: PolicyWorld, node: string | undefined): Addr[] | null {
+/** Whether `a` is an address of `node`; null when the node or its addresses are not known. */
+export function nodeHas(world: PolicyWorld, node: string | undefined, a: Addr): boolean | null {
   if (node === undefined || !Object.hasOwn(world.nodeAddresses, node)) return null;
-  const byNode = holdersOf(world).nodeAddrs;
-  let addrs = byNode.get(node);
-  if (addrs === undefined) byNode.set(node, addrs = addrsOf(world.nodeAddresses[node]));
-  return [...addrs];
+  const byNode = holdersOf(world).nodeKeys;
+  let keys = byNode.get(node);
+  if (keys === undefined) byNode.set(node, keys = new Set(addrsOf(world.nodeAddresses[node]).map(addrKey)));
+  return keys.has(addrKey(a));
 }
 
 export const podHas = (pod: PolicyPod, a: Addr): boolean => addrsOf(pod.ips).some((p) => sameAddr(p, a));
 
 /** Who holds an address, first match in the world's order: a node, else a hostNetwork pod, else a pod. */
 interface Holders {
-  /** Each node's addresses, parsed when first asked. */
-  nodeAddrs: Map<string, Addr[]>;
+  /** Each node's addresses by addrKey, listed when first asked. */
+  nodeKeys: Map<string, Set<string>>;
   node: Map<string, string>;
   hostPod: Map<string, PolicyPod>;
   pod: Map<string, PolicyPod>;
@@ -49,7 +49,7 @@ const indexes = new WeakMap<PolicyWorld, Holders>();
 function holdersOf(world: PolicyWorld): Holders {
   let h = indexes.get(world);
   if (h === undefined) {
-    h = { nodeAddrs: new Map(), node: new Map(), hostPod: new Map(), pod: new Map() };
+    h = { nodeKeys: new Map(), node: new Map(), hostPod: new Map(), pod: new Map() };
     for (const [node, texts] of Object.entries(world.nodeAddresses)) {
       for (const a of addrsOf(texts)) if (!h.node.has(addrKey(a))) h.node.set(addrKey(a), node);
     }
