@@ -1,7 +1,7 @@
 /** What the node's addresses and routes decide about a packet: local or not, which way out, which address NAT picks. */
 import { addrKey, cidrContains, isLinkLocal, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
 import type { Branch } from './branch.js';
-import type { WalkEnv } from './walk-env.js';
+import { parseRoutes, type WalkEnv } from './walk-env.js';
 
 export function isLocal(a: Addr, env: WalkEnv): boolean {
   return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || ownAddress(a, env);
@@ -23,11 +23,11 @@ export function addrType(a: Addr, env: WalkEnv): string {
 /** The output interface for `dst`: `lo` for a local address, else the longest matching route. */
 export function routeLookup(dst: Addr, env: WalkEnv): { iface: string | undefined; known: boolean; src?: string } {
   if (isLocal(dst, env)) return { iface: 'lo', known: true };
-  const routes = env.node.routes;
+  const routes = env.parsedRoutes ?? (env.node.routes && parseRoutes(env.node.routes));
   if (!routes) return { iface: undefined, known: false };
   let best: { bits: number; dev: string; src?: string } | null = null;
   for (const r of routes) {
-    const c = r.dst === 'default' ? parseCidr(dst.family === 4 ? '0.0.0.0/0' : '::/0') : parseCidr(r.dst);
+    const c = r.cidr === null ? parseCidr(dst.family === 4 ? '0.0.0.0/0' : '::/0') : r.cidr;
     if (!c || !cidrContains(c, dst)) continue;
     if (!best || c.bits > best.bits) best = { bits: c.bits, dev: r.dev, ...(r.src ? { src: r.src } : {}) };
   }
