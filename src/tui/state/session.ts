@@ -4,7 +4,6 @@
  * Service, and replays what-if questions against the snapshot it already has. Views subscribe to it
  * and call its methods; they never fetch or diagnose themselves.
  */
-import { performance } from 'node:perf_hooks';
 import type { Progress } from '../../collect/gather-progress.js';
 import type { Protocol } from '../../engine/packet/contract.js';
 import { ClusterModel } from '../../model/cluster.js';
@@ -47,9 +46,6 @@ export interface Diagnosis {
   progress: ProgressStore;
   error: string | null;
 }
-
-/** How long finished badges wait to be shown together (a screen refresh's worth). */
-const BADGE_BATCH_MS = 100;
 
 /** What the first pass found for one Service. */
 export interface FirstPass {
@@ -307,16 +303,6 @@ export class Session {
     if (snapshot === null || this.cluster === null) return;
     const shown = this.state.namespace;
     const rows = [...this.state.services].sort((a, b) => Number(b.namespace === shown) - Number(a.namespace === shown));
-    // Badges are handed to the screen in batches: one state change per Service would copy the
-    // whole badge map and redraw once per Service, quadratic over 10k Services.
-    let pending: Record<string, FirstPass> = {};
-    let shownAt = 0;
-    const show = (): void => {
-      if (Object.keys(pending).length === 0) return;
-      this.set({ health: { ...this.state.health, ...pending } });
-      pending = {};
-      shownAt = performance.now();
-    };
     for (const row of rows) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (generation !== this.generation) return;
@@ -330,10 +316,8 @@ export class Session {
       }
       if (generation !== this.generation) return;
       this.firstReports.set(row.key, report);
-      pending[row.key] = { health: healthOf(report), top: report.findings[0]?.id ?? null };
-      if (performance.now() - shownAt >= BADGE_BATCH_MS) show();
+      this.set({ health: { ...this.state.health, [row.key]: { health: healthOf(report), top: report.findings[0]?.id ?? null } } });
     }
-    show();
   }
 
   private set(patch: Partial<SessionState>): void {
