@@ -70,9 +70,10 @@ export function nodeView(node: NodeState, family: 4 | 6, links = ipLinksOf(node)
   const dumps: NodeDump[] = [];
   for (const group of DUMPS[family]) {
     for (const id of group) {
-      const out = node.commands[id];
+      // Read once: a v2 snapshot joins a command's output from its chunks on every read.
+      const text = node.commands[id]?.exitCode === 0 ? node.commands[id].stdout : null;
       // An empty dump (the backend has no tables here) contributes nothing to the walk.
-      if (out?.exitCode === 0 && /^\*/m.test(out.stdout)) dumps.push({ source: `${node.name}:${id}`, text: out.stdout });
+      if (text !== null && /^\*/m.test(text)) dumps.push({ source: `${node.name}:${id}`, text });
     }
     if (dumps.length > 0) break;
   }
@@ -96,7 +97,8 @@ const size = (n: number): string =>
 /** A command's output when it ran, succeeded, was not cut, and `holds` something worth parsing. */
 function output(node: NodeState, id: NodeCommandId, holds: (text: string) => boolean): NodeDump | null {
   const out = complete(node, id);
-  return out?.exitCode === 0 && holds(out.stdout) ? { source: `${node.name}:${id}`, text: out.stdout } : null;
+  const text = out?.exitCode === 0 ? out.stdout : null;
+  return text !== null && holds(text) ? { source: `${node.name}:${id}`, text } : null;
 }
 
 /** A command's output, or undefined when it did not run or was cut at the output limit (a prefix is not the state). */
