@@ -4,7 +4,9 @@
  * way iptables v1.8.9 prints them. Same options and seed → byte-identical text.
  *
  * Script use: node --import tsx bench/gen-dump.ts --services 10000 --endpoints 3 [--no-comments]
- *             [--seed 1] [--backend nft|legacy] > dump.save
+ *             [--seed 1] [--backend nft|legacy] [--nodes 100 --node 0] > dump.save
+ * One plan (planCluster) renders every node's dump (renderDump): node-N has its own address, its own
+ * local endpoints, and its own order of the shared chains' rules.
  * Address plan and service mix: bench/README.md.
  */
 import { pathToFileURL } from 'node:url';
@@ -23,6 +25,10 @@ export interface GenerateOptions {
   comments: boolean;
   seed?: number;
   backend?: Backend;
+  /** How many nodes the endpoints are spread over (node-0 … node-(nodes-1)). Default 100. */
+  nodes?: number;
+  /** Whose dump: node-N. Default 0. */
+  node?: number;
 }
 
 /** One NodePort (of a NodePort or LoadBalancer Service) on this node, with what a packet to it should meet. */
@@ -46,7 +52,9 @@ export interface GeneratedDump {
 
 // Address plan (documented in bench/README.md).
 const NODE_COUNT = 100;
-const NODE_IP = '192.168.0.2'; // node-N is 192.168.0.(N+2); this node is node-0
+/** node-N is 192.168.0.(N+2) and its pods are in 10.N.0.0/16, so N stays below 254. */
+export const MAX_NODES = 253;
+export const nodeIpOf = (node: number): string => `192.168.0.${node + 2}`;
 const POD_CIDR = '10.0.0.0/8'; // cluster CIDR, kube-proxy's detect-local CIDR; node-N's pods are 10.N.0.0/16
 const CLUSTER_IP_SLOTS = 65521; // prime < 2^16: ClusterIPs are spread over 172.20.0.0/16 by a stride
 const CLUSTER_IP_STRIDE = 7919;
@@ -97,16 +105,24 @@ const STICKY_SECONDS = 10800; // sessionAffinityConfig.clientIP.timeoutSeconds d
 const SAVE_DATE = 'Mon Jun  3 12:00:00 2024'; // fixed ctime(3)-style date keeps the output reproducible
 const REJECT = 'REJECT --reject-with icmp-port-unreachable'; // how iptables-save prints kube-proxy's bare -j REJECT
 
-interface Endpoint {
+export interface Endpoint {
   ip: string;
   hostPort: string;
-  local: boolean;
+  /** The node its pod runs on (N of node-N). */
+  node: number;
   chain: string;
 }
 
-interface ServicePort {
+/** One Service of the plan (each has exactly one port). */
+export interface ServicePort {
   /** servicePortName.String(): "ns/svc:port", or "ns/svc" when the port is unnamed. */
   name: string;
+  namespace: string;
+  service: string;
+  /** The port's name ("p80"), null when unnamed. */
+  portName: string | null;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  targetPort: number;
   proto: Proto;
   hash: string;
   clusterIp: string;
@@ -121,10 +137,36 @@ interface ServicePort {
   endpoints: Endpoint[];
 }
 
+/** The cluster every node's dump is rendered from. */
+export interface ClusterPlan {
+  services: ServicePort[];
+  nodes: number;
+  comments: boolean;
+  seed: number;
+  /** The generator's state right after planning: node-0's rule order continues from it. */
+  afterPlan: Rng;
+}
+
 export function generateDump(opts: GenerateOptions): GeneratedDump {
+  return renderDump(planCluster(opts), opts.node ?? 0, opts.backend);
+}
+
+export function planCluster(opts: GenerateOptions): ClusterPlan {
   checkOptions(opts);
-  const rng = new Rng(opts.seed ?? 1);
-  const services = planServices(opts, rng);
+  const seed = opts.seed ?? 1;
+  const rng = new Rng(seed);
+  const nodes = opts.nodes ?? NODE_COUNT;
+  const services = planServices(opts, nodes, rng);
+  return { services, nodes, comments: opts.comments, seed, afterPlan: rng.fork() };
+}
+
+/** node-N's `iptables-save` output. */
+export function renderDump(plan: ClusterPlan, node: number, backend: Backend = 'nft'): GeneratedDump {
+  if (!Number.isInteger(node) || node < 0 || node >= plan.nodes) throw new RangeError(`node must be an integer in 0..${plan.nodes - 1}, got ${node}`);
+  // node-0 continues the planning sequence (its dump stays what it was before nodes had numbers);
+  // every other node's kube-proxy ranged over its Go map in an order of its own.
+  const rng = node === 0 ? plan.afterPlan.fork() : new Rng(Math.imul(plan.seed, 0x9e3779b1) + node);
+  const here = { node, ip: nodeIpOf(node) };
   const tables: Tables = {
     mangle: new Table('mangle', MANGLE_BUILTINS),
     filter: new Table('filter', FILTER_BUILTINS),
@@ -133,13 +175,18 @@ export function generateDump(opts: GenerateOptions): GeneratedDump {
   writeKubeletRules(tables);
   writeKubeProxyFixedRules(tables);
   // kube-proxy ranges over a Go map, so the per-service rules of KUBE-SERVICES & co. come in random order.
-  for (const svc of rng.shuffle([...services])) writeServiceRules(svc, opts.comments, tables.filter, tables.nat);
+  for (const svc of rng.shuffle([...plan.services])) writeServiceRules(svc, here, plan.comments, tables.filter, tables.nat);
   tables.nat.append('KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
-  const backend = opts.backend ?? 'nft';
   // iptables-nft-save walks a fixed table list; legacy lists /proc/net/ip_tables_names, newest table
   // first, and kubelet's KUBE-IPTABLES-HINT makes mangle the first table touched on a fresh node.
   const order = backend === 'nft' ? [tables.mangle, tables.filter, tables.nat] : [tables.filter, tables.nat, tables.mangle];
-  return { text: renderSave(order, backend), nodePorts: nodePortCases(services), nodeIp: NODE_IP, podCidr: POD_CIDR };
+  return { text: renderSave(order, backend), nodePorts: nodePortCases(plan.services, here), nodeIp: here.ip, podCidr: POD_CIDR };
+}
+
+/** Which node a dump is rendered for. */
+interface Here {
+  node: number;
+  ip: string;
 }
 
 function checkOptions(opts: GenerateOptions): void {
@@ -150,21 +197,25 @@ function checkOptions(opts: GenerateOptions): void {
     throw new RangeError(`endpointsPerService must be a non-negative integer, got ${opts.endpointsPerService}`);
   }
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new RangeError(`seed must be an integer, got ${opts.seed}`);
+  const nodes = opts.nodes ?? NODE_COUNT;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new RangeError(`nodes must be an integer in 1..${MAX_NODES}, got ${nodes}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Cluster model
 
-function planServices(opts: GenerateOptions, rng: Rng): ServicePort[] {
-  const addresses = new AddressAllocator(rng);
+function planServices(opts: GenerateOptions, nodes: number, rng: Rng): ServicePort[] {
+  const addresses = new AddressAllocator(rng, nodes);
   return range(0, opts.services).map((i) => planService(i, opts.endpointsPerService, rng, addresses));
 }
 
 function planService(i: number, endpointsPerService: number, rng: Rng, addresses: AddressAllocator): ServicePort {
   const proto: Proto = rng.chance(SHARE_UDP) ? 'udp' : 'tcp';
   const { port, targetPort } = rng.pick(PORTS[proto]);
-  const svcName = `ns${Math.floor(i / SERVICES_PER_NAMESPACE)}/svc${i}`;
-  const name = rng.chance(SHARE_UNNAMED_PORT) ? svcName : `${svcName}:p${port}`;
+  const namespace = `ns${Math.floor(i / SERVICES_PER_NAMESPACE)}`;
+  const service = `svc${i}`;
+  const portName = rng.chance(SHARE_UNNAMED_PORT) ? null : `p${port}`;
+  const name = portName === null ? `${namespace}/${service}` : `${namespace}/${service}:${portName}`;
   let type = pickType(rng);
   let externalLocal = type !== 'ClusterIP' && rng.chance(SHARE_ETP_LOCAL);
   // Only eTP=Local LoadBalancers get a healthCheckNodePort; it comes from the same port range.
@@ -177,6 +228,11 @@ function planService(i: number, endpointsPerService: number, rng: Rng, addresses
   const endpointCount = rng.chance(SHARE_NO_ENDPOINTS) ? 0 : endpointsPerService;
   return {
     name,
+    namespace,
+    service,
+    portName,
+    type,
+    targetPort,
     proto,
     hash: portProtoHash(name, proto),
     clusterIp: octetAddress([172, 20], 1 + ((i * CLUSTER_IP_STRIDE) % CLUSTER_IP_SLOTS)),
@@ -201,10 +257,10 @@ function pickType(rng: Rng): 'ClusterIP' | 'NodePort' | 'LoadBalancer' {
 function placeEndpoints(count: number, forceLocal: boolean, targetPort: number, name: string, proto: Proto, rng: Rng, addresses: AddressAllocator): Endpoint[] {
   const endpoints: Endpoint[] = [];
   for (let k = 0; k < count; k++) {
-    const node = k === 0 && forceLocal ? 0 : rng.int(NODE_COUNT);
+    const node = k === 0 && forceLocal ? 0 : rng.int(addresses.nodes);
     const ip = addresses.podIp(node);
     const hostPort = `${ip}:${targetPort}`;
-    endpoints.push({ ip, hostPort, local: node === 0, chain: `KUBE-SEP-${endpointHash(name, proto, hostPort)}` });
+    endpoints.push({ ip, hostPort, node, chain: `KUBE-SEP-${endpointHash(name, proto, hostPort)}` });
   }
   // The EndpointsMap sorts each service's endpoints by their "ip:port" string (byEndpoint).
   return endpoints.sort((a, b) => (a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0));
@@ -213,12 +269,16 @@ function placeEndpoints(count: number, forceLocal: boolean, targetPort: number, 
 /** Hands out NodePorts (in random order, like the apiserver's allocator), VIPs and pod IPs. */
 class AddressAllocator {
   private readonly freeNodePorts: number[];
-  private readonly podsPerNode = new Array<number>(NODE_COUNT).fill(1);
+  private readonly podsPerNode: number[];
   private lbVips = 0;
   private externalIps = 0;
 
-  constructor(rng: Rng) {
+  constructor(
+    rng: Rng,
+    readonly nodes: number,
+  ) {
     this.freeNodePorts = rng.shuffle(range(NODE_PORT_MIN, NODE_PORT_MAX + 1));
+    this.podsPerNode = new Array<number>(nodes).fill(1);
   }
 
   hasNodePorts(count: number): boolean {
@@ -248,7 +308,7 @@ class AddressAllocator {
   }
 }
 
-function nodePortCases(services: ServicePort[]): NodePortCase[] {
+function nodePortCases(services: ServicePort[], here: Here): NodePortCase[] {
   return services
     .filter((svc) => svc.nodePort !== 0)
     .map((svc) => ({
@@ -256,8 +316,8 @@ function nodePortCases(services: ServicePort[]): NodePortCase[] {
       proto: svc.proto,
       policy: svc.externalLocal ? 'Local' : 'Cluster',
       endpoints: svc.endpoints.map((ep) => ep.hostPort),
-      hasLocalEndpoint: svc.endpoints.some((ep) => ep.local),
-      nodeIp: NODE_IP,
+      hasLocalEndpoint: svc.endpoints.some((ep) => ep.node === here.node),
+      nodeIp: here.ip,
     }));
 }
 
@@ -332,9 +392,9 @@ interface Reachability {
 }
 
 /** For internalTrafficPolicy=Cluster (all generated Services) and a CIDR local detector. */
-function reachability(svc: ServicePort): Reachability {
+function reachability(svc: ServicePort, here: Here): Reachability {
   const hasEndpoints = svc.endpoints.length > 0;
-  const localEndpoints = svc.endpoints.filter((ep) => ep.local);
+  const localEndpoints = svc.endpoints.filter((ep) => ep.node === here.node);
   return {
     hasEndpoints,
     hasExternalEndpoints: hasEndpoints && (!svc.externalLocal || localEndpoints.length > 0),
@@ -346,14 +406,14 @@ function reachability(svc: ServicePort): Reachability {
 }
 
 /** syncProxyRules' per-service-port block. */
-function writeServiceRules(svc: ServicePort, comments: boolean, filter: Table, nat: Table): void {
-  const reach = reachability(svc);
+function writeServiceRules(svc: ServicePort, here: Here, comments: boolean, filter: Table, nat: Table): void {
+  const reach = reachability(svc, here);
   writeEntryRules(svc, reach, filter, nat);
   if (!reach.hasEndpoints) return; // no nat chains at all for a Service without endpoints
   const svcChain = `KUBE-SVC-${svc.hash}`;
   nat.append(svcChain, `! -s ${POD_CIDR} ${serviceMatch(svc, svc.clusterIp, `${svc.name} cluster IP`)} -j KUBE-MARK-MASQ`);
   if (svc.nodePort !== 0 || svc.lbVips.length > 0 || svc.externalIps.length > 0) writeExternalChain(svc, reach.hasExternalEndpoints, nat);
-  if (reach.usesFwChain) writeFirewallChain(svc, nat);
+  if (reach.usesFwChain) writeFirewallChain(svc, here, nat);
   writeEndpointJumps(svc, svcChain, svc.endpoints, comments, nat);
   if (svc.externalLocal && reach.localEndpoints.length > 0) writeEndpointJumps(svc, `KUBE-SVL-${svc.hash}`, reach.localEndpoints, comments, nat);
   for (const ep of svc.endpoints) writeEndpointChain(svc, ep, comments, nat);
@@ -407,13 +467,13 @@ function writeExternalChain(svc: ServicePort, hasExternalEndpoints: boolean, nat
   if (hasExternalEndpoints) nat.append(extChain, `-j ${svc.externalLocal ? `KUBE-SVL-${svc.hash}` : svcChain}`);
 }
 
-function writeFirewallChain(svc: ServicePort, nat: Table): void {
+function writeFirewallChain(svc: ServicePort, here: Here, nat: Table): void {
   const fwChain = `KUBE-FW-${svc.hash}`;
   const extChain = `KUBE-EXT-${svc.hash}`;
   const comment = `-m comment --comment "${svc.name} loadbalancer IP"`;
   for (const cidr of svc.sourceRanges) nat.append(fwChain, `-s ${cidr} ${comment} -j ${extChain}`);
   // A range holding the node IP also admits the VIP as source: VIP-like LBs loop node traffic back.
-  if (svc.sourceRanges.some((cidr) => cidrContains(cidr, NODE_IP))) {
+  if (svc.sourceRanges.some((cidr) => cidrContains(cidr, here.ip))) {
     for (const vip of svc.lbVips) nat.append(fwChain, `-s ${vip}/32 ${comment} -j ${extChain}`);
   }
   nat.append(fwChain, `-m comment --comment "other traffic to ${svc.name} will be dropped by KUBE-PROXY-FIREWALL"`);
@@ -521,6 +581,11 @@ export class Rng {
     this.state = seed >>> 0;
   }
 
+  /** A generator that goes on from this one's current state, independently of it. */
+  fork(): Rng {
+    return new Rng(this.state);
+  }
+
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
@@ -574,6 +639,8 @@ function main(argv: string[]): void {
       'no-comments': { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       backend: { type: 'string', default: 'nft' },
+      nodes: { type: 'string', default: String(NODE_COUNT) },
+      node: { type: 'string', default: '0' },
     },
   });
   if (values.backend !== 'nft' && values.backend !== 'legacy') throw new Error(`--backend must be nft or legacy, got ${values.backend}`);
@@ -583,6 +650,8 @@ function main(argv: string[]): void {
     comments: !values['no-comments'],
     seed: Number(values.seed),
     backend: values.backend,
+    nodes: Number(values.nodes),
+    node: Number(values.node),
   });
   process.stdout.write(dump.text);
 }

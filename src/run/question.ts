@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
 import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
-import type { Protocol } from '../engine/packet/contract.js';
+import type { NodeContext, Protocol } from '../engine/packet/contract.js';
 import { ClusterModel, ipFamiliesOf } from '../model/cluster.js';
 import type { Family } from '../model/node-data.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
@@ -181,7 +181,16 @@ function globalAddress(cluster: ClusterModel, node: string, family: Family): str
 /** Whether `ip` is configured on the node (per its `ip -j addr`). */
 function ownAddress(cluster: ClusterModel, node: string, ip: string, family: Family): boolean {
   const r = cluster.nodeDataOf(node).rulesFor(family);
-  return r.ok && r.context.localIps.some((l) => l.split('/')[0] === ip);
+  return r.ok && addressesOf(r.context).has(ip);
+}
+
+/** A context's addresses without their prefixes, listed once per context: asked for every ingress node of every Service. */
+const ownSets = new WeakMap<NodeContext, Set<string>>();
+
+function addressesOf(context: NodeContext): Set<string> {
+  let set = ownSets.get(context);
+  if (set === undefined) ownSets.set(context, set = new Set(context.localIps.map((l) => l.split('/')[0] ?? l)));
+  return set;
 }
 
 /** `203.0.113.7:40000`, `[2001:db8::7]:40000` → address and port; a bare address (IPv6 has colons of its own) has no port. */
@@ -201,23 +210,38 @@ function parseClient(from: string | undefined, family: Family): Question['client
   return { ip: a.text, port };
 }
 
-function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Map<string, PathNode> {
-  const names = new Set([...ingress, ...cluster.snapshot.nodes.map((n) => n.name)]);
-  const out = new Map<string, PathNode>();
-  for (const name of names) {
-    const d = cluster.nodeDataOf(name);
-    const r = d.rulesFor(family);
-    // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
-    const replaced = replayBlockedBy(cluster, name);
-    // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
-    const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
-    const rules = replaced !== null ? { unavailable: replaced }
-      : !r.ok ? { unavailable: r.why }
-        : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
-          : { plane: r.plane, context: r.context };
-    out.set(name, { name, rules, sysctls: d.sysctls, listening: d.listening });
-  }
-  return out;
+/**
+ * The nodes a path may reach (the ingress nodes and every node read), each built on first lookup:
+ * a node's rules are parsed only when a path of this question goes through it.
+ */
+function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Pick<ReadonlyMap<string, PathNode>, 'get'> {
+  const names = new Set(ingress);
+  const built = new Map<string, PathNode>();
+  return {
+    get(name) {
+      if (!names.has(name) && cluster.nodeState(name) === undefined) return undefined;
+      let node = built.get(name);
+      if (node === undefined) {
+        node = pathNode(cluster, name, family);
+        built.set(name, node);
+      }
+      return node;
+    },
+  };
+}
+
+function pathNode(cluster: ClusterModel, name: string, family: Family): PathNode {
+  const d = cluster.nodeDataOf(name);
+  const r = d.rulesFor(family);
+  // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
+  const replaced = replayBlockedBy(cluster, name);
+  // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
+  const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
+  const rules = replaced !== null ? { unavailable: replaced }
+    : !r.ok ? { unavailable: r.why }
+      : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
+        : { plane: r.plane, context: r.context };
+  return { name, rules, sysctls: d.sysctls, listening: d.listening };
 }
 
 /** The endpoints kube-proxy sends to, with their pods. */
