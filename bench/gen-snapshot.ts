@@ -255,5 +255,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2));
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`gen-snapshot: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
 }
