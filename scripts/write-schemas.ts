@@ -3,9 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { reportJsonSchema, scanJsonSchema } from '../src/report/model.js';
 import { snapshotJsonSchema } from '../src/snapshot/schema.js';
+import { snapshotRecordJsonSchema } from '../src/snapshot/stream-format.js';
 
 export const SCHEMAS: Record<string, () => Record<string, unknown>> = {
   'schema/snapshot.v1.json': snapshotJsonSchema,
+  'schema/snapshot-record.v2.json': snapshotRecordJsonSchema,
   'schema/report.v1.json': reportJsonSchema,
   'schema/scan.v1.json': scanJsonSchema,
 };

@@ -5,8 +5,10 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { OutputFileError, saveSnapshot } from '../snapshot/file.js';
+import { OutputFileError } from '../snapshot/private-file.js';
+import { saveSnapshot } from '../snapshot/stream-write.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import type { SnapshotFormat } from '../snapshot/stream-format.js';
 import { UsageError } from './io.js';
 
 export const OVERWRITE_FLAG = { overwrite: { type: 'boolean' } } as const;
@@ -24,9 +26,9 @@ export async function checkOutputFile(file: string, overwrite: boolean): Promise
   if (!overwrite && (await exists(file))) throw new UsageError(`${file} exists: choose another name, or pass --overwrite to replace it`);
 }
 
-export async function writeSnapshotFile(snapshot: Snapshot, file: string, overwrite: boolean): Promise<void> {
+export async function writeSnapshotFile(snapshot: Snapshot, file: string, overwrite: boolean, format: SnapshotFormat = 'v2'): Promise<void> {
   try {
-    await saveSnapshot(snapshot, file, { overwrite });
+    await saveSnapshot(snapshot, file, { overwrite, format });
   } catch (e) {
     throw new UsageError(e instanceof OutputFileError ? `${e.message}${e.code === 'EEXIST' ? ' (--overwrite replaces it)' : ''}` : `cannot write ${file}: ${(e as Error).message}`);
   }

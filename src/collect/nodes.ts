@@ -7,7 +7,9 @@
  * (afterCommands). Sessions are always closed (which deletes debug pods), also
  * when the run is interrupted.
  */
+import { ChunkStore } from '../snapshot/chunk-store.js';
 import type { GatherError, NodeState } from '../snapshot/schema.js';
+import { storeNode } from '../snapshot/stored-node.js';
 import { deadlinePassed, stopReason } from './deadline.js';
 import { mapLimit } from './limit.js';
 import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../snapshot/node-commands.js';
@@ -27,6 +29,8 @@ const IPTABLES_DUMPS = ['iptables-legacy-save', 'iptables-nft-save', 'iptables-s
 
 export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts: NodeGatherOptions): Promise<{ nodes: NodeState[]; errors: GatherError[] }> {
   const errors: GatherError[] = [];
+  // Each node's outputs go to one store as soon as the node is read: identical text is kept once.
+  const store = new ChunkStore();
   const states = await mapLimit(targets, opts.concurrency, async (target): Promise<NodeState | null> => {
     const id = `node:${target.name}`;
     if (opts.signal?.aborted) {
@@ -74,7 +78,7 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
     if (lost !== undefined) opts.progress.fail(id, `${target.name}: ${lost.what}: ${lost.why}`);
     else if (problem !== null) opts.progress.warn(id, `${target.name}: ${problem.why}`);
     else opts.progress.succeed(id, `${target.name}: read via ${shell.method}`);
-    return state;
+    return storeNode(store, state);
   });
   return { nodes: states.filter((s): s is NodeState => s !== null), errors };
 

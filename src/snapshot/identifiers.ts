@@ -24,6 +24,7 @@ import { isIP } from 'node:net';
 import { sanitize } from '../text/sanitize.js';
 import type { KubeObject, Snapshot } from './schema.js';
 import { HERE } from './probe.js';
+import { SnapshotError } from './limits.js';
 
 interface Rule {
   /** What the value must be, for the error message. */
@@ -288,4 +289,13 @@ export function identifierProblems(s: Snapshot, limit = 5): { problems: Identifi
 /** One line per problem: `cluster.pods[3].metadata.labels["app"]: "…" is not a label value: …`. */
 export function describeProblem(p: IdentifierProblem): string {
   return `${p.path}: ${p.shown} is not ${RULES[p.rule].what}`;
+}
+
+/** Throws SnapshotError listing the first identifiers in `s` that break Kubernetes' naming rules. */
+export function refuseBadIdentifiers(s: Snapshot, file: string): void {
+  const { problems, count } = identifierProblems(s);
+  if (count === 0) return;
+  const more = count > problems.length ? `\n  … and ${count - problems.length} more` : '';
+  const what = count === 1 ? 'an identifier breaks' : `${count} identifiers break`;
+  throw new SnapshotError(file, `refused: ${what} Kubernetes' naming rules (the API server refuses such values; was the file edited?):\n  ${problems.map(describeProblem).join('\n  ')}${more}`);
 }

@@ -42,6 +42,13 @@ export type CollectMethod = (typeof COLLECT_METHODS)[number];
 
 const CollectMethod = z.enum(COLLECT_METHODS);
 
+/** Part of a command's output np-doctor chose not to store, and why (e.g. rules stored under another command). */
+const Omission = z.object({
+  command: z.string().describe('the command id whose output was cut'),
+  what: z.string().describe('what was left out, in words'),
+  why: z.string(),
+});
+
 const NodeState = z.object({
   name: z.string(),
   address: z.string().nullable().describe('the address np-doctor reached the node at, if any'),
@@ -49,6 +56,7 @@ const NodeState = z.object({
   // Keyed by the command ids of node-commands.ts. Any string is accepted, so a snapshot from a newer
   // np-doctor that runs more commands still loads here (readers look up the ids they know).
   commands: z.record(z.string(), CommandOutput),
+  omitted: z.array(Omission).optional().describe('what was left out of the outputs above, and why; absent when nothing was'),
 });
 
 const GatherError = z.object({
@@ -146,6 +154,7 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 export type KubeObject = z.infer<typeof KubeObject>;
 export type NodeState = z.infer<typeof NodeState>;
 export type CommandOutput = z.infer<typeof CommandOutput>;
+export type Omission = z.infer<typeof Omission>;
 export type GatherError = z.infer<typeof GatherError>;
 export type KubeProxyConfig = z.infer<typeof KubeProxyConfig>;
 export type ClusterState = z.infer<typeof Cluster>;
@@ -160,3 +169,6 @@ export function snapshotJsonSchema(): Record<string, unknown> {
     title: 'np-doctor snapshot v1',
   };
 }
+
+/** The parts the v2 stream (stream-format.ts) validates one record at a time. */
+export { Cluster as ClusterSchema, CommandOutput as CommandOutputSchema, GatherError as GatherErrorSchema, KubeObject as KubeObjectSchema, NodeState as NodeStateSchema };

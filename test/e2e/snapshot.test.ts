@@ -2,8 +2,8 @@
  * The gathering issue's acceptance, through the binary a user runs: against the fake API server and
  * the scenario kit's cluster as a namespace lab with real sshd, `np-doctor snapshot` writes a
  * snapshot of the Service's endpoint nodes (node-2, node-3) over SSH and over debug pods whose
- * iptables dumps are what iptables-save prints in those namespaces and which validates against the
- * published JSON Schema; `trace --snapshot` gives what `trace` gives on the live dump; and Ctrl-C
+ * iptables dumps are what iptables-save prints in those namespaces and each line of which validates
+ * against the published JSON Schema; `trace --snapshot` gives what `trace` gives on the live dump; and Ctrl-C
  * while a debug pod runs deletes the pod.
  */
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ const runs = labGate('gathering acceptance tests', problem, 'root, the kernel la
 /** iptables-save output without its timestamped comment lines and packet counters, which change between runs. */
 const normalize = (dump: string) => dump.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');
 
-const schema = JSON.parse(readFileSync('schema/snapshot.v1.json', 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(readFileSync('schema/snapshot-record.v2.json', 'utf8')) as Record<string, unknown>;
 /** The nodes running shop/frontend's pods: what a snapshot without --node or --all-nodes reads. */
 const ENDPOINT_NODES = ['node-2', 'node-3'];
 /** kube-proxy's service chain for shop/frontend:http, as the kit and a real kube-proxy name it. */
@@ -49,8 +49,10 @@ describe('np-doctor snapshot against the fake API server and the kit\'s cluster 
 
   async function checkSnapshot(file: string, access: string): Promise<Snapshot> {
     const snap = await loadSnapshot(file);
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    assert.equal(validate(raw), true, `the snapshot does not match schema/snapshot.v1.json: ${JSON.stringify(validate.errors)}`);
+    // A v2 snapshot: every line (the header, then records) matches the published schema of a line.
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.ok(lines.length > 3, 'a header, records and the end record');
+    lines.forEach((line, i) => assert.equal(validate(JSON.parse(line)), true, `line ${i + 1} does not match schema/snapshot-record.v2.json: ${JSON.stringify(validate.errors)}`));
     assert.deepEqual(snap.errors, []);
     assert.deepEqual(snap.target, { namespace: 'shop', service: 'frontend' });
     assert.deepEqual(snap.cluster.services.map((s) => s.metadata.name), ['frontend']);

@@ -8,7 +8,8 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadSnapshot, OutputFileError, saveSnapshot, writePrivateFile } from '../../src/snapshot/file.js';
+import { loadSnapshot, OutputFileError, writePrivateFile } from '../../src/snapshot/file.js';
+import { saveSnapshot } from '../../src/snapshot/stream-write.js';
 import { buildSnapshot } from '../support/snapshot-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'npd-write-'));

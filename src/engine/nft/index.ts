@@ -5,7 +5,7 @@
 import type { Hook } from '../packet/hooks.js';
 import type { NftChain, NftRuleset, NftTable } from './ruleset.js';
 
-export { parseNftJson } from './parse.js';
+export { IPTABLES_BUILTINS, IPTABLES_TABLES, parseNftJson } from './parse.js';
 export { runNftChain, type NftChainCtx } from './chain.js';
 export { printRule } from './print.js';
 export type {

@@ -6,8 +6,9 @@ import type { NftChain, NftFamily, NftRule, NftRuleset, NftSet, NftSetElement, N
 export type { NftRuleset } from './ruleset.js';
 
 const FAMILIES = new Set<NftFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
-const IPTABLES_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
-const IPTABLES_BUILTINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+/** The tables and built-in chains iptables-nft makes in families ip and ip6. */
+export const IPTABLES_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+export const IPTABLES_BUILTINS: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 const CHAIN_TYPES = new Set(['filter', 'nat', 'route']);
 
 type Obj = Record<string, unknown>;

@@ -10,7 +10,8 @@
 import { access } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Report } from '../../report/model.js';
-import { OutputFileError, saveSnapshot, writePrivateFile } from '../../snapshot/file.js';
+import { OutputFileError, writePrivateFile } from '../../snapshot/private-file.js';
+import { saveSnapshot } from '../../snapshot/stream-write.js';
 import type { Snapshot } from '../../snapshot/schema.js';
 
 /** What a saved file's name may hold. */
