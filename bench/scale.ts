@@ -167,7 +167,7 @@ interface Case {
 
 async function benchSize(size: Size): Promise<Result[]> {
   const key = `${size.nodes}x${size.services}`;
-  const file = join(outDir, `scale-${key}.json`);
+  const file = join(outDir, `scale-${key}.jsonl`);
   const results: Result[] = [];
   rmSync(file, { force: true });
   const gen = await measure('generate', key, ['--import', 'tsx', join(root, 'bench', 'gen-snapshot.ts'), '--nodes', String(size.nodes), '--services', String(size.services), '-o', file, '--overwrite']);
@@ -182,10 +182,11 @@ async function benchSize(size: Size): Promise<Result[]> {
   const quoted = JSON.stringify(file);
   results.push(await measure('reference', key, ['-e', `require('fs').readFileSync(${quoted})`]));
   results.push(await measure('read', key, script(`import { loadSnapshot } from ${JSON.stringify(dist('src/snapshot/file.js'))}; await loadSnapshot(${quoted});`)));
-  const again = join(outDir, `scale-${key}.again.json`);
+  const again = join(outDir, `scale-${key}.again.jsonl`);
   results.push(await measure('write', key, script(
-    `import { loadSnapshot, saveSnapshot } from ${JSON.stringify(dist('src/snapshot/file.js'))};
-     await saveSnapshot(await loadSnapshot(${quoted}), ${JSON.stringify(again)}, { overwrite: true });`,
+    `import { loadSnapshot } from ${JSON.stringify(dist('src/snapshot/file.js'))};
+     import { writeSnapshotStream } from ${JSON.stringify(dist('src/snapshot/stream-write.js'))};
+     await writeSnapshotStream(${JSON.stringify(again)}, await loadSnapshot(${quoted}), { overwrite: true });`,
   )));
   rmSync(again, { force: true });
   const svc = [`svc/${healthy.service}`, '-n', healthy.namespace, '--snapshot', file, '-o', 'json'];
@@ -301,7 +302,7 @@ function printTable(size: Size, fileBytes: number | null, results: Result[]): vo
 mkdirSync(outDir, { recursive: true });
 for (const size of sizes()) {
   const results = await benchSize(size);
-  const file = join(outDir, `scale-${size.nodes}x${size.services}.json`);
+  const file = join(outDir, `scale-${size.nodes}x${size.services}.jsonl`);
   let bytes: number | null = null;
   try {
     bytes = statSync(file).size;
