@@ -5,8 +5,8 @@
  * again, `diagnose svc/x` on the default nodes and on every node, `scan -A`, and the TUI's first
  * pass (its first screen of badges, then all of them). It prints a table with each time and peak
  * RSS against the issue's targets, and its ratio to the reference read, so it reads the same on
- * any machine. An operation that runs past its timeout (2× its target, else BENCH_SCALE_TIMEOUT)
- * is stopped and shows "> timeout".
+ * any machine. An operation that runs past its timeout (2× its target, else BENCH_SCALE_TIMEOUT;
+ * generating: 15 s per node) is stopped and shows "> timeout".
  *
  *   BENCH_SCALE=3x1000,10x10000,100x10000 (default)   BENCH_SCALE_TIMEOUT=300 (seconds, untargeted operations)
  */
@@ -147,15 +147,22 @@ function runNode(args: string[], timeoutMs: number, onLine?: (line: string) => v
 const firstLine = (text: string): string => text.trim().split('\n').find((l) => l.trim() !== '')?.slice(0, 160) ?? '';
 
 /** One operation as a Result: np-doctor's exit codes 0 (answered) and 1 (answered with findings) count as done. */
-async function measure(op: Op, key: string, args: string[], okCodes: number[] = [0]): Promise<Result & { stdout: string }> {
-  const target = TARGETS[key]?.[op];
-  const timeoutMs = target?.ms !== undefined ? 2 * target.ms : untargetedTimeoutMs;
+async function measure(op: Op, key: string, args: string[], okCodes: number[] = [0], timeoutMs = timeoutOf(key, op)): Promise<Result & { stdout: string }> {
   process.stderr.write(`bench:scale: ${key} ${OP_NAMES[op]}…\n`);
   const r = await runNode(args, timeoutMs);
   if (r.timedOut) return { op, ms: timeoutMs, rssMb: r.rssMb, status: 'timeout', note: '', stdout: r.stdout };
   const ok = r.code !== null && okCodes.includes(r.code);
   return { op, ms: r.ms, rssMb: r.rssMb, status: ok ? 'ok' : 'failed', note: ok ? '' : `exit ${r.code}: ${firstLine(r.stderr)}`, stdout: r.stdout };
 }
+
+/** Twice the operation's target, else BENCH_SCALE_TIMEOUT. */
+function timeoutOf(key: string, op: Op): number {
+  const target = TARGETS[key]?.[op];
+  return target?.ms !== undefined ? 2 * target.ms : untargetedTimeoutMs;
+}
+
+/** Generating takes about a second per node of 10k Services on an idle machine: it gets 15 s per node, at least BENCH_SCALE_TIMEOUT. */
+const GENERATE_MS_PER_NODE = 15_000;
 
 /** A child `node --input-type=module -e SCRIPT`. */
 const script = (text: string): string[] => ['--input-type=module', '-e', text];
@@ -170,7 +177,7 @@ async function benchSize(size: Size): Promise<Result[]> {
   const file = join(outDir, `scale-${key}.jsonl`);
   const results: Result[] = [];
   rmSync(file, { force: true });
-  const gen = await measure('generate', key, ['--import', 'tsx', join(root, 'bench', 'gen-snapshot.ts'), '--nodes', String(size.nodes), '--services', String(size.services), '-o', file, '--overwrite']);
+  const gen = await measure('generate', key, ['--import', 'tsx', join(root, 'bench', 'gen-snapshot.ts'), '--nodes', String(size.nodes), '--services', String(size.services), '-o', file, '--overwrite'], [0], Math.max(untargetedTimeoutMs, size.nodes * GENERATE_MS_PER_NODE));
   results.push(gen);
   if (gen.status !== 'ok') {
     const rest: Op[] = ['reference', 'read', 'write', 'diagnose', 'all-nodes', 'scan', 'tui-first', 'tui-all'];
@@ -208,8 +215,7 @@ const SCREEN_ROWS = 16;
  * kept when the whole pass runs past its timeout.
  */
 async function benchTui(key: string, file: string): Promise<Result[]> {
-  const target = TARGETS[key]?.['tui-all'];
-  const timeoutMs = target?.ms !== undefined ? 2 * target.ms : untargetedTimeoutMs;
+  const timeoutMs = timeoutOf(key, 'tui-all');
   process.stderr.write(`bench:scale: ${key} TUI first pass…\n`);
   const child = `
     import { CHECKS } from ${JSON.stringify(dist('checks/index.js'))};
