@@ -7,12 +7,13 @@
  * scenarios look like. Node states are generated one at a time, when iterated.
  *
  * Script use: node --import tsx bench/gen-snapshot.ts --nodes 3 --services 1000 [--endpoints 3]
- *             [--no-comments] [--seed 1] -o FILE[.gz] [--overwrite]
+ *             [--no-comments] [--seed 1] [--format v2|v1] -o FILE[.gz] [--overwrite]
+ * The file is written as a stream (src/snapshot/stream-write.ts), one node at a time.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { saveSnapshot } from '../src/snapshot/file.js';
 import type { KubeObject, NodeState, Snapshot } from '../src/snapshot/schema.js';
+import { writeSnapshotStream } from '../src/snapshot/stream-write.js';
 import { buildScenarioSnapshot } from '../test/support/scenario-kit/build.js';
 import { nodeCommands } from '../test/support/scenario-kit/node-commands.js';
 import { serviceObject, workloadPod } from '../test/support/scenario-kit/objects.js';
@@ -230,6 +231,7 @@ async function main(argv: string[]): Promise<void> {
       seed: { type: 'string', default: '1' },
       output: { type: 'string', short: 'o' },
       overwrite: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'v2' },
     },
   });
   if (values.output === undefined) throw new Error('-o FILE is required (FILE.gz writes gzip)');
@@ -240,10 +242,14 @@ async function main(argv: string[]): Promise<void> {
     comments: !values['no-comments'],
     seed: Number(values.seed),
   });
-  await saveSnapshot(materialize(generated), values.output, { overwrite: values.overwrite });
+  if (values.format !== 'v1' && values.format !== 'v2') throw new Error(`--format must be v1 or v2, got ${values.format}`);
+  await writeSnapshotStream(values.output, { head: generated.head, nodes: generated.nodes() }, { overwrite: values.overwrite, format: values.format });
   process.stdout.write(`${JSON.stringify({ file: values.output, cases: generated.cases })}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2));
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`gen-snapshot: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -166,3 +166,4 @@ for (const comments of [true, false]) {
 if (process.getuid?.() !== 0) console.log('\niptables-restore --test needs root; its column is n/a.');
 
 runNftBench();
+console.log('\nLarge clusters (snapshot size, load, diagnose, scan -A, the TUI at 3 × 1k … 100 × 10k): npm run bench:scale, about an hour.');

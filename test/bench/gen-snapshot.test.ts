@@ -5,13 +5,18 @@
  * holds the same rules as the node's `iptables-nft-save`.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CHECKS } from '../../checks/index.js';
 import { generateScaleSnapshot, materialize } from '../../bench/gen-snapshot.js';
 import { runDiagnosis } from '../../src/diagnose.js';
 import { parseNftJson } from '../../src/engine/nft/parse.js';
 import { healthOf } from '../../src/report/health.js';
-import { SnapshotSchema } from '../../src/snapshot/schema.js';
+import { loadSnapshot } from '../../src/snapshot/file.js';
+import { SnapshotSchema, type Snapshot } from '../../src/snapshot/schema.js';
+import { writeSnapshotStream } from '../../src/snapshot/stream-write.js';
 
 const generated = generateScaleSnapshot({ nodes: 2, services: 50, endpointsPerService: 3 });
 const snapshot = materialize(generated);
@@ -31,15 +36,30 @@ describe('gen-snapshot: 2 nodes × 50 Services', () => {
     assert.deepEqual(generated.cases.map((c) => c.expect.health), ['ok', 'error']);
   });
 
-  for (const c of generated.cases) {
-    test(`diagnose ${c.namespace}/${c.service} through ${c.node}: ${c.what}`, async () => {
-      const { report } = await runDiagnosis(snapshot, { namespace: c.namespace, service: c.service, node: c.node }, { checks: CHECKS });
-      assert.equal(healthOf(report), c.expect.health);
+  const expectCases = async (s: Snapshot): Promise<void> => {
+    for (const c of generated.cases) {
+      const { report } = await runDiagnosis(s, { namespace: c.namespace, service: c.service, node: c.node }, { checks: CHECKS });
+      assert.equal(healthOf(report), c.expect.health, c.what);
       const errors = report.findings.filter((f) => f.severity === 'error').map((f) => f.id);
-      assert.deepEqual(errors, c.expect.health === 'ok' ? [] : [c.expect.check]);
-      assert.deepEqual(report.verdict.nodes.map((n) => n.node), [c.node]);
-    });
-  }
+      assert.deepEqual(errors, c.expect.health === 'ok' ? [] : [c.expect.check], c.what);
+      assert.deepEqual(report.verdict.nodes.map((n) => n.node), [c.node], c.what);
+    }
+  };
+
+  test('diagnose says what each case expects', async () => {
+    await expectCases(snapshot);
+  });
+
+  test('written as a stream (v2, nodes one at a time) and loaded, it diagnoses the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gen-snapshot-'));
+    try {
+      const file = join(dir, 'scale.jsonl.gz');
+      await writeSnapshotStream(file, { head: generated.head, nodes: generated.nodes() });
+      await expectCases(await loadSnapshot(file));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   test('each node has its own address, and its nft ruleset holds its iptables-nft rules', () => {
     for (const node of snapshot.nodes) {
