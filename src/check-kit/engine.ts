@@ -11,7 +11,7 @@ export type { IpvsReal, IpvsService, IpvsState } from '../engine/ipvs/index.js';
 export type { NftSetElement, NftTable } from '../engine/nft/index.js';
 export type { PolicyDecision, PolicyPod, PolicyProtocol, PolicyWorld } from '../engine/netpol/index.js';
 export { evaluateIngress } from '../engine/netpol/index.js';
-export { parseIptablesSave, ruleAt, rulesOf } from '../engine/iptables/parse.js';
+export { decodeRule, parseIptablesSave, ruleAt, rulesOf } from '../engine/iptables/parse.js';
 export { parseRule } from '../engine/iptables/rule.js';
 export { tokenize } from '../engine/iptables/tokenize.js';
 export { cidrContains, hostPort, isLoopback, parseAddr, parseCidr } from '../engine/address.js';

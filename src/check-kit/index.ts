@@ -14,10 +14,10 @@ export type { Evidence, Remediation, Severity, Stage } from './model.js';
 export { sh, renderCommand, quoteWord, CommandError } from './command.js';
 export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
-export { chainEvidence, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
+export { chainEvidence, eachReadableRule, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
 export { familyOf, hostCidr, inCidr, isIp, isLoopbackIp } from './address.js';
 export { probeEvidence, probeTargetText } from './probes.js';
-export { hostPort, rulesOf } from './engine.js';
+export { hostPort, ruleAt, rulesOf } from './engine.js';
 export type {
   Chain, ClientResult, Hop, IpvsReal, IpvsService, IpvsState, NftSetElement, NftTable, NodePath, Outcome, PathBranch,
   PathStage, PolicyDecision, Protocol, Rule, Ruleset,

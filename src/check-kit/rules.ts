@@ -3,9 +3,26 @@
  * outcomes of an ingress walk, and evidence that cites a rule, a chain or a hop by its dump line.
  */
 import type { Evidence } from './model.js';
-import { parseRule, ruleAt, type Chain, type Hop, type NodePath, type Outcome, type Rule, type Ruleset } from './engine.js';
+import { decodeRule, parseRule, ruleAt, type Chain, type Hop, type NodePath, type Outcome, type Rule, type Ruleset } from './engine.js';
 
 /** A chain's rules; a rule the parser cannot read is left out rather than failing the check. */
+/**
+ * Each readable rule of a chain with its index, read one at a time and not kept: for indexing a
+ * long chain (KUBE-SERVICES) without holding its rules on every node. ruleAt(…, index) gets one back.
+ */
+export function* eachReadableRule(rs: Ruleset, table: string, chain: string): Generator<[number, Rule]> {
+  const c = rs.tables.get(table)?.chains.get(chain);
+  for (let i = 0; c !== undefined && i < c.count; i++) {
+    let rule: Rule;
+    try {
+      rule = decodeRule(rs, c, i);
+    } catch {
+      continue; // an unreadable rule is the parser's finding, not a check's
+    }
+    yield [i, rule];
+  }
+}
+
 export function readableRules(rs: Ruleset, table: string, chain: string): Rule[] {
   const c = rs.tables.get(table)?.chains.get(chain);
   if (c === undefined) return [];

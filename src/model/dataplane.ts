@@ -16,8 +16,9 @@ export interface ParsedDataplane {
 }
 
 /**
- * iptables dumps parsed, by their text: nodes whose dump is the same text share one parse (each
- * node gets its own Ruleset naming its own dump, over the same tables). One per ClusterModel.
+ * iptables dumps parsed, by their content (snapshot/chunk-store.ts contentKey): nodes whose dump is the same text share
+ * one parse (each node gets its own Ruleset naming its own dump, over the same tables). One per
+ * ClusterModel.
  */
 export type DumpParses = Map<string, Ruleset | ParseError>;
 
@@ -32,17 +33,18 @@ export function parseDataplane(view: Pick<NodeView, 'dumps' | 'nft' | 'ipvs' | '
 }
 
 function parseDump(d: NodeDump, shared: DumpParses | undefined): Ruleset {
-  if (shared === undefined || typeof d.text !== 'string') return parseIptablesSave(d.text, { source: d.source });
-  const known = shared.get(d.text);
+  const key = d.key ?? (typeof d.text === 'string' ? `text:${d.text}` : undefined);
+  if (shared === undefined || key === undefined) return parseIptablesSave(d.text, { source: d.source });
+  const known = shared.get(key);
   if (known instanceof ParseError) throw new ParseError(d.source, known.line, known.problem, known.text);
   // The tables (and the rules compiled in them as walks go) are shared; the name is the node's.
   if (known !== undefined) return { ...known, source: d.source };
   try {
     const parsed = parseIptablesSave(d.text, { source: d.source });
-    shared.set(d.text, parsed);
+    shared.set(key, parsed);
     return parsed;
   } catch (e) {
-    if (e instanceof ParseError) shared.set(d.text, e);
+    if (e instanceof ParseError) shared.set(key, e);
     throw e;
   }
 }

@@ -9,6 +9,7 @@ import type { NodeContext } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
 import { complete, DUMPS, ipLinksOf, nodeAddresses, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { IpLink } from './ip-links.js';
+import { contentKey, storedTextOf } from '../snapshot/chunk-store.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane, type DumpParses } from './dataplane.js';
 import { PodNetns } from './pod-netns.js';
@@ -20,6 +21,9 @@ export type Family = 4 | 6;
 export type NodeRules =
   | { ok: true; rulesets: Ruleset[]; plane: Dataplane; context: NodeContext }
   | { ok: false; why: string };
+
+/** Outputs stored in more than this many bytes are read from the store when asked, not kept as text. */
+const KEEP_AS_TEXT = 1024 * 1024;
 
 export class NodeData {
   private readonly rules = new Map<Family, NodeRules>();
@@ -58,8 +62,11 @@ export class NodeData {
     if (!this.outputs.has(id)) {
       const out = this.state === null ? undefined : complete(this.state, id);
       // Copied once, so a snapshot that joins a command's stdout from stored chunks on every
-      // read (format v2) joins it once per node, not once per check and Service asking.
-      this.outputs.set(id, out === undefined ? undefined : { ...out });
+      // read (format v2) joins it once per node, not once per check and Service asking. Not a
+      // large one: a dump of 10,000 Services is 17 MB, a snapshot may hold a hundred nodes, and a
+      // dump is read where it is parsed, once (rulesFor, dumpStructure).
+      const large = out !== undefined && (storedTextOf(out)?.bytes ?? 0) > KEEP_AS_TEXT;
+      this.outputs.set(id, out === undefined || large ? out : { ...out });
     }
     return this.outputs.get(id);
   }
@@ -91,7 +98,7 @@ export class NodeData {
       const replayed = this.rules.get(DUMPS[4].flat().some((d) => d === id) ? 4 : 6);
       const same = replayed?.ok === true ? replayed.rulesets.find((rs) => rs.source === `${this.name}:${id}`) : undefined;
       // Or another dump with the same text (`iptables-save` prints what `iptables-nft-save` does), on any node.
-      const twin = out?.exitCode === 0 ? this.parses?.get(out.stdout) : undefined;
+      const twin = out?.exitCode === 0 ? this.parses?.get(contentKey(out)) : undefined;
       if (same !== undefined) {
         parsed = same;
       } else if (twin !== undefined && !(twin instanceof ParseError)) {

@@ -5,6 +5,7 @@
  */
 import { parseAddr } from '../engine/address.js';
 import { FORWARDING_SYSCTL, type NodeContext, type Route } from '../engine/packet/contract.js';
+import { contentKey, storedBytesOf } from '../snapshot/chunk-store.js';
 import type { NodeCommandId } from '../snapshot/node-commands.js';
 import { parseIpLinks, type IpLink } from './ip-links.js';
 import type { NodeState, Snapshot } from '../snapshot/schema.js';
@@ -14,6 +15,8 @@ export interface NodeDump {
   source: string;
   /** `trace --iptables` passes the file's bytes: the iptables parser scans bytes, so decoding first would only cost time. */
   text: string | Buffer;
+  /** Identifies the text without holding it (dataplane.ts contentKey), for sharing one parse between nodes. */
+  key?: string;
 }
 
 export interface NodeView {
@@ -71,9 +74,11 @@ export function nodeView(node: NodeState, family: 4 | 6, links = ipLinksOf(node)
   for (const group of DUMPS[family]) {
     for (const id of group) {
       // Read once: a v2 snapshot joins a command's output from its chunks on every read.
-      const text = node.commands[id]?.exitCode === 0 ? node.commands[id].stdout : null;
+      const out = node.commands[id];
+      // A stored dump as bytes: the parser reads bytes, and a string of it would be made only to be encoded again.
+      const text = out?.exitCode === 0 ? storedBytesOf(out) ?? out.stdout : null;
       // An empty dump (the backend has no tables here) contributes nothing to the walk.
-      if (text !== null && /^\*/m.test(text)) dumps.push({ source: `${node.name}:${id}`, text });
+      if (text !== null && holdsTable(text)) dumps.push({ source: `${node.name}:${id}`, text, key: contentKey(out!) });
     }
     if (dumps.length > 0) break;
   }
@@ -190,3 +195,6 @@ export function parseSysctls(node: NodeState): Map<string, string> {
   }
   return map;
 }
+
+/** Whether an iptables-save output holds a table (a line starting with `*`). */
+const holdsTable = (text: string | Buffer): boolean => (typeof text === 'string' ? /^\*/m.test(text) : text[0] === 0x2a || text.includes('\n*'));

@@ -115,6 +115,12 @@ export function storedOutput(rest: Omit<CommandOutput, 'stdout'>, text: StoredTe
 /** The chunks behind an output made by storedOutput; undefined for one holding its text. */
 export const storedTextOf = (out: CommandOutput): StoredText | undefined => backing.get(out);
 
+/** A stored output's UTF-8 bytes, joined without making a string (the iptables parser reads bytes); undefined for one holding its text. */
+export function storedBytesOf(out: CommandOutput): Buffer | undefined {
+  const held = backing.get(out);
+  return held === undefined ? undefined : Buffer.concat(held.ids.map((id) => held.store.get(id)), held.bytes);
+}
+
 /** `out` with its stdout in `store` (chunks of another store are copied, not cut again). */
 export function intoStore(store: ChunkStore, out: CommandOutput): CommandOutput {
   const held = storedTextOf(out);
@@ -125,4 +131,13 @@ export function intoStore(store: ChunkStore, out: CommandOutput): CommandOutput 
   if (held.store === store) return out;
   for (const id of held.ids) store.add(held.store.get(id), id);
   return storedOutput(out, { ...held, store });
+}
+
+/**
+ * What identifies an output's text without holding it: a stored output's chunk ids (equal ids,
+ * equal text), else the text itself (a snapshot held as text is small: v1 stops at 512 MiB).
+ */
+export function contentKey(out: CommandOutput): string {
+  const stored = storedTextOf(out);
+  return stored === undefined ? `text:${out.stdout}` : `chunks:${stored.ids.join(',')}`;
 }

@@ -230,12 +230,21 @@ function ruleText(ruleset: Ruleset, chain: Chain, i: number): string {
 /** The chain's i-th rule, tokenized on first use. Throws ParseError naming the rule's line. */
 export function ruleAt(ruleset: Ruleset, chain: Chain, i: number): Rule {
   const rules = (chain.rules ??= new Array<Rule | undefined>(chain.count));
-  const cached = rules[i];
-  if (cached) return cached;
+  return (rules[i] ??= decodeRule(ruleset, chain, i));
+}
+
+/**
+ * The chain's i-th rule, tokenized now and not kept (the one ruleAt kept, if any): for reading
+ * every rule of a chain once (a check indexing KUBE-SERVICES's 10,000 rules) without holding
+ * them all, on each of a hundred nodes. Throws ParseError naming the rule's line.
+ */
+export function decodeRule(ruleset: Ruleset, chain: Chain, i: number): Rule {
+  const kept = chain.rules?.[i];
+  if (kept) return kept;
   const lineNo = ruleLine(ruleset, chain, i);
   const text = ruleText(ruleset, chain, i);
   try {
-    return (rules[i] = parseRule(chain.table, chain.name, lineNo, text));
+    return parseRule(chain.table, chain.name, lineNo, text);
   } catch (e) {
     if (e instanceof RuleSyntaxError) throw new ParseError(ruleset.source, lineNo, e.message, text);
     throw e;
