@@ -10,7 +10,7 @@ import {
   chainEvidence, defineCheck, familyOf, hostCidr, hostPort, readableRules, ruleEvidence, sh, type Evidence, type FindingInput, type KubeObject, type KubeProxy, type Remediation,
   type Rule, type Ruleset, type ServiceInfo,
 } from '../src/check-kit/index.js';
-import { chainOf, commentOf, dportOf, optionOf, protocolOf, targetOf } from './lib/iptables-rule.js';
+import { chainOf, commentOf, dportOf, optionOf, protocolOf, rulesKeyed, targetOf } from './lib/iptables-rule.js';
 import { hasKubeProxyRules, noEndpointsRejectRules, servicePortName } from './lib/kube-proxy-rules.js';
 import { listText } from './lib/text.js';
 
@@ -115,9 +115,13 @@ function serviceGraph(rs: Ruleset, svc: ServiceInfo, family: 4 | 6, svcPort: num
   const protoOk = (r: Rule) => protocolOf(r) === null || protocolOf(r) === proto;
   // Each family's proxier writes the ClusterIP of its own family only.
   const clusterIps = new Set(svc.clusterIPs.filter((ip) => familyOf(ip) === family).map(hostCidr));
+  // Only the rules naming this Service's ports, addresses or comments are looked at (rulesKeyed).
+  const nodePorts = rulesKeyed(rs, 'nat', 'KUBE-NODEPORTS', 'dport-comment', (r) => [`p:${dportOf(r)}`, `c:${commentOf(r)}`], [`p:${nodePort}`, `c:${name}`]);
+  const services = rulesKeyed(rs, 'nat', 'KUBE-SERVICES', 'dport-dest-comment', (r) => [`d:${dportOf(r)} ${normalise(optionOf(r, '-d', '')?.values[0])}`, `c:${commentOf(r)}`],
+    [...[...clusterIps].map((c) => `d:${svcPort} ${c}`), `c:${name} cluster IP`]);
   const entries = [
-    ...readableRules(rs, 'nat', 'KUBE-NODEPORTS').filter((r) => protoOk(r) && (dportOf(r) === nodePort || commentOf(r) === name)),
-    ...readableRules(rs, 'nat', 'KUBE-SERVICES').filter((r) => protoOk(r) && ((dportOf(r) === svcPort && clusterIps.has(normalise(optionOf(r, '-d', '')?.values[0]))) || commentOf(r) === `${name} cluster IP`)),
+    ...nodePorts.filter((r) => protoOk(r) && (dportOf(r) === nodePort || commentOf(r) === name)),
+    ...services.filter((r) => protoOk(r) && ((dportOf(r) === svcPort && clusterIps.has(normalise(optionOf(r, '-d', '')?.values[0]))) || commentOf(r) === `${name} cluster IP`)),
   ].filter((r) => SERVICE_CHAIN.test(targetOf(r) ?? ''));
 
   const children = new Map<string, string[]>();

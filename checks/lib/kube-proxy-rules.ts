@@ -4,7 +4,7 @@
  * holds its service rules at all. kube-proxy names a Service port in comments as `ns/name:port`.
  */
 import { readableRules, type Rule, type Ruleset, type ServiceInfo, type ServicePort } from '../../src/check-kit/index.js';
-import { chainOf, commentOf, dportOf, targetOf } from './iptables-rule.js';
+import { chainOf, commentOf, dportOf, rulesKeyed, targetOf } from './iptables-rule.js';
 
 /** kube-proxy's name for a Service port: `ns/name:port`, or `ns/name` for an unnamed port. */
 export function servicePortName(svc: ServiceInfo, port: ServicePort): string {
@@ -23,22 +23,28 @@ const NO_ENDPOINTS = 'has no endpoints';
  */
 export function noLocalEndpointRules(rs: Ruleset, svcPort: string, nodePort: number): Rule[] {
   const wanted = `${svcPort} ${NO_LOCAL}`;
-  const modern = readableRules(rs, 'filter', 'KUBE-EXTERNAL-SERVICES').filter((r) => commentOf(r) === wanted && dportOf(r) === nodePort);
-  const nat = rs.tables.get('nat');
-  const old: Rule[] = [];
-  if (nat !== undefined) {
-    for (const c of nat.chains.values()) {
-      if (!c.name.startsWith('KUBE-XLB-')) continue;
-      old.push(...readableRules(rs, 'nat', c.name).filter((r) => commentOf(r) === wanted));
-    }
-  }
+  const modern = byComment(rs, 'filter', 'KUBE-EXTERNAL-SERVICES', wanted).filter((r) => dportOf(r) === nodePort);
+  const old = xlbChains(rs).flatMap((c) => byComment(rs, 'nat', c, wanted));
   return [...modern, ...old];
+}
+
+/** A chain's rules with this comment (grouped once per ruleset: asked once per Service). */
+const byComment = (rs: Ruleset, table: string, chain: string, comment: string): Rule[] =>
+  rulesKeyed(rs, table, chain, 'comment', (r) => [commentOf(r) ?? ''], [comment]).filter((r) => commentOf(r) === comment);
+
+const xlb = new WeakMap<Ruleset, string[]>();
+
+/** The nat KUBE-XLB-* chains (kube-proxy before 1.25), listed once per ruleset. */
+function xlbChains(rs: Ruleset): string[] {
+  let names = xlb.get(rs);
+  if (names === undefined) xlb.set(rs, names = [...(rs.tables.get('nat')?.chains.keys() ?? [])].filter((n) => n.startsWith('KUBE-XLB-')));
+  return names;
 }
 
 /** kube-proxy's "<svc> has no endpoints" REJECT rules for the Service port in a dump (filter table). */
 export function noEndpointsRejectRules(rs: Ruleset, svcPort: string): Rule[] {
   const wanted = `${svcPort} ${NO_ENDPOINTS}`;
-  return ['KUBE-EXTERNAL-SERVICES', 'KUBE-SERVICES'].flatMap((c) => readableRules(rs, 'filter', c).filter((r) => commentOf(r) === wanted));
+  return ['KUBE-EXTERNAL-SERVICES', 'KUBE-SERVICES'].flatMap((c) => byComment(rs, 'filter', c, wanted));
 }
 
 /** The KUBE-SERVICES → KUBE-NODEPORTS tail rules ("kubernetes service nodeports; NOTE: …"). */

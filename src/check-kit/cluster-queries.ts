@@ -12,7 +12,6 @@ import type { ClusterState, KubeObject, KubeProxyConfig } from '../snapshot/sche
 import { isLoopbackIp } from './address.js';
 import { evaluateIngress, type PolicyDecision, type PolicyPod, type PolicyProtocol, type PolicyWorld, type Protocol } from './engine.js';
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export interface Services {
   /** Every Service the snapshot holds (one, when gathered for one Service). */
@@ -96,8 +95,7 @@ export function endpointSlicesOf(cluster: ClusterModel, family: Family): Endpoin
     used: (svc, port) => pick(ported(cluster.endpoints(svc, port, family))),
     local: (svc, port, node) => pick(ported(cluster.endpoints(svc, port, family)).filter((e) => e.nodeName === node)),
     nodeOf: (e) => e.nodeName ?? endpointPod(cluster, e)?.nodeName ?? null,
-    objectsOf: (svc) => cluster.snapshot.cluster.endpointSlices
-      .filter((s) => s.metadata.namespace === svc.namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.name),
+    objectsOf: (svc) => cluster.slicesOf(svc),
   };
 }
 
@@ -160,8 +158,20 @@ export function policyPod(p: PodInfo): PolicyPod {
   };
 }
 
+/** One world per model: it is the same for every question, and the evaluator indexes it once. */
+const worlds = new WeakMap<ClusterModel, PolicyWorld>();
+
 /** What NetworkPolicy evaluation knows of the cluster: the policies, the pods, namespace labels, node addresses, pod CIDRs. */
 export function policyWorld(cluster: ClusterModel): PolicyWorld {
+  let world = worlds.get(cluster);
+  if (world === undefined) {
+    world = buildPolicyWorld(cluster);
+    worlds.set(cluster, world);
+  }
+  return world;
+}
+
+function buildPolicyWorld(cluster: ClusterModel): PolicyWorld {
   const ns = cluster.snapshot.cluster.namespaces;
   return {
     policies: cluster.snapshot.cluster.networkPolicies,
@@ -172,10 +182,7 @@ export function policyWorld(cluster: ClusterModel): PolicyWorld {
   };
 }
 
-/** The node's own addresses of both families (`ip -j addr`, which either family's view holds whole) other than loopback. */
+/** The node's own addresses of both families (`ip -j addr`) other than loopback. */
 function nodeLocalIps(cluster: ClusterModel, name: string): string[] {
-  const data = cluster.nodeDataOf(name);
-  const v4 = data.rulesFor(4);
-  const r = v4.ok ? v4 : data.rulesFor(6);
-  return r.ok ? r.context.localIps.map((l) => l.split('/')[0] ?? l).filter((a) => !isLoopbackIp(a)) : [];
+  return cluster.nodeDataOf(name).ownAddresses.filter((a) => !isLoopbackIp(a));
 }

@@ -40,6 +40,8 @@ export interface Question {
   wrongTarget?: { address: string; clusterIpOf: string };
   /** The Service has no address of this family, so no node serves its nodePort in it (loopback aside): nothing is replayed. */
   unserved?: true;
+  /** A default replay of a large snapshot (run/question.ts DEFAULT_REPLAY_NODES): the nodes left out, which --all-nodes replays. */
+  notReplayed?: { count: number; why: string };
 }
 
 /** One question answered against one snapshot: what the runner checks and the report describes. */

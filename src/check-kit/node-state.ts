@@ -10,10 +10,10 @@ import { ciliumTableOn, type CiliumTable } from '../model/cilium-services.js';
 import { kubeProxyNftTable, observedModes, type ObservedMode } from '../model/proxy-mode.js';
 import { proxyReplacementOn, type ProxyReplacement } from '../model/proxy-replacement.js';
 import type { IpLink } from '../model/ip-links.js';
-import { DUMPS, ipLinksOf } from '../model/node-view.js';
+import { DUMPS } from '../model/node-view.js';
 import type { ListeningSocket, PodSockets } from '../model/sockets.js';
 import type { CommandOutput } from '../snapshot/schema.js';
-import { parseIptablesSave, type IpvsState, type NftTable, type Ruleset } from './engine.js';
+import { type IpvsState, type NftTable, type Ruleset } from './engine.js';
 
 /** The iptables-save (ip6tables-save) dumps a node may have: per backend, and the unsuffixed one of older nodes. */
 export type IptablesDumpId = (typeof DUMPS)[Family][number][number];
@@ -91,7 +91,7 @@ export function gatheredNode(cluster: ClusterModel, name: string, family: Family
       return data.listening;
     },
     get links() {
-      return data.state === null ? null : ipLinksOf(data.state);
+      return data.links;
     },
     get sockets() {
       return data.sockets;
@@ -132,13 +132,7 @@ export function gatheredNode(cluster: ClusterModel, name: string, family: Family
 function iptablesDump(data: NodeData, id: IptablesDumpId): { argv: string; ruleset: Ruleset | null } | null {
   const out = data.command(id);
   if (out?.exitCode !== 0) return null;
-  const argv = out.argv.join(' ');
   // An empty dump (no `*table` line) is "no rules", which says something; a missing one says nothing.
-  if (!/^\*/m.test(out.stdout)) return { argv, ruleset: null };
-  try {
-    // Structure only, as NodeData.backendDump: the replay refuses a malformed rule and says why.
-    return { argv, ruleset: parseIptablesSave(out.stdout, { source: `${data.name}:${id}`, validate: false }) };
-  } catch {
-    return null;
-  }
+  const ruleset = data.dumpStructure(id);
+  return ruleset === undefined ? null : { argv: out.argv.join(' '), ruleset };
 }

@@ -11,8 +11,22 @@ import { DEFAULT_DEBUG_IMAGE } from '../collect/node/debug-pod.js';
 import { parseSize as parseSizeText } from '../snapshot/file.js';
 import { JumpSpecError, parseJumpList } from '../collect/node/ssh-jump.js';
 import type { Progress } from '../collect/gather-progress.js';
+import { describeDuration } from '../collect/deadline.js';
 import { follows, RULES, type RuleName } from '../snapshot/identifiers.js';
 import { UsageError, type Io } from './io.js';
+
+/** Nodes read at once by default: each holds an SSH connection or a debug pod. */
+const DEFAULT_PARALLEL = 8;
+/**
+ * The most nodes read at once: every one holds a connection or a pod and its largest outputs
+ * (up to --max-output each) in memory until its commands end.
+ */
+export const MAX_PARALLEL = 64;
+/**
+ * One node's whole read: a debug pod may take its 2 min start timeout pulling the image, and a
+ * 10k-Service node's dumps take seconds; past this the node is stuck, and its slot goes to the next.
+ */
+const DEFAULT_NODE_TIMEOUT_MS = 180_000;
 
 export const GATHER_FLAGS = {
   kubeconfig: { type: 'string' },
@@ -22,6 +36,8 @@ export const GATHER_FLAGS = {
   'request-timeout': { type: 'string' },
   timeout: { type: 'string' },
   'max-list-items': { type: 'string' },
+  parallel: { type: 'string' },
+  'node-timeout': { type: 'string' },
   'max-output': { type: 'string' },
   collect: { type: 'string' },
   node: { type: 'string' },
@@ -55,6 +71,9 @@ Nodes:
       --node NAME           the node clients connect to (also read)
       --node-ip IP          the node address clients connect to
       --all-nodes           read every node (default: the named node and the nodes with endpoints)
+      --parallel N          nodes read at once, 1-${MAX_PARALLEL} (default ${DEFAULT_PARALLEL})
+      --node-timeout D      one node's whole read; past it the node is reported and its slot freed
+                            (default ${describeDuration(DEFAULT_NODE_TIMEOUT_MS)}; --timeout still ends everything)
       --node-dump NODE=FILE use an iptables-save dump from a file for NODE (repeatable)
       --max-output SIZE     output kept per node command and stream, and per dump file, e.g. 16MiB
                             (default 64MiB); past it the command is stopped and not used
@@ -127,6 +146,22 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
   return n;
 }
 
+/** --parallel: how many nodes are read at once, 1 to MAX_PARALLEL. */
+export function parallelNodes(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PARALLEL;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_PARALLEL)) throw new UsageError(`--parallel ${text}: expected a whole number from 1 to ${MAX_PARALLEL} (nodes read at once)`);
+  return n;
+}
+
+/** --node-timeout: one node's read; like --timeout, never unbounded. */
+export function nodeTimeoutMs(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_NODE_TIMEOUT_MS;
+  const ms = parseDuration(text, '--node-timeout');
+  if (ms === 0) throw new UsageError('--node-timeout 0: a node read needs a deadline; give one, e.g. 5m');
+  return ms;
+}
+
 export function gatherRequest(
   values: GatherFlagValues,
   target: { service: string | null },
@@ -187,7 +222,8 @@ export function gatherRequest(
     timeoutMs: gatherTimeoutMs(values.timeout),
     outputLimitBytes: values['max-output'] === undefined ? DEFAULT_OUTPUT_LIMIT_BYTES : parseSize(values['max-output'], '--max-output'),
     maxListItems: positiveInt(values['max-list-items'], '--max-list-items', DEFAULT_MAX_LIST_ITEMS),
-    nodeConcurrency: 8,
+    nodeConcurrency: parallelNodes(values.parallel),
+    nodeTimeoutMs: nodeTimeoutMs(values['node-timeout']),
     ssh: {
       ...(values['ssh-user'] !== undefined ? { user: values['ssh-user'] } : {}),
       ...(values['ssh-key'] !== undefined ? { keyFile: values['ssh-key'] } : {}),

@@ -5,14 +5,14 @@
 import { CHECKS } from '../../checks/index.js';
 import { runDiagnosis, type Diagnosis } from '../diagnose.js';
 import { ClusterModel } from '../model/cluster.js';
-import { renderScanText } from '../report/scan-text.js';
+import { noServicesText, renderScanLine, scanNameWidth } from '../report/scan-text.js';
 import { command } from './command.js';
 import { exitCodeFor, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
-import { obtainSnapshot, snapshotSource } from './snapshot-source.js';
+import { InterruptedError, obtainSnapshot, snapshotSource } from './snapshot-source.js';
 
 export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
 
@@ -28,6 +28,9 @@ ${OVERWRITE_HELP}
 ${RETURNING_CLIENT_HELP}
 
 ${GATHER_HELP}
+Each Service's line is printed as soon as it is diagnosed. Ctrl-C stops the scan: the Services
+finished so far are printed (as JSON with -o json) and the exit code is 130.
+
 Exit codes as for diagnose, over all Services.
 `;
 
@@ -49,16 +52,26 @@ export const run = command({
     const cluster = new ClusterModel(snapshot);
     const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
     const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
+    // Text is printed a line per Service as it finishes, in the order of the whole table.
+    const width = scanNameWidth(targets.map((s) => ({ namespace: s.namespace, service: s.name })));
     const diagnoses: Diagnosis[] = [];
     for (const svc of targets) {
-      diagnoses.push(await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}), ...returningClient(values) }, { checks, snapshotFile: file, cluster }));
+      // A turn of the event loop between Services, so Ctrl-C is heard while the scan runs.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (io.interrupt?.aborted) break;
+      // One model for every Service: each node's dumps are parsed once for the whole scan.
+      const d = await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}), ...returningClient(values) }, { checks, snapshotFile: file, cluster });
+      diagnoses.push(d);
+      if (output === 'text') io.stdout(renderScanLine(d.report, width));
     }
     const reports = diagnoses.map((d) => d.report);
     if (output === 'json') {
       io.stdout(`${JSON.stringify({ apiVersion: 'np-doctor/v1', kind: 'ScanReport', reports }, null, 2)}\n`);
-    } else {
-      io.stdout(renderScanText(reports, ns));
+    } else if (targets.length === 0) {
+      io.stdout(noServicesText(ns));
     }
+    // Stopped: what finished is printed (JSON too, as a ScanReport of those), and the exit says it was not all.
+    if (io.interrupt?.aborted) throw new InterruptedError(`interrupted after ${diagnoses.length} of ${targets.length} Services`);
     return exitCodeFor(diagnoses, failOn);
   },
 });

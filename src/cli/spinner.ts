@@ -7,6 +7,9 @@ import { SILENT, type Progress } from '../collect/gather-progress.js';
 import { sanitize } from '../text/sanitize.js';
 import { inCi, type Io } from './io.js';
 
+/** Steps named on the spinner line at once; a wrapped spinner line is redrawn as garbage. */
+const SHOWN_AT_ONCE = 3;
+
 export async function spinner(io: Io, quiet: boolean): Promise<Progress> {
   const stream = io.progressStream;
   if (quiet || stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
@@ -17,7 +20,10 @@ export async function spinner(io: Io, quiet: boolean): Promise<Progress> {
   const redraw = () => {
     if (active.size === 0) line.stop();
     else {
-      line.text = [...active.values()].join('  ·  ');
+      // One line, whatever --parallel is: the first steps (the node count among them), then how many more.
+      const texts = [...active.values()];
+      const more = texts.length - SHOWN_AT_ONCE;
+      line.text = [...texts.slice(0, SHOWN_AT_ONCE), ...(more > 0 ? [`+${more} more`] : [])].join('  ·  ');
       if (!line.isSpinning) line.start();
     }
   };

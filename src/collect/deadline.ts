@@ -6,9 +6,17 @@
  */
 
 export class GatherDeadlineExceeded extends Error {
-  constructor(readonly ms: number) {
-    super(`the gathering did not finish within ${describeDuration(ms)} (--timeout)`);
+  constructor(readonly ms: number, message = `the gathering did not finish within ${describeDuration(ms)} (--timeout)`) {
+    super(message);
     this.name = 'GatherDeadlineExceeded';
+  }
+}
+
+/** One node's own deadline (--node-timeout): that node is cut short, the others go on. */
+export class NodeDeadlineExceeded extends GatherDeadlineExceeded {
+  constructor(ms: number, readonly node: string) {
+    super(ms, `node ${node} was not read within ${describeDuration(ms)} (--node-timeout)`);
+    this.name = 'NodeDeadlineExceeded';
   }
 }
 
@@ -26,12 +34,21 @@ export interface GatherSignal {
 
 /** The interrupt and a deadline `ms` from now, as one signal. */
 export function gatherSignal(interrupt: AbortSignal | undefined, ms: number): GatherSignal {
+  return withDeadline(interrupt, ms, new GatherDeadlineExceeded(ms));
+}
+
+/** `outer` (the gathering's signal) and one node's own deadline, as one signal. */
+export function nodeSignal(outer: AbortSignal | undefined, ms: number, node: string): GatherSignal {
+  return withDeadline(outer, ms, new NodeDeadlineExceeded(ms, node));
+}
+
+function withDeadline(outer: AbortSignal | undefined, ms: number, reason: GatherDeadlineExceeded): GatherSignal {
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new GatherDeadlineExceeded(ms)), ms);
+  const timer = setTimeout(() => deadline.abort(reason), ms);
   // The deadline alone must never keep the process alive.
   timer.unref();
   return {
-    signal: interrupt === undefined ? deadline.signal : AbortSignal.any([interrupt, deadline.signal]),
+    signal: outer === undefined ? deadline.signal : AbortSignal.any([outer, deadline.signal]),
     dispose: () => clearTimeout(timer),
   };
 }

@@ -18,6 +18,7 @@ import { FilesShell } from './node/files.js';
 import { LocalShell } from './node/local.js';
 import type { NodeSession, NodeShell, NodeTarget } from './node/shell.js';
 import type { SshShellOptions } from './node/ssh.js';
+import { NodeTally } from './node-tally.js';
 import { gatherNodes } from './nodes.js';
 import { internalIp, planNodes, type NodeSelection } from './plan.js';
 import type { Progress } from './gather-progress.js';
@@ -43,7 +44,10 @@ export interface GatherRequest {
   outputLimitBytes: number;
   /** Objects in one API list (--max-list-items). */
   maxListItems: number;
+  /** Nodes read at once (--parallel). */
   nodeConcurrency: number;
+  /** One node's whole read (--node-timeout); absent, only timeoutMs bounds it. */
+  nodeTimeoutMs?: number | undefined;
   ssh: SshShellOptions;
   debugPod: Omit<DebugPodOptions, 'namespace' | 'commandTimeoutMs' | 'outputLimitBytes'> & { namespace: string | undefined };
   /** node name → iptables-save file */
@@ -140,9 +144,11 @@ async function gatherUntil(req: GatherRequest): Promise<GatherResult> {
   const unread = (sh: NodeShell, ts: NodeTarget[]): NodeState[] => ts.map((t) => ({ name: t.name, address: t.address ?? null, access: sh.method, commands: {} }));
   const probes = req.probe === undefined ? null
     : new ProbeRun(req.probe.plan(snapshot([...unread(files, fromFiles), ...(shell === null ? [] : unread(shell, targets))], [])).probes, req.probe.timeoutMs);
+  const tally = new NodeTally(req.progress, fromFiles.length + targets.length);
+  tally.begin();
   const opts = {
-    concurrency: req.nodeConcurrency, signal: req.signal, progress: req.progress,
-    afterCommands: probes === null ? undefined : (node: string, session: NodeSession) => probes.onNode(node, session, req.signal),
+    concurrency: req.nodeConcurrency, signal: req.signal, nodeTimeoutMs: req.nodeTimeoutMs, progress: req.progress, tally,
+    afterCommands: probes === null ? undefined : (node: string, session: NodeSession, signal: AbortSignal | undefined) => probes.onNode(node, session, signal),
   };
 
   if (fromFiles.length > 0) {

@@ -3,26 +3,32 @@
  * command in order, one session per node. A node that cannot be reached becomes a GatherError for
  * that node; the others still finish. So does a command that printed more than the output limit
  * (its output is kept cut and marked truncated; readers must not use it as complete), and a node
- * the gathering deadline cut short. With --probe, the node's probes run last in its session
+ * the gathering deadline or its own (--node-timeout) cut short: a stuck node keeps its slot only until
+ * then, so it does not hold up the others. With --probe, the node's probes run last in its session
  * (afterCommands). Sessions are always closed (which deletes debug pods), also
  * when the run is interrupted.
  */
 import { ChunkStore } from '../snapshot/chunk-store.js';
 import type { GatherError, NodeState } from '../snapshot/schema.js';
 import { storeNode } from '../snapshot/stored-node.js';
-import { deadlinePassed, stopReason } from './deadline.js';
+import { deadlinePassed, NodeDeadlineExceeded, nodeSignal, stopReason } from './deadline.js';
 import { mapLimit } from './limit.js';
 import { NODE_COMMAND_IDS, NODE_COMMANDS, type NodeCommandId } from '../snapshot/node-commands.js';
 import { NodeAccessError, type NodeSession, type NodeShell, type NodeTarget } from './node/shell.js';
 import type { Progress } from './gather-progress.js';
+import type { NodeTally } from './node-tally.js';
 import { boundMessage, formatBytes } from './untrusted-text.js';
 
 export interface NodeGatherOptions {
   concurrency: number;
   signal: AbortSignal | undefined;
+  /** One node's whole read (--node-timeout); absent, only `signal` (--timeout, Ctrl-C) ends it. */
+  nodeTimeoutMs?: number | undefined;
   progress: Progress;
+  /** Counts the nodes of the whole gathering as they end. */
+  tally?: NodeTally | undefined;
   /** Runs after the node's fixed commands, in the same session, before it closes (--probe). */
-  afterCommands?: ((node: string, session: NodeSession) => Promise<void>) | undefined;
+  afterCommands?: ((node: string, session: NodeSession, signal: AbortSignal | undefined) => Promise<void>) | undefined;
 }
 
 const IPTABLES_DUMPS = ['iptables-legacy-save', 'iptables-nft-save', 'iptables-save'] as const;
@@ -32,36 +38,51 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
   // Each node's outputs go to one store as soon as the node is read: identical text is kept once.
   const store = new ChunkStore();
   const states = await mapLimit(targets, opts.concurrency, async (target): Promise<NodeState | null> => {
-    const id = `node:${target.name}`;
     if (opts.signal?.aborted) {
-      if (deadlinePassed(opts.signal)) errors.push(cutShort(target.name, 'not read'));
+      if (deadlinePassed(opts.signal)) errors.push(cutShort(target.name, 'not read', opts.signal));
+      opts.tally?.done('failed');
       return null;
     }
+    // A stuck node holds its slot only until its own deadline; the next node then takes the slot.
+    const own = opts.nodeTimeoutMs === undefined ? { signal: opts.signal, dispose() {} } : nodeSignal(opts.signal, opts.nodeTimeoutMs, target.name);
+    try {
+      const { state, failed } = await readNode(target, own.signal);
+      opts.tally?.done(failed ? 'failed' : 'read');
+      return state;
+    } finally {
+      own.dispose();
+    }
+  });
+  return { nodes: states.filter((s): s is NodeState => s !== null), errors };
+
+  /** One node in its own session; `failed` when it could not be reached, was lost, or ran out of time. */
+  async function readNode(target: NodeTarget, signal: AbortSignal | undefined): Promise<{ state: NodeState | null; failed: boolean }> {
+    const id = `node:${target.name}`;
     opts.progress.start(id, `${target.name}: connecting (${shell.method})`);
     let session;
     try {
-      session = await shell.open(target, opts.signal);
+      session = await shell.open(target, signal);
     } catch (e) {
       if (!(e instanceof NodeAccessError)) throw e;
       errors.push(nodeError(e));
       opts.progress.fail(id, `${target.name}: ${e.what}: ${e.why}`);
-      return null;
+      return { state: null, failed: true };
     }
     const state: NodeState = { name: target.name, address: target.address ?? null, access: shell.method, commands: {} };
     const planned = session.commands ?? NODE_COMMAND_IDS;
     let lost: NodeAccessError | undefined;
     try {
       for (const command of planned) {
-        if (opts.signal?.aborted) break;
+        if (signal?.aborted) break;
         opts.progress.start(id, `${target.name}: ${NODE_COMMANDS[command].argv.join(' ')}`);
-        const out = await session.run(command, opts.signal);
+        const out = await session.run(command, signal);
         state.commands[command] = { argv: [...NODE_COMMANDS[command].argv], ...out };
         const cut = truncationError(state, command);
         if (cut !== null) errors.push(cut);
       }
-      if (opts.afterCommands !== undefined && !opts.signal?.aborted) {
+      if (opts.afterCommands !== undefined && !signal?.aborted) {
         opts.progress.start(id, `${target.name}: probing`);
-        await opts.afterCommands(target.name, session);
+        await opts.afterCommands(target.name, session, signal);
       }
     } catch (e) {
       if (!(e instanceof NodeAccessError)) throw e;
@@ -70,21 +91,24 @@ export async function gatherNodes(shell: NodeShell, targets: NodeTarget[], opts:
     } finally {
       await session.close();
     }
-    if (deadlinePassed(opts.signal) && planned.some((c) => state.commands[c] === undefined || state.commands[c].exitCode === null)) {
-      errors.push(cutShort(target.name, 'read only in part'));
-    }
+    const short = deadlinePassed(signal) && planned.some((c) => state.commands[c] === undefined || state.commands[c].exitCode === null);
+    if (short) errors.push(cutShort(target.name, 'read only in part', signal));
     const problem = iptablesProblem(state);
     if (problem !== null) errors.push(problem);
     if (lost !== undefined) opts.progress.fail(id, `${target.name}: ${lost.what}: ${lost.why}`);
+    else if (short) opts.progress.fail(id, `${target.name}: ${stopReason(signal)}`);
     else if (problem !== null) opts.progress.warn(id, `${target.name}: ${problem.why}`);
     else opts.progress.succeed(id, `${target.name}: read via ${shell.method}`);
-    return storeNode(store, state);
-  });
-  return { nodes: states.filter((s): s is NodeState => s !== null), errors };
-
-  function cutShort(node: string, how: string): GatherError {
-    return { stage: 'node', node, step: { kind: 'node' }, what: `read node ${node}`, why: `${how}: ${stopReason(opts.signal)}`, code: 'deadline', hint: 'raise --timeout, or read fewer nodes (--node NAME)' };
+    return { state: storeNode(store, state), failed: lost !== undefined || short };
   }
+}
+
+function cutShort(node: string, how: string, signal: AbortSignal | undefined): GatherError {
+  const own = signal?.reason instanceof NodeDeadlineExceeded;
+  return {
+    stage: 'node', node, step: { kind: 'node' }, what: `read node ${node}`, why: `${how}: ${stopReason(signal)}`, code: 'deadline',
+    hint: own ? 'the other nodes went on without it: check that the node answers, or raise --node-timeout' : 'raise --timeout, or read fewer nodes (--node NAME)',
+  };
 }
 
 function nodeError(e: NodeAccessError): GatherError {

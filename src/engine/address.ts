@@ -18,8 +18,27 @@ export interface Cidr {
   bits: number;
 }
 
-/** Parses a canonical address; returns null for anything else (octal, short forms, names). */
+/**
+ * Parsed addresses by text. The same few thousand addresses (nodes, pods, rule matches) are parsed
+ * again for every Service a scan replays; an IPv6 parse costs microseconds. Bounded: a hostile
+ * snapshot naming millions of addresses only empties it now and then.
+ */
+const parsed = new Map<string, Readonly<Addr> | null>();
+const PARSED_MAX = 1 << 18;
+
+/** Parses a canonical address; returns null for anything else (octal, short forms, names). The result is shared: frozen. */
 export function parseAddr(text: string): Addr | null {
+  let a = parsed.get(text);
+  if (a === undefined) {
+    const fresh = parseFresh(text);
+    a = fresh === null ? null : Object.freeze({ ...fresh, bytes: Object.freeze(fresh.bytes) as number[] });
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, a);
+  }
+  return a;
+}
+
+function parseFresh(text: string): Addr | null {
   if (text.includes(':')) {
     if (!ipv6().isValid(text)) return null;
     const a = ipv6().parse(text);
@@ -85,6 +104,9 @@ export function cidrContains(c: Cidr, a: Addr): boolean {
   }
   return true;
 }
+
+/** A key equal for equal addresses (`4:10.0.0.1`, `6:253.0…`): for Sets and Maps of addresses. */
+export const addrKey = (a: Addr): string => `${a.family}:${a.bytes.join('.')}`;
 
 export function sameAddr(a: Addr, b: Addr): boolean {
   return a.family === b.family && a.bytes.every((byte, i) => byte === b.bytes[i]);

@@ -90,7 +90,8 @@ export interface PathQuestion {
   nodePort: number;
   /** `localProcess`: the client is a process on that node (it dials 127.0.0.1, or its own address): the OUTPUT path. */
   ingress: { node: string; address: string; localProcess?: boolean }[];
-  nodes: Map<string, PathNode>;
+  /** Looked up by name only: a caller may read a node's rules on first lookup (one Service's paths touch few nodes). */
+  nodes: Pick<ReadonlyMap<string, PathNode>, 'get'>;
   backends: PathBackend[];
   /** null: NetworkPolicies could not be read; the policy stage is then undecided. */
   policy: PolicyWorld | { unavailable: string };
@@ -268,7 +269,7 @@ function backendNode(q: PathQuestion, ingress: PathNode, backend: PathBackend, s
   // It arrives on the interface that leads back to the ingress node.
   // An overlay (flannel.1, tunl0, vxlan.calico) delivers on the backend node's device of the same
   // name; a routed network on the backend node's route back to the ingress node.
-  const overlay = o.outIface && Object.values(ctx.interfaceOf ?? {}).includes(o.outIface) && o.outIface !== 'lo' ? o.outIface : undefined;
+  const overlay = o.outIface && devicesOf(ctx).has(o.outIface) && o.outIface !== 'lo' ? o.outIface : undefined;
   const ingressIp = (q.nodeAddresses[ingress.name] ?? [])[0];
   const ingressAddr = ingressIp === undefined ? null : parseAddr(ingressIp);
   const inIface = overlay ?? (ingressAddr === null ? undefined : routeLookup(ingressAddr, buildEnv(ctx)).iface);
@@ -298,6 +299,15 @@ function backendNode(q: PathQuestion, ingress: PathNode, backend: PathBackend, s
   const why = bad.reason ?? `${bad.verdict === 'DROP' ? 'dropped' : `rejected with ${bad.rejectWith ?? 'icmp-port-unreachable'}`} by ${where} on ${name}`;
   stages.push({ stage: 'backend-node', node: name, ok: false, summary: why, outcome: bad, walk: res });
   return { result: bad.verdict === 'REJECT' ? rejectResult(bad.rejectWith ?? 'icmp-port-unreachable') : 'timeout', failedAt: 'backend-node', why };
+}
+
+/** The devices holding the node's addresses, listed once per context (a node with a veth per pod has thousands). */
+const devices = new WeakMap<NodeContext, { of: Record<string, string> | undefined; names: Set<string> }>();
+
+function devicesOf(ctx: NodeContext): Set<string> {
+  let d = devices.get(ctx);
+  if (d === undefined || d.of !== ctx.interfaceOf) devices.set(ctx, d = { of: ctx.interfaceOf, names: new Set(Object.values(ctx.interfaceOf ?? {})) });
+  return d.names;
 }
 
 /**

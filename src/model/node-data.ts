@@ -7,9 +7,10 @@ import { ParseError } from '../engine/errors.js';
 import { parseIptablesSave, type Ruleset } from '../engine/iptables/parse.js';
 import type { NodeContext } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
-import { complete, DUMPS, nodeView, NodeViewError, parseSysctls } from './node-view.js';
+import { complete, DUMPS, ipLinksOf, nodeAddresses, nodeView, NodeViewError, parseSysctls } from './node-view.js';
+import type { IpLink } from './ip-links.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
-import { parseDataplane } from './dataplane.js';
+import { parseDataplane, type DumpParses } from './dataplane.js';
 import { PodNetns } from './pod-netns.js';
 import { parseListeningSockets, type ListeningSocket, type PodSockets } from './sockets.js';
 
@@ -25,14 +26,19 @@ export class NodeData {
   private socketTable: ListeningSocket[] | null | undefined;
   private listeningPorts: Set<string> | null | undefined;
   private podNetns: PodNetns | { why: string } | undefined;
-  private readonly backendDumps = new Map<string, Ruleset | null>();
+  private readonly outputs = new Map<string, CommandOutput | undefined>();
+  private readonly structures = new Map<string, Ruleset | null | undefined>();
   private sysctlMap: Map<string, string> | undefined;
+  private linkList: IpLink[] | null | undefined;
+  private own: string[] | undefined;
 
   constructor(
     readonly name: string,
     readonly state: NodeState | null,
     readonly errors: GatherError[],
     private readonly collect: string,
+    /** Shared with the other nodes of the model: an identical dump is parsed once. */
+    private readonly parses?: DumpParses,
   ) {}
 
   /** Why nothing was gathered from this node, or null when something was. */
@@ -49,7 +55,13 @@ export class NodeData {
    * sockets it never saw. The snapshot keeps it (and `errors` says it was cut) for people.
    */
   command(id: string): CommandOutput | undefined {
-    return this.state === null ? undefined : complete(this.state, id);
+    if (!this.outputs.has(id)) {
+      const out = this.state === null ? undefined : complete(this.state, id);
+      // Copied once, so a snapshot that joins a command's stdout from stored chunks on every
+      // read (format v2) joins it once per node, not once per check and Service asking.
+      this.outputs.set(id, out === undefined ? undefined : { ...out });
+    }
+    return this.outputs.get(id);
   }
 
   /** The dumps the walk replays for a family (both backends when both hold rules), parsed once. */
@@ -64,23 +76,65 @@ export class NodeData {
 
   /** One backend's dump of a family (`iptables-legacy-save`, `ip6tables-nft-save`…), null when empty or not run. */
   backendDump(backend: 'legacy' | 'nft', family: Family): Ruleset | null {
-    const id = DUMPS[family][0][backend === 'nft' ? 0 : 1];
-    if (!this.backendDumps.has(id)) {
+    return this.dumpStructure(DUMPS[family][0][backend === 'nft' ? 0 : 1]) ?? null;
+  }
+
+  /**
+   * An iptables dump's structure, parsed once: null when it ran and holds no table, undefined when
+   * it did not run, failed, or cannot be parsed.
+   */
+  dumpStructure(id: string): Ruleset | null | undefined {
+    if (!this.structures.has(id)) {
       const out = this.command(id);
-      let parsed: Ruleset | null = null;
-      if (out?.exitCode === 0 && /^\*/m.test(out.stdout)) {
+      let parsed: Ruleset | null | undefined;
+      // The replay's parse when it holds this dump: its structure is the same, read once.
+      const replayed = this.rules.get(DUMPS[4].flat().some((d) => d === id) ? 4 : 6);
+      const same = replayed?.ok === true ? replayed.rulesets.find((rs) => rs.source === `${this.name}:${id}`) : undefined;
+      // Or another dump with the same text (`iptables-save` prints what `iptables-nft-save` does), on any node.
+      const twin = out?.exitCode === 0 ? this.parses?.get(out.stdout) : undefined;
+      if (same !== undefined) {
+        parsed = same;
+      } else if (twin !== undefined && !(twin instanceof ParseError)) {
+        parsed = { ...twin, source: `${this.name}:${id}` };
+      } else if (out?.exitCode === 0) {
         try {
-          // Structure only: the checks that ask for one backend read which chains it holds. Its
+          // Structure only: the checks that ask for one dump read which chains it holds. Its
           // rules are checked where the node is replayed (rulesFor), which refuses a malformed
           // line and says so; a refused dump must not look like a node without rules here.
-          parsed = parseIptablesSave(out.stdout, { source: `${this.name}:${id}`, validate: false });
+          parsed = /^\*/m.test(out.stdout) ? parseIptablesSave(out.stdout, { source: `${this.name}:${id}`, validate: false }) : null;
         } catch {
-          parsed = null;
+          parsed = undefined;
         }
       }
-      this.backendDumps.set(id, parsed);
+      this.structures.set(id, parsed);
     }
-    return this.backendDumps.get(id) ?? null;
+    return this.structures.get(id);
+  }
+
+  /** The node's links (`ip -j addr`), parsed once; null when it did not run, failed, was cut or is not a JSON array. */
+  get links(): IpLink[] | null {
+    if (this.linkList === undefined) this.linkList = this.state === null ? null : ipLinksOf(this.state);
+    return this.linkList;
+  }
+
+  /**
+   * The node's own addresses of both families, as `ip -j addr` lists them (else the address it was
+   * read at), without the prefix; empty when neither is readable. Read without parsing the dumps:
+   * the policy world asks this of every node for any question.
+   */
+  get ownAddresses(): string[] {
+    if (this.own === undefined) {
+      let ips: string[] = [];
+      if (this.unavailable === null && this.state !== null) {
+        try {
+          ips = nodeAddresses(this.state, this.links).localIps.map((l) => l.split('/')[0] ?? l);
+        } catch (e) {
+          if (!(e instanceof NodeViewError)) throw e;
+        }
+      }
+      this.own = ips;
+    }
+    return this.own;
   }
 
   /** `sysctl -e` values; empty when the command did not run. */
@@ -148,8 +202,8 @@ export class NodeData {
     const away = this.unavailable;
     if (away !== null || this.state === null) return { ok: false, why: away ?? 'not gathered' };
     try {
-      const view = nodeView(this.state, family);
-      return { ok: true, ...parseDataplane(view), context: view.context };
+      const view = nodeView(this.state, family, this.links);
+      return { ok: true, ...parseDataplane(view, this.parses), context: view.context };
     } catch (e) {
       if (e instanceof ParseError) return { ok: false, why: `the node's rules cannot be replayed: ${e.source} line ${e.line}: ${e.problem}` };
       if (e instanceof NodeViewError) return { ok: false, why: e.message };

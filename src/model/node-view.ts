@@ -47,7 +47,8 @@ export function findNode(snapshot: Snapshot, name: string): NodeState {
   throw new NodeViewError(`node "${name}" is not in the snapshot (nodes read: ${known.join(', ') || 'none'})`);
 }
 
-export function nodeView(node: NodeState, family: 4 | 6): NodeView {
+/** `links`: the node's `ip -j addr` when the caller has it parsed already. */
+export function nodeView(node: NodeState, family: 4 | 6, links = ipLinksOf(node)): NodeView {
   // A cut dump is a prefix of the rules: replaying it would miss rules (or whole tables) without
   // knowing it, so a node with any cut input the walk would use is not replayed at all.
   // A command cut on stderr was stopped too, so its stdout is not complete either.
@@ -69,9 +70,10 @@ export function nodeView(node: NodeState, family: 4 | 6): NodeView {
   const dumps: NodeDump[] = [];
   for (const group of DUMPS[family]) {
     for (const id of group) {
-      const out = node.commands[id];
+      // Read once: a v2 snapshot joins a command's output from its chunks on every read.
+      const text = node.commands[id]?.exitCode === 0 ? node.commands[id].stdout : null;
       // An empty dump (the backend has no tables here) contributes nothing to the walk.
-      if (out?.exitCode === 0 && /^\*/m.test(out.stdout)) dumps.push({ source: `${node.name}:${id}`, text: out.stdout });
+      if (text !== null && /^\*/m.test(text)) dumps.push({ source: `${node.name}:${id}`, text });
     }
     if (dumps.length > 0) break;
   }
@@ -80,7 +82,7 @@ export function nodeView(node: NodeState, family: 4 | 6): NodeView {
     throw new NodeViewError(`node "${node.name}" has no readable ip${family === 6 ? '6' : ''}tables dump or nft ruleset in the snapshot`);
   }
   return {
-    context: nodeContext(node, family),
+    context: nodeContext(node, family, links),
     dumps,
     nft,
     ipvs: output(node, 'ipvsadm-save', (t) => /^-A /m.test(t)),
@@ -95,7 +97,8 @@ const size = (n: number): string =>
 /** A command's output when it ran, succeeded, was not cut, and `holds` something worth parsing. */
 function output(node: NodeState, id: NodeCommandId, holds: (text: string) => boolean): NodeDump | null {
   const out = complete(node, id);
-  return out?.exitCode === 0 && holds(out.stdout) ? { source: `${node.name}:${id}`, text: out.stdout } : null;
+  const text = out?.exitCode === 0 ? out.stdout : null;
+  return text !== null && holds(text) ? { source: `${node.name}:${id}`, text } : null;
 }
 
 /** A command's output, or undefined when it did not run or was cut at the output limit (a prefix is not the state). */
@@ -129,25 +132,9 @@ export function ipLinksOf(node: NodeState): IpLink[] | null {
   return out?.exitCode === 0 ? parseIpLinks(out.stdout) : null;
 }
 
-function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
-  const ctx: NodeContext = { name: node.name, localIps: [] };
-  const links = ipLinksOf(node);
-  if (links !== null) {
-    const interfaceOf: Record<string, string> = {};
-    const masterOf: Record<string, string> = {};
-    for (const link of links) {
-      if (link.master !== null) masterOf[link.name] = link.master;
-      for (const a of link.addresses) {
-        if (parseAddr(a.local) === null) throw new NodeViewError(`node "${node.name}": ip -j addr lists "${a.local}", which is not an address`);
-        ctx.localIps.push(a.prefix === null ? a.local : `${a.local}/${a.prefix}`);
-        interfaceOf[a.local] = link.name;
-      }
-    }
-    ctx.interfaceOf = interfaceOf;
-    ctx.masterOf = masterOf;
-  } else if (node.address !== null) {
-    ctx.localIps.push(node.address);
-  }
+/** The walk's view of the node for a family (addresses, routes, sysctls); throws NodeViewError on an address that is not one. */
+export function nodeContext(node: NodeState, family: 4 | 6, links = ipLinksOf(node)): NodeContext {
+  const ctx: NodeContext = { name: node.name, ...nodeAddresses(node, links) };
   const routes = json<IpRoute>(node, family === 4 ? 'ip-route' : 'ip6-route');
   if (routes !== undefined) {
     // The main table's unicast routes decide forwarding; local/broadcast entries are the
@@ -170,6 +157,26 @@ function nodeContext(node: NodeState, family: 4 | 6): NodeContext {
     };
   }
   return ctx;
+}
+
+/**
+ * The node's addresses as the walk has them (`10.0.0.1/24`) with their interfaces and bridge
+ * masters, from `ip -j addr` (`links`); without it, the address the node was read at.
+ */
+export function nodeAddresses(node: NodeState, links: IpLink[] | null): Pick<NodeContext, 'localIps' | 'interfaceOf' | 'masterOf'> {
+  if (links === null) return { localIps: node.address === null ? [] : [node.address] };
+  const localIps: string[] = [];
+  const interfaceOf: Record<string, string> = {};
+  const masterOf: Record<string, string> = {};
+  for (const link of links) {
+    if (link.master !== null) masterOf[link.name] = link.master;
+    for (const a of link.addresses) {
+      if (parseAddr(a.local) === null) throw new NodeViewError(`node "${node.name}": ip -j addr lists "${a.local}", which is not an address`);
+      localIps.push(a.prefix === null ? a.local : `${a.local}/${a.prefix}`);
+      interfaceOf[a.local] = link.name;
+    }
+  }
+  return { localIps, interfaceOf, masterOf };
 }
 
 /** `name = value` lines of both sysctl commands (not of a cut output: its last value may be cut too). */

@@ -16,7 +16,6 @@
 import { CILIUM_CONFIG } from '../snapshot/agent-commands.js';
 import type { KubeObject } from '../snapshot/schema.js';
 import type { ClusterModel } from './cluster.js';
-import { ipLinksOf } from './node-view.js';
 import { kubeProxyChains, kubeProxyNftTable } from './proxy-mode.js';
 
 export type ReplacementName = 'Cilium' | 'kube-router' | 'OVN-Kubernetes';
@@ -177,7 +176,7 @@ const nodeNameOf = (p: KubeObject): string | undefined => (p.spec as { nodeName?
 function nodeSigns(cluster: ClusterModel, node: string): NodeSigns {
   const data = cluster.nodeDataOf(node);
   // Unreadable `ip -j addr`: no link says anything.
-  const links = new Set((data.state === null ? null : ipLinksOf(data.state))?.map((l) => l.name));
+  const links = new Set(data.links?.map((l) => l.name));
   // Which dataplane serves NodePorts is a node's, not a family's: kube-proxy's rules of either family show it runs.
   const read = ([4, 6] as const).map((f) => data.rulesFor(f)).filter((r) => r.ok);
   if (read.length === 0) return { links, chains: new Set(), nftTables: [], kubeProxyRules: null, ipvsServices: 0 };

@@ -53,7 +53,10 @@ export function buildReport(analyses: readonly FamilyAnalysis[], run: RunResult,
       port: q.port === null ? null : { name: q.port.name, port: q.port.port, nodePort: q.port.nodePort, protocol: q.port.protocol },
       client: q.client,
     },
-    verdict: { summary: families.length === 1 ? families[0]!.summary : dualSummary(families, analyses), nodes, families },
+    verdict: {
+      summary: families.length === 1 ? families[0]!.summary : dualSummary(families, analyses), nodes, families,
+      ...(q.notReplayed !== undefined ? { notReplayed: q.notReplayed } : {}),
+    },
     findings: run.findings.map(findingOut),
     paths: analyses.flatMap((a) => a.ctx.paths.map((p) => pathOut(p, a.ctx.question.family))),
     // The Report keeps each skip's words and each gather error's words: the kinds beside them are

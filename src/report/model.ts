@@ -94,6 +94,8 @@ export const ReportSchema = z.object({
       summary: z.string().describe('this family alone, in one line'),
       nodes: z.array(NodeVerdict),
     })).optional().describe('one verdict per address family replayed, primary (spec.ipFamilies[0]) first; two for a dual-stack Service'),
+    notReplayed: z.object({ count: z.number().int(), why: z.string() }).optional()
+      .describe('nodes of the snapshot this default replay left out, and why (--all-nodes replays them); absent when every node was replayed'),
   }),
   findings: z.array(Finding).describe('most severe first'),
   paths: z.array(NodePath),

@@ -33,6 +33,8 @@ export function renderReport(report: Report, opts: TextOptions): string {
   const families = r.verdict.families ?? [];
   const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(r.target.client)}`;
   out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, ${clients}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
+  const left = r.verdict.notReplayed;
+  if (left !== undefined) out.push(dim(`  ${left.count} more node${left.count === 1 ? '' : 's'} not replayed: ${left.why}`));
   if (r.snapshot.insecureSkipTlsVerify) out.push(paint('33', '  the kubeconfig skips TLS verification (insecure-skip-tls-verify): the API objects could come from anyone on the path'));
   out.push('');
 

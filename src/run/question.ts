@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
 import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
-import type { Protocol } from '../engine/packet/contract.js';
+import type { NodeContext, Protocol } from '../engine/packet/contract.js';
 import { ClusterModel, ipFamiliesOf } from '../model/cluster.js';
 import type { Family } from '../model/node-data.js';
 import type { PodInfo, ServiceInfo, ServicePort } from '../model/kube.js';
@@ -87,10 +87,11 @@ export function buildContext(snapshot: Snapshot, given: Ask, cluster = new Clust
   // skips the Service): like a ClusterIP dialled from outside, there is nothing to replay. ::1 is
   // replayed all the same: localhost-nodeport-unsupported explains it better (no mode serves ::1).
   const unserved = service !== null && !loopback && !ipFamiliesOf(service).includes(family);
-  const ingress = wrongTarget || unserved ? [] : pickIngress(cluster, ask, family);
+  const picked = wrongTarget || unserved ? { ingress: [] } : pickIngress(cluster, ask, family, service);
+  const ingress = picked.ingress;
   const client = parseClient(ask.from ?? (loopback ? ask.nodeIp : undefined), family);
   const pathIngress = ingress.map((i) => (loopback || ownAddress(cluster, i.node, client.ip, family) ? { ...i, localProcess: true } : i));
-  const question: Question = { namespace: ask.namespace, service: ask.service, port, family, client, ingress, ...(wrongTarget ? { wrongTarget } : {}), ...(unserved ? { unserved: true } : {}) };
+  const question: Question = { namespace: ask.namespace, service: ask.service, port, family, client, ingress, ...(wrongTarget ? { wrongTarget } : {}), ...(unserved ? { unserved: true } : {}), ...(picked.notReplayed ? { notReplayed: picked.notReplayed } : {}) };
   const paths = service !== null && port !== null && port.nodePort !== null
     ? analysePaths({
       client,
@@ -128,7 +129,15 @@ function clusterIpTarget(cluster: ClusterModel, ip: string | undefined): Questio
   return svc === undefined ? undefined : { address: ip, clusterIpOf: `${svc.namespace}/${svc.name}` };
 }
 
-function pickIngress(cluster: ClusterModel, ask: Ask, family: Family): Question['ingress'] {
+/**
+ * From a snapshot of more nodes than this, a question without --node, --node-ip or --all-nodes
+ * replays what a live diagnose reads by default (the nodes running the Service's endpoints) and one
+ * node running none of them (where an eTP=Local Service drops), and says how many it left out:
+ * 100 nodes of 10,000 Services each cost a parse, and a person at a terminal waits for the answer.
+ */
+export const DEFAULT_REPLAY_NODES = 16;
+
+function pickIngress(cluster: ClusterModel, ask: Ask, family: Family, service: ServiceInfo | null): Pick<Question, 'ingress' | 'notReplayed'> {
   const addressOf = (name: string): string => {
     const n = cluster.node(name);
     const ofFamily = (a: string | null | undefined): a is string => a !== null && a !== undefined && parseAddr(a)?.family === family;
@@ -140,27 +149,34 @@ function pickIngress(cluster: ClusterModel, ask: Ask, family: Family): Question[
       // Nothing usable: what there is, so the path says which value cannot be dialled (never an address of the other family).
       ?? (family === 4 ? read : null) ?? n?.internalIPs.find((a) => parseAddr(a) === null) ?? name;
   };
+  const ingress = (names: string[]) => names.map((node) => ({ node, address: addressOf(node) }));
   if (ask.nodeIp !== undefined && isLoopbackIp(ask.nodeIp)) {
     // Every node has loopback: --node says which one, else every node read dials its own.
     const names = ask.node !== undefined ? [ask.node] : cluster.snapshot.nodes.map((n) => n.name);
-    return names.map((node) => ({ node, address: ask.nodeIp! }));
+    return { ingress: names.map((node) => ({ node, address: ask.nodeIp! })) };
   }
   if (ask.nodeIp !== undefined) {
     if (parseAddr(ask.nodeIp) === null) throw new QuestionError(`--node-ip ${ask.nodeIp} is not an IP address`);
     const n = cluster.nodeByAddress(ask.nodeIp) ?? cluster.nodes.find((x) => cluster.nodeDataOf(x.name).command('ip-addr')?.stdout.includes(`"${ask.nodeIp}"`));
     if (n === undefined) throw new QuestionError(`no node has the address ${ask.nodeIp} (nodes: ${cluster.nodes.map((x) => `${x.name} ${x.addresses.map((a) => a.address).join(',')}`).join('; ') || 'none read'})`);
-    return [{ node: n.name, address: ask.nodeIp }];
+    return { ingress: [{ node: n.name, address: ask.nodeIp }] };
   }
   if (ask.node !== undefined) {
     if (cluster.node(ask.node) === undefined && !cluster.snapshot.nodes.some((s) => s.name === ask.node)) {
       throw new QuestionError(`node "${ask.node}" is not in the snapshot (nodes: ${cluster.nodes.map((n) => n.name).join(', ') || 'none read'})`);
     }
-    return [{ node: ask.node, address: addressOf(ask.node) }];
+    return { ingress: ingress([ask.node]) };
   }
   // Default: every node, as any of them may be the one a client hits; a node that was not read is
   // replayed as "unavailable", never skipped (an eTP Local drop lives on the nodes without pods).
   const names = cluster.nodes.length > 0 ? cluster.nodes.map((n) => n.name) : cluster.snapshot.nodes.map((n) => n.name);
-  return names.map((name) => ({ node: name, address: addressOf(name) }));
+  if (ask.allNodes === true || names.length <= DEFAULT_REPLAY_NODES || service === null) return { ingress: ingress(names) };
+  const hosting = new Set(cluster.slicesOf(service).flatMap((s) => ((s.endpoints as { nodeName?: string }[] | undefined) ?? []).map((e) => e.nodeName)));
+  const without = names.find((n) => !hosting.has(n));
+  const chosen = names.filter((n) => hosting.has(n) || n === without);
+  const why = `a snapshot of more than ${DEFAULT_REPLAY_NODES} nodes replays by default the nodes running the Service's endpoints`
+    + `${without === undefined ? '' : ` and one running none (${without})`}; --all-nodes replays every node`;
+  return { ingress: ingress(chosen), notReplayed: { count: names.length - chosen.length, why } };
 }
 
 /**
@@ -181,7 +197,16 @@ function globalAddress(cluster: ClusterModel, node: string, family: Family): str
 /** Whether `ip` is configured on the node (per its `ip -j addr`). */
 function ownAddress(cluster: ClusterModel, node: string, ip: string, family: Family): boolean {
   const r = cluster.nodeDataOf(node).rulesFor(family);
-  return r.ok && r.context.localIps.some((l) => l.split('/')[0] === ip);
+  return r.ok && addressesOf(r.context).has(ip);
+}
+
+/** A context's addresses without their prefixes, listed once per context: asked for every ingress node of every Service. */
+const ownSets = new WeakMap<NodeContext, Set<string>>();
+
+function addressesOf(context: NodeContext): Set<string> {
+  let set = ownSets.get(context);
+  if (set === undefined) ownSets.set(context, set = new Set(context.localIps.map((l) => l.split('/')[0] ?? l)));
+  return set;
 }
 
 /** `203.0.113.7:40000`, `[2001:db8::7]:40000` → address and port; a bare address (IPv6 has colons of its own) has no port. */
@@ -201,23 +226,38 @@ function parseClient(from: string | undefined, family: Family): Question['client
   return { ip: a.text, port };
 }
 
-function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Map<string, PathNode> {
-  const names = new Set([...ingress, ...cluster.snapshot.nodes.map((n) => n.name)]);
-  const out = new Map<string, PathNode>();
-  for (const name of names) {
-    const d = cluster.nodeDataOf(name);
-    const r = d.rulesFor(family);
-    // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
-    const replaced = replayBlockedBy(cluster, name);
-    // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
-    const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
-    const rules = replaced !== null ? { unavailable: replaced }
-      : !r.ok ? { unavailable: r.why }
-        : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
-          : { plane: r.plane, context: r.context };
-    out.set(name, { name, rules, sysctls: d.sysctls, listening: d.listening });
-  }
-  return out;
+/**
+ * The nodes a path may reach (the ingress nodes and every node read), each built on first lookup:
+ * a node's rules are parsed only when a path of this question goes through it.
+ */
+function pathNodes(cluster: ClusterModel, ingress: string[], family: Family): Pick<ReadonlyMap<string, PathNode>, 'get'> {
+  const names = new Set(ingress);
+  const built = new Map<string, PathNode>();
+  return {
+    get(name) {
+      if (!names.has(name) && cluster.nodeState(name) === undefined) return undefined;
+      let node = built.get(name);
+      if (node === undefined) {
+        node = pathNode(cluster, name, family);
+        built.set(name, node);
+      }
+      return node;
+    },
+  };
+}
+
+function pathNode(cluster: ClusterModel, name: string, family: Family): PathNode {
+  const d = cluster.nodeDataOf(name);
+  const r = d.rulesFor(family);
+  // A kube-proxy replacement handles NodePorts outside netfilter: replaying the rules would prove nothing.
+  const replaced = replayBlockedBy(cluster, name);
+  // The walk replays IPVS for IPv4 only: an IPv6 virtual service would be passed over as if absent.
+  const v6Ipvs = family === 6 && r.ok && (r.plane.ipvs?.services.some((v) => v.family === 6) ?? false);
+  const rules = replaced !== null ? { unavailable: replaced }
+    : !r.ok ? { unavailable: r.why }
+      : v6Ipvs ? { unavailable: `${name} has IPv6 IPVS virtual services (kube-proxy in IPVS mode), which np-doctor does not replay yet: IPv6 is undecided there` }
+        : { plane: r.plane, context: r.context };
+  return { name, rules, sysctls: d.sysctls, listening: d.listening };
 }
 
 /** The endpoints kube-proxy sends to, with their pods. */

@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import type Ipaddr from 'ipaddr.js';
+import type { Pieces } from './redact-ids.js';
 
 let ipaddr: typeof Ipaddr | undefined;
 const lib = () => (ipaddr ??= createRequire(import.meta.url)('ipaddr.js') as typeof Ipaddr);
@@ -42,10 +43,10 @@ function euiParts(mac: string): number[] {
   return [((b[0] ^ 0x02) << 8) | b[1], (b[2] << 8) | 0xff, 0xfe00 | b[3], (b[4] << 8) | b[5]];
 }
 
-/** The MACs behind every EUI-64 interface ID of an IPv6 address in `text` (lower case). */
-export function euiMacsIn(text: string): string[] {
+/** The MACs behind every EUI-64 interface ID of an IPv6 address in the pieces of text (lower case). */
+export function euiMacsIn(pieces: Pieces): string[] {
   const out: string[] = [];
-  for (const [candidate] of text.matchAll(IPV6)) {
+  for (const text of pieces()) for (const [candidate] of text.matchAll(IPV6)) {
     if (!lib().IPv6.isValid(candidate)) continue;
     const mac = euiMac(lib().IPv6.parse(candidate).parts);
     if (mac !== null) out.push(mac);
@@ -54,12 +55,12 @@ export function euiMacsIn(text: string): string[] {
 }
 
 /**
- * Builds the rewrite for every public address found in `text` (the whole document); `mac` maps a
- * MAC address to its pseudonym, for interface IDs derived from one.
+ * Builds the rewrite for every public address found in the document (in pieces cut between JSON
+ * values); `mac` maps a MAC address to its pseudonym, for interface IDs derived from one.
  */
-export function addressPseudonyms(text: string, mac: (m: string) => string = (m) => m): (t: string) => string {
+export function addressPseudonyms(document: Pieces, mac: (m: string) => string = (m) => m): (t: string) => string {
   const v4 = new Map<string, number>(); // public a.b → index
-  for (const m of text.matchAll(IPV4)) {
+  for (const text of document()) for (const m of text.matchAll(IPV4)) {
     const [a, b, c, d] = m.slice(1).map(Number) as [number, number, number, number];
     if ([a, b, c, d].every((o) => o <= 255) && !isPrivateV4(a, b)) v4.set(`${a}.${b}`, 0);
   }
@@ -68,7 +69,7 @@ export function addressPseudonyms(text: string, mac: (m: string) => string = (m)
   const v6 = new Map<string, number>(); // public /48 prefix → index
   const v6Parsed = new Map<string, number[]>();
   const v6Public = new Set<string>();
-  for (const [candidate] of text.matchAll(IPV6)) {
+  for (const text of document()) for (const [candidate] of text.matchAll(IPV6)) {
     if (!lib().IPv6.isValid(candidate)) continue;
     const addr = lib().IPv6.parse(candidate);
     const pub = addr.range() === 'unicast';

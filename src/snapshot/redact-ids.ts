@@ -43,27 +43,42 @@ export interface IdRewrite {
   mac: (m: string) => string;
 }
 
+/** A long text in pieces, made afresh on each call (a function, so a string is never taken for its characters). */
+export type Pieces = () => Iterable<string>;
+
+/** Every match of `re` in the pieces. */
+const matchesIn = (pieces: Pieces, re: RegExp): RegExpExecArray[] => [...pieces()].flatMap((t) => [...t.matchAll(re)]);
+
 /**
- * Builds the rewrite for every identifier found in `text` (the whole document, as JSON); `moreMacs`
- * are MACs known only from the IPv6 interface IDs derived from them; `outputs` is the raw command
- * output, where ss's quoted process names are not JSON-escaped.
+ * Builds the rewrite for every identifier found in `document` (the whole document as JSON, in
+ * pieces cut between JSON values, so no identifier spans two); `moreMacs` are MACs known only from
+ * the IPv6 interface IDs derived from them; `outputs` is the raw command output, where ss's quoted
+ * process names are not JSON-escaped. Each is read once.
  */
-export function idPseudonyms(text: string, moreMacs: readonly string[] = [], outputs = text): IdRewrite {
-  const uuids = numbered([...text.matchAll(UUID)].map((m) => m[0].toLowerCase()));
-  const hex64 = numbered([...text.matchAll(HEX64)].map((m) => m[0].toLowerCase()));
-  const macs = numbered([...[...text.matchAll(MAC)].map((m) => m[0]), ...moreMacs].map((m) => m.toLowerCase()).filter((m) => !NEUTRAL_MAC.test(m)));
-  const ss = [...outputs.matchAll(SS_PROCESS)];
+export function idPseudonyms(document: Pieces, moreMacs: readonly string[] = [], outputs: Pieces = () => []): IdRewrite {
+  const uuids = new Set<string>();
+  const hex64 = new Set<string>();
+  const found: string[] = [...moreMacs];
+  for (const text of document()) {
+    for (const m of text.matchAll(UUID)) uuids.add(m[0].toLowerCase());
+    for (const m of text.matchAll(HEX64)) hex64.add(m[0].toLowerCase());
+    for (const m of text.matchAll(MAC)) found.push(m[0]);
+  }
+  const macs = numbered(found.map((m) => m.toLowerCase()).filter((m) => !NEUTRAL_MAC.test(m)));
+  const ss = matchesIn(outputs, SS_PROCESS);
   const processes = numbered(ss.map((m) => m[1]!));
   const pids = numbered(ss.map((m) => m[2]!));
 
   // A MAC not seen when the table was built (a rename cut through it) still never survives.
   const mac = (m: string): string => (NEUTRAL_MAC.test(m) ? m : pseudoMac(m, macs.get(m.toLowerCase()) ?? 0));
+  const uuid = numbered(uuids);
+  const hex64s = numbered(hex64);
   return {
     mac,
     text: (t) =>
       t
-        .replace(UUID, (m) => `00000000-0000-4000-8000-${hex(uuids.get(m.toLowerCase()) ?? 0, 12)}`)
-        .replace(HEX64, (m) => hex(hex64.get(m.toLowerCase()) ?? 0, 64))
+        .replace(UUID, (m) => `00000000-0000-4000-8000-${hex(uuid.get(m.toLowerCase()) ?? 0, 12)}`)
+        .replace(HEX64, (m) => hex(hex64s.get(m.toLowerCase()) ?? 0, 64))
         .replace(MAC, mac)
         .replace(SS_PROCESS, (_m, name: string, pid: string) => `("process-${processes.get(name) ?? 0}",pid=${pids.get(pid) ?? 0},`),
   };

@@ -54,7 +54,7 @@ const NFT_NAME = /(?:"comment":\s*"|-[A-Z2-7]{8}-)([a-z0-9](?:[-a-z0-9]*[a-z0-9]
  * cluster, while a snapshot holds the objects of a few, so names found only here must be renamed
  * too. Services in the system namespaces keep their names, like their objects do.
  */
-export function serviceNamesInRules(outputs: { id: string; stdout: string }[]): { namespaces: string[]; services: string[] } {
+export function serviceNamesInRules(outputs: Iterable<{ id: string; stdout: string }>): { namespaces: string[]; services: string[] } {
   const namespaces = new Set<string>();
   const services = new Set<string>();
   for (const { id, stdout } of outputs) {

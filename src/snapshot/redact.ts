@@ -14,6 +14,7 @@
  * may hold probe headers or env values), then annotations other than the Service/EndpointSlice
  * ones kube-proxy reads, cloud provider IDs and machine IDs go.
  */
+import { ChunkStore, intoStore } from './chunk-store.js';
 import { addressPseudonyms, euiMacsIn } from './redact-addresses.js';
 import { ChainHashes } from './redact-chains.js';
 import { keepSnapshotFields } from './redact-fields.js';
@@ -79,7 +80,7 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
   const snapshot = keepSnapshotFields(original);
   const c = snapshot.cluster;
   const user = allObjects(c).filter((o) => !isSystem(o));
-  const inRules = serviceNamesInRules(snapshot.nodes.flatMap((n) => Object.entries(n.commands).map(([id, out]) => ({ id, stdout: out.stdout }))));
+  const inRules = serviceNamesInRules(outputsOf(snapshot));
   const names = new Pseudonyms();
   names.add('ns', [...user.map((o) => o.metadata.namespace ?? ''), ...(c.namespaces ?? []).map((n) => n.metadata.name), snapshot.target.namespace ?? '', ...inRules.namespaces]);
   names.add('node', c.nodes.map((o) => o.metadata.name).concat(snapshot.nodes.map((n) => n.name), probeNodes(snapshot.probes ?? [])));
@@ -94,13 +95,18 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
   names.add('image', text.match(/(?<="image":")[^"]+/g) ?? []);
   names.add('context', [snapshot.source.context ?? '']);
   const rename = names.replacer();
-  const document = JSON.stringify(snapshot);
+  // The document in pieces: a large cluster's outputs together are longer than any one string.
+  const document = () => documentPieces(snapshot);
   // IDs go first: a name that happens to look like part of a MAC or UID must not cut through it.
-  const outputs = snapshot.nodes.flatMap((n) => Object.values(n.commands).map((out) => out.stdout)).join('\n');
+  const outputs = function* () {
+    for (const o of outputsOf(snapshot)) yield o.stdout;
+  };
   const ids = idPseudonyms(document, euiMacsIn(document), outputs);
   const readdress = addressPseudonyms(document, ids.mac);
   const both: Rewrite = (s) => readdress(rename(ids.text(s)));
   const chains = new ChainHashes(opts.chainKey);
+  // Redacted outputs are stored as they are made, each chunk once, as gathered ones are.
+  const store = new ChunkStore();
   const renamedErrors = snapshot.errors.map((e) => [e.what, e.why, e.hint ?? ''].map(both));
   const renamedStderr = snapshot.nodes.flatMap((n) => Object.values(n.commands).map((out) => both(out.stderr)));
   const ssh = sshDetailsRedactor([...renamedErrors.flat(), ...renamedStderr]);
@@ -186,7 +192,7 @@ export function redactSnapshot(original: Snapshot, opts: RedactOptions = {}): Sn
           const stdout = /^ip6?tables-.*save$/.test(id) ? redactIptablesComments(ids.text(out.stdout), rename)
             : id === 'nft-ruleset' ? redactNft(ids.text(out.stdout), rename)
             : ids.text(out.stdout);
-          return [id, { ...out, stdout: chains.rewrite(readdress(stdout)), stderr: chains.rewrite(ssh.any(both(out.stderr))) }];
+          return [id, intoStore(store, { ...out, stdout: chains.rewrite(readdress(stdout)), stderr: chains.rewrite(ssh.any(both(out.stderr))) })];
         }),
       ),
     })),
@@ -282,4 +288,21 @@ function redactDomains(corefile: string): string {
     if (KEPT_DOMAIN.test(bare) || /^\d/.test(bare) || !bare.includes('.')) return d;
     return `${domains.getOrAdd('domain', bare.toLowerCase())}.invalid`;
   });
+}
+
+/** Every node's outputs by command id, one at a time (a stored output's text is made when read). */
+function* outputsOf(s: Snapshot): Generator<{ id: string; stdout: string }> {
+  for (const n of s.nodes) for (const [id, out] of Object.entries(n.commands)) yield { id, stdout: out.stdout };
+}
+
+/** The snapshot's JSON in pieces cut between values: the document without outputs, then each output. */
+function* documentPieces(s: Snapshot): Generator<string> {
+  yield JSON.stringify({ ...s, nodes: s.nodes.map((n) => ({ ...n, commands: Object.keys(n.commands) })) });
+  for (const n of s.nodes) {
+    for (const out of Object.values(n.commands)) {
+      const { stdout, ...rest } = out;
+      yield JSON.stringify(rest);
+      yield JSON.stringify(stdout);
+    }
+  }
 }

@@ -39,7 +39,8 @@ export async function isStream(file: string): Promise<boolean> {
   try {
     const fh = await open(file, 'r');
     try {
-      head = Buffer.alloc(16 * 1024);
+      // 1 KiB: enough for the header's first characters even gzipped, and deflate inflates 1 KiB to at most ~1 MiB.
+      head = Buffer.alloc(1024);
       head = head.subarray(0, (await fh.read(head, 0, head.length, 0)).bytesRead);
     } finally {
       await fh.close();
@@ -50,7 +51,7 @@ export async function isStream(file: string): Promise<boolean> {
   if (head[0] === 0x1f && head[1] === 0x8b) {
     try {
       // Z_SYNC_FLUSH: inflate what these first bytes hold, without asking for the rest.
-      head = gunzipSync(head, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: 1024 * 1024 });
+      head = gunzipSync(head, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: 2 * MiB });
     } catch {
       return false;
     }

@@ -77,8 +77,9 @@ async function* records({ head, nodes }: SnapshotParts): AsyncGenerator<string> 
         written.add(chunk);
         yield JSON.stringify({ record: 'chunk', id: chunk, text: text() });
       }
-      const { stdout: _text, ...fields } = descriptorsOf(out);
-      commands[id] = { ...fields, stdout: { chunks: ids, bytes: storedTextOf(out)?.bytes ?? Buffer.byteLength(out.stdout) } };
+      const { argv, stderr, exitCode, truncated } = out;
+      const stdout = { chunks: ids, bytes: storedTextOf(out)?.bytes ?? Buffer.byteLength(out.stdout) };
+      commands[id] = truncated === undefined ? { argv, stdout, stderr, exitCode } : { argv, stdout, stderr, exitCode, truncated };
     }
     const { commands: _c, ...nodeRest } = node;
     yield checked(RecordSchema, { record: 'node', node: { ...nodeRest, commands } }, `node ${node.name}`);
@@ -97,12 +98,6 @@ function* chunksOf(out: CommandOutput): Generator<[string, () => string]> {
     return;
   }
   for (const piece of splitChunks(out.stdout)) yield [chunkId(Buffer.from(piece, 'utf8')), () => piece];
-}
-
-/** The output's fields without reading a stored stdout. */
-function descriptorsOf(out: CommandOutput): Omit<CommandOutput, 'stdout'> & { stdout?: unknown } {
-  const { argv, stderr, exitCode, truncated } = out;
-  return truncated === undefined ? { argv, stderr, exitCode } : { argv, stderr, exitCode, truncated };
 }
 
 function checked<T>(schema: z.ZodType<T>, value: T, what: string): string {

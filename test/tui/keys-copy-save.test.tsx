@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ReportSchema } from '../../src/report/model.js';
-import { loadSnapshot, parseSnapshot } from '../../src/snapshot/file.js';
+import { loadSnapshot } from '../../src/snapshot/file.js';
 import { GLOBAL_KEYS, SCREEN_KEYS } from '../../src/tui/keys.js';
 import { copyCommand, osc52 } from '../../src/tui/terminal/clipboard.js';
 import { DEMO, demoSession, KEY, renderApp } from './support.js';
@@ -69,7 +69,7 @@ test('s writes the snapshot and the open report; both read back', async () => {
   await app.press(...Array<string>(60).fill(KEY.backspace), ...'incident-42', KEY.enter);
   const f = await app.until('saved incident-42.snapshot.json and incident-42.report.json');
   assert.match(f, /Findings \(1\)/, 'back on the diagnosis');
-  const snapshot = parseSnapshot(readFileSync(join(session.cwd, 'incident-42.snapshot.json')), 'saved');
+  const snapshot = await loadSnapshot(join(session.cwd, 'incident-42.snapshot.json'));
   assert.equal(snapshot.cluster.services.length, 4);
   const report = ReportSchema.parse(JSON.parse(readFileSync(join(session.cwd, 'incident-42.report.json'), 'utf8')));
   assert.equal(report.target.service, 'checkout');
@@ -134,7 +134,7 @@ test('an existing file is replaced only after y; n goes back to the name', async
   await app.until('exists. Replace?');
   await app.press('y');
   await app.until('saved incident.snapshot.json');
-  assert.equal(parseSnapshot(readFileSync(join(session.cwd, 'incident.snapshot.json')), 'saved').cluster.services.length, 4);
+  assert.equal((await loadSnapshot(join(session.cwd, 'incident.snapshot.json'))).cluster.services.length, 4);
   assert.equal(statSync(join(session.cwd, 'incident.snapshot.json')).mode & 0o777, 0o600, 'replaced by a 0600 file');
   app.unmount();
 });

@@ -216,9 +216,10 @@ export async function listAll<T>(
     try {
       for (let pages = 1; ; pages++) {
         const r = await page(cont);
-        items.push(...r.items);
+        // Checked before keeping the page: a server may send any number of items in one.
+        if (items.length + r.items.length > maxItems) throw tooLong(step, `more than ${maxItems} items`);
+        for (const item of r.items) items.push(item);
         cont = r.metadata?._continue || undefined;
-        if (items.length > maxItems) throw tooLong(step, `more than ${maxItems} items`);
         if (cont === undefined) return items;
         if (pages >= maxPages) throw tooLong(step, `more than ${maxPages} pages: the API server kept handing out continue tokens without finishing the list`);
       }

@@ -102,6 +102,21 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   const single = services.length === 1 ? services[0] : undefined;
   const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
+  // -A over Services in many namespaces: one list of each kind for the whole cluster, as
+  // `kubectl get -A` does, instead of one per namespace (10k Services in 500 namespaces would be
+  // 1,500 requests); objects of namespaces without a NodePort Service are dropped before wiring.
+  const wide = q.namespace === null && namespaces.length > 1;
+  const inScope = new Set(namespaces);
+  type ListPage<T> = Promise<{ items: T[]; metadata?: { _continue?: string } }>;
+  const scoped = <T extends { metadata?: { namespace?: string } }>(
+    resource: string,
+    inNamespace: (ns: string, cont: string | undefined) => ListPage<T>,
+    everywhere: (cont: string | undefined) => ListPage<T>,
+    take: (items: T[]) => Promise<void>,
+  ): (() => Promise<void>)[] => wide
+    ? [async () => take((await list({ verb: 'list', resource, allNamespaces: true }, everywhere)).filter((x) => inScope.has(x.metadata?.namespace ?? '')))]
+    : namespaces.map((ns) => async () => take(await list({ verb: 'list', resource, namespace: ns }, (c) => inNamespace(ns, c))));
+
   progress.start('objects', 'reading endpoints, pods, nodes, policies, kube-proxy (or what replaces it) and CoreDNS');
   const cluster: ClusterState = {
     services, endpointSlices: [], pods: [], nodes: [], networkPolicies: [], namespaces: [],
@@ -117,31 +132,29 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
       const items = await list({ verb: 'list', resource: 'nodes' }, (c) => core.listNode({ ...page, _continue: c }, o));
       cluster.nodes = await wireAll(items, NODE);
     },
-    ...namespaces.map((ns) => async () => {
-      // One service: let the API filter by its label. Several: one list per namespace, filtered here.
-      const labelSelector = single ? `${SERVICE_NAME_LABEL}=${single.metadata.name}` : undefined;
-      const items = await list({ verb: 'list', resource: 'endpointslices.discovery.k8s.io', namespace: ns }, (c) =>
-        discovery.listNamespacedEndpointSlice({ namespace: ns, ...page, _continue: c, ...(labelSelector ? { labelSelector } : {}) }, o));
-      const slices = await wireAll(items, SLICE);
-      cluster.endpointSlices.push(...slices.filter((s) => names.has(`${ns}/${s.metadata.labels?.[SERVICE_NAME_LABEL]}`)));
-    }),
+    ...scoped('endpointslices.discovery.k8s.io',
+      // One service: let the API filter by its label. Several: every slice of the namespace, filtered here.
+      (ns, c) => discovery.listNamespacedEndpointSlice({ namespace: ns, ...page, _continue: c, ...(single ? { labelSelector: `${SERVICE_NAME_LABEL}=${single.metadata.name}` } : {}) }, o),
+      (c) => discovery.listEndpointSliceForAllNamespaces({ ...page, _continue: c }, o),
+      async (items) => {
+        const slices = await wireAll(items, SLICE);
+        append(cluster.endpointSlices, slices.filter((s) => names.has(`${s.metadata.namespace}/${s.metadata.labels?.[SERVICE_NAME_LABEL]}`)));
+      }),
     async () => {
       // Namespace labels decide NetworkPolicy namespaceSelectors.
       const items = await list({ verb: 'list', resource: 'namespaces' }, (c) => core.listNamespace({ ...page, _continue: c }, o));
       cluster.namespaces = await wireAll(items, NAMESPACE);
     },
-    ...namespaces.map((ns) => async () => {
-      // The whole namespace, not just the selected pods: the nearest misses of a selector that
-      // matches nothing, and the peers NetworkPolicy podSelectors name, are among the others.
-      const items = await list({ verb: 'list', resource: 'pods', namespace: ns }, (c) =>
-        core.listNamespacedPod({ namespace: ns, ...page, _continue: c }, o));
-      cluster.pods.push(...(await wireAll(items, POD)));
-    }),
-    ...namespaces.map((ns) => async () => {
-      const items = await list({ verb: 'list', resource: 'networkpolicies.networking.k8s.io', namespace: ns }, (c) =>
-        networking.listNamespacedNetworkPolicy({ namespace: ns, ...page, _continue: c }, o));
-      cluster.networkPolicies.push(...(await wireAll(items, NETPOL)));
-    }),
+    // The whole namespace, not just the selected pods: the nearest misses of a selector that
+    // matches nothing, and the peers NetworkPolicy podSelectors name, are among the others.
+    ...scoped('pods',
+      (ns, c) => core.listNamespacedPod({ namespace: ns, ...page, _continue: c }, o),
+      (c) => core.listPodForAllNamespaces({ ...page, _continue: c }, o),
+      async (items) => append(cluster.pods, await wireAll(items, POD))),
+    ...scoped('networkpolicies.networking.k8s.io',
+      (ns, c) => networking.listNamespacedNetworkPolicy({ namespace: ns, ...page, _continue: c }, o),
+      (c) => networking.listNetworkPolicyForAllNamespaces({ ...page, _continue: c }, o),
+      async (items) => append(cluster.networkPolicies, await wireAll(items, NETPOL))),
     async () => {
       const cm = await getSystem('configmaps', 'kube-proxy', (ref) => core.readNamespacedConfigMap(ref, o));
       const wired = await wireOne(cm, CONFIGMAP);
@@ -222,6 +235,11 @@ export async function gatherCluster(api: KubeApi, q: ClusterQuestion, progress: 
   if (errors.length > 0) progress.warn('objects', `${summary}; ${errors.length} read${errors.length === 1 ? '' : 's'} failed`);
   else progress.succeed('objects', summary);
   return { cluster, errors };
+}
+
+/** push(...items) passes every item as an argument: past ~100k of them V8 runs out of stack. */
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const x of items) to.push(x);
 }
 
 /** Lists come back in etcd order; sorting makes two snapshots of the same state identical. */

@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr, sameAddr, type Addr } from '../address.js';
+import { addrKey, cidrContains, parseCidr, sameAddr, type Addr } from '../address.js';
 import type { PolicyPod, PolicyWorld } from './types.js';
 
 /**
@@ -19,22 +19,58 @@ const addrsOf = (texts: string[] | undefined): Addr[] =>
     return c ? [c.addr] : [];
   });
 
-/** The addresses of `node`, or null when the node or its addresses are not known. */
-export function nodeAddrs(world: PolicyWorld, node: string | undefined): Addr[] | null {
+/** Whether `a` is an address of `node`; null when the node or its addresses are not known. */
+export function nodeHas(world: PolicyWorld, node: string | undefined, a: Addr): boolean | null {
   if (node === undefined || !Object.hasOwn(world.nodeAddresses, node)) return null;
-  return addrsOf(world.nodeAddresses[node]);
+  const byNode = holdersOf(world).nodeKeys;
+  let keys = byNode.get(node);
+  if (keys === undefined) byNode.set(node, keys = new Set(addrsOf(world.nodeAddresses[node]).map(addrKey)));
+  return keys.has(addrKey(a));
 }
 
 export const podHas = (pod: PolicyPod, a: Addr): boolean => addrsOf(pod.ips).some((p) => sameAddr(p, a));
 
+/** Who holds an address, first match in the world's order: a node, else a hostNetwork pod, else a pod. */
+interface Holders {
+  /** Each node's addresses by addrKey, listed when first asked. */
+  nodeKeys: Map<string, Set<string>>;
+  node: Map<string, string>;
+  hostPod: Map<string, PolicyPod>;
+  pod: Map<string, PolicyPod>;
+}
+
+/**
+ * The world's addresses indexed once (a world is read-only once built): classify is asked for
+ * every branch of every path, and a scan of 10k Services over 20k pods would otherwise scan them
+ * all each time.
+ */
+const indexes = new WeakMap<PolicyWorld, Holders>();
+
+function holdersOf(world: PolicyWorld): Holders {
+  let h = indexes.get(world);
+  if (h === undefined) {
+    h = { nodeKeys: new Map(), node: new Map(), hostPod: new Map(), pod: new Map() };
+    for (const [node, texts] of Object.entries(world.nodeAddresses)) {
+      for (const a of addrsOf(texts)) if (!h.node.has(addrKey(a))) h.node.set(addrKey(a), node);
+    }
+    for (const p of world.pods) {
+      const into = p.hostNetwork ? h.hostPod : h.pod;
+      for (const a of addrsOf(p.ips)) if (!into.has(addrKey(a))) into.set(addrKey(a), p);
+    }
+    indexes.set(world, h);
+  }
+  return h;
+}
+
 export function classify(world: PolicyWorld, a: Addr): Endpoint {
   const ip = a.text;
-  for (const [node, texts] of Object.entries(world.nodeAddresses)) {
-    if (addrsOf(texts).some((n) => sameAddr(n, a))) return { kind: 'node', ip, node };
-  }
-  const hostPod = world.pods.find((p) => p.hostNetwork && podHas(p, a));
+  const holders = holdersOf(world);
+  const key = addrKey(a);
+  const node = holders.node.get(key);
+  if (node !== undefined) return { kind: 'node', ip, node };
+  const hostPod = holders.hostPod.get(key);
   if (hostPod) return { kind: 'node', ip, node: hostPod.nodeName ?? '(unknown)', hostPod };
-  const pod = world.pods.find((p) => !p.hostNetwork && podHas(p, a));
+  const pod = holders.pod.get(key);
   if (pod) return { kind: 'pod', ip, pod };
   if (world.podCidrs === undefined) return { kind: 'unclassified', ip };
   const cidr = world.podCidrs.find((t) => {

@@ -1,5 +1,5 @@
-import { parseAddr, sameAddr, type Addr } from '../address.js';
-import { classify, describe, nodeAddrs, podHas, unreadPod, type Endpoint } from './endpoint.js';
+import { parseAddr, type Addr } from '../address.js';
+import { classify, describe, nodeHas, podHas, unreadPod, type Endpoint } from './endpoint.js';
 import { evaluatePolicy, type Direction, type PolicyResult, type RuleCtx } from './policy.js';
 import type { PortOwner } from './ports.js';
 import { uniq } from './truth.js';
@@ -104,8 +104,8 @@ function portOwner(dir: Direction, pod: PolicyPod, other: Endpoint): PortOwner {
 
 /** Whether the source is an address of the node the pod runs on; unknown when that node's addresses are. */
 function fromOwnNode(world: PolicyWorld, pod: PolicyPod, addr: Addr, other: Endpoint): { truth: 'yes' | 'no' | 'unknown'; unknowns: string[] } {
-  const own = nodeAddrs(world, pod.nodeName);
-  if (own) return { truth: own.some((a) => sameAddr(a, addr)) ? 'yes' : 'no', unknowns: [] };
+  const own = nodeHas(world, pod.nodeName, addr);
+  if (own !== null) return { truth: own ? 'yes' : 'no', unknowns: [] };
   // A (non-hostNetwork) pod address, or another known node's address when the pod's node is known, is not the pod's node.
   if (other.kind === 'pod' || (other.kind === 'node' && pod.nodeName !== undefined)) return { truth: 'no', unknowns: [] };
   const which = pod.nodeName === undefined ? `the node of pod ${pod.namespace}/${pod.name} is not known` : `the addresses of node ${pod.nodeName} are not known`;

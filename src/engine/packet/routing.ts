@@ -1,11 +1,13 @@
 /** What the node's addresses and routes decide about a packet: local or not, which way out, which address NAT picks. */
-import { cidrContains, isLinkLocal, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
+import { addrKey, cidrContains, isLinkLocal, isLoopback, isMulticast, parseCidr, sameAddr, type Addr } from '../address.js';
 import type { Branch } from './branch.js';
-import type { WalkEnv } from './walk-env.js';
+import { parseRoutes, type WalkEnv } from './walk-env.js';
 
 export function isLocal(a: Addr, env: WalkEnv): boolean {
-  return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || env.localAddrs.some((l) => sameAddr(l, a));
+  return isLoopback(a) || (a.family === 4 && a.bytes[0] === 127) || ownAddress(a, env);
 }
+
+const ownAddress = (a: Addr, env: WalkEnv): boolean => env.localKeys?.has(addrKey(a)) ?? env.localAddrs.some((l) => sameAddr(l, a));
 
 /** The kernel's address type of `a` as seen from the node (inet_addr_type on the local table). */
 export function addrType(a: Addr, env: WalkEnv): string {
@@ -13,7 +15,7 @@ export function addrType(a: Addr, env: WalkEnv): string {
   if (isMulticast(a)) return 'MULTICAST';
   // The local routing table holds every node address and all of 127.0.0.0/8 (`local 127.0.0.0/8 dev lo`).
   if (isLoopback(a) || (a.family === 4 && a.bytes[0] === 127)) return 'LOCAL';
-  if (env.localAddrs.some((l) => sameAddr(l, a))) return 'LOCAL';
+  if (ownAddress(a, env)) return 'LOCAL';
   if (env.broadcastAddrs.some((l) => sameAddr(l, a))) return 'BROADCAST';
   return 'UNICAST';
 }
@@ -21,11 +23,11 @@ export function addrType(a: Addr, env: WalkEnv): string {
 /** The output interface for `dst`: `lo` for a local address, else the longest matching route. */
 export function routeLookup(dst: Addr, env: WalkEnv): { iface: string | undefined; known: boolean; src?: string } {
   if (isLocal(dst, env)) return { iface: 'lo', known: true };
-  const routes = env.node.routes;
+  const routes = env.parsedRoutes ?? (env.node.routes && parseRoutes(env.node.routes));
   if (!routes) return { iface: undefined, known: false };
   let best: { bits: number; dev: string; src?: string } | null = null;
   for (const r of routes) {
-    const c = r.dst === 'default' ? parseCidr(dst.family === 4 ? '0.0.0.0/0' : '::/0') : parseCidr(r.dst);
+    const c = r.cidr === null ? parseCidr(dst.family === 4 ? '0.0.0.0/0' : '::/0') : r.cidr;
     if (!c || !cidrContains(c, dst)) continue;
     if (!best || c.bits > best.bits) best = { bits: c.bits, dev: r.dev, ...(r.src ? { src: r.src } : {}) };
   }

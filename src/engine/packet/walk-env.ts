@@ -1,5 +1,5 @@
 /** What the walk knows about the node, the same for every branch: addresses, routes, sysctls, ipsets. */
-import { parseCidr, type Addr, type Cidr } from '../address.js';
+import { addrKey, parseCidr, type Addr, type Cidr } from '../address.js';
 import type { Branch } from './branch.js';
 import type { NodeContext } from './contract.js';
 
@@ -18,6 +18,10 @@ export interface WalkEnv {
   /** ipsets by name, when `ipset list` was read; absent means their contents are unknown. */
   ipsets?: ReadonlyMap<string, IpSetLookup>;
   localAddrs: Addr[];
+  /** localAddrs by addrKey, when built by buildEnv: a node with a veth per pod has a thousand to look through. */
+  localKeys?: ReadonlySet<string>;
+  /** node.routes with their destinations parsed (null: `default`), when built by buildEnv. */
+  parsedRoutes?: readonly { cidr: Cidr | null; dev: string; src?: string }[];
   /** Subnet broadcast addresses of the node's prefixes (addrtype BROADCAST). */
   broadcastAddrs: Addr[];
   /** Packet.returningClient: session-affinity state holds the client (affinity.ts). */
@@ -25,7 +29,27 @@ export interface WalkEnv {
 }
 
 /** A node address as given: `192.168.49.2` or `192.168.49.2/24` (the prefix adds its broadcast address). */
+/**
+ * Envs by context: a node's context is the same for every walk through it, and a node with a veth
+ * per pod has a thousand addresses and routes to parse. Rebuilt when the address list or the routes
+ * were replaced, or the addresses grew.
+ */
+const envs = new WeakMap<NodeContext, { localIps: readonly string[]; count: number; routes: NodeContext['routes']; env: WalkEnv }>();
+
 export function buildEnv(node: NodeContext): WalkEnv {
+  const known = envs.get(node);
+  if (known !== undefined && known.localIps === node.localIps && known.count === node.localIps.length && known.routes === node.routes) return known.env;
+  const env = freshEnv(node);
+  envs.set(node, { localIps: node.localIps, count: node.localIps.length, routes: node.routes, env });
+  return env;
+}
+
+/** Routes with their destinations parsed; `default` is null (it matches every address of the lookup's family). */
+export function parseRoutes(routes: NonNullable<NodeContext['routes']>): NonNullable<WalkEnv['parsedRoutes']> {
+  return routes.map((r) => ({ cidr: r.dst === 'default' ? null : parseCidr(r.dst), dev: r.dev, ...(r.src ? { src: r.src } : {}) }));
+}
+
+function freshEnv(node: NodeContext): WalkEnv {
   const localAddrs: Addr[] = [];
   const broadcastAddrs: Addr[] = [];
   for (const text of node.localIps) {
@@ -34,7 +58,8 @@ export function buildEnv(node: NodeContext): WalkEnv {
     localAddrs.push(c.addr);
     if (text.includes('/') && c.addr.family === 4 && c.bits < 31) broadcastAddrs.push(broadcastOf(c));
   }
-  return { node, localAddrs, broadcastAddrs };
+  const parsedRoutes = node.routes === undefined ? undefined : parseRoutes(node.routes);
+  return { node, localAddrs, broadcastAddrs, localKeys: new Set(localAddrs.map(addrKey)), ...(parsedRoutes ? { parsedRoutes } : {}) };
 }
 
 function broadcastOf(c: Cidr): Addr {

@@ -293,11 +293,17 @@ export class Session {
     void this.firstPass(this.generation);
   }
 
-  /** Every Service replayed on every node, one at a time so the screen stays responsive. */
+  /**
+   * Every Service replayed on every node, one at a time so the screen stays responsive; the
+   * namespace shown first, so its badges come first. All share the session's one model, so each
+   * node's dumps are parsed once for the whole pass.
+   */
   private async firstPass(generation: number): Promise<void> {
     const snapshot = this.state.snapshot;
     if (snapshot === null || this.cluster === null) return;
-    for (const row of this.state.services) {
+    const shown = this.state.namespace;
+    const rows = [...this.state.services].sort((a, b) => Number(b.namespace === shown) - Number(a.namespace === shown));
+    for (const row of rows) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (generation !== this.generation) return;
       let report: Report;

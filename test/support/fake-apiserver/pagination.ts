@@ -46,23 +46,35 @@ export interface Page<T> {
  * it has `limit` matches, and sets `continue` whenever any key is left after the last one read.
  */
 export function paginate<T>(
-  entries: readonly [string, T][],
+  entries: readonly (readonly [string, T])[],
   opts: { limit: number; start?: string; rv: number; filtered: boolean; matches: (o: T) => boolean },
 ): Page<T> {
-  const from = opts.start === undefined ? entries : entries.filter(([k]) => k >= (opts.start as string));
+  const first = opts.start === undefined ? 0 : firstAtOrAfter(entries, opts.start);
   const items: T[] = [];
-  let lastRead = -1;
-  for (let i = 0; i < from.length; i++) {
+  let lastRead = first - 1;
+  for (let i = first; i < entries.length; i++) {
     if (opts.limit > 0 && items.length >= opts.limit) break;
-    const [, o] = from[i] as [string, T];
+    const [, o] = entries[i]!;
     lastRead = i;
     if (opts.matches(o)) items.push(o);
   }
   const page: Page<T> = { items };
-  const left = from.length - (lastRead + 1);
-  if (opts.limit > 0 && left > 0 && lastRead >= 0) {
-    page.continue = encodeContinue(opts.rv, (from[lastRead] as [string, T])[0]);
+  const left = entries.length - (lastRead + 1);
+  if (opts.limit > 0 && left > 0 && lastRead >= first) {
+    page.continue = encodeContinue(opts.rv, entries[lastRead]![0]);
     if (!opts.filtered) page.remainingItemCount = left;
   }
   return page;
+}
+
+/** The index of the first key >= `start` in key-ordered entries (binary search: pages of a long list stay cheap). */
+function firstAtOrAfter<T>(entries: readonly (readonly [string, T])[], start: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid]![0] < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -42,7 +42,7 @@ function list(store: ObjectStore, t: ResourceType, namespace: string, query: URL
     start = tok.start;
     rv = tok.rv;
   }
-  const page = paginate(store.entries(t, namespace), {
+  const page = paginate(store.stored(t, namespace), {
     limit,
     start,
     rv,
@@ -52,7 +52,10 @@ function list(store: ObjectStore, t: ResourceType, namespace: string, query: URL
   const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
   if (page.continue !== undefined) metadata.continue = page.continue;
   if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
-  const items = page.items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
+  const items = page.items.map((o) => {
+    const { apiVersion: _a, kind: _k, ...rest } = structuredClone(o);
+    return rest;
+  });
   return { code: 200, body: { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata, items } };
 }
 

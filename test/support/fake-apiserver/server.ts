@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { discovery } from './discovery.js';
 import { admitExec, ExecServer, pickProtocol, type ExecHandler } from './exec.js';
 import { Faults, type ContinueRule, type DelayRule, type FailRule, type FaultHandle } from './faults.js';
 import { encodeContinue } from './pagination.js';
@@ -168,6 +169,8 @@ export async function startFakeApiserver(opts: FakeApiserverOptions = {}): Promi
         },
       };
     }
+    const found = discovery(path, `127.0.0.1:${port}`);
+    if (found !== undefined) return { code: 200, body: found };
     if (path === '/api' || path === '/apis' || path.startsWith('/api/') || path.startsWith('/apis/')) return { code: 404, body: unknownResource() };
     return { code: 404, body: null, text: '404 page not found\n' };
   }

@@ -20,6 +20,8 @@ export class ObjectStore {
   /** Continue tokens minted before this revision are gone (etcd compacted them). */
   compactedRevision = 0;
   private readonly data = new Map<string, Map<string, KubeObject>>();
+  /** Each table's entries in key order, kept until its next write: a list of 30k pods is read 60 pages at a time. */
+  private readonly sorted = new Map<Map<string, KubeObject>, readonly (readonly [string, KubeObject])[]>();
 
   constructor(seed: readonly KubeObject[] = [], private readonly now: () => number = Date.now) {
     for (const o of seed) this.put(o);
@@ -61,7 +63,9 @@ export class ObjectStore {
     obj.metadata.uid ??= stableUid(`${t.resource}/${ns}/${obj.metadata.name}`);
     obj.metadata.creationTimestamp ??= kubeTime(this.now());
     obj.metadata.resourceVersion = String(++this.revision);
-    this.table(t).set(storeKey(ns, obj.metadata.name), obj);
+    const table = this.table(t);
+    table.set(storeKey(ns, obj.metadata.name), obj);
+    this.sorted.delete(table);
     return structuredClone(obj);
   }
 
@@ -75,14 +79,27 @@ export class ObjectStore {
     const o = this.table(t).get(key);
     if (o === undefined) return undefined;
     this.table(t).delete(key);
+    this.sorted.delete(this.table(t));
     this.revision++;
     return structuredClone(o);
   }
 
   /** [key, object] pairs in key order; `namespace` '' means every namespace. */
   entries(t: ResourceType, namespace: string): [string, KubeObject][] {
-    const all = [...this.table(t).entries()].filter(([, o]) => namespace === '' || o.metadata.namespace === namespace);
-    all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return all.map(([k, o]) => [k, structuredClone(o)]);
+    return this.stored(t, namespace).map(([k, o]) => [k, structuredClone(o)]);
+  }
+
+  /**
+   * The same pairs as they are stored, not copied: for a list, which copies only the page it
+   * sends. Callers must not change them.
+   */
+  stored(t: ResourceType, namespace: string): readonly (readonly [string, KubeObject])[] {
+    const table = this.table(t);
+    let all = this.sorted.get(table);
+    if (all === undefined) {
+      all = [...table.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      this.sorted.set(table, all);
+    }
+    return namespace === '' ? all : all.filter(([, o]) => o.metadata.namespace === namespace);
   }
 }
