@@ -148,7 +148,7 @@ function runNode(args: string[], timeoutMs: number, onLine?: (line: string) => v
 /** The line of stderr that says why: V8's fatal error (out of memory) if there is one, else the first. */
 function why(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return (lines.find((l) => l.startsWith('FATAL ERROR')) ?? lines[0] ?? '').slice(0, 160);
+  return (lines.find((l) => l.startsWith('FATAL ERROR')) ?? lines[0] ?? '').slice(0, 80);
 }
 
 const ended = (r: Run): string => (r.code === null ? `killed by ${r.signal}` : `exit ${r.code}`);
@@ -289,7 +289,8 @@ function targetCell(r: Result, target: Target | undefined): string {
   if (target?.ms !== undefined) {
     const within = r.status === 'ok' && r.ms !== null && r.ms <= target.ms;
     const over = r.status === 'timeout' ? '> ' : '';
-    parts.push(`${r.ms === null || r.status === 'skipped' ? '–' : `${over}${(r.ms / target.ms).toFixed(2)}×`} of ${seconds(target.ms)} ${mark(within)}`);
+    const measured = r.ms !== null && (r.status === 'ok' || r.status === 'timeout');
+    parts.push(`${measured ? `${over}${((r.ms ?? 0) / target.ms).toFixed(2)}×` : '–'} of ${seconds(target.ms)} ${mark(within)}`);
   }
   if (target?.rssMb !== undefined) {
     const within = r.status === 'ok' && r.rssMb !== null && r.rssMb <= target.rssMb;
