@@ -81,6 +81,7 @@ interface Run {
   ms: number;
   rssMb: number | null;
   code: number | null;
+  signal: NodeJS.Signals | null;
   timedOut: boolean;
   stdout: string;
   stderr: string;
@@ -128,7 +129,7 @@ function runNode(args: string[], timeoutMs: number, onLine?: (line: string) => v
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearInterval(poll);
       const ms = performance.now() - started;
@@ -139,12 +140,18 @@ function runNode(args: string[], timeoutMs: number, onLine?: (line: string) => v
         // Killed, or died before its exit handler: keep the polled figure.
       }
       rmSync(rssFile, { force: true });
-      done({ ms, rssMb: rssKb === null ? null : rssKb / 1024, code, timedOut, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      done({ ms, rssMb: rssKb === null ? null : rssKb / 1024, code, signal, timedOut, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
 }
 
-const firstLine = (text: string): string => text.trim().split('\n').find((l) => l.trim() !== '')?.slice(0, 160) ?? '';
+/** The line of stderr that says why: V8's fatal error (out of memory) if there is one, else the first. */
+function why(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return (lines.find((l) => l.startsWith('FATAL ERROR')) ?? lines[0] ?? '').slice(0, 80);
+}
+
+const ended = (r: Run): string => (r.code === null ? `killed by ${r.signal}` : `exit ${r.code}`);
 
 /**
  * One operation as a Result. For np-doctor's commands, 0 (answered), 1 (findings) and 3 (answered,
@@ -156,7 +163,7 @@ async function measure(op: Op, key: string, args: string[], okCodes: number[] = 
   const r = await runNode(args, timeoutMs);
   if (r.timedOut) return { op, ms: timeoutMs, rssMb: r.rssMb, status: 'timeout', note: '', stdout: r.stdout };
   const ok = r.code !== null && okCodes.includes(r.code);
-  const note = ok ? (r.code === 0 ? '' : `exit ${r.code}`) : `exit ${r.code}: ${firstLine(r.stderr)}`;
+  const note = ok ? (r.code === 0 ? '' : ended(r)) : `${ended(r)}: ${why(r.stderr)}`;
   return { op, ms: r.ms, rssMb: r.rssMb, status: ok ? 'ok' : 'failed', note, stdout: r.stdout };
 }
 
@@ -253,7 +260,7 @@ async function benchTui(key: string, file: string): Promise<Result[]> {
   });
   const allLine = r.stdout.split('\n').find((l) => l.startsWith('{"all"'));
   const failed = !r.timedOut && (r.code !== 0 || allLine === undefined);
-  const note = failed ? `exit ${r.code}: ${firstLine(r.stderr)}` : '';
+  const note = failed ? `${ended(r)}: ${why(r.stderr)}` : '';
   const first: Result = firstMs !== null
     ? { op: 'tui-first', ms: firstMs, rssMb: null, status: 'ok', note: '' }
     : { op: 'tui-first', ms: r.timedOut ? timeoutMs : null, rssMb: null, status: r.timedOut ? 'timeout' : 'failed', note };
@@ -282,7 +289,8 @@ function targetCell(r: Result, target: Target | undefined): string {
   if (target?.ms !== undefined) {
     const within = r.status === 'ok' && r.ms !== null && r.ms <= target.ms;
     const over = r.status === 'timeout' ? '> ' : '';
-    parts.push(`${r.ms === null || r.status === 'skipped' ? '–' : `${over}${(r.ms / target.ms).toFixed(2)}×`} of ${seconds(target.ms)} ${mark(within)}`);
+    const measured = r.ms !== null && (r.status === 'ok' || r.status === 'timeout');
+    parts.push(`${measured ? `${over}${((r.ms ?? 0) / target.ms).toFixed(2)}×` : '–'} of ${seconds(target.ms)} ${mark(within)}`);
   }
   if (target?.rssMb !== undefined) {
     const within = r.status === 'ok' && r.rssMb !== null && r.rssMb <= target.rssMb;
