@@ -5,7 +5,7 @@
  * node (firewall reloads, backups) rewrites kube-proxy's rules wrongly. np-doctor then cannot
  * replay those rules either.
  */
-import { defineCheck, sh, type Command, type Evidence, type FindingInput } from '../src/check-kit/index.js';
+import { contentKey, defineCheck, sh, type Command, type CommandOutput, type Evidence, type FindingInput } from '../src/check-kit/index.js';
 import { ingressAndEndpointNodes } from './lib/path-nodes.js';
 
 const DUMPS = ['iptables-nft-save', 'iptables-legacy-save', 'iptables-save'] as const;
@@ -110,12 +110,21 @@ const majorMinor = (v: string): string | null => /v?(\d+)\.(\d+)/.exec(v)?.slice
 
 type Unsupported = { table: string; chain: string; line: number; text: string }[];
 
-/** Per command output (a node's, the same object for every question): a dump is scanned once, not once per Service. */
-const scanned = new WeakMap<object, Unsupported>();
+/**
+ * Per dump content (contentKey: a stored dump's chunk ids): a dump is scanned once, not once per
+ * Service, and nodes or backends that print the same dump (iptables-save is iptables-nft-save) once
+ * between them. Bounded: a long session gathers again and again.
+ */
+const scanned = new Map<string, Unsupported>();
+const MAX_SCANNED = 4096;
 
-function unsupportedIn(out: { stdout: string }): Unsupported {
-  let found = scanned.get(out);
-  if (found === undefined) scanned.set(out, found = unsupportedLines(out.stdout));
+function unsupportedIn(out: CommandOutput): Unsupported {
+  const key = contentKey(out);
+  let found = scanned.get(key);
+  if (found === undefined) {
+    if (scanned.size >= MAX_SCANNED) scanned.clear();
+    scanned.set(key, found = unsupportedLines(out.stdout));
+  }
   return found;
 }
 

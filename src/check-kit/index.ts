@@ -32,4 +32,5 @@ export { ipFamiliesOf } from '../model/cluster.js';
 export type { Listener, ListeningSocket, PodSockets } from '../model/sockets.js';
 export type { IpLink, IpLinkAddress } from '../model/ip-links.js';
 export type { CommandOutput, KubeObject, KubeProxyConfig } from '../snapshot/schema.js';
+export { contentKey } from '../snapshot/chunk-store.js';
 export type { Probe, ProbeKind, ProbeResult } from '../snapshot/probe.js';
