@@ -12,10 +12,10 @@ import { after, before, beforeEach, test } from 'node:test';
 import { gather, type GatherRequest } from '../../src/collect/gather.js';
 import { GatherFatalError } from '../../src/collect/kube/cluster.js';
 import { DEBUG_POD_CAPABILITIES } from '../../src/collect/node/debug-pod-manifest.js';
-import { SILENT } from '../../src/collect/gather-progress.js';
 import { apiClusterObjects } from '../support/api-cluster.js';
 import { startFakeApiserver, type ExecResult, type FakeApiserver, type KubeObject } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';
+import { testGatherRequest } from '../support/gather-request.js';
 
 let server: FakeApiserver;
 let kubeconfig: string;
@@ -31,28 +31,7 @@ beforeEach(() => {
   server.setPodStart(() => 'Running');
 });
 
-function request(o: Partial<GatherRequest> = {}): GatherRequest {
-  return {
-    question: { namespace: 'shop', service: 'frontend' },
-    namespaceFromKubeconfig: false,
-    collect: 'none',
-    nodes: { allNodes: false },
-    kubeconfig: { kubeconfig, env: {}, homeDir: '/nonexistent' },
-    requestTimeoutMs: 30_000,
-    commandTimeoutMs: 30_000,
-    timeoutMs: 60_000,
-    outputLimitBytes: 64 * 2 ** 20,
-    maxListItems: 100_000,
-    nodeConcurrency: 2,
-    ssh: {},
-    debugPod: { namespace: undefined, image: 'busybox:test', activeDeadlineSeconds: 120, startTimeoutMs: 10_000, privileged: false, owner: { user: 'tester', host: hostname(), pid: process.pid } },
-    nodeDumps: new Map(),
-    localNodeName: 'here',
-    signal: undefined,
-    progress: SILENT,
-    ...o,
-  };
-}
+const request = (o: Partial<GatherRequest> = {}): GatherRequest => testGatherRequest(kubeconfig, o);
 
 test('a server that keeps handing out continue tokens: the list stops at the page cap, with a clear error, and the rest is read', async () => {
   const endless = server.endlessContinue({ path: /^\/api\/v1\/namespaces\/shop\/pods\?/ });

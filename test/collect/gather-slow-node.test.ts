@@ -13,6 +13,7 @@ import { NODES_STEP } from '../../src/collect/node-tally.js';
 import { apiClusterObjects } from '../support/api-cluster.js';
 import { startFakeApiserver, type ExecResult, type FakeApiserver, type KubeObject } from '../support/fake-apiserver/index.js';
 import { debugPodsIn } from '../support/fake-apiserver/resources.js';
+import { testGatherRequest } from '../support/gather-request.js';
 
 const STUCK = 'node-stuck';
 const OTHERS = Array.from({ length: 20 }, (_, i) => `node-x${String(i + 1).padStart(2, '0')}`);
@@ -52,28 +53,15 @@ function recorder(): Progress & { calls: [string, string, string][] } {
   };
 }
 
-function request(o: Partial<GatherRequest>): GatherRequest {
-  return {
-    question: { namespace: 'shop', service: 'frontend' },
-    namespaceFromKubeconfig: false,
-    collect: 'debug-pod',
-    nodes: { node: STUCK, allNodes: true },
-    kubeconfig: { kubeconfig, env: {}, homeDir: '/nonexistent' },
-    requestTimeoutMs: 30_000,
-    commandTimeoutMs: 60_000,
-    timeoutMs: 120_000,
-    outputLimitBytes: 64 * 2 ** 20,
-    maxListItems: 100_000,
-    nodeConcurrency: 2,
-    ssh: {},
-    debugPod: { namespace: undefined, image: 'busybox:test', activeDeadlineSeconds: 120, startTimeoutMs: 30_000, privileged: false, owner: { user: 'tester', host: hostname(), pid: process.pid } },
-    nodeDumps: new Map(),
-    localNodeName: 'here',
-    signal: undefined,
-    progress: recorder(),
-    ...o,
-  };
-}
+const request = (o: Partial<GatherRequest>): GatherRequest => testGatherRequest(kubeconfig, {
+  collect: 'debug-pod',
+  nodes: { node: STUCK, allNodes: true },
+  commandTimeoutMs: 60_000,
+  timeoutMs: 120_000,
+  debugPod: { namespace: undefined, image: 'busybox:test', activeDeadlineSeconds: 120, startTimeoutMs: 30_000, privileged: false, owner: { user: 'tester', host: hostname(), pid: process.pid } },
+  progress: recorder(),
+  ...o,
+});
 
 test('a node that never answers holds one slot; the 20 others are read meanwhile through the other, and the count says so', async () => {
   const hung: (() => void)[] = [];
