@@ -139,5 +139,11 @@ export function intoStore(store: ChunkStore, out: CommandOutput): CommandOutput 
  */
 export function contentKey(out: CommandOutput): string {
   const stored = storedTextOf(out);
-  return stored === undefined ? `text:${out.stdout}` : `chunks:${stored.ids.join(',')}`;
+  if (stored === undefined) return `text:${out.stdout}`;
+  let key = keys.get(stored);
+  if (key === undefined) keys.set(stored, key = `chunks:${stored.ids.join(',')}`);
+  return key;
 }
+
+/** Each stored output's key, made once: checks ask it of every dump for every Service. */
+const keys = new WeakMap<StoredText, string>();
