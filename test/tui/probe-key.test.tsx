@@ -40,7 +40,7 @@ test('live, P gathers again with probes for the open Service and shows each one'
   await app.press(' ', ' ');
   const f = await app.until('node-to-self   node-2 → 192.168.1.102:30080/TCP  connected in 7 ms');
   assert.match(f, /Probes \(--probe: a TCP connect each, closed at once\)/);
-  assert.deepEqual(asked, [{ namespace: 'shop', service: 'frontend', allNodes: true }]);
+  assert.deepEqual(asked, [{ namespace: 'shop', service: 'frontend' }]);
   // r gathers again without probes: no packet unless asked.
   await app.press('r');
   await app.until((s) => !s.includes('node-to-self') && s.includes('Findings (1)'));

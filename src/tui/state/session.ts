@@ -96,13 +96,12 @@ function probeSummary(probes: Snapshot['probes']): string {
   return `; ${probes.length} probe${probes.length === 1 ? '' : 's'}: ${[...counts].map(([r, n]) => `${n} ${r}`).join(', ') || 'none planned'} (listed below the detail)`;
 }
 
-/** The question a diagnosis asks: its Service, with the what-if changes (none: every node). */
+/**
+ * The question a diagnosis asks: its Service, with the what-if changes (none: the default nodes,
+ * every node of a snapshot of up to 16, as `diagnose` and `scan` replay them).
+ */
 function askOf(row: ServiceRow, whatIf: WhatIf): Ask {
-  return {
-    namespace: row.namespace, service: row.name,
-    ...whatIf,
-    ...(whatIf.node === undefined && whatIf.nodeIp === undefined ? { allNodes: true } : {}),
-  };
+  return { namespace: row.namespace, service: row.name, ...whatIf };
 }
 
 export class Session {
@@ -308,7 +307,7 @@ export class Session {
       if (generation !== this.generation) return;
       let report: Report;
       try {
-        report = await diagnose(snapshot, { namespace: row.namespace, service: row.name, allNodes: true },
+        report = await diagnose(snapshot, askOf(row, {}),
           { checks: this.opts.checks, snapshotFile: this.state.file, cluster: this.cluster });
       } catch (e) {
         this.notify({ text: `${row.key}: np-doctor failed: ${(e as Error).message}`, tone: 'error' });

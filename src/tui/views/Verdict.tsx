@@ -23,12 +23,15 @@ export default function Verdict({ report, whatIf, width, height }: Props) {
   const asked = Object.entries(whatIf).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`);
   const room = height - 1;
   const families = report.verdict.families ?? [];
+  // A large snapshot's default replay (verdict.notReplayed): said, so a green badge is not read as every node's.
+  const left = report.verdict.notReplayed;
   const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(t.client)}`;
   const head = (
     <Text wrap="truncate-end">
       <Text bold>{`${t.namespace}/${t.service}`}</Text>
       <Text dimColor>{`${portText(t.port)}, ${clients}`}</Text>
       {asked.length > 0 ? <Text color="magenta">{`  what-if: ${asked.join(' ')}`}</Text> : null}
+      {left !== undefined ? <Text dimColor>{`  ${left.count} more node${left.count === 1 ? '' : 's'} not replayed (w: what-if node)`}</Text> : null}
     </Text>
   );
   if (families.length > 1) {
