@@ -23,10 +23,10 @@ export class SnapshotError extends UserError {
 export const MiB = 1024 * 1024;
 
 /**
- * The default bound on a snapshot, on disk and as JSON after gunzip: 512 MiB, or V8's longest
- * string if that is shorter (2^29 - 24 characters on 64-bit builds): the JSON must become one
- * string for JSON.parse, so nothing longer can be read anyway. A one-node snapshot of a cluster
- * with 10,000 Services is about 150 MiB of JSON today, so this leaves room for several nodes.
+ * The default bound on a v1 snapshot, on disk and as JSON after gunzip: 512 MiB, or V8's longest
+ * string if that is shorter (2^29 - 24 characters on 64-bit builds): v1 JSON must become one
+ * string for JSON.parse, so nothing longer can be read anyway (about three nodes of a
+ * 10,000-Service cluster). v2 streams have their own bounds (stream-read.ts).
  */
 export const DEFAULT_MAX_SNAPSHOT_BYTES = Math.min(512 * MiB, bufferConstants.MAX_STRING_LENGTH);
 /** Overrides the bound (e.g. `64MiB` for a service that reads snapshots from strangers). */
@@ -42,7 +42,7 @@ export const MAX_DEPTH = 100;
 export const MAX_JSON_VALUES = 16_000_000;
 
 export interface ReadLimits {
-  /** Bytes of the file on disk, and of the JSON after gunzip. Above V8's string limit it is cut to that. */
+  /** v1: bytes of the file on disk and of the JSON after gunzip (at most V8's string limit). v2: bytes after gunzip. */
   maxBytes?: number;
 }
 
@@ -65,19 +65,19 @@ export function formatSize(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** The bound to use: the caller's, else $NP_DOCTOR_MAX_SNAPSHOT_SIZE, else the default; never above V8's string limit. */
-export function maxBytesFor(file: string, limits: ReadLimits): number {
-  let max = limits.maxBytes;
-  if (max === undefined) {
-    const env = process.env[MAX_SNAPSHOT_SIZE_ENV];
-    if (env !== undefined && env !== '') {
-      const parsed = parseSize(env);
-      if (parsed === null) throw new SnapshotError(file, `${MAX_SNAPSHOT_SIZE_ENV}=${sanitize(env)} is not a size (e.g. 256MiB or 1GiB)`);
-      max = parsed;
-    }
-  }
-  return Math.min(max ?? DEFAULT_MAX_SNAPSHOT_BYTES, bufferConstants.MAX_STRING_LENGTH);
+/** The caller's bound, else $NP_DOCTOR_MAX_SNAPSHOT_SIZE, else `fallback`. */
+export function chosenMaxBytes(file: string, limits: ReadLimits, fallback: number): number {
+  if (limits.maxBytes !== undefined) return limits.maxBytes;
+  const env = process.env[MAX_SNAPSHOT_SIZE_ENV];
+  if (env === undefined || env === '') return fallback;
+  const parsed = parseSize(env);
+  if (parsed === null) throw new SnapshotError(file, `${MAX_SNAPSHOT_SIZE_ENV}=${sanitize(env)} is not a size (e.g. 256MiB or 1GiB)`);
+  return parsed;
 }
+
+/** A v1 file's bound (chosenMaxBytes), never above V8's string limit. */
+export const maxBytesFor = (file: string, limits: ReadLimits): number =>
+  Math.min(chosenMaxBytes(file, limits, DEFAULT_MAX_SNAPSHOT_BYTES), bufferConstants.MAX_STRING_LENGTH);
 
 /** What a person can do about the bound. */
 export const raise = (max: number): string =>

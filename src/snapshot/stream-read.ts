@@ -13,7 +13,7 @@ import { sanitize } from '../text/sanitize.js';
 import { chunkId, ChunkStore, storedOutput } from './chunk-store.js';
 import { refuseBadIdentifiers } from './identifiers.js';
 import {
-  formatSize, MAX_DEPTH, MAX_SNAPSHOT_SIZE_ENV, MiB, moreValuesThan, nestedDeeperThan, parseSize, SnapshotError, type ReadLimits,
+  chosenMaxBytes, formatSize, MAX_DEPTH, MAX_SNAPSHOT_SIZE_ENV, MiB, moreValuesThan, nestedDeeperThan, SnapshotError, type ReadLimits,
 } from './limits.js';
 import { SNAPSHOT_API_VERSION, type CommandOutput, type GatherError, type KubeObject, type NodeState, type Snapshot } from './schema.js';
 import type { Probe } from './probe.js';
@@ -60,15 +60,6 @@ export async function isStream(file: string): Promise<boolean> {
   return m !== null && Number(m[1]) >= 2;
 }
 
-function maxStreamBytes(file: string, limits: ReadLimits): number {
-  if (limits.maxBytes !== undefined) return limits.maxBytes;
-  const env = process.env[MAX_SNAPSHOT_SIZE_ENV];
-  if (env === undefined || env === '') return DEFAULT_MAX_STREAM_BYTES;
-  const parsed = parseSize(env);
-  if (parsed === null) throw new SnapshotError(file, `${MAX_SNAPSHOT_SIZE_ENV}=${sanitize(env)} is not a size (e.g. 256MiB or 1GiB)`);
-  return parsed;
-}
-
 /** Lines of the stream, without their newline; each at most MAX_LINE_BYTES, all together at most `max` bytes. */
 async function* linesOf(source: AsyncIterable<Buffer>, file: string, max: number): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
@@ -104,7 +95,7 @@ const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[]): 
 
 /** Reads a v2 snapshot file; outputs stay in a chunk store until asked for. */
 export async function readSnapshotStream(file: string, limits: ReadLimits = {}): Promise<Snapshot> {
-  const max = maxStreamBytes(file, limits);
+  const max = chosenMaxBytes(file, limits, DEFAULT_MAX_STREAM_BYTES);
   const gzip = await isGzipFile(file);
   const raw = createReadStream(file, { highWaterMark: MiB });
   const source = gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
