@@ -6,7 +6,6 @@
  * nodes and in the API; the kubectl fixes np-doctor prints fix it.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Snapshot } from '../../src/snapshot/schema.js';
@@ -17,6 +16,7 @@ import { waitServing } from './lib/sync.js';
 import { deployWeb, type Web } from './lib/web.js';
 import { nodeScenarios } from './scenarios/nodes.js';
 import { serviceScenarios } from './scenarios/services.js';
+import { loadSnapshot } from '../../src/snapshot/file.js';
 
 realClusterSuites('np-doctor diagnose against a real cluster', (cluster, on) => {
   let shop: Web;
@@ -31,7 +31,7 @@ realClusterSuites('np-doctor diagnose against a real cluster', (cluster, on) => 
     const file = join(c.dir, 'shop.snapshot.json');
     const snap = await npDoctor(c, ['snapshot', ...gatherArgs(c, 'shop', 'web'), '-o', file]);
     assert.equal(snap.code, 0, snap.stderr);
-    const s = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
+    const s = await loadSnapshot(file);
     assert.deepEqual(s.errors, []);
     assert.deepEqual(s.nodes.map((n) => [n.name, n.access]), [['node-a', 'ssh'], ['node-b', 'ssh']]);
     assert.equal(s.cluster.kubeProxy.config?.mode, on.mode, 'the mode from the kube-proxy ConfigMap');

@@ -13,14 +13,13 @@
  * - The manifest, privileged or not, passes the real server's validation (server-side dry run).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEBUG_POD_SELECTOR } from '../../src/collect/node/debug-pod-owner.js';
 import { DEBUG_POD_CAPABILITIES, DEFAULT_DEBUG_IMAGE, debugPodManifest, type DebugPodSpec } from '../../src/collect/node/debug-pod-manifest.js';
-import type { Snapshot } from '../../src/snapshot/schema.js';
 import { labGate, missingPrerequisites } from '../kernel/lab/prereq.js';
 import { apiCluster } from '../support/api-cluster.js';
 import { podSecurityViolation } from '../support/fake-apiserver/pod-security.js';
@@ -30,6 +29,7 @@ import { npDoctor } from '../support/k8s-lab/np-doctor-cli.js';
 import { createNamespace, seedKitCluster } from '../support/k8s-lab/kit-to-api.js';
 import { waitFor } from '../support/k8s-lab/processes.js';
 import { grant, readmeRbac, variant } from '../support/k8s-lab/readme-rbac.js';
+import { loadSnapshot } from '../../src/snapshot/file.js';
 
 const BASELINE = 'npd-psa-baseline';
 const PRIVILEGED = 'npd-psa-privileged';
@@ -95,7 +95,7 @@ for (const version of pinnedVersions()) {
         assert.ok(line.endsWith(`is forbidden: ${words}`), line);
       }
       assert.match(r.stderr, new RegExp(`→ use --debug-namespace with a namespace whose Pod Security level is privileged \\(label ${ENFORCE}=privileged\\), or --collect ssh`));
-      const snap = JSON.parse(await readFile(join(dir, 'baseline.json'), 'utf8')) as Snapshot;
+      const snap = await loadSnapshot(join(dir, 'baseline.json'));
       assert.deepEqual(snap.errors.map((e) => e.node).sort(), NODES);
       assert.deepEqual(await debugPods(BASELINE), [], 'nothing was created');
     });
