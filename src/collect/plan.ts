@@ -25,9 +25,9 @@ export function internalIp(n: KubeObject): string | undefined {
   return internal.find((a) => !a.includes(':')) ?? internal[0];
 }
 
-/** Nodes that run an endpoint of the target services (ready or not: a broken one matters most), by EndpointSlice nodeName. */
-export function endpointNodes(cluster: ClusterState): string[] {
-  const names = cluster.endpointSlices.flatMap((s) =>
+/** Nodes that run an endpoint in these EndpointSlices (ready or not: a broken one matters most), by nodeName. */
+export function endpointNodes(slices: ClusterState['endpointSlices']): string[] {
+  const names = slices.flatMap((s) =>
     ((s.endpoints as { nodeName?: string }[] | undefined) ?? []).map((e) => e.nodeName).filter((n): n is string => n !== undefined));
   return [...new Set(names)].sort();
 }
@@ -61,7 +61,7 @@ export function planNodes(cluster: ClusterState, sel: NodeSelection): { targets:
   if (sel.allNodes) {
     for (const n of cluster.nodes) add(n.metadata.name, internalIp(n));
   } else {
-    for (const name of endpointNodes(cluster)) add(name, byName.has(name) ? internalIp(byName.get(name)!) : undefined);
+    for (const name of endpointNodes(cluster.endpointSlices)) add(name, byName.has(name) ? internalIp(byName.get(name)!) : undefined);
   }
   if (targets.size === 0 && cluster.nodes.length > 0) {
     notes.push({

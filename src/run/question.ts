@@ -7,6 +7,7 @@
  */
 import { isLinkLocal, isLoopback, parseAddr } from '../engine/address.js';
 import { performance } from 'node:perf_hooks';
+import { endpointNodes } from '../collect/plan.js';
 import { analysePaths, type PathBackend, type PathNode } from '../engine/path.js';
 import type { PolicyWorld } from '../engine/netpol/index.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../engine/packet/budget.js';
@@ -171,7 +172,7 @@ function pickIngress(cluster: ClusterModel, ask: Ask, family: Family, service: S
   // replayed as "unavailable", never skipped (an eTP Local drop lives on the nodes without pods).
   const names = cluster.nodes.length > 0 ? cluster.nodes.map((n) => n.name) : cluster.snapshot.nodes.map((n) => n.name);
   if (ask.allNodes === true || names.length <= DEFAULT_REPLAY_NODES || service === null) return { ingress: ingress(names) };
-  const hosting = new Set(cluster.slicesOf(service).flatMap((s) => ((s.endpoints as { nodeName?: string }[] | undefined) ?? []).map((e) => e.nodeName)));
+  const hosting = new Set(endpointNodes(cluster.slicesOf(service)));
   const without = names.find((n) => !hosting.has(n));
   const chosen = names.filter((n) => hosting.has(n) || n === without);
   const why = `a snapshot of more than ${DEFAULT_REPLAY_NODES} nodes replays by default the nodes running the Service's endpoints`
