@@ -9,7 +9,7 @@ import type { NodeContext } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
 import { complete, DUMPS, ipLinksOf, nodeAddresses, nodeView, NodeViewError, parseSysctls } from './node-view.js';
 import type { IpLink } from './ip-links.js';
-import { contentKey, storedTextOf } from '../snapshot/chunk-store.js';
+import { contentKey, storedTextOf, withText } from '../snapshot/chunk-store.js';
 import type { CommandOutput, GatherError, NodeState } from '../snapshot/schema.js';
 import { parseDataplane, type DumpParses } from './dataplane.js';
 import { PodNetns } from './pod-netns.js';
@@ -66,7 +66,7 @@ export class NodeData {
       // large one: a dump of 10,000 Services is 17 MB, a snapshot may hold a hundred nodes, and a
       // dump is read where it is parsed, once (rulesFor, dumpStructure).
       const large = out !== undefined && (storedTextOf(out)?.bytes ?? 0) > KEEP_AS_TEXT;
-      this.outputs.set(id, out === undefined || large ? out : { ...out });
+      this.outputs.set(id, out === undefined || large ? out : withText(out));
     }
     return this.outputs.get(id);
   }

@@ -112,6 +112,17 @@ export function storedOutput(rest: Omit<CommandOutput, 'stdout'>, text: StoredTe
   return out;
 }
 
+/**
+ * `out` with its text read once into a plain field, still known by its chunks (contentKey and
+ * storedBytesOf give what they give for `out`): for a reader that keeps an output it asks often.
+ */
+export function withText(out: CommandOutput): CommandOutput {
+  const copy = { ...out };
+  const held = backing.get(out);
+  if (held !== undefined) backing.set(copy, held);
+  return copy;
+}
+
 /** The chunks behind an output made by storedOutput; undefined for one holding its text. */
 export const storedTextOf = (out: CommandOutput): StoredText | undefined => backing.get(out);
 
