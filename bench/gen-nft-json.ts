@@ -9,17 +9,10 @@
  * same rule (most rules are the same on every node; only their order differs).
  */
 import { parseRule } from '../test/support/scenario-kit/iptables-text.js';
+import { baseChain as kitBaseChain } from '../test/support/scenario-kit/nft-json.js';
+import type { TableName } from '../test/support/scenario-kit/spec.js';
 
 const METAINFO = '{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}';
-
-/** iptables-nft's base chains: type and priority per table (nat INPUT and POSTROUTING hook at 100). */
-const BASE: Record<string, { type: string; prio: number }> = {
-  raw: { type: 'filter', prio: -300 },
-  mangle: { type: 'filter', prio: -150 },
-  nat: { type: 'nat', prio: -100 },
-  filter: { type: 'filter', prio: 0 },
-  security: { type: 'filter', prio: 50 },
-};
 
 const VERDICTS: Record<string, string> = { ACCEPT: '{"accept": null}', DROP: '{"drop": null}', RETURN: '{"return": null}' };
 
@@ -60,10 +53,8 @@ export class NftJsonWriter {
 
 function baseChain(table: string, chain: { name: string; policy: string | null }): string {
   if (chain.policy === null) return '';
-  const base = BASE[table] ?? { type: 'filter', prio: 0 };
-  const prio = table === 'nat' && (chain.name === 'INPUT' || chain.name === 'POSTROUTING') ? 100 : base.prio;
-  const type = table === 'mangle' && chain.name === 'OUTPUT' ? 'route' : base.type;
-  return `, "type": "${type}", "hook": "${chain.name.toLowerCase()}", "prio": ${prio}, "policy": "${chain.policy.toLowerCase()}"`;
+  const { type, hook, prio } = kitBaseChain(table as TableName, chain.name);
+  return `, "type": "${type}", "hook": "${hook}", "prio": ${prio}, "policy": "${chain.policy.toLowerCase()}"`;
 }
 
 function savedTables(text: string): SavedTable[] {

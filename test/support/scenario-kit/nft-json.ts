@@ -25,7 +25,8 @@ const HOOKS: Record<TableName, { type: string; prio: number }> = {
   security: { type: 'filter', prio: 50 },
 };
 
-function baseChain(table: TableName, chain: string): Record<string, unknown> {
+/** An iptables-nft built-in chain's base-chain fields as nft prints them (nat INPUT and POSTROUTING hook at 100, mangle OUTPUT is a route chain). */
+export function baseChain(table: TableName, chain: string): { type: string; hook: string; prio: number } {
   let { type, prio } = HOOKS[table];
   if (table === 'nat' && (chain === 'INPUT' || chain === 'POSTROUTING')) prio = 100;
   if (table === 'mangle' && chain === 'OUTPUT') type = 'route';
