@@ -14,6 +14,7 @@ import type { Family } from '../model/node-data.js';
 import type { Probe } from '../snapshot/probe.js';
 import { VERSION } from '../version.js';
 import { REPORT_API_VERSION, type Report, type ReportFamilyVerdict, type ReportFinding, type ReportNodeVerdict } from './model.js';
+import { markSameWalks } from './same-walk.js';
 
 const SAYS: Record<ClientResult, string> = {
   delivered: 'reach a pod',
@@ -58,7 +59,7 @@ export function buildReport(analyses: readonly FamilyAnalysis[], run: RunResult,
       ...(q.notReplayed !== undefined ? { notReplayed: q.notReplayed } : {}),
     },
     findings: run.findings.map(findingOut),
-    paths: analyses.flatMap((a) => a.ctx.paths.map((p) => pathOut(p, a.ctx.question.family))),
+    paths: markSameWalks(analyses.flatMap((a) => a.ctx.paths.map((p) => pathOut(p, a.ctx.question.family)))),
     // The Report keeps each skip's words and each gather error's words: the kinds beside them are
     // for np-doctor's own decisions (the exit code, which checks a gather error skips).
     checks: run.checks.map(({ unmet: _kinds, ...c }) => c),

@@ -61,6 +61,8 @@ const NodePath = z.object({
   unavailable: z.string().nullable(),
   assumptions: z.array(z.string()),
   branches: z.array(Branch),
+  sameWalkAs: z.string().optional()
+    .describe('an earlier path (same family) whose walk this one repeats: the same rules in the same chains to the same answer, rule positions and the node\'s own name and address set aside'),
 });
 
 const NodeVerdict = z.object({

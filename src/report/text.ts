@@ -51,7 +51,7 @@ export function renderReport(report: Report, opts: TextOptions): string {
     : [{ title: `Paths from ${r.target.client.ip}`, paths: r.paths }];
   for (const block of blocks.filter((b) => b.paths.length > 0)) {
     out.push(bold(block.title));
-    for (const p of block.paths) {
+    for (const p of block.paths.filter((x) => x.sameWalkAs === undefined)) {
       const tone = p.result === 'delivered' ? '32' : p.result === 'indeterminate' ? '33' : '31';
       out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${hostPort(p.address, p.port)}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
       if (p.unavailable) out.push(`      ${dim(p.unavailable)}`);
@@ -67,6 +67,8 @@ export function renderReport(report: Report, opts: TextOptions): string {
         }
       }
       for (const a of p.assumptions) out.push(dim(`      assumed: ${a}`));
+      const same = block.paths.filter((x) => x.sameWalkAs === p.node);
+      if (same.length > 0) out.push(dim(`    = ${sameText(same)}: the same rules to the same answer as ${p.node}`));
     }
     out.push('');
   }
@@ -85,6 +87,13 @@ export function renderReport(report: Report, opts: TextOptions): string {
     for (const e of r.gatherErrors) out.push(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `node-2 (10.0.0.2)`, or the first few and how many more (a hundred nodes on one line help nobody). */
+function sameText(paths: readonly Report['paths'][number][]): string {
+  const SHOWN = 5;
+  const named = paths.slice(0, SHOWN).map((p) => `${p.node} (${p.address})`).join(', ');
+  return paths.length > SHOWN ? `${named} and ${paths.length - SHOWN} more node${paths.length - SHOWN === 1 ? '' : 's'}` : named;
 }
 
 const PROBE_TONE: Record<Probe['result'], string> = { connected: '32', refused: '31', 'timed-out': '31', unreachable: '31', error: '33', 'not-run': '2' };

@@ -77,6 +77,7 @@ export default function PathView({ report, model, height, active }: Props) {
         <Text dimColor>{` node ${nodeAt + 1}/${paths.length}  ${clientText({ ip: path.address, port: path.port })}/${path.protocol}  `}</Text>
         <Text color={RESULT_COLOR[path.result]} bold>{path.result}</Text>
         {path.result !== 'delivered' && path.deliveredShare > 0 ? <Text dimColor>{` (${Math.round(path.deliveredShare * 100)}% delivered)`}</Text> : null}
+        {path.sameWalkAs !== undefined ? <Text dimColor>{`  same rules and answer as ${path.sameWalkAs}`}</Text> : null}
       </Text>
       <Text wrap="truncate-end" dimColor>
         {branch ? `branch ${branchAt + 1}/${path.branches.length}: ${Math.round(branch.probability * 100)}% of connections, ${branch.result}${branch.failedAt ? ` at the ${legTitle(branch.failedAt)}` : ''}${path.branches.length > 1 ? '  (b: next branch)' : ''}` : path.unavailable ?? 'no branch'}
