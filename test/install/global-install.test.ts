@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ const RUN_TIMEOUT_MS = 120_000;
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /** What may ship: the bundle, the public declarations, the check pages, the demo, the schemas. */
-const SHIPPABLE = [/^dist\/src\/(cli|api)\.js$/, /^dist\/src\/chunks\/[\w-]+\.js$/, /^dist\/types\/.+\.d\.ts$/, /^docs\/checks\/[a-z0-9-]+\.md$/, /^examples\/demo\.json$/, /^schema\/[\w.-]+\.json$/, /^(package\.json|README\.md|LICENSE)$/];
+const SHIPPABLE = [/^dist\/src\/(cli|api|kubectl-complete)\.js$/, /^dist\/src\/chunks\/[\w-]+\.js$/, /^dist\/types\/.+\.d\.ts$/, /^docs\/checks\/[a-z0-9-]+\.md$/, /^examples\/demo\.json$/, /^schema\/[\w.-]+\.json$/, /^(package\.json|README\.md|LICENSE)$/];
 
 /** A check that finds something in every Service, so its finding shows in the demo's report. */
 const TEAM_PLUGIN = `import { defineCheck } from 'np-doctor';
@@ -34,6 +34,7 @@ describe('np-doctor installed globally from npm pack', { skip: builtCliSkip() },
   let dir = '';
   let shipped: string[] = [];
   let pkgDir = '';
+  let prefix = '';
   let bin = '';
 
   before(() => {
@@ -44,7 +45,7 @@ describe('np-doctor installed globally from npm pack', { skip: builtCliSkip() },
     const [pack] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
     assert.ok(pack !== undefined, 'npm pack --json described no tarball');
     shipped = pack.files.map((f) => f.path);
-    const prefix = join(dir, 'prefix');
+    prefix = join(dir, 'prefix');
     execFileSync('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, pack.filename)], {
       encoding: 'utf8', timeout: INSTALL_TIMEOUT_MS, maxBuffer: MAX_OUTPUT, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,6 +62,14 @@ describe('np-doctor installed globally from npm pack', { skip: builtCliSkip() },
     assert.deepEqual(shipped.filter((f) => !SHIPPABLE.some((re) => re.test(f))), [], 'files the package should not carry');
     const mapped = shipped.filter((f) => f.endsWith('.js') && /sourceMappingURL=/.test(readFileSync(join(pkgDir, f), 'utf8')));
     assert.deepEqual(mapped, [], 'shipped code pointing at source maps');
+  });
+
+  test("every bin of package.json is installed and leads to a file the package ships", () => {
+    const bins = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin;
+    for (const [name, file] of Object.entries(bins)) {
+      assert.ok(shipped.includes(file), `bin ${name}: ${file} is not in the package`);
+      assert.equal(realpathSync(join(prefix, 'bin', name)), realpathSync(join(pkgDir, file)), `bin ${name}`);
+    }
   });
 
   test("a plugin outside any node_modules imports defineCheck from 'np-doctor', and its finding is in the report", () => {
