@@ -6,6 +6,7 @@
  * use into shared chunks, so a plugin and the CLI run one copy of the check kit, and keeps every
  * `await import()` (commands, TUI, nft, SSH) lazy. Packages in node_modules stay imports.
  * tsc's per-module files stay in dist/ for the benchmarks' in-process measurements (bench/).
+ * No source maps: they would point at .ts files the package does not ship.
  */
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -22,7 +23,5 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  sourcemap: true,
-  sourcesContent: false,
   logLevel: 'warning',
 });

@@ -3,6 +3,8 @@
  * check or an array of them, made with `defineCheck` (exported by the package root); plain objects
  * are validated the same way, so a bad plugin fails at load time with its file named.
  */
+import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineCheck, type Check, type CheckDefinition } from '../check-kit/define.js';
@@ -11,18 +13,43 @@ export class PluginError extends Error {
   override readonly name = 'PluginError';
 }
 
+/** What a plugin imports the check kit as. */
+const PACKAGE = 'np-doctor';
+
+/**
+ * Node resolves a bare `import … from 'np-doctor'` through the node_modules folders above the
+ * importing file. A plugin kept outside any project that installed np-doctor (np-doctor installed
+ * globally, the plugin in ~/checks/) has none, so the import fails. Every `np-doctor` import is
+ * sent instead to the package root of the np-doctor that is running (found by the package's
+ * reference to itself, bundled or not): the plugin gets the same copy of the check kit, of the
+ * version that runs it. The hook is module source because module.register (Node < 22.15) runs it
+ * in a loader thread; module.registerHooks (Node ≥ 22.15, and the one not deprecated) runs it in
+ * this thread, from the same source.
+ */
+async function sendPackageImportsToSelf(): Promise<void> {
+  const api = import.meta.resolve(PACKAGE);
+  const source = `export function resolve(specifier, context, next) {
+  return specifier === ${JSON.stringify(PACKAGE)} ? { url: ${JSON.stringify(api)}, shortCircuit: true } : next(specifier, context);
+}`;
+  const url = `data:text/javascript,${encodeURIComponent(source)}`;
+  const { registerHooks } = module as { registerHooks?: (hooks: { resolve: unknown }) => unknown };
+  if (registerHooks === undefined) module.register(url);
+  else registerHooks({ resolve: ((await import(url)) as { resolve: unknown }).resolve });
+}
+
+let hooked: Promise<void> | undefined;
+
 export async function loadPlugins(files: readonly string[], builtIn: readonly Check[], cwd = process.cwd()): Promise<Check[]> {
+  if (files.length > 0) await (hooked ??= sendPackageImportsToSelf());
   const seen = new Map(builtIn.map((c) => [c.id, 'a built-in check']));
   const out: Check[] = [];
   for (const file of files) {
-    const url = pathToFileURL(resolve(cwd, file)).href;
+    const path = resolve(cwd, file);
     let mod: { default?: unknown };
     try {
-      mod = (await import(url)) as { default?: unknown };
+      mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(resolve(cwd, file)) ? 'file not found' : err.message.split('\n')[0];
-      throw new PluginError(`--plugin ${file}: cannot load: ${why}`);
+      throw new PluginError(`--plugin ${file}: cannot load: ${whyNotLoaded(e, path)}`);
     }
     const exported = mod.default;
     if (exported === undefined) throw new PluginError(`--plugin ${file}: no default export (export default defineCheck({...}))`);
@@ -40,4 +67,19 @@ export async function loadPlugins(files: readonly string[], builtIn: readonly Ch
     }
   }
   return out;
+}
+
+/** Node's ERR_MODULE_NOT_FOUND names the missing package or file and the module that imported it. */
+const NOT_FOUND = /^Cannot find (package|module) '([^']+)' imported from (.+)$/;
+
+/** Why the import failed: the plugin file itself missing, or something it imports, named. */
+function whyNotLoaded(err: unknown, path: string): string {
+  if (!existsSync(path)) return `file not found (${path})`;
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const m = (err as NodeJS.ErrnoException | null)?.code === 'ERR_MODULE_NOT_FOUND' ? NOT_FOUND.exec(first) : null;
+  if (m === null) return first;
+  const [, kind, what, importer] = m;
+  return kind === 'package'
+    ? `${importer} imports the package '${what}', which is not installed in any node_modules folder above it`
+    : `${importer} imports ${what}, which does not exist`;
 }
