@@ -33,8 +33,8 @@ const TONE: Record<Health, string> = { error: '31', warning: '33', ok: '32', und
 interface Column {
   title: string;
   cell: (s: ScanService) => string;
-  /** Narrowest it is cut to when the table does not fit. */
-  min: number;
+  /** Narrowest it is cut to when the table does not fit; absent: never cut (a word from a short fixed set). */
+  min?: number;
 }
 
 /** `30080/TCP,30443/TCP`: the nodePorts, as the TUI's list shows them. */
@@ -42,10 +42,10 @@ const nodePorts = (s: ScanService): string => sanitize(s.ports.filter((p) => p.n
 
 const COLUMNS: readonly Column[] = [
   { title: 'NAMESPACE', cell: (s) => sanitize(s.namespace), min: 9 },
-  { title: 'NAME', cell: (s) => sanitize(s.name), min: 8 },
-  { title: 'TYPE', cell: (s) => sanitize(s.type), min: 4 },
+  { title: 'NAME', cell: (s) => sanitize(s.name), min: 12 },
+  { title: 'TYPE', cell: (s) => sanitize(s.type) },
   { title: 'NODEPORTS', cell: nodePorts, min: 9 },
-  { title: 'ETP', cell: (s) => sanitize(s.externalTrafficPolicy), min: 3 },
+  { title: 'ETP', cell: (s) => sanitize(s.externalTrafficPolicy) },
 ];
 const LAST = 'TOP FINDING: RESULT';
 /** The room the last column keeps before the others are cut to make it. */
@@ -60,9 +60,10 @@ const GAP = 2;
 function columnWidths(services: readonly ScanService[], width: number): number[] {
   const widths = COLUMNS.map((c) => Math.max(displayWidth(c.title), ...services.map((s) => displayWidth(c.cell(s)))));
   const fixed = () => 2 + widths.reduce((a, w) => a + w + GAP, 0);
+  const spare = (k: number) => widths[k]! - (COLUMNS[k]!.min ?? widths[k]!);
   while (width - fixed() < LAST_MIN) {
-    const i = widths.reduce((best, w, k) => (w - COLUMNS[k]!.min > widths[best]! - COLUMNS[best]!.min ? k : best), 0);
-    if (widths[i]! <= COLUMNS[i]!.min) break;
+    const i = widths.reduce((best, _w, k) => (spare(k) > spare(best) ? k : best), 0);
+    if (spare(i) <= 0) break;
     widths[i] = widths[i]! - 1;
   }
   return widths;
