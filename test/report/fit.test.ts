@@ -25,6 +25,7 @@ import { loadSnapshot } from '../../src/snapshot/file.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { sanitize } from '../../src/text/sanitize.js';
 import { loadScenarios } from '../scenarios/load.js';
+import { builtCliSkip } from '../support/tier.js';
 
 const WIDTHS = [60, 80, 200] as const;
 /** So wide nothing wraps: the text as it was before it fitted anything. */
@@ -201,7 +202,7 @@ describe('trace text fits the width', () => {
   }
 });
 
-describe('piped, the real CLI fits 80 columns', () => {
+describe('piped, the real CLI fits 80 columns', { skip: builtCliSkip() }, () => {
   const CLI = 'dist/src/cli.js';
   const run = async (args: string[]) => {
     assert.ok(existsSync(CLI), `${CLI} is missing: npm run build first (npm test does)`);
