@@ -19,22 +19,27 @@ function nodeList(nodes: readonly ReportNodeVerdict[], share: boolean): string {
   return nodes.length > NAMED ? `${named} and ${nodes.length - NAMED} more` : named;
 }
 
-/** What a client sees over these nodes: the failing results by the nodes that give them, else that it answers. */
-function outcomeOf(nodes: readonly ReportNodeVerdict[]): string {
+/**
+ * What a client sees over these nodes: the failing results by the nodes that give them; else, when
+ * every node delivers, that it answers, or, beside a finding (a cause outside the rules, such as a
+ * cloud firewall), only that the rules deliver.
+ */
+function outcomeOf(nodes: readonly ReportNodeVerdict[], found: boolean): string {
   if (nodes.length === 0) return 'nothing replayed';
   const parts = FAILING.flatMap(([result, says]) => {
     const these = nodes.filter((n) => n.result === result);
     return these.length > 0 ? [`${says} via ${nodeList(these, true)}`] : [];
   });
-  return parts.length > 0 ? parts.join('; ') : `answers via ${nodeList(nodes, false)}`;
+  return parts.length > 0 ? parts.join('; ') : `${found ? 'the rules deliver' : 'answers'} via ${nodeList(nodes, false)}`;
 }
 
 /** What a client sees, per address family for a dual-stack Service (`IPv4 answers; IPv6 times out via node-1`). */
 export function outcome(report: Report): string {
   const families = report.verdict.families ?? [];
-  if (families.length <= 1) return outcomeOf(report.verdict.nodes);
+  const found = topFinding(report) !== undefined;
+  if (families.length <= 1) return outcomeOf(report.verdict.nodes, found);
   return families.map((f) => {
-    const o = outcomeOf(f.nodes);
+    const o = outcomeOf(f.nodes, false);
     return `IPv${f.family} ${o.startsWith('answers') ? 'answers' : o}`;
   }).join('; ');
 }

@@ -124,6 +124,12 @@ describe('the headline', () => {
     assert.match(headline(healthy), /^✓ \S+: answers via node-1/);
     assert.doesNotMatch(headline(healthy), /—/);
   });
+
+  test('every node delivers, yet a finding: the headline says only that the rules deliver, and names it', () => {
+    const outside = ALL.filter(({ report }) => report.findings.some((f) => f.severity === 'error') && report.verdict.nodes.length > 0 && report.verdict.nodes.every((n) => n.result === 'delivered'));
+    assert.ok(outside.length > 0, 'the corpus has causes outside the rules (a cloud firewall, the overlay)');
+    for (const { report } of outside) assert.match(headline(report), /^✗ \S+: the rules deliver via node-\d.* — [a-z-]+$/);
+  });
 });
 
 describe('skip reasons are folded', () => {
