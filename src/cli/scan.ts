@@ -5,7 +5,7 @@
 import { CHECKS } from '../../checks/index.js';
 import { runDiagnosis, type Diagnosis } from '../diagnose.js';
 import { ClusterModel } from '../model/cluster.js';
-import { noServicesText, renderScanLine, scanNameWidth } from '../report/scan-text.js';
+import { noServicesText, scanTable } from '../report/scan-text.js';
 import { command } from './command.js';
 import { exitCodeFor, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
@@ -52,8 +52,9 @@ export const run = command({
     const cluster = new ClusterModel(snapshot);
     const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
     const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
-    // Text is printed a line per Service as it finishes, in the order of the whole table.
-    const width = scanNameWidth(targets.map((s) => ({ namespace: s.namespace, service: s.name })));
+    // Text is printed a row per Service as it finishes, in the columns of the whole table.
+    const table = scanTable(targets, { color: io.isTTY && io.env.NO_COLOR === undefined });
+    if (output === 'text' && targets.length > 0) io.stdout(table.header);
     const diagnoses: Diagnosis[] = [];
     for (const svc of targets) {
       // A turn of the event loop between Services, so Ctrl-C is heard while the scan runs.
@@ -62,7 +63,7 @@ export const run = command({
       // One model for every Service: each node's dumps are parsed once for the whole scan.
       const d = await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}), ...returningClient(values) }, { checks, snapshotFile: file, cluster });
       diagnoses.push(d);
-      if (output === 'text') io.stdout(renderScanLine(d.report, width));
+      if (output === 'text') io.stdout(table.row(svc, d.report));
     }
     const reports = diagnoses.map((d) => d.report);
     if (output === 'json') {

@@ -1,28 +1,93 @@
-/** `np-doctor scan` for a person: one line per Service, its health mark, top finding and verdict. */
-import { HEALTH_MARK, healthOf } from './health.js';
+/**
+ * `np-doctor scan` for a person: a table with the TUI's service-list columns (health, namespace,
+ * name, type, nodePorts, externalTrafficPolicy) and, last, the top finding and what a client sees.
+ * Rows are printed as each Service finishes, so the columns are sized from the Service list known
+ * before the first diagnosis, never from a later row; the last column takes the rest of the width
+ * and is cut with `…`, so no row is wider than the terminal.
+ */
+import { outcome, topFinding } from './headline.js';
+import { HEALTH_MARK, healthOf, type Health } from './health.js';
 import type { Report } from './model.js';
-import { sanitize, sanitizeDeep } from '../text/sanitize.js';
+import type { ServiceInfo } from '../model/kube.js';
+import { sanitize } from '../text/sanitize.js';
+import { displayWidth, padEnd, truncate, widthOf } from '../text/wrap.js';
 
-export function renderScanText(reports: readonly Report[], scope: string | null): string {
-  if (reports.length === 0) return noServicesText(scope);
-  const width = scanNameWidth(reports.map((r) => r.target));
-  return reports.map((r) => renderScanLine(r, width)).join('');
+/** What the table shows of a Service before it is diagnosed. */
+export type ScanService = Pick<ServiceInfo, 'namespace' | 'name' | 'type' | 'externalTrafficPolicy' | 'ports'>;
+
+export interface ScanTextOptions {
+  color: boolean;
+  /** Columns to fit (the terminal's, or 80 when piped); default 80. */
+  width?: number;
+}
+
+export interface ScanTable {
+  /** The header line, printed before the first row. */
+  readonly header: string;
+  /** One Service's row, as soon as its diagnosis is done. */
+  row(service: ScanService, report: Report): string;
+}
+
+const TONE: Record<Health, string> = { error: '31', warning: '33', ok: '32', undecided: '35' };
+
+interface Column {
+  title: string;
+  cell: (s: ScanService) => string;
+  /** Narrowest it is cut to when the table does not fit; absent: never cut (a word from a short fixed set). */
+  min?: number;
+}
+
+/** `30080/TCP,30443/TCP`: the nodePorts, as the TUI's list shows them. */
+const nodePorts = (s: ScanService): string => sanitize(s.ports.filter((p) => p.nodePort !== null).map((p) => `${p.nodePort}/${p.protocol}`).join(','));
+
+const COLUMNS: readonly Column[] = [
+  { title: 'NAMESPACE', cell: (s) => sanitize(s.namespace), min: 9 },
+  { title: 'NAME', cell: (s) => sanitize(s.name), min: 12 },
+  { title: 'TYPE', cell: (s) => sanitize(s.type) },
+  { title: 'NODEPORTS', cell: nodePorts, min: 9 },
+  { title: 'ETP', cell: (s) => sanitize(s.externalTrafficPolicy) },
+];
+const LAST = 'TOP FINDING: RESULT';
+/** The room the last column keeps before the others are cut to make it. */
+const LAST_MIN = 24;
+const GAP = 2;
+
+/**
+ * Column widths from the Services the scan will diagnose: each column as wide as its widest cell,
+ * then, while the last column would get less than its share, the widest cut down (never below its
+ * minimum).
+ */
+function columnWidths(services: readonly ScanService[], width: number): number[] {
+  const widths = COLUMNS.map((c) => Math.max(displayWidth(c.title), ...services.map((s) => displayWidth(c.cell(s)))));
+  const fixed = () => 2 + widths.reduce((a, w) => a + w + GAP, 0);
+  const spare = (k: number) => widths[k]! - (COLUMNS[k]!.min ?? widths[k]!);
+  while (width - fixed() < LAST_MIN) {
+    const i = widths.reduce((best, _w, k) => (spare(k) > spare(best) ? k : best), 0);
+    if (spare(i) <= 0) break;
+    widths[i] = widths[i]! - 1;
+  }
+  return widths;
+}
+
+/** The table for these Services (those the scan will diagnose, in its order), fitted to the width. */
+export function scanTable(services: readonly ScanService[], opts: ScanTextOptions): ScanTable {
+  const width = widthOf(opts.width);
+  const widths = columnWidths(services, width);
+  const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const cells = (values: readonly string[], last: string) => {
+    const fixed = values.map((v, i) => padEnd(truncate(v, widths[i]!), widths[i]! + GAP)).join('');
+    // Tiny terminals: the whole row is cut to the width.
+    return truncate(`${fixed}${truncate(last, Math.max(1, width - 2 - displayWidth(fixed)))}`, width - 2);
+  };
+  return {
+    header: `${paint('2', `  ${cells(COLUMNS.map((c) => c.title), LAST)}`)}\n`,
+    row(service, report) {
+      const health = healthOf(report);
+      const top = topFinding(report);
+      const last = `${top ? `${sanitize(top.id)}: ` : ''}${outcome(report)}`;
+      return `${paint(TONE[health], HEALTH_MARK[health])} ${cells(COLUMNS.map((c) => c.cell(service)), last)}\n`;
+    },
+  };
 }
 
 export const noServicesText = (scope: string | null): string => `no NodePort Services in ${scope === null ? 'the cluster' : `namespace ${sanitize(scope)}`}\n`;
-
-/**
- * The width of the name column, from the Services' names alone: they are known before the first
- * is diagnosed, so `scan` prints each line as its Service finishes, aligned as the whole table.
- */
-export function scanNameWidth(targets: readonly { namespace: string; service: string }[]): number {
-  // Names come from the snapshot: measured as printed, control characters escaped.
-  return Math.max(0, ...targets.map((t) => `${sanitize(t.namespace, true)}/${sanitize(t.service, true)}`.length));
-}
-
-/** One Service's line: its health mark, name, top finding and verdict. */
-export function renderScanLine(report: Report, width: number): string {
-  const r = sanitizeDeep(report);
-  const top = r.findings[0];
-  return `${HEALTH_MARK[healthOf(r)]} ${`${r.target.namespace}/${r.target.service}`.padEnd(width)}  ${top ? `${top.id}: ` : ''}${r.verdict.summary}\n`;
-}

@@ -8,39 +8,48 @@ import { probeTargetText } from '../check-kit/probes.js';
 import { hostPort } from '../engine/address.js';
 import { HERE, OVER_BOUND, type Probe } from '../snapshot/probe.js';
 import { sanitizeDeep } from '../text/sanitize.js';
+import { fit, widthOf, wrap } from '../text/wrap.js';
+import { headline } from './headline.js';
+import { healthOf, type Health } from './health.js';
 
 export interface TextOptions {
   color: boolean;
-  /** Show every branch's hops, not just the failing stage. */
+  /** Show every branch's hops, not just the failing stage; list every check a skip line folds. */
   verbose?: boolean;
+  /** Columns to fit (the terminal's, or 80 when piped); default 80. */
+  width?: number;
 }
 
 type Paint = (code: string, s: string) => string;
 
 const RESULT_MARK: Record<string, string> = { delivered: '✓', refused: '✗', timeout: '✗', blocked: '✗', indeterminate: '?' };
+const HEALTH_TONE: Record<Health, string> = { error: '31', warning: '33', ok: '32', undecided: '35' };
 
 export function renderReport(report: Report, opts: TextOptions): string {
   // Every string in the Report may come from the cluster: escape control characters before the
   // renderer adds its own colours.
   const r = sanitizeDeep(report);
+  const width = widthOf(opts.width);
   const paint: Paint = opts.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_c, s) => s;
   const bold = (s: string) => paint('1', s);
   const dim = (s: string) => paint('2', s);
   const out: string[] = [];
-  const failing = r.findings.some((f) => f.severity === 'error') || r.verdict.nodes.some((n) => n.result !== 'delivered');
-  const mark = failing ? paint('31', '✗') : r.findings.length > 0 ? paint('33', '!') : paint('32', '✓');
-  out.push(`${mark} ${bold(r.verdict.summary)}`);
+  /** A line fitted to the width, its continuation lines `extra` columns deeper than its indent. */
+  const put = (line: string, extra = 2) => out.push(...fit(line, width, extra));
+  const [mark = '', ...rest] = headline(r).split(' ');
+  put(`${paint(HEALTH_TONE[healthOf(r)], mark)} ${bold(rest.join(' '))}`);
+  put(`  ${r.verdict.summary}`, 0);
   const families = r.verdict.families ?? [];
   const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(r.target.client)}`;
-  out.push(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, ${clients}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
+  put(dim(`  ${r.target.namespace}/${r.target.service}${portText(r.target.port)}, ${clients}; snapshot ${r.snapshot.file ?? 'gathered live'} (${r.snapshot.createdAt})`));
   const left = r.verdict.notReplayed;
-  if (left !== undefined) out.push(dim(`  ${left.count} more node${left.count === 1 ? '' : 's'} not replayed: ${left.why}`));
-  if (r.snapshot.insecureSkipTlsVerify) out.push(paint('33', '  the kubeconfig skips TLS verification (insecure-skip-tls-verify): the API objects could come from anyone on the path'));
+  if (left !== undefined) put(dim(`  ${left.count} more node${left.count === 1 ? '' : 's'} not replayed: ${left.why}`));
+  if (r.snapshot.insecureSkipTlsVerify) put(paint('33', '  the kubeconfig skips TLS verification (insecure-skip-tls-verify): the API objects could come from anyone on the path'));
   out.push('');
 
   if (r.findings.length > 0) {
     out.push(bold('Findings'));
-    for (const f of r.findings) out.push(...finding(f, paint));
+    for (const f of r.findings) out.push(...finding(f, paint, width));
   } else {
     out.push(bold('Findings') + ' none');
     out.push('');
@@ -50,43 +59,67 @@ export function renderReport(report: Report, opts: TextOptions): string {
   const blocks = families.length > 1 ? families.map((f) => ({ title: `Paths from ${f.client.ip} (IPv${f.family})`, paths: r.paths.filter((p) => p.family === f.family) }))
     : [{ title: `Paths from ${r.target.client.ip}`, paths: r.paths }];
   for (const block of blocks.filter((b) => b.paths.length > 0)) {
-    out.push(bold(block.title));
+    put(bold(block.title));
     for (const p of block.paths.filter((x) => x.sameWalkAs === undefined)) {
       const tone = p.result === 'delivered' ? '32' : p.result === 'indeterminate' ? '33' : '31';
-      out.push(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${hostPort(p.address, p.port)}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`);
-      if (p.unavailable) out.push(`      ${dim(p.unavailable)}`);
+      put(`  ${paint(tone, RESULT_MARK[p.result] ?? '?')} ${bold(p.node)} ${hostPort(p.address, p.port)}/${p.protocol}  ${paint(tone, p.result)}${p.result !== 'delivered' && p.deliveredShare > 0 ? dim(` (${Math.round(p.deliveredShare * 100)}% delivered)`) : ''}`, 4);
+      if (p.unavailable) put(`      ${dim(p.unavailable)}`);
       for (const b of p.branches) {
         const pct = `${Math.round(b.probability * 100)}%`.padStart(4);
         const to = b.backend ? `→ ${backendText(b.backend)}` : '';
-        out.push(`    ${dim(pct)} ${b.result === 'delivered' ? to : `${b.why}`}${b.result === 'delivered' && b.sourceAtPod ? dim(`, source seen by the pod ${b.sourceAtPod}`) : ''}`);
+        put(`    ${dim(pct)} ${b.result === 'delivered' ? to : `${b.why}`}${b.result === 'delivered' && b.sourceAtPod ? dim(`, source seen by the pod ${b.sourceAtPod}`) : ''}`, 5);
         if (opts.verbose) {
           for (const s of b.stages) {
-            out.push(`         ${s.ok === true ? '✓' : s.ok === false ? '✗' : '?'} ${s.stage}${s.node ? ` ${s.node}` : ''}: ${s.summary}`);
-            for (const h of s.hops ?? []) out.push(dim(`             ${h.family ? `${h.family} ` : ''}${h.table}/${h.chain}:${h.handle !== undefined ? `handle ${h.handle}` : h.line} ${h.rule ?? `(policy)`} → ${h.action}`));
+            put(`         ${s.ok === true ? '✓' : s.ok === false ? '✗' : '?'} ${s.stage}${s.node ? ` ${s.node}` : ''}: ${s.summary}`);
+            for (const h of s.hops ?? []) put(dim(`             ${h.family ? `${h.family} ` : ''}${h.table}/${h.chain}:${h.handle !== undefined ? `handle ${h.handle}` : h.line} ${h.rule ?? `(policy)`} → ${h.action}`));
           }
         }
       }
-      for (const a of p.assumptions) out.push(dim(`      assumed: ${a}`));
+      for (const a of p.assumptions) put(dim(`      assumed: ${a}`));
       const same = block.paths.filter((x) => x.sameWalkAs === p.node);
-      if (same.length > 0) out.push(dim(`    = ${sameText(same)}: the same rules to the same answer as ${p.node}`));
+      if (same.length > 0) put(dim(`    = ${sameText(same)}: the same rules to the same answer as ${p.node}`));
     }
     out.push('');
   }
 
-  if (r.probes !== undefined) out.push(...probeLines(r.probes, paint), '');
+  if (r.probes !== undefined) {
+    for (const line of probeLines(r.probes, paint)) put(line, 4);
+    out.push('');
+  }
 
   const counts = new Map<string, number>();
   for (const c of r.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
-  out.push(`${bold('Checks')} ${['passed', 'failed', 'skipped', 'error', 'timeout'].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(', ')}`);
-  for (const c of r.checks.filter((x) => x.status === 'skipped' || x.status === 'error' || x.status === 'timeout')) {
-    out.push(`  ${c.status === 'skipped' ? dim('skipped') : paint('31', c.status)} ${c.id}: ${c.reason ?? ''}`);
+  put(`${bold('Checks')} ${['passed', 'failed', 'skipped', 'error', 'timeout'].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(', ')}`);
+  for (const g of unrunGroups(r.checks)) {
+    const status = g.status === 'skipped' ? dim('skipped') : paint('31', g.status);
+    const ids = g.ids.length === 1 ? ` ${g.ids[0]}` : ` (${g.ids.length} checks: ${opts.verbose || g.ids.length <= FOLD_NAMED ? g.ids.join(', ') : `${g.ids.slice(0, FOLD_NAMED).join(', ')}…`})`;
+    put(`  ${status}${ids}: ${g.reason}`);
   }
   if (r.gatherErrors.length > 0) {
     out.push('');
     out.push(bold('Could not gather'));
-    for (const e of r.gatherErrors) out.push(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
+    for (const e of r.gatherErrors) put(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Check ids a folded skip line names before `…` (--verbose names them all). */
+const FOLD_NAMED = 3;
+
+/**
+ * The checks that did not run to a result (skipped, crashed, timed out), one group per status and
+ * reason in the order first seen: 26 checks skipped because one node could not be read are one line.
+ */
+function unrunGroups(checks: Report['checks']): { status: string; reason: string; ids: string[] }[] {
+  const groups = new Map<string, { status: string; reason: string; ids: string[] }>();
+  for (const c of checks.filter((x) => x.status === 'skipped' || x.status === 'error' || x.status === 'timeout')) {
+    const reason = c.reason ?? '';
+    const key = JSON.stringify([c.status, reason]);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { status: c.status, reason, ids: [c.id] });
+    else g.ids.push(c.id);
+  }
+  return [...groups.values()];
 }
 
 /** `node-2 (10.0.0.2)`, or the first few and how many more (a hundred nodes on one line help nobody). */
@@ -132,15 +165,17 @@ export function backendText(b: Backend): string {
   return `${b.pod ?? b.ip} (${b.port === null || b.port === undefined ? `${b.ip}:?` : hostPort(b.ip, b.port)}${b.node ? ` on ${b.node}` : ''})`;
 }
 
-function finding(f: ReportFinding, paint: Paint): string[] {
+function finding(f: ReportFinding, paint: Paint, width: number): string[] {
   const label = f.severity === 'error' ? paint('1;31', 'ERROR') : f.severity === 'warning' ? paint('1;33', 'WARN ') : paint('1;36', 'INFO ');
-  const lines = [`  ${label} ${f.family ? `IPv${f.family}: ` : ''}${f.title}${f.node ? ` (${f.node})` : ''}  ${paint('2', f.id)}`];
-  lines.push(...wrap(f.message, 8));
+  const lines = fit(`  ${label} ${f.family ? `IPv${f.family}: ` : ''}${f.title}${f.node ? ` (${f.node})` : ''}  ${paint('2', f.id)}`, width, 6);
+  lines.push(...wrap(f.message, 8, width));
   if (f.evidence.length > 0) {
     lines.push(`        ${paint('2', 'evidence:')}`);
-    for (const e of f.evidence) lines.push(`          ${evidenceText(e)}`);
+    // Evidence of a kind the switch lacks reads `undefined` rather than ending the report.
+    for (const e of f.evidence) lines.push(...wrap(`${evidenceText(e)}`, 10, width, 12));
   }
-  lines.push(`        ${paint('2', 'fix:')} ${f.remediation.summary}`);
+  lines.push(...fit(`        ${paint('2', 'fix:')} ${f.remediation.summary}`, width, 5));
+  // A command is pasted as it is: one line, whole, however wide.
   for (const c of f.remediation.commands) lines.push(`          $ ${c}`);
   lines.push('');
   return lines;
@@ -164,19 +199,5 @@ export function evidenceText(e: ReportFinding['evidence'][number]): string {
   }
 }
 
-/** Word-wraps each paragraph of `text` to `width` columns, every line indented by `indent`. */
-export function wrap(text: string, indent: number, width = 100): string[] {
-  const pad = ' '.repeat(indent);
-  const lines: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    for (const word of para.split(' ')) {
-      if (line !== '' && pad.length + line.length + 1 + word.length > width) {
-        lines.push(pad + line);
-        line = word;
-      } else line = line === '' ? word : `${line} ${word}`;
-    }
-    lines.push(pad + line);
-  }
-  return lines;
-}
+/** The TUI wraps with the same rules (it imports them from here). */
+export { wrap } from '../text/wrap.js';

@@ -2,12 +2,15 @@ import { hostPort } from '../engine/address.js';
 import type { Hop, Outcome, WalkResult } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
 import { sanitize, sanitizeDeep } from '../text/sanitize.js';
+import { fit, widthOf } from '../text/wrap.js';
 import { ipvsGapNotes, ipvsMayTake, type TraceInputs } from './ipvs-gaps.js';
 
 export interface TextOptions {
   color: boolean;
   /** Where the dumps came from, for what a missing one asks for (default: files named by flags). */
   inputs?: TraceInputs;
+  /** Columns to fit (the terminal's, or 80 when piped); default 80. */
+  width?: number;
 }
 
 type Paint = (code: string, s: string) => string;
@@ -33,31 +36,36 @@ export function renderTraceText(input: WalkResult, plane: Dataplane, opts: TextO
   const result = sanitizeDeep(input);
   const paint: Paint = (code, s) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const p = result.packet;
+  const width = widthOf(opts.width);
   const lines: string[] = [];
+  /** A line fitted to the width, its continuation lines indented `hang` columns. */
+  const put = (line: string, hang: number) => lines.push(...fit(line, width, hang - (/^ */.exec(line)?.[0].length ?? 0)));
   const from = hostPort(flat(p.src ?? '?'), p.sport);
   const via = p.localProcess ? 'from a process on the node' : p.inIface ? `arriving on ${flat(p.inIface)}` : 'arriving on an unnamed interface';
-  lines.push(`Packet   ${p.proto} ${from} → ${hostPort(flat(p.dst), p.dport)}, ${via}`);
+  put(`Packet   ${p.proto} ${from} → ${hostPort(flat(p.dst), p.dport)}, ${via}`, 9);
   for (const rs of plane.iptables) {
     const what = [rs.family ? `ip${rs.family === 6 ? '6' : ''}tables` : 'iptables', rs.version ? `v${flat(rs.version)}` : null, rs.backend !== 'unknown' ? `${rs.backend} backend` : null]
       .filter(Boolean).join(' ');
-    lines.push(`Rules    ${flat(rs.source)} (${what})`);
-    for (const w of rs.warnings) lines.push(`         ${paint('33', `note: ${flat(w)}`)}`);
+    put(`Rules    ${flat(rs.source)} (${what})`, 9);
+    for (const w of rs.warnings) put(`         ${paint('33', `note: ${flat(w)}`)}`, 15);
   }
   for (const rs of plane.nft ?? []) {
     const own = rs.tables.filter((t) => !t.iptablesNft).map((t) => `${flat(t.family)} ${flat(t.name)}`);
-    lines.push(`Rules    ${flat(rs.source)} (nftables: ${own.length ? own.join(', ') : 'no tables besides iptables-nft\'s'})`);
+    put(`Rules    ${flat(rs.source)} (nftables: ${own.length ? own.join(', ') : 'no tables besides iptables-nft\'s'})`, 9);
   }
-  if (plane.ipvs) lines.push(`Rules    ${flat(plane.ipvs.source)} (IPVS: ${plane.ipvs.services.length} virtual services)`);
-  if (plane.ipsets) lines.push(`Rules    ipset list (${plane.ipsets.size} sets)`);
+  if (plane.ipvs) put(`Rules    ${flat(plane.ipvs.source)} (IPVS: ${plane.ipvs.services.length} virtual services)`, 9);
+  if (plane.ipsets) put(`Rules    ipset list (${plane.ipsets.size} sets)`, 9);
   ipvsGapNotes(plane, result.outcomes, opts.inputs ?? { kind: 'files' }).forEach((note, i) => {
-    lines.push(`         ${paint('33', `${i === 0 ? 'note: ' : '      '}${flat(note)}`)}`);
+    put(`         ${paint('33', `${i === 0 ? 'note: ' : '      '}${flat(note)}`)}`, 15);
   });
   const results = resultsOf(result.outcomes);
   const n = results.length;
-  lines.push('', `${n} ${n === 1 ? 'result' : 'results'}${summary(results)}`);
+  lines.push('');
+  put(`${n} ${n === 1 ? 'result' : 'results'}${summary(results)}`, 2);
   results.forEach((r, i) => {
     const missing = [unhandledNodePort(r.shown, p.proto, p.dport), ipvsMayTake(r.shown, plane, p.dst, p.dport)].filter((m): m is string => m !== null);
-    lines.push('', ...renderResult(r, i + 1, n, paint, missing));
+    lines.push('');
+    for (const [line, hang] of renderResult(r, i + 1, n, paint, missing)) put(line, hang);
   });
   return `${lines.join('\n')}\n`;
 }
@@ -138,28 +146,31 @@ function unhandledNodePort(o: Outcome, proto: string, dport: number | undefined)
   return `${where}${entry.source ? ` (${entry.source})` : ''} handles ${proto.toUpperCase()} port ${dport}: no Service has this nodePort on this node, or kube-proxy has not synced it. The packet is the node's own: refused unless something on the node listens on ${dport}.`;
 }
 
-function renderResult(r: Result, i: number, n: number, paint: Paint, missing: string[]): string[] {
+/** One result's lines, each with the column its continuation lines start at. */
+function renderResult(r: Result, i: number, n: number, paint: Paint, missing: string[]): [string, number][] {
   const o = r.shown;
   const iface = o.outIface ? ` out ${flat(o.outIface)}` : '';
   const where = o.delivery === 'local' ? 'delivered to a local socket' : o.delivery === 'forward' ? `forwarded${iface}` : o.delivery === 'output' ? `sent${iface}` : '';
   const verdict = paint(VERDICT_COLOR[o.verdict] ?? '0', o.verdict === 'REJECT' && o.rejectWith ? `REJECT (${flat(o.rejectWith)})` : o.verdict);
-  const out = [`Result ${i} of ${n} · probability ${prob(r.probability)} · ${verdict}${where ? ` · ${where}` : ''}`];
-  if (o.dnat) out.push(`  DNAT      → ${hostPort(flat(o.dnat.ip), o.dnat.port)}`);
-  if (o.snat) out.push(`  SNAT      ${o.snat.type}${o.snat.ip ? ` → ${flat(o.snat.ip)}` : ' (to the output interface\'s address)'}`);
+  const out: [string, number][] = [[`Result ${i} of ${n} · probability ${prob(r.probability)} · ${verdict}${where ? ` · ${where}` : ''}`, 2]];
+  /** A labelled line (`  why       …`): continued under its text. */
+  const field = (line: string) => out.push([line, 12]);
+  if (o.dnat) field(`  DNAT      → ${hostPort(flat(o.dnat.ip), o.dnat.port)}`);
+  if (o.snat) field(`  SNAT      ${o.snat.type}${o.snat.ip ? ` → ${flat(o.snat.ip)}` : ' (to the output interface\'s address)'}`);
   const marks = [...new Set(r.outcomes.map((x) => x.mark))].filter((m) => m !== o.mark);
-  out.push(`  mark      ${o.mark}${marks.length ? ` on the path shown; other branches: ${marks.join(', ')}` : ''}`);
-  if (o.reason) out.push(`  why       ${flat(o.reason)}`);
-  for (const m of missing) out.push(`  ${paint('33', 'missing')}   ${flat(m)}`);
-  for (const note of notesOf(r)) out.push(`  ${paint('33', 'undecided')} ${note}`);
+  field(`  mark      ${o.mark}${marks.length ? ` on the path shown; other branches: ${marks.join(', ')}` : ''}`);
+  if (o.reason) field(`  why       ${flat(o.reason)}`);
+  for (const m of missing) field(`  ${paint('33', 'missing')}   ${flat(m)}`);
+  for (const note of notesOf(r)) field(`  ${paint('33', 'undecided')} ${note}`);
   const assumptions = new Set(r.outcomes.flatMap((x) => x.assumptions ?? []));
-  for (const a of assumptions) out.push(`  assumes   ${flat(a)}`);
-  out.push(r.outcomes.length > 1 ? `  path      (the most probable of ${r.outcomes.length} ways to this result)` : '  path');
+  for (const a of assumptions) field(`  assumes   ${flat(a)}`);
+  field(r.outcomes.length > 1 ? `  path      (the most probable of ${r.outcomes.length} ways to this result)` : '  path');
   const width = String(o.hops.length).length;
   o.hops.forEach((h, k) => {
     const at = `${h.family ? `${flat(h.family)} ` : ''}${flat(h.table)} ${flat(h.chain)}`;
     const src = h.source ? ` ${flat(h.source)}` : '';
-    out.push(`  ${String(k + 1).padStart(width)}. ${at.padEnd(34)} ${`${src} ${position(h)}`.padEnd(10)}  ${flat(h.action)}${element(h)}`);
-    if (h.rule) out.push(`  ${' '.repeat(width)}  ${paint('2', flat(h.rule))}`);
+    out.push([`  ${String(k + 1).padStart(width)}. ${at.padEnd(34)} ${`${src} ${position(h)}`.padEnd(10)}  ${flat(h.action)}${element(h)}`, width + 6]);
+    if (h.rule) out.push([`  ${' '.repeat(width)}  ${paint('2', flat(h.rule))}`, width + 6]);
   });
   return out;
 }

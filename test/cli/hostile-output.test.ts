@@ -79,7 +79,8 @@ describe('a hostile snapshot prints no control byte', () => {
         if (how === 'as JSON') {
           // JSON stays exact: the payload parses back byte for byte.
           assert.ok(JSON.stringify(JSON.parse(r.stdout)).includes(JSON.stringify('\x1b]0;owned').slice(1, -1)), 'the JSON keeps the escapes as data');
-        } else if (!what.startsWith('a wrong')) {
+        } else if (!what.startsWith('a wrong') && !what.startsWith('scan')) {
+          // (scan's table shows names, types, ports, check ids and node names: none carries the payload.)
           assert.ok((r.stdout + r.stderr).includes(PAYLOAD_SHOWN), 'the payload is shown, escaped, not hidden');
         }
       });

@@ -38,7 +38,7 @@ for (const [what, args, code] of [
     assert.equal(r.code, code, r.stderr);
     assert.ok(r.stdout.length > 0);
     assert.doesNotMatch(r.stdout + r.stderr, CURSOR_CONTROL);
-    if (what.startsWith('diagnose')) assert.match(r.stdout, /^✗ connections to port/);
+    if (what.startsWith('diagnose')) assert.match(r.stdout, /^✗ shop\/\w+: .*\n {2}connections to port/);
   });
 }
 

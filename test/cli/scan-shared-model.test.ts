@@ -58,11 +58,13 @@ test('scan prints each line as its Service finishes, in the table\'s order and a
 test('Ctrl-C stops scan: the Services finished are printed, the rest are not, exit 130', async () => {
   const whole = await scan(['-A', '--snapshot', 'examples/demo.json']);
   const stop = new AbortController();
-  // Interrupted as soon as the first line is out, as a person pressing Ctrl-C mid-scan.
-  const run = await scan(['-A', '--snapshot', 'examples/demo.json'], () => stop.abort(new Error('interrupted by SIGINT')), stop.signal);
+  // Interrupted as soon as the first row is out (after the table's header), as a person pressing Ctrl-C mid-scan.
+  const run = await scan(['-A', '--snapshot', 'examples/demo.json'], (out) => {
+    if (out.split('\n').length > 2) stop.abort(new Error('interrupted by SIGINT'));
+  }, stop.signal);
   assert.equal(run.code, EXIT.interrupted);
-  const [first, ...rest] = whole.out.split('\n').filter(Boolean);
-  assert.equal(run.out, `${first}\n`, 'the first Service\'s line, exactly as in the whole table');
+  const [header, first, ...rest] = whole.out.split('\n').filter(Boolean);
+  assert.equal(run.out, `${header}\n${first}\n`, 'the header and the first Service\'s row, exactly as in the whole table');
   assert.match(run.err, new RegExp(`interrupted after 1 of ${rest.length + 1} Services`));
 });
 

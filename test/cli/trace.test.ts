@@ -11,7 +11,15 @@ import { builtCliSkip } from '../support/tier.js';
 const EXAMPLE = 'examples/two-node-cluster/node-a.rules';
 const BASE = ['trace', '--iptables', EXAMPLE, '--local-ip', '192.168.49.2,10.244.0.1', '--to', '192.168.49.2:30080', '--in-iface', 'eth0'];
 
-const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runMain(argv, env);
+/**
+ * The text as one line per note and field: trace wraps its prose to 80 columns when piped, and the
+ * lines a note (15 columns in) or a labelled field (12) continues on are joined back here.
+ */
+const unwrap = (text: string) => text.replace(/\n {10,}(?=\S)/g, ' ');
+const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = await runMain(argv, env);
+  return { ...r, out: unwrap(r.out) };
+};
 
 const tmp = mkdtempSync(join(tmpdir(), 'npd-trace-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -164,7 +172,7 @@ describe('np-doctor trace', () => {
     const argv = ['trace', '--iptables', file, '--local-ip', '192.168.1.102', '--to', '10.244.2.2:8080', '--from', '192.168.1.101:40000', '--sysctl', 'net.ipv4.ip_forward=1'];
     const { code, out } = await run(argv);
     assert.equal(code, 0);
-    assert.match(out, /^2 results: ACCEPT 56\.25%, DROP 43\.75% \(some depend on what the dumps do not show\)$/m);
+    assert.match(out, /^2 results: ACCEPT 56\.25%, DROP 43\.75% \(some depend on what the dumps do not\s+show\)$/m);
     assert.equal(out.match(/^Result \d of 2 /gm)?.length, 2);
     assert.match(out, /^ {2}undecided line 47 may match \(the packet's input interface is not known .*-i docker0/m);
     assert.doesNotMatch(out, /this branch assumes/, 'a note names the fact, not the side one branch took');

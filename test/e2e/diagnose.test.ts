@@ -43,11 +43,11 @@ describe('np-doctor diagnose against the fake API server and the kit\'s cluster 
   test('--collect ssh, text: the verdict first, the dropping rule, the nodes that work; exit 1', async () => {
     const r = await cli(lab, [...base(), '--node', 'node-1', ...ssh()]);
     assert.equal(r.code, 1, r.stderr);
-    const lines = r.stdout.split('\n');
-    assert.match(lines[0] ?? '', /^✗ connections to 192\.168\.1\.101:30080 time out: /);
-    assert.match(lines[0] ?? '', /node-1/);
-    assert.match(lines[0] ?? '', /node-2/, 'the verdict names the node that would work');
-    assert.match(r.stdout, new RegExp(`node-1 filter/KUBE-EXTERNAL-SERVICES line ${dropLine} \\(node-1:iptables-nft-save\\): -A KUBE-EXTERNAL-SERVICES .*has no local endpoints.* -j DROP`));
+    assert.equal(r.stdout.split('\n')[0], '✗ shop/frontend: times out via node-1 — etp-local-no-local-endpoint');
+    // The text wraps to 80 columns piped: its indented lines joined back, the verdict follows the headline.
+    const flat = r.stdout.replace(/\n +/g, ' ');
+    assert.match(flat, /^✗ [^\n]* — etp-local-no-local-endpoint connections to 192\.168\.1\.101:30080 time out: [^\n]*node-2/, 'the verdict names the node that would work');
+    assert.match(flat, new RegExp(`node-1 filter/KUBE-EXTERNAL-SERVICES line ${dropLine} \\(node-1:iptables-nft-save\\): -A KUBE-EXTERNAL-SERVICES .*has no local endpoints.* -j DROP`));
     assert.match(r.stdout, /etp-local-no-local-endpoint/);
   });
 

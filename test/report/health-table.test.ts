@@ -1,5 +1,5 @@
 /**
- * A Service's health in a word (scan's marks, the TUI's badges) and scan's text lines, case by
+ * A Service's health in a word (scan's marks, the TUI's badges) and scan's table rows, case by
  * case: the worst finding decides, else whether every node delivers.
  */
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { CHECKS } from '../../checks/index.js';
 import { HEALTH_MARK, healthOf, type Health } from '../../src/report/health.js';
 import type { Report } from '../../src/report/model.js';
-import { renderScanText } from '../../src/report/scan-text.js';
+import { noServicesText, scanTable, type ScanService } from '../../src/report/scan-text.js';
 import { diagnose } from '../../src/diagnose.js';
 import { baseCluster, buildScenarioSnapshot, updateService } from '../support/scenario-kit/index.js';
 
@@ -52,25 +52,36 @@ describe('healthOf', () => {
   });
 });
 
-describe('renderScanText', () => {
-  const CASES: [string, Report[], string | null, string][] = [
-    ['nothing in a namespace', [], 'shop', 'no NodePort Services in namespace shop\n'],
-    ['nothing anywhere', [], null, 'no NodePort Services in the cluster\n'],
-    ['a healthy Service: its mark and verdict', [healthy], 'shop', `✓ shop/frontend  ${healthy.verdict.summary}\n`],
+describe('scan\'s table rows', () => {
+  const svc = (namespace: string, name: string): ScanService => ({ namespace, name, type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
+  const frontend = svc('shop', 'frontend');
+  const CASES: [string, ScanService[], [ScanService, Report][], string][] = [
+    ['a healthy Service: its mark, columns and what a client sees', [frontend], [[frontend, healthy]],
+      '  NAMESPACE  NAME      TYPE      NODEPORTS  ETP      TOP FINDING: RESULT\n✓ shop       frontend  NodePort  30080/TCP  Cluster  answers via node-1, node-2, node-3\n'],
     [
-      'names padded to the longest, the top finding first on a failing line',
-      [variant(['error'], ['timeout']), variant([], ['delivered'], { ...healthy.target, namespace: 'payments-eu', service: 'api' })],
-      null,
-      `✗ shop/frontend    check-0: ${healthy.verdict.summary}\n✓ payments-eu/api  ${healthy.verdict.summary}\n`,
+      'columns as wide as the widest name of every Service, the top finding first on a failing row',
+      [frontend, svc('payments-eu', 'api')],
+      [[frontend, variant(['error'], ['timeout'])], [svc('payments-eu', 'api'), variant([], ['delivered'])]],
+      '  NAMESPACE    NAME      TYPE      NODEPORTS  ETP      TOP FINDING: RESULT\n'
+      + '✗ shop         frontend  NodePort  30080/TCP  Cluster  check-0: times out via node-1\n'
+      + '✓ payments-eu  api       NodePort  30080/TCP  Cluster  answers via node-1\n',
     ],
     [
-      'a name with a control character is shown escaped',
-      [variant([], ['delivered'], { ...healthy.target, service: 'web\x1b[2J' })],
-      'shop',
-      `✓ shop/web\\x1b[2J  ${healthy.verdict.summary}\n`,
+      'a name with a control character is shown escaped, and measured as shown',
+      [svc('shop', 'web\x1b[2J')],
+      [[svc('shop', 'web\x1b[2J'), variant([], ['delivered'])]],
+      '  NAMESPACE  NAME        TYPE      NODEPORTS  ETP      TOP FINDING: RESULT\n✓ shop       web\\x1b[2J  NodePort  30080/TCP  Cluster  answers via node-1\n',
     ],
   ];
-  for (const [name, reports, scope, want] of CASES) {
-    test(name, () => assert.equal(renderScanText(reports, scope), want));
+  for (const [name, services, rows, want] of CASES) {
+    test(name, () => {
+      // Wide: the rows whole (cutting to the width is test/report/fit.test.ts's).
+      const table = scanTable(services, { color: false, width: 200 });
+      assert.equal(table.header + rows.map(([s, r]) => table.row(s, r)).join(''), want);
+    });
   }
+  test('no Service: said in a line, for a namespace or the cluster', () => {
+    assert.equal(noServicesText('shop'), 'no NodePort Services in namespace shop\n');
+    assert.equal(noServicesText(null), 'no NodePort Services in the cluster\n');
+  });
 });

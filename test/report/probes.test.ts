@@ -33,7 +33,8 @@ test('the probes of the question, in JSON and in text', async () => {
   const report = await diagnose({ ...demo, probes }, { namespace: 'shop', service: 'frontend' }, { checks: CHECKS });
   assert.equal(validate(report), true, JSON.stringify(validate.errors));
   assert.deepEqual(report.probes, [...probes.slice(0, 4), ...probes.slice(6)], 'not the other Service\'s nodePort, nor its pod');
-  const text = renderReport(report, { color: false }).split('\n');
+  // Wide enough that no probe line wraps: the lines themselves are the subject here.
+  const text = renderReport(report, { color: false, width: 200 }).split('\n');
   const from = text.findIndex((l) => l.startsWith('Probes'));
   assert.deepEqual(text.slice(from, from + 7), [
     'Probes (--probe: a TCP connect each, closed at once)',
@@ -53,7 +54,7 @@ test('a UDP port: every probe listed as not run, saying why', async () => {
   (svc.spec as { ports: { protocol: string; nodePort: number }[] }).ports[0] = { ...(svc.spec as { ports: { protocol: string; nodePort: number }[] }).ports[0]!, protocol: 'UDP', nodePort: 30053 };
   const report = await diagnose({ ...snapshot, probes: udp }, { namespace: 'shop', service: 'frontend' }, { checks: CHECKS });
   assert.equal(report.probes?.length, 2);
-  assert.match(renderReport(report, { color: false }), /client-to-node here \(192\.168\.1\.254\) → 192\.168\.1\.101:30053\/UDP {2}not run: UDP cannot be proven by a connect/);
+  assert.match(renderReport(report, { color: false, width: 200 }), /client-to-node here \(192\.168\.1\.254\) → 192\.168\.1\.101:30053\/UDP {2}not run: UDP cannot be proven by a connect/);
 });
 
 test('without --probe the Report has no probes and the text no Probes section', async () => {

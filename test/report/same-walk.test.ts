@@ -34,7 +34,7 @@ describe('same walks', () => {
     const [first, ...rest] = refused.paths;
     assert.equal(first!.sameWalkAs, undefined);
     for (const p of rest) assert.equal(p.sameWalkAs, first!.node, `${p.node} repeats ${first!.node}'s walk`);
-    const text = renderReport(refused, { color: false });
+    const text = renderReport(refused, { color: false, width: 200 });
     assert.equal(text.match(/^ {2}✗ /gm)?.length, 1, `one path printed in full:\n${text}`);
     const names = rest.map((p) => `${p.node} (${p.address})`).join(', ');
     assert.ok(text.includes(`    = ${names}: the same rules to the same answer as ${first!.node}`), text);

@@ -14,7 +14,8 @@ import { walk } from '../../src/engine/walk/walk.js';
 import { parseDataplane } from '../../src/model/dataplane.js';
 import type { Report } from '../../src/report/model.js';
 import { hasControl, sanitize, sanitizeDeep, sanitizeOutput } from '../../src/text/sanitize.js';
-import { renderScanText } from '../../src/report/scan-text.js';
+import { ClusterModel } from '../../src/model/cluster.js';
+import { noServicesText, scanTable } from '../../src/report/scan-text.js';
 import { renderReport } from '../../src/report/text.js';
 import { renderTraceText } from '../../src/report/trace-text.js';
 import { diagnose } from '../../src/diagnose.js';
@@ -76,6 +77,7 @@ function assertClean(text: string, what: string, colour: boolean): void {
 
 const demo = JSON.parse(readFileSync('examples/demo.json', 'utf8')) as Snapshot;
 const base: Report = await diagnose(demo, { namespace: 'shop', service: 'frontend' }, { checks: CHECKS });
+const frontend = new ClusterModel(demo).services.find((s) => s.name === 'frontend')!;
 const view = nodeView(demo.nodes[0]!, 4);
 const plane = parseDataplane(view).plane;
 const baseTrace = walk(plane, view.context, { src: '203.0.113.7', dst: '192.168.1.101', proto: 'tcp', dport: 30080, sport: 40000, inIface: 'eth0' });
@@ -107,7 +109,12 @@ test('random control strings through the text report, scan, gather errors and th
     for (const colour of [false, true]) {
       assertClean(renderReport(report, { color: colour, verbose: true }), `report seed ${seed} colour ${colour}`, colour);
     }
-    assertClean(renderScanText([report, poison(base, r)], hostileString(r)), `scan seed ${seed}`, false);
+    for (const colour of [false, true]) {
+      const svc = poison(frontend, r);
+      const table = scanTable([svc, poison(frontend, r)], { color: colour, width: 80 });
+      assertClean(`${table.header}${table.row(svc, report)}${table.row(svc, poison(base, r))}`, `scan seed ${seed} colour ${colour}`, colour);
+    }
+    assertClean(noServicesText(hostileString(r)), `no Services seed ${seed}`, false);
     assertClean(renderGatherErrors(poison(demo.errors.length ? demo.errors : [{ stage: 'cluster' as const, what: 'list pods', why: 'forbidden', hint: 'rbac' }], r)), `gather errors seed ${seed}`, false);
     const raw = hostileString(r);
     assertClean(sanitizeOutput(raw), `output gate seed ${seed}`, true);

@@ -13,7 +13,7 @@ import { runDiagnosis, type Diagnosis } from '../../src/diagnose.js';
 import { ClusterModel } from '../../src/model/cluster.js';
 import { observedModes } from '../../src/model/proxy-mode.js';
 import { ReportSchema } from '../../src/report/model.js';
-import { renderScanText } from '../../src/report/scan-text.js';
+import { scanTable } from '../../src/report/scan-text.js';
 import { renderReport } from '../../src/report/text.js';
 import { buildContext, QuestionError, type Ask } from '../../src/run/question.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
@@ -98,8 +98,9 @@ describe('a dual-stack Service: one verdict per family', () => {
     assert.match(text, /ERROR IPv6: A host firewall drops NodePort traffic \(node-1\)/);
     assert.match(text, /Paths from 203\.0\.113\.7 \(IPv4\)\n {2}✓ node-1 192\.168\.1\.101:30080\/tcp {2}delivered/);
     assert.match(text, /Paths from 2001:db8::7 \(IPv6\)\n {2}✗ node-1 \[fd00:c0:a8:1::65\]:30080\/tcp {2}timeout/);
-    // scan: one line, the worst family's health, saying which family fails.
-    assert.match(renderScanText([d.report], 'shop'), /^✗ shop\/frontend {2}host-firewall-drop: IPv4 answers; IPv6: connections to port 30080 time out on node-1/);
+    // scan: one row, the worst family's health, saying which family fails.
+    const frontend = new ClusterModel(snap(V6_FORWARD_DROP)).services.find((s) => s.name === 'frontend')!;
+    assert.match(scanTable([frontend], { color: false, width: 200 }).row(frontend, d.report), /^✗ shop +frontend +.*host-firewall-drop: IPv4 answers; IPv6 times out via node-1\n$/);
   });
 
   test('a finding alike in both families is reported once, without a family', async () => {

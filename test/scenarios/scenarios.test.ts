@@ -1,13 +1,14 @@
 /**
  * The scenario corpus: each broken cluster gives exactly its expected top finding and set of
  * warning/error findings; each healthy one gives none. The report of every scenario validates
- * against the published schema, and its text starts with the verdict.
+ * against the published schema, and its text starts with the headline and the verdict.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { CHECKS } from '../../checks/index.js';
+import { headline } from '../../src/report/headline.js';
 import { renderReport } from '../../src/report/text.js';
 import { diagnose } from '../../src/diagnose.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
@@ -35,8 +36,10 @@ describe('scenario corpus', () => {
         assert.deepEqual([...new Set(report.findings.filter((f) => f.severity === 'info').map((f) => f.id))].sort(), [...want.info].sort(), 'the info findings');
       }
       assert.equal(validate(report), true, JSON.stringify(validate.errors));
-      const first = renderReport(report, { color: false }).split('\n')[0] ?? '';
-      assert.equal(first.slice(2), report.verdict.summary, 'the text starts with the verdict');
+      // Wide enough for the headline on one line; the verdict after it may still wrap.
+      const text = renderReport(report, { color: false, width: 200 });
+      assert.equal(text.split('\n')[0], headline(report), 'the text starts with the headline');
+      assert.ok(text.replace(/\s+/g, ' ').startsWith(`${headline(report)} ${report.verdict.summary.replace(/\s+/g, ' ')} `), 'then the verdict');
       if (want.top === null) {
         assert.deepEqual(report.checks.filter((c) => c.status === 'skipped'), [], 'a healthy scenario runs every check');
         assert.ok(report.verdict.nodes.every((n) => n.result === 'delivered'), `healthy, yet: ${report.verdict.summary}`);

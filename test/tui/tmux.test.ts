@@ -105,7 +105,7 @@ describe('np-doctor tui in tmux', { skip }, () => {
       const s = await tty.screen();
       assert.match(s, /✓ examples\/demo\.json: 4 services, 3 nodes, gathered 2026-11-22T08:00:00\.000Z {2}\d+ ms/);
       assert.match(s, new RegExp(`✓ ${CHECKS.length} checks: ${CHECKS.length - 1} passed, 1 failed {2}\\d+ ms`));
-      assert.match(s, /✗ connections to port 30080 time out on node-1/);
+      assert.match(s, /✗ shop\/frontend: times out via node-1 — etp-local-no-local-endpoint\s*\n {2}connections to port 30080 time out on node-1/);
       assert.doesNotMatch(s, /running checks/, 'the live line is gone once done');
     } finally {
       await tty.kill();

@@ -12,7 +12,8 @@ import { loadSnapshot } from '../../../src/snapshot/file.js';
 test('the eTP Local finding names the dropping node, the DROP rule line and the nodes that work', async () => {
   const file = 'test/scenarios/etp-local-pod-elsewhere/snapshot.json';
   const report = await diagnose(await loadSnapshot(file), { namespace: 'shop', service: 'frontend' }, { checks: CHECKS, snapshotFile: file });
-  const text = renderReport(report, { color: false });
+  // Wide enough that the evidence line is not wrapped: its words are the subject here.
+  const text = renderReport(report, { color: false, width: 400 });
   const f = report.findings.find((x) => x.id === 'etp-local-no-local-endpoint');
   assert.ok(f, text);
   assert.equal(f.node, 'node-1');

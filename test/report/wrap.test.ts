@@ -1,0 +1,38 @@
+/**
+ * The wrapping every text renderer uses (src/text/wrap.ts): word boundaries only, display columns
+ * (wide characters two, colour codes none), a colour never carried into an indent.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { displayWidth, fit, truncate, widthOf, wrap } from '../../src/text/wrap.js';
+
+const RED = '\x1b[31m';
+const RESET = '\x1b[0m';
+
+describe('wrap', () => {
+  const CASES: [string, Parameters<typeof wrap>, string[]][] = [
+    ['at word boundaries, indented', ['aaa bbb ccc ddd', 2, 10], ['  aaa bbb', '  ccc ddd']],
+    ['continuation lines hang deeper', ['aaa bbb ccc ddd', 2, 10, 4], ['  aaa bbb', '    ccc', '    ddd']],
+    ['a word longer than the line stays whole on its own line', ['a 0123456789abcdef b', 0, 8], ['a', '0123456789abcdef', 'b']],
+    ['each paragraph on its own lines; an empty one stays empty', ['aa bb\n\ncc', 1, 80], [' aa bb', '', ' cc']],
+    ['a paragraph\'s own indent is kept, also on its continuation', ['x\n  - one two three', 0, 10], ['x', '  - one', '  two', '  three']],
+    ['runs of spaces inside a line are kept, dropped at a break', ['a  b    c', 0, 80], ['a  b    c']],
+    ['wide characters take two columns', ['漢字 漢字 漢字', 0, 10], ['漢字 漢字', '漢字']],
+    ['an emoji takes two columns', ['🙂🙂🙂 🙂🙂', 0, 10], ['🙂🙂🙂', '🙂🙂']],
+    ['colour codes take none', [`${RED}aaa${RESET} bbb ccc`, 0, 11], [`${RED}aaa${RESET} bbb ccc`]],
+    ['a colour open at a break is closed and reopened after the indent', [`${RED}aaa bbb ccc${RESET} d`, 2, 10], [`  ${RED}aaa bbb${RESET}`, `  ${RED}ccc${RESET} d`]],
+  ];
+  for (const [name, args, want] of CASES) test(name, () => assert.deepEqual(wrap(...args), want));
+
+  test('fit: a line\'s leading spaces, after its colour, are its indent', () => {
+    assert.deepEqual(fit(`${RED}  aaa bbb ccc`, 10, 2), [`  ${RED}aaa bbb${RESET}`, `    ${RED}ccc`]);
+  });
+});
+
+test('display width, truncation and the width a caller gets', () => {
+  assert.equal(displayWidth(`${RED}漢a${RESET}`), 3);
+  assert.equal(truncate('namespace-of-a-team', 10), 'namespace…');
+  assert.equal(truncate('short', 10), 'short');
+  assert.equal(truncate('漢字漢字', 5), '漢字…');
+  assert.deepEqual([widthOf(undefined), widthOf(0), widthOf(Number.NaN), widthOf(5), widthOf(132.7)], [80, 80, 80, 20, 132]);
+});
