@@ -162,6 +162,20 @@ export function nodeTimeoutMs(text: string | undefined): number {
   return ms;
 }
 
+/**
+ * --all-nodes replays every node; --node and --node-ip name the one clients connect to. Together
+ * one of them would be dropped silently. (--node with a loopback --node-ip is a question of its
+ * own: a client on that node; the question says so.)
+ */
+export function checkNodeChoice(values: Pick<GatherFlagValues, 'node' | 'node-ip' | 'all-nodes'>): void {
+  const named = values.node !== undefined ? '--node' : values['node-ip'] !== undefined ? '--node-ip' : undefined;
+  if (values['all-nodes'] && named !== undefined) {
+    throw new UsageError(`${named} and --all-nodes exclude each other: ${named} replays connections entering at one node, --all-nodes at every node`);
+  }
+}
+
+export const COLLECT_MODES = COLLECT;
+
 export function gatherRequest(
   values: GatherFlagValues,
   target: { service: string | null },
