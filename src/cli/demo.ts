@@ -2,7 +2,7 @@
  * `np-doctor demo`: diagnose svc/frontend in namespace shop of the bundled demo snapshot, a first
  * run that needs no cluster, no kubeconfig and no file path. Any diagnose flag may follow.
  */
-import { EXIT } from '../exit.js';
+import { EXIT, EXIT_MEANING, type ExitCode } from '../exit.js';
 import { COMMON_HELP, type CommandRun } from './command.js';
 import { DEMO } from './demo-file.js';
 import { run as diagnose } from './diagnose.js';
@@ -32,7 +32,7 @@ export const run: CommandRun = Object.assign(async (argv: string[], io: Io): Pro
   }
   const code = await diagnose([...DEMO_ARGS, ...argv], io);
   if (!argv.includes('-q') && !argv.includes('--quiet')) {
-    io.stderr(`\nThat was the bundled demo snapshot (exit ${code}: ${code === EXIT.findings ? 'findings, as intended' : 'see np-doctor diagnose --help'}). Next: np-doctor scan --snapshot demo, or np-doctor tui --snapshot demo in a terminal; on your cluster: np-doctor diagnose svc/NAME -n NAMESPACE\n`);
+    io.stderr(`\nThat was the bundled demo snapshot (exit ${code}: ${EXIT_MEANING[code as ExitCode] ?? 'see np-doctor diagnose --help'}). Next: np-doctor scan --snapshot demo, or np-doctor tui --snapshot demo in a terminal; on your cluster: np-doctor diagnose svc/NAME -n NAMESPACE\n`);
   }
   return code;
 }, { flags: diagnose.flags });

@@ -15,7 +15,7 @@ import { colorOn, inCi, outputWidth, UsageError, type Io } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { PROBE_FLAGS, PROBE_HELP, probeFlags, probeRequest } from './probe-flags.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
-import { obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
+import { checkHoldsNamespace, obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
 export const DIAGNOSE_HELP = `Usage: np-doctor diagnose svc/NAME [-n NS] [--node NODE | --node-ip IP | --all-nodes] [flags]
@@ -166,6 +166,7 @@ async function diagnoseOne(opts: DiagnoseOptions, io: Io, display?: LiveProgress
   const name = opts.service ?? snapshot.target.service;
   if (name === null) throw new UsageError(`${file} holds every NodePort Service of ${snapshot.target.namespace ?? 'the cluster'}: name one (svc/NAME), or run np-doctor scan --snapshot ${file}`);
   const namespace = opts.namespace ?? snapshot.target.namespace ?? 'default';
+  checkHoldsNamespace(snapshot, namespace, file);
   try {
     // timings: runDiagnosis keeps durations only when asked (the formats helper's option).
     const options = { checks: opts.checks, snapshotFile: file, timings: opts.timings, ...(display ? { onCheck: display.check } : {}) };

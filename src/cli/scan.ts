@@ -12,8 +12,7 @@ import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
-import { InterruptedError, NoDataError, obtainSnapshot, snapshotSource } from './snapshot-source.js';
-import type { Snapshot } from '../snapshot/schema.js';
+import { checkHoldsNamespace, InterruptedError, obtainSnapshot, snapshotSource } from './snapshot-source.js';
 
 export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
 
@@ -61,7 +60,7 @@ export const run = command({
     if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
     const cluster = new ClusterModel(snapshot);
     const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
-    checkHolds(snapshot, ns, file);
+    if (ns !== null) checkHoldsNamespace(snapshot, ns, file);
     const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
     // Text is printed a line per Service as it finishes, in the order of the whole table.
     const width = scanNameWidth(targets.map((s) => ({ namespace: s.namespace, service: s.name })));
@@ -88,17 +87,3 @@ export const run = command({
   },
 });
 
-/** Namespaces shown in a message before "…": a snapshot of a whole cluster may hold thousands. */
-const SHOWN_NAMESPACES = 10;
-
-/**
- * A snapshot gathered for one namespace says nothing about another: "no NodePort Services" there
- * would be a clean bill for data never read.
- */
-function checkHolds(snapshot: Snapshot, ns: string | null, file: string | null): void {
-  const gathered = snapshot.target.namespace;
-  if (ns === null || gathered === null || gathered === ns) return;
-  const held = [...new Set([gathered, ...snapshot.cluster.services.map((s) => s.metadata?.namespace ?? '')].filter((n) => n !== ''))].sort();
-  const shown = `${held.slice(0, SHOWN_NAMESPACES).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
-  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; scan that (-n ${gathered}), or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
-}

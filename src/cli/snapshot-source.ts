@@ -107,3 +107,18 @@ export async function gatherLive(request: GatherRequest, io: Io, command: string
   if (result === undefined || io.interrupt?.aborted) throw new InterruptedError(interrupted);
   return result.snapshot;
 }
+
+/** Namespaces shown in a message before "…": a snapshot of a whole cluster may hold thousands. */
+const SHOWN_NAMESPACES = 10;
+
+/**
+ * A snapshot gathered for one namespace says nothing about another: "no NodePort Services" there
+ * would be a clean bill for data never read.
+ */
+export function checkHoldsNamespace(snapshot: Snapshot, ns: string, file: string | null): void {
+  const gathered = snapshot.target.namespace;
+  if (gathered === null || gathered === ns) return;
+  const held = [...new Set([gathered, ...snapshot.cluster.services.map((s) => s.metadata?.namespace ?? '')].filter((n) => n !== ''))].sort();
+  const shown = `${held.slice(0, SHOWN_NAMESPACES).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
+  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; use -n ${gathered}, or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
+}
