@@ -12,7 +12,7 @@ import { loadSnapshot } from '../snapshot/file.js';
 import type { GatherError, Snapshot } from '../snapshot/schema.js';
 import { renderGatherErrors } from './gather-errors.js';
 import { snapshotPath } from './demo-file.js';
-import { checkNodeChoice, GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-flags.js';
+import { checkExclusiveFlags, GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-flags.js';
 import { UsageError, type Io } from './io.js';
 import { spinner } from './spinner.js';
 
@@ -25,7 +25,7 @@ const LIVE_ONLY = (Object.keys(GATHER_FLAGS) as (keyof GatherFlagValues)[])
 
 /** --snapshot FILE, or the gather flags; live-only flags beside --snapshot are a usage error. */
 export function snapshotSource(values: GatherFlagValues & { snapshot?: string | undefined }): SnapshotSource {
-  checkNodeChoice(values);
+  checkExclusiveFlags(values);
   if (values.snapshot === undefined) return { live: values };
   const clash = LIVE_ONLY.filter((f) => values[f] !== undefined);
   if (clash.length > 0) throw new UsageError(`--${clash.join(', --')} only apply when gathering live; --snapshot already holds what was gathered`);

@@ -6,7 +6,7 @@ import { SNAPSHOT_FORMATS, type SnapshotFormat } from '../snapshot/stream-format
 import { snapshotLines } from '../snapshot/stream-write.js';
 import { command } from './command.js';
 import { renderGatherErrors } from './gather-errors.js';
-import { checkNodeChoice, GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
+import { checkExclusiveFlags, GATHER_FLAGS, GATHER_HELP, gatherRequest } from './gather-flags.js';
 import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_FLAG, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { PROBE_FLAGS, PROBE_HELP, probeFlags, probeRequest } from './probe-flags.js';
@@ -65,7 +65,7 @@ export const run = command({
     if (positionals.length > 1) throw new UsageError(`one Service at a time (got ${positionals.join(' ')})`);
     const target = outputFile(values);
     const toStdout = target === '-';
-    checkNodeChoice(values);
+    checkExclusiveFlags(values);
     const format = snapshotFormat(values.format);
     const service = serviceArg(positionals[0]);
     const probing = probeFlags(values);
