@@ -42,9 +42,10 @@ export function parseFailOn(v: string | undefined): FailOn {
 
 /** --fail-on's line in diagnose's and scan's help: what each level does to the exit code. */
 export const FAIL_ON_HELP = `      --fail-on LEVEL       exit 1 on findings at or above LEVEL: error (default), warning, info;
-                            none: exit 0 whatever was found or left undecided (a gate that only
-                            reports); usage errors (2), a cluster or snapshot that holds nothing
-                            to decide from (3) and Ctrl-C (130) still say so`;
+                            none: exit 0 whatever the Reports say, found or left undecided (a gate
+                            that only reports); a usage error (2), no Report at all (3: the cluster
+                            could not be read, or the snapshot lacks the namespace) and Ctrl-C (130)
+                            still say so`;
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 

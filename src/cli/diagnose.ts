@@ -56,8 +56,9 @@ ${PROBE_HELP}
 ${GATHER_HELP}
 Exit codes: 0 nothing at or above --fail-on and every check ran; 1 findings at or above --fail-on;
 2 usage error, or a file a flag names is missing; 3 could not gather enough to decide (checks
-skipped, nodes unread, the cluster unreachable); 130 interrupted. --fail-on none: 0, 2, 3 only
-when there is no Report at all, 130.
+skipped, nodes unread, the cluster unreachable); 130 interrupted. With --fail-on none: 0 whatever
+the Report says; still 2 on a usage error, 3 when there is no Report (the cluster could not be
+read, or the snapshot holds no data for the namespace), 130 on Ctrl-C.
 
 Examples (the first three need no cluster: demo is the snapshot that ships with np-doctor):
   np-doctor diagnose svc/frontend -n shop --snapshot demo
