@@ -12,7 +12,7 @@ import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from 
 import { EXIT, UserError } from '../exit.js';
 import { command } from './command.js';
 import { snapshotPath } from './demo-file.js';
-import { colorOn, UsageError } from './io.js';
+import { colorOn, outputWidth, UsageError } from './io.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
 
 export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] [--nft FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
@@ -142,7 +142,9 @@ export const run = command({
       if (e instanceof PacketError) throw new UsageError(e.message);
       throw e;
     }
-    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: colorOn(io), inputs }));
+    // width: the text helper's renderer wraps to it (a field of its options once it lands).
+    const textOptions = { color: colorOn(io), inputs, width: outputWidth(io) };
+    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, textOptions));
     return EXIT.ok;
   },
 });
