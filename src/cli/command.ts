@@ -67,7 +67,7 @@ function withCommonFlags(io: Io, common: { 'no-color'?: boolean; quiet?: boolean
   if (common.quiet) {
     // Errors reach the terminal through main()'s Io, not this one: only notes and progress go.
     const { progressStream: _progress, ...rest } = out;
-    out = { ...rest, stderr: () => {}, quiet: true };
+    out = { ...rest, stderr: () => {} };
   }
   return out;
 }

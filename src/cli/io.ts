@@ -21,8 +21,6 @@ export interface Io {
   columns?: number;
   /** --no-color. */
   noColor?: true;
-  /** --quiet: only the result; stderr here takes nothing (errors still reach the terminal through main). */
-  quiet?: true;
 }
 
 /** Colours only on a terminal, and never under NO_COLOR (no-color.org) or --no-color. */

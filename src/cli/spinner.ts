@@ -13,7 +13,8 @@ const SHOWN_AT_ONCE = 3;
 
 export async function spinner(io: Io): Promise<Progress> {
   const stream = io.progressStream;
-  if (io.quiet || stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
+  // --quiet took the stream away (command.ts).
+  if (stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
   const { default: ora } = await import('ora');
   // discardStdin would put stdin into raw mode; Ctrl-C must stay a signal so cleanup runs.
   const line = ora({ stream, discardStdin: false });
