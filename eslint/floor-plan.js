@@ -51,5 +51,5 @@ export const FLOOR_PLAN = [
   { floor: 'tui', rooms: [{ room: 'tui', files: ['src/tui/**'] }] },
   { floor: 'cli', rooms: [{ room: 'cli', files: ['src/cli/**'] }] },
   { floor: 'main', rooms: [{ room: 'main', files: ['src/main'] }] },
-  { floor: 'process entry', rooms: [{ room: 'entry', files: ['src/cli'] }] },
+  { floor: 'process entry', rooms: [{ room: 'entry', files: ['src/cli', 'src/kubectl-complete'] }] },
 ];

@@ -32,6 +32,7 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   env: process.env,
   isTTY: process.stdout.isTTY === true,
+  ...(process.stdout.isTTY && process.stdout.columns > 0 ? { columns: process.stdout.columns } : {}),
   ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
   ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
   trapInterrupts,

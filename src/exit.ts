@@ -11,6 +11,15 @@ export const EXIT = { ok: 0, findings: 1, usage: 2, cannotDecide: 3, interrupted
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** Each code in a few words, for messages that report one. */
+export const EXIT_MEANING: Record<ExitCode, string> = {
+  0: 'nothing at or above --fail-on',
+  1: 'findings',
+  2: 'usage error',
+  3: 'could not decide',
+  130: 'interrupted',
+};
+
 export abstract class UserError extends Error {
   abstract readonly exitCode: ExitCode;
   /** main() follows the message with `Run "np-doctor COMMAND --help" for usage.` */

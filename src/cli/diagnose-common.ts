@@ -4,12 +4,14 @@ import type { Diagnosis } from '../diagnose.js';
 import type { Protocol } from '../engine/packet/contract.js';
 import { EXIT } from '../exit.js';
 import type { Check } from '../check-kit/define.js';
-import { SEVERITIES, type Severity } from '../check-kit/model.js';
+import { SEVERITIES } from '../check-kit/model.js';
 import { loadPlugins, PluginError } from '../run/plugins.js';
 import type { UnmetKind } from '../run/requirements.js';
 import type { CheckResult } from '../run/runner.js';
 import { UsageError } from './io.js';
 import { OVERWRITE_FLAG } from './output-file.js';
+import { FAIL_ON_LEVELS, OUTPUTS, type FailOn, type Output } from './output-values.js';
+import { didYouMean } from './suggest.js';
 
 export const PLUGIN_FLAG = { plugin: { type: 'string', multiple: true } } as const;
 
@@ -20,21 +22,30 @@ export const REPORT_FLAGS = {
   ...OVERWRITE_FLAG,
   output: { type: 'string', short: 'o' },
   'fail-on': { type: 'string' },
+  timings: { type: 'boolean' },
   ...PLUGIN_FLAG,
 } as const;
 
-export type FailOn = Severity | 'none';
+export type { FailOn } from './output-values.js';
 
-export function parseOutput(v: string | undefined): 'text' | 'json' {
-  if (v === undefined || v === 'text' || v === 'json') return v ?? 'text';
-  throw new UsageError(`-o ${v}: use text or json`);
+export function parseOutput(v: string | undefined): Output {
+  const output = OUTPUTS.find((o) => o === (v ?? 'text'));
+  if (output === undefined) throw new UsageError(`-o ${v}: use ${OUTPUTS.join(', ')}${didYouMean(v ?? '', OUTPUTS)}`);
+  return output;
 }
 
 export function parseFailOn(v: string | undefined): FailOn {
-  if (v === undefined) return 'error';
-  if (v === 'none' || (SEVERITIES as readonly string[]).includes(v)) return v as FailOn;
-  throw new UsageError(`--fail-on ${v}: use error, warning, info or none`);
+  const level = FAIL_ON_LEVELS.find((l) => l === (v ?? 'error'));
+  if (level === undefined) throw new UsageError(`--fail-on ${v}: use ${FAIL_ON_LEVELS.join(', ')}${didYouMean(v ?? '', FAIL_ON_LEVELS)}`);
+  return level;
 }
+
+/** --fail-on's line in diagnose's and scan's help: what each level does to the exit code. */
+export const FAIL_ON_HELP = `      --fail-on LEVEL       exit 1 on findings at or above LEVEL: error (default), warning, info;
+                            none: exit 0 whatever the Reports say, found or left undecided (a gate
+                            that only reports); a usage error (2), no Report at all (3: the cluster
+                            could not be read, or the snapshot lacks the namespace) and Ctrl-C (130)
+                            still say so`;
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 
@@ -64,10 +75,12 @@ export async function loadChecks(builtIn: readonly Check[], plugins: string[]): 
 /**
  * 1: a finding at or above --fail-on. 3: nothing found, but something could not be decided (a
  * check skipped or broken, a node not replayed, the replay contradicted by --probe): a clean bill
- * needs every check to have run and the wire to agree.
+ * needs every check to have run and the wire to agree. --fail-on none: 0, it never fails on what
+ * the Reports say.
  */
 export function exitCodeFor(diagnoses: readonly Diagnosis[], failOn: FailOn): number {
-  const limit = failOn === 'none' ? -1 : SEVERITIES.indexOf(failOn);
+  if (failOn === 'none') return EXIT.ok;
+  const limit = SEVERITIES.indexOf(failOn);
   if (diagnoses.some(({ report }) => report.findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit))) return EXIT.findings;
   const undecided = diagnoses.some(({ report, checks }) =>
     checks.some((c) => !decided(c)) ||

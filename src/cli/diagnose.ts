@@ -9,13 +9,13 @@ import type { Check } from '../check-kit/define.js';
 import { QuestionError, type Ask } from '../run/question.js';
 import type { RunOptions } from '../run/runner.js';
 import { command } from './command.js';
-import { exitCodeFor, loadChecks, parseFailOn, parseFamily, parseOutput, parseProtocol, REPORT_FLAGS } from './diagnose-common.js';
+import { exitCodeFor, FAIL_ON_HELP, loadChecks, parseFailOn, parseFamily, parseOutput, parseProtocol, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
-import { inCi, UsageError, type Io } from './io.js';
+import { colorOn, inCi, outputWidth, UsageError, type Io } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { PROBE_FLAGS, PROBE_HELP, probeFlags, probeRequest } from './probe-flags.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
-import { obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
+import { checkHoldsNamespace, obtainSnapshot, snapshotSource, type SnapshotSource } from './snapshot-source.js';
 import { serviceArg } from './target.js';
 
 export const DIAGNOSE_HELP = `Usage: np-doctor diagnose svc/NAME [-n NS] [--node NODE | --node-ip IP | --all-nodes] [flags]
@@ -35,29 +35,36 @@ Question:
       --node NODE           replay only connections that enter at NODE (at its InternalIP)
       --node-ip IP          replay connections to IP (any address of a node, IPv4 or IPv6)
       --family 4|6          replay one address family of a dual-stack Service (default: each it has)
-      --all-nodes           replay every node (the default when neither --node nor --node-ip is given)
+      --all-nodes           replay every node (the default when neither --node nor --node-ip is given;
+                            not with --node or --node-ip)
 ${RETURNING_CLIENT_HELP}
 
 Input and output:
-      --snapshot FILE       analyse a saved snapshot (np-doctor snapshot) instead of the live cluster
+      --snapshot FILE       analyse a saved snapshot (np-doctor snapshot) instead of the live cluster;
+                            demo: the snapshot that ships with np-doctor (a file named demo: ./demo)
       --save-snapshot FILE  also save what was gathered (FILE.gz to gzip)
 ${OVERWRITE_HELP}
   -o, --output FORMAT       text (default) or json (the Report, schema/report.v1.json)
-      --fail-on LEVEL       exit 1 on findings at or above error (default), warning, info; none: never
+      --timings             the JSON Report also gives how long each check took (then two runs differ)
+${FAIL_ON_HELP}
       --plugin FILE         load more checks from a JS module (repeatable)
   -v, --verbose             show every rule each branch passed
-      --no-tui              plain text even in a terminal (the default when output is piped or CI is set)
+      --no-tui              plain text even in a terminal (the default when output is piped or CI is set);
+                            in a terminal the live display draws on stderr, the report goes to stdout
 
 ${PROBE_HELP}
 ${GATHER_HELP}
 Exit codes: 0 nothing at or above --fail-on and every check ran; 1 findings at or above --fail-on;
-2 usage error; 3 could not gather enough to decide (checks skipped, nodes unread); 130 interrupted.
+2 usage error, or a file a flag names is missing; 3 could not gather enough to decide (checks
+skipped, nodes unread, the cluster unreachable); 130 interrupted. With --fail-on none: 0 whatever
+the Report says; still 2 on a usage error, 3 when there is no Report (the cluster could not be
+read, or the snapshot holds no data for the namespace), 130 on Ctrl-C.
 
-Examples:
-  np-doctor diagnose svc/frontend -n shop --node-ip 192.168.1.101
+Examples (the first three need no cluster: demo is the snapshot that ships with np-doctor):
+  np-doctor diagnose svc/frontend -n shop --snapshot demo
+  np-doctor diagnose svc/frontend -n shop --snapshot demo --node-ip 192.168.1.101
+  np-doctor diagnose svc/frontend -n shop --snapshot demo -o json --fail-on warning > report.json
   np-doctor diagnose svc/frontend -n shop --node-ip fd00::101 --from 2001:db8::7
-  np-doctor diagnose svc/frontend -n shop --snapshot examples/demo.json
-  np-doctor diagnose svc/frontend -n shop -o json --fail-on warning > report.json
   np-doctor diagnose svc/frontend -n shop --probe
 `;
 
@@ -85,8 +92,8 @@ interface DiagnoseOptions {
   ask: Omit<Ask, 'namespace' | 'service'>;
   checks: Check[];
   saveTo: { file: string; overwrite: boolean } | null;
-  /** JSON on stdout: no spinner, and gathering problems only in the Report. */
-  quiet: boolean;
+  /** --timings: the Report keeps each check's duration. */
+  timings: boolean;
 }
 
 export const run = command({
@@ -119,29 +126,31 @@ export const run = command({
     // Without a named ingress node every node is replayed, so every node is read.
     const source = snapshotSource(values.node === undefined && values['node-ip'] === undefined ? { ...values, 'all-nodes': true } : values);
     const opts: DiagnoseOptions = {
-      service, namespace: values.namespace, checks, saveTo, quiet: output === 'json',
+      service, namespace: values.namespace, checks, saveTo, timings: values.timings ?? false,
       source: probing === null || service === null || 'file' in source ? source : { ...source, probe: probeRequest(probing.timeoutMs, service, ask, values.namespace) },
       ask,
     };
-    // Ink draws in a terminal only: not piped, not under CI, not for JSON or --no-tui.
-    const terminal = output === 'text' && !values['no-tui'] && !inCi(io.env) && io.env.TERM !== 'dumb' ? io.terminal : undefined;
-    const diagnosis = terminal !== undefined ? await diagnoseLive(opts, terminal, io) : await diagnoseOne(opts, io);
-    const color = io.isTTY && io.env.NO_COLOR === undefined;
-    io.stdout(output === 'json' ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : renderReport(diagnosis.report, { color, verbose: values.verbose ?? false }));
+    // Ink draws in a terminal only (on stderr): not piped, not under CI or --quiet, not for JSON or --no-tui.
+    const live = output === 'text' && !values['no-tui'] && !inCi(io.env) && io.env.TERM !== 'dumb' && io.terminal !== undefined && io.progressStream !== undefined;
+    const diagnosis = live ? await diagnoseLive(opts, { stdin: io.terminal!.stdin, stdout: io.progressStream! }, io) : await diagnoseOne(opts, io);
+    // width: the text helper's renderer wraps to it (a TextOptions field once it lands).
+    const textOptions = { color: colorOn(io), verbose: values.verbose ?? false, width: outputWidth(io) };
+    io.stdout(output === 'json' ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : renderReport(diagnosis.report, textOptions));
     return exitCodeFor([diagnosis], failOn);
   },
 });
 
 /**
- * In a terminal, Ink draws the gathering and the checks; the report follows as text. Anything for
- * stderr waits until Ink is done with the screen, so the two never interleave.
+ * In a terminal, Ink draws the gathering and the checks on stderr (`screen`), so stdout holds the
+ * report alone; it follows as text. Anything else for stderr waits until Ink is done with the
+ * screen, so the two never interleave.
  */
-async function diagnoseLive(opts: DiagnoseOptions, terminal: NonNullable<Io['terminal']>, io: Io): Promise<Diagnosis> {
+async function diagnoseLive(opts: DiagnoseOptions, screen: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }, io: Io): Promise<Diagnosis> {
   const { runLiveDiagnose } = await import('../tui/run-diagnose.js');
   const held: string[] = [];
   const heldIo: Io = { ...io, stderr: (text) => held.push(text) };
   try {
-    return await runLiveDiagnose({ ...terminal, work: (progress) => diagnoseOne(opts, heldIo, progress) });
+    return await runLiveDiagnose({ ...screen, work: (progress) => diagnoseOne(opts, heldIo, progress) });
   } finally {
     for (const text of held) io.stderr(text);
   }
@@ -152,13 +161,17 @@ type LiveProgress = Progress & { check: NonNullable<RunOptions['onCheck']> };
 
 /** Gathers or loads the snapshot, saves it if asked, and diagnoses the Service. */
 async function diagnoseOne(opts: DiagnoseOptions, io: Io, display?: LiveProgress): Promise<Diagnosis> {
-  const { snapshot, file } = await obtainSnapshot(opts.source, opts.service, io, opts.quiet, 'diagnose', display);
+  // The Report lists what could not be gathered: not on stderr too.
+  const { snapshot, file } = await obtainSnapshot(opts.source, opts.service, io, 'diagnose', { errorsOnStderr: false, display });
   if (opts.saveTo !== null) await writeSnapshotFile(snapshot, opts.saveTo.file, opts.saveTo.overwrite);
   const name = opts.service ?? snapshot.target.service;
   if (name === null) throw new UsageError(`${file} holds every NodePort Service of ${snapshot.target.namespace ?? 'the cluster'}: name one (svc/NAME), or run np-doctor scan --snapshot ${file}`);
   const namespace = opts.namespace ?? snapshot.target.namespace ?? 'default';
+  checkHoldsNamespace(snapshot, namespace, file);
   try {
-    return await runDiagnosis(snapshot, { namespace, service: name, ...opts.ask }, { checks: opts.checks, snapshotFile: file, ...(display ? { onCheck: display.check } : {}) });
+    // timings: runDiagnosis keeps durations only when asked (the formats helper's option).
+    const options = { checks: opts.checks, snapshotFile: file, timings: opts.timings, ...(display ? { onCheck: display.check } : {}) };
+    return await runDiagnosis(snapshot, { namespace, service: name, ...opts.ask }, options);
   } catch (e) {
     if (e instanceof QuestionError) throw new UsageError(e.message);
     throw e;

@@ -162,6 +162,21 @@ export function nodeTimeoutMs(text: string | undefined): number {
   return ms;
 }
 
+/**
+ * Flags that would silently drop one another: -n beside -A. --all-nodes replays every node; --node and --node-ip name the one clients connect to. Together
+ * one of them would be dropped silently. (--node with a loopback --node-ip is a question of its
+ * own: a client on that node; the question says so.)
+ */
+export function checkExclusiveFlags(values: Pick<GatherFlagValues, 'node' | 'node-ip' | 'all-nodes' | 'namespace' | 'all-namespaces'>): void {
+  if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
+  const named = values.node !== undefined ? '--node' : values['node-ip'] !== undefined ? '--node-ip' : undefined;
+  if (values['all-nodes'] && named !== undefined) {
+    throw new UsageError(`${named} and --all-nodes exclude each other: ${named} replays connections entering at one node, --all-nodes at every node`);
+  }
+}
+
+export const COLLECT_MODES = COLLECT;
+
 export function gatherRequest(
   values: GatherFlagValues,
   target: { service: string | null },

@@ -17,6 +17,20 @@ export interface Io {
    * that clean up after themselves; the others keep the default (the process ends at once).
    */
   trapInterrupts?: () => AbortSignal;
+  /** The terminal's columns when stdout is one; absent when piped. */
+  columns?: number;
+  /** --no-color. */
+  noColor?: true;
+}
+
+/** Colours only on a terminal, and never under NO_COLOR (no-color.org) or --no-color. */
+export function colorOn(io: Io): boolean {
+  return io.isTTY && io.env.NO_COLOR === undefined && io.noColor !== true;
+}
+
+/** Columns text is wrapped to: the terminal's, or 80 when piped (what `less` and CI logs show). */
+export function outputWidth(io: Io): number {
+  return io.isTTY && io.columns !== undefined && io.columns > 0 ? io.columns : 80;
 }
 
 /**

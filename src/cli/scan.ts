@@ -7,23 +7,25 @@ import { runDiagnosis, type Diagnosis } from '../diagnose.js';
 import { ClusterModel } from '../model/cluster.js';
 import { noServicesText, scanTable } from '../report/scan-text.js';
 import { command } from './command.js';
-import { exitCodeFor, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from './diagnose-common.js';
+import { exitCodeFor, FAIL_ON_HELP, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
 import { UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
-import { InterruptedError, obtainSnapshot, snapshotSource } from './snapshot-source.js';
+import { checkHoldsNamespace, InterruptedError, obtainSnapshot, snapshotSource } from './snapshot-source.js';
 
 export const SCAN_HELP = `Usage: np-doctor scan [-n NS | -A] [--snapshot FILE] [flags]
 
 Diagnoses every Service with a nodePort (NodePort and LoadBalancer) in the namespace, or in all
 namespaces with -A, and prints one line per Service: what a client sees and the top finding.
 
-      --snapshot FILE       scan a saved snapshot (np-doctor snapshot -A -o FILE) instead
+      --snapshot FILE       scan a saved snapshot (np-doctor snapshot -A -f FILE) instead; demo: the
+                            snapshot that ships with np-doctor
       --save-snapshot FILE  also save what was gathered
 ${OVERWRITE_HELP}
   -o, --output FORMAT       text (default) or json ({"kind": "ScanReport", "reports": [Report…]})
-      --fail-on LEVEL       exit 1 when any Service has findings at or above LEVEL (default error)
+      --timings             the JSON Reports also give how long each check took
+${FAIL_ON_HELP}
       --plugin FILE         load more checks from a JS module (repeatable)
 ${RETURNING_CLIENT_HELP}
 
@@ -31,7 +33,13 @@ ${GATHER_HELP}
 Each Service's line is printed as soon as it is diagnosed. Ctrl-C stops the scan: the Services
 finished so far are printed (as JSON with -o json) and the exit code is 130.
 
-Exit codes as for diagnose, over all Services.
+Exit codes as for diagnose, over all Services; and 3 when a snapshot holds no data for the
+namespace asked about (it names the namespaces it holds).
+
+Examples:
+  np-doctor scan --snapshot demo
+  np-doctor scan --snapshot demo -o json --fail-on warning > scan.json
+  np-doctor scan -A
 `;
 
 const FLAGS = { ...GATHER_FLAGS, ...REPORT_FLAGS, ...RETURNING_CLIENT_FLAG } as const;
@@ -47,10 +55,12 @@ export const run = command({
     const failOn = parseFailOn(values['fail-on']);
     const checks = await loadChecks(CHECKS, values.plugin ?? []);
     if (values['save-snapshot'] !== undefined) await checkOutputFile(values['save-snapshot'], values.overwrite ?? false);
-    const { snapshot, file } = await obtainSnapshot(snapshotSource(values), null, io, output === 'json', 'scan');
+    // A scan's lines do not list what could not be gathered: stderr does, in text.
+    const { snapshot, file } = await obtainSnapshot(snapshotSource(values), null, io, 'scan', { errorsOnStderr: output === 'text' });
     if (values['save-snapshot'] !== undefined) await writeSnapshotFile(snapshot, values['save-snapshot'], values.overwrite ?? false);
     const cluster = new ClusterModel(snapshot);
     const ns = values['all-namespaces'] ? null : values.namespace ?? snapshot.target.namespace;
+    if (ns !== null) checkHoldsNamespace(snapshot, ns, file);
     const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
     // Text is printed a row per Service as it finishes, in the columns of the whole table.
     const table = scanTable(targets, { color: io.isTTY && io.env.NO_COLOR === undefined });
@@ -61,7 +71,8 @@ export const run = command({
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (io.interrupt?.aborted) break;
       // One model for every Service: each node's dumps are parsed once for the whole scan.
-      const d = await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}), ...returningClient(values) }, { checks, snapshotFile: file, cluster });
+      const options = { checks, snapshotFile: file, cluster, timings: values.timings ?? false };
+      const d = await runDiagnosis(snapshot, { namespace: svc.namespace, service: svc.name, ...(values['all-nodes'] ? { allNodes: true } : {}), ...returningClient(values) }, options);
       diagnoses.push(d);
       if (output === 'text') io.stdout(table.row(svc, d.report));
     }
@@ -76,3 +87,4 @@ export const run = command({
     return exitCodeFor(diagnoses, failOn);
   },
 });
+

@@ -11,7 +11,8 @@ import { EXIT, UserError } from '../exit.js';
 import { loadSnapshot } from '../snapshot/file.js';
 import type { GatherError, Snapshot } from '../snapshot/schema.js';
 import { renderGatherErrors } from './gather-errors.js';
-import { GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-flags.js';
+import { snapshotPath } from './demo-file.js';
+import { checkExclusiveFlags, GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-flags.js';
 import { UsageError, type Io } from './io.js';
 import { spinner } from './spinner.js';
 
@@ -24,10 +25,11 @@ const LIVE_ONLY = (Object.keys(GATHER_FLAGS) as (keyof GatherFlagValues)[])
 
 /** --snapshot FILE, or the gather flags; live-only flags beside --snapshot are a usage error. */
 export function snapshotSource(values: GatherFlagValues & { snapshot?: string | undefined }): SnapshotSource {
+  checkExclusiveFlags(values);
   if (values.snapshot === undefined) return { live: values };
   const clash = LIVE_ONLY.filter((f) => values[f] !== undefined);
   if (clash.length > 0) throw new UsageError(`--${clash.join(', --')} only apply when gathering live; --snapshot already holds what was gathered`);
-  return { file: values.snapshot };
+  return { file: snapshotPath(values.snapshot) };
 }
 
 /** Reads a snapshot file, showing it as a step on `display`. */
@@ -45,15 +47,23 @@ export async function readSnapshotFile(file: string, display?: Progress): Promis
 
 /**
  * The snapshot to analyse: read from the file, or gathered live with progress shown on `display`
- * (default: a spinner on stderr, none when `quiet`). `file` is null when gathered.
+ * (default: a spinner on stderr when it is a terminal). `file` is null when gathered. What could
+ * not be gathered goes to stderr only when `errorsOnStderr`: a Report lists it itself.
  */
-export async function obtainSnapshot(source: SnapshotSource, service: string | null, io: Io, quiet: boolean, command: string, display?: Progress):
+export async function obtainSnapshot(source: SnapshotSource, service: string | null, io: Io, command: string, opts: { errorsOnStderr: boolean; display?: Progress | undefined }):
   Promise<{ snapshot: Snapshot; file: string | null }> {
-  if ('file' in source) return { snapshot: await readSnapshotFile(source.file, display), file: source.file };
-  const progress = display ?? await spinner(io, quiet);
+  if ('file' in source) return { snapshot: await readSnapshotFile(source.file, opts.display), file: source.file };
+  const progress = opts.display ?? await spinner(io);
   const snapshot = await gatherLive({ ...gatherRequest(source.live, { service }, io, progress), probe: source.probe }, io, command);
-  if (!quiet) io.stderr(renderGatherErrors(snapshot.errors));
+  if (opts.errorsOnStderr) io.stderr(renderGatherErrors(snapshot.errors));
   return { snapshot, file: null };
+}
+
+/** The snapshot was gathered for other namespaces than the one asked about: nothing to decide from. */
+export class NoDataError extends UserError {
+  override readonly name = 'NoDataError';
+  readonly exitCode = EXIT.cannotDecide;
+  readonly pointsToHelp = false;
 }
 
 /** The cluster could not be read at all: the API is unreachable, refuses us, or the Service is missing. */
@@ -96,4 +106,19 @@ export async function gatherLive(request: GatherRequest, io: Io, command: string
   }
   if (result === undefined || io.interrupt?.aborted) throw new InterruptedError(interrupted);
   return result.snapshot;
+}
+
+/** Namespaces shown in a message before "…": a snapshot of a whole cluster may hold thousands. */
+const SHOWN_NAMESPACES = 10;
+
+/**
+ * A snapshot gathered for one namespace says nothing about another: "no NodePort Services" there
+ * would be a clean bill for data never read.
+ */
+export function checkHoldsNamespace(snapshot: Snapshot, ns: string, file: string | null): void {
+  const gathered = snapshot.target.namespace;
+  if (gathered === null || gathered === ns) return;
+  const held = [...new Set([gathered, ...snapshot.cluster.services.map((s) => s.metadata?.namespace ?? '')].filter((n) => n !== ''))].sort();
+  const shown = `${held.slice(0, SHOWN_NAMESPACES).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
+  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; use -n ${gathered}, or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
 }

@@ -1,7 +1,8 @@
 /**
  * Gathering progress on stderr with ora: one spinner line for the steps in flight, and a line that
- * stays for each finished step. Shown only in a terminal, outside CI, and not with JSON on stdout;
- * otherwise silent (the command prints a summary of what failed instead).
+ * stays for each finished step. Shown only when stderr is a terminal (whatever stdout is: JSON
+ * piped to a file still shows the gathering), outside CI, and not under --quiet; otherwise silent
+ * (the command prints a summary of what failed instead).
  */
 import { SILENT, type Progress } from '../collect/gather-progress.js';
 import { sanitize } from '../text/sanitize.js';
@@ -10,9 +11,10 @@ import { inCi, type Io } from './io.js';
 /** Steps named on the spinner line at once; a wrapped spinner line is redrawn as garbage. */
 const SHOWN_AT_ONCE = 3;
 
-export async function spinner(io: Io, quiet: boolean): Promise<Progress> {
+export async function spinner(io: Io): Promise<Progress> {
   const stream = io.progressStream;
-  if (quiet || stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
+  // --quiet took the stream away (command.ts).
+  if (stream === undefined || inCi(io.env) || io.env.TERM === 'dumb') return SILENT;
   const { default: ora } = await import('ora');
   // discardStdin would put stdin into raw mode; Ctrl-C must stay a signal so cleanup runs.
   const line = ora({ stream, discardStdin: false });

@@ -11,7 +11,8 @@ import { parseDataplane, type ParsedDataplane } from '../model/dataplane.js';
 import { findNode, nodeView, NodeViewError, type NodeDump, type NodeView } from '../model/node-view.js';
 import { EXIT, UserError } from '../exit.js';
 import { command } from './command.js';
-import { UsageError } from './io.js';
+import { snapshotPath } from './demo-file.js';
+import { colorOn, outputWidth, UsageError } from './io.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
 
 export const TRACE_HELP = `Usage: np-doctor trace --iptables FILE [--iptables FILE] [--nft FILE] --local-ip IP[,IP…] --to IP:PORT [flags]
@@ -25,7 +26,7 @@ branches, rule evaluations and time; past it, the rest is one indeterminate resu
 
 From a snapshot (np-doctor snapshot), instead of the rule files, --local-ip, --route and --sysctl:
       --snapshot FILE       the node's dumps (both iptables backends, nft, IPVS), addresses, routes
-                            and sysctls
+                            and sysctls; demo: the snapshot that ships with np-doctor
       --node NODE           which node of the snapshot the packet arrives at
 
 Rules (at least --iptables or --nft without --snapshot):
@@ -58,7 +59,8 @@ Output:
                             delivery, dnat, snat, mark, indeterminate, hops[])
   -h, --help                show this help
 
-Example:
+Examples (the first needs no files: demo is the snapshot that ships with np-doctor):
+  np-doctor trace --snapshot demo --node node-1 --to 192.168.1.101:30080
   np-doctor trace --iptables node-a.rules --local-ip 192.168.49.2 --to 192.168.49.2:30080 --in-iface eth0
 `;
 
@@ -109,7 +111,7 @@ export const run = command({
     if (values.snapshot !== undefined) {
       const clash = (['iptables', 'nft', 'ipvs', 'ipset', 'local-ip', 'route', 'sysctl'] as const).filter((f) => values[f] !== undefined);
       if (clash.length > 0) throw new UsageError(`--snapshot already gives the node's rules, addresses, routes and sysctls; leave out --${clash.join(', --')}`);
-      const view = await snapshotNode(values.snapshot, values.node, packet.dst.includes(':') ? 6 : 4);
+      const view = await snapshotNode(snapshotPath(values.snapshot), values.node, packet.dst.includes(':') ? 6 : 4);
       node = view.context;
       inputs = { kind: 'snapshot', node: view.context.name ?? values.node ?? '?' };
       Object.assign(files, { dumps: view.dumps, nft: view.nft, ipvs: view.ipvs, ipsets: view.ipsets });
@@ -140,7 +142,9 @@ export const run = command({
       if (e instanceof PacketError) throw new UsageError(e.message);
       throw e;
     }
-    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, { color: io.isTTY && !io.env.NO_COLOR, inputs }));
+    // width: the text helper's renderer wraps to it (a field of its options once it lands).
+    const textOptions = { color: colorOn(io), inputs, width: outputWidth(io) };
+    io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, textOptions));
     return EXIT.ok;
   },
 });

@@ -159,7 +159,12 @@ function pickIngress(cluster: ClusterModel, ask: Ask, family: Family, service: S
   if (ask.nodeIp !== undefined) {
     if (parseAddr(ask.nodeIp) === null) throw new QuestionError(`--node-ip ${ask.nodeIp} is not an IP address`);
     const n = cluster.nodeByAddress(ask.nodeIp) ?? cluster.nodes.find((x) => cluster.nodeDataOf(x.name).command('ip-addr')?.stdout.includes(`"${ask.nodeIp}"`));
-    if (n === undefined) throw new QuestionError(`no node has the address ${ask.nodeIp} (nodes: ${cluster.nodes.map((x) => `${x.name} ${x.addresses.map((a) => a.address).join(',')}`).join('; ') || 'none read'})`);
+    if (n === undefined) {
+      // One node a line with its IP addresses (a Hostname address is not one), at most 20 lines.
+      const lines = cluster.nodes.slice(0, 20).map((x) => `\n  ${x.name}: ${x.addresses.map((a) => a.address).filter((a) => parseAddr(a) !== null).slice(0, 8).join(', ')}`);
+      const more = cluster.nodes.length > 20 ? `\n  … and ${cluster.nodes.length - 20} more` : '';
+      throw new QuestionError(`--node-ip ${ask.nodeIp}: no node has this address; ${lines.length > 0 ? `the nodes are:${lines.join('')}${more}` : 'no node was read'}`);
+    }
     return { ingress: [{ node: n.name, address: ask.nodeIp }] };
   }
   if (ask.node !== undefined) {

@@ -43,7 +43,9 @@ test('a check that crashed or ran out of time leaves the question open', () => {
   }
 });
 
-test('--fail-on none: the broken Service is not a failure, but its failing nodes are not a clean bill', () => {
+test('--fail-on none never fails on what the Reports say: findings and undecided nodes alike', () => {
   assert.ok(broken.report.verdict.nodes.some((n) => n.result !== 'delivered'));
-  assert.equal(exitCodeFor([broken], 'none'), EXIT.cannotDecide);
+  assert.equal(exitCodeFor([broken], 'error'), EXIT.findings);
+  assert.equal(exitCodeFor([broken], 'none'), EXIT.ok);
+  assert.equal(exitCodeFor([plus(healthy, skippedFor('not-gathered'))], 'none'), EXIT.ok);
 });

@@ -51,7 +51,7 @@ test('a 403 is reported with what RBAC refused; the snapshot is still written, e
   server.clearFaults();
   server.fail({ path: /^\/api\/v1\/nodes\?/, status: 403 });
   const file = join(dir, 'b.json');
-  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', file]);
+  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-f', file]);
   server.clearFaults();
   assert.equal(r.code, 3);
   assert.match(r.err, /1 problem while gathering:\n {2}✗ list nodes: Forbidden \(403\): nodes is forbidden: User ".*" cannot list resource "nodes" in API group "" at the cluster scope\n {6}→ np-doctor needs "list" on nodes/);
@@ -60,7 +60,7 @@ test('a 403 is reported with what RBAC refused; the snapshot is still written, e
 
 test('a Service that does not exist: exit 3, nothing written, the error says so', async () => {
   const file = join(dir, 'c.json');
-  const r = await run(['snapshot', 'svc/fronted', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', file]);
+  const r = await run(['snapshot', 'svc/fronted', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-f', file]);
   assert.equal(r.code, 3);
   assert.equal(r.err, 'np-doctor snapshot: cannot gather: get services fronted in namespace shop: service "fronted" not found in namespace "shop"\n' +
     '  → check the name and the namespace: kubectl get services -n shop\n', 'the message and the hint, without the usage line');
@@ -74,7 +74,7 @@ test('no kubeconfig anywhere: exit 2 with the usage line, as every mistake in wh
 });
 
 test('--redact -o - prints a redacted snapshot on stdout', async () => {
-  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '--redact', '-o', '-']);
+  const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '--redact', '-f', '-']);
   assert.equal(r.code, 0, r.err);
   // The first line of a v2 snapshot is its header.
   const doc = JSON.parse(r.out.split('\n')[0]!) as { redacted: boolean; target: { service: string } };
@@ -116,7 +116,7 @@ test('an existing output file is refused before gathering; --overwrite replaces 
   const file = join(dir, 'exists.json');
   writeFileSync(file, 'keep me', { mode: 0o644 });
   const requests = server.requests.length;
-  const refused = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', file]);
+  const refused = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-f', file]);
   assert.equal(refused.code, 2);
   assert.match(refused.err, /exists\.json exists: choose another name, or pass --overwrite to replace it/);
   assert.equal(server.requests.length, requests, 'nothing was gathered');
@@ -140,7 +140,7 @@ test('names that Kubernetes would refuse are refused on the command line, before
 });
 
 test('snapshot usage errors exit 2 and say what to fix', async () => {
-  assert.match((await run(['snapshot', 'svc/frontend'])).err, /-o FILE is required/);
+  assert.match((await run(['snapshot', 'svc/frontend'])).err, /-f FILE is required/);
   const r = await run(['snapshot', 'svc/frontend', '-o', join(dir, 'x.json'), '--collect', 'telepathy']);
   assert.equal(r.code, 2);
   assert.match(r.err, /--collect telepathy: use ssh, debug-pod, local, none/);

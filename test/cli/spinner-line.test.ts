@@ -28,7 +28,7 @@ async function until(what: () => boolean, ms = 10_000): Promise<void> {
 test('eight nodes at once: the count and two nodes on the line, then how many more', async () => {
   const tty = terminal();
   const io: Io = { stdout: () => {}, stderr: () => {}, env: { TERM: 'xterm' }, isTTY: true, progressStream: tty.stream };
-  const p = await spinner(io, false);
+  const p = await spinner(io);
   try {
     p.start('nodes', 'nodes 0/100 read');
     for (let i = 1; i <= 8; i++) p.start(`node:n${i}`, `n${i}: iptables-save`);
@@ -45,7 +45,7 @@ test('eight nodes at once: the count and two nodes on the line, then how many mo
 
 test('silent in CI', async () => {
   const tty = terminal();
-  const p = await spinner({ stdout: () => {}, stderr: () => {}, env: { CI: 'true' }, isTTY: true, progressStream: tty.stream }, false);
+  const p = await spinner({ stdout: () => {}, stderr: () => {}, env: { CI: 'true' }, isTTY: true, progressStream: tty.stream });
   p.start('nodes', 'nodes 0/3 read');
   p.succeed('nodes', 'nodes 3/3 read');
   p.stop();

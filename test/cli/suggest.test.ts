@@ -1,0 +1,26 @@
+/** "Did you mean": edit distance, the closest name within two edits, or a name the word begins. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { closest, didYouMean, editDistance } from '../../src/cli/suggest.js';
+
+test('edit distance counts insertions, deletions and substitutions', () => {
+  assert.equal(editDistance('', ''), 0);
+  assert.equal(editDistance('node', 'node'), 0);
+  assert.equal(editDistance('nod', 'node'), 1);
+  assert.equal(editDistance('ndoe', 'node'), 2, 'a swap is two edits');
+  assert.equal(editDistance('kitten', 'sitting'), 3);
+  assert.equal(editDistance('', 'abc'), 3);
+});
+
+test('the closest known name within two edits, else one the word begins, else none', () => {
+  const flags = ['--node', '--node-ip', '--all-nodes', '--namespace', '--fail-on', '--family'];
+  assert.equal(closest('--nod', flags), '--node');
+  assert.equal(closest('--node-i', flags), '--node-ip');
+  assert.equal(closest('--fial-on', flags), '--fail-on');
+  assert.equal(closest('--names', flags), '--namespace', 'a beginning');
+  assert.equal(closest('--frobnicate', flags), undefined);
+  assert.equal(closest('', flags), undefined);
+  assert.equal(closest('x'.repeat(100), flags), undefined, 'a long word is no typo');
+  assert.equal(didYouMean('scna', ['scan', 'snapshot']), '; did you mean scan?');
+  assert.equal(didYouMean('zzz', ['scan']), '');
+});
