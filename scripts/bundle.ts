@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 // Chunk names carry a content hash: clear the last build's so dist/ holds only the current ones.
 rmSync('dist/src/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli.ts', 'src/api.ts'],
+  entryPoints: ['src/cli.ts', 'src/kubectl-complete.ts', 'src/api.ts'],
   outdir: 'dist/src',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

@@ -133,7 +133,6 @@ export const run = command({
     // Ink draws in a terminal only (on stderr): not piped, not under CI or --quiet, not for JSON or --no-tui.
     const live = output === 'text' && !values['no-tui'] && !inCi(io.env) && io.env.TERM !== 'dumb' && io.terminal !== undefined && io.progressStream !== undefined;
     const diagnosis = live ? await diagnoseLive(opts, { stdin: io.terminal!.stdin, stdout: io.progressStream! }, io) : await diagnoseOne(opts, io);
-    // width: the text helper's renderer wraps to it (a TextOptions field once it lands).
     const textOptions = { color: colorOn(io), verbose: values.verbose ?? false, width: outputWidth(io) };
     io.stdout(output === 'json' ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : renderReport(diagnosis.report, textOptions));
     return exitCodeFor([diagnosis], failOn);

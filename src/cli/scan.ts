@@ -9,7 +9,7 @@ import { noServicesText, scanTable } from '../report/scan-text.js';
 import { command } from './command.js';
 import { exitCodeFor, FAIL_ON_HELP, loadChecks, parseFailOn, parseOutput, REPORT_FLAGS } from './diagnose-common.js';
 import { GATHER_FLAGS, GATHER_HELP } from './gather-flags.js';
-import { UsageError } from './io.js';
+import { colorOn, outputWidth, UsageError } from './io.js';
 import { checkOutputFile, OVERWRITE_HELP, writeSnapshotFile } from './output-file.js';
 import { RETURNING_CLIENT_FLAG, RETURNING_CLIENT_HELP, returningClient } from './returning-client.js';
 import { checkHoldsNamespace, InterruptedError, obtainSnapshot, snapshotSource } from './snapshot-source.js';
@@ -63,7 +63,7 @@ export const run = command({
     if (ns !== null) checkHoldsNamespace(snapshot, ns, file);
     const targets = cluster.services.filter((s) => (ns === null || s.namespace === ns) && s.ports.some((p) => p.nodePort !== null));
     // Text is printed a row per Service as it finishes, in the columns of the whole table.
-    const table = scanTable(targets, { color: io.isTTY && io.env.NO_COLOR === undefined });
+    const table = scanTable(targets, { color: colorOn(io), width: outputWidth(io) });
     if (output === 'text' && targets.length > 0) io.stdout(table.header);
     const diagnoses: Diagnosis[] = [];
     for (const svc of targets) {

@@ -142,7 +142,6 @@ export const run = command({
       if (e instanceof PacketError) throw new UsageError(e.message);
       throw e;
     }
-    // width: the text helper's renderer wraps to it (a field of its options once it lands).
     const textOptions = { color: colorOn(io), inputs, width: outputWidth(io) };
     io.stdout(output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderTraceText(result, parsed.plane, textOptions));
     return EXIT.ok;
