@@ -31,8 +31,8 @@ export default function LiveDiagnose({ progress, report }: Props) {
   if (report !== null) {
     const counts = new Map<string, number>();
     for (const c of report.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
-    // Durations are in the Report only under --timings (runDiagnosis's `timings`).
-    const ms = report.checks.some((c) => c.durationMs !== undefined) ? Math.round(report.checks.reduce((t, c) => t + (c.durationMs ?? 0), 0)) : null;
+    // The Report has durations only under --timings; the runner's events as they came always do.
+    const ms = done.length === 0 ? null : Math.round(done.reduce((t, c) => t + ('durationMs' in c ? c.durationMs : 0), 0));
     items.push({
       key: 'checks',
       node: (
