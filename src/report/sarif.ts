@@ -6,6 +6,7 @@
  */
 import type { Check } from '../check-kit/define.js';
 import type { Evidence, Severity } from '../check-kit/model.js';
+import { sanitize } from '../text/sanitize.js';
 import { VERSION } from '../version.js';
 import type { Report, ReportFinding } from './model.js';
 
@@ -74,7 +75,7 @@ function result(r: Report, f: ReportFinding, ruleIndex: number): Record<string, 
     ruleId: f.id,
     ruleIndex,
     level: LEVEL[f.severity],
-    message: { text: f.message },
+    message: { text: sarifText(f.message) },
     partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
     locations: [{
       logicalLocations: [
@@ -92,6 +93,16 @@ function result(r: Report, f: ReportFinding, ruleIndex: number): Record<string, 
       commands: f.remediation.commands,
     },
   };
+}
+
+/**
+ * A finding's message as SARIF plain text. SARIF reads `[text](target)` in a message as an embedded
+ * link and asks for literal `[`, `]` and `\\` to be backslash-escaped: a Service named
+ * `[click](https://evil.example)` then shows as those characters, not as a link. Control
+ * characters become visible escapes, for viewers that print to a terminal.
+ */
+export function sarifText(s: string): string {
+  return sanitize(s, true).replace(/[\\[\]]/g, '\\$&');
 }
 
 /** A rule line the evidence points at: node, table, chain and line (an nftables handle). */

@@ -6,6 +6,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { CHECKS } from '../../checks/index.js';
 import { renderReportAs, renderScanAs } from '../../src/report/formats.js';
+import { sarifText } from '../../src/report/sarif.js';
 import { demoScan, FORMAT_OPTIONS, hostile } from './demo-reports.js';
 
 // CommonJS modules: their `default` export is the one TypeScript's NodeNext types name.
@@ -53,7 +54,7 @@ test('each demo Service\'s report and the whole scan validate against the publis
     assert.equal(res.ruleId, f.id);
     assert.equal(run.tool.driver.rules[res.ruleIndex]!.id, f.id);
     assert.equal(res.level, { error: 'error', warning: 'warning', info: 'note' }[f.severity]);
-    assert.equal(res.message.text, f.message);
+    assert.equal(res.message.text, f.message.replace(/[\\[\]]/g, '\\$&'));
     assert.deepEqual(Object.values(res.partialFingerprints), [f.fingerprint]);
     // Logical locations only: the Service, then each rule the evidence names; no made-up file.
     const [loc] = res.locations;
@@ -89,4 +90,10 @@ test('a plugin\'s check is a rule without a help page, and a finding of a check 
   assert.equal(rules[0]!.helpUri, undefined);
   for (const res of log.runs[0]!.results) assert.equal(rules[res.ruleIndex]!.id, res.ruleId);
   assert.equal(rules.length, 1 + new Set(r!.findings.map((f) => f.id)).size);
+});
+
+test('a message is SARIF plain text: brackets and backslashes escaped, so a cluster name is no embedded link', () => {
+  assert.equal(sarifText('Service [click](https://evil.example) \\x'), 'Service \\[click\\](https://evil.example) \\\\x');
+  // ESC shown as the four characters \x1b, whose backslash is then escaped like any other.
+  assert.equal(sarifText('a\x1b]0;title\x07b'), 'a\\\\x1b\\]0;title\\\\x07b');
 });
