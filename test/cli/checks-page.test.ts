@@ -32,8 +32,7 @@ test('an unknown ID says so, with the ids it may have meant, and exits 2', async
 });
 
 test('checks --help points at pages that exist: np-doctor checks ID, not a docs/checks.md', () => {
-  assert.doesNotMatch(CHECKS_HELP, /docs\/checks\.md/);
-  assert.equal(existsSync('docs/checks.md'), false);
+  for (const [file] of CHECKS_HELP.matchAll(/\bdocs\/[\w./<>-]+/g)) assert.ok(existsSync(file), `--help names ${file}`);
   const ids = [...CHECKS_HELP.matchAll(/np-doctor checks ([a-z0-9-]+)/g)].map((m) => m[1]!);
   assert.ok(ids.length > 0);
   for (const id of ids) assert.ok(CHECKS.some((c) => c.id === id), id);
