@@ -83,6 +83,7 @@ export default defineCheck({
           ? { messageId: 'droppedNft', data: { ...data, comment: element.comment ?? name, family: hop.family ?? '', key: element.key } }
           : { messageId: 'dropped', data: { ...data, comment: (rule === null ? null : commentOf(rule)) ?? `${name} ${NO_LOCAL}` } }),
         node: p.node,
+        workingNodes: working,
         evidence,
         remediation: {
           summary: `Connect to a node that runs a ready endpoint (${listText(working)}). Or set externalTrafficPolicy: Cluster, so every node forwards to any endpoint (the pod then sees the ingress node's address, not the client's). Or run a pod on every node (for example as a DaemonSet), so every node has a local endpoint.`,

@@ -48,6 +48,7 @@ export default defineCheck({
       findings.push({
         messageId: 'fallback',
         node: p.node,
+        ...(working.length > 0 ? { workingNodes: working } : {}),
         data: {
           node: p.node, service: `${svc.namespace}/${svc.name}`, target: hostPort(p.address, nodePort), protocol: p.protocol.toUpperCase(),
           client: p.client.ip, reals: listText(remote.map((r) => hostPort(r.address, r.port))),

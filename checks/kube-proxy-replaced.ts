@@ -55,7 +55,8 @@ export default defineCheck({
       const first = nodes[0] ?? '';
       findings.push({
         messageId: 'replaced',
-        node: first,
+        // Several nodes: the finding is about all of them (data.nodes), not the first.
+        ...(nodes.length === 1 ? { node: first } : {}),
         data: {
           name: r.name,
           nodes: listText(nodes),

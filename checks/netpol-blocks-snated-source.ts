@@ -12,6 +12,8 @@ import { applyManifest } from './lib/kubectl-apply.js';
 import { snatedDenial } from './lib/snated-denial.js';
 import { percent } from './lib/text.js';
 
+const UNKNOWN_NODE = '(unknown node)';
+
 interface Arrival { ingress: string; address: string; share: number; why: string }
 
 interface Group {
@@ -44,7 +46,7 @@ export default defineCheck({
         const d = snatedDenial(ctx, path, b);
         if (d === null) continue;
         const { pod, backend, source } = d;
-        const g: Group = groups.get(pod) ?? { pod, podNode: backend.node ?? '(unknown node)', port: backend.port ?? path.port, decision: d.decision, client: d.client, sources: new Map() };
+        const g: Group = groups.get(pod) ?? { pod, podNode: backend.node ?? UNKNOWN_NODE, port: backend.port ?? path.port, decision: d.decision, client: d.client, sources: new Map() };
         const arrival: Arrival = { ingress: path.node, address: path.address, share: b.probability, why: b.why };
         const list = g.sources.get(source);
         const e = list?.find((x) => x.ingress === path.node);
@@ -102,9 +104,13 @@ export default defineCheck({
         metadata: { name: `allow-nodeport-from-nodes`, namespace: ns },
         spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: [{ from: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: proto, port: g.port }] }] },
       };
+      // The finding is about the nodes whose connections fail (one is named when there is one);
+      // the pod's node is where the NodePort still works.
+      const failing = [...new Set([...g.sources.values()].flat().map((l) => l.ingress))];
       findings.push({
         messageId: 'snated',
-        node: g.podNode,
+        ...(failing.length === 1 ? { node: failing[0] } : {}),
+        ...(g.podNode === UNKNOWN_NODE ? {} : { workingNodes: [g.podNode] }),
         data: {
           policies: policies.join(', '), port: nodePort, via: vias.join(', '), pod: g.pod, podNode: g.podNode, sources,
           miss: miss ? `${miss.rule >= 0 ? `its closest rule (ingress rule ${miss.rule} of ${miss.policy.name})` : `${miss.policy.name}`} does not match: ${miss.why}` : 'no ingress rule matches that source',

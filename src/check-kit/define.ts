@@ -34,7 +34,10 @@ export type Placeholders<T extends string> = T extends `${string}{{${infer P}}}$
 export type MessageData<T extends string> = { [P in Placeholders<T>]: string | number };
 
 interface FindingFields {
+  /** The node the finding is about: where the fault is. */
   node?: string;
+  /** Nodes through which the same connection works (where to connect meanwhile). */
+  workingNodes?: string[];
   /** Overrides the check's severity for this finding. */
   severity?: Severity;
   evidence: Evidence[];

@@ -45,7 +45,9 @@ export const FindingFieldsSchema = z.object({
   severity: z.enum(SEVERITIES),
   title: z.string(),
   message: z.string(),
-  node: z.string().optional(),
+  node: z.string().optional().describe('the node the finding is about: where the connection fails or the fault lies; absent when the finding is about several (never a node through which the connection works: that is workingNodes)'),
+  workingNodes: z.array(z.string()).optional()
+    .describe('nodes through which the same connection works (they run a ready endpoint, or hold the pod): where to connect meanwhile'),
   stage: z.enum(STAGES),
   evidence: z.array(EvidenceSchema),
   family: z.union([z.literal(4), z.literal(6)]).optional()

@@ -1,30 +1,98 @@
-/** `np-doctor checks`: every check with its id, severity and one line (plugins included). */
+/**
+ * `np-doctor checks`: every check with its id, severity and one line (plugins included).
+ * `np-doctor checks ID`: that check's page, docs/checks/ID.md, the same page as its docsUrl.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CHECKS } from '../../checks/index.js';
-import { EXIT } from '../exit.js';
+import { editDistance } from '../../checks/lib/text.js';
+import { catalogue } from '../diagnose.js';
+import { EXIT, UserError } from '../exit.js';
+import { checkDocsPath, checkDocsUrl } from '../report/check-docs.js';
 import { command } from './command.js';
 import { loadChecks, parseOutput, PLUGIN_FLAG } from './diagnose-common.js';
 import { UsageError } from './io.js';
 
-export const CHECKS_HELP = `Usage: np-doctor checks [-o text|json] [--plugin FILE]
+export const CHECKS_HELP = `Usage: np-doctor checks [ID] [-o text|json] [--plugin FILE]
 
-Lists every diagnosis np-doctor runs: id, severity, what it finds, and what data it needs.
-Each is documented in docs/checks/<id>.md.
+Lists every diagnosis np-doctor runs: id, severity and what it finds. With an ID, prints that
+check's page: what it means, how np-doctor decides it, and how to fix it (the page a finding's
+docsUrl points at, https://np-doctor.dev/checks/ID).
+
+Examples:
+  np-doctor checks
+  np-doctor checks etp-local-no-local-endpoint
 `;
+
+/** The installed package's pages are not where np-doctor looked. */
+class PageMissingError extends UserError {
+  override readonly name = 'PageMissingError';
+  readonly exitCode = EXIT.usage;
+  readonly pointsToHelp = false;
+}
 
 export const run = command({
   help: CHECKS_HELP,
   flags: { output: { type: 'string', short: 'o' }, ...PLUGIN_FLAG },
   positionals: true,
   async run({ values, positionals }, io) {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}: checks takes at most one check ID`);
+    const output = parseOutput(values.output);
     const checks = await loadChecks(CHECKS, values.plugin ?? []);
-    if (parseOutput(values.output) === 'json') {
-      io.stdout(`${JSON.stringify(checks.map((c) => ({ id: c.id, severity: c.severity, stage: c.stage, title: c.title, description: c.description, requires: c.requires })), null, 2)}\n`);
+    const entries = catalogue(checks);
+    const id = positionals[0];
+    if (id !== undefined) {
+      const entry = entries.find((c) => c.id === id);
+      if (entry === undefined) throw new UsageError(unknownCheck(id, entries.map((c) => c.id)));
+      if (output === 'json') {
+        io.stdout(`${JSON.stringify(entry, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      if (entry.docsUrl === undefined) {
+        io.stdout(`${entry.id} (${entry.severity}): ${entry.title}\n\n${entry.description}\n\nA plugin's check: np-doctor has no page for it.\n`);
+        return EXIT.ok;
+      }
+      io.stdout(page(id));
+      return EXIT.ok;
+    }
+    if (output === 'json') {
+      const byId = new Map(checks.map((c) => [c.id, c]));
+      io.stdout(`${JSON.stringify(entries.map((c) => ({ ...c, stage: byId.get(c.id)?.stage, requires: byId.get(c.id)?.requires })), null, 2)}\n`);
       return EXIT.ok;
     }
     const width = Math.max(2, ...checks.map((c) => c.id.length));
     io.stdout(`${'ID'.padEnd(width)}  SEVERITY  DESCRIPTION\n`);
     for (const c of checks) io.stdout(`${c.id.padEnd(width)}  ${c.severity.padEnd(8)}  ${c.description}\n`);
+    io.stdout('\nnp-doctor checks ID prints a check\'s page.\n');
     return EXIT.ok;
   },
 });
+
+/** `no check "etp-local"; did you mean etp-local-no-local-endpoint?` */
+function unknownCheck(id: string, ids: readonly string[]): string {
+  const near = ids.map((c) => ({ c, d: id.length >= 3 && c.includes(id) ? 0 : editDistance(id, c) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(id.length / 3)))
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .slice(0, 3)
+    .map((x) => x.c);
+  const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+  return `no check ${shown}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''} (np-doctor checks lists them all)`;
+}
+
+/**
+ * The page as the package ships it. The built CLI is dist/src/cli.js and its chunks
+ * dist/src/chunks/*.js; from source it is src/cli/checks.ts: the package root, which holds
+ * docs/checks/, is two or three folders up. The first ancestor with a package.json is that root.
+ */
+function page(id: string): string {
+  const file = checkDocsPath(id);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const path = join(dir, file);
+    if (!existsSync(path)) break;
+    return `${readFileSync(path, 'utf8').trimEnd()}\n\nOnline: ${checkDocsUrl(id)}\n`;
+  }
+  throw new PageMissingError(`the page for ${id} is not installed with np-doctor (${file} next to its package.json); read it at ${checkDocsUrl(id)}`);
+}

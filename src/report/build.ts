@@ -8,12 +8,13 @@ import type { ClientResult, NodePath } from '../engine/path.js';
 import { renderCommand } from '../check-kit/command.js';
 import type { Analysis } from '../check-kit/context.js';
 import { endpointSlicesOf } from '../check-kit/cluster-queries.js';
-import type { Finding } from '../check-kit/model.js';
+import { CHECK_STATUSES, SEVERITIES, type Finding } from '../check-kit/model.js';
 import type { RunResult } from '../run/runner.js';
 import type { Family } from '../model/node-data.js';
 import type { Probe } from '../snapshot/probe.js';
 import { VERSION } from '../version.js';
-import { REPORT_API_VERSION, type Report, type ReportFamilyVerdict, type ReportFinding, type ReportNodeVerdict } from './model.js';
+import { fingerprintOf, type FingerprintScope } from './fingerprint.js';
+import { CLIENT_RESULTS, REPORT_API_VERSION, type Report, type ReportFamilyVerdict, type ReportFinding, type ReportNodeVerdict } from './model.js';
 import { markSameWalks } from './same-walk.js';
 
 const SAYS: Record<ClientResult, string> = {
@@ -30,16 +31,29 @@ export interface FamilyAnalysis {
   run: RunResult;
 }
 
+export interface ReportMeta {
+  snapshotFile: string | null;
+  /** Keep each check's durationMs (--timings); without it two runs on one snapshot give the same Report. */
+  timings?: boolean;
+  /** A check's documentation page, or undefined (a plugin's check has none of np-doctor's). */
+  docsUrlOf?: (checkId: string) => string | undefined;
+}
+
 /**
  * `analyses`: one per family replayed, primary first (one for a single-family question); `run`:
  * their checks merged (run/families.ts).
  */
-export function buildReport(analyses: readonly FamilyAnalysis[], run: RunResult, meta: { snapshotFile: string | null }): Report {
+export function buildReport(analyses: readonly FamilyAnalysis[], run: RunResult, meta: ReportMeta): Report {
   const ctx = analyses[0]!.ctx;
   const { question: q, snapshot } = ctx;
   const families = analyses.map(familyVerdict);
   const nodes = families.flatMap((f) => f.nodes);
   const probes = snapshot.probes === undefined ? undefined : [...new Set(analyses.flatMap((a) => probesFor(a.ctx, snapshot.probes!)))];
+  const scope: FingerprintScope = { namespace: q.namespace, service: q.service, port: q.port };
+  const findings = run.findings.map((f) => findingOut(f, scope, meta.docsUrlOf?.(f.id)));
+  // The Report keeps each skip's words and each gather error's words: the kinds beside them are
+  // for np-doctor's own decisions (the exit code, which checks a gather error skips).
+  const checks = run.checks.map(({ unmet: _kinds, durationMs, ...c }) => (meta.timings === true ? { ...c, durationMs } : c));
   return {
     apiVersion: REPORT_API_VERSION,
     kind: 'Report',
@@ -58,11 +72,14 @@ export function buildReport(analyses: readonly FamilyAnalysis[], run: RunResult,
       summary: families.length === 1 ? families[0]!.summary : dualSummary(families, analyses), nodes, families,
       ...(q.notReplayed !== undefined ? { notReplayed: q.notReplayed } : {}),
     },
-    findings: run.findings.map(findingOut),
+    summary: {
+      findings: tally(SEVERITIES, findings.map((f) => f.severity)),
+      checks: tally(CHECK_STATUSES, checks.map((c) => c.status)),
+      nodes: tally(CLIENT_RESULTS, nodes.map((n) => n.result)),
+    },
+    findings,
     paths: markSameWalks(analyses.flatMap((a) => a.ctx.paths.map((p) => pathOut(p, a.ctx.question.family)))),
-    // The Report keeps each skip's words and each gather error's words: the kinds beside them are
-    // for np-doctor's own decisions (the exit code, which checks a gather error skips).
-    checks: run.checks.map(({ unmet: _kinds, ...c }) => c),
+    checks,
     gatherErrors: snapshot.errors.map(({ step: _step, ...e }) => e),
     ...(probes !== undefined ? { probes } : {}),
   };
@@ -98,11 +115,20 @@ function probesFor(ctx: Analysis, probes: readonly Probe[]): Probe[] {
   return probes.filter((p) => p.protocol === port.protocol.toUpperCase() && (p.kind === 'node-to-pod' ? endpoints.has(`${p.ip} ${p.port}`) : p.port === port.nodePort));
 }
 
+/** Every key of `keys` with how often it occurs in `values`, in the keys' order. */
+function tally<K extends string>(keys: readonly K[], values: readonly K[]): Record<K, number> {
+  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const v of values) out[v] += 1;
+  return out;
+}
+
 /** Commands leave the run as the lines a person copies, with their words beside them. */
-function findingOut(f: Finding): ReportFinding {
+function findingOut(f: Finding, scope: FingerprintScope, docsUrl: string | undefined): ReportFinding {
   const { commands, ...rest } = f.remediation;
   return {
     ...f,
+    fingerprint: fingerprintOf(f, scope),
+    ...(docsUrl === undefined ? {} : { docsUrl }),
     remediation: { ...rest, commands: commands.map(renderCommand), pipelines: commands.map((c) => c.pipeline.map((stage) => [...stage])) },
   };
 }

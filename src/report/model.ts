@@ -4,15 +4,20 @@
  * changing or removing one needs a new apiVersion.
  */
 import { z } from 'zod';
-import { CheckResultSchema, FindingFieldsSchema } from '../check-kit/model.js';
+import { CHECK_STATUSES, CheckResultSchema, FindingFieldsSchema, SEVERITIES } from '../check-kit/model.js';
 import { ProbeSchema } from '../snapshot/probe.js';
 
 export const REPORT_API_VERSION = 'np-doctor/v1';
 
-const ClientResult = z.enum(['delivered', 'refused', 'timeout', 'blocked', 'indeterminate'])
+export const CLIENT_RESULTS = ['delivered', 'refused', 'timeout', 'blocked', 'indeterminate'] as const;
+
+const ClientResult = z.enum(CLIENT_RESULTS)
   .describe('what the client sees: delivered (a pod gets the connection), refused (RST / port unreachable), timeout (silently dropped), blocked (an ICMP error such as host-prohibited), indeterminate (the rules could not be decided)');
 
 const Finding = FindingFieldsSchema.extend({
+  fingerprint: z.string().regex(/^[0-9a-f]{32}$/)
+    .describe('the same problem has the same value in every run: a hash of the check, Service, port, family, node and what the evidence points at (never of counts, times or rule line numbers)'),
+  docsUrl: z.string().optional().describe('the check\'s page (np-doctor checks ID prints it); absent for a plugin\'s check'),
   remediation: z.object({
     summary: z.string(),
     commands: z.array(z.string()).describe('each command as a POSIX shell line: every word from the cluster is quoted, so it reads back as one word'),
@@ -101,7 +106,14 @@ export const ReportSchema = z.object({
   }),
   findings: z.array(Finding).describe('most severe first'),
   paths: z.array(NodePath),
-  checks: z.array(CheckResultSchema),
+  checks: z.array(CheckResultSchema.extend({
+    durationMs: z.number().optional().describe('only with --timings: two runs on the same snapshot otherwise print the same bytes'),
+  })),
+  summary: z.object({
+    findings: z.object(countsOf(SEVERITIES)).describe('findings by severity'),
+    checks: z.object(countsOf(CHECK_STATUSES)).describe('checks by status'),
+    nodes: z.object(countsOf(CLIENT_RESULTS)).describe('replayed nodes (per family) by what the client sees'),
+  }),
   gatherErrors: z.array(z.object({
     stage: z.enum(['cluster', 'node']), node: z.string().optional(), what: z.string(), why: z.string(),
     code: z.union([z.number(), z.string()]).optional(), hint: z.string().optional(),
@@ -111,9 +123,14 @@ export const ReportSchema = z.object({
 });
 
 export type Report = z.infer<typeof ReportSchema>;
+export type ReportSummary = Report['summary'];
 export type ReportFinding = z.infer<typeof Finding>;
 export type ReportNodeVerdict = Report['verdict']['nodes'][number];
 export type ReportFamilyVerdict = NonNullable<Report['verdict']['families']>[number];
+
+function countsOf<const K extends string>(keys: readonly K[]): Record<K, z.ZodNumber> {
+  return Object.fromEntries(keys.map((k) => [k, z.number().int()])) as Record<K, z.ZodNumber>;
+}
 
 /** `np-doctor scan -o json`: one Report per Service. */
 export const ScanReportSchema = z.object({

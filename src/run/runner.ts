@@ -95,6 +95,7 @@ function toFinding(check: Check, f: unknown, index: number): Finding {
     title: check.title,
     message: formatMessage(template!, x.data as Record<string, string | number> | undefined),
     ...(typeof x.node === 'string' ? { node: x.node } : {}),
+    ...(Array.isArray(x.workingNodes) && x.workingNodes.every((n) => typeof n === 'string') ? { workingNodes: x.workingNodes } : {}),
     stage: check.stage,
     evidence: x.evidence as Evidence[],
     // A plugin in plain JavaScript can still return a string: it is reported against its check

@@ -13,7 +13,7 @@ checkTester(check, {
       scenario: 'etp-local-pod-elsewhere',
       findings: [
         {
-          messageId: 'dropped', node: 'node-1',
+          messageId: 'dropped', node: 'node-1', workingNodes: ['node-2', 'node-3'],
           data: {
             node: 'node-1',
             target: '192.168.1.101:30080',
@@ -32,7 +32,7 @@ checkTester(check, {
       scenario: 'nftables-etp-local-pod-elsewhere',
       findings: [
         {
-          messageId: 'droppedNft', node: 'node-1',
+          messageId: 'droppedNft', node: 'node-1', workingNodes: ['node-2', 'node-3'],
           data: {
             node: 'node-1',
             target: '192.168.1.101:30080',
@@ -53,7 +53,7 @@ checkTester(check, {
       scenario: 'nftables-v1.37-etp-local-pod-elsewhere',
       findings: [
         {
-          messageId: 'droppedNft', node: 'node-1',
+          messageId: 'droppedNft', node: 'node-1', workingNodes: ['node-2', 'node-3'],
           data: {
             node: 'node-1',
             target: '192.168.1.101:30080',

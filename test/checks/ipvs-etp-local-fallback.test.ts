@@ -12,7 +12,7 @@ checkTester(check, {
       scenario: 'ipvs-etp-local-pod-elsewhere',
       findings: [
         {
-          messageId: 'fallback', node: 'node-1',
+          messageId: 'fallback', node: 'node-1', workingNodes: ['node-2', 'node-3'],
           data: {
             node: 'node-1',
             service: 'shop/frontend',

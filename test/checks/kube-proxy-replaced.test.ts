@@ -31,7 +31,7 @@ checkTester(check, {
     {
       scenario: 'cilium-kpr-healthy',
       findings: [{
-        messageId: 'replaced', node: 'node-1',
+        messageId: 'replaced',
         data: {
           name: 'Cilium', nodes: 'node-1, node-2 and node-3',
           evidence: 'cilium-config kube-proxy-replacement: true, agent pod cilium-bedfc, link cilium_host, link cilium_net, no kube-proxy rules',

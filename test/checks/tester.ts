@@ -2,7 +2,7 @@
  * checkTester: one check against named scenarios of the corpus (test/scenarios/<name>/), as
  * ESLint's RuleTester runs a rule against code. A valid case is a scenario in which the check runs
  * and reports nothing; an invalid case lists the findings it must report, in order, by messageId
- * and data (and node, and severity when the finding sets one). A case the corpus has no scenario
+ * and data (and node, workingNodes, and severity when the finding sets one). A case the corpus has no scenario
  * for is a variant built in memory: the scenario's cluster spec changed and rendered by the
  * scenario kit, or a copy of its snapshot changed.
  *
@@ -36,7 +36,7 @@ export interface CheckCase {
   snapshot?: (snapshot: Snapshot) => void;
 }
 
-export type ExpectedFinding<M extends Messages = Messages> = FindingMessage<M> & { node?: string; severity?: string };
+export type ExpectedFinding<M extends Messages = Messages> = FindingMessage<M> & { node?: string; workingNodes?: string[]; severity?: string };
 
 export interface InvalidCase<M extends Messages = Messages> extends CheckCase {
   findings: ExpectedFinding<M>[];
@@ -102,6 +102,7 @@ export function expected(check: Check, f: FindingInput): ExpectedFinding {
     messageId: f.messageId,
     ...(shown.length === 0 ? {} : { data: Object.fromEntries(shown) }),
     ...(f.node === undefined ? {} : { node: f.node }),
+    ...(f.workingNodes === undefined ? {} : { workingNodes: f.workingNodes }),
     ...(f.severity === undefined ? {} : { severity: f.severity }),
   };
 }

@@ -31,14 +31,15 @@ export default function LiveDiagnose({ progress, report }: Props) {
   if (report !== null) {
     const counts = new Map<string, number>();
     for (const c of report.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
-    const ms = Math.round(report.checks.reduce((t, c) => t + c.durationMs, 0));
+    // The Report has durations only under --timings; the runner's events as they came always do.
+    const ms = done.length === 0 ? null : Math.round(done.reduce((t, c) => t + ('durationMs' in c ? c.durationMs : 0), 0));
     items.push({
       key: 'checks',
       node: (
         <Text>
           <Text color="green">✓</Text>
           {` ${report.checks.length} checks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`}
-          <Text dimColor>{`  ${formatMs(ms)}`}</Text>
+          {ms === null ? null : <Text dimColor>{`  ${formatMs(ms)}`}</Text>}
         </Text>
       ),
     });

@@ -1,0 +1,23 @@
+/**
+ * Text for an XML 1.0 document. XML 1.0 has no way to write most control characters at all (not
+ * even as `&#1;`), and a parser rejects the whole file at the first one; unpaired surrogates and
+ * U+FFFE/U+FFFF are outside its character set too. Cluster strings are untrusted: they are
+ * sanitised (control characters become visible escapes such as `\x1b`) and the rest escaped.
+ */
+import { sanitize } from '../text/sanitize.js';
+
+/* eslint-disable no-control-regex -- removing what XML 1.0 forbids is this file's job */
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/* eslint-enable no-control-regex */
+
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\t': '&#9;', '\r': '&#13;' };
+
+/** Element content: newlines and tabs kept. */
+export function xmlText(s: string): string {
+  return sanitize(s, true).replace(NOT_XML, '').replace(/[&<>]/g, (c) => ENTITY[c]!);
+}
+
+/** An attribute value (between double quotes): newlines and tabs written as character references, which attribute normalisation keeps. */
+export function xmlAttr(s: string): string {
+  return sanitize(s, true).replace(NOT_XML, '').replace(/[&<>"'\n\t\r]/g, (c) => ENTITY[c]!);
+}
