@@ -11,7 +11,7 @@ import { catalogue } from '../diagnose.js';
 import { EXIT, UserError } from '../exit.js';
 import { checkDocsPath, checkDocsUrl } from '../report/check-docs.js';
 import { command } from './command.js';
-import { loadChecks, parseOutput, PLUGIN_FLAG } from './diagnose-common.js';
+import { loadChecks, PLUGIN_FLAG } from './diagnose-common.js';
 import { UsageError } from './io.js';
 
 export const CHECKS_HELP = `Usage: np-doctor checks [ID] [-o text|json] [--plugin FILE]
@@ -38,7 +38,8 @@ export const run = command({
   positionals: true,
   async run({ values, positionals }, io) {
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}: checks takes at most one check ID`);
-    const output = parseOutput(values.output);
+    const output = values.output ?? 'text';
+    if (output !== 'text' && output !== 'json') throw new UsageError(`-o ${output}: checks prints text or json`);
     const checks = await loadChecks(CHECKS, values.plugin ?? []);
     const entries = catalogue(checks);
     const id = positionals[0];

@@ -3,7 +3,8 @@
  */
 import { CHECKS } from '../../checks/index.js';
 import type { Progress } from '../collect/gather-progress.js';
-import { runDiagnosis, type Diagnosis } from '../diagnose.js';
+import { catalogue, runDiagnosis, type Diagnosis } from '../diagnose.js';
+import { renderReportAs } from '../report/formats.js';
 import { renderReport } from '../report/text.js';
 import type { Check } from '../check-kit/define.js';
 import { QuestionError, type Ask } from '../run/question.js';
@@ -44,8 +45,10 @@ Input and output:
                             demo: the snapshot that ships with np-doctor (a file named demo: ./demo)
       --save-snapshot FILE  also save what was gathered (FILE.gz to gzip)
 ${OVERWRITE_HELP}
-  -o, --output FORMAT       text (default) or json (the Report, schema/report.v1.json)
-      --timings             the JSON Report also gives how long each check took (then two runs differ)
+  -o, --output FORMAT       text (default), json (the Report, schema/report.v1.json), yaml (the same),
+                            sarif (SARIF 2.1.0, for code scanning), junit (a test case per check,
+                            failed at --fail-on), markdown (for a ticket or a pull request)
+      --timings             the Report also gives how long each check took (then two runs differ)
 ${FAIL_ON_HELP}
       --plugin FILE         load more checks from a JS module (repeatable)
   -v, --verbose             show every rule each branch passed
@@ -134,7 +137,7 @@ export const run = command({
     const live = output === 'text' && !values['no-tui'] && !inCi(io.env) && io.env.TERM !== 'dumb' && io.terminal !== undefined && io.progressStream !== undefined;
     const diagnosis = live ? await diagnoseLive(opts, { stdin: io.terminal!.stdin, stdout: io.progressStream! }, io) : await diagnoseOne(opts, io);
     const textOptions = { color: colorOn(io), verbose: values.verbose ?? false, width: outputWidth(io) };
-    io.stdout(output === 'json' ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : renderReport(diagnosis.report, textOptions));
+    io.stdout(output === 'text' ? renderReport(diagnosis.report, textOptions) : renderReportAs(output, diagnosis.report, { checks: catalogue(checks), failOn }));
     return exitCodeFor([diagnosis], failOn);
   },
 });
@@ -168,7 +171,6 @@ async function diagnoseOne(opts: DiagnoseOptions, io: Io, display?: LiveProgress
   const namespace = opts.namespace ?? snapshot.target.namespace ?? 'default';
   checkHoldsNamespace(snapshot, namespace, file);
   try {
-    // timings: runDiagnosis keeps durations only when asked (the formats helper's option).
     const options = { checks: opts.checks, snapshotFile: file, timings: opts.timings, ...(display ? { onCheck: display.check } : {}) };
     return await runDiagnosis(snapshot, { namespace, service: name, ...opts.ask }, options);
   } catch (e) {

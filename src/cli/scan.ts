@@ -3,7 +3,8 @@
  * cluster, one summary line each; for CI gates.
  */
 import { CHECKS } from '../../checks/index.js';
-import { runDiagnosis, type Diagnosis } from '../diagnose.js';
+import { catalogue, runDiagnosis, type Diagnosis } from '../diagnose.js';
+import { renderScanAs } from '../report/formats.js';
 import { ClusterModel } from '../model/cluster.js';
 import { noServicesText, scanTable } from '../report/scan-text.js';
 import { command } from './command.js';
@@ -23,7 +24,9 @@ namespaces with -A, and prints one line per Service: what a client sees and the 
                             snapshot that ships with np-doctor
       --save-snapshot FILE  also save what was gathered
 ${OVERWRITE_HELP}
-  -o, --output FORMAT       text (default) or json ({"kind": "ScanReport", "reports": [Report…]})
+  -o, --output FORMAT       text (default: a table, a row per Service as it finishes), json
+                            ({"kind": "ScanReport", "reports": [Report…]}), yaml (the same), sarif,
+                            junit (a test suite per Service), markdown
       --timings             the JSON Reports also give how long each check took
 ${FAIL_ON_HELP}
       --plugin FILE         load more checks from a JS module (repeatable)
@@ -77,8 +80,8 @@ export const run = command({
       if (output === 'text') io.stdout(table.row(svc, d.report));
     }
     const reports = diagnoses.map((d) => d.report);
-    if (output === 'json') {
-      io.stdout(`${JSON.stringify({ apiVersion: 'np-doctor/v1', kind: 'ScanReport', reports }, null, 2)}\n`);
+    if (output !== 'text') {
+      io.stdout(renderScanAs(output, reports, { checks: catalogue(checks), failOn }));
     } else if (targets.length === 0) {
       io.stdout(noServicesText(ns));
     }

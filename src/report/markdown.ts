@@ -5,6 +5,7 @@
  * `sh` blocks, fenced with more backticks than the command holds, so no command closes its block.
  */
 import { sanitize } from '../text/sanitize.js';
+import { outcome, topFinding } from './headline.js';
 import { HEALTH_MARK, healthOf } from './health.js';
 import type { Report, ReportFinding } from './model.js';
 import { evidenceText, portText } from './text.js';
@@ -18,9 +19,10 @@ export function renderMarkdown(report: Report): string {
 export function renderScanMarkdown(reports: readonly Report[]): string {
   const lines = [`# np-doctor scan: ${reports.length} Service${reports.length === 1 ? '' : 's'}`, ''];
   if (reports.length > 0) {
-    lines.push('| | Service | Errors | Warnings | Verdict |', '|---|---|---|---|---|');
+    // A row says what a client sees and the top finding (the headline's words); the section below has the whole verdict.
+    lines.push('| | Service | Errors | Warnings | Outcome | Top finding |', '|---|---|---|---|---|---|');
     for (const r of reports) {
-      lines.push(`| ${HEALTH_MARK[healthOf(r)]} | ${inline(serviceName(r))} | ${r.summary.findings.error} | ${r.summary.findings.warning} | ${inline(r.verdict.summary)} |`);
+      lines.push(`| ${HEALTH_MARK[healthOf(r)]} | ${inline(serviceName(r))} | ${r.summary.findings.error} | ${r.summary.findings.warning} | ${inline(outcome(r))} | ${inline(topFinding(r)?.id ?? '')} |`);
     }
     lines.push('');
   }
