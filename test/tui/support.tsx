@@ -51,8 +51,13 @@ export type Rendered = ReturnType<typeof render> & {
   frame(): string;
 };
 
-export function renderApp(session: Session, props: Partial<AppProps> = {}): Rendered {
+/** `columns`: the terminal's width (ink-testing-library's is 100); its height is 24. */
+export function renderApp(session: Session, props: Partial<AppProps> = {}, columns?: number): Rendered {
   const r = render(<App session={session} {...props} />);
+  if (columns !== undefined) {
+    Object.defineProperty(r.stdout, 'columns', { value: columns });
+    r.stdout.emit('resize');
+  }
   const frame = () => r.lastFrame() ?? '';
   const until = (what: string | RegExp | ((f: string) => boolean), timeoutMs = BOUND_MS) => {
     const test = typeof what === 'string' ? (f: string) => f.includes(what) : what instanceof RegExp ? (f: string) => what.test(f) : what;
