@@ -155,6 +155,13 @@ function analyseNode(q: PathQuestion, nodeName: string, address: string, localPr
   return { ...base, walk: result, branches, deliveredShare: round(delivered), result: nodeResult(branches), assumptions };
 }
 
+/** Where a walk stopped, naming the rule as its dump does: nftables by handle, iptables by line. */
+function endedAt(last: Outcome['hops'][number] | undefined): string {
+  if (last === undefined) return 'routing';
+  if (last.rule === null) return `${last.table}/${last.chain} policy`;
+  return `${last.table}/${last.chain} ${last.handle !== undefined ? `handle ${last.handle}` : `line ${last.line}`}`;
+}
+
 /** What became of one ingress outcome. */
 function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch {
   const stages: PathStage[] = [];
@@ -164,7 +171,7 @@ function followIngress(q: PathQuestion, node: PathNode, o: Outcome): PathBranch 
     return fail(o.probability, 'indeterminate', 'ingress', o.indeterminate ?? 'the walk could not decide', null, null, stages);
   }
   const last = o.hops[o.hops.length - 1];
-  const where = last ? `${last.table}/${last.chain}${last.rule ? ` line ${last.line}` : ' policy'}` : 'routing';
+  const where = endedAt(last);
   // A packet stopped after DNAT (in FORWARD, say) still names the pod it was on its way to.
   const dnatBackend = (): PathBranch['backend'] => {
     if (o.dnat === null) return null;
@@ -290,7 +297,7 @@ function backendNode(q: PathQuestion, ingress: PathNode, backend: PathBackend, s
     return null;
   }
   const last = bad.hops[bad.hops.length - 1];
-  const where = last ? `${last.table}/${last.chain}${last.rule ? ` line ${last.line}` : ' policy'}` : 'routing';
+  const where = endedAt(last);
   if (bad.verdict === 'INDETERMINATE') {
     const why = `on ${name}: ${bad.indeterminate ?? 'the walk could not decide'}`;
     stages.push({ stage: 'backend-node', node: name, ok: null, summary: why, outcome: bad, walk: res });

@@ -1,13 +1,16 @@
-import { Box, useApp, useInput, useStdout } from 'ink';
+import { Box, useApp, useStdout } from 'ink';
 import { Text } from './components/Text.js';
 import { useEffect, useState } from 'react';
 import Steps from './components/Steps.js';
+import TextField from './components/TextField.js';
 import { useStore, useTerminalSize } from './hooks.js';
+import { runCommand } from './commands.js';
+import { KeyInput, useKeys } from './input/router.js';
 import { keyBar, type Screen } from './keys.js';
 import type { ProgressStore } from './state/progress-store.js';
 import { defaultSaveBase } from './state/save.js';
 import type { Session, WhatIf } from './state/session.js';
-import type { ServiceRow } from './state/services.js';
+import { DEFAULT_SORT, type ServiceRow } from './state/services.js';
 import { copyCommand } from './terminal/clipboard.js';
 import DiagnosisView from './views/DiagnosisView.js';
 import HelpView from './views/HelpView.js';
@@ -38,15 +41,22 @@ const MIN = { columns: 60, rows: 16 };
 /** Screens where typing goes into a field, so letters are not commands. */
 const TYPING: ReadonlySet<Screen> = new Set(['what-if', 'save']);
 
-/** The interactive session: a screen stack over one Session, with the keys that work everywhere. */
-export default function App({ session, open, whatIf, onForceQuit }: Props) {
+/** The interactive session, reading its keys one at a time (input/router.tsx). */
+export default function App(props: Props) {
+  return <KeyInput><Screens {...props} /></KeyInput>;
+}
+
+/** A screen stack over one Session, with the keys that work everywhere. */
+function Screens({ session, open, whatIf, onForceQuit }: Props) {
   const state = useStore(session, session.getState);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [stack, setStack] = useState<Screen[]>(['list']);
   const [help, setHelp] = useState(false);
-  const [place, setPlace] = useState<ListPlace>({ cursor: 0, filter: '' });
+  const [place, setPlace] = useState<ListPlace>({ cursor: 0, filter: '', sort: DEFAULT_SORT });
+  /** The `:` command line being typed; null when closed. */
+  const [command, setCommand] = useState<string | null>(null);
   const [capturing, setCapturing] = useState(false);
   const [quitting, setQuitting] = useState(false);
   const [opened, setOpened] = useState(open === undefined);
@@ -87,9 +97,17 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
     session.notify({ text: 'the Service is not in the new snapshot', tone: 'error' });
   });
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.ctrl && input === 'c') return quit();
     if (quitting) return;
+    if (command !== null) {
+      if (key.escape) setCommand(null);
+      else if (key.return) {
+        setCommand(null);
+        runCommand(command, { session, state, list: () => { setStack(['list']); session.close(); }, quit });
+      }
+      return;
+    }
     if (help) {
       if (input === '?' || key.escape || input === 'q') setHelp(false);
       return;
@@ -98,6 +116,7 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
     if (capturing || TYPING.has(screen)) return;
     if (input === 'q') return quit();
     if (input === '?') return setHelp(true);
+    if (input === ':') return setCommand('');
     if (input === 'r') return void session.regather();
     if (state.phase !== 'ready') return;
     if (input === 's') return go('save');
@@ -115,7 +134,7 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
   // The help hides the screens rather than replacing them, and a screen stays mounted while another
   // is on top of it, so coming back finds it where it was (node, branch, cursor, finding).
   const render = (s: Screen, on: boolean) => {
-    const active = on && !help && !quitting;
+    const active = on && !help && !quitting && command === null;
     switch (s) {
       case 'namespaces':
         return (
@@ -182,7 +201,9 @@ export default function App({ session, open, whatIf, onForceQuit }: Props) {
         {body}
       </Box>
       <Text wrap="truncate-end" color={state.notice?.tone === 'error' ? 'red' : 'green'}>{state.notice?.text ?? ' '}</Text>
-      <Text wrap="truncate-end" dimColor>{help ? '? or Esc: close' : keyBar(screen)}</Text>
+      {command !== null
+        ? <Text wrap="truncate-end">{':'}<TextField value={command} onChange={setCommand} focused placeholder="ns NAME · ns (all) · svc · q      Enter: run  Esc: cancel" /></Text>
+        : <Text wrap="truncate-end" dimColor>{help ? '? or Esc: close' : keyBar(screen)}</Text>}
     </Box>
   );
 }

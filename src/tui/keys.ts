@@ -1,3 +1,5 @@
+import { COMMAND_HELP } from './commands.js';
+
 /** Every key the session answers to, per screen: the help screen and the key bar read this list. */
 export type Screen = 'list' | 'diagnosis' | 'path' | 'what-if' | 'save' | 'namespaces';
 
@@ -10,6 +12,7 @@ export interface KeyHelp {
 
 export const GLOBAL_KEYS: readonly KeyHelp[] = [
   { keys: '?', does: 'show or hide the keys' },
+  { keys: ':', does: `command line: ${COMMAND_HELP}; Esc cancels` },
   { keys: 'Esc', does: 'back' },
   { keys: 'r', does: 'gather again (live sessions)' },
   { keys: 's', does: 'save the snapshot and the report' },
@@ -22,6 +25,7 @@ export const SCREEN_KEYS: Record<Screen, readonly KeyHelp[]> = {
     { keys: 'Enter', does: 'diagnose the Service', bar: 'Enter open' },
     { keys: '/', does: 'filter by name (Enter keeps it, Esc clears it)', bar: '/ filter' },
     { keys: 'n', does: 'switch namespace', bar: 'n namespace' },
+    { keys: 'N S H', does: 'sort by name, namespace or health, worst first (again: reverse)' },
   ],
   diagnosis: [
     { keys: '↑ ↓ j k', does: 'select a finding' },
@@ -60,5 +64,7 @@ export const SCREEN_KEYS: Record<Screen, readonly KeyHelp[]> = {
 export function keyBar(screen: Screen): string {
   // On the typing screens ? and q are letters for the field.
   const rest = screen === 'what-if' || screen === 'save' ? ['Esc cancel'] : ['? keys', 'Esc back', 'q quit'];
-  return ['↑↓ move', ...SCREEN_KEYS[screen].flatMap((k) => (k.bar ? [k.bar] : [])), ...rest].join('  ');
+  // The list's bar has room for the command line, which works on every screen but the typing ones.
+  const command = screen === 'list' ? [': command'] : [];
+  return ['↑↓ move', ...SCREEN_KEYS[screen].flatMap((k) => (k.bar ? [k.bar] : [])), ...command, ...rest].join('  ');
 }

@@ -10,7 +10,7 @@ import { copyCommand, osc52 } from '../../src/tui/terminal/clipboard.js';
 import { DEMO, demoSession, KEY, renderApp } from './support.js';
 
 test('? lists the keys of the screen underneath and the global ones; ? closes it', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('?');
   let f = await app.until('Keys: Service list');
@@ -18,7 +18,9 @@ test('? lists the keys of the screen underneath and the global ones; ? closes it
   await app.press('?');
   await app.until('TOP FINDING');
   // On the path view, the help is the path view's.
-  await app.press('j', KEY.enter, 'p', '?');
+  await app.press('j', KEY.enter);
+  await app.until('Findings (1)');
+  await app.press('p', '?');
   f = await app.until('Keys: Path');
   assert.match(f, /expand the chain of the selected rule/);
   await app.press(KEY.escape);
@@ -27,7 +29,7 @@ test('? lists the keys of the screen underneath and the global ones; ? closes it
 });
 
 test('q does nothing while typing a filter; it is a letter there', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('/', 'q');
   await app.until('filter /q');
@@ -35,7 +37,7 @@ test('q does nothing while typing a filter; it is a letter there', async () => {
 });
 
 test('c copies the selected fix command with OSC 52; Tab selects the next one', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('j', KEY.enter);
   await app.until('Findings (1)');
@@ -60,7 +62,7 @@ test('a command holding a control character is never copied', () => {
 
 test('s writes the snapshot and the open report; both read back', async () => {
   const session = await demoSession();
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press(KEY.enter);
   await app.until('Findings (1)');
@@ -78,7 +80,7 @@ test('s writes the snapshot and the open report; both read back', async () => {
 });
 
 test('saving into a directory that does not exist says so', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'/no/such/dir/x', KEY.enter);
   await app.until(/cannot save: cannot write \/no\/such\/dir\/x\.snapshot\.json: ENOENT/);
@@ -87,7 +89,7 @@ test('saving into a directory that does not exist says so', async () => {
 
 test('a typed relative path is refused: a name stays in the session\'s directory', async () => {
   const session = await demoSession();
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'../escape', KEY.enter);
   await app.until(/cannot save: a name, not a path/);
@@ -102,7 +104,7 @@ test('a hostile namespace cannot steer the default name: the files land in the d
   }
   snapshot.target.namespace = 'x/../../../tmp/owned';
   const session = await demoSession({ snapshot, namespace: 'x/../../../tmp/owned' });
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press(KEY.enter);
   await app.until('Findings');
@@ -123,7 +125,7 @@ test('a hostile namespace cannot steer the default name: the files land in the d
 test('an existing file is replaced only after y; n goes back to the name', async () => {
   const session = await demoSession();
   writeFileSync(join(session.cwd, 'incident.snapshot.json'), 'keep me', { mode: 0o644 });
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press('s', ...Array<string>(60).fill(KEY.backspace), ...'incident', KEY.enter);
   await app.until('incident.snapshot.json exists. Replace?');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { demoSession, KEY, renderApp } from './support.js';
 
 test('the list shows every NodePort Service of the demo with its nodePort and top finding', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   const f = await app.until(/[✓✗] shop\s+search/);
   for (const [name, port, top] of [['checkout', '30443/TCP', 'no-ready-endpoints'], ['frontend', '30080/TCP', 'etp-local-no-local-endpoint'], ['payments', '30090/TCP', 'netpol-blocks-snated-source']]) {
     assert.match(f, new RegExp(`✗ shop\\s+${name}\\s+NodePort\\s+${port}.*${top}`), `row for ${name}`);
@@ -17,17 +17,20 @@ test('the list shows every NodePort Service of the demo with its nodePort and to
 });
 
 test('Enter opens the selected Service; p shows its path with the dropping rule marked; Esc goes back', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('j', KEY.enter);
   let f = await app.until('Findings (1)');
   assert.match(f, /shop\/frontend port http\/TCP nodePort 30080/);
   assert.match(f, /ERROR etp-local-no-local-endpoint \(node-1\)/);
-  assert.match(f, /Evidence\n\s+• node-1 filter\/KUBE-EXTERNAL-SERVICES line 42/);
+  assert.match(f, /▶ \$ nc -vz 192\.168\.1\.102 30080\n/, 'the fix commands stay at the foot of the detail');
+  await app.press(KEY.pageDown);
+  f = await app.until(/Evidence\n\s+• node-1 filter\/KUBE-EXTERNAL-SERVICES line 42/);
+  assert.match(f, /↑ \d+ lines above \(PgUp\)/);
 
   await app.press('p');
   f = await app.until('Path ◀ node-1 ▶');
-  assert.match(f, /▶\s+│ ▸ filter\/KUBE-EXTERNAL-SERVICES\s+:42\s+DROP\s+◀ dropped here/, 'the cursor starts on the rule that dropped');
+  assert.match(f, /▶\s+│ ▸ filter\/KUBE-EXTERNAL-SERVICES\s+line 42\s+DROP\s+◀ dropped here/, 'the cursor starts on the rule that dropped');
   assert.match(f, /-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment "shop\/frontend:http has no local endpoints"/);
 
   // The next ingress node runs a pod: its path is delivered, through DNAT to a pod.
@@ -48,21 +51,24 @@ test('Enter opens the selected Service; p shows its path with the dropping rule 
 });
 
 test('Enter on a rule expands its chain from the node\'s dump, with the matched rule marked', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
-  await app.press('j', KEY.enter, 'p');
+  await app.press('j', KEY.enter);
+  await app.until('Findings (1)');
+  await app.press('p');
   await app.until('dropped here');
   await app.press(KEY.enter);
   const f = await app.until('filter/KUBE-EXTERNAL-SERVICES on node-1');
   assert.match(f, /\s41\s+-A KUBE-EXTERNAL-SERVICES .*shop\/checkout:https has no endpoint/, 'the chain\'s other rules are listed');
   assert.match(f, /▶\s+42\s+-A KUBE-EXTERNAL-SERVICES .*shop\/frontend:http has no local end/);
+  assert.match(f, /filter\/KUBE-EXTERNAL-SERVICES on node-1, node-1:iptables-nft-save · rules by line/, 'iptables rules are numbered by dump line');
   await app.press(KEY.enter);
-  assert.doesNotMatch(app.frame(), /KUBE-EXTERNAL-SERVICES on node-1/, 'Enter folds it again');
+  await app.until((s) => !s.includes('KUBE-EXTERNAL-SERVICES on node-1') && s.includes('Enter shows the whole chain'));
   app.unmount();
 });
 
 test('/ filters the list as you type; Esc clears the filter', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('/', 'p', 'a', 'y');
   let f = await app.until('filter /pay');
@@ -80,7 +86,7 @@ test('/ filters the list as you type; Esc clears the filter', async () => {
 });
 
 test('n switches namespace; one the offline snapshot does not hold is explained, not shown empty', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('n');
   let f = await app.until('Namespace');

@@ -11,7 +11,7 @@ import { demoSession, DEMO, KEY, renderApp } from './support.js';
 
 test('on a snapshot file, P says probes need a live cluster', async () => {
   const session = await demoSession();
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press('j', KEY.enter);
   await app.until('Findings (1)');
@@ -31,13 +31,14 @@ test('live, P gathers again with probes for the open Service and shows each one'
       return Promise.resolve(ask === undefined ? demo : { ...demo, probes: [probe] });
     },
   });
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press('j', KEY.enter);
   await app.until('Findings (1)');
   await app.press('P');
   await app.until((f) => /gathered .*; 1 probe: 1 connected \(listed below the detail\)/.test(f) && session.getState().diagnosis?.report?.probes !== undefined);
-  await app.press(' ', ' ');
+  // To the foot of the detail: PgDn (space) stops at its last line.
+  await app.press(...Array<string>(6).fill(' '));
   const f = await app.until('node-to-self   node-2 → 192.168.1.102:30080/TCP  connected in 7 ms');
   assert.match(f, /Probes \(--probe: a TCP connect each, closed at once\)/);
   assert.deepEqual(asked, [{ namespace: 'shop', service: 'frontend' }]);

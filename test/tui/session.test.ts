@@ -8,12 +8,10 @@ import { test } from 'node:test';
 import type { Progress } from '../../src/collect/gather-progress.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
-import { demoSession, DEMO } from './support.js';
+import { demoSession, DEMO, waitFor } from './support.js';
 
-const settled = async (s: Awaited<ReturnType<typeof demoSession>>) => {
-  for (let i = 0; i < 100 && Object.keys(s.getState().health).length < s.getState().services.length; i++) await new Promise((r) => setTimeout(r, 10));
-  return s.getState();
-};
+const settled = (s: Awaited<ReturnType<typeof demoSession>>) =>
+  waitFor(() => Object.keys(s.getState().health).length === s.getState().services.length && s.getState(), 'the first pass to reach every Service');
 
 test('the first pass gives every Service a health and its top finding', async () => {
   const state = await settled(await demoSession());
@@ -44,7 +42,7 @@ test('r gathers again: the new snapshot replaces the old, and the open Service i
   assert.equal(state.snapshot?.createdAt, '2026-11-22T09:30:00.000Z');
   assert.equal(state.phase, 'ready');
   assert.match(state.notice?.text ?? '', /^gathered /);
-  for (let i = 0; i < 50 && !session.getState().diagnosis?.report; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => session.getState().diagnosis?.report, 'the open Service replayed on the new snapshot');
   assert.equal(session.getState().diagnosis?.row.key, 'shop/frontend');
   assert.equal(session.getState().diagnosis?.report?.snapshot.createdAt, '2026-11-22T09:30:00.000Z');
 });
@@ -74,22 +72,28 @@ test('a gathering that returns what it had after being stopped is not taken as t
 
 test('stop() aborts a gathering and resolves only after it has cleaned up', async () => {
   const events: string[] = [];
+  // Deleting debug pods takes a while: here, until the test says they are deleted.
+  let deleted = () => {};
   const session = await demoSession({
     gather: (_ns: string | null, _p: Progress, signal: AbortSignal) => new Promise<Snapshot>((_resolve, reject) => {
       signal.addEventListener('abort', () => {
         events.push('abort seen');
-        // Deleting debug pods takes a while; stop() must wait for it.
-        setTimeout(() => {
+        deleted = () => {
           events.push('debug pods deleted');
           reject(new Error('interrupted'));
-        }, 100);
+        };
       });
     }),
   });
   const gathering = session.regather();
   assert.equal(session.getState().phase, 'gathering');
-  await session.stop();
-  events.push('stopped');
+  const stopping = session.stop().then(() => events.push('stopped'));
+  await waitFor(() => events.includes('abort seen'), 'the gathering to see the abort');
+  // Turns of the event loop enough for anything stop() waits on but the clean-up (it has none left).
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, ['abort seen'], 'stop() is still waiting for the clean-up');
+  deleted();
+  await stopping;
   await gathering;
   assert.deepEqual(events, ['abort seen', 'debug pods deleted', 'stopped']);
   assert.equal(session.getState().notice?.text, 'gathering stopped');

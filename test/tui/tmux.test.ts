@@ -13,15 +13,6 @@ const CLI = 'dist/src/cli.js';
 const DEMO = 'examples/demo.json';
 const skip = !haveTmux() ? 'tmux is not installed (npm test installs it: scripts/test-deps.sh)' : false;
 
-/** One key at a time, as typed: a terminal app reads each keypress as its own input. */
-async function type(tty: TmuxSession, ...keys: string[]): Promise<void> {
-  for (const k of keys) {
-    await tty.send(k);
-    await new Promise((r) => setTimeout(r, 60));
-  }
-}
-
-
 async function session(cols: number, rows: number, args: string[] = ['tui', '--snapshot', DEMO]): Promise<TmuxSession> {
   assert.ok(existsSync(CLI), `${CLI} is missing: npm run build first (npm test does)`);
   return startTmux({ command: ['node', CLI, ...args], cols, rows, env: { NO_COLOR: '' } });
@@ -34,42 +25,70 @@ describe('np-doctor tui in tmux', { skip }, () => {
       let s = await tty.waitFor(/[✓✗] shop\s+search/);
       console.log(`80x24 service list:\n${s.replace(/^/gm, '| ')}`);
       assert.match(s, /Services 4 with a nodePort in namespace shop/);
-      assert.match(s, /^ {2}NAMESPACE {2}NAME/m);
+      assert.match(s, /^ {2}NAMESPACE↑ NAME/m, 'sorted by namespace, as the arrow says');
       assert.match(s, /^✗ shop {7}checkout {2}NodePort {2}30443\/TCP/m);
       assert.match(s, /^✗ shop {7}frontend {2}NodePort/m, 'every row lines up with the header');
       assert.match(s.split('\n').at(-1) ?? '', /Enter open .*q quit$/, 'the key bar fits on the last line');
       assert.match(s.split('\n')[0] ?? '', /^np-doctor {2}ns shop {2}· {2}examples\/demo\.json/);
 
-      await type(tty, 'j', 'Enter');
+      await tty.send('j', 'Enter');
       s = await tty.waitFor('Findings (1)');
       assert.match(s, /ERROR etp-local-no-local-endpoint/);
       assert.match(s, /Evidence|drops connections/);
+      assert.match(s, /^▶ \$ nc -vz 192\.168\.1\.102 30080$/m, 'the selected fix command is on the screen at 80×24');
+      await tty.send('Tab');
+      await tty.waitFor(/^▶ \$ kubectl -n shop patch svc frontend/m);
 
-      await type(tty, 'p');
+      await tty.send('p');
       s = await tty.waitFor('Path ◀ node-1 ▶');
-      assert.match(s, /filter\/KUBE-EXTERNAL-SERVICES\s+:42\s+DROP\s+◀ dropped here/);
+      assert.match(s, /filter\/KUBE-EXTERNAL-SERVICES\s+line 42\s+DROP\s+◀ dropped here/);
       const colored = await tty.screenWithEscapes();
       const line = colored.split('\n').find((l) => l.includes('dropped here')) ?? '';
       // eslint-disable-next-line no-control-regex -- an SGR escape sequence is what this looks for
       assert.match(line, /\x1b\[[0-9;]*(7|31)[;m]/, `the dropping rule is drawn in reverse video or red: ${JSON.stringify(line)}`);
 
-      await type(tty, 'Enter');
+      await tty.send('Enter');
       s = await tty.waitFor('filter/KUBE-EXTERNAL-SERVICES on node-1');
       assert.match(s, /▶\s+42\s+-A KUBE-EXTERNAL-SERVICES/);
 
-      await type(tty, 'l');
+      await tty.send('l');
       s = await tty.waitFor('Path ◀ node-2 ▶');
       assert.match(s, /delivered/);
 
-      await type(tty, '?');
+      await tty.send('?');
       await tty.waitFor('Keys: Path');
-      await type(tty, 'Escape');
+      await tty.send('Escape');
       await tty.waitFor('Path ◀ node-2 ▶');
 
-      await type(tty, 'q');
+      await tty.send('q');
       assert.equal(await tty.waitForExit(), 0);
       s = await tty.screen();
       assert.doesNotMatch(s, /Path ◀|TOP FINDING/, 'the alternate screen is left: the terminal shows what it showed before');
+    } finally {
+      await tty.kill();
+    }
+  });
+
+  test('a paste and a burst of keys arrive whole: /payments, Enter Enter; then :ns', async () => {
+    const tty = await session(80, 24);
+    try {
+      await tty.waitFor(/[✓✗] shop\s+search/);
+      await tty.sendText('/payments');
+      let s = await tty.waitFor('filter /payments');
+      assert.doesNotMatch(s, /checkout|frontend/);
+      await tty.send('Enter', 'Enter');
+      s = await tty.waitFor('Findings (1)');
+      assert.match(s, /shop\/payments port/);
+      await tty.sendText(':svc');
+      await tty.send('Enter');
+      await tty.waitFor('filter /payments');
+      await tty.sendText(':ns');
+      await tty.send('Enter');
+      s = await tty.waitFor('holds namespace shop only');
+      assert.doesNotMatch(s, /^Save/m, ':ns does not land in the Save dialog');
+      await tty.sendText(':q');
+      await tty.send('Enter');
+      assert.equal(await tty.waitForExit(), 0);
     } finally {
       await tty.kill();
     }
@@ -81,7 +100,7 @@ describe('np-doctor tui in tmux', { skip }, () => {
       let s = await tty.waitFor(/[✓✗] shop\s+search/);
       console.log(`200x50 service list:\n${s.split('\n').slice(0, 8).join('\n').replace(/^/gm, '| ')}`);
       assert.match(s, /✗ shop\s+frontend\s+NodePort\s+30080\/TCP\s+Local\s+etp-local-no-local-endpoint/);
-      await type(tty, 'j', 'Enter');
+      await tty.send('j', 'Enter');
       s = await tty.waitFor('Findings (1)');
       // Wide terminals put the detail beside the list.
       assert.match(s, /Findings \(1\) +ERROR {2}externalTrafficPolicy Local/);
@@ -91,7 +110,7 @@ describe('np-doctor tui in tmux', { skip }, () => {
       await tty.waitFor(/np-doctor needs at least 60×16; this\s+terminal is 40×12/);
       await tty.resize(200, 50);
       s = await tty.waitFor(/Findings \(1\) +ERROR {2}externalTrafficPolicy Local/);
-      await type(tty, 'C-c');
+      await tty.send('C-c');
       assert.equal(await tty.waitForExit(), 0, 'Ctrl-C quits cleanly');
     } finally {
       await tty.kill();
@@ -118,7 +137,7 @@ describe('np-doctor tui in tmux', { skip }, () => {
     try {
       const s = await tty.waitFor('cannot gather');
       assert.match(s, /^np-doctor .*· {2}live/);
-      await type(tty, 'q');
+      await tty.send('q');
       assert.equal(await tty.waitForExit(), 0);
     } finally {
       await tty.kill();

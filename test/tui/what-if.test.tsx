@@ -5,7 +5,7 @@ import { demoSession, KEY, renderApp } from './support.js';
 
 test('w → another ingress node replays the snapshot: node-2 runs a frontend pod, so it answers', async () => {
   const session = await demoSession();
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press('j', KEY.enter);
   await app.until('Findings (1)');
@@ -28,7 +28,7 @@ test('w → another ingress node replays the snapshot: node-2 runs a frontend po
 });
 
 test('what-if client: a client inside the allowed block still fails through node-1 (the policy sees the SNATed source)', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('j', 'j', KEY.enter);
   await app.until('netpol-blocks-snated-source');
@@ -44,7 +44,7 @@ test('what-if client: a client inside the allowed block still fails through node
 });
 
 test('a what-if the snapshot cannot answer says why and keeps the last answer', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
   await app.press('j', KEY.enter);
   await app.until('Findings (1)');
@@ -57,7 +57,7 @@ test('a what-if the snapshot cannot answer says why and keeps the last answer', 
 
 test('x in what-if goes back to the defaults (every node)', async () => {
   const session = await demoSession();
-  const app = await renderApp(session);
+  const app = renderApp(session);
   await app.until('payments');
   await app.press('j', KEY.enter);
   await app.until('Findings (1)');
@@ -72,9 +72,11 @@ test('x in what-if goes back to the defaults (every node)', async () => {
 });
 
 test('from the path view: w → node-3 shows node-3\'s path, and Esc from what-if keeps the node you were on', async () => {
-  const app = await renderApp(await demoSession());
+  const app = renderApp(await demoSession());
   await app.until('payments');
-  await app.press('j', KEY.enter, 'p');
+  await app.press('j', KEY.enter);
+  await app.until('Findings (1)');
+  await app.press('p');
   await app.until('Path ◀ node-1 ▶');
   await app.press('l', 'w');
   await app.until('What if…');

@@ -1,4 +1,5 @@
-import { useInput } from 'ink';
+import { useLayoutEffect, useRef } from 'react';
+import { useKeys } from '../input/router.js';
 import { Text } from './Text.js';
 
 export interface Props {
@@ -9,12 +10,28 @@ export interface Props {
   readonly placeholder?: string;
 }
 
+/** Longer than any name, address or filter typed here: a paste beyond it is cut (bounded input). */
+export const MAX_FIELD = 256;
+
+/** C0 and C1 control characters: never typed into a field. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
 /** A one-line text field: printable keys append, Backspace deletes, Ctrl-U clears. */
 export default function TextField({ value, onChange, focused, placeholder = '' }: Props) {
-  useInput((input, key) => {
-    if (key.backspace || key.delete) onChange(value.slice(0, -1));
-    else if (key.ctrl && input === 'u') onChange('');
-    else if (!key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && input.length > 0 && ![...input].some((c) => c < ' ')) onChange(value + input);
+  // What the field holds after the last key, rendered or not: each key edits that, not `value`.
+  const latest = useRef(value);
+  useLayoutEffect(() => {
+    latest.current = value;
+  }, [value]);
+  const change = (next: string) => {
+    latest.current = next;
+    onChange(next);
+  };
+  useKeys((input, key) => {
+    if (key.backspace || key.delete) change([...latest.current].slice(0, -1).join(''));
+    else if (key.ctrl && input === 'u') change('');
+    else if (!key.ctrl && !key.meta && input.length > 0 && !CONTROL.test(input) && latest.current.length < MAX_FIELD) change(latest.current + input);
   }, { isActive: focused });
   if (value === '' && !focused) return <Text dimColor>{placeholder}</Text>;
   return (

@@ -6,6 +6,8 @@ import type { Hop } from './ladder.js';
 export interface ChainListing {
   /** `filter/FORWARD (policy DROP) on node-1, iptables-nft` */
   title: string;
+  /** What a rule's number is: nftables rules are named by handle, iptables and IPVS ones by dump line. */
+  unit: 'handle' | 'line';
   rules: { line: number; text: string; matched: boolean }[];
 }
 
@@ -20,6 +22,7 @@ export function chainRules(cluster: ClusterModel, node: string, hop: Hop, family
       if (chain === undefined) continue;
       return {
         title: `${hop.family} ${hop.table}/${hop.chain}${chain.base ? ` (${chain.base.type} hook ${chain.base.hook.toLowerCase()} priority ${chain.base.priority}, policy ${chain.base.policy})` : ''} on ${node}, ${rs.source}`,
+        unit: 'handle',
         rules: chain.rules.map((r) => ({ line: r.handle, text: r.text, matched: r.handle === hop.handle })),
       };
     }
@@ -30,6 +33,7 @@ export function chainRules(cluster: ClusterModel, node: string, hop: Hop, family
     if (!ipvs) return { why: `${node} has no IPVS state in the snapshot` };
     return {
       title: `IPVS virtual services on ${node}, ${ipvs.source}`,
+      unit: 'line',
       rules: ipvs.services.flatMap((s) => [s, ...s.reals]).map((x) => ({ line: x.line, text: x.text, matched: x.line === hop.line })),
     };
   }
@@ -41,6 +45,7 @@ export function chainRules(cluster: ClusterModel, node: string, hop: Hop, family
     try {
       return {
         title: `${hop.table}/${hop.chain}${chain.policy ? ` (policy ${chain.policy})` : ''} on ${node}, ${ruleset.source}`,
+        unit: 'line',
         rules: rulesOf(ruleset, chain).map((r) => ({ line: r.line, text: r.text, matched: r.line === hop.line })),
       };
     } catch (e) {

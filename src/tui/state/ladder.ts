@@ -36,6 +36,11 @@ export function legTitle(leg: LegName): string {
 /** Actions that end a packet: a rule's DROP/REJECT or a chain policy's DROP. */
 const ENDS = /^(DROP|REJECT|POLICY DROP)\b/;
 
+/** What the rule that ended a packet did to it: REJECT answers the client (refused), DROP is silence. */
+export function stopped(hop: Hop): 'rejected' | 'dropped' {
+  return /^REJECT\b/.test(hop.action) ? 'rejected' : 'dropped';
+}
+
 /** The client of a path's family (a dual-stack Service has one per family). */
 export function pathClient(report: Report, path: NodePath): Report['target']['client'] {
   return report.verdict.families?.find((f) => f.family === path.family)?.client ?? report.target.client;
@@ -62,7 +67,7 @@ function deliveredText(b: Branch): string {
   return `delivered to ${to}${b.sourceAtPod ? `, which sees the source ${b.sourceAtPod}` : ''}`;
 }
 
-/** Where the cursor starts: the rule that dropped, else the leg that failed, else the top. */
+/** Where the cursor starts: the rule that stopped the packet, else the leg that failed, else the top. */
 export function firstInterest(rows: readonly LadderRow[]): number {
   const culprit = rows.findIndex((r) => r.kind === 'hop' && r.culprit);
   if (culprit >= 0) return culprit;

@@ -1,4 +1,5 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from '../input/router.js';
 import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import type { Report, ReportFinding } from '../../report/model.js';
@@ -47,13 +48,13 @@ export default function DiagnosisView({ diagnosis, width, height, active, onCopy
     setCommand(0);
     setScroll(0);
   };
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.downArrow || input === 'j') pick(Math.min(at + 1, findings.length - 1));
     else if (key.upArrow || input === 'k') pick(Math.max(at - 1, 0));
     else if (key.tab && commands.length > 0) setCommand((cmd + 1) % commands.length);
     else if (input === 'c' && commands[cmd] !== undefined) onCopy(commands[cmd]);
-    else if (key.pageDown || input === ' ') setScroll((s) => s + Math.max(1, height - 8));
-    else if (key.pageUp) setScroll((s) => Math.max(0, s - Math.max(1, height - 8)));
+    else if (key.pageDown || input === ' ') setScroll(Math.min(top + page, maxTop));
+    else if (key.pageUp) setScroll(Math.max(0, top - page));
   }, { isActive: active && report !== null });
 
   if (report === null) return <Running diagnosis={diagnosis} />;
@@ -64,8 +65,15 @@ export default function DiagnosisView({ diagnosis, width, height, active, onCopy
   const verdictHeight = 3;
   const listHeight = side ? height - verdictHeight - 1 : Math.min(findings.length + 1, Math.max(2, Math.floor((height - verdictHeight) / 3)));
   const detailHeight = side ? height - verdictHeight - 1 : height - verdictHeight - listHeight - 1;
-  const lines = [...(finding ? detailLines(finding, cmd, detailWidth - 2) : noFindingLines(report, detailWidth - 2)), ...probeBlock(report)];
-  const top = Math.min(scroll, Math.max(0, lines.length - (detailHeight - 1)));
+  const lines = [...(finding ? detailLines(finding, detailWidth - 2) : noFindingLines(report, detailWidth - 2)), ...probeBlock(report)];
+  // The fix commands stay at the foot of the pane, so Tab and c act on a line on the screen; above
+  // them the rest scrolls (PgUp PgDn), with one line saying what is above and below.
+  const fix = fixLines(commands, cmd, Math.max(2, Math.floor(detailHeight / 2)));
+  const visible = Math.max(1, detailHeight - fix.length - 1);
+  const maxTop = Math.max(0, lines.length - visible);
+  const page = Math.max(1, visible - 1);
+  const top = Math.min(scroll, maxTop);
+  const below = lines.length - top - visible;
   const listStart = windowStart(findings.length, at, listHeight - 1);
 
   return (
@@ -86,17 +94,20 @@ export default function DiagnosisView({ diagnosis, width, height, active, onCopy
           })}
         </Box>
         <Box flexDirection="column" width={detailWidth} height={detailHeight} paddingLeft={side ? 1 : 0}>
-          {lines.slice(top, top + detailHeight - 1).map((l, i) => (
+          {lines.slice(top, top + visible).map((l, i) => (
             <Text key={i} color={l.color} bold={l.bold} dimColor={l.dim} inverse={l.inverse} wrap="truncate-end">{l.text}</Text>
           ))}
-          {top + detailHeight - 1 < lines.length ? <Text dimColor>{`… ${lines.length - top - detailHeight + 1} more lines (PgDn)`}</Text> : null}
+          {top > 0 || below > 0 ? <Text dimColor>{[top > 0 ? `↑ ${top} lines above (PgUp)` : '', below > 0 ? `↓ ${below} more lines (PgDn)` : ''].filter((x) => x !== '').join('  ')}</Text> : null}
+          {fix.map((l, i) => (
+            <Text key={`fix-${i}`} color={l.color} dimColor={l.dim} inverse={l.inverse} wrap="truncate-end">{l.text}</Text>
+          ))}
         </Box>
       </Box>
     </Box>
   );
 }
 
-function detailLines(f: ReportFinding, selectedCommand: number, width: number): Line[] {
+function detailLines(f: ReportFinding, width: number): Line[] {
   const lines: Line[] = [{ text: `${SEVERITY[f.severity].label.trim()}  ${f.family ? `IPv${f.family}: ` : ''}${f.title}${f.node ? ` (${f.node})` : ''}`, color: SEVERITY[f.severity].color, bold: true }];
   lines.push({ text: f.id, dim: true });
   lines.push(...wrap(f.message, 0, width).map((text) => ({ text })));
@@ -109,12 +120,20 @@ function detailLines(f: ReportFinding, selectedCommand: number, width: number): 
     }
   }
   lines.push({ text: '' }, { text: 'Fix', bold: true }, ...wrap(f.remediation.summary, 2, width).map((text) => ({ text })));
-  f.remediation.commands.forEach((c, i) => {
-    const mine = i === selectedCommand;
-    lines.push({ text: `${mine ? '▶' : ' '} $ ${c}`, color: 'green', inverse: mine });
-  });
-  if (f.remediation.commands.length > 0) lines.push({ text: 'Tab: next command  c: copy it', dim: true });
   return lines;
+}
+
+/** The fix commands, the selected one marked, in at most `room` lines: a window around the selected one. */
+function fixLines(commands: readonly string[], selected: number, room: number): Line[] {
+  if (commands.length === 0) return [];
+  const shown = Math.max(1, room - 1);
+  const start = windowStart(commands.length, selected, shown);
+  const lines: Line[] = commands.slice(start, start + shown).map((c, i) => {
+    const mine = start + i === selected;
+    return { text: `${mine ? '▶' : ' '} $ ${c}`, color: 'green', inverse: mine };
+  });
+  const more = commands.length > shown ? ` (command ${selected + 1}/${commands.length})` : '';
+  return [...lines, { text: `Tab: next command  c: copy it${more}`, dim: true }];
 }
 
 function noFindingLines(report: Report, width: number): Line[] {

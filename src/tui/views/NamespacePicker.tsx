@@ -1,4 +1,5 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from '../input/router.js';
 import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import { windowStart } from '../hooks.js';
@@ -17,7 +18,7 @@ export interface Props {
 export default function NamespacePicker({ namespaces, current, held, live, height, active, onPick }: Props) {
   const choices: (string | null)[] = [null, ...namespaces];
   const [cursor, setCursor] = useState(Math.max(0, choices.indexOf(current)));
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.downArrow || input === 'j') setCursor((c) => Math.min(c + 1, choices.length - 1));
     else if (key.upArrow || input === 'k') setCursor((c) => Math.max(c - 1, 0));
     else if (key.return) onPick(choices[cursor] ?? null);

@@ -1,12 +1,14 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from '../input/router.js';
 import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import type { ClusterModel } from '../../model/cluster.js';
 import type { Report } from '../../report/model.js';
 import { clientText } from '../../report/text.js';
+import { position } from '../../report/trace-text.js';
 import { windowStart } from '../hooks.js';
 import { chainRules } from '../state/chain-rules.js';
-import { firstBranch, firstInterest, ladder, legTitle, pathClient, type LadderRow } from '../state/ladder.js';
+import { firstBranch, firstInterest, ladder, legTitle, pathClient, stopped, type LadderRow } from '../state/ladder.js';
 
 export interface Props {
   readonly report: Report;
@@ -17,7 +19,7 @@ export interface Props {
 
 const RESULT_COLOR: Record<string, string> = { delivered: 'green', refused: 'red', timeout: 'red', blocked: 'red', indeterminate: 'magenta' };
 
-/** Per ingress node, the packet's journey as a ladder; the rule that dropped it stands out. */
+/** Per ingress node, the packet's journey as a ladder; the rule that dropped or rejected it stands out. */
 export default function PathView({ report, model, height, active }: Props) {
   const paths = report.paths;
   // Start on the first node that fails: that is the one the person came to see.
@@ -39,7 +41,7 @@ export default function PathView({ report, model, height, active }: Props) {
     setCursor(firstInterest(p.branches[b] ? ladder(p, p.branches[b], pathClient(report, p)) : []));
     setExpanded(false);
   };
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.rightArrow || input === 'l') showNode((nodeAt + 1) % paths.length);
     else if (key.leftArrow || input === 'h') showNode((nodeAt - 1 + paths.length) % paths.length);
     else if (input === 'b' && path && path.branches.length > 1) {
@@ -120,7 +122,7 @@ function Rung({ row, selected, expanded }: { readonly row: LadderRow; readonly s
         <Text wrap="truncate-end">
           {pointer}
           <Text inverse={selected || row.culprit} color={color} bold={row.culprit}>
-            {`   │ ${expanded ? '▾' : '▸'} ${`${h.family ? `${h.family} ` : ''}${h.table}/${h.chain}`.padEnd(30)} ${`:${h.line}`.padEnd(6)} ${h.action}${row.culprit ? '   ◀ dropped here' : ''}`}
+            {`   │ ${expanded ? '▾' : '▸'} ${`${h.family ? `${h.family} ` : ''}${h.table}/${h.chain}`.padEnd(30)} ${position(h).padEnd(11)} ${h.action}${row.culprit ? `   ◀ ${stopped(h)} here` : ''}`}
           </Text>
         </Text>
       );
@@ -153,13 +155,13 @@ function detailLines(row: LadderRow | undefined, expanded: boolean, model: Clust
   const h = row.hop;
   if (!expanded || model === null) {
     return [
-      { text: `${row.node} ${h.family ? `${h.family} ` : ''}${h.table}/${h.chain} ${h.handle !== undefined ? `handle ${h.handle}` : `line ${h.line}`}${h.backend ? ` (iptables-${h.backend})` : ''}${h.element ? `, ${h.element.set} element ${h.element.key}${h.element.comment ? ` "${h.element.comment}"` : ''}` : ''}:  Enter shows the whole chain`, dim: true },
+      { text: `${row.node} ${h.family ? `${h.family} ` : ''}${h.table}/${h.chain} ${position(h)}${h.backend ? ` (iptables-${h.backend})` : ''}${h.element ? `, ${h.element.set} element ${h.element.key}${h.element.comment ? ` "${h.element.comment}"` : ''}` : ''}:  Enter shows the whole chain`, dim: true },
       { text: h.rule ?? `chain policy: ${h.action}`, color: row.culprit ? 'red' : 'yellow' },
     ];
   }
   const listing = chainRules(model, row.node, h, family);
   if ('why' in listing) return [{ text: `cannot list the chain: ${listing.why}`, color: 'red' }];
-  const lines: Line[] = [{ text: listing.title, bold: true }];
+  const lines: Line[] = [{ text: `${listing.title} · rules by ${listing.unit}`, bold: true }];
   if (listing.rules.length === 0) lines.push({ text: '  (no rules: the policy decides)', dim: true });
   for (const r of listing.rules) {
     lines.push({ text: `${r.matched ? '▶' : ' '} ${String(r.line).padStart(5)}  ${r.text}`, ...(r.matched ? { color: row.culprit ? 'red' : 'yellow', inverse: true, focus: true } : {}) });

@@ -1,4 +1,5 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from '../input/router.js';
 import { Text } from '../components/Text.js';
 import { useState } from 'react';
 import TextField from '../components/TextField.js';
@@ -28,7 +29,7 @@ export default function SaveView({ initial, hasReport, cwd, active, onSave }: Pr
       setExisting(r?.kind === 'exists' ? r.files : null);
     });
   };
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (busy) return;
     if (existing !== null) {
       if (input === 'y') save(true);

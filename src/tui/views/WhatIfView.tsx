@@ -1,6 +1,7 @@
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from '../input/router.js';
 import { Text } from '../components/Text.js';
-import { useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { Protocol } from '../../engine/packet/contract.js';
 import TextField from '../components/TextField.js';
 import type { WhatIf } from '../state/session.js';
@@ -31,11 +32,7 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
   const [family, setFamily] = useState<4 | 6 | undefined>(current.family);
   const [returning, setReturning] = useState(current.returningClient === true);
 
-  // What the screen shows, as of the last render: Ink may deliver Enter to the handler of an
-  // earlier render (it re-subscribes after drawing), which would submit the values before the
-  // last keys or a paste.
-  const shown = useRef<WhatIf>({});
-  shown.current = {
+  const answers = (): WhatIf => ({
     ...(node !== undefined ? { node } : {}),
     ...(nodeIp.trim() !== '' ? { nodeIp: nodeIp.trim() } : {}),
     ...(from.trim() !== '' ? { from: from.trim() } : {}),
@@ -43,10 +40,11 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
     ...(protocol !== undefined ? { protocol } : {}),
     ...(family !== undefined ? { family } : {}),
     ...(returning ? { returningClient: true } : {}),
-  };
+  });
+
 
   const cycle = <T,>(list: readonly T[], value: T, step: number): T => list[(list.indexOf(value) + step + list.length) % list.length]!;
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const i = FIELDS.indexOf(field);
     if (key.downArrow || (key.tab && !key.shift)) setField(FIELDS[(i + 1) % FIELDS.length]!);
     else if (key.upArrow || (key.tab && key.shift)) setField(FIELDS[(i - 1 + FIELDS.length) % FIELDS.length]!);
@@ -58,7 +56,7 @@ export default function WhatIfView({ row, nodes, current, active, onSubmit }: Pr
       if (field === 'family') setFamily(cycle(FAMILIES, family, step));
       if (field === 'returning') setReturning(!returning);
     } else if (key.return) {
-      onSubmit(shown.current);
+      onSubmit(answers());
     } else if (input === 'x' && field !== 'nodeIp' && field !== 'from') {
       setNode(undefined); setNodeIp(''); setFrom(''); setPort(undefined); setProtocol(undefined); setFamily(undefined); setReturning(false);
     }

@@ -1,0 +1,122 @@
+/**
+ * Every key of the session goes through here, one at a time and in order, to the handlers that
+ * listen when it comes.
+ *
+ * Why not Ink's useInput: it hands a whole chunk to a handler as one input (`j\r`, a paste), and a
+ * handler is the closure of the render before, re-subscribed after the screen is drawn, so a key
+ * that comes in between acts on what the screen showed before the previous key. Here a chunk is
+ * split into keys, and the next key is dispatched once the updates of the one before are
+ * rendered, to the handlers of that render. React schedules those renders itself (Ink's host
+ * gives updates outside its events the default priority): KeyInput renders after each key, in
+ * the same batch as the key's own updates, and its commit says when the next key may go.
+ */
+import { useStdin } from 'ink';
+import { createContext, useContext, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { parseKey, splitKeys, type Key } from './split.js';
+
+export type KeyHandler = (input: string, key: Key) => void;
+
+interface Listener {
+  handle: KeyHandler;
+  active: boolean;
+}
+
+/** Keys waiting to be handled; beyond this a flood (a huge paste) is cut. */
+const MAX_QUEUE = 4096;
+
+export class KeyRouter {
+  private readonly listeners = new Set<Listener>();
+  private readonly queue: string[] = [];
+  /** A key is being handled: from its dispatch until the render after it has been committed. */
+  private busy = false;
+
+  /** `render` asks for a render that commits after every update a key's handlers made (KeyInput). */
+  constructor(private readonly render: () => void) {}
+
+  add(l: Listener): void {
+    this.listeners.add(l);
+  }
+
+  delete(l: Listener): void {
+    this.listeners.delete(l);
+  }
+
+  /** A chunk as the terminal sent it; its keys are handled in order, each after the last one's render. */
+  push(chunk: string): void {
+    for (const k of splitKeys(chunk)) if (this.queue.length < MAX_QUEUE) this.queue.push(k);
+    if (this.busy) return;
+    this.busy = true;
+    setImmediate(() => this.next());
+  }
+
+  /** KeyInput's render after a key is committed: so are the key's updates, and its handlers are the new ones. */
+  rendered(): void {
+    if (!this.busy) return;
+    // Not from inside the commit: an update there would render at once, nested in this one.
+    setImmediate(() => this.next());
+  }
+
+  private next(): void {
+    const k = this.queue.shift();
+    if (k === undefined) {
+      this.busy = false;
+      return;
+    }
+    try {
+      this.dispatch(k);
+    } finally {
+      // Queued behind the handlers' updates: React renders them together, in one commit.
+      this.render();
+    }
+  }
+
+  /**
+   * A key goes to the handlers that listened when it came and still do: a view the key opens does
+   * not also take it (Enter on a namespace goes back to the list; the list must not open a
+   * Service with the same Enter).
+   */
+  private dispatch(seq: string): void {
+    const { input, key } = parseKey(seq);
+    const listening = [...this.listeners].filter((l) => l.active);
+    for (const l of listening) if (this.listeners.has(l) && l.active) l.handle(input, key);
+  }
+}
+
+const RouterContext = createContext<KeyRouter | null>(null);
+
+/** Reads the terminal's keys for everything under it that calls useKeys. */
+export function KeyInput({ children }: { readonly children: ReactNode }) {
+  const [turn, setTurn] = useState(0);
+  const [router] = useState(() => new KeyRouter(() => setTurn((t) => t + 1)));
+  useLayoutEffect(() => router.rendered(), [router, turn]);
+  // Ink's parsed input events (it keeps an escape sequence cut between two reads whole); the chunk
+  // as it came, which useInput does not give.
+  const { internal_eventEmitter: events, setRawMode } = useStdin();
+  // A layout effect: listening by the time render() returns, so no key typed at once is missed.
+  useLayoutEffect(() => {
+    setRawMode(true);
+    const onInput = (chunk: string) => router.push(chunk);
+    events.on('input', onInput);
+    return () => {
+      events.off('input', onInput);
+      setRawMode(false);
+    };
+  }, [events, setRawMode, router]);
+  return <RouterContext.Provider value={router}>{children}</RouterContext.Provider>;
+}
+
+/** Like Ink's useInput: `handle` gets each key while `isActive`; always the latest render's `handle`. */
+export function useKeys(handle: KeyHandler, { isActive = true }: { isActive?: boolean } = {}): void {
+  const router = useContext(RouterContext);
+  if (router === null) throw new Error('useKeys needs a <KeyInput> above it');
+  const listener = useRef<Listener>({ handle, active: isActive }).current;
+  // Layout effects run as the render is committed, before the next key is dispatched.
+  useLayoutEffect(() => {
+    listener.handle = handle;
+    listener.active = isActive;
+  });
+  useLayoutEffect(() => {
+    router.add(listener);
+    return () => router.delete(listener);
+  }, [router, listener]);
+}
