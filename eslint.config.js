@@ -23,10 +23,12 @@ export default defineConfig(
   },
   {
     // Ink's Text prints its string children raw; src/tui/components/Text.tsx is the sanitising one.
+    // Ink's useInput hands a chunk of keys to one handler rendered with stale state;
+    // src/tui/input/router.tsx splits chunks and hands each key to the latest handlers.
     files: ['src/**/*.tsx', 'src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [{ name: 'ink', importNames: ['Text'], message: 'Use Text from src/tui/components/Text.tsx: it escapes control characters from the cluster.' }],
+        paths: [{ name: 'ink', importNames: ['Text', 'useInput'], message: 'Text: use src/tui/components/Text.tsx (it escapes control characters from the cluster); useInput: use useKeys from src/tui/input/router.tsx (no key dropped).' }],
       }],
     },
   },

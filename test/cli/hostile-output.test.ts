@@ -90,7 +90,7 @@ describe('a hostile snapshot prints no control byte', () => {
 
 test('the TUI draws the hostile snapshot without a control byte: list, finding, path, chain', async () => {
   const session = new Session({ checks: CHECKS, snapshot: hostileSnapshot('examples/demo.json'), file: IPTABLES, namespace: 'shop', cwd: dir });
-  const app = await renderApp(session);
+  const app = renderApp(session);
   const frames = [await app.until('payments')];
   await app.press('j', KEY.enter);
   frames.push(await app.until('Findings'));
