@@ -39,7 +39,7 @@ test('commands, then each command\'s own flags; flags already given are not offe
 
 test('values np-doctor knows; file names where a file goes', async () => {
   assert.deepEqual((await complete('scan', '--fail-on', '')).candidates, ['error', 'warning', 'info', 'none']);
-  assert.deepEqual((await complete('diagnose', '-o', '')).candidates, ['text', 'json']);
+  assert.deepEqual((await complete('diagnose', '-o', '')).candidates, ['text', 'json', 'yaml', 'sarif', 'junit', 'markdown']);
   assert.deepEqual((await complete('snapshot', '--collect', 'd')).candidates, ['debug-pod']);
   assert.deepEqual((await complete('snapshot', '--format', '')).candidates, ['v1', 'v2']);
   for (const words of [['snapshot', '-o', ''], ['snapshot', '-f', ''], ['diagnose', '--ssh-key', ''], ['trace', '--iptables', '']]) {

@@ -53,7 +53,7 @@ test('diagnose in a terminal: the live display draws on stderr, stdout gets the 
   assert.equal(code, 1, err);
   assert.equal(screen.text(), '', 'nothing drawn on the stdout terminal');
   assert.match(errScreen.text(), /checks/, 'the live display drew on stderr');
-  assert.match(out, /^✗ connections to port 30080 time out on node-1/, 'stdout starts with the report');
+  assert.match(out, /^✗ shop\/frontend: times out via node-1 — etp-local-no-local-endpoint\n/, 'stdout starts with the report');
   assert.doesNotMatch(out, /running checks/);
 });
 
