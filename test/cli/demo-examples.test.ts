@@ -34,7 +34,7 @@ test('np-doctor demo, from a directory without examples/: the demo diagnosis, ex
   assert.ok(!existsSync(join(elsewhere, 'examples')));
   const r = await cli(['demo']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, /^✗ shop\/frontend: times out via node-1 — etp-local-no-local-endpoint\n  connections to port 30080 time out on node-1/);
+  assert.match(r.stdout, /^✗ shop\/frontend: times out via node-1 — etp-local-no-local-endpoint\n {2}connections to port 30080 time out on node-1/);
   assert.match(r.stderr, /bundled demo snapshot \(exit 1: findings\)/);
   const json = await cli(['demo', '-o', 'json']);
   assert.equal((JSON.parse(json.stdout) as { target: { service: string } }).target.service, 'frontend');

@@ -5,29 +5,18 @@
  * In-process through main() against the fake API server.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/main.js';
-import { apiClusterObjects } from '../support/api-cluster.js';
-import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
+import { apiLabPerFile } from '../support/api-lab.js';
 import { runMain } from '../support/run-main.js';
 
-let server: FakeApiserver;
-let kubeconfig: string;
-const dir = mkdtempSync(join(tmpdir(), 'npd-flags-'));
+const lab = apiLabPerFile('npd-flags-');
+const dir = lab.dir;
 const run = (args: string[]) => runMain(args, { HOME: dir });
 
-before(async () => {
-  server = await startFakeApiserver({ objects: apiClusterObjects() });
-  kubeconfig = await server.writeKubeconfig({ context: 'lab', namespace: 'shop' });
-});
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 test('an unknown flag: named, with the closest of the command\'s own flags, no raw parser text', async () => {
   for (const [args, said] of [
@@ -70,7 +59,7 @@ test('conflicting flags are refused, naming both', async () => {
   for (const args of [
     ['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', 'demo', '--node', 'node-1', '--all-nodes'],
     ['diagnose', 'svc/frontend', '-n', 'shop', '--snapshot', 'demo', '--node-ip', '192.168.1.101', '--all-nodes'],
-    ['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node', 'node-1', '--all-nodes', '-f', join(dir, 'x.json')],
+    ['snapshot', 'svc/frontend', '--kubeconfig', lab.kubeconfig, '--collect', 'none', '--node', 'node-1', '--all-nodes', '-f', join(dir, 'x.json')],
   ]) {
     const r = await run(args);
     assert.equal(r.code, 2, args.join(' '));
@@ -86,27 +75,27 @@ test('files named by flags are checked before anything is gathered: exit 2, the 
   writeFileSync(unreadable, 'x', { mode: 0o000 });
   const root = process.getuid?.() === 0;
   for (const flag of ['--ssh-key', '--ssh-config', '--ssh-known-hosts', '--plugin']) {
-    const before = server.requests.length;
-    const r = await run(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, flag, missing]);
+    const before = lab.server.requests.length;
+    const r = await run(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, flag, missing]);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.err, `np-doctor diagnose: ${flag} ${missing}: no such file\n`, 'one line, nothing gathered before it');
-    assert.equal(server.requests.length, before, `${flag}: the API server was not asked anything`);
-    if (!root) assert.match((await run(['diagnose', 'svc/frontend', '--kubeconfig', kubeconfig, flag, unreadable])).err, new RegExp(`${flag} \\S+secret: not readable`));
+    assert.equal(lab.server.requests.length, before, `${flag}: the API server was not asked anything`);
+    if (!root) assert.match((await run(['diagnose', 'svc/frontend', '--kubeconfig', lab.kubeconfig, flag, unreadable])).err, new RegExp(`${flag} \\S+secret: not readable`));
   }
   assert.match((await run(['scan', '--kubeconfig', missing])).err, /--kubeconfig \S+nope: no such file/);
   assert.match((await run(['scan', '--snapshot', dir])).err, /--snapshot \S+: is a directory/);
-  assert.match((await run(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--node-dump', `node-1=${missing}`, '-f', join(dir, 'y.json')])).err, /--node-dump \S+nope: no such file/);
+  assert.match((await run(['snapshot', 'svc/frontend', '--kubeconfig', lab.kubeconfig, '--node-dump', `node-1=${missing}`, '-f', join(dir, 'y.json')])).err, /--node-dump \S+nope: no such file/);
 });
 
 test('snapshot writes with -f; -o FILE still works, -o FORMAT is refused with a hint', async () => {
   for (const word of ['json', 'yaml', 'JSON', 'sarif', 'text']) {
-    const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-o', word]);
+    const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none', '-o', word]);
     assert.equal(r.code, 2);
     assert.match(r.err, new RegExp(`-o ${word}: snapshot writes a file: use -f FILE`));
   }
   for (const flag of ['-f', '-o']) {
     const file = join(dir, `snap${flag}.json`);
-    const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', flag, file]);
+    const r = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none', flag, file]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, new RegExp(`wrote ${file.replace(/[.]/g, '\\.')}`));
   }
@@ -148,7 +137,7 @@ test('--quiet: the result alone, nothing on stderr; errors still are', async () 
   assert.equal(quiet.code, 1);
   assert.equal(quiet.err, '');
   assert.equal(quiet.out, loud.out);
-  const snap = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '-q', '-f', join(dir, 'q.json')]);
+  const snap = await run(['snapshot', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none', '-q', '-f', join(dir, 'q.json')]);
   assert.equal(snap.code, 0);
   assert.equal(snap.err, '', 'no "wrote" note');
   const bad = await run(['scan', '-q', '--snapshot', 'demo', '-n', 'default']);
@@ -157,15 +146,15 @@ test('--quiet: the result alone, nothing on stderr; errors still are', async () 
 });
 
 test('what could not be gathered is said once: in the diagnose Report, on stderr for scan', async () => {
-  const refused = server.fail({ path: /networkpolicies/, status: 403 });
+  const refused = lab.server.fail({ path: /networkpolicies/, status: 403 });
   try {
-    const d = await run(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none']);
+    const d = await run(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none']);
     // The problem's remedy is printed with the problem itself, and only there (skipped checks name the problem, not the fix).
     // Text is wrapped to a width: count in the words, not in lines.
     const mentions = (s: string) => s.replace(/\s+/g, ' ').split('needs "list" on networkpolicies').length - 1;
     assert.equal(mentions(d.out), 1, d.out);
     assert.equal(mentions(d.err), 0, d.err);
-    const s = await run(['scan', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none']);
+    const s = await run(['scan', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none']);
     assert.equal(mentions(s.err), 1, s.err);
     assert.equal(mentions(s.out), 0, s.out);
   } finally {

@@ -3,30 +3,19 @@
  * defaults and refusals, and `np-doctor snapshot` writing a snapshot that says a dump was cut.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { gatherRequest, gatherTimeoutMs, parseSize } from '../../src/cli/gather-flags.js';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/main.js';
 import { SILENT } from '../../src/collect/gather-progress.js';
 import { loadSnapshot } from '../../src/snapshot/file.js';
-import { apiClusterObjects } from '../support/api-cluster.js';
-import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
+import { apiLabPerFile } from '../support/api-lab.js';
 
-let server: FakeApiserver;
-let kubeconfig: string;
-const dir = mkdtempSync(join(tmpdir(), 'npd-limits-cli-'));
+const lab = apiLabPerFile('npd-limits-cli-');
+const dir = lab.dir;
 
-before(async () => {
-  server = await startFakeApiserver({ objects: apiClusterObjects() });
-  kubeconfig = await server.writeKubeconfig({ context: 'lab', namespace: 'shop' });
-});
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 function io(): Io & { out: () => string; err: () => string } {
   let out = '';
@@ -61,7 +50,7 @@ test('snapshot with a dump larger than --max-output: written, the dump marked cu
   writeFileSync(dump, `*filter\n${'-A INPUT -j ACCEPT\n'.repeat(200)}COMMIT\n`);
   const file = join(dir, 'cut.json');
   const t = io();
-  const code = await main(['snapshot', 'svc/frontend', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '--max-output', '1KiB', '-o', file], t);
+  const code = await main(['snapshot', 'svc/frontend', '--kubeconfig', lab.kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '--max-output', '1KiB', '-o', file], t);
   assert.equal(code, 3, t.err());
   assert.match(t.err(), /✗ node node-1: read the --node-dump file for node-1: the iptables-save dump is larger than 1 KiB; np-doctor kept the first 1 KiB, so it is not replayed/);
   const snap = await loadSnapshot(file);

@@ -4,15 +4,13 @@
  * alone. In-process, with stand-in terminals that record what is drawn on each.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/main.js';
-import { apiClusterObjects } from '../support/api-cluster.js';
-import { startFakeApiserver, type FakeApiserver } from '../support/fake-apiserver/index.js';
+import { apiLabPerFile } from '../support/api-lab.js';
 import { NODE_A_DUMP } from '../support/snapshot-builder.js';
 
 /** A stream Ink and ora take for a terminal, and everything drawn on it. */
@@ -24,20 +22,11 @@ function fakeTerminal(): { stream: NodeJS.WriteStream & NodeJS.ReadStream; text:
   return { stream: s as unknown as NodeJS.WriteStream & NodeJS.ReadStream, text: () => text };
 }
 
-let server: FakeApiserver;
-let kubeconfig: string;
-const dir = mkdtempSync(join(tmpdir(), 'npd-progress-'));
+const lab = apiLabPerFile('npd-progress-');
+const dir = lab.dir;
 const dump = join(dir, 'node-1.rules');
 writeFileSync(dump, NODE_A_DUMP);
 
-before(async () => {
-  server = await startFakeApiserver({ objects: apiClusterObjects() });
-  kubeconfig = await server.writeKubeconfig({ context: 'lab', namespace: 'shop' });
-});
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 test('diagnose in a terminal: the live display draws on stderr, stdout gets the report alone', async () => {
   const stdin = fakeTerminal();
@@ -61,7 +50,7 @@ test('gathering with -o json: the spinner and its N/M node count on stderr, stdo
   const errScreen = fakeTerminal();
   let out = '';
   const io: Io = { stdout: (s) => (out += s), stderr: () => {}, env: { HOME: dir, TERM: 'xterm' }, isTTY: false, progressStream: errScreen.stream };
-  const code = await main(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '-o', 'json'], io);
+  const code = await main(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '-o', 'json'], io);
   assert.ok(code === 1 || code === 3, `exit ${code}`);
   const report = JSON.parse(out) as { kind?: string; target: { service: string } };
   assert.equal(report.target.service, 'frontend');
@@ -71,6 +60,6 @@ test('gathering with -o json: the spinner and its N/M node count on stderr, stdo
 test('--quiet: no progress at all, even with stderr a terminal', async () => {
   const errScreen = fakeTerminal();
   const io: Io = { stdout: () => {}, stderr: () => {}, env: { HOME: dir, TERM: 'xterm' }, isTTY: false, progressStream: errScreen.stream };
-  await main(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '-o', 'json', '--quiet'], io);
+  await main(['diagnose', 'svc/frontend', '-n', 'shop', '--kubeconfig', lab.kubeconfig, '--collect', 'none', '--node-dump', `node-1=${dump}`, '-o', 'json', '--quiet'], io);
   assert.equal(errScreen.text(), '');
 });
