@@ -65,9 +65,9 @@ function withCommonFlags(io: Io, common: { 'no-color'?: boolean; quiet?: boolean
   let out = io;
   if (common['no-color']) out = { ...out, noColor: true };
   if (common.quiet) {
-    // Errors reach the terminal through main()'s Io, not this one: only notes and progress go.
+    // Progress goes; notes check io.quiet; errors and gather problems still reach stderr.
     const { progressStream: _progress, ...rest } = out;
-    out = { ...rest, stderr: () => {} };
+    out = { ...rest, quiet: true };
   }
   return out;
 }

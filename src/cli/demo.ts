@@ -2,6 +2,7 @@
  * `np-doctor demo`: diagnose svc/frontend in namespace shop of the bundled demo snapshot, a first
  * run that needs no cluster, no kubeconfig and no file path. Any diagnose flag may follow.
  */
+import { parseArgs } from 'node:util';
 import { EXIT, EXIT_MEANING, type ExitCode } from '../exit.js';
 import { COMMON_HELP, type CommandRun } from './command.js';
 import { DEMO } from './demo-file.js';
@@ -25,13 +26,19 @@ ${COMMON_HELP}`;
 
 const DEMO_ARGS = ['svc/frontend', '-n', 'shop', '--snapshot', DEMO];
 
+/** -q, --quiet, or -q among bundled short flags (-qv), as diagnose's parser reads them. */
+function quietIn(argv: readonly string[]): boolean {
+  const { values } = parseArgs({ args: [...argv], options: diagnose.flags, allowPositionals: true, strict: false });
+  return values.quiet === true;
+}
+
 export const run: CommandRun = Object.assign(async (argv: string[], io: Io): Promise<number> => {
   if (argv.includes('-h') || argv.includes('--help')) {
     io.stdout(DEMO_HELP);
     return EXIT.ok;
   }
   const code = await diagnose([...DEMO_ARGS, ...argv], io);
-  if (!argv.includes('-q') && !argv.includes('--quiet')) {
+  if (!quietIn(argv)) {
     io.stderr(`\nThat was the bundled demo snapshot (exit ${code}: ${EXIT_MEANING[code as ExitCode] ?? 'see np-doctor diagnose --help'}). Next: np-doctor scan --snapshot demo, or np-doctor tui --snapshot demo in a terminal; on your cluster: np-doctor diagnose svc/NAME -n NAMESPACE\n`);
   }
   return code;

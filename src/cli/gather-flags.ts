@@ -215,7 +215,7 @@ export function gatherRequest(
     }
   }
   const home = io.env.HOME ?? homedir();
-  const warn = (message: string) => io.stderr(`np-doctor: warning: ${message}\n`);
+  const warn = (message: string) => (io.quiet ? undefined : io.stderr(`np-doctor: warning: ${message}\n`));
   return {
     question: { namespace: values['all-namespaces'] ? null : (values.namespace ?? null), service: target.service },
     namespaceFromKubeconfig: !values['all-namespaces'] && values.namespace === undefined,

@@ -21,6 +21,8 @@ export interface Io {
   columns?: number;
   /** --no-color. */
   noColor?: true;
+  /** --quiet: no progress (progressStream is taken away) and no notes; errors are still written. */
+  quiet?: true;
 }
 
 /** Colours only on a terminal, and never under NO_COLOR (no-color.org) or --no-color. */

@@ -92,7 +92,7 @@ export const run = command({
       await writeSnapshotFile(out, target, values.overwrite ?? false, format);
     }
     io.stderr(renderGatherErrors(snapshot.errors));
-    if (!toStdout) {
+    if (!toStdout && !io.quiet) {
       io.stderr(`wrote ${target}: ${snapshot.cluster.services.length} service(s), ${snapshot.nodes.length} node(s)${values.redact ? ', redacted' : ''}\n`);
     }
     return snapshot.errors.length > 0 ? EXIT.cannotDecide : EXIT.ok;
