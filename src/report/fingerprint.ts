@@ -24,10 +24,22 @@ export function fingerprintOf(f: Pick<Finding, 'id' | 'node' | 'family' | 'evide
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
+/**
+ * A rule without what the kernel counts as packets pass: nft prints `counter packets 12 bytes 720`
+ * and `quota over 1 mbytes used 40 kbytes` with live values (iptables-save prints counters only
+ * with -c, which np-doctor does not pass, and only as a `[12:720]` prefix).
+ */
+export function withoutCounters(rule: string): string {
+  return rule
+    .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
+    .replace(/ used \d+ [kmg]?bytes\b/g, '')
+    .replace(/^\[\d+:\d+\] /, '');
+}
+
 function identityOf(e: Evidence): string {
   switch (e.kind) {
     case 'rule':
-      return JSON.stringify([e.kind, e.node, e.family ?? null, e.table, e.chain, e.rule]);
+      return JSON.stringify([e.kind, e.node, e.family ?? null, e.table, e.chain, e.rule === null ? null : withoutCounters(e.rule)]);
     case 'object':
       return JSON.stringify([e.kind, e.ref, e.field ?? null]);
     case 'sysctl':

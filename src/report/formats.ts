@@ -22,10 +22,6 @@ export interface FormatOptions {
   failOn: FailThreshold;
 }
 
-export function isOutputFormat(s: string): s is OutputFormat {
-  return (OUTPUT_FORMATS as readonly string[]).includes(s);
-}
-
 /** One Service's Report in `format`, ending in a newline. */
 export function renderReportAs(format: DocumentFormat, report: Report, opts: FormatOptions): string {
   switch (format) {

@@ -5,6 +5,7 @@
  */
 import { HEALTH_MARK, healthOf } from './health.js';
 import type { Report, ReportNodeVerdict } from './model.js';
+import { firstFew } from '../text/first-few.js';
 import { sanitize } from '../text/sanitize.js';
 
 type ClientResult = ReportNodeVerdict['result'];
@@ -15,8 +16,7 @@ const FAILING: readonly [ClientResult, string][] = [['timeout', 'times out'], ['
 const NAMED = 3;
 
 function nodeList(nodes: readonly ReportNodeVerdict[], share: boolean): string {
-  const named = nodes.slice(0, NAMED).map((n) => `${sanitize(n.node)}${share && n.deliveredShare > 0 && n.deliveredShare < 1 ? ` (${Math.round((1 - n.deliveredShare) * 100)}%)` : ''}`).join(', ');
-  return nodes.length > NAMED ? `${named} and ${nodes.length - NAMED} more` : named;
+  return firstFew(nodes.map((n) => `${sanitize(n.node)}${share && n.deliveredShare > 0 && n.deliveredShare < 1 ? ` (${Math.round((1 - n.deliveredShare) * 100)}%)` : ''}`), NAMED);
 }
 
 /**
@@ -39,7 +39,9 @@ export function outcome(report: Report): string {
   const found = topFinding(report) !== undefined;
   if (families.length <= 1) return outcomeOf(report.verdict.nodes, found);
   return families.map((f) => {
-    const o = outcomeOf(f.nodes, false);
+    // As for one family: where the rules deliver but a finding of this family (or of both) stands, say so.
+    const foundHere = report.findings.some((x) => x.severity !== 'info' && (x.family === undefined || x.family === f.family));
+    const o = outcomeOf(f.nodes, foundHere);
     return `IPv${f.family} ${o.startsWith('answers') ? 'answers' : o}`;
   }).join('; ');
 }
@@ -49,7 +51,11 @@ export const topFinding = (report: Report): Report['findings'][number] | undefin
 
 /** The one-line headline, plain (no colour), every name from the cluster sanitised. */
 export function headline(report: Report): string {
+  return `${HEALTH_MARK[healthOf(report)]} ${headlineBody(report)}`;
+}
+
+/** The headline after its mark (`shop/frontend: times out via node-1 — etp-local-no-local-endpoint`), for a renderer that colours the mark. */
+export function headlineBody(report: Report): string {
   const top = topFinding(report);
-  const name = `${sanitize(report.target.namespace)}/${sanitize(report.target.service)}`;
-  return `${HEALTH_MARK[healthOf(report)]} ${name}: ${outcome(report)}${top ? ` — ${sanitize(top.id)}` : ''}`;
+  return `${sanitize(report.target.namespace)}/${sanitize(report.target.service)}: ${outcome(report)}${top ? ` — ${sanitize(top.id)}` : ''}`;
 }

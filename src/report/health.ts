@@ -7,6 +7,8 @@ import type { Report } from './model.js';
 export type Health = 'error' | 'warning' | 'ok' | 'undecided';
 
 export const HEALTH_MARK: Record<Health, string> = { error: '✗', warning: '!', ok: '✓', undecided: '?' };
+/** The mark's SGR colour in a terminal: red, yellow, green, magenta. */
+export const HEALTH_TONE: Record<Health, string> = { error: '31', warning: '33', ok: '32', undecided: '35' };
 
 export function healthOf(r: Report): Health {
   if (r.findings.some((f) => f.severity === 'error')) return 'error';

@@ -10,6 +10,7 @@ import { hostPort } from '../engine/address.js';
 import type { Outcome } from '../engine/packet/contract.js';
 import type { Dataplane } from '../engine/walk/walk.js';
 import { IPVS_MODE_CHAIN, ipvsModeChain } from '../model/proxy-mode.js';
+import { firstFew } from '../text/first-few.js';
 
 /** Where the dumps came from: files named by flags, or a node of a snapshot. */
 export type TraceInputs = { kind: 'files' } | { kind: 'snapshot'; node: string };
@@ -42,7 +43,7 @@ export function ipvsGapNotes(plane: Dataplane, outcomes: Outcome[], from: TraceI
   }
   if (noSets) {
     const sets = unseenSets(outcomes);
-    const named = sets.length > MAX_NAMED ? `${sets.slice(0, MAX_NAMED).join(', ')} and ${sets.length - MAX_NAMED} more` : sets.join(', ');
+    const named = firstFew(sets, MAX_NAMED);
     const why = snap === null ? 'No --ipset was given' : `The snapshot holds no ipset list output for ${snap}`;
     const fix = snap === null ? ' Pass --ipset FILE, the output of `ipset list` on the node.' : '';
     const what = sets.length ? ` (here ${named})` : '';

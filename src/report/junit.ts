@@ -5,6 +5,7 @@
  * crashed or timed out is an <error>. No times: the document is the same for the same snapshot.
  */
 import { SEVERITIES, type Severity } from '../check-kit/model.js';
+import { firstFew } from '../text/first-few.js';
 import { evidenceText } from './text.js';
 import type { Report, ReportFinding } from './model.js';
 import { xmlAttr, xmlText } from './xml-text.js';
@@ -66,7 +67,7 @@ function findingBody(f: ReportFinding): string {
   return [
     `${f.severity}: ${f.message}`,
     ...(f.node === undefined ? [] : [`node: ${f.node}`]),
-    ...(f.workingNodes === undefined ? [] : [`works through: ${f.workingNodes.join(', ')}`]),
+    ...(f.workingNodes === undefined ? [] : [`works through: ${firstFew(f.workingNodes, 5)}`]),
     'evidence:',
     ...f.evidence.map((e) => `  ${evidenceText(e)}`),
     `fix: ${f.remediation.summary}`,

@@ -4,7 +4,8 @@
  * or `**[click](evil)**` shows as those characters, never as markup. Fix commands go in fenced
  * `sh` blocks, fenced with more backticks than the command holds, so no command closes its block.
  */
-import { sanitize } from '../text/sanitize.js';
+import { firstFew } from '../text/first-few.js';
+import { hasControl, sanitize } from '../text/sanitize.js';
 import { outcome, topFinding } from './headline.js';
 import { HEALTH_MARK, healthOf } from './health.js';
 import type { Report, ReportFinding } from './model.js';
@@ -44,17 +45,23 @@ function section(r: Report, h: string): string[] {
   return lines;
 }
 
+/** Working nodes named before "and N more". */
+const WORKING_SHOWN = 5;
+
 function finding(f: ReportFinding, h: string): string[] {
   const lines = [`${h} ${f.severity}: ${inline(f.title)} (${checkLink(f)})`, '', inline(f.message), ''];
-  if (f.node !== undefined) lines.push(`Node: ${inline(f.node)}${f.workingNodes === undefined ? '' : `. Works through: ${f.workingNodes.map(inline).join(', ')}`}`, '');
-  else if (f.workingNodes !== undefined) lines.push(`Works through: ${f.workingNodes.map(inline).join(', ')}`, '');
+  const works = f.workingNodes === undefined ? undefined : `Works through: ${inline(firstFew(f.workingNodes, WORKING_SHOWN))}`;
+  if (f.node !== undefined) lines.push(`Node: ${inline(f.node)}${works === undefined ? '' : `. ${works}`}`, '');
+  else if (works !== undefined) lines.push(works, '');
   if (f.evidence.length > 0) {
     lines.push('Evidence:', '');
     for (const e of f.evidence) lines.push(`- ${inline(evidenceText(e))}`);
     lines.push('');
   }
   lines.push(`Fix: ${inline(f.remediation.summary)}`, '');
-  if (f.remediation.commands.length > 0) lines.push(...fenced('sh', f.remediation.commands.map((c) => sanitize(c))), '');
+  // A command with a control character cannot be shown as the shell must get it: said, not altered.
+  const commands = f.remediation.commands.map((c) => (hasControl(c) ? '# (a command holding a control character: see -o json, remediation.pipelines)' : c));
+  if (commands.length > 0) lines.push(...fenced('sh', commands), '');
   lines.push(`<sub>fingerprint \`${f.fingerprint}\`</sub>`, '');
   return lines;
 }

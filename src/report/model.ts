@@ -123,7 +123,6 @@ export const ReportSchema = z.object({
 });
 
 export type Report = z.infer<typeof ReportSchema>;
-export type ReportSummary = Report['summary'];
 export type ReportFinding = z.infer<typeof Finding>;
 export type ReportNodeVerdict = Report['verdict']['nodes'][number];
 export type ReportFamilyVerdict = NonNullable<Report['verdict']['families']>[number];

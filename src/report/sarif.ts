@@ -1,8 +1,11 @@
 /**
  * `-o sarif`: SARIF 2.1.0 for GitHub code scanning and other static-analysis dashboards. One run:
  * the driver np-doctor with every check as a rule, each finding a result. np-doctor reads a
- * cluster, not files, so results carry logical locations only (the Service, and each rule of a
- * node's ruleset the evidence names); a file path would be made up.
+ * cluster, not files, but GitHub code scanning refuses a result without a physical location: each
+ * result's location is the Service, as a path `k8s/NAMESPACE/service/NAME` (where a repository
+ * that keeps its manifests in that layout gets a link) and as a logical location; each rule of a
+ * node's ruleset the evidence names is a related location (logical locations of one location are
+ * names of the same place).
  */
 import type { Check } from '../check-kit/define.js';
 import type { Evidence, Severity } from '../check-kit/model.js';
@@ -78,11 +81,10 @@ function result(r: Report, f: ReportFinding, ruleIndex: number): Record<string, 
     message: { text: sarifText(f.message) },
     partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
     locations: [{
-      logicalLocations: [
-        { name: r.target.service, fullyQualifiedName: service, kind: 'resource' },
-        ...f.evidence.flatMap(ruleLocation),
-      ],
+      physicalLocation: { artifactLocation: { uri: ['k8s', r.target.namespace, 'service', r.target.service].map(uriSegment).join('/') } },
+      logicalLocations: [{ name: r.target.service, fullyQualifiedName: service, kind: 'resource' }],
     }],
+    relatedLocations: f.evidence.flatMap(ruleLocation).map((logical, id) => ({ id, logicalLocations: [logical] })),
     properties: {
       service,
       stage: f.stage,
@@ -103,6 +105,11 @@ function result(r: Report, f: ReportFinding, ruleIndex: number): Record<string, 
  */
 export function sarifText(s: string): string {
   return sanitize(s, true).replace(/[\\[\]]/g, '\\$&');
+}
+
+/** A path segment of a URI: percent-encoded, a lone surrogate (which encodeURIComponent refuses) as U+FFFD. */
+function uriSegment(s: string): string {
+  return encodeURIComponent(s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
 }
 
 /** A rule line the evidence points at: node, table, chain and line (an nftables handle). */

@@ -6,7 +6,7 @@
  * and is cut with `…`, so no row is wider than the terminal.
  */
 import { outcome, topFinding } from './headline.js';
-import { HEALTH_MARK, healthOf, type Health } from './health.js';
+import { HEALTH_MARK, HEALTH_TONE, healthOf } from './health.js';
 import type { Report } from './model.js';
 import type { ServiceInfo } from '../model/kube.js';
 import { sanitize } from '../text/sanitize.js';
@@ -28,13 +28,12 @@ export interface ScanTable {
   row(service: ScanService, report: Report): string;
 }
 
-const TONE: Record<Health, string> = { error: '31', warning: '33', ok: '32', undecided: '35' };
 
 interface Column {
   title: string;
   cell: (s: ScanService) => string;
-  /** Narrowest it is cut to when the table does not fit; absent: never cut (a word from a short fixed set). */
-  min?: number;
+  /** Narrowest it is cut to when the table does not fit. */
+  min: number;
 }
 
 /** `30080/TCP,30443/TCP`: the nodePorts, as the TUI's list shows them. */
@@ -43,9 +42,10 @@ const nodePorts = (s: ScanService): string => sanitize(s.ports.filter((p) => p.n
 const COLUMNS: readonly Column[] = [
   { title: 'NAMESPACE', cell: (s) => sanitize(s.namespace), min: 9 },
   { title: 'NAME', cell: (s) => sanitize(s.name), min: 12 },
-  { title: 'TYPE', cell: (s) => sanitize(s.type) },
+  // Type and policy are short words from Kubernetes' fixed sets, but a snapshot is untrusted: cut too.
+  { title: 'TYPE', cell: (s) => sanitize(s.type), min: 12 },
   { title: 'NODEPORTS', cell: nodePorts, min: 9 },
-  { title: 'ETP', cell: (s) => sanitize(s.externalTrafficPolicy) },
+  { title: 'ETP', cell: (s) => sanitize(s.externalTrafficPolicy), min: 7 },
 ];
 const LAST = 'TOP FINDING: RESULT';
 /** The room the last column keeps before the others are cut to make it. */
@@ -60,7 +60,7 @@ const GAP = 2;
 function columnWidths(services: readonly ScanService[], width: number): number[] {
   const widths = COLUMNS.map((c) => Math.max(displayWidth(c.title), ...services.map((s) => displayWidth(c.cell(s)))));
   const fixed = () => 2 + widths.reduce((a, w) => a + w + GAP, 0);
-  const spare = (k: number) => widths[k]! - (COLUMNS[k]!.min ?? widths[k]!);
+  const spare = (k: number) => widths[k]! - (COLUMNS[k]!.min);
   while (width - fixed() < LAST_MIN) {
     const i = widths.reduce((best, _w, k) => (spare(k) > spare(best) ? k : best), 0);
     if (spare(i) <= 0) break;
@@ -85,7 +85,7 @@ export function scanTable(services: readonly ScanService[], opts: ScanTextOption
       const health = healthOf(report);
       const top = topFinding(report);
       const last = `${top ? `${sanitize(top.id)}: ` : ''}${outcome(report)}`;
-      return `${paint(TONE[health], HEALTH_MARK[health])} ${cells(COLUMNS.map((c) => c.cell(service)), last)}\n`;
+      return `${paint(HEALTH_TONE[health], HEALTH_MARK[health])} ${cells(COLUMNS.map((c) => c.cell(service)), last)}\n`;
     },
   };
 }

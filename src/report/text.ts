@@ -9,8 +9,9 @@ import { hostPort } from '../engine/address.js';
 import { HERE, OVER_BOUND, type Probe } from '../snapshot/probe.js';
 import { sanitizeDeep } from '../text/sanitize.js';
 import { fit, widthOf, wrap } from '../text/wrap.js';
-import { headline } from './headline.js';
-import { healthOf, type Health } from './health.js';
+import { firstFew } from '../text/first-few.js';
+import { headlineBody } from './headline.js';
+import { HEALTH_MARK, HEALTH_TONE, healthOf } from './health.js';
 
 export interface TextOptions {
   color: boolean;
@@ -23,7 +24,6 @@ export interface TextOptions {
 type Paint = (code: string, s: string) => string;
 
 const RESULT_MARK: Record<string, string> = { delivered: '✓', refused: '✗', timeout: '✗', blocked: '✗', indeterminate: '?' };
-const HEALTH_TONE: Record<Health, string> = { error: '31', warning: '33', ok: '32', undecided: '35' };
 
 export function renderReport(report: Report, opts: TextOptions): string {
   // Every string in the Report may come from the cluster: escape control characters before the
@@ -36,8 +36,8 @@ export function renderReport(report: Report, opts: TextOptions): string {
   const out: string[] = [];
   /** A line fitted to the width, its continuation lines `extra` columns deeper than its indent. */
   const put = (line: string, extra = 2) => out.push(...fit(line, width, extra));
-  const [mark = '', ...rest] = headline(r).split(' ');
-  put(`${paint(HEALTH_TONE[healthOf(r)], mark)} ${bold(rest.join(' '))}`);
+  const health = healthOf(r);
+  put(`${paint(HEALTH_TONE[health], HEALTH_MARK[health])} ${bold(headlineBody(r))}`);
   put(`  ${r.verdict.summary}`, 0);
   const families = r.verdict.families ?? [];
   const clients = families.length > 1 ? families.map((f) => `IPv${f.family} client ${clientText(f.client)}`).join(', ') : `client ${clientText(r.target.client)}`;
@@ -98,7 +98,11 @@ export function renderReport(report: Report, opts: TextOptions): string {
   if (r.gatherErrors.length > 0) {
     out.push('');
     out.push(bold('Could not gather'));
-    for (const e of r.gatherErrors) put(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}${e.hint ? dim(` → ${e.hint}`) : ''}`);
+    for (const e of r.gatherErrors) {
+      put(`  ${e.node ? `${e.node}: ` : ''}${e.what}: ${e.why}`);
+      // A hint may hold a command to paste (`ssh-keyscan -p 22 host >> ~/.ssh/known_hosts`): its own line, never wrapped.
+      if (e.hint) out.push(dim(`    → ${e.hint}`));
+    }
   }
   return `${out.join('\n')}\n`;
 }
@@ -124,9 +128,7 @@ function unrunGroups(checks: Report['checks']): { status: string; reason: string
 
 /** `node-2 (10.0.0.2)`, or the first few and how many more (a hundred nodes on one line help nobody). */
 function sameText(paths: readonly Report['paths'][number][]): string {
-  const SHOWN = 5;
-  const named = paths.slice(0, SHOWN).map((p) => `${p.node} (${p.address})`).join(', ');
-  return paths.length > SHOWN ? `${named} and ${paths.length - SHOWN} more node${paths.length - SHOWN === 1 ? '' : 's'}` : named;
+  return firstFew(paths.map((p) => `${p.node} (${p.address})`), 5, { one: 'node', many: 'nodes' });
 }
 
 const PROBE_TONE: Record<Probe['result'], string> = { connected: '32', refused: '31', 'timed-out': '31', unreachable: '31', error: '33', 'not-run': '2' };

@@ -6,11 +6,10 @@
  */
 import { sanitize } from '../text/sanitize.js';
 
-/* eslint-disable no-control-regex -- removing what XML 1.0 forbids is this file's job */
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/* eslint-enable no-control-regex */
+/** What XML 1.0 forbids beyond the control characters sanitize() has already made visible escapes. */
+const NOT_XML = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\t': '&#9;', '\r': '&#13;' };
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\t': '&#9;' };
 
 /** Element content: newlines and tabs kept. */
 export function xmlText(s: string): string {
@@ -19,5 +18,5 @@ export function xmlText(s: string): string {
 
 /** An attribute value (between double quotes): newlines and tabs written as character references, which attribute normalisation keeps. */
 export function xmlAttr(s: string): string {
-  return sanitize(s, true).replace(NOT_XML, '').replace(/[&<>"'\n\t\r]/g, (c) => ENTITY[c]!);
+  return sanitize(s, true).replace(NOT_XML, '').replace(/[&<>"'\n\t]/g, (c) => ENTITY[c]!);
 }

@@ -36,9 +36,9 @@ const SGR = /\x1b\[[0-9;]*m/g;
 const columns = (line: string): number => [...line.replace(SGR, '')].length;
 const words = (text: string): string[] => text.replace(SGR, '').split(/\s+/).filter((w) => w !== '');
 
-/** Lines wider than `width` that are neither a fix command of the report nor one word alone. */
-function overlong(text: string, width: number, commands: readonly string[] = []): string[] {
-  const whole = new Set(commands.map((c) => `$ ${sanitize(c, true)}`));
+/** Lines wider than `width` that are neither a fix command or a gather hint of the report nor one word alone. */
+function overlong(text: string, width: number, commands: readonly string[] = [], hints: readonly string[] = []): string[] {
+  const whole = new Set([...commands.map((c) => `$ ${sanitize(c, true)}`), ...hints.map((h) => `→ ${sanitize(h, true)}`)]);
   return text.split('\n').filter((line) => {
     const content = line.replace(SGR, '').trim();
     return columns(line) > width && !whole.has(content) && /\s/.test(content);
@@ -46,6 +46,7 @@ function overlong(text: string, width: number, commands: readonly string[] = [])
 }
 
 const commandsOf = (r: Report): string[] => r.findings.flatMap((f) => f.remediation.commands);
+const hintsOf = (r: Report): string[] => r.gatherErrors.flatMap((e) => (e.hint === undefined ? [] : [e.hint]));
 
 /** Every Service with a nodePort in the demo snapshots, and every scenario's question. */
 async function reports(): Promise<{ name: string; report: Report }[]> {
@@ -66,14 +67,22 @@ async function reports(): Promise<{ name: string; report: Report }[]> {
   return out;
 }
 
-const ALL = await reports();
-const payments = ALL.find((r) => r.name === 'examples/demo.json shop/payments')!.report;
+const CORPUS = await reports();
+const payments = CORPUS.find((r) => r.name === 'examples/demo.json shop/payments')!.report;
+/** A node the gathering could not read, with the hint ssh host verification gives: a command to paste. */
+const unread: Report = {
+  ...payments,
+  gatherErrors: [{ stage: 'node', node: 'node-1', what: 'ssh node-1 (192.168.1.101:22)', why: 'host key not in known_hosts',
+    hint: 'check the key out of band, then run "ssh-keyscan -p 22 192.168.1.101 >> ~/.ssh/known_hosts" (or pass --ssh-known-hosts FILE)' }],
+};
+const ALL = [...CORPUS, { name: 'svc/payments with a node not read', report: unread }];
 
 describe('the text report fits the width', () => {
   test('the corpus is what the tests below need: svc/payments\'s verdict is long, and fix commands are too', () => {
     assert.ok(ALL.length > 50, `${ALL.length} reports`);
     assert.ok(payments.verdict.summary.length > 800, 'svc/payments has the long verdict');
     assert.ok(ALL.some(({ report }) => commandsOf(report).some((c) => c.length > 200)), 'a fix command wider than any width tested');
+    assert.ok(ALL.some(({ report }) => hintsOf(report).some((h) => h.length > 60)), 'a gather hint wider than 60 columns');
   });
 
   for (const width of WIDTHS) {
@@ -81,9 +90,10 @@ describe('the text report fits the width', () => {
       for (const { name, report } of ALL) {
         for (const opts of [{ color: false }, { color: true }, { color: false, verbose: true }]) {
           const text = renderReport(report, { ...opts, width });
-          assert.deepEqual(overlong(text, width, commandsOf(report)), [], `${name} ${JSON.stringify(opts)}`);
+          assert.deepEqual(overlong(text, width, commandsOf(report), hintsOf(report)), [], `${name} ${JSON.stringify(opts)}`);
           const lines = text.split('\n').map((l) => l.replace(SGR, '').trim());
           for (const c of commandsOf(report)) assert.ok(lines.includes(`$ ${sanitize(c, true)}`), `${name}: \`${c}\` is a whole line`);
+          for (const h of hintsOf(report)) assert.ok(lines.includes(`→ ${sanitize(h, true)}`), `${name}: the hint \`${h}\` is a whole line`);
           assert.deepEqual(words(text), words(renderReport(report, { ...opts, width: ENDLESS })), `${name} ${JSON.stringify(opts)}: the same words in the same order`);
         }
       }

@@ -93,3 +93,11 @@ test('fingerprints: one per finding, the same across runs and wording, different
   ];
   for (const [what, g, s] of changed) assert.notEqual(fingerprintOf(g, s), f.fingerprint, what);
 });
+
+test('fingerprints: an nft rule\'s live counters and quota use do not move it', () => {
+  const scope = { namespace: 'shop', service: 'frontend', port: { name: 'http', port: 80, protocol: 'TCP' } };
+  const at = (rule: string) => fingerprintOf({ id: 'host-firewall-drop', node: 'node-1', evidence: [{ kind: 'rule', node: 'node-1', source: 'node-1:nft-ruleset', family: 'inet', table: 'filter', chain: 'input', line: 7, handle: 7, rule, action: 'drop' }] }, scope);
+  const first = at('tcp dport 30080 counter packets 12 bytes 720 quota over 1 mbytes used 40 kbytes drop');
+  assert.equal(at('tcp dport 30080 counter packets 9031 bytes 541860 quota over 1 mbytes used 2 mbytes drop'), first);
+  assert.notEqual(at('tcp dport 30081 counter packets 12 bytes 720 quota over 1 mbytes used 40 kbytes drop'), first, 'another port is another rule');
+});

@@ -24,8 +24,10 @@ function assertValid(doc: unknown, what: string): void {
 interface SarifResult {
   ruleId: string; ruleIndex: number; level: string; message: { text: string };
   partialFingerprints: Record<string, string>;
-  locations: { logicalLocations: { name: string; fullyQualifiedName: string; kind: string }[]; physicalLocation?: unknown }[];
+  locations: { logicalLocations: LogicalLocation[]; physicalLocation: { artifactLocation: { uri: string } } }[];
+  relatedLocations: { id: number; logicalLocations: LogicalLocation[] }[];
 }
+interface LogicalLocation { name: string; fullyQualifiedName: string; kind: string }
 interface SarifLog { runs: { tool: { driver: { name: string; rules: { id: string; helpUri?: string; defaultConfiguration: { level: string } }[] } }; results: SarifResult[] }[] }
 
 test('each demo Service\'s report and the whole scan validate against the published SARIF 2.1.0 schema', async () => {
@@ -56,13 +58,15 @@ test('each demo Service\'s report and the whole scan validate against the publis
     assert.equal(res.level, { error: 'error', warning: 'warning', info: 'note' }[f.severity]);
     assert.equal(res.message.text, f.message.replace(/[\\[\]]/g, '\\$&'));
     assert.deepEqual(Object.values(res.partialFingerprints), [f.fingerprint]);
-    // Logical locations only: the Service, then each rule the evidence names; no made-up file.
+    // The location is the Service (GitHub code scanning needs a physical one: its manifest's path
+    // in a k8s/NS/service/NAME layout); each rule the evidence names is a related location.
+    assert.equal(res.locations.length, 1);
     const [loc] = res.locations;
-    assert.equal(loc?.physicalLocation, undefined);
-    assert.deepEqual(loc?.logicalLocations[0], { name: r.target.service, fullyQualifiedName: `${r.target.namespace}/${r.target.service}`, kind: 'resource' });
+    assert.equal(loc?.physicalLocation.artifactLocation.uri, `k8s/${r.target.namespace}/service/${r.target.service}`);
+    assert.deepEqual(loc?.logicalLocations, [{ name: r.target.service, fullyQualifiedName: `${r.target.namespace}/${r.target.service}`, kind: 'resource' }]);
     const rules = f.evidence.filter((e) => e.kind === 'rule');
-    assert.deepEqual(loc?.logicalLocations.slice(1).map((l) => l.fullyQualifiedName),
-      rules.map((e) => `${e.node}/${e.family ? `${e.family} ` : ''}${e.table}/${e.chain}/${e.handle !== undefined ? `handle ${e.handle}` : `line ${e.line}`}`));
+    assert.deepEqual(res.relatedLocations.map((l) => [l.id, l.logicalLocations.map((x) => x.fullyQualifiedName)]),
+      rules.map((e, id) => [id, [`${e.node}/${e.family ? `${e.family} ` : ''}${e.table}/${e.chain}/${e.handle !== undefined ? `handle ${e.handle}` : `line ${e.line}`}`]]));
   }
 });
 

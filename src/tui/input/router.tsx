@@ -6,9 +6,10 @@
  * handler is the closure of the render before, re-subscribed after the screen is drawn, so a key
  * that comes in between acts on what the screen showed before the previous key. Here a chunk is
  * split into keys, and the next key is dispatched once the updates of the one before are
- * rendered, to the handlers of that render. React schedules those renders itself (Ink's host
- * gives updates outside its events the default priority): KeyInput renders after each key, in
- * the same batch as the key's own updates, and its commit says when the next key may go.
+ * rendered, to the handlers of that render. Whether React commits a key's updates at once or in a
+ * batch, KeyInput's own update comes after them, so its commit says when the next key may go. A
+ * handler is read when it is called: a listener later in the same key's dispatch already sees
+ * what an earlier one changed.
  */
 import { useStdin } from 'ink';
 import { createContext, useContext, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
@@ -65,7 +66,7 @@ export class KeyRouter {
     try {
       this.dispatch(k);
     } finally {
-      // Queued behind the handlers' updates: React renders them together, in one commit.
+      // Queued behind the handlers' updates: its commit comes with or after theirs.
       this.render();
     }
   }
