@@ -1,5 +1,5 @@
 import { inCi, type Io } from './cli/io.js';
-import { COMMANDS, COMPLETE_COMMAND } from './cli/commands.js';
+import { commandNamed, COMMANDS, COMPLETE_COMMAND } from './cli/commands.js';
 import { didYouMean } from './cli/suggest.js';
 import { EXIT, UserError } from './exit.js';
 import { sanitizeOutput } from './text/sanitize.js';
@@ -60,7 +60,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     io.stdout(await completeWords(args));
     return EXIT.ok;
   }
-  const entry = COMMANDS[command];
+  const entry = commandNamed(command);
   if (!entry) {
     io.stderr(`np-doctor: unknown command "${command.slice(0, 60)}"${didYouMean(command, Object.keys(COMMANDS))}\nRun "np-doctor --help" for the commands.\n`);
     return EXIT.usage;

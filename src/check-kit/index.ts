@@ -15,6 +15,7 @@ export { sh, renderCommand, quoteWord, CommandError } from './command.js';
 export type { Command, Interpolation } from './command.js';
 export { ruleSpecWords } from './rule-words.js';
 export { chainEvidence, eachReadableRule, hopRule, ingressOutcomes, readableRules, ruleEvidence } from './rules.js';
+export { editDistance } from '../text/edit-distance.js';
 export { familyOf, hostCidr, inCidr, isIp, isLoopbackIp } from './address.js';
 export { probeEvidence, probeTargetText } from './probes.js';
 export { hostPort, ruleAt, rulesOf } from './engine.js';

@@ -2,17 +2,16 @@
  * `np-doctor checks`: every check with its id, severity and one line (plugins included).
  * `np-doctor checks ID`: that check's page, docs/checks/ID.md, the same page as its docsUrl.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { CHECKS } from '../../checks/index.js';
-import { editDistance } from '../../checks/lib/text.js';
 import { catalogue } from '../diagnose.js';
-import { EXIT, UserError } from '../exit.js';
+import { EXIT } from '../exit.js';
 import { checkDocsPath, checkDocsUrl } from '../report/check-docs.js';
 import { command } from './command.js';
 import { loadChecks, PLUGIN_FLAG } from './diagnose-common.js';
 import { UsageError } from './io.js';
+import { PackageFileMissingError, packageFile } from './package-root.js';
+import { didYouMean } from './suggest.js';
 
 export const CHECKS_HELP = `Usage: np-doctor checks [ID] [-o text|json] [--plugin FILE]
 
@@ -24,13 +23,6 @@ Examples:
   np-doctor checks
   np-doctor checks etp-local-no-local-endpoint
 `;
-
-/** The installed package's pages are not where np-doctor looked. */
-class PageMissingError extends UserError {
-  override readonly name = 'PageMissingError';
-  readonly exitCode = EXIT.usage;
-  readonly pointsToHelp = false;
-}
 
 export const run = command({
   help: CHECKS_HELP,
@@ -70,30 +62,21 @@ export const run = command({
   },
 });
 
+/** Names offered for a mistyped check id: a prefix may fit several (kube-proxy-m…). */
+const SUGGESTED_CHECKS = 3;
+
 /** `no check "etp-local"; did you mean etp-local-no-local-endpoint?` */
 function unknownCheck(id: string, ids: readonly string[]): string {
-  const near = ids.map((c) => ({ c, d: id.length >= 3 && c.includes(id) ? 0 : editDistance(id, c) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(id.length / 3)))
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-    .slice(0, 3)
-    .map((x) => x.c);
   const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
-  return `no check ${shown}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''} (np-doctor checks lists them all)`;
+  return `no check ${shown}${didYouMean(id, ids, SUGGESTED_CHECKS)} (np-doctor checks lists them all)`;
 }
 
-/**
- * The page as the package ships it. The built CLI is dist/src/cli.js and its chunks
- * dist/src/chunks/*.js; from source it is src/cli/checks.ts: the package root, which holds
- * docs/checks/, is two or three folders up. The first ancestor with a package.json is that root.
- */
+/** The page as the package ships it (docs/checks/ID.md in the package's root). */
 function page(id: string): string {
   const file = checkDocsPath(id);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
-    if (!existsSync(join(dir, 'package.json'))) continue;
-    const path = join(dir, file);
-    if (!existsSync(path)) break;
-    return `${readFileSync(path, 'utf8').trimEnd()}\n\nOnline: ${checkDocsUrl(id)}\n`;
+  const path = packageFile(file);
+  if (path === undefined) {
+    throw new PackageFileMissingError(`the page for ${id} is not installed with np-doctor (${file} next to its package.json); read it at ${checkDocsUrl(id)}`);
   }
-  throw new PageMissingError(`the page for ${id} is not installed with np-doctor (${file} next to its package.json); read it at ${checkDocsUrl(id)}`);
+  return `${readFileSync(path, 'utf8').trimEnd()}\n\nOnline: ${checkDocsUrl(id)}\n`;
 }

@@ -82,7 +82,7 @@ function flagError(argv: string[], options: Flags, positionals: boolean): UsageE
   for (const t of tokens) {
     if (t.kind === 'positional' && !positionals) return new UsageError(`unexpected argument ${quoted(t.value)}: this command takes only flags`);
     if (t.kind !== 'option') continue;
-    const option = options[t.name];
+    const option = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
     if (option === undefined) {
       // A one-letter flag is one edit from every other: only long names are worth a guess.
       return new UsageError(`unknown flag ${quoted(t.rawName)}${t.rawName.startsWith('--') ? didYouMean(t.rawName, long) : ''}`);
@@ -92,7 +92,7 @@ function flagError(argv: string[], options: Flags, positionals: boolean): UsageE
       if (t.value === undefined) return new UsageError(`${t.rawName} needs a value`);
       // `--node --all-nodes`: the lenient parse took the next flag as the value; the strict one refused it.
       if (!t.inlineValue && t.value.startsWith('-')) {
-        return new UsageError(`${t.rawName} needs a value, got the flag ${quoted(t.value)} (write ${t.rawName}=${t.value} if that is the value)`);
+        return new UsageError(`${t.rawName} needs a value, got the flag ${quoted(t.value)} (write --${t.name}=${t.value} if that is the value)`);
       }
     }
   }

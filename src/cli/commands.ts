@@ -22,5 +22,10 @@ export const COMMANDS: Record<string, Command> = {
   completion: { summary: 'print a shell completion script: bash, zsh or fish', load: () => import('./completion.js') },
 };
 
+/** The command called `name`, or undefined: only the table's own keys (`constructor` is no command). */
+export function commandNamed(name: string): Command | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 /** What the shells' completion scripts (and kubectl's plugin completion) call: not listed in the help. */
 export const COMPLETE_COMMAND = '__complete';

@@ -10,8 +10,8 @@ import type { UnmetKind } from '../run/requirements.js';
 import type { CheckResult } from '../run/runner.js';
 import { UsageError } from './io.js';
 import { OVERWRITE_FLAG } from './output-file.js';
-import type { OutputFormat } from '../report/formats.js';
-import { FAIL_ON_LEVELS, OUTPUTS, type FailOn } from './output-values.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js';
+import { FAIL_ON_LEVELS, type FailOn } from './output-values.js';
 import { didYouMean } from './suggest.js';
 
 export const PLUGIN_FLAG = { plugin: { type: 'string', multiple: true } } as const;
@@ -30,8 +30,8 @@ export const REPORT_FLAGS = {
 export type { FailOn } from './output-values.js';
 
 export function parseOutput(v: string | undefined): OutputFormat {
-  const output = OUTPUTS.find((o) => o === (v ?? 'text'));
-  if (output === undefined) throw new UsageError(`-o ${v}: use ${OUTPUTS.join(', ')}${didYouMean(v ?? '', OUTPUTS)}`);
+  const output = OUTPUT_FORMATS.find((o) => o === (v ?? 'text'));
+  if (output === undefined) throw new UsageError(`-o ${v}: use ${OUTPUT_FORMATS.join(', ')}${didYouMean(v ?? '', OUTPUT_FORMATS)}`);
   return output;
 }
 

@@ -102,7 +102,7 @@ kube-proxy replacements (Cilium):
 /** The gather flags as parsed: strings, string lists and booleans, each absent when not given. */
 export type GatherFlagValues = { [K in keyof typeof GATHER_FLAGS]?: (typeof GATHER_FLAGS)[K] extends { multiple: true } ? string[] : (typeof GATHER_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
 
-const COLLECT: readonly CollectMode[] = ['ssh', 'debug-pod', 'local', 'none'];
+export const COLLECT: readonly CollectMode[] = ['ssh', 'debug-pod', 'local', 'none'];
 /** Per node command: iptables-save of a 10k-Service node takes a few seconds; a minute means trouble. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
@@ -163,9 +163,9 @@ export function nodeTimeoutMs(text: string | undefined): number {
 }
 
 /**
- * Flags that would silently drop one another: -n beside -A. --all-nodes replays every node; --node and --node-ip name the one clients connect to. Together
- * one of them would be dropped silently. (--node with a loopback --node-ip is a question of its
- * own: a client on that node; the question says so.)
+ * Flags that would silently drop one another: -n beside -A; --all-nodes (replays every node)
+ * beside --node or --node-ip (name the one clients connect to). (--node with a loopback
+ * --node-ip is a question of its own: a client on that node; the question says so.)
  */
 export function checkExclusiveFlags(values: Pick<GatherFlagValues, 'node' | 'node-ip' | 'all-nodes' | 'namespace' | 'all-namespaces'>): void {
   if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
@@ -174,8 +174,6 @@ export function checkExclusiveFlags(values: Pick<GatherFlagValues, 'node' | 'nod
     throw new UsageError(`${named} and --all-nodes exclude each other: ${named} replays connections entering at one node, --all-nodes at every node`);
   }
 }
-
-export const COLLECT_MODES = COLLECT;
 
 export function gatherRequest(
   values: GatherFlagValues,

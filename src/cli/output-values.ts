@@ -1,12 +1,8 @@
 /**
- * The words -o and --fail-on take, in a module of their own so shell completion lists them
- * without loading the checks.
+ * The words --fail-on takes, in a module of their own so shell completion lists them without
+ * loading the checks (-o's are src/report/formats.ts's OUTPUT_FORMATS).
  */
 import { SEVERITIES, type Severity } from '../check-kit/model.js';
-import { OUTPUT_FORMATS } from '../report/formats.js';
-
-/** What -o takes for a Report. */
-export const OUTPUTS = OUTPUT_FORMATS;
 
 export type FailOn = Severity | 'none';
 export const FAIL_ON_LEVELS: readonly FailOn[] = [...SEVERITIES, 'none'];

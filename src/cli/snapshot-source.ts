@@ -110,6 +110,10 @@ export async function gatherLive(request: GatherRequest, io: Io, command: string
 
 /** Namespaces shown in a message before "…": a snapshot of a whole cluster may hold thousands. */
 const SHOWN_NAMESPACES = 10;
+/** A namespace is a DNS label, at most 63 characters; a snapshot may hold anything: cut there. */
+const NAMESPACE_CHARS = 63;
+
+const shownNamespace = (ns: string): string => (ns.length > NAMESPACE_CHARS ? `${ns.slice(0, NAMESPACE_CHARS)}…` : ns);
 
 /**
  * A snapshot gathered for one namespace says nothing about another: "no NodePort Services" there
@@ -119,6 +123,6 @@ export function checkHoldsNamespace(snapshot: Snapshot, ns: string, file: string
   const gathered = snapshot.target.namespace;
   if (gathered === null || gathered === ns) return;
   const held = [...new Set([gathered, ...snapshot.cluster.services.map((s) => s.metadata?.namespace ?? '')].filter((n) => n !== ''))].sort();
-  const shown = `${held.slice(0, SHOWN_NAMESPACES).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
-  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; use -n ${gathered}, or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
+  const shown = `${held.slice(0, SHOWN_NAMESPACES).map(shownNamespace).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
+  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; use -n ${shownNamespace(gathered)}, or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
 }

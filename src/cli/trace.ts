@@ -57,7 +57,6 @@ Node (optional, refine the walk):
 Output:
   -o, --output text|json    text (default) or JSON (fields: packet, outcomes[].probability, verdict,
                             delivery, dnat, snat, mark, indeterminate, hops[])
-  -h, --help                show this help
 
 Examples (the first needs no files: demo is the snapshot that ships with np-doctor):
   np-doctor trace --snapshot demo --node node-1 --to 192.168.1.101:30080

@@ -1,6 +1,7 @@
 /**
- * What gathering reports while it works. The CLI shows it with ora on stderr; tests and JSON mode
- * use SILENT. Several steps can run at once (nodes in parallel), so a step is named by an id.
+ * What gathering reports while it works. The CLI shows it with ora on stderr when that is a
+ * terminal, whatever -o is (src/cli/spinner.ts); tests, CI and --quiet use SILENT.
+ * Several steps can run at once (nodes in parallel), so a step is named by an id.
  */
 export interface Progress {
   start(id: string, text: string): void;

@@ -58,7 +58,7 @@ export async function loadPlugins(files: readonly string[], builtIn: readonly Ch
       try {
         check = defineCheck(def as CheckDefinition);
       } catch (e) {
-        throw new PluginError(`--plugin ${file}: ${(e as Error).message}`);
+        throw new PluginError(`--plugin ${file}: ${bounded((e as Error).message)}`);
       }
       const clash = seen.get(check.id);
       if (clash !== undefined) throw new PluginError(`--plugin ${file}: check id "${check.id}" is already taken by ${clash}`);
@@ -69,6 +69,11 @@ export async function loadPlugins(files: readonly string[], builtIn: readonly Ch
   return out;
 }
 
+/** A plugin's own error text is shown up to this many characters: it may be anything. */
+const SHOWN_ERROR = 300;
+
+const bounded = (text: string): string => (text.length > SHOWN_ERROR ? `${text.slice(0, SHOWN_ERROR)}…` : text);
+
 /** Node's ERR_MODULE_NOT_FOUND names the missing package or file and the module that imported it. */
 const NOT_FOUND = /^Cannot find (package|module) '([^']+)' imported from (.+)$/;
 
@@ -77,7 +82,7 @@ function whyNotLoaded(err: unknown, path: string): string {
   if (!existsSync(path)) return `file not found (${path})`;
   const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
   const m = (err as NodeJS.ErrnoException | null)?.code === 'ERR_MODULE_NOT_FOUND' ? NOT_FOUND.exec(first) : null;
-  if (m === null) return first;
+  if (m === null) return bounded(first);
   const [, kind, what, importer] = m;
   return kind === 'package'
     ? `${importer} imports the package '${what}', which is not installed in any node_modules folder above it`

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -45,8 +45,19 @@ test('values np-doctor knows; file names where a file goes', async () => {
   for (const words of [['snapshot', '-o', ''], ['snapshot', '-f', ''], ['diagnose', '--ssh-key', ''], ['trace', '--iptables', '']]) {
     assert.deepEqual(await complete(...words), { candidates: [], directive: ':0' }, words.join(' '));
   }
-  assert.deepEqual(await complete('diagnose', '--snapshot', ''), { candidates: ['demo'], directive: ':0' });
+  assert.deepEqual(await complete('diagnose', '--snapshot', ''), { candidates: ['demo'], directive: ':0' }, 'demo, and file names too');
   assert.deepEqual(await complete('diagnose', '-n', ''), { candidates: [], directive: ':4' }, 'a namespace is no file');
+  assert.deepEqual(await complete('trace', '--local-ip', ''), { candidates: [], directive: ':4' }, 'an address is no file');
+  for (const name of ['checks', 'trace', 'version']) {
+    assert.deepEqual(await complete(name, '-o', ''), { candidates: ['text', 'json'], directive: ':4' }, `${name} prints text or json only`);
+  }
+});
+
+test('names an object has by inheritance are no command and no flag', async () => {
+  for (const name of ['constructor', 'toString', '__proto__']) {
+    assert.deepEqual(await complete(name, ''), { candidates: [], directive: ':4' }, name);
+    assert.deepEqual(await complete('diagnose', `--${name}`, ''), { candidates: [], directive: ':4' }, `--${name}`);
+  }
 });
 
 const CLI = resolve('dist/src/cli.js');
@@ -81,6 +92,11 @@ test('the bash script, sourced in a real bash, completes through np-doctor', { s
   assert.deepEqual(await tab('np-doctor', 'scan', '--fail-on', 'w'), ['warning']);
   assert.deepEqual(await tab('np-doctor', 'snapshot', '-f', 'fron'), ['frontend.json'], 'file names where a file goes');
   assert.deepEqual(await tab('np-doctor', 'diagnose', '-n', 'fron'), [], 'but not for a namespace');
+  const snapshots = await tab('np-doctor', 'diagnose', '--snapshot', '');
+  assert.deepEqual([snapshots[0], ...snapshots.slice(1).sort()], ['demo', ...readdirSync(dir).sort()], '--snapshot: demo, then the file names');
+  // Readline quotes what it inserts only when told the candidates are file names.
+  const bashScript = (await runMain(['completion', 'bash'])).out;
+  assert.ok(/compopt -o filenames[^\n]*\n[^\n]*compgen -f/.test(bashScript), 'compopt -o filenames just before compgen -f');
   const registered = await promisify(execFile)('bash', ['--norc', '-c', `source '${script}'; complete -p np-doctor`]);
   assert.match(registered.stdout, /complete -F _np_doctor_complete np-doctor/);
 });
@@ -90,8 +106,25 @@ test('zsh and fish scripts call the same entry', async () => {
     const r = await runMain(['completion', shell]);
     assert.equal(r.code, 0);
     assert.match(r.out, /__complete/);
-    assert.match(r.out, shell === 'zsh' ? /^#compdef np-doctor\n[\s\S]*compdef _np_doctor np-doctor\n$/ : /complete -c np-doctor -f -a '\(__np_doctor_complete\)'\n$/);
+    // Autoloaded from fpath the file is the body of _np-doctor: the first Tab must complete, not only register.
+    assert.match(r.out, shell === 'zsh'
+      ? /^#compdef np-doctor\n[\s\S]*\nif \[\[ \$funcstack\[1\] == _np-doctor \]\]; then _np_doctor "\$@"; else compdef _np_doctor np-doctor; fi\n$/
+      : /complete -c np-doctor -f -a '\(__np_doctor_complete\)'\n$/);
   }
+});
+
+test('completion --help: each "load it" line is a command to paste, its note a # comment', { skip: !hasBash && 'bash is not installed' }, async () => {
+  const help = (await runMain(['completion', '--help'])).out;
+  const lines = help.split('\n').filter((l) => /^ {2}\S/.test(l) && l.includes('np-doctor completion ')).map((l) => l.trim());
+  assert.deepEqual(lines.map((l) => /# (\w+)/.exec(l)?.[1]), ['bash', 'zsh', 'fish'], help);
+  for (const line of lines) await promisify(execFile)('bash', ['--norc', '-n', '-c', line]);
+  // bash's line, pasted as it is into a bash, loads the completion.
+  const bin = join(dir, 'bin-src');
+  execFileSync('mkdir', ['-p', bin]);
+  writeFileSync(join(bin, 'np-doctor'), `#!/bin/sh\nexec "${process.execPath}" --import tsx "${resolve('src/cli.ts')}" "$@"\n`);
+  chmodSync(join(bin, 'np-doctor'), 0o755);
+  const { stdout } = await promisify(execFile)('bash', ['--norc', '-c', `${lines[0]}\ncomplete -p np-doctor`], { env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir } });
+  assert.match(stdout, /complete -F _np_doctor_complete np-doctor/);
 });
 
 test('kubectl_complete-np_doctor answers as np-doctor __complete does', async () => {

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { runMain } from '../support/run-main.js';
+import { builtCliSkip } from '../support/tier.js';
 
 const CLI = resolve('dist/src/cli.js');
 const elsewhere = mkdtempSync(join(tmpdir(), 'npd-demo-'));
@@ -67,4 +68,16 @@ test('every help example can be pasted as it is', async () => {
       assert.equal(r.code, 0, `${line}: ${r.err}`);
     }
   }
+});
+
+test('an install without examples/demo.json: np-doctor demo says so, exit 2, no stack trace', { skip: builtCliSkip() }, async () => {
+  assert.ok(existsSync(CLI), `${CLI} is missing: npm run build first (npm test does)`);
+  // The built CLI and a package.json of that name, as an install is laid out, but examples/ left out.
+  const pkg = join(elsewhere, 'no-examples');
+  cpSync(resolve('dist/src'), join(pkg, 'dist/src'), { recursive: true, filter: (f) => !f.endsWith('.d.ts') });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'np-doctor', type: 'module', exports: { './package.json': './package.json' } }));
+  symlinkSync(realpathSync('node_modules'), join(pkg, 'node_modules'));
+  const r = await promisify(execFile)(process.execPath, [join(pkg, 'dist/src/cli.js'), 'demo'], { cwd: elsewhere }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, 'np-doctor demo: np-doctor is installed without its examples/demo.json (the demo snapshot): reinstall np-doctor\n');
 });

@@ -5,10 +5,12 @@
  * In-process through main() against the fake API server.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Io } from '../../src/cli/io.js';
+import { checkHoldsNamespace } from '../../src/cli/snapshot-source.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
 import { main } from '../../src/main.js';
 import { apiLabPerFile } from '../support/api-lab.js';
 import { runMain } from '../support/run-main.js';
@@ -39,6 +41,8 @@ test('flag values: missing, given to a switch, or swallowing the next flag', asy
   assert.match((await run(['diagnose', 'svc/frontend', '--node'])).err, /--node needs a value\n/);
   assert.match((await run(['diagnose', 'svc/frontend', '--all-nodes=yes'])).err, /--all-nodes takes no value \(got "yes"\)/);
   assert.match((await run(['diagnose', 'svc/frontend', '--node', '--all-nodes'])).err, /--node needs a value, got the flag "--all-nodes"/);
+  // parseArgs reads `-n=-x` as the value "=-x": the hint names the long flag, which it reads as meant.
+  assert.match((await run(['diagnose', 'svc/frontend', '-n', '-x'])).err, /-n needs a value, got the flag "-x" \(write --namespace=-x if that is the value\)/);
   assert.match((await run(['version', 'extra'])).err, /unexpected argument "extra"/);
 });
 
@@ -51,8 +55,20 @@ test('an unknown command: did you mean, and help CMD is that command\'s help', a
     assert.equal(r.code, 0, name);
     assert.equal(r.out, (await run([name, '--help'])).out, `help ${name} is ${name} --help`);
     assert.match(r.out, new RegExp(`^Usage: np-doctor ${name}`));
+    assert.equal(r.out.match(/-h, --help/g)?.length, 1, `${name}: -h, --help listed once (the common flags)`);
   }
   assert.match((await run(['help'])).out, /^np-doctor: why does this Kubernetes NodePort not answer\?/);
+});
+
+test('names an object has by inheritance are no command and no flag: exit 2, not a crash', async () => {
+  for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const r = await run([name]);
+    assert.equal(r.code, 2, `${name}: ${r.err}`);
+    assert.match(r.err, new RegExp(`unknown command "${name}"`));
+    const flag = await run(['diagnose', 'svc/frontend', `--${name}`]);
+    assert.equal(flag.code, 2, `--${name}: ${flag.err}`);
+    assert.match(flag.err, new RegExp(`unknown flag "--${name}"`));
+  }
 });
 
 test('conflicting flags are refused, naming both', async () => {
@@ -173,4 +189,21 @@ test('scan of a namespace the snapshot was not gathered for: 3, naming what it h
   assert.equal(r.code, 3);
   assert.equal(r.out, '', 'no "no NodePort Services" line: that would be a clean bill');
   assert.match(r.err, /has no data for namespace default: it was gathered for namespace shop; use -n shop/);
+});
+
+test('namespaces a snapshot names are cut at 63 characters in that message, and at most 10 are listed', () => {
+  // Loading refuses a namespace that is no DNS label; the message bounds them all the same (a snapshot held in memory is not reloaded).
+  const demo = JSON.parse(readFileSync('examples/demo.json', 'utf8')) as Snapshot;
+  const service = demo.cluster.services[0]!;
+  const snapshot = {
+    ...demo,
+    target: { ...demo.target, namespace: 'n'.repeat(5000) },
+    cluster: { ...demo.cluster, services: Array.from({ length: 12 }, (_, i) => ({ ...service, metadata: { ...service.metadata, namespace: `${'m'.repeat(200)}${String(i).padStart(2, '0')}` } })) },
+  };
+  assert.throws(() => checkHoldsNamespace(snapshot, 'default', 'x.json'), (e: Error) => {
+    assert.match(e.message, new RegExp(`gathered for namespace ${'m'.repeat(63)}…, `));
+    assert.match(e.message, new RegExp(`, … \\(13 in all\\); use -n ${'n'.repeat(63)}…, or gather default`));
+    assert.ok(!e.message.includes('m'.repeat(64)) && !e.message.includes('n'.repeat(64)), 'no namespace shown whole');
+    return true;
+  });
 });

@@ -36,4 +36,11 @@ describe('--plugin load errors', () => {
     writeFileSync(join(dir, 'lib.mjs'), "export { default } from './missing-helper.mjs';\n");
     await fails('entry.mjs', `--plugin entry.mjs: cannot load: ${join(dir, 'lib.mjs')} imports ${join(dir, 'missing-helper.mjs')}, which does not exist`);
   });
+
+  test('what a plugin throws is shown up to 300 characters, loading it or defining its check', async () => {
+    writeFileSync(join(dir, 'throws.mjs'), "throw new Error('x'.repeat(100000));\n");
+    await fails('throws.mjs', `--plugin throws.mjs: cannot load: ${'x'.repeat(300)}…`);
+    writeFileSync(join(dir, 'bad-check.mjs'), "export default { get id() { throw new Error('y'.repeat(100000)); } };\n");
+    await fails('bad-check.mjs', `--plugin bad-check.mjs: ${'y'.repeat(300)}…`);
+  });
 });
