@@ -80,8 +80,8 @@ describe('np-doctor diagnose against the fake API server and the kit\'s cluster 
   test('usage errors exit 2 and say what is wrong', async () => {
     const r = await cli(lab, [...base(), '--fail-on', 'sometimes']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--fail-on sometimes: use error, warning, info or none/);
-    const bad = await cli(lab, [...base(), '--snapshot', 'x.json', '--collect', 'ssh']);
+    assert.match(r.stderr, /--fail-on sometimes: use error, warning, info, none/);
+    const bad = await cli(lab, [...base(), '--snapshot', 'demo', '--collect', 'ssh']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--kubeconfig, --collect only apply when gathering live/);
   });

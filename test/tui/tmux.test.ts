@@ -131,14 +131,13 @@ describe('np-doctor tui in tmux', { skip }, () => {
     }
   });
 
-  test('np-doctor alone in a terminal opens the session; with no cluster it says why and q leaves', async () => {
+  test('np-doctor alone in a terminal with no kubeconfig: the whole reason, what works without a cluster, exit 2', async () => {
     assert.ok(existsSync(CLI));
     const tty = await startTmux({ command: ['node', CLI], cols: 100, rows: 30, env: { KUBECONFIG: '/nonexistent/kubeconfig', HOME: '/nonexistent' } });
     try {
-      const s = await tty.waitFor('cannot gather');
-      assert.match(s, /^np-doctor .*· {2}live/);
-      await tty.send('q');
-      assert.equal(await tty.waitForExit(), 0);
+      const s = await tty.waitFor('All commands: np-doctor --help');
+      assert.match(s, /^np-doctor: KUBECONFIG names no file that exists \(\/nonexistent\/kubeconfig\)\nWithout a cluster: np-doctor demo, or np-doctor tui --snapshot demo\./);
+      assert.equal(await tty.waitForExit(), 2);
     } finally {
       await tty.kill();
     }

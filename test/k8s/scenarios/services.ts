@@ -148,8 +148,10 @@ export function serviceScenarios(cluster: () => RealCluster): void {
       await expectConnections(c, c.nodes[1]!.ip, w.nodePort, 'delivered', ['web-1']);
       const d = await diagnose(c, w.namespace, w.name);
       const f = top(d, 'netpol-blocks-snated-source');
-      // The policy drops it at the pod, on node-b; the message names the ingress node and its address.
-      assert.equal(f.node, 'node-b', findingsText(d.report));
+      // The finding is about the ingress node whose SNAT the policy refuses (node-a); the pod's own
+      // node, where connections pass, is the working one.
+      assert.equal(f.node, 'node-a', findingsText(d.report));
+      assert.deepEqual(f.workingNodes, ['node-b'], findingsText(d.report));
       assert.ok(f.message.includes(`enter through node-a (${c.nodes[0]!.ip})`) && f.message.includes(`masqueraded to ${c.nodes[0]!.ip}`), f.message);
       assert.ok(f.evidence.some((e) => e.kind === 'object' && e.ref === `NetworkPolicy ${w.namespace}/clients-only`), JSON.stringify(f.evidence));
     });
