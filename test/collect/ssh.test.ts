@@ -14,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,26 @@ async function withSession<T>(shell: SshShell, node: { name: string; address: st
   }
 }
 
+
+/**
+ * Waits until the hung ipset (`sleep 10`) runs in namespace `ns`: the command has started on the
+ * node, which is what the tests that end it mid-command need (bounded; polled, not a fixed sleep).
+ */
+async function hungIpsetRunning(ns: string): Promise<void> {
+  const isHung = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\u000010\u0000';
+    } catch {
+      return false; // gone between the listing and the read
+    }
+  };
+  for (let i = 0; i < 400; i++) {
+    const { stdout } = await run('ip', ['netns', 'pids', ns]);
+    if (stdout.split('\n').some((p) => /^\d+$/.test(p) && isHung(p))) return;
+    await sleep(25);
+  }
+  assert.fail(`the hung ipset never started in ${ns}`);
+}
 describe('remote command line', () => {
   test('every word is single-quoted, sudo -n in front when needed, sbin on PATH', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
@@ -577,7 +597,7 @@ if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/us
       const s = await shell({ user: 'npdtest' }).open(node());
       try {
         const slow = s.run('ipset-list');
-        await sleep(300);
+        await hungIpsetRunning(lab.node.ns);
         // Kill the per-connection sshd processes (not the listener): the node "goes away".
         const { stdout } = await run('ip', ['netns', 'pids', lab.node.ns]);
         for (const pid of stdout.split('\n').filter((p) => /^\d+$/.test(p) && Number(p) !== sshd.pid)) {
@@ -599,7 +619,7 @@ if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/us
     test('close() ends a running command', async () => {
       const s = await shell({ user: 'npdtest' }).open(node());
       const slow = s.run('ipset-list');
-      await sleep(300);
+      await hungIpsetRunning(lab.node.ns);
       const t0 = Date.now();
       await s.close();
       const r = await slow;
