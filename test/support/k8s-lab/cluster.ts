@@ -169,8 +169,9 @@ export async function startRealCluster(o: RealClusterOptions): Promise<RealClust
       },
       async connect(ip, port, c = {}) {
         const tries = c.tries ?? 2;
-        // Random balancing needs a few more tries to see every wanted pod.
-        const maxTries = Math.max(tries, 4 * (c.want?.length ?? 0));
+        // Random balancing needs more tries to see every wanted pod: it stops once all are seen, and
+        // 16 a pod makes missing one of two (2 × 2^-32) negligible; 4 a pod missed one run in ~16.
+        const maxTries = Math.max(tries, 16 * (c.want?.length ?? 0));
         return probe({
           ns: net.topo.client, proto: 'tcp', ip, port, minTries: tries, maxTries, want: c.want ?? [],
           sportBase: reserveSports(maxTries), timeoutMs: c.timeoutMs ?? 1000,
