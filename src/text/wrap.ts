@@ -4,15 +4,35 @@
  * SGR colour codes none). Words come from renderers that sanitised their data first, so the only
  * escape sequences here are the renderer's own colours.
  */
-import stringWidth from 'string-width';
+import { createRequire } from 'node:module';
 
 /** The width when none is known (piped output, a caller that does not say). */
 export const DEFAULT_WIDTH = 80;
 /** Narrower than this, indents alone would fill the line: laid out as if this wide. */
 const MIN_WIDTH = 20;
 
-/** Columns a terminal gives `s` (the same measure Ink lays the TUI out with). */
-export const displayWidth = (s: string): number => stringWidth(s);
+/**
+ * Text every terminal draws one column a character: printable ASCII, Latin-1 but the soft hyphen,
+ * and the symbols np-doctor's own text uses. string-width gives each of these 1, and any other
+ * character (a combining mark, a variation selector, CJK, emoji) sends the whole string to it
+ * (test/text/width.test.ts holds this list to string-width).
+ */
+export const NARROW_ONLY = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u00ff…→←↑↓—–·•§×±≤≥✓✗▶◀▸▾●│]*$/u;
+
+let stringWidth: ((s: string) => number) | undefined;
+
+/**
+ * Columns a terminal gives `s` (the same measure Ink lays the TUI out with). string-width is loaded
+ * only for text the narrow set does not cover: loading it and its first call cost ~50 ms, a fifth
+ * of a whole `np-doctor trace` on the demo, and most reports never need it. (require() of an ES
+ * module: Node 20.19 and later, which package.json's engines asks for.)
+ */
+export function displayWidth(s: string): number {
+  const plain = s.includes('\x1b') ? s.replace(SGR_ANY, '') : s;
+  if (NARROW_ONLY.test(plain)) return plain.length;
+  stringWidth ??= (createRequire(import.meta.url)('string-width') as typeof import('string-width')).default;
+  return stringWidth(s);
+}
 
 /** A usable width from what the caller has (a terminal's columns may be 0 or absent). */
 export function widthOf(columns: number | undefined): number {

@@ -638,12 +638,14 @@ if (labGate('SSH tests against a real sshd', problem, 'root, openssh-server (/us
     test('an aborted run resolves at once without an exit code', async () => {
       await withSession(shell({ user: 'npdtest' }), node(), async (s) => {
         const ac = new AbortController();
-        setTimeout(() => ac.abort(), 200);
+        const running = s.run('ipset-list', ac.signal);
+        await hungIpsetRunning(lab.node.ns);
         const t0 = Date.now();
-        const r = await s.run('ipset-list', ac.signal);
+        ac.abort();
+        const r = await running;
         assert.equal(r.exitCode, null);
         assert.match(r.stderr, /interrupted/);
-        assert.ok(Date.now() - t0 < 1500);
+        assert.ok(Date.now() - t0 < 1500, `resolved ${Date.now() - t0} ms after the abort; the hung command sleeps 10 s`);
       });
     });
 

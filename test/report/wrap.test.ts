@@ -1,10 +1,12 @@
 /**
  * The wrapping every text renderer uses (src/text/wrap.ts): word boundaries only, display columns
- * (wide characters two, colour codes none), a colour never carried into an indent.
+ * (wide characters two, colour codes none), a colour never carried into an indent; the narrow text
+ * measured without string-width measures as string-width does.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { displayWidth, fit, truncate, widthOf, wrap } from '../../src/text/wrap.js';
+import stringWidth from 'string-width';
+import { displayWidth, fit, NARROW_ONLY, truncate, widthOf, wrap } from '../../src/text/wrap.js';
 
 const RED = '\x1b[31m';
 const RESET = '\x1b[0m';
@@ -35,4 +37,38 @@ test('display width, truncation and the width a caller gets', () => {
   assert.equal(truncate('short', 10), 'short');
   assert.equal(truncate('漢字漢字', 5), '漢字…');
   assert.deepEqual([widthOf(undefined), widthOf(0), widthOf(Number.NaN), widthOf(5), widthOf(132.7)], [80, 80, 80, 20, 132]);
+});
+
+describe('the narrow set measured without string-width', () => {
+  /** Every character NARROW_ONLY's class names, read off the class itself, ranges expanded. */
+  const narrow = (() => {
+    const cls = /\[(.*)\]/u.exec(NARROW_ONLY.source)![1]!;
+    const parts = [...cls.matchAll(/\\x([0-9a-f]{2})-\\x([0-9a-f]{2})|\\u([0-9a-f]{4})-\\u([0-9a-f]{4})|(.)/gu)];
+    return parts.flatMap((m) => {
+      const [lo, hi] = m[1] !== undefined ? [m[1], m[2]!] : m[3] !== undefined ? [m[3], m[4]!] : [null, null];
+      if (lo === null || hi === null) return [m[5]!];
+      return Array.from({ length: parseInt(hi, 16) - parseInt(lo, 16) + 1 }, (_, k) => String.fromCodePoint(parseInt(lo, 16) + k));
+    });
+  })();
+
+  test('every character of the set is one column in string-width too', () => {
+    assert.ok(narrow.length > 200, `read ${narrow.length} characters off the class`);
+    const off = narrow.filter((c) => stringWidth(c) !== 1);
+    assert.deepEqual(off, [], 'string-width does not give these 1 column');
+  });
+
+  test('a string of the set measures as string-width measures it, colour codes included', () => {
+    for (const s of ['✗ shop/frontend: times out via node-1 — etp-local', `${RED}→ node-2${RESET} … × ≥ 3`, 'café ±1 §3a']) {
+      assert.ok(NARROW_ONLY.test(s.replace(/\x1b\[[0-9;]*m/g, '')), s);
+      assert.equal(displayWidth(s), stringWidth(s), s);
+    }
+  });
+
+  test('one character outside the set sends the whole string to string-width', () => {
+    // A variation selector makes ▶ an emoji (two columns); a combining mark adds none; CJK is two; the soft hyphen none.
+    for (const s of ['play ▶\uFE0F now', 'e\u0301 acute', '漢 ✗', 'soft\u00ADhyphen', '🙂 ok']) {
+      assert.equal(displayWidth(s), stringWidth(s), s);
+    }
+    assert.equal(displayWidth('▶\uFE0F'), 2);
+  });
 });

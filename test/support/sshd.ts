@@ -201,7 +201,8 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
         if (want.every((w) => stderr.includes(w))) finish(undefined);
       };
       const onExit = () => finish(new Error(`sshd exited before listening:\n${stderr}`));
-      const timer = setTimeout(() => finish(new Error(`sshd did not listen within 5 s:\n${stderr}`)), 5000);
+      // Bounded generously: on a loaded 2-core machine running a control plane, a start can take seconds.
+      const timer = setTimeout(() => finish(new Error(`sshd did not listen within 30 s:\n${stderr}`)), 30_000);
       const finish = (e: Error | undefined) => {
         clearTimeout(timer);
         proc.stderr?.off('data', check);

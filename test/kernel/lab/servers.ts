@@ -38,7 +38,8 @@ export class Servers {
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve, reject) => {
       let buf = '';
-      const timer = setTimeout(() => reject(new Error(`server ${name} in ${ns} did not start: ${stderr}`)), 5000);
+      // Bounded generously: a node process starting on a loaded 2-core machine can take seconds.
+      const timer = setTimeout(() => reject(new Error(`server ${name} in ${ns} did not start within 30 s: ${stderr}`)), 30_000);
       child.on('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`server ${name} in ${ns} exited (${code}): ${stderr}`));

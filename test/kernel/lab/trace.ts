@@ -199,6 +199,7 @@ export class TraceMonitor {
     private readonly ns: string,
     private readonly mode: TraceMode,
     private readonly traceTable: boolean,
+    private readonly family: 4 | 6,
   ) {}
 
   /**
@@ -214,24 +215,38 @@ export class TraceMonitor {
     // datagram from the node to its own loopback on port 32767 (the TRACE rules and the trace
     // table match it) until the monitor reports it. The marker never matches a probe's first
     // packet (source 127.0.0.1/::1, destination port 32767), so selection ignores it.
-    const marker = mode === 'xtables' ? 'DPORT=32767' : 'dport 32767';
-    const target = family === 4 ? '/dev/udp/127.0.0.1/32767' : '/dev/udp/::1/32767';
-    for (let waited = 0; ; waited += 50) {
-      if (child.exitCode !== null) throw new Error(`trace monitor exited early (${child.exitCode})`);
-      await run('bash', ['-c', `echo marker > ${target}`], { ns, allowFail: true });
-      await sleep(50);
-      if (readFileSync(file, 'utf8').includes(marker)) break;
-      if (waited > 3000) throw new Error(`trace monitor in ${ns} reported nothing within 3 s`);
-    }
-    return new TraceMonitor(child, fd, file, ns, mode, traceTable);
+    const monitor = new TraceMonitor(child, fd, file, ns, mode, traceTable, family);
+    await monitor.markerSeen(0);
+    return monitor;
+  }
+
+  /** Marker events in the file so far. */
+  private markers(): number {
+    return readFileSync(this.file, 'utf8').split(this.mode === 'xtables' ? 'DPORT=32767' : 'dport 32767').length - 1;
   }
 
   /**
-   * Stops the monitor (after letting in-flight events arrive) and returns its parsed output.
+   * Sends marker datagrams until the file holds more than `before` marker events (bounded: 3 s).
+   * The kernel queues trace events on the monitor's netlink socket in the order packets hit the
+   * rules, so once a marker sent now is in the file, every earlier packet's events are too.
+   */
+  private async markerSeen(before: number): Promise<void> {
+    const target = this.family === 4 ? '/dev/udp/127.0.0.1/32767' : '/dev/udp/::1/32767';
+    for (let waited = 0; ; waited += 50) {
+      if (this.child.exitCode !== null) throw new Error(`trace monitor exited early (${this.child.exitCode})`);
+      await run('bash', ['-c', `echo marker > ${target}`], { ns: this.ns, allowFail: true });
+      await sleep(50); // polling interval, not a wait for something: the loop checks the file
+      if (this.markers() > before) return;
+      if (waited > 3000) throw new Error(`trace monitor in ${this.ns} reported no marker within 3 s`);
+    }
+  }
+
+  /**
+   * Stops the monitor (once a fresh marker shows every earlier event has arrived) and returns its parsed output.
    * `dumps` are the node's iptables-nft dumps, needed to turn nft events back into `-A` rules.
    */
   async stop(dumps: TraceDumps = {}): Promise<MonitorLine[]> {
-    await sleep(150);
+    await this.markerSeen(this.markers());
     await stop(this.child);
     closeSync(this.fd);
     const text = readFileSync(this.file, 'utf8');
