@@ -35,6 +35,8 @@ export interface TmuxSession {
   /** Send keys as tmux send-keys arguments, e.g. send('j'), send('Enter'), send('C-c'), send('Escape'). Literal text: sendText('abc') uses send-keys -l. */
   send(...keys: string[]): Promise<void>;
   sendText(text: string): Promise<void>;
+  /** Paste text as a terminal does (set-buffer, paste-buffer -p): bracketed when the program asked for it (mode 2004). */
+  paste(text: string): Promise<void>;
   /** The visible screen as plain text (capture-pane -p, no escapes), lines right-trimmed, trailing empty lines dropped. */
   screen(): Promise<string>;
   /** The visible screen WITH escape sequences (capture-pane -p -e), to check colours/highlighting (e.g. reverse video or red). */
@@ -172,6 +174,12 @@ export async function startTmux(opts: {
     async sendText(text) {
       // `--` so text starting with '-' is not taken for an option.
       if (text !== '') await tmux('send-keys', '-t', target, '-l', '--', text);
+    },
+    async paste(text) {
+      const buffer = `${name}-paste`;
+      await tmux('set-buffer', '-b', buffer, '--', text);
+      // -p: bracketed paste if the pane's program turned it on; -d: the buffer is deleted after.
+      await tmux('paste-buffer', '-p', '-d', '-b', buffer, '-t', target);
     },
     screen,
     async screenWithEscapes() {

@@ -94,6 +94,30 @@ describe('np-doctor tui in tmux', { skip }, () => {
     }
   });
 
+  test('a real paste is text: on the list a pasted q does not quit; in the filter it types, its newline does not submit', async () => {
+    const tty = await session(80, 24);
+    try {
+      await tty.waitFor(/[✓✗] shop\s+search/);
+      // tmux brackets the paste because np-doctor asked for it (mode 2004); typed, q would quit and n open namespaces.
+      await tty.paste('qn');
+      await tty.sendText('/');
+      let s = await tty.waitFor('filter /');
+      assert.match(s, /checkout[^]*frontend[^]*payments[^]*search/, 'the paste did nothing to the list');
+      await tty.paste('pay\nments');
+      s = await tty.waitFor('filter /payments');
+      assert.doesNotMatch(s, /checkout|frontend/);
+      // Still typing: the pasted newline did not submit the filter.
+      await tty.sendText('x');
+      await tty.waitFor('filter /paymentsx');
+      await tty.send('Escape');
+      await tty.waitFor(/checkout[^]*frontend/);
+      await tty.send('q');
+      assert.equal(await tty.waitForExit(), 0);
+    } finally {
+      await tty.kill();
+    }
+  });
+
   test('200×50 shows the list; a resize to 80×24 and back redraws to fit', async () => {
     const tty = await session(200, 50);
     try {

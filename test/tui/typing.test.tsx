@@ -1,6 +1,7 @@
 /**
  * Keys that arrive together: a paste, a fast typist, a slow SSH link. Each key is handled, in
- * order, against what the keys before it did: none is lost and none acts on a stale screen.
+ * order, against what the keys before it did: none is lost and none acts on a stale screen. A
+ * bracketed paste (ESC [ 200 ~ … ESC [ 201 ~) is text: only a text field takes it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -52,5 +53,31 @@ test('arrows in one write are separate keys, and an Escape sequence is never rea
   app.stdin.write(`${KEY.down}${KEY.down}${KEY.up}${KEY.enter}`);
   const f = await app.until('Findings (1)');
   assert.match(f, /shop\/frontend port http/, 'down, down, up: the second row');
+  app.unmount();
+});
+
+const PASTE = (text: string) => `\x1b[200~${text}\x1b[201~`;
+
+test('a bracketed paste on the list is no keys: a pasted q does not quit, a pasted j does not move', async () => {
+  const app = renderApp(await demoSession());
+  await app.until('payments');
+  app.stdin.write(PASTE('qjn'));
+  // Keys are handled in order: once Enter has opened a Service, the paste before it was handled.
+  app.stdin.write(KEY.enter);
+  const f = await app.until('Findings (1)');
+  assert.match(f, /shop\/checkout port/, 'Enter opened the first row: the pasted j moved nothing');
+  app.unmount();
+});
+
+test('a bracketed paste types into the filter, split across reads; its newline does not submit', async () => {
+  const app = renderApp(await demoSession());
+  await app.until('payments');
+  app.stdin.write('/');
+  await app.until('filter /');
+  app.stdin.write('\x1b[200~pay\r');
+  app.stdin.write('ments\x1b[201~');
+  await app.until(onlyPayments);
+  app.stdin.write('x');
+  await app.until('filter /paymentsx');
   app.unmount();
 });

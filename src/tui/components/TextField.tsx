@@ -32,7 +32,7 @@ export default function TextField({ value, onChange, focused, placeholder = '' }
     if (key.backspace || key.delete) change([...latest.current].slice(0, -1).join(''));
     else if (key.ctrl && input === 'u') change('');
     else if (!key.ctrl && !key.meta && input.length > 0 && !CONTROL.test(input) && latest.current.length < MAX_FIELD) change(latest.current + input);
-  }, { isActive: focused });
+  }, { isActive: focused, takesPaste: true });
   if (value === '' && !focused) return <Text dimColor>{placeholder}</Text>;
   return (
     <Text>
