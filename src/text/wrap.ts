@@ -15,7 +15,7 @@ const MIN_WIDTH = 20;
  * Text every terminal draws one column a character: printable ASCII, Latin-1 but the soft hyphen,
  * and the symbols np-doctor's own text uses. string-width gives each of these 1, and any other
  * character (a combining mark, a variation selector, CJK, emoji) sends the whole string to it
- * (test/text/width.test.ts holds this list to string-width).
+ * (test/report/wrap.test.ts holds this list to string-width).
  */
 export const NARROW_ONLY = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u00ff…→←↑↓—–·•§×±≤≥✓✗▶◀▸▾●│]*$/u;
 

@@ -81,3 +81,14 @@ test('a bracketed paste types into the filter, split across reads; its newline d
   await app.until('filter /paymentsx');
   app.unmount();
 });
+
+test('after a paste longer than a chunk is read, keys are keys again', async () => {
+  const app = renderApp(await demoSession());
+  await app.until('payments');
+  // 70,000 characters: past the 64 KiB a chunk is cut at and the 4,096 keys the queue holds.
+  app.stdin.write(PASTE('q'.repeat(70_000)));
+  app.stdin.write(KEY.enter);
+  const f = await app.until('Findings (1)');
+  assert.match(f, /shop\/checkout port/);
+  app.unmount();
+});

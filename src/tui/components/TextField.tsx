@@ -31,7 +31,8 @@ export default function TextField({ value, onChange, focused, placeholder = '' }
   useKeys((input, key) => {
     if (key.backspace || key.delete) change([...latest.current].slice(0, -1).join(''));
     else if (key.ctrl && input === 'u') change('');
-    else if (!key.ctrl && !key.meta && input.length > 0 && !CONTROL.test(input) && latest.current.length < MAX_FIELD) change(latest.current + input);
+    // A paste comes as one input: the field keeps its first MAX_FIELD characters.
+    else if (!key.ctrl && !key.meta && input.length > 0 && !CONTROL.test(input) && latest.current.length < MAX_FIELD) change([...latest.current + input].slice(0, MAX_FIELD).join(''));
   }, { isActive: focused, takesPaste: true });
   if (value === '' && !focused) return <Text dimColor>{placeholder}</Text>;
   return (

@@ -12,35 +12,41 @@
  * what an earlier one changed.
  *
  * A paste is text, not keys: the session asks the terminal for bracketed paste (xterm's mode 2004,
- * which wraps a paste in ESC [ 200 ~ … ESC [ 201 ~), and only a text field takes what is pasted,
- * its printable characters alone. A pasted `q` does not quit, a pasted newline does not submit.
+ * which wraps a paste in ESC [ 200 ~ … ESC [ 201 ~), and only a text field takes what is pasted:
+ * its printable characters, as one edit when the paste ends. A pasted `q` does not quit, a pasted
+ * newline does not submit.
  */
 import { useStdin, useStdout } from 'ink';
 import { createContext, useContext, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import { parseKey, splitKeys, type Key } from './split.js';
+import { MAX_CHUNK, NONE, parseKey, splitKeys, type Key } from './split.js';
 
 export type KeyHandler = (input: string, key: Key) => void;
 
 interface Listener {
   handle: KeyHandler;
   active: boolean;
-  /** A text field: it takes a paste's printable characters; nothing else hears a paste. */
+  /** A text field: it takes a paste's printable characters, as one input; nothing else hears a paste. */
   takesPaste: boolean;
 }
 
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
 
-/** Keys waiting to be handled; beyond this a flood (a huge paste) is cut. */
+/** Keys waiting to be handled; beyond this a flood of keys is cut. */
 const MAX_QUEUE = 4096;
+/** A paste's characters kept (a text field holds 256). */
+const MAX_PASTE = 4096;
+
+/** What waits to be handled: a key as splitKeys gives it, or a whole paste's printable text. */
+type Item = { key: string } | { paste: string };
 
 export class KeyRouter {
   private readonly listeners = new Set<Listener>();
-  private readonly queue: string[] = [];
+  private readonly queue: Item[] = [];
   /** A key is being handled: from its dispatch until the render after it has been committed. */
   private busy = false;
-  /** Between a paste's start and end markers. */
-  private pasting = false;
+  /** The printable text of a paste being read; null outside one. */
+  private paste: string | null = null;
 
   /** `render` asks for a render that commits after every update a key's handlers made (KeyInput). */
   constructor(private readonly render: () => void) {}
@@ -53,13 +59,32 @@ export class KeyRouter {
     this.listeners.delete(l);
   }
 
-  /** A chunk as the terminal sent it; its keys are handled in order, each after the last one's render. */
+  /**
+   * A chunk as the terminal sent it; its keys are handled in order, each after the last one's
+   * render. A paste is read whole here and queued as one item when it ends, so a huge paste takes
+   * one place in the queue and the keys typed after it are not cut.
+   */
   push(chunk: string): void {
-    // A paste's end marker is kept even past the bound: without it, keys would stay a paste.
-    for (const k of splitKeys(chunk)) if (this.queue.length < MAX_QUEUE || k === PASTE_END) this.queue.push(k);
-    if (this.busy) return;
+    const keys = splitKeys(chunk);
+    // A chunk past MAX_CHUNK is cut: an end marker in what was cut still ends the paste.
+    if (chunk.length > MAX_CHUNK && chunk.includes(PASTE_END, MAX_CHUNK - PASTE_END.length + 1)) keys.push(PASTE_END);
+    for (const k of keys) {
+      if (k === PASTE_START) this.paste = '';
+      else if (k === PASTE_END) {
+        if (this.paste !== null && this.paste !== '') this.enqueue({ paste: this.paste });
+        this.paste = null;
+      } else if (this.paste !== null) {
+        const { input, key } = parseKey(k);
+        if (input !== '' && !key.ctrl && !key.meta && this.paste.length < MAX_PASTE) this.paste += input;
+      } else this.enqueue({ key: k });
+    }
+    if (this.busy || this.queue.length === 0) return;
     this.busy = true;
     setImmediate(() => this.next());
+  }
+
+  private enqueue(item: Item): void {
+    if (this.queue.length < MAX_QUEUE) this.queue.push(item);
   }
 
   /** KeyInput's render after a key is committed: so are the key's updates, and its handlers are the new ones. */
@@ -69,34 +94,41 @@ export class KeyRouter {
     setImmediate(() => this.next());
   }
 
+  /** Handles queued items until one reaches a handler, then waits for that one's render. */
   private next(): void {
-    const k = this.queue.shift();
-    if (k === undefined) {
-      this.busy = false;
-      return;
-    }
-    try {
-      this.dispatch(k);
-    } finally {
-      // Queued behind the handlers' updates: its commit comes with or after theirs.
-      this.render();
+    for (;;) {
+      const item = this.queue.shift();
+      if (item === undefined) {
+        this.busy = false;
+        return;
+      }
+      let heard = true;
+      try {
+        heard = this.dispatch(item);
+      } finally {
+        // Queued behind the handlers' updates: its commit comes with or after theirs. An item no
+        // handler heard changed nothing: there is no render to wait for.
+        if (heard) this.render();
+      }
+      if (heard) return;
     }
   }
 
   /**
    * A key goes to the handlers that listened when it came and still do: a view the key opens does
    * not also take it (Enter on a namespace goes back to the list; the list must not open a
-   * Service with the same Enter).
+   * Service with the same Enter). A paste goes to the text fields alone. True when one heard it.
    */
-  private dispatch(seq: string): void {
-    if (seq === PASTE_START || seq === PASTE_END) {
-      this.pasting = seq === PASTE_START;
-      return;
-    }
-    const { input, key } = parseKey(seq);
-    if (this.pasting && (input === '' || key.ctrl || key.meta)) return;
-    const listening = [...this.listeners].filter((l) => l.active && (l.takesPaste || !this.pasting));
+  private dispatch(item: Item): boolean {
+    if ('paste' in item) return this.deliver(item.paste, NONE, (l) => l.takesPaste);
+    const { input, key } = parseKey(item.key);
+    return this.deliver(input, key, () => true);
+  }
+
+  private deliver(input: string, key: Key, hears: (l: Listener) => boolean): boolean {
+    const listening = [...this.listeners].filter((l) => l.active && hears(l));
     for (const l of listening) if (this.listeners.has(l) && l.active) l.handle(input, key);
+    return listening.length > 0;
   }
 }
 

@@ -68,7 +68,8 @@ function metaSequence(rest: string): string {
   return ESC + (inner ?? String.fromCodePoint(next));
 }
 
-const NONE: Key = {
+/** No special key: what a paste's text comes with. */
+export const NONE: Key = {
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false,
   return: false, escape: false, tab: false, backspace: false, delete: false, ctrl: false, shift: false, meta: false,
 };
