@@ -12,6 +12,7 @@ import { loadChecks, PLUGIN_FLAG } from './diagnose-common.js';
 import { UsageError } from './io.js';
 import { PackageFileMissingError, packageFile } from './package-root.js';
 import { didYouMean } from './suggest.js';
+import { cut } from '../text/cut.js';
 
 export const CHECKS_HELP = `Usage: np-doctor checks [ID] [-o text|json] [--plugin FILE]
 
@@ -67,7 +68,7 @@ const SUGGESTED_CHECKS = 3;
 
 /** `no check "etp-local"; did you mean etp-local-no-local-endpoint?` */
 function unknownCheck(id: string, ids: readonly string[]): string {
-  const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+  const shown = JSON.stringify(cut(id, 80));
   return `no check ${shown}${didYouMean(id, ids, SUGGESTED_CHECKS)} (np-doctor checks lists them all)`;
 }
 

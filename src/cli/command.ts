@@ -9,6 +9,7 @@ import { EXIT } from '../exit.js';
 import { checkInputFiles } from './input-files.js';
 import { UsageError, type Io } from './io.js';
 import { didYouMean } from './suggest.js';
+import { cut } from '../text/cut.js';
 
 type Flags = NonNullable<ParseArgsConfig['options']>;
 
@@ -101,5 +102,5 @@ function flagError(argv: string[], options: Flags, positionals: boolean): UsageE
 
 /** A word the user typed, shown whole but bounded. */
 function quoted(word: string): string {
-  return `"${word.length > 60 ? `${word.slice(0, 60)}…` : word}"`;
+  return `"${cut(word, 60)}"`;
 }

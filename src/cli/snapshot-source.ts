@@ -15,6 +15,7 @@ import { snapshotPath } from './demo-file.js';
 import { checkExclusiveFlags, GATHER_FLAGS, gatherRequest, type GatherFlagValues } from './gather-flags.js';
 import { UsageError, type Io } from './io.js';
 import { spinner } from './spinner.js';
+import { cut } from '../text/cut.js';
 
 /** `probe`: --probe, live only (without it the gathering sends nothing to the Service). */
 export type SnapshotSource = { file: string } | { live: GatherFlagValues; probe?: ProbeRequest };
@@ -113,8 +114,6 @@ const SHOWN_NAMESPACES = 10;
 /** A namespace is a DNS label, at most 63 characters; a snapshot may hold anything: cut there. */
 const NAMESPACE_CHARS = 63;
 
-const shownNamespace = (ns: string): string => (ns.length > NAMESPACE_CHARS ? `${ns.slice(0, NAMESPACE_CHARS)}…` : ns);
-
 /**
  * A snapshot gathered for one namespace says nothing about another: "no NodePort Services" there
  * would be a clean bill for data never read.
@@ -123,6 +122,6 @@ export function checkHoldsNamespace(snapshot: Snapshot, ns: string, file: string
   const gathered = snapshot.target.namespace;
   if (gathered === null || gathered === ns) return;
   const held = [...new Set([gathered, ...snapshot.cluster.services.map((s) => s.metadata?.namespace ?? '')].filter((n) => n !== ''))].sort();
-  const shown = `${held.slice(0, SHOWN_NAMESPACES).map(shownNamespace).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
-  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; use -n ${shownNamespace(gathered)}, or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
+  const shown = `${held.slice(0, SHOWN_NAMESPACES).map((n) => cut(n, NAMESPACE_CHARS)).join(', ')}${held.length > SHOWN_NAMESPACES ? `, … (${held.length} in all)` : ''}`;
+  throw new NoDataError(`${file ?? 'the gathered snapshot'} has no data for namespace ${ns}: it was gathered for namespace ${shown}; use -n ${cut(gathered, NAMESPACE_CHARS)}, or gather ${ns} (np-doctor snapshot -n ${ns} -f FILE)`);
 }

@@ -20,11 +20,6 @@ export function nearest(word: string, known: readonly string[], most = 1): strin
   return [...near, ...begun].slice(0, most);
 }
 
-/** The known name `word` most likely meant, or undefined when none is near. */
-export function closest(word: string, known: readonly string[]): string | undefined {
-  return nearest(word, known)[0];
-}
-
 /** `; did you mean X?` (or `X or Y?`, up to `most` names) or nothing. */
 export function didYouMean(word: string, known: readonly string[], most = 1): string {
   const names = nearest(word, known, most);

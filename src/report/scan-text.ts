@@ -28,7 +28,6 @@ export interface ScanTable {
   row(service: ScanService, report: Report): string;
 }
 
-
 interface Column {
   title: string;
   cell: (s: ScanService) => string;

@@ -8,6 +8,7 @@ import module from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineCheck, type Check, type CheckDefinition } from '../check-kit/define.js';
+import { cut } from '../text/cut.js';
 
 export class PluginError extends Error {
   override readonly name = 'PluginError';
@@ -58,7 +59,7 @@ export async function loadPlugins(files: readonly string[], builtIn: readonly Ch
       try {
         check = defineCheck(def as CheckDefinition);
       } catch (e) {
-        throw new PluginError(`--plugin ${file}: ${bounded((e as Error).message)}`);
+        throw new PluginError(`--plugin ${file}: ${cut((e as Error).message, SHOWN_ERROR)}`);
       }
       const clash = seen.get(check.id);
       if (clash !== undefined) throw new PluginError(`--plugin ${file}: check id "${check.id}" is already taken by ${clash}`);
@@ -72,8 +73,6 @@ export async function loadPlugins(files: readonly string[], builtIn: readonly Ch
 /** A plugin's own error text is shown up to this many characters: it may be anything. */
 const SHOWN_ERROR = 300;
 
-const bounded = (text: string): string => (text.length > SHOWN_ERROR ? `${text.slice(0, SHOWN_ERROR)}…` : text);
-
 /** Node's ERR_MODULE_NOT_FOUND names the missing package or file and the module that imported it. */
 const NOT_FOUND = /^Cannot find (package|module) '([^']+)' imported from (.+)$/;
 
@@ -82,7 +81,7 @@ function whyNotLoaded(err: unknown, path: string): string {
   if (!existsSync(path)) return `file not found (${path})`;
   const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
   const m = (err as NodeJS.ErrnoException | null)?.code === 'ERR_MODULE_NOT_FOUND' ? NOT_FOUND.exec(first) : null;
-  if (m === null) return bounded(first);
+  if (m === null) return cut(first, SHOWN_ERROR);
   const [, kind, what, importer] = m;
   return kind === 'package'
     ? `${importer} imports the package '${what}', which is not installed in any node_modules folder above it`

@@ -25,6 +25,7 @@ import { sanitize } from '../text/sanitize.js';
 import type { KubeObject, Snapshot } from './schema.js';
 import { HERE } from './probe.js';
 import { SnapshotError } from './limits.js';
+import { cut } from '../text/cut.js';
 
 interface Rule {
   /** What the value must be, for the error message. */
@@ -111,8 +112,8 @@ function pathText(segs: readonly Seg[]): string {
 
 function shown(v: unknown): string {
   const text = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-  const cut = text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
-  return typeof v === 'string' ? `"${sanitize(cut)}"` : `${sanitize(cut)} (not a string)`;
+  const bounded = cut(text, SHOWN_CHARS);
+  return typeof v === 'string' ? `"${sanitize(bounded)}"` : `${sanitize(bounded)} (not a string)`;
 }
 
 const rec = (v: unknown): Record<string, unknown> | undefined =>

@@ -1,7 +1,7 @@
 /** "Did you mean": edit distance, the closest name within two edits, or a name the word begins. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { closest, didYouMean, nearest } from '../../src/cli/suggest.js';
+import { didYouMean, nearest } from '../../src/cli/suggest.js';
 import { editDistance, MAX_COMPARED } from '../../src/text/edit-distance.js';
 
 test('edit distance counts insertions, deletions and substitutions', () => {
@@ -21,6 +21,7 @@ test('edit distance compares at most MAX_COMPARED characters of each side, so a 
 
 test('the closest known name within two edits, else one the word begins, else none', () => {
   const flags = ['--node', '--node-ip', '--all-nodes', '--namespace', '--fail-on', '--family'];
+  const closest = (word: string, known: readonly string[]) => nearest(word, known)[0];
   assert.equal(closest('--nod', flags), '--node');
   assert.equal(closest('--node-i', flags), '--node-ip');
   assert.equal(closest('--fial-on', flags), '--fail-on');
